@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Sluice needs to build its native libraries and run its tests,
+# when they are missing. Needs root for apt-get; otherwise prints the command to run.
+set -euo pipefail
+
+# build tools and librdkafka's dependencies; the PostgreSQL 15 server the tests start.
+packages=(build-essential pkg-config python3 libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
+          postgresql-15 postgresql-client-15 nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  # npm/nodejs may come from outside Debian (nodesource, nvm): a working command is enough.
+  case $p in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  printf '  %-10s %s\n' debian "all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "sluice deps: missing Debian packages: ${missing[*]}" >&2
+  echo "  install them with: sudo apt-get install -y -t bookworm ${missing[*]}" >&2
+  exit 1
+fi
+
+printf '  %-10s %s\n' debian "installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# An old or empty package list makes apt-get fail to find packages: refresh it once.
+if ! apt-get install -y -q -t bookworm "${missing[@]}" >/tmp/sluice-apt.log 2>&1; then
+  apt-get update -q >/dev/null 2>&1 || true
+  apt-get install -y -q -t bookworm "${missing[@]}" >/tmp/sluice-apt.log 2>&1 \
+    || { tail -n 20 /tmp/sluice-apt.log >&2; echo "sluice deps: apt-get install failed (log: /tmp/sluice-apt.log)" >&2; exit 1; }
+fi

@@ -1,0 +1,154 @@
+using Sluice.Core.Errors;
+
+namespace Sluice.Core.Configuration;
+
+/// <summary>All of Sluice's settings, bound from config/sluice.yaml, SLUICE__ variables and --set.</summary>
+/// <remarks>Keys are the property names in lowerCamelCase, dotted by section: <c>kafka.bootstrapServers</c>.</remarks>
+public sealed class SluiceOptions
+{
+    public KafkaOptions Kafka { get; set; } = new();
+    public GeneratorOptions Generator { get; set; } = new();
+    public ProcessorOptions Processor { get; set; } = new();
+    public PostgresOptions Postgres { get; set; } = new();
+    public LoggingOptions Logging { get; set; } = new();
+
+    /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
+    public void Validate()
+    {
+        Kafka.Validate();
+        Generator.Validate();
+        Processor.Validate();
+        Logging.Validate();
+    }
+}
+
+public sealed class KafkaOptions
+{
+    /// <summary>host:port list of a Kafka cluster; empty starts the embedded broker.</summary>
+    public string BootstrapServers { get; set; } = "";
+    public string ClientId { get; set; } = "sluice";
+    /// <summary>plaintext, ssl, sasl_plaintext or sasl_ssl.</summary>
+    public string SecurityProtocol { get; set; } = "plaintext";
+    public string SaslMechanism { get; set; } = "";
+    public string SaslUsername { get; set; } = "";
+    /// <summary>Never logged.</summary>
+    public string SaslPassword { get; set; } = "";
+    public EmbeddedBrokerOptions Embedded { get; set; } = new();
+    public TopicOptions Topics { get; set; } = new();
+    /// <summary>Partitions for topics Sluice creates; the unit of parallelism.</summary>
+    public int Partitions { get; set; } = 6;
+    /// <summary>How long to wait for a broker to answer before giving up with an error.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public bool UseEmbeddedBroker => string.IsNullOrWhiteSpace(BootstrapServers);
+
+    internal void Validate()
+    {
+        Check.Range("kafka.partitions", Partitions, 1, 10_000);
+        Check.Range("kafka.embedded.brokers", Embedded.Brokers, 1, 16);
+        Check.Positive("kafka.connectTimeout", ConnectTimeout);
+        Check.OneOf("kafka.securityProtocol", SecurityProtocol, "plaintext", "ssl", "sasl_plaintext", "sasl_ssl");
+        Check.NotEmpty("kafka.clientId", ClientId);
+        Check.NotEmpty("kafka.topics.events", Topics.Events);
+        Check.NotEmpty("kafka.topics.dlq", Topics.Dlq);
+        if (!UseEmbeddedBroker)
+        {
+            foreach (var server in BootstrapServers.Split(',', StringSplitOptions.TrimEntries))
+            {
+                var colon = server.LastIndexOf(':');
+                if (colon <= 0 || !int.TryParse(server.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+                    ThrowHelper.ThrowConfiguration("kafka.bootstrapServers", $"'{server}' is not host:port; write for example localhost:9092, or leave it empty for the embedded broker");
+            }
+        }
+    }
+}
+
+public sealed class EmbeddedBrokerOptions
+{
+    /// <summary>Brokers in the in-process mock cluster.</summary>
+    public int Brokers { get; set; } = 1;
+}
+
+public sealed class TopicOptions
+{
+    public string Events { get; set; } = "clickstream.events";
+    public string Dlq { get; set; } = "clickstream.dlq";
+}
+
+public sealed class GeneratorOptions
+{
+    public int Users { get; set; } = 10_000;
+    public int Seed { get; set; } = 42;
+    /// <summary>Events per second; 0 produces as fast as possible.</summary>
+    public int Rate { get; set; }
+    /// <summary>Share of events made malformed on purpose, 0 to 1.</summary>
+    public double InvalidRate { get; set; } = 0.02;
+
+    internal void Validate()
+    {
+        Check.Range("generator.users", Users, 1, 100_000_000);
+        Check.Range("generator.rate", Rate, 0, 100_000_000);
+        if (double.IsNaN(InvalidRate) || InvalidRate is < 0 or > 1)
+            ThrowHelper.ThrowConfiguration("generator.invalidRate", $"{InvalidRate} is not a share between 0 and 1 (for example 0.02)");
+    }
+}
+
+public sealed class ProcessorOptions
+{
+    public string GroupId { get; set; } = "sluice-processor";
+    /// <summary>Tumbling window size for the event-type counts.</summary>
+    public TimeSpan WindowSize { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>How far behind the newest event an event may arrive and still count.</summary>
+    public TimeSpan MaxOutOfOrderness { get; set; } = TimeSpan.FromMinutes(2);
+
+    internal void Validate()
+    {
+        Check.NotEmpty("processor.groupId", GroupId);
+        Check.Positive("processor.windowSize", WindowSize);
+        if (MaxOutOfOrderness < TimeSpan.Zero)
+            ThrowHelper.ThrowConfiguration("processor.maxOutOfOrderness", "must be zero or positive, for example 00:02:00");
+    }
+}
+
+public sealed class PostgresOptions
+{
+    /// <summary>Npgsql connection string; the password in it is never logged.</summary>
+    public string ConnectionString { get; set; } = "";
+}
+
+public sealed class LoggingOptions
+{
+    /// <summary>console (readable) or json (one object per line).</summary>
+    public string Format { get; set; } = "console";
+    public string Level { get; set; } = "Information";
+
+    internal void Validate()
+    {
+        Check.OneOf("logging.format", Format, "console", "json");
+        Check.OneOf("logging.level", Level, "Trace", "Debug", "Information", "Warning", "Error", "Critical", "None");
+    }
+}
+
+internal static class Check
+{
+    public static void Range(string key, int value, int min, int max)
+    {
+        if (value < min || value > max) ThrowHelper.ThrowConfiguration(key, $"{value} is out of range; allowed {min} to {max}");
+    }
+
+    public static void Positive(string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration(key, $"{value} must be positive, written hh:mm:ss (for example 00:01:00)");
+    }
+
+    public static void NotEmpty(string key, string value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) ThrowHelper.ThrowConfiguration(key, "must not be empty");
+    }
+
+    public static void OneOf(string key, string value, params string[] allowed)
+    {
+        if (!allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
+            ThrowHelper.ThrowConfiguration(key, $"'{value}' is not allowed; use one of {string.Join(", ", allowed)}");
+    }
+}

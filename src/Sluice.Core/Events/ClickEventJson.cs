@@ -1,0 +1,247 @@
+using System.Buffers;
+using System.Text.Json;
+using Sluice.Core.Errors;
+
+namespace Sluice.Core.Events;
+
+/// <summary>Why a payload could not become a <see cref="ClickEvent"/>: a stable code and a human detail.</summary>
+public readonly record struct DecodeError(string ReasonCode, string Detail);
+
+/// <summary>Reflection-free JSON codec for <see cref="ClickEvent"/> with the v3 snake_case field names.</summary>
+/// <remarks>
+/// Decoding never throws on bad input: it returns a <see cref="DecodeError"/> with a reason code from
+/// <see cref="ReasonCodes"/>. Unknown fields are ignored so newer producers do not break older readers.
+/// </remarks>
+public static class ClickEventJson
+{
+    /// <summary>Longest string field accepted; longer values are rejected, not truncated.</summary>
+    public const int MaxStringLength = 4096;
+
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+
+    /// <summary>Writes one event as a single-line JSON object.</summary>
+    public static void Write(ClickEvent e, IBufferWriter<byte> output)
+    {
+        using var w = new Utf8JsonWriter(output, WriterOptions);
+        w.WriteStartObject();
+        w.WriteString("event_id"u8, e.EventId);
+        w.WriteString("event_type"u8, e.EventType.ToWireName());
+        w.WriteNumber("timestamp"u8, e.Timestamp);
+        WriteNullable(w, "user_id"u8, e.UserId);
+        w.WriteString("session_id"u8, e.SessionId);
+        WriteNullable(w, "product_id"u8, e.ProductId);
+        WriteNullable(w, "product_category"u8, e.ProductCategory);
+        if (e.PriceCents is { } price) w.WriteNumber("price_cents"u8, price); else w.WriteNull("price_cents"u8);
+        if (e.Quantity is { } qty) w.WriteNumber("quantity"u8, qty); else w.WriteNull("quantity"u8);
+        WriteNullable(w, "search_query"u8, e.SearchQuery);
+        WriteNullable(w, "page_url"u8, e.PageUrl);
+        WriteNullable(w, "referrer"u8, e.Referrer);
+        WriteNullable(w, "user_agent"u8, e.UserAgent);
+        WriteNullable(w, "ip_address"u8, e.IpAddress);
+        WriteNullable(w, "geo_country"u8, e.GeoCountry);
+        WriteNullable(w, "geo_city"u8, e.GeoCity);
+        WriteNullable(w, "user_segment"u8, e.UserSegment);
+        WriteNullable(w, "device_type"u8, e.DeviceType);
+        WriteNullable(w, "browser"u8, e.Browser);
+        WriteNullable(w, "campaign_id"u8, e.CampaignId);
+        w.WriteNumber("schema_version"u8, e.SchemaVersion);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The event as UTF-8 JSON bytes.</summary>
+    public static byte[] ToBytes(ClickEvent e)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        Write(e, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is null) w.WriteNull(name); else w.WriteString(name, value);
+    }
+
+    /// <summary>Decodes one JSON object; on failure <paramref name="error"/> says why.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> utf8, out ClickEvent? evt, out DecodeError error)
+    {
+        evt = null;
+        var f = new Fields();
+        try
+        {
+            var r = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 16 });
+            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+            {
+                error = new DecodeError(ReasonCodes.InvalidJson, "payload is not a JSON object");
+                return false;
+            }
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                if (!ReadProperty(ref r, ref f, out error)) return false;
+            }
+            if (r.TokenType != JsonTokenType.EndObject || r.Read())
+            {
+                error = new DecodeError(ReasonCodes.InvalidJson, "trailing data after the JSON object");
+                return false;
+            }
+        }
+        catch (JsonException ex)
+        {
+            error = new DecodeError(ReasonCodes.InvalidJson, $"not valid JSON at byte {ex.BytePositionInLine}");
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            error = new DecodeError(ReasonCodes.InvalidJson, "not valid UTF-8 JSON");
+            return false;
+        }
+
+        var missing = f.MissingRequired();
+        if (missing is not null)
+        {
+            error = new DecodeError(ReasonCodes.MissingRequiredFields, missing);
+            return false;
+        }
+        if (!f.EventTypeKnown)
+        {
+            error = new DecodeError(ReasonCodes.UnknownEventType, $"event_type '{f.EventTypeText}' is not one of {string.Join(", ", EventTypes.All.Select(t => t.ToWireName()))}");
+            return false;
+        }
+
+        evt = new ClickEvent
+        {
+            EventId = f.EventId!.Value,
+            EventType = f.EventType,
+            Timestamp = f.Timestamp!.Value,
+            UserId = f.UserId,
+            SessionId = f.SessionId!,
+            ProductId = f.ProductId,
+            ProductCategory = f.ProductCategory,
+            PriceCents = f.PriceCents,
+            Quantity = f.Quantity,
+            SearchQuery = f.SearchQuery,
+            PageUrl = f.PageUrl,
+            Referrer = f.Referrer,
+            UserAgent = f.UserAgent,
+            IpAddress = f.IpAddress,
+            GeoCountry = f.GeoCountry,
+            GeoCity = f.GeoCity,
+            UserSegment = f.UserSegment,
+            DeviceType = f.DeviceType,
+            Browser = f.Browser,
+            CampaignId = f.CampaignId,
+            SchemaVersion = f.SchemaVersion ?? ClickEvent.CurrentSchemaVersion,
+        };
+        error = default;
+        return true;
+    }
+
+    private static bool ReadProperty(ref Utf8JsonReader r, ref Fields f, out DecodeError error)
+    {
+        error = default;
+        // Property names are compared as UTF-8 bytes: no string is allocated for a name.
+        var name = r.HasValueSequence ? r.ValueSequence.ToArray() : r.ValueSpan;
+        if (!r.Read()) { error = new DecodeError(ReasonCodes.InvalidJson, "truncated"); return false; }
+
+        switch (name)
+        {
+            case var n when n.SequenceEqual("event_id"u8):
+                if (r.TokenType == JsonTokenType.Null) return true;
+                if (r.TokenType != JsonTokenType.String || !r.TryGetGuid(out var id)) return TypeError("event_id", "a UUID string", out error);
+                f.EventId = id;
+                return true;
+            case var n when n.SequenceEqual("event_type"u8):
+                if (r.TokenType == JsonTokenType.Null) return true;
+                if (r.TokenType != JsonTokenType.String) return TypeError("event_type", "a string", out error);
+                f.EventTypeSeen = true;
+                f.EventTypeKnown = EventTypes.TryParse(r.ValueSpan, out f.EventType);
+                if (!f.EventTypeKnown) f.EventTypeText = Truncate(r.GetString());
+                return true;
+            case var n when n.SequenceEqual("timestamp"u8):
+                if (r.TokenType == JsonTokenType.Null) return true;
+                if (r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out var ts)) return TypeError("timestamp", "an integer (epoch milliseconds)", out error);
+                f.Timestamp = ts;
+                return true;
+            case var n when n.SequenceEqual("price_cents"u8):
+                if (r.TokenType == JsonTokenType.Null) return true;
+                if (r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out var price)) return TypeError("price_cents", "an integer", out error);
+                f.PriceCents = price;
+                return true;
+            case var n when n.SequenceEqual("quantity"u8):
+                if (r.TokenType == JsonTokenType.Null) return true;
+                if (r.TokenType != JsonTokenType.Number || !r.TryGetInt32(out var qty)) return TypeError("quantity", "an integer", out error);
+                f.Quantity = qty;
+                return true;
+            case var n when n.SequenceEqual("schema_version"u8):
+                if (r.TokenType == JsonTokenType.Null) return true;
+                if (r.TokenType != JsonTokenType.Number || !r.TryGetInt32(out var version)) return TypeError("schema_version", "an integer", out error);
+                f.SchemaVersion = version;
+                return true;
+            case var n when n.SequenceEqual("user_id"u8): return ReadString(ref r, "user_id", ref f.UserId, out error);
+            case var n when n.SequenceEqual("session_id"u8): return ReadString(ref r, "session_id", ref f.SessionId, out error);
+            case var n when n.SequenceEqual("product_id"u8): return ReadString(ref r, "product_id", ref f.ProductId, out error);
+            case var n when n.SequenceEqual("product_category"u8): return ReadString(ref r, "product_category", ref f.ProductCategory, out error);
+            case var n when n.SequenceEqual("search_query"u8): return ReadString(ref r, "search_query", ref f.SearchQuery, out error);
+            case var n when n.SequenceEqual("page_url"u8): return ReadString(ref r, "page_url", ref f.PageUrl, out error);
+            case var n when n.SequenceEqual("referrer"u8): return ReadString(ref r, "referrer", ref f.Referrer, out error);
+            case var n when n.SequenceEqual("user_agent"u8): return ReadString(ref r, "user_agent", ref f.UserAgent, out error);
+            case var n when n.SequenceEqual("ip_address"u8): return ReadString(ref r, "ip_address", ref f.IpAddress, out error);
+            case var n when n.SequenceEqual("geo_country"u8): return ReadString(ref r, "geo_country", ref f.GeoCountry, out error);
+            case var n when n.SequenceEqual("geo_city"u8): return ReadString(ref r, "geo_city", ref f.GeoCity, out error);
+            case var n when n.SequenceEqual("user_segment"u8): return ReadString(ref r, "user_segment", ref f.UserSegment, out error);
+            case var n when n.SequenceEqual("device_type"u8): return ReadString(ref r, "device_type", ref f.DeviceType, out error);
+            case var n when n.SequenceEqual("browser"u8): return ReadString(ref r, "browser", ref f.Browser, out error);
+            case var n when n.SequenceEqual("campaign_id"u8): return ReadString(ref r, "campaign_id", ref f.CampaignId, out error);
+            default:
+                r.Skip();
+                return true;
+        }
+    }
+
+    private static bool ReadString(ref Utf8JsonReader r, string field, ref string? target, out DecodeError error)
+    {
+        error = default;
+        if (r.TokenType == JsonTokenType.Null) return true;
+        if (r.TokenType != JsonTokenType.String) return TypeError(field, "a string", out error);
+        var length = r.HasValueSequence ? r.ValueSequence.Length : r.ValueSpan.Length;
+        if (length > MaxStringLength * 6L || (target = r.GetString())!.Length > MaxStringLength)
+        {
+            target = null;
+            error = new DecodeError(ReasonCodes.FieldTooLong, $"{field} is longer than {MaxStringLength} characters");
+            return false;
+        }
+        return true;
+    }
+
+    private static bool TypeError(string field, string expected, out DecodeError error)
+    {
+        error = new DecodeError(ReasonCodes.InvalidFieldType, $"{field} must be {expected}");
+        return false;
+    }
+
+    private static string? Truncate(string? s) => s is { Length: > 64 } ? s[..64] + "…" : s;
+
+    private struct Fields
+    {
+        public Guid? EventId;
+        public bool EventTypeSeen, EventTypeKnown;
+        public EventType EventType;
+        public string? EventTypeText;
+        public long? Timestamp, PriceCents;
+        public int? Quantity, SchemaVersion;
+        public string? UserId, SessionId, ProductId, ProductCategory, SearchQuery, PageUrl, Referrer, UserAgent,
+            IpAddress, GeoCountry, GeoCity, UserSegment, DeviceType, Browser, CampaignId;
+
+        /// <summary>Sorted, comma-separated names of absent required fields, or null when all are present.</summary>
+        public readonly string? MissingRequired()
+        {
+            List<string>? missing = null;
+            if (EventId is null) (missing ??= []).Add("event_id");
+            if (!EventTypeSeen) (missing ??= []).Add("event_type");
+            if (SessionId is null) (missing ??= []).Add("session_id");
+            if (Timestamp is null) (missing ??= []).Add("timestamp");
+            if (missing is null) return null;
+            missing.Sort(StringComparer.Ordinal);
+            return string.Join(",", missing);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Core.Configuration;
+using Sluice.Core.Errors;
+
+namespace Sluice.Kafka;
+
+/// <summary>Builds Kafka clients with production defaults, for a real cluster or the embedded broker alike.</summary>
+/// <remarks>
+/// Producers are idempotent with acks=all, lz4 and batching. Consumers store offsets only when told
+/// (<c>EnableAutoOffsetStore=false</c>) so an offset is committed after its effect is durable, and use
+/// cooperative-sticky assignment so a rebalance moves only the partitions that must move.
+/// </remarks>
+public sealed class KafkaClientFactory
+{
+    private readonly KafkaOptions _options;
+    private readonly ILogger _logger;
+
+    public KafkaClientFactory(KafkaOptions options, string bootstrapServers, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
+        _options = options;
+        BootstrapServers = bootstrapServers;
+        _logger = logger ?? NullLogger.Instance;
+        NativeLibraries.EnsureLoaded();
+    }
+
+    public string BootstrapServers { get; }
+
+    /// <summary>True when talking to the in-process mock cluster, whose group coordinator needs short timeouts.</summary>
+    public bool IsEmbedded => _options.UseEmbeddedBroker;
+
+    public ProducerConfig ProducerConfig(string? clientIdSuffix = null)
+    {
+        var config = new ProducerConfig
+        {
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            CompressionType = CompressionType.Lz4,
+            LingerMs = 5,
+            BatchSize = 1_000_000,
+            QueueBufferingMaxMessages = 1_000_000,
+            MessageTimeoutMs = 120_000,
+        };
+        ApplyCommon(config, clientIdSuffix ?? "producer");
+        return config;
+    }
+
+    public ConsumerConfig ConsumerConfig(string groupId, string? clientIdSuffix = null)
+    {
+        var config = new ConsumerConfig
+        {
+            GroupId = groupId,
+            EnableAutoCommit = true,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+        };
+        if (IsEmbedded)
+        {
+            // The mock coordinator completes a rebalance only after about the session timeout.
+            config.SessionTimeoutMs = 6000;
+            config.HeartbeatIntervalMs = 500;
+        }
+        ApplyCommon(config, clientIdSuffix ?? "consumer");
+        return config;
+    }
+
+    public IProducer<string, byte[]> CreateProducer(string? clientIdSuffix = null) =>
+        new ProducerBuilder<string, byte[]>(ProducerConfig(clientIdSuffix))
+            .SetLogHandler((_, m) => Log(m))
+            .SetErrorHandler((_, e) => LogError(e))
+            .Build();
+
+    /// <summary>A consumer with logging wired; callers add their own rebalance handlers through <paramref name="configure"/>.</summary>
+    public IConsumer<string, byte[]> CreateConsumer(string groupId, string? clientIdSuffix = null,
+        Action<ConsumerBuilder<string, byte[]>>? configure = null)
+    {
+        var builder = new ConsumerBuilder<string, byte[]>(ConsumerConfig(groupId, clientIdSuffix))
+            .SetLogHandler((_, m) => Log(m))
+            .SetErrorHandler((_, e) => LogError(e));
+        configure?.Invoke(builder);
+        return builder.Build();
+    }
+
+    /// <summary>Fails with a one-line error when no broker answers within <see cref="KafkaOptions.ConnectTimeout"/>.</summary>
+    public Metadata EnsureReachable()
+    {
+        var config = new AdminClientConfig();
+        ApplyCommon(config, "probe");
+        // Keep the probe quiet: a broker that is down is reported once, below, not logged per retry.
+        config.Set("log_level", "0");
+        using var admin = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).Build();
+        try
+        {
+            return admin.GetMetadata(_options.ConnectTimeout);
+        }
+        catch (KafkaException ex)
+        {
+            throw new SluiceException(
+                $"no Kafka broker answered at {BootstrapServers} within {_options.ConnectTimeout.TotalSeconds:0} s ({ex.Error.Reason}); " +
+                "check kafka.bootstrapServers, or start one with `./build.sh run broker`", isTransient: true, ex);
+        }
+    }
+
+    private void ApplyCommon(ClientConfig config, string clientIdSuffix)
+    {
+        config.BootstrapServers = BootstrapServers;
+        config.ClientId = $"{_options.ClientId}-{clientIdSuffix}";
+        config.SecurityProtocol = _options.SecurityProtocol.ToLowerInvariant() switch
+        {
+            "ssl" => SecurityProtocol.Ssl,
+            "sasl_plaintext" => SecurityProtocol.SaslPlaintext,
+            "sasl_ssl" => SecurityProtocol.SaslSsl,
+            _ => SecurityProtocol.Plaintext,
+        };
+        if (!string.IsNullOrEmpty(_options.SaslMechanism))
+        {
+            config.Set("sasl.mechanism", _options.SaslMechanism);
+            config.SaslUsername = _options.SaslUsername;
+            config.SaslPassword = _options.SaslPassword;
+        }
+    }
+
+    private void Log(LogMessage message)
+    {
+        var level = message.Level switch
+        {
+            SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical or SyslogLevel.Error => LogLevel.Error,
+            SyslogLevel.Warning => LogLevel.Warning,
+            SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+            _ => LogLevel.Debug,
+        };
+        _logger.Log(level, "librdkafka {Facility} {Name}: {Message}", message.Facility, message.Name, message.Message);
+    }
+
+    private void LogError(Error error)
+    {
+        // Local transport errors repeat while a broker is down; the client retries by itself.
+        var level = error.IsFatal ? LogLevel.Error : LogLevel.Warning;
+        _logger.Log(level, "kafka {Code}: {Reason}", error.Code, error.Reason);
+    }
+
+    /// <summary>The effective client configuration with secrets masked, for logs and diagnostics.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> Describe(ClientConfig config) => Redaction.Redact(config);
+}
