@@ -36,10 +36,13 @@ public static class SluiceConfiguration
     /// <summary>Binds and validates; unknown keys and unconvertible values are errors that name the key.</summary>
     public static SluiceOptions Bind(IConfiguration configuration)
     {
+        var unknown = UnknownKeys(configuration, typeof(SluiceOptions), "").ToList();
+        if (unknown.Count > 0)
+            throw new ConfigurationException(string.Join(", ", unknown), "unknown key; check the spelling against config/sluice.yaml, which lists every key");
         var options = new SluiceOptions();
         try
         {
-            configuration.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+            configuration.Bind(options);
         }
         catch (InvalidOperationException ex)
         {
@@ -65,45 +68,43 @@ public static class SluiceConfiguration
         return result;
     }
 
-    // The binder's messages name keys as "section:key" inside prose; turn them into our one-line form.
-    private static ConfigurationException Explain(InvalidOperationException ex)
+    // Walks the configuration against the options types, so a typo is reported with its full dotted key.
+    private static IEnumerable<string> UnknownKeys(IConfiguration section, Type type, string prefix)
     {
-        var message = ex.Message;
-        if (message.Contains("were not found", StringComparison.Ordinal) || message.Contains("was not found", StringComparison.Ordinal))
+        foreach (var child in section.GetChildren())
         {
-            var names = System.Text.RegularExpressions.Regex.Matches(message, @"'([^']+)'").Select(m => m.Groups[1].Value).ToList();
-            var typeName = names.FirstOrDefault() ?? "?";
-            var section = SectionOf(typeName);
-            var keys = names.Skip(1).Select(k => section.Length == 0 ? k : $"{section}.{k}");
-            return new ConfigurationException(string.Join(", ", keys), $"unknown key; check the spelling against config/sluice.yaml, which lists every key");
-        }
-        var path = System.Text.RegularExpressions.Regex.Match(message, @"at '([^']+)' to type '([^']+)'");
-        if (path.Success)
-        {
-            var type = path.Groups[2].Value;
-            var hint = type switch
+            var key = prefix.Length == 0 ? Dotted(child.Key) : $"{prefix}.{Dotted(child.Key)}";
+            var property = type.GetProperty(child.Key, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+            if (property is null || !property.CanWrite)
             {
-                "System.Int32" or "System.Int64" => "a whole number",
-                "System.Double" => "a number such as 0.02",
-                "System.TimeSpan" => "a duration written hh:mm:ss, such as 00:01:00",
-                "System.Boolean" => "true or false",
-                _ => type,
-            };
-            return new ConfigurationException(path.Groups[1].Value.Replace(':', '.'), $"cannot be read as {hint}");
+                yield return key;
+                continue;
+            }
+            var propertyType = property.PropertyType;
+            if (propertyType.IsClass && propertyType != typeof(string))
+            {
+                foreach (var nested in UnknownKeys(child, propertyType, key)) yield return nested;
+            }
         }
-        return new ConfigurationException("?", message);
     }
 
-    private static string SectionOf(string typeName) => typeName switch
+    // The binder says "Failed to convert configuration value at 'Generator:Users' to type 'System.Int32'".
+    private static ConfigurationException Explain(InvalidOperationException ex)
     {
-        var t when t.EndsWith(nameof(SluiceOptions), StringComparison.Ordinal) => "",
-        var t when t.EndsWith(nameof(KafkaOptions), StringComparison.Ordinal) => "kafka",
-        var t when t.EndsWith(nameof(EmbeddedBrokerOptions), StringComparison.Ordinal) => "kafka.embedded",
-        var t when t.EndsWith(nameof(TopicOptions), StringComparison.Ordinal) => "kafka.topics",
-        var t when t.EndsWith(nameof(GeneratorOptions), StringComparison.Ordinal) => "generator",
-        var t when t.EndsWith(nameof(ProcessorOptions), StringComparison.Ordinal) => "processor",
-        var t when t.EndsWith(nameof(PostgresOptions), StringComparison.Ordinal) => "postgres",
-        var t when t.EndsWith(nameof(LoggingOptions), StringComparison.Ordinal) => "logging",
-        _ => "",
-    };
+        var match = System.Text.RegularExpressions.Regex.Match(ex.Message, @"at '([^']+)' to type '([^']+)'");
+        if (!match.Success) return new ConfigurationException(ex.Message, ex);
+        var hint = match.Groups[2].Value switch
+        {
+            "System.Int32" or "System.Int64" => "a whole number",
+            "System.Double" => "a number such as 0.02",
+            "System.TimeSpan" => "a duration written hh:mm:ss, such as 00:01:00",
+            "System.Boolean" => "true or false",
+            var other => other,
+        };
+        return new ConfigurationException(Dotted(match.Groups[1].Value), $"cannot be read as {hint}");
+    }
+
+    // "Generator:Users" and "GENERATOR__USERS"-style keys reported as "generator.users".
+    private static string Dotted(string key) =>
+        string.Join('.', key.Split(':').Select(part => part.Length == 0 ? part : char.ToLowerInvariant(part[0]) + part[1..]));
 }

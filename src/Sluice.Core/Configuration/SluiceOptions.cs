@@ -105,6 +105,9 @@ public sealed class ProcessorOptions
     {
         Check.NotEmpty("processor.groupId", GroupId);
         Check.Positive("processor.windowSize", WindowSize);
+        // "5" reads as five days: a window that long is almost certainly a typo for 00:00:05 or 00:05:00.
+        if (WindowSize > TimeSpan.FromDays(1))
+            ThrowHelper.ThrowConfiguration("processor.windowSize", $"{WindowSize} is longer than a day; write hh:mm:ss, for example 00:01:00");
         if (MaxOutOfOrderness < TimeSpan.Zero)
             ThrowHelper.ThrowConfiguration("processor.maxOutOfOrderness", "must be zero or positive, for example 00:02:00");
     }

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging;
+using Sluice.Core.Configuration;
+using Sluice.Kafka;
+
+namespace Sluice.Cli.Hosting;
+
+/// <summary>The cluster a command talks to: the configured one, or an embedded broker started for it.</summary>
+internal sealed class KafkaConnection : IDisposable
+{
+    private KafkaConnection(KafkaClientFactory factory, EmbeddedBroker? embedded)
+    {
+        Factory = factory;
+        Embedded = embedded;
+    }
+
+    public KafkaClientFactory Factory { get; }
+    public EmbeddedBroker? Embedded { get; }
+
+    /// <summary>Starts the embedded broker when no bootstrap servers are configured, creates the topics, checks the cluster answers.</summary>
+    public static KafkaConnection Open(SluiceOptions options, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger("Sluice.Kafka");
+        EmbeddedBroker? embedded = null;
+        string bootstrap;
+        if (options.Kafka.UseEmbeddedBroker)
+        {
+            embedded = EmbeddedBroker.Start(options.Kafka.Embedded.Brokers,
+            [
+                new TopicSpec(options.Kafka.Topics.Events, options.Kafka.Partitions),
+                new TopicSpec(options.Kafka.Topics.Dlq, options.Kafka.Partitions),
+            ]);
+            bootstrap = embedded.BootstrapServers;
+            logger.LogInformation("embedded broker ({Brokers} broker(s)) at {Bootstrap}", embedded.BrokerCount, bootstrap);
+        }
+        else
+        {
+            bootstrap = options.Kafka.BootstrapServers;
+        }
+        try
+        {
+            var factory = new KafkaClientFactory(options.Kafka, bootstrap, logger);
+            var metadata = factory.EnsureReachable();
+            logger.LogInformation("connected to {Brokers} broker(s) at {Bootstrap}", metadata.Brokers.Count, bootstrap);
+            return new KafkaConnection(factory, embedded);
+        }
+        catch
+        {
+            embedded?.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => Embedded?.Dispose();
+}
