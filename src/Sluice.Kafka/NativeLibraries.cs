@@ -30,10 +30,7 @@ public static class NativeLibraries
         {
             if (_librdkafka != IntPtr.Zero) return;
             var path = NativeCache.Locate(NativeCache.LibrdkafkaFolder, "librdkafka.so");
-            if (!NativeLibrary.TryLoad(path, out var handle))
-                ThrowHelper.Throw($"native library {path} is corrupt or cannot be loaded; run ./build.sh deps to rebuild it");
-            if (!NativeLibrary.TryGetExport(handle, "rd_kafka_mock_cluster_new", out _))
-                ThrowHelper.Throw($"native library {path} has no mock-cluster API; run ./build.sh deps to rebuild it");
+            var handle = LoadLibrdkafka(path);
 
             NativeLibrary.SetDllImportResolver(typeof(ProducerBuilder<,>).Assembly, Resolve);
             NativeLibrary.SetDllImportResolver(typeof(NativeLibraries).Assembly, Resolve);
@@ -43,6 +40,16 @@ public static class NativeLibraries
             // Confluent.Kafka looks for the library itself unless told where it is.
             Library.Load(path);
         }
+    }
+
+    /// <summary>Loads a librdkafka file and checks it is the build Sluice needs; throws with the fix otherwise.</summary>
+    public static IntPtr LoadLibrdkafka(string path)
+    {
+        if (!NativeLibrary.TryLoad(path, out var handle))
+            ThrowHelper.Throw($"native library {path} is corrupt or cannot be loaded; run ./build.sh deps to rebuild it");
+        if (!NativeLibrary.TryGetExport(handle, "rd_kafka_mock_cluster_new", out _))
+            ThrowHelper.Throw($"native library {path} has no mock-cluster API; run ./build.sh deps to rebuild it");
+        return handle;
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)

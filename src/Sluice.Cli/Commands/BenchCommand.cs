@@ -19,11 +19,12 @@ internal static class BenchCommand
 
     private static Command Kafka()
     {
-        var messages = new Option<int>("--messages") { Description = "Messages to produce and consume", DefaultValueFactory = _ => 1_000_000 };
-        messages.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--messages must be a positive whole number"); });
-        var size = new Option<int>("--size") { Description = "Payload bytes per message", DefaultValueFactory = _ => 350 };
-        size.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1_000_000) r.AddError("--size must be between 1 and 1000000 bytes"); });
-        var partitions = new Option<int>("--partitions") { Description = "Partitions of the benchmark topic", DefaultValueFactory = _ => 6 };
+        var messages = new Option<int>("--messages") { Description = "Messages to produce and consume", DefaultValueFactory = _ => 1_000_000 }
+            .Require(v => v >= 1, "--messages must be a positive whole number");
+        var size = new Option<int>("--size") { Description = "Payload bytes per message", DefaultValueFactory = _ => 350 }
+            .Require(v => v is >= 1 and <= 1_000_000, "--size must be between 1 and 1000000 bytes");
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of the benchmark topic", DefaultValueFactory = _ => 6 }
+            .Require(v => v is >= 1 and <= 1000, "--partitions must be between 1 and 1000");
         var command = new Command("kafka", "Produce then consume through the embedded broker with Sluice's client defaults (idempotent, acks=all, lz4)")
         {
             messages, size, partitions,

@@ -12,29 +12,16 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var events = new Option<long?>("--events") { Description = "Stop after producing this many events" };
-        events.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<long?>() is <= 0) r.AddError("--events must be a positive whole number, for example --events 20000");
-        });
+        var events = new Option<long?>("--events") { Description = "Stop after producing this many events" }
+            .Require(v => v is null or > 0, "--events must be a positive whole number, for example --events 20000");
         var duration = new Option<TimeSpan?>("--duration")
         {
             Description = "Stop producing after this long, hh:mm:ss (default 00:00:30 unless --events is given)",
-        };
-        duration.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<TimeSpan?>() is { } d && d <= TimeSpan.Zero) r.AddError("--duration must be positive, for example --duration 00:01:00");
-        });
-        var rate = new Option<int?>("--rate") { Description = "Events per second; 0 = as fast as possible (default 2000, or 0 with --events)" };
-        rate.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is < 0) r.AddError("--rate must be 0 or more events per second");
-        });
-        var processors = new Option<int>("--processors") { Description = "Processor group members to run (1-16)", DefaultValueFactory = _ => 1 };
-        processors.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 16) r.AddError("--processors must be between 1 and 16");
-        });
+        }.Require(v => v is null || v > TimeSpan.Zero, "--duration must be positive, for example --duration 00:01:00");
+        var rate = new Option<int?>("--rate") { Description = "Events per second; 0 = as fast as possible (default 2000, or 0 with --events)" }
+            .Require(v => v is null or >= 0, "--rate must be 0 or more events per second");
+        var processors = new Option<int>("--processors") { Description = "Processor group members to run (1-16)", DefaultValueFactory = _ => 1 }
+            .Require(v => v is >= 1 and <= 16, "--processors must be between 1 and 16");
         var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "A Kafka cluster to use instead of the embedded broker" };
         var noLive = new Option<bool>("--no-live") { Description = "Print progress lines instead of the live table" };
 

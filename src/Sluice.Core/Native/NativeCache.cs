@@ -29,9 +29,12 @@ public static class NativeCache
     }
 
     /// <summary>The full path of a provisioned library; throws with the fix when it is missing or unfinished.</summary>
-    public static string Locate(string folder, string file)
+    public static string Locate(string folder, string file) => Locate(Root, folder, file);
+
+    /// <summary>As <see cref="Locate(string, string)"/>, under an explicit cache root.</summary>
+    public static string Locate(string root, string folder, string file)
     {
-        var dir = Path.Combine(Root, folder);
+        var dir = Path.Combine(root, folder);
         var path = Path.Combine(dir, file);
         if (!File.Exists(path))
             ThrowHelper.Throw($"native library {file} not found at {path}; run ./build.sh deps to provision it");

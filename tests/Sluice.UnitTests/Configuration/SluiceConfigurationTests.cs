@@ -1,0 +1,133 @@
+using System.Reflection;
+using Sluice.Core.Configuration;
+using Sluice.Core.Errors;
+using Sluice.TestKit;
+
+namespace Sluice.UnitTests.Configuration;
+
+// Environment variables are process-wide: the tests that set them must not run beside other config tests.
+[Collection(nameof(ConfigurationCollection))]
+public sealed class SluiceConfigurationTests
+{
+    private static readonly string RepoConfig = Path.Combine(RepoRoot.Path, "config", "sluice.yaml");
+
+    [Fact]
+    public void shipped_yaml_file_binds_to_the_same_values_as_the_code_defaults()
+    {
+        var fromFile = SluiceConfiguration.Load(RepoConfig);
+        var defaults = new SluiceOptions();
+        Assert.Equal(Flatten(defaults), Flatten(fromFile));
+    }
+
+    [Fact]
+    public void shipped_yaml_file_lists_every_key_with_a_comment()
+    {
+        var yaml = File.ReadAllLines(RepoConfig);
+        foreach (var key in Flatten(new SluiceOptions()).Keys)
+        {
+            var leaf = key.Split('.')[^1];
+            var line = Array.FindIndex(yaml, l => l.TrimStart().StartsWith(leaf + ":", StringComparison.Ordinal));
+            Assert.True(line >= 0, $"config/sluice.yaml does not list {key}");
+            Assert.True(yaml[line - 1].TrimStart().StartsWith('#'), $"config/sluice.yaml has no comment above {key}");
+        }
+    }
+
+    [Fact]
+    public void set_arguments_override_the_file()
+    {
+        var options = SluiceConfiguration.Load(RepoConfig, ["kafka.partitions=12", "processor.windowSize=00:05:00"]);
+        Assert.Equal(12, options.Kafka.Partitions);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.Processor.WindowSize);
+    }
+
+    [Fact]
+    public void environment_variables_override_the_file_and_set_overrides_them()
+    {
+        Environment.SetEnvironmentVariable("SLUICE__GENERATOR__SEED", "7");
+        try
+        {
+            Assert.Equal(7, SluiceConfiguration.Load(RepoConfig).Generator.Seed);
+            Assert.Equal(9, SluiceConfiguration.Load(RepoConfig, ["generator.seed=9"]).Generator.Seed);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SLUICE__GENERATOR__SEED", null);
+        }
+    }
+
+    [Fact]
+    public void unknown_key_is_an_error_naming_the_full_key()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, ["kafka.embedded.brokres=2"]));
+        Assert.Equal("kafka.embedded.brokres", ex.Key);
+        Assert.Contains("unknown key", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("generator.users=abc", "generator.users", "whole number")]
+    [InlineData("processor.windowSize=soon", "processor.windowSize", "hh:mm:ss")]
+    [InlineData("generator.invalidRate=lots", "generator.invalidRate", "number")]
+    public void unreadable_value_names_the_key_and_the_expected_form(string set, string key, string expected)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, [set]));
+        Assert.Equal(key, ex.Key);
+        Assert.Contains(expected, ex.Message);
+    }
+
+    [Theory]
+    [InlineData("kafka.partitions=0", "kafka.partitions")]
+    [InlineData("generator.invalidRate=1.5", "generator.invalidRate")]
+    [InlineData("generator.rate=-1", "generator.rate")]
+    [InlineData("processor.windowSize=5", "processor.windowSize")]
+    [InlineData("logging.format=xml", "logging.format")]
+    [InlineData("kafka.bootstrapServers=localhost", "kafka.bootstrapServers")]
+    [InlineData("kafka.securityProtocol=tls", "kafka.securityProtocol")]
+    public void out_of_range_value_names_the_key(string set, string key)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, [set]));
+        Assert.Equal(key, ex.Key);
+    }
+
+    [Fact]
+    public void set_without_equals_sign_explains_the_form()
+    {
+        var ex = Assert.Throws<SluiceException>(() => SluiceConfiguration.Load(RepoConfig, ["kafka.partitions"]));
+        Assert.Contains("key=value", ex.Message);
+    }
+
+    [Fact]
+    public void invalid_yaml_reports_the_line()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("bad.yaml");
+        File.WriteAllText(path, "kafka:\n  partitions: 6\n bad indent: [\n");
+        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(path));
+        Assert.Contains("line", ex.Message);
+    }
+
+    [Fact]
+    public void missing_config_file_is_an_error_naming_the_file()
+    {
+        var ex = Assert.Throws<SluiceException>(() => SluiceConfiguration.Load("/nonexistent/sluice.yaml"));
+        Assert.Contains("/nonexistent/sluice.yaml", ex.Message);
+    }
+
+    // Every leaf option as "section.key" => value text, discovered by reflection so new keys are covered.
+    private static SortedDictionary<string, string> Flatten(object options, string prefix = "")
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            var key = prefix + char.ToLowerInvariant(p.Name[0]) + p.Name[1..];
+            var value = p.GetValue(options);
+            if (p.PropertyType.IsClass && p.PropertyType != typeof(string))
+                foreach (var (k, v) in Flatten(value!, key + ".")) result[k] = v;
+            else
+                result[key] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        }
+        return result;
+    }
+}
+
+[CollectionDefinition(nameof(ConfigurationCollection), DisableParallelization = true)]
+public sealed class ConfigurationCollection;

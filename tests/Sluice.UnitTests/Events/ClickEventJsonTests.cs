@@ -1,0 +1,145 @@
+using System.Text;
+using Sluice.Core.Errors;
+using Sluice.Core.Events;
+
+namespace Sluice.UnitTests.Events;
+
+public sealed class ClickEventJsonTests
+{
+    private static readonly ClickEvent Sample = new()
+    {
+        EventId = Guid.Parse("6f1c2b9e-3a4d-4e5f-8a7b-1c2d3e4f5a6b"),
+        EventType = EventType.Purchase,
+        Timestamp = 1_763_700_000_123,
+        UserId = "u000042",
+        SessionId = "s-1",
+        ProductId = "p0007",
+        ProductCategory = "shoes",
+        PriceCents = 12_999,
+        Quantity = 2,
+        PageUrl = "/checkout",
+        UserAgent = "Mozilla/5.0 \"quoted\" ünïcode",
+        GeoCountry = "DE",
+        SchemaVersion = 3,
+    };
+
+    [Fact]
+    public void an_event_survives_a_round_trip()
+    {
+        var bytes = ClickEventJson.ToBytes(Sample);
+        Assert.True(ClickEventJson.TryRead(bytes, out var back, out _));
+        Assert.Equal(Sample, back);
+    }
+
+    [Fact]
+    public void field_names_are_the_v3_snake_case_names()
+    {
+        var json = Encoding.UTF8.GetString(ClickEventJson.ToBytes(Sample));
+        foreach (var name in new[] { "event_id", "event_type", "timestamp", "user_id", "session_id", "product_id", "product_category",
+                     "price_cents", "quantity", "search_query", "page_url", "referrer", "user_agent", "ip_address", "geo_country",
+                     "geo_city", "user_segment", "device_type", "browser", "campaign_id", "schema_version" })
+            Assert.Contains($"\"{name}\":", json);
+        Assert.Contains("\"event_type\":\"purchase\"", json);
+    }
+
+    [Fact]
+    public void missing_required_fields_are_listed_sorted()
+    {
+        var ok = ClickEventJson.TryRead("{\"event_type\":\"page_view\",\"user_id\":\"u1\"}"u8, out _, out var error);
+        Assert.False(ok);
+        Assert.Equal(ReasonCodes.MissingRequiredFields, error.ReasonCode);
+        Assert.Equal("event_id,session_id,timestamp", error.Detail);
+    }
+
+    [Fact]
+    public void null_required_field_counts_as_missing()
+    {
+        var json = Encoding.UTF8.GetString(ClickEventJson.ToBytes(Sample)).Replace("\"session_id\":\"s-1\"", "\"session_id\":null", StringComparison.Ordinal);
+        Assert.False(ClickEventJson.TryRead(Encoding.UTF8.GetBytes(json), out _, out var error));
+        Assert.Equal(ReasonCodes.MissingRequiredFields, error.ReasonCode);
+        Assert.Equal("session_id", error.Detail);
+    }
+
+    [Fact]
+    public void unknown_event_type_is_rejected_with_its_value()
+    {
+        var json = Encoding.UTF8.GetString(ClickEventJson.ToBytes(Sample)).Replace("\"purchase\"", "\"teleport\"", StringComparison.Ordinal);
+        Assert.False(ClickEventJson.TryRead(Encoding.UTF8.GetBytes(json), out _, out var error));
+        Assert.Equal(ReasonCodes.UnknownEventType, error.ReasonCode);
+        Assert.Contains("teleport", error.Detail);
+    }
+
+    [Theory]
+    [InlineData("\"timestamp\":1763700000123", "\"timestamp\":\"yesterday\"", "timestamp")]
+    [InlineData("\"price_cents\":12999", "\"price_cents\":\"12999\"", "price_cents")]
+    [InlineData("\"quantity\":2", "\"quantity\":2.5", "quantity")]
+    [InlineData("\"user_id\":\"u000042\"", "\"user_id\":42", "user_id")]
+    [InlineData("\"event_id\":\"6f1c2b9e-3a4d-4e5f-8a7b-1c2d3e4f5a6b\"", "\"event_id\":\"not-a-uuid\"", "event_id")]
+    public void wrong_json_type_names_the_field(string from, string to, string field)
+    {
+        var json = Encoding.UTF8.GetString(ClickEventJson.ToBytes(Sample));
+        Assert.Contains(from, json);
+        Assert.False(ClickEventJson.TryRead(Encoding.UTF8.GetBytes(json.Replace(from, to, StringComparison.Ordinal)), out _, out var error));
+        Assert.Equal(ReasonCodes.InvalidFieldType, error.ReasonCode);
+        Assert.StartsWith(field, error.Detail);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFE, 0x00, 0x12 })]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'a' })]
+    [InlineData(new byte[] { (byte)'[', (byte)']' })]
+    [InlineData(new byte[] { (byte)'4', (byte)'2' })]
+    [InlineData(new byte[0])]
+    public void bytes_that_are_not_a_json_object_are_invalid_json(byte[] payload)
+    {
+        Assert.False(ClickEventJson.TryRead(payload, out var evt, out var error));
+        Assert.Null(evt);
+        Assert.Equal(ReasonCodes.InvalidJson, error.ReasonCode);
+    }
+
+    [Fact]
+    public void trailing_data_after_the_object_is_invalid_json()
+    {
+        var bytes = ClickEventJson.ToBytes(Sample).Concat("{}"u8.ToArray()).ToArray();
+        Assert.False(ClickEventJson.TryRead(bytes, out _, out var error));
+        Assert.Equal(ReasonCodes.InvalidJson, error.ReasonCode);
+    }
+
+    [Fact]
+    public void oversized_string_field_is_rejected_not_truncated()
+    {
+        var huge = new string('x', ClickEventJson.MaxStringLength + 1);
+        Assert.False(ClickEventJson.TryRead(ClickEventJson.ToBytes(Sample with { Referrer = huge }), out _, out var error));
+        Assert.Equal(ReasonCodes.FieldTooLong, error.ReasonCode);
+        Assert.StartsWith("referrer", error.Detail);
+    }
+
+    [Fact]
+    public void unknown_fields_from_newer_producers_are_ignored()
+    {
+        var json = Encoding.UTF8.GetString(ClickEventJson.ToBytes(Sample)).Replace("{", "{\"loyalty\":{\"tier\":[1,2]},", StringComparison.Ordinal);
+        Assert.True(ClickEventJson.TryRead(Encoding.UTF8.GetBytes(json), out var back, out _));
+        Assert.Equal(Sample, back);
+    }
+
+    [Fact]
+    public void anonymous_visitor_is_keyed_by_session()
+    {
+        Assert.Equal("u000042", Sample.PartitionKey);
+        Assert.Equal("s-1", (Sample with { UserId = null }).PartitionKey);
+    }
+
+    [Theory]
+    [InlineData("page_view", EventType.PageView)]
+    [InlineData("remove_from_cart", EventType.RemoveFromCart)]
+    [InlineData("purchase", EventType.Purchase)]
+    public void wire_names_parse_from_text_and_bytes(string name, EventType type)
+    {
+        Assert.True(EventTypes.TryParse(name, out var fromText));
+        Assert.True(EventTypes.TryParse(Encoding.UTF8.GetBytes(name), out var fromBytes));
+        Assert.Equal(type, fromText);
+        Assert.Equal(type, fromBytes);
+        Assert.Equal(name, type.ToWireName());
+        Assert.False(EventTypes.TryParse(name.ToUpperInvariant(), out _));
+    }
+}
