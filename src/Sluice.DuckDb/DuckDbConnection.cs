@@ -74,7 +74,7 @@ public sealed unsafe class DuckDbConnection : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(table);
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         var state = Native.AppenderCreate(_handle, schema, table, out var appender);
-        if (!appender.IsInvalid) appender.Adopt(_handle);
+        appender.Adopt(_handle);
         var wrapper = new DuckDbAppender(appender, schema is null ? table : $"{schema}.{table}");
         if (state != Native.Success)
         {

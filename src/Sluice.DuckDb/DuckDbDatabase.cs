@@ -17,20 +17,21 @@ public sealed class DuckDbOptions
     /// <summary>Any other DuckDB setting by its SQL name (see <c>duckdb_settings()</c>).</summary>
     public IDictionary<string, string> Settings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    internal IEnumerable<KeyValuePair<string, string>> ToSettings()
+    /// <summary>Each setting as (configuration key for errors, DuckDB's name, value).</summary>
+    internal IEnumerable<(string Key, string Name, string Value)> ToSettings()
     {
         if (Threads is { } threads)
         {
             if (threads < 1) ThrowHelper.ThrowConfiguration("duckdb.threads", $"{threads} is out of range; use 1 or more");
-            yield return new("threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            yield return ("duckdb.threads", "threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         if (MemoryLimit is { } limit)
         {
             if (string.IsNullOrWhiteSpace(limit)) ThrowHelper.ThrowConfiguration("duckdb.memoryLimit", "is empty; use a size such as 512MB or 2GB");
-            yield return new("memory_limit", limit);
+            yield return ("duckdb.memoryLimit", "memory_limit", limit);
         }
-        if (ReadOnly) yield return new("access_mode", "READ_ONLY");
-        foreach (var setting in Settings) yield return setting;
+        if (ReadOnly) yield return ("duckdb.readOnly", "access_mode", "READ_ONLY");
+        foreach (var (name, value) in Settings) yield return ($"duckdb.settings.{name}", name, value);
     }
 }
 
@@ -78,10 +79,10 @@ public sealed unsafe class DuckDbDatabase : IDisposable
             if (options is not null)
             {
                 if (Native.CreateConfig(out config) != Native.Success) DuckDbException.Throw("configuration", "out of memory");
-                foreach (var (name, value) in options.ToSettings())
+                foreach (var (key, name, value) in options.ToSettings())
                 {
                     if (Native.SetConfig(config, name, value) != Native.Success)
-                        ThrowHelper.ThrowConfiguration($"duckdb.{name}", $"DuckDB rejected '{value}' (unknown setting or invalid value)");
+                        ThrowHelper.ThrowConfiguration(key, $"DuckDB rejected '{value}' for its setting '{name}' (unknown setting or invalid value)");
                 }
             }
 

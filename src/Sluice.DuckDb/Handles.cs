@@ -20,6 +20,8 @@ internal abstract class DuckDbHandle : SafeHandle
     /// <summary>Keeps <paramref name="parent"/> alive until this handle is released.</summary>
     public void Adopt(SafeHandle parent)
     {
+        // An invalid handle is never released, so it must not hold a reference it would never give back.
+        if (IsInvalid) return;
         var added = false;
         parent.DangerousAddRef(ref added);
         _parent = parent;
