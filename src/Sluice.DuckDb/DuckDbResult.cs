@@ -20,6 +20,7 @@ public sealed unsafe class DuckDbResult : IDisposable
     // For DECIMAL columns: the integer type that stores the unscaled value, and the scale.
     private readonly DuckDbType[] _storage;
     private readonly byte[] _scale;
+    private readonly double[] _divisor;
     private DataChunkHandle? _chunk;
     private int _chunkSize;
     private int _row = -1;
@@ -40,6 +41,7 @@ public sealed unsafe class DuckDbResult : IDisposable
         _validity = new IntPtr[count];
         _storage = (DuckDbType[])_types.Clone();
         _scale = new byte[count];
+        _divisor = new double[count];
         for (var c = 0; c < count; c++)
         {
             if (_types[c] != DuckDbType.Decimal) continue;
@@ -48,6 +50,7 @@ public sealed unsafe class DuckDbResult : IDisposable
             {
                 _storage[c] = (DuckDbType)Native.DecimalInternalType(logical);
                 _scale[c] = Native.DecimalScale(logical);
+                _divisor[c] = Math.Pow(10, _scale[c]);
             }
             finally
             {
@@ -137,7 +140,7 @@ public sealed unsafe class DuckDbResult : IDisposable
             or DuckDbType.USmallInt or DuckDbType.UInteger => GetInt64(column),
         DuckDbType.UBigInt => Cell<ulong>(column),
         DuckDbType.HugeInt => (double)HugeInt(column),
-        DuckDbType.Decimal => (double)Unscaled(column) / Math.Pow(10, _scale[column]),
+        DuckDbType.Decimal => (double)Unscaled(column) / _divisor[column],
         _ => throw WrongType(column, "double"),
     };
 
