@@ -38,8 +38,9 @@ public sealed class DuckDbOptions
 /// <summary>An open DuckDB database: a file, or <c>:memory:</c>. Hands out connections.</summary>
 /// <remarks>
 /// Dispose it when done; connections made from it keep the native database alive until they are disposed
-/// too, so the order of disposal does not matter. One process may open a file read-write once at a time:
-/// share one <see cref="DuckDbDatabase"/> and give each thread its own connection.
+/// too, so the order of disposal does not matter. Opening a file that is already open in this process
+/// returns the same DuckDB instance (DuckDB's instance cache), so components can each open the warehouse
+/// file; the options must then match. Each thread uses its own connection.
 /// </remarks>
 public sealed unsafe class DuckDbDatabase : IDisposable
 {
@@ -86,7 +87,7 @@ public sealed unsafe class DuckDbDatabase : IDisposable
                 }
             }
 
-            var state = Native.OpenExt(path, out var handle, config, out var error);
+            var state = Native.GetOrCreateFromCache(Native.InstanceCache, path, out var handle, config, out var error);
             if (state != Native.Success)
             {
                 var message = Native.Utf8(error);

@@ -19,22 +19,32 @@ internal static unsafe partial class Native
     public const int Success = 0;
 
     private static readonly Lock Gate = new();
+    private static volatile bool _loaded;
     private static IntPtr _library;
+
+    /// <summary>
+    /// The process-wide <c>duckdb_instance_cache</c>, never freed. Two <c>duckdb_open</c> calls on one file
+    /// in one process give two independent instances writing the same file (file locks are per process, so
+    /// DuckDB cannot tell); through the cache they share one instance instead.
+    /// </summary>
+    public static IntPtr InstanceCache { get; private set; }
 
     /// <summary>Loads libduckdb once from the native cache; throws naming <c>./build.sh deps</c> when it is missing.</summary>
     public static void EnsureLoaded()
     {
-        if (_library != IntPtr.Zero) return;
+        if (_loaded) return;
         lock (Gate)
         {
-            if (_library != IntPtr.Zero) return;
+            if (_loaded) return;
             var path = NativeCache.Locate(NativeCache.DuckDbFolder, "libduckdb.so");
             if (!NativeLibrary.TryLoad(path, out var handle))
                 ThrowHelper.Throw($"native library {path} is corrupt or cannot be loaded; run ./build.sh deps to rebuild it");
-            if (!NativeLibrary.TryGetExport(handle, "duckdb_fetch_chunk", out _))
-                ThrowHelper.Throw($"native library {path} is not DuckDB 1.x (no duckdb_fetch_chunk); run ./build.sh deps to rebuild it");
-            NativeLibrary.SetDllImportResolver(typeof(Native).Assembly, Resolve);
+            if (!NativeLibrary.TryGetExport(handle, "duckdb_get_or_create_from_cache", out _))
+                ThrowHelper.Throw($"native library {path} is older than DuckDB 1.2 (no instance cache); run ./build.sh deps to rebuild it");
             _library = handle;
+            NativeLibrary.SetDllImportResolver(typeof(Native).Assembly, Resolve);
+            InstanceCache = CreateInstanceCache();
+            _loaded = true;
         }
     }
 
@@ -84,8 +94,12 @@ internal static unsafe partial class Native
     [LibraryImport(Lib, EntryPoint = "duckdb_destroy_config")]
     public static partial void DestroyConfig(ref IntPtr config);
 
-    [LibraryImport(Lib, EntryPoint = "duckdb_open_ext", StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int OpenExt(string path, out DatabaseHandle database, IntPtr config, out byte* error);
+    [LibraryImport(Lib, EntryPoint = "duckdb_create_instance_cache")]
+    private static partial IntPtr CreateInstanceCache();
+
+    /// <summary><c>duckdb_open_ext</c> through the instance cache; <paramref name="error"/> is freed with <see cref="Free"/>.</summary>
+    [LibraryImport(Lib, EntryPoint = "duckdb_get_or_create_from_cache", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int GetOrCreateFromCache(IntPtr cache, string path, out DatabaseHandle database, IntPtr config, out byte* error);
 
     [LibraryImport(Lib, EntryPoint = "duckdb_close")]
     public static partial void Close(ref IntPtr database);

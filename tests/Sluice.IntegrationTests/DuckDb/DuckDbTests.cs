@@ -284,6 +284,34 @@ public sealed class DuckDbTests : IDisposable
     }
 
     [Fact]
+    public void opening_one_file_twice_in_a_process_shares_one_instance()
+    {
+        var path = PathOf("shared.duckdb");
+        using var sink = DuckDbConnection.Open(path);
+        using var dashboard = DuckDbConnection.Open(Path.Combine(_dir, ".", "shared.duckdb"));
+        sink.Execute("CREATE TABLE t (x INTEGER)");
+        dashboard.Execute("INSERT INTO t VALUES (1), (2)");
+
+        // Two independent instances would each keep their own catalog and overwrite each other's file.
+        using var result = sink.Query("SELECT count(*) FROM t");
+        Assert.True(result.Read());
+        Assert.Equal(2, result.GetInt64(0));
+
+        var conflict = Assert.Throws<DuckDbException>(() => DuckDbDatabase.Open(path, new DuckDbOptions { ReadOnly = true }));
+        Assert.Contains("configuration", conflict.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void in_memory_databases_are_independent()
+    {
+        using var first = DuckDbConnection.Open(DuckDbDatabase.InMemory);
+        using var second = DuckDbConnection.Open(DuckDbDatabase.InMemory);
+        first.Execute("CREATE TABLE only_here (x INTEGER)");
+        var error = Assert.Throws<DuckDbException>(() => second.Execute("SELECT * FROM only_here"));
+        Assert.Equal(DuckDbErrorType.Catalog, error.ErrorType);
+    }
+
+    [Fact]
     public void copy_to_parquet_and_read_parquet_round_trip()
     {
         var parquet = PathOf("events.parquet");
