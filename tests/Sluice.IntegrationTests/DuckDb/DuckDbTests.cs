@@ -244,6 +244,66 @@ public sealed class DuckDbTests : IDisposable
     }
 
     [Fact]
+    public void appended_rows_commit_or_roll_back_with_the_connections_transaction()
+    {
+        // The exactly-once sinks store offsets in the same transaction as the rows: both or neither.
+        using var connection = DuckDbConnection.Open(PathOf("tx.duckdb"));
+        connection.Execute("CREATE TABLE rows (x INTEGER); CREATE TABLE offsets (p INTEGER, o BIGINT)");
+
+        connection.Execute("BEGIN TRANSACTION");
+        using (var appender = connection.CreateAppender("rows"))
+        {
+            for (var i = 0; i < 5000; i++) appender.Append(i).EndRow();
+            appender.Close();
+        }
+        connection.Execute("INSERT INTO offsets VALUES (0, 5000)");
+        connection.Execute("ROLLBACK");
+        Assert.Equal(0, Count(connection, "rows"));
+        Assert.Equal(0, Count(connection, "offsets"));
+
+        connection.Execute("BEGIN TRANSACTION");
+        using (var appender = connection.CreateAppender("rows"))
+        {
+            for (var i = 0; i < 5000; i++) appender.Append(i).EndRow();
+            appender.Close();
+        }
+        connection.Execute("INSERT INTO offsets VALUES (0, 5000)");
+        connection.Execute("COMMIT");
+        Assert.Equal(5000, Count(connection, "rows"));
+        Assert.Equal(1, Count(connection, "offsets"));
+    }
+
+    [Fact]
+    public void a_write_conflict_between_transactions_is_transient()
+    {
+        using var database = DuckDbDatabase.Open(PathOf("conflict.duckdb"));
+        using var first = database.Connect();
+        using var second = database.Connect();
+        first.Execute("CREATE TABLE counters (id INTEGER PRIMARY KEY, n BIGINT); INSERT INTO counters VALUES (1, 0)");
+
+        first.Execute("BEGIN TRANSACTION; UPDATE counters SET n = n + 1 WHERE id = 1");
+        second.Execute("BEGIN TRANSACTION");
+        var conflict = Assert.Throws<DuckDbException>(() => second.Execute("UPDATE counters SET n = n + 10 WHERE id = 1"));
+        Assert.Equal(DuckDbErrorType.Transaction, conflict.ErrorType);
+        Assert.True(conflict.IsTransient);
+        second.Execute("ROLLBACK");
+        first.Execute("COMMIT");
+
+        // Retried after the other writer committed, the same statement succeeds.
+        Assert.Equal(1, second.Execute("UPDATE counters SET n = n + 10 WHERE id = 1"));
+        Assert.Equal(11, Scalar(second, "SELECT n FROM counters"));
+    }
+
+    private static long Scalar(DuckDbConnection connection, string sql)
+    {
+        using var result = connection.Query(sql);
+        Assert.True(result.Read());
+        return result.GetInt64(0);
+    }
+
+    private static long Count(DuckDbConnection connection, string table) => Scalar(connection, $"SELECT count(*) FROM {table}");
+
+    [Fact]
     public void appender_misuse_surfaces_clear_errors()
     {
         using var connection = DuckDbConnection.Open(DuckDbDatabase.InMemory);
