@@ -53,6 +53,37 @@ public sealed class DuckDbTests : IDisposable
     }
 
     [Fact]
+    public void appender_writes_every_type_including_null()
+    {
+        using var connection = DuckDbConnection.Open(PathOf("append-types.duckdb"));
+        connection.Execute("CREATE TABLE t (i INTEGER, l BIGINT, d DOUBLE, s VARCHAR, u VARCHAR, b BOOLEAN, ts TIMESTAMP, dt DATE)");
+        var at = new DateTime(2026, 11, 21, 9, 48, 7, DateTimeKind.Utc).AddTicks(1_234_560);
+        var longText = string.Concat(Enumerable.Repeat("événement ", 100));
+        using (var appender = connection.CreateAppender("t"))
+        {
+            appender.Append(7).Append(-7L).Append(0.125).Append(longText).Append("utf-8 bytes ✓"u8).Append(true).Append(at)
+                .Append(new DateOnly(2026, 11, 21)).EndRow();
+            for (var c = 0; c < 8; c++) appender.AppendNull();
+            appender.EndRow();
+            appender.Close();
+        }
+
+        using var result = connection.Query("SELECT * FROM t ORDER BY i NULLS LAST");
+        Assert.True(result.Read());
+        Assert.Equal(7, result.GetInt32(0));
+        Assert.Equal(-7, result.GetInt64(1));
+        Assert.Equal(0.125, result.GetDouble(2));
+        Assert.Equal(longText, result.GetString(3));
+        Assert.Equal("utf-8 bytes ✓", result.GetString(4));
+        Assert.True(result.GetBoolean(5));
+        Assert.Equal(at, result.GetDateTime(6));
+        Assert.Equal(new DateOnly(2026, 11, 21), result.GetDate(7));
+        Assert.True(result.Read());
+        for (var c = 0; c < 8; c++) Assert.True(result.IsNull(c));
+        Assert.False(result.Read());
+    }
+
+    [Fact]
     public void prepared_statement_binds_every_type_including_null()
     {
         using var connection = DuckDbConnection.Open(PathOf("prepared.duckdb"));
