@@ -32,30 +32,16 @@ public sealed unsafe class DuckDbResult : IDisposable
         var count = (int)Native.ColumnCount(handle.Pointer);
         _names = new string[count];
         _types = new DuckDbType[count];
+        _storage = new DuckDbType[count];
+        _scale = new byte[count];
+        _divisor = new double[count];
+        _data = new IntPtr[count];
+        _validity = new IntPtr[count];
         for (var c = 0; c < count; c++)
         {
             _names[c] = Native.Utf8(Native.ColumnName(handle.Pointer, (ulong)c)) ?? $"column{c}";
-            _types[c] = (DuckDbType)Native.ColumnType(handle.Pointer, (ulong)c);
-        }
-        _data = new IntPtr[count];
-        _validity = new IntPtr[count];
-        _storage = (DuckDbType[])_types.Clone();
-        _scale = new byte[count];
-        _divisor = new double[count];
-        for (var c = 0; c < count; c++)
-        {
-            if (_types[c] != DuckDbType.Decimal) continue;
-            var logical = Native.ColumnLogicalType(handle.Pointer, (ulong)c);
-            try
-            {
-                _storage[c] = (DuckDbType)Native.DecimalInternalType(logical);
-                _scale[c] = Native.DecimalScale(logical);
-                _divisor[c] = Math.Pow(10, _scale[c]);
-            }
-            finally
-            {
-                Native.DestroyLogicalType(ref logical);
-            }
+            _types[c] = _storage[c] = (DuckDbType)Native.ColumnType(handle.Pointer, (ulong)c);
+            if (_types[c] == DuckDbType.Decimal) ReadDecimalLayout(c);
         }
         RowsChanged = (long)Native.RowsChanged(handle.Pointer);
     }
@@ -239,6 +225,21 @@ public sealed unsafe class DuckDbResult : IDisposable
         _chunk = null;
         _chunkSize = 0;
         _handle.Dispose();
+    }
+
+    private void ReadDecimalLayout(int column)
+    {
+        var logical = Native.ColumnLogicalType(_handle.Pointer, (ulong)column);
+        try
+        {
+            _storage[column] = (DuckDbType)Native.DecimalInternalType(logical);
+            _scale[column] = Native.DecimalScale(logical);
+            _divisor[column] = Math.Pow(10, _scale[column]);
+        }
+        finally
+        {
+            Native.DestroyLogicalType(ref logical);
+        }
     }
 
     private bool NextChunk()
