@@ -4,7 +4,8 @@ namespace Sluice.DuckDb;
 
 /// <summary>A connection to a <see cref="DuckDbDatabase"/>: runs SQL, prepares statements, creates appenders.</summary>
 /// <remarks>
-/// Not thread-safe (one connection per thread, as DuckDB intends). Statements run in auto-commit mode
+/// Not thread-safe (one connection per thread, as DuckDB intends), except <see cref="Interrupt"/>, which
+/// exists to be called from another thread. Statements run in auto-commit mode
 /// unless the SQL says <c>BEGIN</c>. Results, statements and appenders made from it keep it alive until
 /// they are disposed.
 /// </remarks>
@@ -81,6 +82,20 @@ public sealed unsafe class DuckDbConnection : IDisposable
             using (wrapper) wrapper.ThrowError("create");
         }
         return wrapper;
+    }
+
+    /// <summary>Stops the query running on this connection (it fails with <see cref="DuckDbErrorType.Interrupt"/>); callable from any thread.</summary>
+    /// <remarks>A no-op when nothing is running, or after <see cref="Dispose"/>: shutdown paths may call it unconditionally.</remarks>
+    public void Interrupt()
+    {
+        try
+        {
+            Native.Interrupt(_handle);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed, possibly by the thread being interrupted: nothing is left to stop.
+        }
     }
 
     /// <summary>Disconnects once the results, statements and appenders made from it are disposed; safe to call twice.</summary>

@@ -107,6 +107,10 @@ internal static unsafe partial class Native
     [LibraryImport(Lib, EntryPoint = "duckdb_connect")]
     public static partial int Connect(DatabaseHandle database, out ConnectionHandle connection);
 
+    /// <summary>Asks the connection's running query to stop; safe from another thread.</summary>
+    [LibraryImport(Lib, EntryPoint = "duckdb_interrupt")]
+    public static partial void Interrupt(ConnectionHandle connection);
+
     [LibraryImport(Lib, EntryPoint = "duckdb_disconnect")]
     public static partial void Disconnect(ref IntPtr connection);
 

@@ -444,6 +444,29 @@ public sealed class DuckDbTests : IDisposable
     }
 
     [Fact]
+    public async Task interrupt_from_another_thread_stops_a_running_query()
+    {
+        using var connection = DuckDbConnection.Open(DuckDbDatabase.InMemory, new DuckDbOptions { Threads = 1 });
+        // Far longer than any test run: only an interrupt ends it.
+        var query = Task.Run(() => connection.Execute("SELECT count(*) FROM range(1000000000) a, range(1000000000) b"));
+
+        // An interrupt before the query starts is a no-op, so keep asking until it has stopped.
+        while (!query.IsCompleted)
+        {
+            connection.Interrupt();
+            await Task.WhenAny(query, Task.Delay(20));
+        }
+        var error = await Assert.ThrowsAsync<DuckDbException>(() => query);
+        Assert.Equal(DuckDbErrorType.Interrupt, error.ErrorType);
+
+        // The connection is usable afterwards, and interrupting an idle or disposed one is harmless.
+        Assert.Equal(1, Scalar(connection, "SELECT 1"));
+        connection.Interrupt();
+        connection.Dispose();
+        connection.Interrupt();
+    }
+
+    [Fact]
     public void disposing_twice_is_safe()
     {
         var database = DuckDbDatabase.Open(PathOf("twice.duckdb"));
