@@ -154,7 +154,7 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
     private void EmitClick(ClickEvent evt, FaultKind fault)
     {
         _buffer.ResetWrittenCount();
-        ClickEventJson.Write(evt, _buffer);
+        ClickJsonWriter.Write(evt, _buffer);
         if (fault.IsCounted())
         {
             _recent[_recentCount % RecentCapacity] = evt;
