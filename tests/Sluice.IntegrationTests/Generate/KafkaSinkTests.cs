@@ -1,4 +1,3 @@
-using System.Text;
 using Confluent.Kafka;
 using Sluice.Core.Configuration;
 using Sluice.Generate;
@@ -54,14 +53,16 @@ public sealed class KafkaSinkTests : IDisposable
 
         var clicks = ReadAll(Settings.EventsTopic, summary.ClickRecords);
         Assert.Equal(3_000, clicks.Count);
-        var byLabel = clicks.GroupBy(c => Encoding.UTF8.GetString(c.Message.Headers.GetLastBytes(FaultKinds.HeaderName)))
-            .ToDictionary(g => g.Key, g => g.Count());
+        var byLabel = clicks.GroupBy(c => KafkaSink.LabelOf(c.Message.Headers)).ToDictionary(g => g.Key, g => g.Count());
         for (var k = 0; k < FaultKinds.Count; k++)
         {
             var kind = (FaultKind)k;
-            Assert.Equal(manifest.FaultCount(kind), byLabel.GetValueOrDefault(kind.ToLabel()));
+            Assert.Equal(manifest.FaultCount(kind), byLabel.GetValueOrDefault(kind));
         }
-        foreach (var c in clicks.Where(c => Encoding.UTF8.GetString(c.Message.Headers.GetLastBytes(FaultKinds.HeaderName)) == "none"))
+        // Faulty records carry the header; clean ones go without it.
+        Assert.All(clicks.Where(c => KafkaSink.LabelOf(c.Message.Headers) != FaultKind.None),
+            c => Assert.NotNull(c.Message.Headers.GetLastBytes(FaultKinds.HeaderName)));
+        foreach (var c in clicks.Where(c => KafkaSink.LabelOf(c.Message.Headers) == FaultKind.None))
         {
             Assert.True(Sluice.Core.Events.ClickEventJson.TryRead(c.Message.Value, out var e, out _));
             Assert.Equal(e!.PartitionKey, c.Message.Key);
@@ -72,7 +73,38 @@ public sealed class KafkaSinkTests : IDisposable
             Assert.Single(user.Select(c => c.Partition.Value).Distinct());
 
         var changes = ReadAll(Settings.CdcTopic, summary.CdcRecords);
+        Assert.All(changes, c => Assert.Equal(FaultKind.None, KafkaSink.LabelOf(c.Message.Headers)));
         Assert.Equal(summary.CdcRecords, changes.Count);
         Assert.Equal(manifest.CdcRecords, changes.Count);
+    }
+}
+
+public sealed class KafkaSinkLabelAllTests : IDisposable
+{
+    private readonly EmbeddedBroker _broker = EmbeddedBroker.Start(1, [new TopicSpec("labels", 1)]);
+
+    public void Dispose() => _broker.Dispose();
+
+    [Fact]
+    public void label_clean_records_puts_none_on_every_clean_message()
+    {
+        var factory = new KafkaClientFactory(new KafkaOptions(), _broker.BootstrapServers);
+        var settings = new GeneratorSettings { Users = 100, MaxEvents = 200, Cdc = false, EventsTopic = "labels" };
+        using (var sink = new KafkaSink(factory.CreateProducer(), labelCleanRecords: true))
+        {
+            GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
+        }
+        using var consumer = factory.CreateConsumer("labels-" + Guid.NewGuid().ToString("N"));
+        consumer.Assign(new TopicPartitionOffset("labels", 0, Offset.Beginning));
+        var seen = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (seen < 200 && DateTime.UtcNow < deadline)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(500));
+            if (r is null || r.IsPartitionEOF) continue;
+            Assert.NotNull(r.Message.Headers.GetLastBytes(FaultKinds.HeaderName));
+            seen++;
+        }
+        Assert.Equal(200, seen);
     }
 }
