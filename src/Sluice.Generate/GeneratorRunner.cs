@@ -39,9 +39,10 @@ public static class GeneratorRunner
         while (generator.MoveNext())
         {
             var record = generator.Current;
-            if (paced)
+            if (paced && record.Kind == RecordKind.Click)
             {
-                var wait = pacer.DelayBefore(records, record.StreamTime, clock.Elapsed);
+                // The rate is of click events: the CDC snapshot that opens a run goes out at once, as Debezium's does.
+                var wait = pacer.DelayBefore(records - cdc, record.StreamTime, clock.Elapsed);
                 // Sleeping in steps of at least a millisecond; shorter waits are caught up by the next record.
                 if (wait >= TimeSpan.FromMilliseconds(1) && cancellationToken.WaitHandle.WaitOne(wait)) { cancelled = true; break; }
             }

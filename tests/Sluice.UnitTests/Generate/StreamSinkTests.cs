@@ -30,3 +30,32 @@ public class StreamSinkTests
         Assert.True(sink.Bytes > 1_000 * 300);
     }
 }
+
+public class GeneratorRunnerTests
+{
+    [Fact]
+    public void cancellation_stops_between_records_and_reports_it()
+    {
+        using var cts = new CancellationTokenSource();
+        var sink = new NullSink();
+        var settings = new GeneratorSettings { Users = 200, MaxEvents = 0, Duration = TimeSpan.FromDays(365), Cdc = false };
+        var summary = GeneratorRunner.Run(new ClickstreamGenerator(settings), sink, progress: p =>
+        {
+            if (p.Records >= 50_000) cts.Cancel();
+        }, cancellationToken: cts.Token);
+        Assert.True(summary.Cancelled);
+        Assert.Equal(sink.Records, summary.Records);
+        Assert.InRange(summary.Records, 50_000, 70_000);
+    }
+
+    [Fact]
+    public void progress_reports_the_final_position()
+    {
+        RunProgress last = default;
+        var generator = new ClickstreamGenerator(new GeneratorSettings { Users = 200, MaxEvents = 1_234 });
+        var summary = GeneratorRunner.Run(generator, new NullSink(), progress: p => last = p);
+        Assert.Equal(summary.Records, last.Records);
+        Assert.Equal(1_234, last.ClickRecords);
+        Assert.Equal(generator.Clock, last.EventClock);
+    }
+}
