@@ -47,6 +47,7 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
     private readonly long _lateMinMs;
     private readonly long _lateMaxMs;
 
+    private byte[]? _freshVisitorBlock;
     private long _clock;
     private long _clickRecords;
     private long _recentCount;
@@ -151,10 +152,10 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private void EmitClick(ClickEvent evt, FaultKind fault)
+    private void EmitClick(ClickEvent evt, FaultKind fault, byte[]? visitorBlock = null)
     {
         _buffer.ResetWrittenCount();
-        ClickJsonWriter.Write(evt, _buffer);
+        ClickJsonWriter.Write(evt, _buffer, visitorBlock);
         if (fault.IsCounted())
         {
             _recent[_recentCount % RecentCapacity] = evt;
@@ -197,7 +198,8 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
             _held.Enqueue((evt, FaultKind.OutOfOrder), evt.Timestamp + _faultRng.NextLong(1_000, _oooMaxMs + 1));
             return false;
         }
-        EmitClick(evt, FaultKind.None);
+        // Only a fresh event, built a moment ago from its visitor's current profile, may use the cached block.
+        EmitClick(evt, FaultKind.None, _freshVisitorBlock);
         return true;
     }
 }

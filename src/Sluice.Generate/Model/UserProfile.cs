@@ -30,6 +30,9 @@ public sealed class ProfileVersion
     /// <summary>Event time (epoch ms) from which this version is in effect.</summary>
     public long ValidFrom { get; }
 
+    /// <summary>This visitor's user_agent … browser JSON as of this version, built on first use (see ClickJsonWriter).</summary>
+    internal byte[]? VisitorJson { get; set; }
+
     public ProfileVersion With(long validFrom, Segment? segment = null, string? email = null, Country? country = null, string? city = null) =>
         new(segment ?? Segment, email ?? Email, country ?? Country, city ?? City, validFrom);
 }
