@@ -1,3 +1,4 @@
+using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Generate.Journeys;
 
@@ -53,6 +54,20 @@ public sealed record GeneratorSettings
 
     public string EventsTopic { get; init; } = "clickstream.events";
     public string CdcTopic { get; init; } = "clickstream.cdc.users";
+
+    /// <summary>Settings from the <c>generator.*</c> and <c>kafka.topics.*</c> keys of config/sluice.yaml; the rest keep their defaults.</summary>
+    public static GeneratorSettings From(GeneratorOptions options, TopicOptions? topics = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var defaults = new GeneratorSettings();
+        return defaults with
+        {
+            Users = options.Users,
+            Seed = options.Seed,
+            MalformedRate = options.InvalidRate,
+            EventsTopic = topics?.Events ?? defaults.EventsTopic,
+        };
+    }
 
     /// <summary>Sessions in progress, with the automatic default resolved.</summary>
     public int EffectiveConcurrentSessions => ConcurrentSessions > 0 ? ConcurrentSessions : Math.Max(1, Users / 100);

@@ -318,4 +318,17 @@ public class ClickstreamGeneratorTests
         var ex = Assert.Throws<ConfigurationException>(() => (Small with { MaxEvents = 0 }).Validate());
         Assert.Equal("generator.maxEvents", ex.Key);
     }
+
+    [Fact]
+    public void settings_follow_the_generator_keys_of_the_configuration_file()
+    {
+        var options = new Sluice.Core.Configuration.GeneratorOptions { Users = 123, Seed = 9, InvalidRate = 0.05 };
+        var topics = new Sluice.Core.Configuration.TopicOptions { Events = "shop.events" };
+        var settings = GeneratorSettings.From(options, topics);
+        Assert.Equal(123, settings.Users);
+        Assert.Equal(9, settings.Seed);
+        Assert.Equal(0.05, settings.MalformedRate);
+        Assert.Equal("shop.events", settings.EventsTopic);
+        Assert.Equal(new GeneratorSettings().LateRate, settings.LateRate);
+    }
 }
