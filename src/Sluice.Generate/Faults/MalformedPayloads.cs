@@ -111,17 +111,4 @@ internal static class MalformedPayloads
     {
         if (value is null) w.WriteNull(name); else w.WriteString(name, value);
     }
-
-    /// <summary>For tests and docs: a short description of each kind.</summary>
-    public static string Describe(FaultKind kind) => kind switch
-    {
-        FaultKind.MissingFields => "one of event_id, event_type, timestamp, session_id left out",
-        FaultKind.UnknownEventType => "event_type not one of the six known types",
-        FaultKind.NegativePrice => "price_cents below zero",
-        FaultKind.ZeroQuantity => "a purchase with quantity 0",
-        FaultKind.WrongTypes => "timestamp written as an ISO-8601 string instead of epoch milliseconds",
-        FaultKind.NotJson => "HTML, a form body, binary bytes or half of an event",
-        FaultKind.Oversized => $"user_agent longer than {ClickEventJson.MaxStringLength} characters",
-        _ => kind.ToLabel(),
-    };
 }
