@@ -1,0 +1,252 @@
+using System.CommandLine;
+using System.Globalization;
+using Sluice.Core.Configuration;
+using Sluice.Core.Errors;
+using Sluice.Core.Events;
+using Sluice.Generate;
+using Sluice.Generate.Cdc;
+using Sluice.Generate.Faults;
+using Sluice.Generate.Journeys;
+using Sluice.Generate.Manifests;
+using Sluice.Generate.Pacing;
+using Sluice.Generate.Sinks;
+using Sluice.Kafka;
+using Spectre.Console;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice produce</c>: generate clickstream traffic into Kafka, staging files, stdout or nowhere.</summary>
+public static class ProduceCommand
+{
+    private static readonly GeneratorSettings Defaults = new();
+
+    // Settings errors name configuration keys; on the command line the option is what the user typed.
+    private static readonly Dictionary<string, string> OptionOfKey = new(StringComparer.Ordinal)
+    {
+        ["generator.users"] = "--users", ["generator.products"] = "--products", ["generator.concurrentSessions"] = "--concurrency",
+        ["generator.malformedRate"] = "--malformed-rate", ["generator.lateRate"] = "--late-rate",
+        ["generator.outOfOrderRate"] = "--out-of-order-rate", ["generator.duplicateRate"] = "--duplicate-rate",
+        ["generator.botRate"] = "--bot-rate", ["generator.cdcRate"] = "--cdc-rate", ["generator.maxEvents"] = "--events",
+        ["generator.duration"] = "--duration", ["generator.anonymousShare"] = "--anonymous-share",
+        ["generator.fileMaxRecords"] = "--file-max-records", ["generator.domain"] = "--domain",
+    };
+
+    /// <summary>Builds the command; the caller adds it to the root command.</summary>
+    public static Command Create()
+    {
+        var events = new Option<long>("--events") { Description = "Click records to produce (faults included, CDC not); 0 = until --duration", DefaultValueFactory = _ => Defaults.MaxEvents };
+        var duration = new Option<string?>("--duration") { Description = "Stop after this much simulated time: 90s, 30m, 24h, 1d or hh:mm:ss" };
+        var users = new Option<int>("--users") { Description = "Visitors in the pool", DefaultValueFactory = _ => Defaults.Users };
+        var products = new Option<int>("--products") { Description = "Products in the catalog", DefaultValueFactory = _ => Defaults.Products };
+        var concurrency = new Option<int>("--concurrency") { Description = "Sessions in progress at once (simulated traffic volume); 0 = users/100", DefaultValueFactory = _ => 0 };
+        var seed = new Option<long>("--seed") { Description = "Seed: the same seed and options give a byte-identical stream", DefaultValueFactory = _ => Defaults.Seed };
+        var start = new Option<string?>("--start") { Description = "Event time of the first event, ISO 8601 (default 2026-01-01T00:00:00Z)" };
+        var speed = new Option<string>("--speed") { Description = "max (as fast as possible), realtime, or a factor of real time such as 60x", DefaultValueFactory = _ => "max" };
+        var rate = new Option<double>("--rate") { Description = "Records per wall-clock second; overrides --speed. 0 = no limit", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--output") { Description = "kafka, files, stdout or null", DefaultValueFactory = _ => "kafka" };
+        output.AcceptOnlyFromAmong("kafka", "files", "stdout", "null");
+        var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "Kafka host:port list; empty starts the embedded broker for the run" };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of the topics the embedded broker creates", DefaultValueFactory = _ => 6 };
+        var dir = new Option<string>("--dir") { Description = "Staging directory for --output files", DefaultValueFactory = _ => "staging" };
+        var format = new Option<string>("--format") { Description = "File format for --output files: jsonl or csv", DefaultValueFactory = _ => "jsonl" };
+        format.AcceptOnlyFromAmong("jsonl", "csv");
+        var fileMax = new Option<int>("--file-max-records") { Description = "Records per staging file before it rotates", DefaultValueFactory = _ => 100_000 };
+        var manifest = new Option<string?>("--manifest") { Description = "Write the ground truth (totals, faults, per-window counts, late and duplicate ids) to this JSON file" };
+        var domain = new Option<string?>("--domain") { Description = "Domain YAML with the journey transition table (default: built-in config/domains/ecommerce.yaml)" };
+        var malformed = new Option<double>("--malformed-rate") { Description = "Share of events corrupted on purpose", DefaultValueFactory = _ => Defaults.MalformedRate };
+        var late = new Option<double>("--late-rate") { Description = "Share of events delivered 4-10 minutes late", DefaultValueFactory = _ => Defaults.LateRate };
+        var outOfOrder = new Option<double>("--out-of-order-rate") { Description = "Share of events delivered out of order within the bound", DefaultValueFactory = _ => Defaults.OutOfOrderRate };
+        var duplicate = new Option<double>("--duplicate-rate") { Description = "Share of records that repeat an earlier event", DefaultValueFactory = _ => Defaults.DuplicateRate };
+        var bot = new Option<double>("--bot-rate") { Description = "Share of records from crawlers and HTTP tools", DefaultValueFactory = _ => Defaults.BotRate };
+        var anonymous = new Option<double>("--anonymous-share") { Description = "Share of visitors who never log in", DefaultValueFactory = _ => Defaults.AnonymousShare };
+        var cdc = new Option<bool>("--cdc") { Description = "Emit user-profile changes to the CDC topic", DefaultValueFactory = _ => true };
+        var cdcRate = new Option<double>("--cdc-rate") { Description = "Profile changes per click record", DefaultValueFactory = _ => Defaults.CdcRate };
+        var topic = new Option<string>("--topic") { Description = "Topic of the click events", DefaultValueFactory = _ => Defaults.EventsTopic };
+        var cdcTopic = new Option<string>("--cdc-topic") { Description = "Topic of the user-profile changes", DefaultValueFactory = _ => Defaults.CdcTopic };
+
+        var command = new Command("produce", "Generate realistic clickstream traffic with labelled faults, CDC changes and a ground-truth manifest");
+        foreach (var option in new Option[]
+                 {
+                     events, duration, users, products, concurrency, seed, start, speed, rate, output, bootstrap, partitions, dir, format,
+                     fileMax, manifest, domain, malformed, late, outOfOrder, duplicate, bot, anonymous, cdc, cdcRate, topic, cdcTopic,
+                 })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
+        {
+            var outputKind = r.GetValue(output)!;
+            // With records on stdout, the progress bar and the table go to stderr.
+            var console = outputKind == "stdout"
+                ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
+                : AnsiConsole.Console;
+            try
+            {
+                var settings = new GeneratorSettings
+                {
+                    Seed = r.GetValue(seed),
+                    Users = r.GetValue(users),
+                    Products = r.GetValue(products),
+                    ConcurrentSessions = r.GetValue(concurrency),
+                    AnonymousShare = r.GetValue(anonymous),
+                    MaxEvents = r.GetValue(events),
+                    Duration = ParseDuration(r.GetValue(duration)),
+                    Start = ParseStart(r.GetValue(start)) ?? Defaults.Start,
+                    MalformedRate = r.GetValue(malformed),
+                    LateRate = r.GetValue(late),
+                    OutOfOrderRate = r.GetValue(outOfOrder),
+                    DuplicateRate = r.GetValue(duplicate),
+                    BotRate = r.GetValue(bot),
+                    Cdc = r.GetValue(cdc),
+                    CdcRate = r.GetValue(cdcRate),
+                    EventsTopic = r.GetValue(topic)!,
+                    CdcTopic = r.GetValue(cdcTopic)!,
+                    Transitions = r.GetValue(domain) is { Length: > 0 } path ? TransitionTable.Load(path) : TransitionTable.Default,
+                };
+                settings.Validate();
+                var pacer = Pacer.Parse(r.GetValue(speed), r.GetValue(rate));
+                var generator = new ClickstreamGenerator(settings);
+                // Always kept: it feeds the summary table, and is written out only with --manifest.
+                var truth = new ManifestBuilder((long)settings.WindowSize.TotalMilliseconds);
+
+                EmbeddedBroker? broker = null;
+                try
+                {
+                    IRecordSink sink;
+                    string target;
+                    switch (outputKind)
+                    {
+                        case "kafka":
+                            var servers = r.GetValue(bootstrap);
+                            if (string.IsNullOrWhiteSpace(servers))
+                            {
+                                var parts = r.GetValue(partitions);
+                                broker = EmbeddedBroker.Start(1, [new TopicSpec(settings.EventsTopic, parts), new TopicSpec(settings.CdcTopic, parts)]);
+                                servers = broker.BootstrapServers;
+                                target = $"embedded broker {servers} ({parts} partitions)";
+                            }
+                            else
+                            {
+                                target = $"Kafka {servers}";
+                            }
+                            var options = new KafkaOptions { BootstrapServers = broker is null ? servers : "" };
+                            var factory = new KafkaClientFactory(options, servers);
+                            factory.EnsureReachable();
+                            sink = new KafkaSink(factory.CreateProducer("generator"));
+                            break;
+                        case "files":
+                            var fileFormat = r.GetValue(format) == "csv" ? FileFormat.Csv : FileFormat.Jsonl;
+                            sink = new FileSink(r.GetValue(dir)!, fileFormat, r.GetValue(fileMax));
+                            target = $"{Path.GetFullPath(r.GetValue(dir)!)} ({r.GetValue(format)})";
+                            break;
+                        case "stdout":
+                            sink = new StreamSink(Console.OpenStandardOutput());
+                            target = "stdout (JSON lines)";
+                            break;
+                        default:
+                            sink = new NullSink();
+                            target = "null (discarded)";
+                            break;
+                    }
+
+                    RunSummary summary;
+                    using (sink)
+                    {
+                        summary = await RunWithProgress(console, generator, sink, pacer, truth, settings, ct);
+                    }
+                    if (r.GetValue(manifest) is { Length: > 0 } manifestPath) truth.WriteFile(manifestPath, generator);
+                    WriteSummary(console, generator, truth, summary, target, r.GetValue(manifest));
+                    return summary.Cancelled ? 130 : 0;
+                }
+                finally
+                {
+                    broker?.Dispose();
+                }
+            }
+            catch (SluiceException ex)
+            {
+                var message = ex is ConfigurationException ce && OptionOfKey.TryGetValue(ce.Key, out var opt)
+                    ? $"{opt}: {ex.Message}"
+                    : ex.Message;
+                console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<RunSummary> RunWithProgress(IAnsiConsole console, ClickstreamGenerator generator, IRecordSink sink, Pacer pacer,
+        ManifestBuilder truth, GeneratorSettings settings, CancellationToken ct)
+    {
+        RunSummary? summary = null;
+        await console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var byEvents = settings.MaxEvents > 0;
+                var startMs = settings.Start.ToUnixTimeMilliseconds();
+                var task = ctx.AddTask("events", maxValue: byEvents ? settings.MaxEvents : settings.Duration!.Value.TotalMilliseconds);
+                summary = await Task.Run(() => GeneratorRunner.Run(generator, sink, pacer, truth, p =>
+                {
+                    task.Value = byEvents ? p.ClickRecords : Math.Max(0, p.EventClock - startMs);
+                    var rate = p.Elapsed.TotalSeconds > 0 ? p.Records / p.Elapsed.TotalSeconds : 0;
+                    task.Description = $"{p.ClickRecords:N0} events  {rate:N0}/s";
+                }, ct), CancellationToken.None);
+                task.Value = task.MaxValue;
+            });
+        return summary!;
+    }
+
+    private static void WriteSummary(IAnsiConsole console, ClickstreamGenerator generator, ManifestBuilder truth, RunSummary summary, string target, string? manifestPath)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("produced").AddColumn("what").AddColumn(new TableColumn("count").RightAligned());
+        void Row(string what, string value) => table.AddRow(Markup.Escape(what), Markup.Escape(value));
+        var inv = CultureInfo.InvariantCulture;
+        Row("output", target);
+        Row("records", summary.Records.ToString("N0", inv));
+        Row("click events", summary.ClickRecords.ToString("N0", inv));
+        Row("cdc changes (r/c/u/d)", $"{generator.ChangeCount(ChangeOp.Read):N0} / {generator.ChangeCount(ChangeOp.Create):N0} / {generator.ChangeCount(ChangeOp.Update):N0} / {generator.ChangeCount(ChangeOp.Delete):N0}");
+        long counted = 0;
+        foreach (var type in EventTypes.All) counted += truth.ValidCount(type);
+        Row("counted events (valid, on time, human, first seen)", counted.ToString("N0", inv));
+        for (var k = 1; k < FaultKinds.Count; k++) Row($"fault {((FaultKind)k).ToLabel()}", truth.FaultCount((FaultKind)k).ToString("N0", inv));
+        Row("elapsed", $"{summary.Elapsed.TotalSeconds.ToString("F2", inv)} s");
+        Row("rate", $"{summary.RecordsPerSecond.ToString("N0", inv)} records/s");
+        Row("event time covered", $"{DateTimeOffset.FromUnixTimeMilliseconds(generator.Settings.Start.ToUnixTimeMilliseconds()):u} .. {DateTimeOffset.FromUnixTimeMilliseconds(generator.Clock):u}");
+        var stats = generator.Stats;
+        Row("sessions (ended)", stats.SessionsEnded.ToString("N0", inv));
+        Row("conversion rate", stats.ConversionRate.ToString("P2", inv));
+        Row("cart abandonment", stats.CartAbandonmentRate.ToString("P2", inv));
+        if (manifestPath is not null) Row("manifest", manifestPath);
+        if (summary.Cancelled) Row("stopped", "cancelled before the limit");
+        console.Write(table);
+    }
+
+    private static TimeSpan? ParseDuration(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        text = text.Trim();
+        var unit = text[^1];
+        if (char.IsLetter(unit) && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
+        {
+            switch (unit)
+            {
+                case 's': return TimeSpan.FromSeconds(n);
+                case 'm': return TimeSpan.FromMinutes(n);
+                case 'h': return TimeSpan.FromHours(n);
+                case 'd': return TimeSpan.FromDays(n);
+            }
+        }
+        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero) return span;
+        return ThrowHelper.ThrowConfiguration<TimeSpan?>("--duration", $"'{text}' is not a duration; write for example 90s, 30m, 24h, 1d or 01:30:00");
+    }
+
+    private static DateTimeOffset? ParseStart(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var start)) return start;
+        return ThrowHelper.ThrowConfiguration<DateTimeOffset?>("--start", $"'{text}' is not an ISO 8601 time such as 2026-01-01T00:00:00Z");
+    }
+}

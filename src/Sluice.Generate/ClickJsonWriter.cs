@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Sluice.Core.Events;
+
+namespace Sluice.Generate;
+
+/// <summary>Writes a <see cref="ClickEvent"/> as JSON byte-for-byte identical to <see cref="ClickEventJson.Write"/>, faster.</summary>
+/// <remarks>
+/// The generator writes about a million events a second; <see cref="Utf8JsonWriter"/> spends most of its time on
+/// per-property bookkeeping. This writer copies the pre-encoded property names and checks each string with one
+/// vectorised search: ASCII text that needs no escaping is narrowed straight into the output, anything else goes
+/// through <see cref="JsonEncodedText"/>, the encoder <see cref="Utf8JsonWriter"/> itself uses. Unit tests compare
+/// its output with <see cref="ClickEventJson.Write"/> over whole generated streams.
+/// </remarks>
+internal static class ClickJsonWriter
+{
+    // ASCII characters Utf8JsonWriter writes as themselves, found by asking it, so the two never disagree.
+    private static readonly SearchValues<char> Plain = SearchValues.Create(PlainAscii());
+
+    // Bytes outside string values: names, separators, the fixed overhead of the object.
+    private const int FixedBytes = 512;
+
+    /// <summary>Appends one event to <paramref name="output"/>.</summary>
+    /// <param name="e">The event.</param>
+    /// <param name="output">Where the JSON goes.</param>
+    /// <param name="visitorBlock">
+    /// Optional <see cref="VisitorBlock"/> bytes of this event's own user_agent … browser values, which the caller
+    /// caches per visitor: seven fields copied at once instead of checked one by one.
+    /// </param>
+    public static void Write(ClickEvent e, IBufferWriter<byte> output, byte[]? visitorBlock = null)
+    {
+        var chars = Len(e.UserId) + e.SessionId.Length + Len(e.ProductId) + Len(e.ProductCategory) + Len(e.SearchQuery)
+            + Len(e.PageUrl) + Len(e.Referrer) + Len(e.UserAgent) + Len(e.IpAddress) + Len(e.GeoCountry) + Len(e.GeoCity)
+            + Len(e.UserSegment) + Len(e.DeviceType) + Len(e.Browser) + Len(e.CampaignId);
+        // An escaped character takes at most 6 bytes (\uXXXX); a surrogate pair is two characters.
+        var span = output.GetSpan(FixedBytes + 6 * chars);
+        var n = 0;
+        Raw(span, ref n, "{\"event_id\":\""u8);
+        Utf8Formatter.TryFormat(e.EventId, span[n..], out var written);
+        n += written;
+        Raw(span, ref n, "\",\"event_type\":\""u8);
+        Ascii(span, ref n, e.EventType.ToWireName());
+        Raw(span, ref n, "\",\"timestamp\":"u8);
+        Number(span, ref n, e.Timestamp);
+        Raw(span, ref n, ",\"user_id\":"u8);
+        Str(span, ref n, e.UserId);
+        Raw(span, ref n, ",\"session_id\":"u8);
+        Str(span, ref n, e.SessionId);
+        Raw(span, ref n, ",\"product_id\":"u8);
+        Str(span, ref n, e.ProductId);
+        Raw(span, ref n, ",\"product_category\":"u8);
+        Str(span, ref n, e.ProductCategory);
+        Raw(span, ref n, ",\"price_cents\":"u8);
+        if (e.PriceCents is { } price) Number(span, ref n, price); else Raw(span, ref n, "null"u8);
+        Raw(span, ref n, ",\"quantity\":"u8);
+        if (e.Quantity is { } qty) Number(span, ref n, qty); else Raw(span, ref n, "null"u8);
+        Raw(span, ref n, ",\"search_query\":"u8);
+        Str(span, ref n, e.SearchQuery);
+        Raw(span, ref n, ",\"page_url\":"u8);
+        Str(span, ref n, e.PageUrl);
+        Raw(span, ref n, ",\"referrer\":"u8);
+        Str(span, ref n, e.Referrer);
+        if (visitorBlock is not null) Raw(span, ref n, visitorBlock);
+        else VisitorFields(span, ref n, e.UserAgent, e.IpAddress, e.GeoCountry, e.GeoCity, e.UserSegment, e.DeviceType, e.Browser);
+        Raw(span, ref n, ",\"campaign_id\":"u8);
+        Str(span, ref n, e.CampaignId);
+        Raw(span, ref n, ",\"schema_version\":"u8);
+        Number(span, ref n, e.SchemaVersion);
+        span[n++] = (byte)'}';
+        output.Advance(n);
+    }
+
+    /// <summary>The bytes from <c>,"user_agent":</c> through the browser value, for <see cref="Write"/> to copy.</summary>
+    public static byte[] VisitorBlock(string? userAgent, string? ipAddress, string? country, string? city, string? segment, string? device, string? browser)
+    {
+        var chars = Len(userAgent) + Len(ipAddress) + Len(country) + Len(city) + Len(segment) + Len(device) + Len(browser);
+        var span = new byte[FixedBytes + 6 * chars];
+        var n = 0;
+        VisitorFields(span, ref n, userAgent, ipAddress, country, city, segment, device, browser);
+        return span.AsSpan(0, n).ToArray();
+    }
+
+    private static void VisitorFields(Span<byte> span, ref int n, string? userAgent, string? ipAddress, string? country, string? city,
+        string? segment, string? device, string? browser)
+    {
+        Raw(span, ref n, ",\"user_agent\":"u8);
+        Str(span, ref n, userAgent);
+        Raw(span, ref n, ",\"ip_address\":"u8);
+        Str(span, ref n, ipAddress);
+        Raw(span, ref n, ",\"geo_country\":"u8);
+        Str(span, ref n, country);
+        Raw(span, ref n, ",\"geo_city\":"u8);
+        Str(span, ref n, city);
+        Raw(span, ref n, ",\"user_segment\":"u8);
+        Str(span, ref n, segment);
+        Raw(span, ref n, ",\"device_type\":"u8);
+        Str(span, ref n, device);
+        Raw(span, ref n, ",\"browser\":"u8);
+        Str(span, ref n, browser);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Len(string? s) => s?.Length ?? 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Raw(Span<byte> span, ref int n, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(span[n..]);
+        n += bytes.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Number(Span<byte> span, ref int n, long value)
+    {
+        Utf8Formatter.TryFormat(value, span[n..], out var written);
+        n += written;
+    }
+
+    private static void Ascii(Span<byte> span, ref int n, string value)
+    {
+        System.Text.Ascii.FromUtf16(value, span[n..], out var written);
+        n += written;
+    }
+
+    private static void Str(Span<byte> span, ref int n, string? value)
+    {
+        if (value is null)
+        {
+            Raw(span, ref n, "null"u8);
+            return;
+        }
+        span[n++] = (byte)'"';
+        if (!value.AsSpan().ContainsAnyExcept(Plain))
+        {
+            Ascii(span, ref n, value);
+        }
+        else
+        {
+            // Non-ASCII or characters JSON escapes: the rare path, through the writer's own encoder.
+            Raw(span, ref n, JsonEncodedText.Encode(value).EncodedUtf8Bytes);
+        }
+        span[n++] = (byte)'"';
+    }
+
+    private static string PlainAscii()
+    {
+        var plain = new StringBuilder(128);
+        var buffer = new ArrayBufferWriter<byte>(16);
+        for (var c = (char)0; c < 128; c++)
+        {
+            buffer.ResetWrittenCount();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStringValue(c.ToString());
+            }
+            if (buffer.WrittenCount == 3) plain.Append(c);
+        }
+        return plain.ToString();
+    }
+}

@@ -1,0 +1,57 @@
+using Sluice.Core.Events;
+using Sluice.Generate.Faults;
+using Sluice.Generate.Model;
+
+namespace Sluice.Generate;
+
+public sealed partial class ClickstreamGenerator
+{
+    private sealed record Bot(string Name, string UserAgent, string SessionId, string IpAddress);
+
+    private readonly Bot[] _bots;
+
+    private Bot[] CreateBots()
+    {
+        var bots = new Bot[UserAgents.Bots.Length];
+        for (var i = 0; i < bots.Length; i++)
+        {
+            var (name, agent) = UserAgents.Bots[i];
+            var id = $"bot-{name.ToLowerInvariant()}-{_botRng.NextUInt64():x8}";
+            bots[i] = new Bot(name, agent, id, $"{_botRng.NextInt(223) + 1}.{_botRng.NextInt(256)}.{_botRng.NextInt(256)}.0");
+        }
+        return bots;
+    }
+
+    /// <summary>A crawler hit: bots keep one session that never ends and never buy.</summary>
+    private void EmitBot()
+    {
+        var bot = _bots[_botRng.NextInt(_bots.Length)];
+        Product? product = null;
+        Category category;
+        if (_botRng.NextDouble() < 0.7)
+        {
+            product = _catalog.PickProduct(_botRng);
+            category = product.Category;
+        }
+        else
+        {
+            category = Catalog.Categories[_botRng.NextInt(Catalog.Categories.Length)];
+        }
+        var evt = new ClickEvent
+        {
+            EventId = _botRng.NextGuid(),
+            EventType = EventType.PageView,
+            Timestamp = _clock,
+            SessionId = bot.SessionId,
+            ProductId = product?.Id,
+            ProductCategory = category.Name,
+            PriceCents = product?.PriceCents,
+            PageUrl = product?.PageUrl ?? category.PageUrl,
+            UserAgent = bot.UserAgent,
+            IpAddress = bot.IpAddress,
+            GeoCountry = "US",
+            DeviceType = "desktop",
+        };
+        EmitClick(evt, FaultKind.Bot);
+    }
+}

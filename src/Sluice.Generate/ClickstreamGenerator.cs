@@ -1,0 +1,205 @@
+using System.Buffers;
+using System.Collections;
+using Sluice.Core.Events;
+using Sluice.Generate.Faults;
+using Sluice.Generate.Journeys;
+using Sluice.Generate.Model;
+using Sluice.Generate.Randomness;
+
+namespace Sluice.Generate;
+
+/// <summary>Produces a deterministic stream of clickstream records: journeys, faults on purpose and CDC changes.</summary>
+/// <remarks>
+/// <para>Pull-based: call <see cref="MoveNext"/> and read <see cref="Current"/>, or enumerate. Time is a simulated
+/// event clock, independent of the wall clock; the stream is in emission order, which is event-time order
+/// except for the out-of-order and late events (held back and released later, as a slow network would).</para>
+/// <para>Journeys, faults, bots and CDC each draw from their own seeded generator, so changing a fault rate
+/// does not change which journeys the shoppers take.</para>
+/// <para>The payload of <see cref="Current"/> lives in a buffer reused by the next call. Not thread-safe.</para>
+/// </remarks>
+public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
+{
+    private const int RecentCapacity = 64;
+
+    private static readonly string?[] EntryReferrers =
+        [null, "https://www.google.com/", "https://www.bing.com/", "https://duckduckgo.com/", "https://www.instagram.com/", "https://newsletter.example.com/"];
+    private static readonly double[] EntryReferrerWeights = Weights.Cumulative([30, 40, 8, 4, 10, 8]);
+    private static readonly string[] Campaigns = ["cmp-winter-sale", "cmp-newsletter-w01", "cmp-retargeting", "cmp-influencer"];
+
+    private readonly GeneratorSettings _settings;
+    private readonly TransitionTable _table;
+    private readonly Prng _rng;
+    private readonly Prng _faultRng;
+    private readonly Prng _botRng;
+    private readonly Prng _cdcRng;
+    private readonly UserPool _users;
+    private readonly Catalog _catalog;
+    private readonly Session[] _sessions;
+    private readonly PriorityQueue<int, long> _due;
+    private readonly PriorityQueue<(ClickEvent Event, FaultKind Fault), long> _held = new();
+    private readonly ClickEvent[] _recent = new ClickEvent[RecentCapacity];
+    private readonly ArrayBufferWriter<byte> _buffer = new(2048);
+    private readonly long _startMs;
+    private readonly long _endMs;
+    private readonly long _timeoutMs;
+    private readonly double _thinkMs;
+    private readonly long _oooMaxMs;
+    private readonly long _lateMinMs;
+    private readonly long _lateMaxMs;
+
+    private byte[]? _freshVisitorBlock;
+    private long _clock;
+    private long _clickRecords;
+    private long _recentCount;
+    private bool _done;
+    private long _sessionsStarted, _sessionsEnded, _endedWithCart, _converted, _abandoned;
+
+    public ClickstreamGenerator(GeneratorSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        _settings = settings;
+        _table = settings.Transitions;
+        _rng = new Prng(settings.Seed);
+        _faultRng = new Prng(settings.Seed ^ 0x5EED_FA17);
+        _botRng = new Prng(settings.Seed ^ 0x5EED_B075);
+        _cdcRng = new Prng(settings.Seed ^ 0x5EED_CDC0);
+        _startMs = settings.Start.ToUnixTimeMilliseconds();
+        _endMs = settings.Duration is { } d ? _startMs + (long)d.TotalMilliseconds : long.MaxValue;
+        _timeoutMs = (long)settings.SessionTimeout.TotalMilliseconds;
+        _thinkMs = settings.MeanThinkTime.TotalMilliseconds;
+        _oooMaxMs = (long)settings.OutOfOrderBound.TotalMilliseconds / 2;
+        _lateMinMs = (long)settings.LateMin.TotalMilliseconds;
+        _lateMaxMs = (long)settings.LateMax.TotalMilliseconds;
+        _clock = _startMs;
+
+        // Catalog and users come from the journey generator, so they too depend on the seed only.
+        _catalog = new Catalog(settings.Products, _rng);
+        _users = new UserPool(settings.Users, settings.AnonymousShare, _startMs, _rng);
+        _bots = CreateBots();
+
+        var slots = settings.EffectiveConcurrentSessions;
+        _sessions = new Session[slots];
+        _due = new PriorityQueue<int, long>(slots);
+        for (var i = 0; i < slots; i++)
+        {
+            _sessions[i] = new Session();
+            // Stagger the first sessions so traffic does not start as one burst.
+            _due.Enqueue(i, _startMs + (long)(_rng.NextDouble() * 2 * _thinkMs));
+        }
+        _snapshotPending = settings.Cdc;
+    }
+
+    public GeneratorSettings Settings => _settings;
+    public UserPool Users => _users;
+    public Catalog Catalog => _catalog;
+
+    /// <summary>The record produced by the last successful <see cref="MoveNext"/>.</summary>
+    public GeneratedRecord Current { get; private set; }
+
+    /// <summary>Click records produced so far (faults included, CDC not).</summary>
+    public long ClickRecords => _clickRecords;
+
+    /// <summary>The simulated clock: event time of the newest emitted event.</summary>
+    public long Clock => _clock;
+
+    /// <summary>Session counts so far; conversion and abandonment follow from them.</summary>
+    public JourneyStats Stats => new(_sessionsStarted, _sessionsEnded, _endedWithCart, _converted, _abandoned);
+
+    /// <summary>Produces the next record; false when the event or duration limit is reached.</summary>
+    public bool MoveNext()
+    {
+        while (!_done)
+        {
+            if (_snapshotPending)
+            {
+                if (EmitSnapshot()) return true;
+                continue;
+            }
+            if (_settings.MaxEvents > 0 && _clickRecords >= _settings.MaxEvents) break;
+            if (_settings.Cdc && _cdcRng.Chance(_settings.CdcRate) && EmitChange()) return true;
+            if (_botRng.Chance(_settings.BotRate))
+            {
+                EmitBot();
+                return true;
+            }
+            if (_faultRng.Chance(_settings.DuplicateRate) && _recentCount > 0)
+            {
+                EmitDuplicate();
+                return true;
+            }
+            _due.TryPeek(out _, out var dueAt);
+            if (_held.TryPeek(out _, out var releaseAt) && releaseAt <= dueAt)
+            {
+                if (releaseAt >= _endMs) break;
+                var (evt, fault) = _held.Dequeue();
+                _clock = Math.Max(_clock, releaseAt);
+                EmitClick(evt, fault);
+                return true;
+            }
+            if (dueAt >= _endMs) break;
+            if (Step()) return true;
+        }
+        _done = true;
+        return false;
+    }
+
+    /// <summary>Enumerates the remaining records. Each record's payload is valid until the next one is produced.</summary>
+    public IEnumerator<GeneratedRecord> GetEnumerator()
+    {
+        while (MoveNext()) yield return Current;
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private void EmitClick(ClickEvent evt, FaultKind fault, byte[]? visitorBlock = null)
+    {
+        _buffer.ResetWrittenCount();
+        ClickJsonWriter.Write(evt, _buffer, visitorBlock);
+        if (fault.IsCounted())
+        {
+            _recent[_recentCount % RecentCapacity] = evt;
+            _recentCount++;
+        }
+        _clickRecords++;
+        Current = new GeneratedRecord(RecordKind.Click, _settings.EventsTopic, evt.PartitionKey, _buffer.WrittenMemory,
+            evt.Timestamp, _clock, fault, evt.EventId, evt);
+    }
+
+    private void EmitDuplicate()
+    {
+        var window = (int)Math.Min(_recentCount, RecentCapacity);
+        var original = _recent[(_recentCount - 1 - _faultRng.NextInt(window)) % RecentCapacity];
+        EmitClick(original, FaultKind.Duplicate);
+    }
+
+    /// <summary>Applies the malformed, late and out-of-order faults to a fresh human event; false when it was held back.</summary>
+    private bool EmitWithFaults(ClickEvent evt)
+    {
+        var u = _faultRng.NextDouble();
+        var malformed = _settings.MalformedRate;
+        if (u < malformed)
+        {
+            var kind = FaultKinds.Malformed[_faultRng.NextInt(FaultKinds.Malformed.Length)];
+            _buffer.ResetWrittenCount();
+            var represented = MalformedPayloads.Write(kind, evt, _catalog, _faultRng, _buffer);
+            _clickRecords++;
+            Current = new GeneratedRecord(RecordKind.Click, _settings.EventsTopic, evt.PartitionKey, _buffer.WrittenMemory,
+                evt.Timestamp, _clock, kind, evt.EventId, represented);
+            return true;
+        }
+        if (u < malformed + _settings.LateRate)
+        {
+            _held.Enqueue((evt, FaultKind.Late), evt.Timestamp + _faultRng.NextLong(_lateMinMs, _lateMaxMs + 1));
+            return false;
+        }
+        if (u < malformed + _settings.LateRate + _settings.OutOfOrderRate)
+        {
+            _held.Enqueue((evt, FaultKind.OutOfOrder), evt.Timestamp + _faultRng.NextLong(1_000, _oooMaxMs + 1));
+            return false;
+        }
+        // Only a fresh event, built a moment ago from its visitor's current profile, may use the cached block.
+        EmitClick(evt, FaultKind.None, _freshVisitorBlock);
+        return true;
+    }
+}

@@ -1,0 +1,29 @@
+namespace Sluice.Generate.Sinks;
+
+/// <summary>Where generated records go: Kafka, rotating files, a stream, or nowhere (for benchmarks).</summary>
+/// <remarks>Call order: <see cref="Write"/> any number of times, then <see cref="Flush"/>, then Dispose.</remarks>
+public interface IRecordSink : IDisposable
+{
+    /// <summary>Accepts one record. The payload may be reused once this returns, so sinks copy what they keep.</summary>
+    void Write(in GeneratedRecord record);
+
+    /// <summary>Returns once every record written so far is delivered or on disk; throws if any could not be.</summary>
+    void Flush(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Discards records, counting them: the generator's own speed without any output cost.</summary>
+public sealed class NullSink : IRecordSink
+{
+    public long Records { get; private set; }
+    public long Bytes { get; private set; }
+
+    public void Write(in GeneratedRecord record)
+    {
+        Records++;
+        Bytes += record.Payload.Length;
+    }
+
+    public void Flush(CancellationToken cancellationToken = default) { }
+
+    public void Dispose() { }
+}

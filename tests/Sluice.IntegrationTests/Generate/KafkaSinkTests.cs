@@ -1,0 +1,110 @@
+using Confluent.Kafka;
+using Sluice.Core.Configuration;
+using Sluice.Generate;
+using Sluice.Generate.Faults;
+using Sluice.Generate.Manifests;
+using Sluice.Generate.Sinks;
+using Sluice.Kafka;
+
+namespace Sluice.IntegrationTests.Generate;
+
+public sealed class KafkaSinkTests : IDisposable
+{
+    private const int Partitions = 3;
+    private readonly EmbeddedBroker _broker;
+    private readonly KafkaClientFactory _factory;
+
+    private static readonly GeneratorSettings Settings = new() { Users = 500, Products = 100, MaxEvents = 3_000, CdcRate = 0.01 };
+
+    public KafkaSinkTests()
+    {
+        _broker = EmbeddedBroker.Start(1, [new TopicSpec(Settings.EventsTopic, Partitions), new TopicSpec(Settings.CdcTopic, Partitions)]);
+        _factory = new KafkaClientFactory(new KafkaOptions(), _broker.BootstrapServers);
+    }
+
+    public void Dispose() => _broker.Dispose();
+
+    private List<ConsumeResult<string, byte[]>> ReadAll(string topic, long expected)
+    {
+        using var consumer = _factory.CreateConsumer("generator-test-" + Guid.NewGuid().ToString("N"));
+        // Assigning partitions directly skips the mock coordinator's slow rebalance.
+        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var results = new List<ConsumeResult<string, byte[]>>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (results.Count < expected && DateTime.UtcNow < deadline)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(500));
+            if (r is { IsPartitionEOF: false }) results.Add(r);
+        }
+        return results;
+    }
+
+    [Fact]
+    public void every_record_arrives_keyed_timestamped_and_labelled_as_in_the_manifest()
+    {
+        var manifest = new ManifestBuilder();
+        RunSummary summary;
+        using (var sink = new KafkaSink(_factory.CreateProducer("generator-test")))
+        {
+            summary = GeneratorRunner.Run(new ClickstreamGenerator(Settings), sink, manifest: manifest);
+            Assert.Equal(summary.Records, sink.Delivered);
+            Assert.Equal(0, sink.Failed);
+        }
+
+        var clicks = ReadAll(Settings.EventsTopic, summary.ClickRecords);
+        Assert.Equal(3_000, clicks.Count);
+        var byLabel = clicks.GroupBy(c => KafkaSink.LabelOf(c.Message.Headers)).ToDictionary(g => g.Key, g => g.Count());
+        for (var k = 0; k < FaultKinds.Count; k++)
+        {
+            var kind = (FaultKind)k;
+            Assert.Equal(manifest.FaultCount(kind), byLabel.GetValueOrDefault(kind));
+        }
+        // Faulty records carry the header; clean ones go without it.
+        Assert.All(clicks.Where(c => KafkaSink.LabelOf(c.Message.Headers) != FaultKind.None),
+            c => Assert.NotNull(c.Message.Headers.GetLastBytes(FaultKinds.HeaderName)));
+        foreach (var c in clicks.Where(c => KafkaSink.LabelOf(c.Message.Headers) == FaultKind.None))
+        {
+            Assert.True(Sluice.Core.Events.ClickEventJson.TryRead(c.Message.Value, out var e, out _));
+            Assert.Equal(e!.PartitionKey, c.Message.Key);
+            Assert.Equal(e.Timestamp, c.Message.Timestamp.UnixTimestampMs);
+        }
+        // Keyed by user: one user's events all land in one partition.
+        foreach (var user in clicks.GroupBy(c => c.Message.Key))
+            Assert.Single(user.Select(c => c.Partition.Value).Distinct());
+
+        var changes = ReadAll(Settings.CdcTopic, summary.CdcRecords);
+        Assert.All(changes, c => Assert.Equal(FaultKind.None, KafkaSink.LabelOf(c.Message.Headers)));
+        Assert.Equal(summary.CdcRecords, changes.Count);
+        Assert.Equal(manifest.CdcRecords, changes.Count);
+    }
+}
+
+public sealed class KafkaSinkLabelAllTests : IDisposable
+{
+    private readonly EmbeddedBroker _broker = EmbeddedBroker.Start(1, [new TopicSpec("labels", 1)]);
+
+    public void Dispose() => _broker.Dispose();
+
+    [Fact]
+    public void label_clean_records_puts_none_on_every_clean_message()
+    {
+        var factory = new KafkaClientFactory(new KafkaOptions(), _broker.BootstrapServers);
+        var settings = new GeneratorSettings { Users = 100, MaxEvents = 200, Cdc = false, EventsTopic = "labels" };
+        using (var sink = new KafkaSink(factory.CreateProducer(), labelCleanRecords: true))
+        {
+            GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
+        }
+        using var consumer = factory.CreateConsumer("labels-" + Guid.NewGuid().ToString("N"));
+        consumer.Assign(new TopicPartitionOffset("labels", 0, Offset.Beginning));
+        var seen = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (seen < 200 && DateTime.UtcNow < deadline)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(500));
+            if (r is null || r.IsPartitionEOF) continue;
+            Assert.NotNull(r.Message.Headers.GetLastBytes(FaultKinds.HeaderName));
+            seen++;
+        }
+        Assert.Equal(200, seen);
+    }
+}
