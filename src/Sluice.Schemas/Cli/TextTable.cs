@@ -28,10 +28,11 @@ internal sealed class TextTable(params string[] headers)
 
     private static void WriteRow(TextWriter output, string[] cells, int[] widths)
     {
+        var line = new System.Text.StringBuilder();
         for (var c = 0; c < cells.Length; c++)
         {
-            output.Write(c == cells.Length - 1 ? cells[c] : cells[c].PadRight(widths[c] + 2));
+            line.Append(c == cells.Length - 1 ? cells[c] : cells[c].PadRight(widths[c] + 2));
         }
-        output.WriteLine();
+        output.WriteLine(line.ToString().TrimEnd());
     }
 }
