@@ -92,6 +92,15 @@ public sealed class AvroBuffer
     public void WriteString(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        if (value.Length <= 21)
+        {
+            // At most 63 UTF-8 bytes, so the zigzag length is one byte: encode once, then fill in the length.
+            var span = Reserve(1 + value.Length * 3);
+            var written = Encoding.UTF8.GetBytes(value, span[1..]);
+            span[0] = (byte)(written << 1);
+            Length += 1 + written;
+            return;
+        }
         var byteCount = Encoding.UTF8.GetByteCount(value);
         WriteLong(byteCount);
         Length += Encoding.UTF8.GetBytes(value, Reserve(byteCount));

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -48,7 +49,20 @@ public ref struct AvroReader
     }
 
     /// <summary>Reads a zigzag varint long (at most 10 bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadLong(out long value)
+    {
+        // Most varints on the wire (lengths, branch indexes, small numbers) are one byte.
+        if ((uint)_pos < (uint)_data.Length && _data[_pos] < 0x80)
+        {
+            var single = (uint)_data[_pos++];
+            value = (long)(single >> 1) ^ -(long)(single & 1);
+            return true;
+        }
+        return ReadLongSlow(out value);
+    }
+
+    private bool ReadLongSlow(out long value)
     {
         ulong result = 0;
         var shift = 0;
@@ -78,7 +92,19 @@ public ref struct AvroReader
     }
 
     /// <summary>Reads a zigzag varint int (at most 5 bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadInt(out int value)
+    {
+        if ((uint)_pos < (uint)_data.Length && _data[_pos] < 0x80)
+        {
+            var single = (uint)_data[_pos++];
+            value = (int)(single >> 1) ^ -(int)(single & 1);
+            return true;
+        }
+        return ReadIntSlow(out value);
+    }
+
+    private bool ReadIntSlow(out int value)
     {
         uint result = 0;
         var shift = 0;
@@ -140,15 +166,18 @@ public ref struct AvroReader
     }
 
     /// <summary>Reads a length-prefixed byte sequence without copying it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadBytes(out ReadOnlySpan<byte> value)
     {
         value = default;
         if (!ReadLong(out var length)) return false;
-        if (length < 0 || length > Remaining) return Fail(AvroReasonCodes.LengthOutOfRange, $"length {length} but {Remaining} bytes remain");
+        if ((ulong)length > (ulong)Remaining) return LengthOutOfRange(length);
         value = _data.Slice(_pos, (int)length);
         _pos += (int)length;
         return true;
     }
+
+    private bool LengthOutOfRange(long length) => Fail(AvroReasonCodes.LengthOutOfRange, $"length {length} but {Remaining} bytes remain");
 
     /// <summary>Reads a length-prefixed UTF-8 string; invalid UTF-8 is rejected, not replaced.</summary>
     public bool ReadString(out string value)
@@ -178,6 +207,27 @@ public ref struct AvroReader
         index = (int)raw;
         if (raw < 0 || raw >= branches) return Fail(AvroReasonCodes.UnionOutOfRange, $"union branch {raw} of {branches}");
         return true;
+    }
+
+    /// <summary>Reads the branch of a two-branch union whose branch 0 is null: true in <paramref name="present"/> for branch 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool ReadOptionalBranch(out bool present)
+    {
+        // Branch 0 and 1 are the single bytes 0 and 2; anything else is an error the general path reports.
+        if (_pos < _data.Length && (_data[_pos] & 0xFD) == 0)
+        {
+            present = _data[_pos++] == 2;
+            return true;
+        }
+        return ReadOptionalBranchSlow(out present);
+    }
+
+    private bool ReadOptionalBranchSlow(out bool present)
+    {
+        // Longer (non-minimal) varints are legal; bad ones fail with the reason.
+        var ok = ReadUnionIndex(2, out var branch);
+        present = ok && branch == 1;
+        return ok;
     }
 
     /// <summary>Reads an enum index and checks it against the symbol count.</summary>

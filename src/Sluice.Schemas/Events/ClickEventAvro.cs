@@ -10,7 +10,8 @@ namespace Sluice.Schemas.Events;
 /// Reads and writes exactly the field order of <see cref="EventSchemas.V3"/>; data written with any other
 /// schema goes through <see cref="AvroDecoder"/> and <see cref="TryFromRecord"/> instead. Decoding never
 /// throws: it returns a <see cref="DecodeError"/> with a code from <see cref="AvroReasonCodes"/>. An instance
-/// caches short repeated strings (countries, browsers, segments) so that decoding them does not allocate;
+/// caches short repeated strings (countries, browsers, segments, product ids of a bounded catalog) so that
+/// decoding them does not allocate;
 /// it is safe to share between threads.
 /// </remarks>
 public sealed class ClickEventAvro
@@ -87,7 +88,7 @@ public sealed class ClickEventAvro
     private ClickEvent? Read(ref AvroReader r)
     {
         if (!r.ReadBytes(out var uuid)) return null;
-        if (!Utf8Parser.TryParse(uuid, out Guid eventId, out var consumed, 'D') || consumed != uuid.Length)
+        if (!TryParseUuid(uuid, out var eventId))
         {
             r.Fail(AvroReasonCodes.InvalidValue, "event_id is not a 36-character UUID string");
             return null;
@@ -96,7 +97,7 @@ public sealed class ClickEventAvro
             || !r.ReadLong(out var timestamp)
             || !ReadOptional(ref r, cache: false, out var userId)
             || !ReadString(ref r, cache: false, out var sessionId)
-            || !ReadOptional(ref r, cache: false, out var productId)
+            || !ReadOptional(ref r, cache: true, out var productId)
             || !ReadOptional(ref r, cache: true, out var category)
             || !ReadOptionalLong(ref r, out var price)
             || !ReadOptionalInt(ref r, out var quantity)
@@ -141,27 +142,55 @@ public sealed class ClickEventAvro
         };
     }
 
+    /// <summary>Parses the 36-character textual UUID (either case) without the general parser's format probing.</summary>
+    internal static bool TryParseUuid(ReadOnlySpan<byte> text, out Guid value)
+    {
+        value = default;
+        if (text.Length != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') return false;
+        Span<byte> bytes = stackalloc byte[16];
+        var j = 0;
+        for (var i = 0; i < 36; i += 2)
+        {
+            if (i is 8 or 13 or 18 or 23) i++;
+            var hi = Hex(text[i]);
+            var lo = Hex(text[i + 1]);
+            if ((hi | lo) < 0) return false;
+            bytes[j++] = (byte)((hi << 4) | lo);
+        }
+        value = new Guid(bytes, bigEndian: true);
+        return true;
+    }
+
+    private static int Hex(byte c)
+    {
+        if ((uint)(c - '0') <= 9) return c - '0';
+        var lower = (uint)((c | 0x20) - 'a');
+        return lower <= 5 ? (int)lower + 10 : -1;
+    }
+
     private bool ReadString(ref AvroReader r, bool cache, out string? value)
     {
         value = null;
         if (!r.ReadBytes(out var utf8)) return false;
+        // A cache hit equals bytes that were validated when they were cached.
+        if (cache && _strings.TryGet(utf8, out value)) return true;
         if (!Utf8.IsValid(utf8)) return r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
-        value = cache ? _strings.Get(utf8) : Utf8StringCache.Decode(utf8);
+        value = cache ? _strings.Add(utf8) : Utf8StringCache.Decode(utf8);
         return true;
     }
 
     private bool ReadOptional(ref AvroReader r, bool cache, out string? value)
     {
         value = null;
-        if (!r.ReadUnionIndex(2, out var branch)) return false;
-        return branch == 0 || ReadString(ref r, cache, out value);
+        if (!r.ReadOptionalBranch(out var present)) return false;
+        return !present || ReadString(ref r, cache, out value);
     }
 
     private static bool ReadOptionalLong(ref AvroReader r, out long? value)
     {
         value = null;
-        if (!r.ReadUnionIndex(2, out var branch)) return false;
-        if (branch == 0) return true;
+        if (!r.ReadOptionalBranch(out var present)) return false;
+        if (!present) return true;
         if (!r.ReadLong(out var v)) return false;
         value = v;
         return true;
@@ -170,8 +199,8 @@ public sealed class ClickEventAvro
     private static bool ReadOptionalInt(ref AvroReader r, out int? value)
     {
         value = null;
-        if (!r.ReadUnionIndex(2, out var branch)) return false;
-        if (branch == 0) return true;
+        if (!r.ReadOptionalBranch(out var present)) return false;
+        if (!present) return true;
         if (!r.ReadInt(out var v)) return false;
         value = v;
         return true;

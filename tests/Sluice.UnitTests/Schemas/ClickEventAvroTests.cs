@@ -152,4 +152,18 @@ public sealed class ClickEventAvroTests
             Assert.Contains(error.ReasonCode, new[] { AvroReasonCodes.Truncated, AvroReasonCodes.LengthOutOfRange });
         }
     }
+
+    [Theory]
+    [InlineData("3f2504e0-4f89-41d3-9a0c-0305e82c3301", true)]
+    [InlineData("3F2504E0-4F89-41D3-9A0C-0305E82C3301", true)]
+    [InlineData("00000000-0000-0000-0000-000000000000", true)]
+    [InlineData("3f2504e0-4f89-41d3-9a0c-0305e82c330g", false)]
+    [InlineData("3f2504e0f4f89-41d3-9a0c-0305e82c3301", false)]
+    [InlineData("{3f2504e0-4f89-41d3-9a0c-0305e82c330}", false)]
+    [InlineData("3f2504e04f8941d39a0c0305e82c3301", false)]
+    public void uuids_parse_exactly_like_the_framework_parser(string text, bool valid)
+    {
+        Assert.Equal(valid, ClickEventAvro.TryParseUuid(System.Text.Encoding.UTF8.GetBytes(text), out var parsed));
+        if (valid) Assert.Equal(Guid.ParseExact(text, "D"), parsed);
+    }
 }
