@@ -163,6 +163,7 @@ internal sealed class ArrayNode(ReadNode items, int minItemSize) : ReadNode
         {
             if (!r.ReadBlockCount(minItemSize, out var count)) return false;
             if (count == 0) break;
+            if (minItemSize == 0 && list.Count + count > AvroReader.MaxZeroWidthItems) return r.Fail(AvroReasonCodes.LengthOutOfRange, "too many zero-width items");
             for (var i = 0; i < count; i++)
             {
                 if (!items.Read(ref r, depth + 1, out var item)) return false;
@@ -282,10 +283,13 @@ internal sealed class SkipNode(AvroSchema writer) : ReadNode
             case AvroType.Array:
                 var items = ((ArraySchema)s).Items;
                 var min = ResolverBuilder.MinSize(items, []);
+                long total = 0;
                 while (true)
                 {
                     if (!r.ReadBlockCount(min, out var count)) return false;
                     if (count == 0) return true;
+                    total += count;
+                    if (min == 0 && total > AvroReader.MaxZeroWidthItems) return r.Fail(AvroReasonCodes.LengthOutOfRange, "too many zero-width items");
                     for (var i = 0; i < count; i++)
                     {
                         if (!Skip(items, ref r, depth + 1)) return false;

@@ -261,6 +261,6 @@ public ref struct AvroReader
         return true;
     }
 
-    /// <summary>Most items of a zero-width type (null, empty record) accepted in one block.</summary>
+    /// <summary>Most items of a zero-width type (null, empty record) accepted in one array.</summary>
     public const int MaxZeroWidthItems = 1 << 16;
 }

@@ -72,6 +72,18 @@ public sealed class AvroCodecTests
     }
 
     [Fact]
+    public void many_blocks_of_nulls_cannot_add_up_past_the_zero_width_cap()
+    {
+        // 200 blocks of 60000 nulls each: a few hundred bytes asking for twelve million items.
+        var block = new AvroBuffer();
+        for (var i = 0; i < 200; i++) block.WriteLong(60_000);
+        block.WriteLong(0);
+        var (ok, _, code) = Decode("{\"type\":\"array\",\"items\":\"null\"}", block.ToArray());
+        Assert.False(ok);
+        Assert.Equal(AvroReasonCodes.LengthOutOfRange, code);
+    }
+
+    [Fact]
     public void negative_block_counts_with_byte_sizes_are_read()
     {
         // Block of -2 items (zigzag 3) with a byte size of 2, then the end marker.
