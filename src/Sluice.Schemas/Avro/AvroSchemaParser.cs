@@ -83,8 +83,9 @@ internal sealed class AvroSchemaParser
     private AvroSchema ResolveName(string name, string? ns, string path)
     {
         if (PrimitiveType(name) is { } p) return Primitive(p);
-        if (_names.TryGetValue(name, out var named)) return named;
-        if (!name.Contains('.', StringComparison.Ordinal) && ns is not null && _names.TryGetValue(ns + "." + name, out named)) return named;
+        // An unqualified name means the enclosing namespace first, as the spec says; then the null namespace.
+        if (!name.Contains('.', StringComparison.Ordinal) && ns is not null && _names.TryGetValue(ns + "." + name, out var named)) return named;
+        if (_names.TryGetValue(name, out named)) return named;
         throw Error(path, $"unknown type '{name}'");
     }
 

@@ -69,7 +69,17 @@ public sealed class SchemaCommand(SchemaRegistryClient registry, TextWriter outp
     {
         var text = schema.ReadText();
         var level = await registry.GetCompatibilityAsync(subject, cancellationToken);
-        var result = await registry.TestCompatibilityAsync(subject, text, version, cancellationToken);
+        CompatibilityResult result;
+        try
+        {
+            result = await registry.TestCompatibilityAsync(subject, text, version, cancellationToken);
+        }
+        catch (SchemaRegistryException ex) when (ex.ErrorCode == SchemaRegistryException.SubjectNotFound && version == "latest")
+        {
+            AvroSchema.Parse(text); // still refuse a schema that is not valid Avro
+            output.WriteLine($"subject '{subject}' has no versions yet: {schema} can be registered as version 1");
+            return Ok;
+        }
         var table = new TextTable("subject", "against", "mode", "compatible");
         table.Add(subject, version, level.ToWireName(), result.IsCompatible ? "yes" : "no").Write(output);
         if (!result.IsCompatible)

@@ -11,8 +11,7 @@ namespace Sluice.Schemas.Events;
 /// schema goes through <see cref="AvroDecoder"/> and <see cref="TryFromRecord"/> instead. Decoding never
 /// throws: it returns a <see cref="DecodeError"/> with a code from <see cref="AvroReasonCodes"/>. An instance
 /// caches short repeated strings (countries, browsers, segments, product ids of a bounded catalog) so that
-/// decoding them does not allocate;
-/// it is safe to share between threads.
+/// decoding them does not allocate; it is safe to share between threads.
 /// </remarks>
 public sealed class ClickEventAvro
 {

@@ -134,8 +134,10 @@ public sealed class EmbeddedSchemaRegistryTests : IAsyncLifetime
     public async Task an_unreachable_registry_is_a_transient_error()
     {
         var url = _registry.Url;
+        // Start the replacement first so it cannot be given the port being closed.
+        var replacement = await EmbeddedSchemaRegistry.StartAsync();
         await _registry.DisposeAsync();
-        _registry = await EmbeddedSchemaRegistry.StartAsync(); // keep DisposeAsync balanced
+        _registry = replacement;
         using var client = new SchemaRegistryClient(url);
 
         var ex = await Assert.ThrowsAsync<SchemaRegistryException>(() => client.GetSubjectsAsync());

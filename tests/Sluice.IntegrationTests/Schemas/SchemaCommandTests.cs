@@ -59,6 +59,13 @@ public sealed class SchemaCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task check_against_a_new_subject_says_it_can_be_registered()
+    {
+        Assert.Equal(SchemaCommand.Ok, await _command.CheckAsync("fresh-value", new SchemaRef(EventVersion: 3)));
+        Assert.Contains("can be registered as version 1", _output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task list_prints_subjects_and_versions()
     {
         await _command.RegisterAsync(Subject, new SchemaRef(EventVersion: 1));
@@ -91,8 +98,10 @@ public sealed class SchemaCommandTests : IAsyncLifetime
     {
         Assert.Equal(SchemaCommand.BadInput, await _command.ListAsync("nope"));
         var url = _registry.Url;
+        // Start the replacement first so it cannot be given the port being closed.
+        var replacement = await EmbeddedSchemaRegistry.StartAsync();
         await _registry.DisposeAsync();
-        _registry = await EmbeddedSchemaRegistry.StartAsync();
+        _registry = replacement;
         using var client = new SchemaRegistryClient(url);
         Assert.Equal(SchemaCommand.Unavailable, await new SchemaCommand(client, _output).ListAsync());
     }

@@ -191,4 +191,19 @@ public sealed class AvroCodecTests
         Assert.Equal(normalized, AvroSchema.Parse(normalized).ToNormalizedJson());
         Assert.Contains("\"name\":\"a.b.E\"", normalized, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void an_unqualified_reference_means_the_enclosing_namespace_first()
+    {
+        var schema = (RecordSchema)AvroSchema.Parse("""
+            {"type":"record","name":"Outer","fields":[
+              {"name":"a","type":{"type":"fixed","name":"Id","size":1}},
+              {"name":"b","type":{"type":"record","name":"Inner","namespace":"x","fields":[
+                {"name":"c","type":{"type":"fixed","name":"Id","size":2}},
+                {"name":"d","type":"Id"}]}}]}
+            """);
+        var inner = (RecordSchema)schema.GetField("b")!.Schema;
+        Assert.Equal("x.Id", ((FixedSchema)inner.GetField("d")!.Schema).FullName);
+        Assert.Equal(2, ((FixedSchema)inner.GetField("d")!.Schema).Size);
+    }
 }
