@@ -35,11 +35,12 @@ public sealed class ClickEventAvroSerializer(int schemaId)
 /// throws: it returns a <see cref="DecodeError"/> whose reason code is one of <see cref="AvroReasonCodes"/>,
 /// ready for a dead-letter record. Only an unreachable registry throws (transient), because retrying can succeed.
 /// </remarks>
-public sealed class ClickEventAvroDeserializer(ISchemaSource schemas)
+/// <param name="schemas">Where writer schemas are found by id (the registry client, cached).</param>
+/// <param name="unknownIdRetention">How long an id the registry did not know is answered from memory before
+/// asking again, so a stream of bad ids does not become a stream of registry requests; default 5 s.</param>
+public sealed class ClickEventAvroDeserializer(ISchemaSource schemas, TimeSpan? unknownIdRetention = null)
 {
-    /// <summary>How long an id the registry did not know is remembered before asking again.</summary>
-    public static readonly TimeSpan UnknownIdRetention = TimeSpan.FromSeconds(5);
-
+    private readonly long _retentionMs = (long)(unknownIdRetention ?? TimeSpan.FromSeconds(5)).TotalMilliseconds;
     private readonly ClickEventAvro _fast = new();
     private readonly ConcurrentDictionary<int, Plan> _plans = new();
 
@@ -61,11 +62,11 @@ public sealed class ClickEventAvroDeserializer(ISchemaSource schemas)
 
     private Plan PlanFor(int id)
     {
-        if (_plans.TryGetValue(id, out var plan) && !(plan.Unknown && Environment.TickCount64 > plan.RetryAt)) return plan;
+        if (_plans.TryGetValue(id, out var plan) && !(plan.Unknown && Environment.TickCount64 >= plan.RetryAt)) return plan;
         var writer = schemas.GetSchema(id);
         plan = writer switch
         {
-            null => new Plan(null, 0, true, Environment.TickCount64 + (long)UnknownIdRetention.TotalMilliseconds),
+            null => new Plan(null, 0, true, Environment.TickCount64 + _retentionMs),
             _ when EventSchemas.VersionOf(writer) == 3 => new Plan(null, 3, false, 0),
             _ => new Plan(AvroDecoder.Create(writer, EventSchemas.V3), EventSchemas.VersionOf(writer), false, 0),
         };

@@ -166,4 +166,39 @@ public sealed class ClickEventAvroTests
         Assert.Equal(valid, ClickEventAvro.TryParseUuid(System.Text.Encoding.UTF8.GetBytes(text), out var parsed));
         if (valid) Assert.Equal(Guid.ParseExact(text, "D"), parsed);
     }
+
+    private sealed class CountingSource(StaticSchemaSource inner) : ISchemaSource
+    {
+        public int Calls { get; private set; }
+
+        public AvroSchema? GetSchema(int id)
+        {
+            Calls++;
+            return inner.GetSchema(id);
+        }
+    }
+
+    [Fact]
+    public void an_unknown_id_is_remembered_so_bad_frames_do_not_flood_the_registry()
+    {
+        var source = new CountingSource(new StaticSchemaSource());
+        var deserializer = new ClickEventAvroDeserializer(source, TimeSpan.FromHours(1));
+        for (var i = 0; i < 100; i++) Assert.False(deserializer.TryDeserialize([0, 0, 0, 0, 9, 0], out _, out _));
+        Assert.Equal(1, source.Calls);
+    }
+
+    [Fact]
+    public void an_id_registered_after_it_was_unknown_is_found_once_the_retention_passes()
+    {
+        var schemas = new StaticSchemaSource();
+        var deserializer = new ClickEventAvroDeserializer(schemas, TimeSpan.Zero);
+        var frame = new ClickEventAvroSerializer(3).Serialize(SampleEvents.Purchase());
+        Assert.False(deserializer.TryDeserialize(frame, out _, out var error));
+        Assert.Equal(AvroReasonCodes.UnknownSchema, error.ReasonCode);
+
+        schemas.Add(3, EventSchemas.V3);
+
+        Assert.True(deserializer.TryDeserialize(frame, out var e, out _));
+        Assert.Equal(SampleEvents.Purchase(), e);
+    }
 }
