@@ -6,7 +6,7 @@ namespace Sluice.UnitTests.Schemas.Golden;
 
 internal static class GoldenVectors
 {
-    public const int Count = 111;
+    public const int Count = 126;
 
     public const string Json = """"
 [
@@ -359,6 +359,62 @@ internal static class GoldenVectors
   "schema": "string",
   "value": "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"",
   "hex": "90037878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878"
+ },
+ {
+  "kind": "encoding",
+  "name": "string 63 ascii bytes",
+  "schema": "string",
+  "value": "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+  "hex": "7e616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161"
+ },
+ {
+  "kind": "encoding",
+  "name": "string 64 ascii bytes",
+  "schema": "string",
+  "value": "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+  "hex": "800161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161"
+ },
+ {
+  "kind": "encoding",
+  "name": "string 21 three-byte chars (63 bytes)",
+  "schema": "string",
+  "value": "\"語語語語語語語語語語語語語語語語語語語語語\"",
+  "hex": "7ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9e"
+ },
+ {
+  "kind": "encoding",
+  "name": "string 22 three-byte chars (66 bytes)",
+  "schema": "string",
+  "value": "\"語語語語語語語語語語語語語語語語語語語語語語\"",
+  "hex": "8401e8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9e"
+ },
+ {
+  "kind": "encoding",
+  "name": "string 11 four-byte chars (44 bytes)",
+  "schema": "string",
+  "value": "\"😀😀😀😀😀😀😀😀😀😀😀\"",
+  "hex": "58f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880"
+ },
+ {
+  "kind": "encoding",
+  "name": "long 34359738367",
+  "schema": "long",
+  "value": "34359738367",
+  "hex": "feffffffff01"
+ },
+ {
+  "kind": "encoding",
+  "name": "long -34359738368",
+  "schema": "long",
+  "value": "-34359738368",
+  "hex": "ffffffffff01"
+ },
+ {
+  "kind": "encoding",
+  "name": "long 4398046511104",
+  "schema": "long",
+  "value": "4398046511104",
+  "hex": "80808080808002"
  },
  {
   "kind": "encoding",
@@ -942,6 +998,87 @@ internal static class GoldenVectors
   },
   "value": "{}",
   "hex": ""
+ },
+ {
+  "kind": "encoding",
+  "name": "array of records",
+  "schema": {
+   "type": "array",
+   "items": {
+    "type": "record",
+    "name": "Item",
+    "fields": [
+     {
+      "name": "sku",
+      "type": "string"
+     },
+     {
+      "name": "qty",
+      "type": [
+       "null",
+       "int"
+      ]
+     }
+    ]
+   }
+  },
+  "value": "[{\"sku\":\"a\",\"qty\":{\"int\":1}},{\"sku\":\"b\",\"qty\":null}]",
+  "hex": "040261020202620000"
+ },
+ {
+  "kind": "encoding",
+  "name": "map with 70 entries (two-byte block count)",
+  "schema": {
+   "type": "map",
+   "values": "int"
+  },
+  "value": "{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,\"k8\":8,\"k9\":9,\"k10\":10,\"k11\":11,\"k12\":12,\"k13\":13,\"k14\":14,\"k15\":15,\"k16\":16,\"k17\":17,\"k18\":18,\"k19\":19,\"k20\":20,\"k21\":21,\"k22\":22,\"k23\":23,\"k24\":24,\"k25\":25,\"k26\":26,\"k27\":27,\"k28\":28,\"k29\":29,\"k30\":30,\"k31\":31,\"k32\":32,\"k33\":33,\"k34\":34,\"k35\":35,\"k36\":36,\"k37\":37,\"k38\":38,\"k39\":39,\"k40\":40,\"k41\":41,\"k42\":42,\"k43\":43,\"k44\":44,\"k45\":45,\"k46\":46,\"k47\":47,\"k48\":48,\"k49\":49,\"k50\":50,\"k51\":51,\"k52\":52,\"k53\":53,\"k54\":54,\"k55\":55,\"k56\":56,\"k57\":57,\"k58\":58,\"k59\":59,\"k60\":60,\"k61\":61,\"k62\":62,\"k63\":63,\"k64\":64,\"k65\":65,\"k66\":66,\"k67\":67,\"k68\":68,\"k69\":69}",
+  "hex": "8c01046b3000046b3102046b3204046b3306046b3408046b350a046b360c046b370e046b3810046b3912066b313014066b313116066b313218066b31331a066b31341c066b31351e066b313620066b313722066b313824066b313926066b323028066b32312a066b32322c066b32332e066b323430066b323532066b323634066b323736066b323838066b32393a066b33303c066b33313e066b333240066b333342066b333444066b333546066b333648066b33374a066b33384c066b33394e066b343050066b343152066b343254066b343356066b343458066b34355a066b34365c066b34375e066b343860066b343962066b353064066b353166066b353268066b35336a066b35346c066b35356e066b353670066b353772066b353874066b353976066b363078066b36317a066b36327c066b36337e066b36348001066b36358201066b36368401066b36378601066b36388801066b36398a0100"
+ },
+ {
+  "kind": "encoding",
+  "name": "union of fixed and bytes",
+  "schema": [
+   {
+    "type": "fixed",
+    "name": "Pair",
+    "size": 2
+   },
+   "bytes"
+  ],
+  "value": "{\"Pair\":\"\\u0001\\u0002\"}",
+  "hex": "000102"
+ },
+ {
+  "kind": "encoding",
+  "name": "namespaced reference by short name",
+  "schema": {
+   "type": "record",
+   "name": "Order",
+   "namespace": "shop",
+   "fields": [
+    {
+     "name": "status",
+     "type": {
+      "type": "enum",
+      "name": "Status",
+      "symbols": [
+       "OPEN",
+       "PAID"
+      ]
+     }
+    },
+    {
+     "name": "previous",
+     "type": [
+      "null",
+      "Status"
+     ]
+    }
+   ]
+  },
+  "value": "{\"status\":\"PAID\",\"previous\":{\"shop.Status\":\"OPEN\"}}",
+  "hex": "020200"
  },
  {
   "kind": "encoding",
@@ -2941,6 +3078,127 @@ internal static class GoldenVectors
   "value": "{\"int\":-9}",
   "resolved": "{\"long\":-9}",
   "hex": "0211"
+ },
+ {
+  "kind": "resolution",
+  "name": "map values read into a nullable promoted union",
+  "schema": {
+   "type": "map",
+   "values": "int"
+  },
+  "reader": {
+   "type": "map",
+   "values": [
+    "null",
+    "double"
+   ]
+  },
+  "value": "{\"a\":1,\"b\":-2}",
+  "resolved": "{\"a\":{\"double\":1},\"b\":{\"double\":-2}}",
+  "hex": "0402610202620300"
+ },
+ {
+  "kind": "resolution",
+  "name": "array of unions with a branch promoted",
+  "schema": {
+   "type": "array",
+   "items": [
+    "null",
+    "float"
+   ]
+  },
+  "reader": {
+   "type": "array",
+   "items": [
+    "null",
+    "double"
+   ]
+  },
+  "value": "[null,{\"float\":1.5}]",
+  "resolved": "[null,{\"double\":1.5}]",
+  "hex": "0400020000c03f00"
+ },
+ {
+  "kind": "resolution",
+  "name": "record with fixed and enum kept, field added with a record default",
+  "schema": {
+   "type": "record",
+   "name": "Doc",
+   "fields": [
+    {
+     "name": "h",
+     "type": {
+      "type": "fixed",
+      "name": "H",
+      "size": 2
+     }
+    },
+    {
+     "name": "k",
+     "type": {
+      "type": "enum",
+      "name": "Color",
+      "symbols": [
+       "RED",
+       "GREEN",
+       "BLUE",
+       "MAUVE"
+      ]
+     }
+    }
+   ]
+  },
+  "reader": {
+   "type": "record",
+   "name": "Doc",
+   "fields": [
+    {
+     "name": "h",
+     "type": {
+      "type": "fixed",
+      "name": "H",
+      "size": 2
+     }
+    },
+    {
+     "name": "k",
+     "type": {
+      "type": "enum",
+      "name": "Color",
+      "symbols": [
+       "BLUE",
+       "RED",
+       "OTHER"
+      ],
+      "default": "OTHER"
+     }
+    },
+    {
+     "name": "meta",
+     "type": {
+      "type": "record",
+      "name": "Meta",
+      "fields": [
+       {
+        "name": "by",
+        "type": "string"
+       },
+       {
+        "name": "n",
+        "type": "long"
+       }
+      ]
+     },
+     "default": {
+      "by": "nobody",
+      "n": 0
+     }
+    }
+   ]
+  },
+  "value": "{\"h\":\"Êþ\",\"k\":\"GREEN\"}",
+  "resolved": "{\"h\":\"Êþ\",\"k\":\"OTHER\",\"meta\":{\"by\":\"nobody\",\"n\":0}}",
+  "hex": "cafe02"
  },
  {
   "kind": "resolution",

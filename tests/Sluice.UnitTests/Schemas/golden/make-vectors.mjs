@@ -73,6 +73,13 @@ encoding('string cjk', 'string', '日本語のテキスト');
 encoding('string emoji surrogate pair', 'string', 'ok 😀👍🏽');
 encoding('string with nul and control chars', 'string', 'a\u0000b\tc\n');
 encoding('string 200 chars', 'string', 'x'.repeat(200));
+// Length-prefix boundaries: 63 bytes is the last one-byte zigzag length, 64 the first two-byte one.
+encoding('string 63 ascii bytes', 'string', 'a'.repeat(63));
+encoding('string 64 ascii bytes', 'string', 'a'.repeat(64));
+encoding('string 21 three-byte chars (63 bytes)', 'string', '語'.repeat(21));
+encoding('string 22 three-byte chars (66 bytes)', 'string', '語'.repeat(22));
+encoding('string 11 four-byte chars (44 bytes)', 'string', '😀'.repeat(11));
+for (const l of [34359738367n, -34359738368n, 4398046511104n]) encoding(`long ${l}`, 'long', l);
 
 // ---- logical types (avsc without logicalTypes reads the underlying type: a check on the bytes)
 encoding('timestamp-millis', { type: 'long', logicalType: 'timestamp-millis' }, 1700000000123);
@@ -129,6 +136,14 @@ encoding('record of every type with null union', everything, {
 const list = { type: 'record', name: 'Node', fields: [{ name: 'value', type: 'int' }, { name: 'next', type: ['null', 'Node'] }] };
 encoding('recursive linked list', list, { value: 1, next: { Node: { value: 2, next: { Node: { value: 3, next: null } } } } });
 encoding('empty record', { type: 'record', name: 'Empty', fields: [] }, {});
+encoding('array of records', { type: 'array', items: { type: 'record', name: 'Item', fields: [{ name: 'sku', type: 'string' }, { name: 'qty', type: ['null', 'int'] }] } },
+  [{ sku: 'a', qty: { int: 1 } }, { sku: 'b', qty: null }]);
+encoding('map with 70 entries (two-byte block count)', { type: 'map', values: 'int' }, Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${i}`, i])));
+encoding('union of fixed and bytes', [{ type: 'fixed', name: 'Pair', size: 2 }, 'bytes'], { Pair: Buffer.from([1, 2]) });
+encoding('namespaced reference by short name', {
+  type: 'record', name: 'Order', namespace: 'shop',
+  fields: [{ name: 'status', type: { type: 'enum', name: 'Status', symbols: ['OPEN', 'PAID'] } }, { name: 'previous', type: ['null', 'Status'] }],
+}, { status: 'PAID', previous: { 'shop.Status': 'OPEN' } });
 
 // ---- the click event schemas
 // The event schemas Sluice embeds, read from the source tree so there is one copy.
@@ -191,6 +206,13 @@ resolution('union written, non-union read, promoted', ['float', 'double'], 'doub
 resolution('union written, reordered union read', ['null', 'string', 'int'], ['int', 'string', 'null'], { int: 3 });
 resolution('union written null, reordered union read', ['null', 'string'], ['string', 'null'], null);
 resolution('union int branch promoted into long union', ['null', 'int'], ['null', 'long'], { int: -9 });
+resolution('map values read into a nullable promoted union', { type: 'map', values: 'int' }, { type: 'map', values: ['null', 'double'] }, { a: 1, b: -2 });
+resolution('array of unions with a branch promoted', { type: 'array', items: ['null', 'float'] }, { type: 'array', items: ['null', 'double'] }, [null, { float: 1.5 }]);
+resolution('record with fixed and enum kept, field added with a record default',
+  { type: 'record', name: 'Doc', fields: [{ name: 'h', type: { type: 'fixed', name: 'H', size: 2 } }, { name: 'k', type: colorsW }] },
+  { type: 'record', name: 'Doc', fields: [{ name: 'h', type: { type: 'fixed', name: 'H', size: 2 } }, { name: 'k', type: colorsR },
+    { name: 'meta', type: { type: 'record', name: 'Meta', fields: [{ name: 'by', type: 'string' }, { name: 'n', type: 'long' }] }, default: { by: 'nobody', n: 0 } }] },
+  { h: Buffer.from([0xca, 0xfe]), k: 'GREEN' });
 resolution('nested record field added', { type: 'record', name: 'Outer', fields: [{ name: 'p', type: personV1 }] },
   { type: 'record', name: 'Outer', fields: [{ name: 'p', type: personAdded }] }, { p: { name: 'fi', age: 5 } });
 
