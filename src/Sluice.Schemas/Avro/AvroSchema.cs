@@ -64,12 +64,18 @@ public abstract class AvroSchema
 
     /// <summary>A deterministic, complete JSON form (names fully qualified, attributes in a fixed order).</summary>
     /// <remarks>Two schemas with the same normalized JSON read and write the same bytes and resolve the same way.</remarks>
-    public string ToNormalizedJson()
+    public string ToNormalizedJson() => Write(canonical: false);
+
+    /// <summary>The spec's Parsing Canonical Form: only what decides the bytes on the wire (no docs, aliases, defaults or logical types).</summary>
+    /// <remarks>Two schemas with the same canonical form write identical bytes for the same data.</remarks>
+    public string ToCanonicalJson() => Write(canonical: true);
+
+    private string Write(bool canonical)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            WriteJson(w, new HashSet<string>(StringComparer.Ordinal), null);
+            WriteJson(w, new HashSet<string>(StringComparer.Ordinal), canonical);
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
@@ -77,7 +83,7 @@ public abstract class AvroSchema
     /// <inheritdoc />
     public override string ToString() => ToNormalizedJson();
 
-    internal abstract void WriteJson(Utf8JsonWriter w, HashSet<string> written, string? enclosingNamespace);
+    internal abstract void WriteJson(Utf8JsonWriter w, HashSet<string> written, bool canonical);
 
     private protected void WriteLogical(Utf8JsonWriter w)
     {
@@ -113,9 +119,9 @@ public sealed class PrimitiveSchema : AvroSchema
         _ => "string",
     };
 
-    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, string? enclosingNamespace)
+    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, bool canonical)
     {
-        if (Logical == AvroLogicalType.None)
+        if (Logical == AvroLogicalType.None || canonical)
         {
             w.WriteStringValue(Name);
             return;
@@ -172,7 +178,7 @@ public abstract class NamedSchema : AvroSchema
         return false;
     }
 
-    private protected bool WriteReferenceOrStart(Utf8JsonWriter w, HashSet<string> written, string typeName)
+    private protected bool WriteReferenceOrStart(Utf8JsonWriter w, HashSet<string> written, string typeName, bool canonical)
     {
         if (!written.Add(FullName))
         {
@@ -180,6 +186,13 @@ public abstract class NamedSchema : AvroSchema
             return false;
         }
         w.WriteStartObject();
+        if (canonical)
+        {
+            // Parsing Canonical Form orders name before type and keeps nothing else here.
+            w.WriteString("name", FullName);
+            w.WriteString("type", typeName);
+            return true;
+        }
         w.WriteString("type", typeName);
         w.WriteString("name", FullName);
         if (Aliases.Count > 0)
@@ -252,16 +265,21 @@ public sealed class RecordSchema : NamedSchema
     /// <summary>The field called <paramref name="name"/>, or null.</summary>
     public AvroField? GetField(string name) => _byName.GetValueOrDefault(name);
 
-    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, string? enclosingNamespace)
+    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, bool canonical)
     {
-        if (!WriteReferenceOrStart(w, written, "record")) return;
+        if (!WriteReferenceOrStart(w, written, "record", canonical)) return;
         w.WriteStartArray("fields");
         foreach (var f in _fields)
         {
             w.WriteStartObject();
             w.WriteString("name", f.Name);
             w.WritePropertyName("type");
-            f.Schema.WriteJson(w, written, Namespace);
+            f.Schema.WriteJson(w, written, canonical);
+            if (canonical)
+            {
+                w.WriteEndObject();
+                continue;
+            }
             if (f.HasDefault)
             {
                 w.WritePropertyName("default");
@@ -303,13 +321,13 @@ public sealed class EnumSchema : NamedSchema
     /// <summary>The index of <paramref name="symbol"/>, or -1.</summary>
     public int IndexOf(string symbol) => _index.GetValueOrDefault(symbol, -1);
 
-    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, string? enclosingNamespace)
+    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, bool canonical)
     {
-        if (!WriteReferenceOrStart(w, written, "enum")) return;
+        if (!WriteReferenceOrStart(w, written, "enum", canonical)) return;
         w.WriteStartArray("symbols");
         foreach (var s in Symbols) w.WriteStringValue(s);
         w.WriteEndArray();
-        if (Default is not null) w.WriteString("default", Default);
+        if (Default is not null && !canonical) w.WriteString("default", Default);
         w.WriteEndObject();
     }
 }
@@ -323,9 +341,9 @@ public sealed class FixedSchema : NamedSchema
     /// <summary>Number of bytes.</summary>
     public int Size { get; }
 
-    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, string? enclosingNamespace)
+    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, bool canonical)
     {
-        if (!WriteReferenceOrStart(w, written, "fixed")) return;
+        if (!WriteReferenceOrStart(w, written, "fixed", canonical)) return;
         w.WriteNumber("size", Size);
         w.WriteEndObject();
     }
@@ -342,12 +360,12 @@ public sealed class ArraySchema : AvroSchema
     /// <inheritdoc />
     public override string Name => "array";
 
-    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, string? enclosingNamespace)
+    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, bool canonical)
     {
         w.WriteStartObject();
         w.WriteString("type", "array");
         w.WritePropertyName("items");
-        Items.WriteJson(w, written, enclosingNamespace);
+        Items.WriteJson(w, written, canonical);
         w.WriteEndObject();
     }
 }
@@ -363,12 +381,12 @@ public sealed class MapSchema : AvroSchema
     /// <inheritdoc />
     public override string Name => "map";
 
-    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, string? enclosingNamespace)
+    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, bool canonical)
     {
         w.WriteStartObject();
         w.WriteString("type", "map");
         w.WritePropertyName("values");
-        Values.WriteJson(w, written, enclosingNamespace);
+        Values.WriteJson(w, written, canonical);
         w.WriteEndObject();
     }
 }
@@ -395,10 +413,10 @@ public sealed class UnionSchema : AvroSchema
     /// <inheritdoc />
     public override string Name => "union";
 
-    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, string? enclosingNamespace)
+    internal override void WriteJson(Utf8JsonWriter w, HashSet<string> written, bool canonical)
     {
         w.WriteStartArray();
-        foreach (var b in Branches) b.WriteJson(w, written, enclosingNamespace);
+        foreach (var b in Branches) b.WriteJson(w, written, canonical);
         w.WriteEndArray();
     }
 }

@@ -32,9 +32,10 @@ public static class EventSchemas
     /// <summary>Number of fields in v3.</summary>
     internal const int V3Fields = 21;
 
-    private static readonly string V1Normalized = V1.ToNormalizedJson();
-    private static readonly string V2Normalized = V2.ToNormalizedJson();
-    private static readonly string V3Normalized = V3.ToNormalizedJson();
+    // Canonical forms: a copy of a version with other docs or defaults still reads and writes the same bytes.
+    private static readonly string V1Canonical = V1.ToCanonicalJson();
+    private static readonly string V2Canonical = V2.ToCanonicalJson();
+    private static readonly string V3Canonical = V3.ToCanonicalJson();
 
     /// <summary>The schema of version <paramref name="version"/> (1-3).</summary>
     public static AvroSchema ForVersion(int version) => version switch
@@ -45,12 +46,12 @@ public static class EventSchemas
         _ => throw new ArgumentOutOfRangeException(nameof(version), version, "event schema versions are 1, 2 and 3"),
     };
 
-    /// <summary>1, 2 or 3 when <paramref name="schema"/> is one of the event schemas, else 0.</summary>
+    /// <summary>1, 2 or 3 when <paramref name="schema"/> has the wire layout of that event schema version, else 0.</summary>
     public static int VersionOf(AvroSchema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        var normalized = schema.ToNormalizedJson();
-        return normalized == V3Normalized ? 3 : normalized == V2Normalized ? 2 : normalized == V1Normalized ? 1 : 0;
+        var canonical = schema.ToCanonicalJson();
+        return canonical == V3Canonical ? 3 : canonical == V2Canonical ? 2 : canonical == V1Canonical ? 1 : 0;
     }
 
     private static string Load(string version)

@@ -54,6 +54,16 @@ public sealed class GoldenVectorTests
     }
 
     [Theory]
+    [MemberData(nameof(EncodingVectors))]
+    public void sluice_parsing_canonical_form_has_avsc_fingerprint(string name)
+    {
+        var v = Vectors[name];
+        var canonical = AvroSchema.Parse(v.GetProperty("schema").GetRawText()).ToCanonicalJson();
+        var sha256 = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical));
+        Assert.Equal(v.GetProperty("fingerprint").GetString(), Convert.ToHexStringLower(sha256));
+    }
+
+    [Theory]
     [MemberData(nameof(ResolutionVectors))]
     public void sluice_resolves_writer_data_to_the_value_avsc_resolves(string name)
     {

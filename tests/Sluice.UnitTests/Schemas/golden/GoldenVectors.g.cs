@@ -15,406 +15,464 @@ internal static class GoldenVectors
   "name": "null",
   "schema": "null",
   "value": "null",
-  "hex": ""
+  "hex": "",
+  "fingerprint": "f072cbec3bf8841871d4284230c5e983dc211a56837aed862487148f947d1a1f"
  },
  {
   "kind": "encoding",
   "name": "boolean true",
   "schema": "boolean",
   "value": "true",
-  "hex": "01"
+  "hex": "01",
+  "fingerprint": "a5b031ab62bc416d720c0410d802ea46b910c4fbe85c50a946ccc658b74e677e"
  },
  {
   "kind": "encoding",
   "name": "boolean false",
   "schema": "boolean",
   "value": "false",
-  "hex": "00"
+  "hex": "00",
+  "fingerprint": "a5b031ab62bc416d720c0410d802ea46b910c4fbe85c50a946ccc658b74e677e"
  },
  {
   "kind": "encoding",
   "name": "int 0",
   "schema": "int",
   "value": "0",
-  "hex": "00"
+  "hex": "00",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "int -1",
   "schema": "int",
   "value": "-1",
-  "hex": "01"
+  "hex": "01",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "int 1",
   "schema": "int",
   "value": "1",
-  "hex": "02"
+  "hex": "02",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "int 63",
   "schema": "int",
   "value": "63",
-  "hex": "7e"
+  "hex": "7e",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "int -64",
   "schema": "int",
   "value": "-64",
-  "hex": "7f"
+  "hex": "7f",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "int 64",
   "schema": "int",
   "value": "64",
-  "hex": "8001"
+  "hex": "8001",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "int -65",
   "schema": "int",
   "value": "-65",
-  "hex": "8101"
+  "hex": "8101",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "int 300",
   "schema": "int",
   "value": "300",
-  "hex": "d804"
+  "hex": "d804",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "int 8191",
   "schema": "int",
   "value": "8191",
-  "hex": "fe7f"
+  "hex": "fe7f",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "int -8192",
   "schema": "int",
   "value": "-8192",
-  "hex": "ff7f"
+  "hex": "ff7f",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "int 2147483647",
   "schema": "int",
   "value": "2147483647",
-  "hex": "feffffff0f"
+  "hex": "feffffff0f",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "int -2147483648",
   "schema": "int",
   "value": "-2147483648",
-  "hex": "ffffffff0f"
+  "hex": "ffffffff0f",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
   "name": "long 0",
   "schema": "long",
   "value": "0",
-  "hex": "00"
+  "hex": "00",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
   "name": "long -1",
   "schema": "long",
   "value": "-1",
-  "hex": "01"
+  "hex": "01",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
   "name": "long 1",
   "schema": "long",
   "value": "1",
-  "hex": "02"
+  "hex": "02",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
   "name": "long 2147483648",
   "schema": "long",
   "value": "2147483648",
-  "hex": "8080808010"
+  "hex": "8080808010",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
   "name": "long -2147483649",
   "schema": "long",
   "value": "-2147483649",
-  "hex": "8180808010"
+  "hex": "8180808010",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
   "name": "long 9007199254740993",
   "schema": "long",
   "value": "9007199254740993",
-  "hex": "8280808080808020"
+  "hex": "8280808080808020",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
   "name": "long 9223372036854775807",
   "schema": "long",
   "value": "9223372036854775807",
-  "hex": "feffffffffffffffff01"
+  "hex": "feffffffffffffffff01",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
   "name": "long -9223372036854775808",
   "schema": "long",
   "value": "-9223372036854775808",
-  "hex": "ffffffffffffffffff01"
+  "hex": "ffffffffffffffffff01",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
   "name": "float 0",
   "schema": "float",
   "value": "0",
-  "hex": "00000000"
+  "hex": "00000000",
+  "fingerprint": "1e71f9ec051d663f56b0d8e1fc84d71aa56ccfe9fa93aa20d10547a7abeb5cc0"
  },
  {
   "kind": "encoding",
   "name": "float 1.5",
   "schema": "float",
   "value": "1.5",
-  "hex": "0000c03f"
+  "hex": "0000c03f",
+  "fingerprint": "1e71f9ec051d663f56b0d8e1fc84d71aa56ccfe9fa93aa20d10547a7abeb5cc0"
  },
  {
   "kind": "encoding",
   "name": "float -2.25",
   "schema": "float",
   "value": "-2.25",
-  "hex": "000010c0"
+  "hex": "000010c0",
+  "fingerprint": "1e71f9ec051d663f56b0d8e1fc84d71aa56ccfe9fa93aa20d10547a7abeb5cc0"
  },
  {
   "kind": "encoding",
   "name": "float 0.1",
   "schema": "float",
   "value": "0.10000000149011612",
-  "hex": "cdcccc3d"
+  "hex": "cdcccc3d",
+  "fingerprint": "1e71f9ec051d663f56b0d8e1fc84d71aa56ccfe9fa93aa20d10547a7abeb5cc0"
  },
  {
   "kind": "encoding",
   "name": "float 3.4028234663852886e+38",
   "schema": "float",
   "value": "3.4028234663852886e+38",
-  "hex": "ffff7f7f"
+  "hex": "ffff7f7f",
+  "fingerprint": "1e71f9ec051d663f56b0d8e1fc84d71aa56ccfe9fa93aa20d10547a7abeb5cc0"
  },
  {
   "kind": "encoding",
   "name": "float 1.401298464324817e-45",
   "schema": "float",
   "value": "1.401298464324817e-45",
-  "hex": "01000000"
+  "hex": "01000000",
+  "fingerprint": "1e71f9ec051d663f56b0d8e1fc84d71aa56ccfe9fa93aa20d10547a7abeb5cc0"
  },
  {
   "kind": "encoding",
   "name": "float NaN",
   "schema": "float",
   "value": "\"NaN\"",
-  "hex": "0000c07f"
+  "hex": "0000c07f",
+  "fingerprint": "1e71f9ec051d663f56b0d8e1fc84d71aa56ccfe9fa93aa20d10547a7abeb5cc0"
  },
  {
   "kind": "encoding",
   "name": "float Infinity",
   "schema": "float",
   "value": "\"Infinity\"",
-  "hex": "0000807f"
+  "hex": "0000807f",
+  "fingerprint": "1e71f9ec051d663f56b0d8e1fc84d71aa56ccfe9fa93aa20d10547a7abeb5cc0"
  },
  {
   "kind": "encoding",
   "name": "float -Infinity",
   "schema": "float",
   "value": "\"-Infinity\"",
-  "hex": "000080ff"
+  "hex": "000080ff",
+  "fingerprint": "1e71f9ec051d663f56b0d8e1fc84d71aa56ccfe9fa93aa20d10547a7abeb5cc0"
  },
  {
   "kind": "encoding",
   "name": "double 0",
   "schema": "double",
   "value": "0",
-  "hex": "0000000000000000"
+  "hex": "0000000000000000",
+  "fingerprint": "730a9a8c611681d7eef442e03c16c70d13bca3eb8b977bb403eaff52176af254"
  },
  {
   "kind": "encoding",
   "name": "double 3.141592653589793",
   "schema": "double",
   "value": "3.141592653589793",
-  "hex": "182d4454fb210940"
+  "hex": "182d4454fb210940",
+  "fingerprint": "730a9a8c611681d7eef442e03c16c70d13bca3eb8b977bb403eaff52176af254"
  },
  {
   "kind": "encoding",
   "name": "double -2.5",
   "schema": "double",
   "value": "-2.5",
-  "hex": "00000000000004c0"
+  "hex": "00000000000004c0",
+  "fingerprint": "730a9a8c611681d7eef442e03c16c70d13bca3eb8b977bb403eaff52176af254"
  },
  {
   "kind": "encoding",
   "name": "double 1.7976931348623157e+308",
   "schema": "double",
   "value": "1.7976931348623157e+308",
-  "hex": "ffffffffffffef7f"
+  "hex": "ffffffffffffef7f",
+  "fingerprint": "730a9a8c611681d7eef442e03c16c70d13bca3eb8b977bb403eaff52176af254"
  },
  {
   "kind": "encoding",
   "name": "double 5e-324",
   "schema": "double",
   "value": "5e-324",
-  "hex": "0100000000000000"
+  "hex": "0100000000000000",
+  "fingerprint": "730a9a8c611681d7eef442e03c16c70d13bca3eb8b977bb403eaff52176af254"
  },
  {
   "kind": "encoding",
   "name": "double NaN",
   "schema": "double",
   "value": "\"NaN\"",
-  "hex": "000000000000f87f"
+  "hex": "000000000000f87f",
+  "fingerprint": "730a9a8c611681d7eef442e03c16c70d13bca3eb8b977bb403eaff52176af254"
  },
  {
   "kind": "encoding",
   "name": "double Infinity",
   "schema": "double",
   "value": "\"Infinity\"",
-  "hex": "000000000000f07f"
+  "hex": "000000000000f07f",
+  "fingerprint": "730a9a8c611681d7eef442e03c16c70d13bca3eb8b977bb403eaff52176af254"
  },
  {
   "kind": "encoding",
   "name": "double -Infinity",
   "schema": "double",
   "value": "\"-Infinity\"",
-  "hex": "000000000000f0ff"
+  "hex": "000000000000f0ff",
+  "fingerprint": "730a9a8c611681d7eef442e03c16c70d13bca3eb8b977bb403eaff52176af254"
  },
  {
   "kind": "encoding",
   "name": "bytes empty",
   "schema": "bytes",
   "value": "\"\"",
-  "hex": "00"
+  "hex": "00",
+  "fingerprint": "9ae507a9dd39ee5b7c7e285da2c0846521c8ae8d80feeae5504e0c981d53f5fa"
  },
  {
   "kind": "encoding",
   "name": "bytes 0 1 255",
   "schema": "bytes",
   "value": "\"\\u0000\\u0001ÿ\"",
-  "hex": "060001ff"
+  "hex": "060001ff",
+  "fingerprint": "9ae507a9dd39ee5b7c7e285da2c0846521c8ae8d80feeae5504e0c981d53f5fa"
  },
  {
   "kind": "encoding",
   "name": "bytes 300 long",
   "schema": "bytes",
   "value": "\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000b\\f\\r\\u000e\\u000f\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f !\\\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`abcdefghijklmnopqrstuvwxyz{|}~ ¡¢£¤¥¦§¨©ª«¬­®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000b\\f\\r\\u000e\\u000f\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f !\\\"#$%&'()*+\"",
-  "hex": "d804000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b"
+  "hex": "d804000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b",
+  "fingerprint": "9ae507a9dd39ee5b7c7e285da2c0846521c8ae8d80feeae5504e0c981d53f5fa"
  },
  {
   "kind": "encoding",
   "name": "string empty",
   "schema": "string",
   "value": "\"\"",
-  "hex": "00"
+  "hex": "00",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "string ascii",
   "schema": "string",
   "value": "\"hello\"",
-  "hex": "0a68656c6c6f"
+  "hex": "0a68656c6c6f",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "string latin accents",
   "schema": "string",
   "value": "\"héllo wörld\"",
-  "hex": "1a68c3a96c6c6f2077c3b6726c64"
+  "hex": "1a68c3a96c6c6f2077c3b6726c64",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "string cjk",
   "schema": "string",
   "value": "\"日本語のテキスト\"",
-  "hex": "30e697a5e69cace8aa9ee381aee38386e382ade382b9e38388"
+  "hex": "30e697a5e69cace8aa9ee381aee38386e382ade382b9e38388",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "string emoji surrogate pair",
   "schema": "string",
   "value": "\"ok 😀👍🏽\"",
-  "hex": "1e6f6b20f09f9880f09f918df09f8fbd"
+  "hex": "1e6f6b20f09f9880f09f918df09f8fbd",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "string with nul and control chars",
   "schema": "string",
   "value": "\"a\\u0000b\\tc\\n\"",
-  "hex": "0c61006209630a"
+  "hex": "0c61006209630a",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "string 200 chars",
   "schema": "string",
   "value": "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"",
-  "hex": "90037878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878"
+  "hex": "90037878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "string 63 ascii bytes",
   "schema": "string",
   "value": "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
-  "hex": "7e616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161"
+  "hex": "7e616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "string 64 ascii bytes",
   "schema": "string",
   "value": "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
-  "hex": "800161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161"
+  "hex": "800161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161616161",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "string 21 three-byte chars (63 bytes)",
   "schema": "string",
   "value": "\"語語語語語語語語語語語語語語語語語語語語語\"",
-  "hex": "7ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9e"
+  "hex": "7ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9e",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "string 22 three-byte chars (66 bytes)",
   "schema": "string",
   "value": "\"語語語語語語語語語語語語語語語語語語語語語語\"",
-  "hex": "8401e8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9e"
+  "hex": "8401e8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9ee8aa9e",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "string 11 four-byte chars (44 bytes)",
   "schema": "string",
   "value": "\"😀😀😀😀😀😀😀😀😀😀😀\"",
-  "hex": "58f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880"
+  "hex": "58f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880f09f9880",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
   "name": "long 34359738367",
   "schema": "long",
   "value": "34359738367",
-  "hex": "feffffffff01"
+  "hex": "feffffffff01",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
   "name": "long -34359738368",
   "schema": "long",
   "value": "-34359738368",
-  "hex": "ffffffffff01"
+  "hex": "ffffffffff01",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
   "name": "long 4398046511104",
   "schema": "long",
   "value": "4398046511104",
-  "hex": "80808080808002"
+  "hex": "80808080808002",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
@@ -424,7 +482,8 @@ internal static class GoldenVectors
    "logicalType": "timestamp-millis"
   },
   "value": "1700000000123",
-  "hex": "f6a1abfef962"
+  "hex": "f6a1abfef962",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
@@ -434,7 +493,8 @@ internal static class GoldenVectors
    "logicalType": "timestamp-millis"
   },
   "value": "-86400000",
-  "hex": "ffefb252"
+  "hex": "ffefb252",
+  "fingerprint": "c32c497df6730c97fa07362aa5023f37d49a027ec452360778114cf427965add"
  },
  {
   "kind": "encoding",
@@ -444,7 +504,8 @@ internal static class GoldenVectors
    "logicalType": "uuid"
   },
   "value": "\"123e4567-e89b-12d3-a456-426614174000\"",
-  "hex": "4831323365343536372d653839622d313264332d613435362d343236363134313734303030"
+  "hex": "4831323365343536372d653839622d313264332d613435362d343236363134313734303030",
+  "fingerprint": "e9e5c1c9e4f6277339d1bcde0733a59bd42f8731f449da6dc13010a916930d48"
  },
  {
   "kind": "encoding",
@@ -454,7 +515,8 @@ internal static class GoldenVectors
    "logicalType": "date"
   },
   "value": "19675",
-  "hex": "b6b302"
+  "hex": "b6b302",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
@@ -464,7 +526,8 @@ internal static class GoldenVectors
    "logicalType": "date"
   },
   "value": "-1",
-  "hex": "01"
+  "hex": "01",
+  "fingerprint": "3f2b87a9fe7cc9b13835598c3981cd45e3e355309e5090aa0933d7becb6fba45"
  },
  {
   "kind": "encoding",
@@ -481,7 +544,8 @@ internal static class GoldenVectors
    ]
   },
   "value": "\"SPADES\"",
-  "hex": "00"
+  "hex": "00",
+  "fingerprint": "c453bf4216c1288cc213d3fa13a2235a4cdc3d3ac8cf2c6aa385eefcad71c986"
  },
  {
   "kind": "encoding",
@@ -498,7 +562,8 @@ internal static class GoldenVectors
    ]
   },
   "value": "\"CLUBS\"",
-  "hex": "06"
+  "hex": "06",
+  "fingerprint": "c453bf4216c1288cc213d3fa13a2235a4cdc3d3ac8cf2c6aa385eefcad71c986"
  },
  {
   "kind": "encoding",
@@ -509,7 +574,8 @@ internal static class GoldenVectors
    "size": 4
   },
   "value": "\"\\u0001\\u0002þÿ\"",
-  "hex": "0102feff"
+  "hex": "0102feff",
+  "fingerprint": "ba6fc34d023d1ae71e6c709882c377588b17f91964a3c19a9c50febf397f4d8b"
  },
  {
   "kind": "encoding",
@@ -520,7 +586,8 @@ internal static class GoldenVectors
    "size": 16
   },
   "value": "\"««««««««««««««««\"",
-  "hex": "abababababababababababababababab"
+  "hex": "abababababababababababababababab",
+  "fingerprint": "b71949d9296db1a0a415c0b534f6c4adc375bc1bac50ac92166926165df10a22"
  },
  {
   "kind": "encoding",
@@ -530,7 +597,8 @@ internal static class GoldenVectors
    "items": "int"
   },
   "value": "[]",
-  "hex": "00"
+  "hex": "00",
+  "fingerprint": "991448eb74891d7852e6c87ce6a773bc59745c418dae5451a25dca6d1d7ed692"
  },
  {
   "kind": "encoding",
@@ -540,7 +608,8 @@ internal static class GoldenVectors
    "items": "int"
   },
   "value": "[1,-2,3,2147483647]",
-  "hex": "08020306feffffff0f00"
+  "hex": "08020306feffffff0f00",
+  "fingerprint": "991448eb74891d7852e6c87ce6a773bc59745c418dae5451a25dca6d1d7ed692"
  },
  {
   "kind": "encoding",
@@ -550,7 +619,8 @@ internal static class GoldenVectors
    "items": "string"
   },
   "value": "[\"a\",\"\",\"ü\"]",
-  "hex": "0602610004c3bc00"
+  "hex": "0602610004c3bc00",
+  "fingerprint": "0c462ecc2a39d6a6f41fc1b8df1c63bbb5cf03a911d84c7e139a3475fb5a1f92"
  },
  {
   "kind": "encoding",
@@ -563,7 +633,8 @@ internal static class GoldenVectors
    }
   },
   "value": "[[],[1],[2,-3]]",
-  "hex": "06000202000404050000"
+  "hex": "06000202000404050000",
+  "fingerprint": "335f813489dfc37cfc16babdbea46a142b52156e107859ef159069ba5d2cdf49"
  },
  {
   "kind": "encoding",
@@ -573,7 +644,8 @@ internal static class GoldenVectors
    "items": "boolean"
   },
   "value": "[true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false,false,true,false]",
-  "hex": "9003010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000"
+  "hex": "9003010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000010000",
+  "fingerprint": "1b72c7693045da7f9446b4df5a66b942f64bb63eaa37366ea019d5d6ebc08006"
  },
  {
   "kind": "encoding",
@@ -583,7 +655,8 @@ internal static class GoldenVectors
    "values": "long"
   },
   "value": "{}",
-  "hex": "00"
+  "hex": "00",
+  "fingerprint": "b8fad07d458971a07692206b8a7cf626c86c62fe6bcff7c1b11bc7295de34853"
  },
  {
   "kind": "encoding",
@@ -593,7 +666,8 @@ internal static class GoldenVectors
    "values": "long"
   },
   "value": "{\"a\":1,\"b\":-1,\"ключ\":9223372036854775807}",
-  "hex": "0602610202620110d0bad0bbd18ed187feffffffffffffffff0100"
+  "hex": "0602610202620110d0bad0bbd18ed187feffffffffffffffff0100",
+  "fingerprint": "b8fad07d458971a07692206b8a7cf626c86c62fe6bcff7c1b11bc7295de34853"
  },
  {
   "kind": "encoding",
@@ -606,7 +680,8 @@ internal static class GoldenVectors
    }
   },
   "value": "{\"x\":[\"1\"],\"y\":[]}",
-  "hex": "0402780202310002790000"
+  "hex": "0402780202310002790000",
+  "fingerprint": "6f0e095b832c93e0e88d686fd943a56eaee6643a77eb96c3e7853e4630cfac6a"
  },
  {
   "kind": "encoding",
@@ -616,7 +691,8 @@ internal static class GoldenVectors
    "string"
   ],
   "value": "null",
-  "hex": "00"
+  "hex": "00",
+  "fingerprint": "5ec9bfb57a4af8880b4ab674393ed4f11201c5be1a7e9f0d9506f32e07397f5c"
  },
  {
   "kind": "encoding",
@@ -626,7 +702,8 @@ internal static class GoldenVectors
    "string"
   ],
   "value": "{\"string\":\"present\"}",
-  "hex": "020e70726573656e74"
+  "hex": "020e70726573656e74",
+  "fingerprint": "5ec9bfb57a4af8880b4ab674393ed4f11201c5be1a7e9f0d9506f32e07397f5c"
  },
  {
   "kind": "encoding",
@@ -636,7 +713,8 @@ internal static class GoldenVectors
    "null"
   ],
   "value": "null",
-  "hex": "02"
+  "hex": "02",
+  "fingerprint": "f2aa28b7b5935c67fd548d9c5aef37e7048e0b631ba0c4c1e37af5a1ad87b367"
  },
  {
   "kind": "encoding",
@@ -647,7 +725,8 @@ internal static class GoldenVectors
    "string"
   ],
   "value": "{\"long\":-5}",
-  "hex": "0209"
+  "hex": "0209",
+  "fingerprint": "f6151bb3f170f4977f85f5cbf407e2f97ac96132a4bca9a7ad81695612ad9926"
  },
  {
   "kind": "encoding",
@@ -658,7 +737,8 @@ internal static class GoldenVectors
    "string"
   ],
   "value": "{\"string\":\"\"}",
-  "hex": "0400"
+  "hex": "0400",
+  "fingerprint": "f6151bb3f170f4977f85f5cbf407e2f97ac96132a4bca9a7ad81695612ad9926"
  },
  {
   "kind": "encoding",
@@ -678,7 +758,8 @@ internal static class GoldenVectors
    "string"
   ],
   "value": "{\"cards.Suit\":\"HEARTS\"}",
-  "hex": "0002"
+  "hex": "0002",
+  "fingerprint": "1cf61e43de7710a02184366bed43164414c82a6e4acf7515ad7daadd86cf63e7"
  },
  {
   "kind": "encoding",
@@ -701,7 +782,8 @@ internal static class GoldenVectors
    }
   ],
   "value": "{\"Point\":{\"x\":1,\"y\":-1}}",
-  "hex": "020201"
+  "hex": "020201",
+  "fingerprint": "1b77276f5477de9b19c0fb04250c416106efed949927c1d38c3821b177bd2f7f"
  },
  {
   "kind": "encoding",
@@ -711,7 +793,8 @@ internal static class GoldenVectors
    "bytes"
   ],
   "value": "{\"bytes\":\"\\t\\b\"}",
-  "hex": "02040908"
+  "hex": "02040908",
+  "fingerprint": "05657efdfc431677d5aa81bba417277e9e7b38797939e1c99b2f22acd913b42b"
  },
  {
   "kind": "encoding",
@@ -837,7 +920,8 @@ internal static class GoldenVectors
    ]
   },
   "value": "{\"n\":null,\"b\":true,\"i\":-7,\"l\":1234567890123,\"f\":0.5,\"d\":-1e-10,\"by\":\"\\u0000ÿ\",\"s\":\"wörd\",\"e\":\"DIAMONDS\",\"fx\":\"\\u0007\\u0007\",\"a\":[1,2],\"m\":{\"k\":\"v\"},\"u\":{\"string\":\"u\"},\"ts\":1700000000000,\"id\":\"a1b2c3d4-e5f6-4789-abcd-ef0123456789\",\"day\":20000,\"inner\":{\"v\":\"in\"},\"again\":{\"v\":\"again\"}}",
-  "hex": "010d9693d89fee470000003fbbbdd7d9df7cdbbd0400ff0a77c3b672640407070402040002026b02760002027580a0abfef9624861316232633364342d653566362d343738392d616263642d656630313233343536373839c0b80204696e0a616761696e"
+  "hex": "010d9693d89fee470000003fbbbdd7d9df7cdbbd0400ff0a77c3b672640407070402040002026b02760002027580a0abfef9624861316232633364342d653566362d343738392d616263642d656630313233343536373839c0b80204696e0a616761696e",
+  "fingerprint": "f6e3877aea2cdaaf3ebb0ad53db7f54aa102be56f8ab978409fc728824d28023"
  },
  {
   "kind": "encoding",
@@ -963,7 +1047,8 @@ internal static class GoldenVectors
    ]
   },
   "value": "{\"n\":null,\"b\":false,\"i\":0,\"l\":0,\"f\":0,\"d\":0,\"by\":\"\",\"s\":\"\",\"e\":\"SPADES\",\"fx\":\"\\u0000\\u0000\",\"a\":[],\"m\":{},\"u\":null,\"ts\":0,\"id\":\"00000000-0000-0000-0000-000000000000\",\"day\":0,\"inner\":{\"v\":\"\"},\"again\":{\"v\":\"\"}}",
-  "hex": "0000000000000000000000000000000000000000000000004830303030303030302d303030302d303030302d303030302d303030303030303030303030000000"
+  "hex": "0000000000000000000000000000000000000000000000004830303030303030302d303030302d303030302d303030302d303030303030303030303030000000",
+  "fingerprint": "f6e3877aea2cdaaf3ebb0ad53db7f54aa102be56f8ab978409fc728824d28023"
  },
  {
   "kind": "encoding",
@@ -986,7 +1071,8 @@ internal static class GoldenVectors
    ]
   },
   "value": "{\"value\":1,\"next\":{\"Node\":{\"value\":2,\"next\":{\"Node\":{\"value\":3,\"next\":null}}}}}",
-  "hex": "020204020600"
+  "hex": "020204020600",
+  "fingerprint": "ae521c2998dc71fdc22f21948a8be1ff6981ada458f93ee7a3916a8565eb9bbf"
  },
  {
   "kind": "encoding",
@@ -997,7 +1083,8 @@ internal static class GoldenVectors
    "fields": []
   },
   "value": "{}",
-  "hex": ""
+  "hex": "",
+  "fingerprint": "7be619b66f4000f1d718654e7dc15b763d75fac65f2582538ee57a13f7341432"
  },
  {
   "kind": "encoding",
@@ -1023,7 +1110,8 @@ internal static class GoldenVectors
    }
   },
   "value": "[{\"sku\":\"a\",\"qty\":{\"int\":1}},{\"sku\":\"b\",\"qty\":null}]",
-  "hex": "040261020202620000"
+  "hex": "040261020202620000",
+  "fingerprint": "0b2fb6e08a0e5b8d777ad372c7bb6ede2e68c6eaddbdc79af63a080f4cda4342"
  },
  {
   "kind": "encoding",
@@ -1033,7 +1121,8 @@ internal static class GoldenVectors
    "values": "int"
   },
   "value": "{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,\"k8\":8,\"k9\":9,\"k10\":10,\"k11\":11,\"k12\":12,\"k13\":13,\"k14\":14,\"k15\":15,\"k16\":16,\"k17\":17,\"k18\":18,\"k19\":19,\"k20\":20,\"k21\":21,\"k22\":22,\"k23\":23,\"k24\":24,\"k25\":25,\"k26\":26,\"k27\":27,\"k28\":28,\"k29\":29,\"k30\":30,\"k31\":31,\"k32\":32,\"k33\":33,\"k34\":34,\"k35\":35,\"k36\":36,\"k37\":37,\"k38\":38,\"k39\":39,\"k40\":40,\"k41\":41,\"k42\":42,\"k43\":43,\"k44\":44,\"k45\":45,\"k46\":46,\"k47\":47,\"k48\":48,\"k49\":49,\"k50\":50,\"k51\":51,\"k52\":52,\"k53\":53,\"k54\":54,\"k55\":55,\"k56\":56,\"k57\":57,\"k58\":58,\"k59\":59,\"k60\":60,\"k61\":61,\"k62\":62,\"k63\":63,\"k64\":64,\"k65\":65,\"k66\":66,\"k67\":67,\"k68\":68,\"k69\":69}",
-  "hex": "8c01046b3000046b3102046b3204046b3306046b3408046b350a046b360c046b370e046b3810046b3912066b313014066b313116066b313218066b31331a066b31341c066b31351e066b313620066b313722066b313824066b313926066b323028066b32312a066b32322c066b32332e066b323430066b323532066b323634066b323736066b323838066b32393a066b33303c066b33313e066b333240066b333342066b333444066b333546066b333648066b33374a066b33384c066b33394e066b343050066b343152066b343254066b343356066b343458066b34355a066b34365c066b34375e066b343860066b343962066b353064066b353166066b353268066b35336a066b35346c066b35356e066b353670066b353772066b353874066b353976066b363078066b36317a066b36327c066b36337e066b36348001066b36358201066b36368401066b36378601066b36388801066b36398a0100"
+  "hex": "8c01046b3000046b3102046b3204046b3306046b3408046b350a046b360c046b370e046b3810046b3912066b313014066b313116066b313218066b31331a066b31341c066b31351e066b313620066b313722066b313824066b313926066b323028066b32312a066b32322c066b32332e066b323430066b323532066b323634066b323736066b323838066b32393a066b33303c066b33313e066b333240066b333342066b333444066b333546066b333648066b33374a066b33384c066b33394e066b343050066b343152066b343254066b343356066b343458066b34355a066b34365c066b34375e066b343860066b343962066b353064066b353166066b353268066b35336a066b35346c066b35356e066b353670066b353772066b353874066b353976066b363078066b36317a066b36327c066b36337e066b36348001066b36358201066b36368401066b36378601066b36388801066b36398a0100",
+  "fingerprint": "8f2dcd4597e53338d09ebcdfbb10e52ac5206f381da7c2495e6a83074c76a611"
  },
  {
   "kind": "encoding",
@@ -1047,7 +1136,8 @@ internal static class GoldenVectors
    "bytes"
   ],
   "value": "{\"Pair\":\"\\u0001\\u0002\"}",
-  "hex": "000102"
+  "hex": "000102",
+  "fingerprint": "1589f6fc6f432e98677d2d76fb3962d6f847c16693d3daabf56508bc5bad0b51"
  },
  {
   "kind": "encoding",
@@ -1078,7 +1168,8 @@ internal static class GoldenVectors
    ]
   },
   "value": "{\"status\":\"PAID\",\"previous\":{\"shop.Status\":\"OPEN\"}}",
-  "hex": "020200"
+  "hex": "020200",
+  "fingerprint": "fc2ab0f4f3bf862b59e753c36261c8082003cac527dd0b7e1bc8e97aa8207bce"
  },
  {
   "kind": "encoding",
@@ -1274,7 +1365,8 @@ internal static class GoldenVectors
    ]
   },
   "value": "{\"event_id\":\"3f2504e0-4f89-41d3-9a0c-0305e82c3301\",\"event_type\":\"purchase\",\"timestamp\":1763700000000,\"user_id\":{\"string\":\"u-42\"},\"session_id\":\"s-9\",\"product_id\":{\"string\":\"p-7\"},\"product_category\":{\"string\":\"books\"},\"price_cents\":{\"long\":1999},\"quantity\":{\"int\":2},\"search_query\":null,\"page_url\":{\"string\":\"https://shop.example/p/7\"},\"referrer\":null,\"user_agent\":{\"string\":\"Mozilla/5.0\"},\"ip_address\":{\"string\":\"10.1.2.0\"},\"geo_country\":{\"string\":\"DE\"},\"geo_city\":{\"string\":\"Köln\"},\"user_segment\":{\"string\":\"returning\"},\"device_type\":{\"string\":\"mobile\"},\"browser\":{\"string\":\"firefox\"},\"campaign_id\":null,\"schema_version\":3}",
-  "hex": "4833663235303465302d346638392d343164332d396130632d3033303565383263333330310a8094b2cbd4660208752d343206732d390206702d37020a626f6f6b73029e1f020400023068747470733a2f2f73686f702e6578616d706c652f702f370002164d6f7a696c6c612f352e30021031302e312e322e3002044445020a4bc3b66c6e021272657475726e696e67020c6d6f62696c65020e66697265666f780006"
+  "hex": "4833663235303465302d346638392d343164332d396130632d3033303565383263333330310a8094b2cbd4660208752d343206732d390206702d37020a626f6f6b73029e1f020400023068747470733a2f2f73686f702e6578616d706c652f702f370002164d6f7a696c6c612f352e30021031302e312e322e3002044445020a4bc3b66c6e021272657475726e696e67020c6d6f62696c65020e66697265666f780006",
+  "fingerprint": "a91c3ca8e0a5ad5ed9f33de2f0c99ab228968e4a42a24e2fcb4104d284d984ba"
  },
  {
   "kind": "encoding",
@@ -1470,7 +1562,8 @@ internal static class GoldenVectors
    ]
   },
   "value": "{\"event_id\":\"3f2504e0-4f89-41d3-9a0c-0305e82c3301\",\"event_type\":\"page_view\",\"timestamp\":1763700000000,\"user_id\":null,\"session_id\":\"s-9\",\"product_id\":null,\"product_category\":null,\"price_cents\":null,\"quantity\":null,\"search_query\":null,\"page_url\":{\"string\":\"https://shop.example/p/7\"},\"referrer\":null,\"user_agent\":{\"string\":\"Mozilla/5.0\"},\"ip_address\":{\"string\":\"10.1.2.0\"},\"geo_country\":{\"string\":\"DE\"},\"geo_city\":{\"string\":\"Köln\"},\"user_segment\":{\"string\":\"returning\"},\"device_type\":{\"string\":\"mobile\"},\"browser\":{\"string\":\"firefox\"},\"campaign_id\":{\"string\":\"spring\"},\"schema_version\":3}",
-  "hex": "4833663235303465302d346638392d343164332d396130632d303330356538326333333031008094b2cbd4660006732d390000000000023068747470733a2f2f73686f702e6578616d706c652f702f370002164d6f7a696c6c612f352e30021031302e312e322e3002044445020a4bc3b66c6e021272657475726e696e67020c6d6f62696c65020e66697265666f78020c737072696e6706"
+  "hex": "4833663235303465302d346638392d343164332d396130632d303330356538326333333031008094b2cbd4660006732d390000000000023068747470733a2f2f73686f702e6578616d706c652f702f370002164d6f7a696c6c612f352e30021031302e312e322e3002044445020a4bc3b66c6e021272657475726e696e67020c6d6f62696c65020e66697265666f78020c737072696e6706",
+  "fingerprint": "a91c3ca8e0a5ad5ed9f33de2f0c99ab228968e4a42a24e2fcb4104d284d984ba"
  },
  {
   "kind": "encoding",
@@ -1538,7 +1631,8 @@ internal static class GoldenVectors
    ]
   },
   "value": "{\"event_id\":\"3f2504e0-4f89-41d3-9a0c-0305e82c3301\",\"user_id\":{\"string\":\"u-1\"},\"event_type\":\"add_to_cart\",\"product_id\":{\"string\":\"p-1\"},\"price\":{\"long\":500},\"event_time\":1763700000000}",
-  "hex": "4833663235303465302d346638392d343164332d396130632d3033303565383263333330310206752d31040206702d3102e8078094b2cbd466"
+  "hex": "4833663235303465302d346638392d343164332d396130632d3033303565383263333330310206752d31040206702d3102e8078094b2cbd466",
+  "fingerprint": "e9e5368911b596eeeafea76fb5668dd11a51a1d65f9d876b20cd5b6212ab146d"
  },
  {
   "kind": "resolution",

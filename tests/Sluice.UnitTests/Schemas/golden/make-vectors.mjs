@@ -43,7 +43,8 @@ function encoding(name, schema, value) {
   if (!type.isValid(value)) throw new Error(`${name}: avsc says the value is invalid`);
   const buf = type.toBuffer(value);
   const back = type.fromBuffer(buf);
-  vectors.push({ kind: 'encoding', name, schema, value: toJson(back), hex: buf.toString('hex') });
+  // SHA-256 of avsc's Parsing Canonical Form: checks Sluice's canonical form byte for byte.
+  vectors.push({ kind: 'encoding', name, schema, value: toJson(back), hex: buf.toString('hex'), fingerprint: type.fingerprint('sha256').toString('hex') });
 }
 function resolution(name, writerSchema, readerSchema, value) {
   const writer = typeOf(writerSchema);
