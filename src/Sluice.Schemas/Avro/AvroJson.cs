@@ -7,7 +7,7 @@ namespace Sluice.Schemas.Avro;
 /// Bytes and fixed are strings whose code points 0-255 are the bytes, as the spec's JSON encoding says.
 /// float and double also accept the strings "NaN", "Infinity" and "-Infinity", which JSON cannot express.
 /// With <c>unionsWrapped</c> a non-null union value is <c>{"branch name": value}</c> (the JSON encoding);
-/// without, it is the value of the first branch (field defaults).
+/// without, it is the value of the first branch that fits, the first branch preferred (field defaults).
 /// </remarks>
 public static class AvroJson
 {
@@ -106,7 +106,24 @@ public static class AvroJson
                 return record;
             default:
                 var union = (UnionSchema)schema;
-                if (!wrapped) return Convert(union.Branches[0], e, wrapped, path);
+                if (!wrapped)
+                {
+                    // Up to Avro 1.11 a default had to match the first branch; 1.12 (AVRO-3649) allows any,
+                    // so the first is preferred and the others are tried in order.
+                    FormatException? first = null;
+                    foreach (var b in union.Branches)
+                    {
+                        try
+                        {
+                            return Convert(b, e, wrapped, path);
+                        }
+                        catch (FormatException ex)
+                        {
+                            first ??= ex;
+                        }
+                    }
+                    throw first!;
+                }
                 if (e.ValueKind == JsonValueKind.Null)
                 {
                     Expect(union.NullIndex >= 0, path, "a non-null value (the union has no null)");

@@ -206,4 +206,12 @@ public sealed class AvroCodecTests
         Assert.Equal("x.Id", ((FixedSchema)inner.GetField("d")!.Schema).FullName);
         Assert.Equal(2, ((FixedSchema)inner.GetField("d")!.Schema).Size);
     }
+
+    [Fact]
+    public void a_union_default_matches_the_first_branch_that_fits()
+    {
+        var schema = (RecordSchema)AvroSchema.Parse("""{"type":"record","name":"R","fields":[{"name":"a","type":["null","string"],"default":null},{"name":"b","type":["null","string"],"default":"x"}]}""");
+        Assert.Null(schema.GetField("a")!.DefaultValue);
+        Assert.Equal("x", schema.GetField("b")!.DefaultValue);
+    }
 }
