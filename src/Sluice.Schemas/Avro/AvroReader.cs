@@ -1,0 +1,266 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Unicode;
+
+namespace Sluice.Schemas.Avro;
+
+/// <summary>Reads Avro binary primitives from a span; never throws on bad input and never trusts a length.</summary>
+/// <remarks>
+/// Every method returns false on failure and records a reason code from <see cref="AvroReasonCodes"/>
+/// and a detail in <see cref="ReasonCode"/> and <see cref="Detail"/>. Lengths and block counts are
+/// checked against the bytes that remain before anything is allocated.
+/// </remarks>
+public ref struct AvroReader
+{
+    private readonly ReadOnlySpan<byte> _data;
+    private int _pos;
+
+    /// <summary>A reader over <paramref name="data"/>.</summary>
+    public AvroReader(ReadOnlySpan<byte> data)
+    {
+        _data = data;
+        _pos = 0;
+        ReasonCode = null;
+        Detail = null;
+    }
+
+    /// <summary>The reason code of the first failure, or null.</summary>
+    public string? ReasonCode { get; private set; }
+
+    /// <summary>What failed, with the byte offset.</summary>
+    public string? Detail { get; private set; }
+
+    /// <summary>Bytes consumed so far.</summary>
+    public readonly int Position => _pos;
+
+    /// <summary>Bytes not yet consumed.</summary>
+    public readonly int Remaining => _data.Length - _pos;
+
+    /// <summary>Records a failure; always returns false so callers can <c>return r.Fail(...)</c>.</summary>
+    public bool Fail(string reasonCode, string detail)
+    {
+        if (ReasonCode is null)
+        {
+            ReasonCode = reasonCode;
+            Detail = $"{detail} (at byte {_pos})";
+        }
+        return false;
+    }
+
+    /// <summary>Reads a zigzag varint long (at most 10 bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool ReadLong(out long value)
+    {
+        // Most varints on the wire (lengths, branch indexes, small numbers) are one byte.
+        if ((uint)_pos < (uint)_data.Length && _data[_pos] < 0x80)
+        {
+            var single = (uint)_data[_pos++];
+            value = (long)(single >> 1) ^ -(long)(single & 1);
+            return true;
+        }
+        return ReadLongSlow(out value);
+    }
+
+    private bool ReadLongSlow(out long value)
+    {
+        ulong result = 0;
+        var shift = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            if (_pos >= _data.Length)
+            {
+                value = 0;
+                return Fail(AvroReasonCodes.Truncated, "varint cut short");
+            }
+            var b = _data[_pos++];
+            if (i == 9 && b > 1)
+            {
+                value = 0;
+                return Fail(AvroReasonCodes.VarintOverflow, "long varint longer than 10 bytes or past 64 bits");
+            }
+            result |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                value = (long)(result >> 1) ^ -(long)(result & 1);
+                return true;
+            }
+            shift += 7;
+        }
+        value = 0;
+        return false; // unreachable: the tenth byte either ends the varint or fails above
+    }
+
+    /// <summary>Reads a zigzag varint int (at most 5 bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool ReadInt(out int value)
+    {
+        if ((uint)_pos < (uint)_data.Length && _data[_pos] < 0x80)
+        {
+            var single = (uint)_data[_pos++];
+            value = (int)(single >> 1) ^ -(int)(single & 1);
+            return true;
+        }
+        return ReadIntSlow(out value);
+    }
+
+    private bool ReadIntSlow(out int value)
+    {
+        uint result = 0;
+        var shift = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            if (_pos >= _data.Length)
+            {
+                value = 0;
+                return Fail(AvroReasonCodes.Truncated, "varint cut short");
+            }
+            var b = _data[_pos++];
+            if (i == 4 && b > 0x0F)
+            {
+                value = 0;
+                return Fail(AvroReasonCodes.VarintOverflow, "int varint longer than 5 bytes or past 32 bits");
+            }
+            result |= (uint)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                value = (int)(result >> 1) ^ -(int)(result & 1);
+                return true;
+            }
+            shift += 7;
+        }
+        value = 0;
+        return false;
+    }
+
+    /// <summary>Reads a boolean byte, which must be 0 or 1.</summary>
+    public bool ReadBoolean(out bool value)
+    {
+        value = false;
+        if (_pos >= _data.Length) return Fail(AvroReasonCodes.Truncated, "boolean cut short");
+        var b = _data[_pos];
+        if (b > 1) return Fail(AvroReasonCodes.InvalidValue, $"boolean byte is {b}, not 0 or 1");
+        _pos++;
+        value = b == 1;
+        return true;
+    }
+
+    /// <summary>Reads a little-endian IEEE 754 float.</summary>
+    public bool ReadFloat(out float value)
+    {
+        value = 0;
+        if (Remaining < 4) return Fail(AvroReasonCodes.Truncated, "float cut short");
+        value = BinaryPrimitives.ReadSingleLittleEndian(_data.Slice(_pos, 4));
+        _pos += 4;
+        return true;
+    }
+
+    /// <summary>Reads a little-endian IEEE 754 double.</summary>
+    public bool ReadDouble(out double value)
+    {
+        value = 0;
+        if (Remaining < 8) return Fail(AvroReasonCodes.Truncated, "double cut short");
+        value = BinaryPrimitives.ReadDoubleLittleEndian(_data.Slice(_pos, 8));
+        _pos += 8;
+        return true;
+    }
+
+    /// <summary>Reads a length-prefixed byte sequence without copying it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool ReadBytes(out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        if (!ReadLong(out var length)) return false;
+        if ((ulong)length > (ulong)Remaining) return LengthOutOfRange(length);
+        value = _data.Slice(_pos, (int)length);
+        _pos += (int)length;
+        return true;
+    }
+
+    private bool LengthOutOfRange(long length) => Fail(AvroReasonCodes.LengthOutOfRange, $"length {length} but {Remaining} bytes remain");
+
+    /// <summary>Reads a length-prefixed UTF-8 string; invalid UTF-8 is rejected, not replaced.</summary>
+    public bool ReadString(out string value)
+    {
+        value = "";
+        if (!ReadBytes(out var utf8)) return false;
+        if (utf8.Length == 0) return true;
+        if (!Utf8.IsValid(utf8)) return Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
+        value = Encoding.UTF8.GetString(utf8);
+        return true;
+    }
+
+    /// <summary>Reads <paramref name="size"/> bytes of a fixed.</summary>
+    public bool ReadFixed(int size, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        if (size > Remaining) return Fail(AvroReasonCodes.Truncated, $"fixed of {size} bytes but {Remaining} remain");
+        value = _data.Slice(_pos, size);
+        _pos += size;
+        return true;
+    }
+
+    /// <summary>Reads a union branch index and checks it against the branch count.</summary>
+    public bool ReadUnionIndex(int branches, out int index)
+    {
+        if (!ReadLong(out var raw)) { index = 0; return false; }
+        index = (int)raw;
+        if (raw < 0 || raw >= branches) return Fail(AvroReasonCodes.UnionOutOfRange, $"union branch {raw} of {branches}");
+        return true;
+    }
+
+    /// <summary>Reads the branch of a two-branch union whose branch 0 is null: true in <paramref name="present"/> for branch 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool ReadOptionalBranch(out bool present)
+    {
+        // Branch 0 and 1 are the single bytes 0 and 2; anything else is an error the general path reports.
+        if (_pos < _data.Length && (_data[_pos] & 0xFD) == 0)
+        {
+            present = _data[_pos++] == 2;
+            return true;
+        }
+        return ReadOptionalBranchSlow(out present);
+    }
+
+    private bool ReadOptionalBranchSlow(out bool present)
+    {
+        // Longer (non-minimal) varints are legal; bad ones fail with the reason.
+        var ok = ReadUnionIndex(2, out var branch);
+        present = ok && branch == 1;
+        return ok;
+    }
+
+    /// <summary>Reads an enum index and checks it against the symbol count.</summary>
+    public bool ReadEnumIndex(int symbols, out int index)
+    {
+        if (!ReadLong(out var raw)) { index = 0; return false; }
+        index = (int)raw;
+        if (raw < 0 || raw >= symbols) return Fail(AvroReasonCodes.EnumOutOfRange, $"enum index {raw} of {symbols} symbols");
+        return true;
+    }
+
+    /// <summary>Reads an array or map block header; 0 ends the sequence.</summary>
+    /// <param name="count">Items in the block.</param>
+    /// <param name="minItemSize">The fewest bytes one item can take; 0 for items such as null.</param>
+    public bool ReadBlockCount(int minItemSize, out int count)
+    {
+        count = 0;
+        if (!ReadLong(out var raw)) return false;
+        if (raw < 0)
+        {
+            // A negative count is followed by the block's size in bytes, which lets readers skip it.
+            if (raw == long.MinValue) return Fail(AvroReasonCodes.LengthOutOfRange, "block count is long.MinValue");
+            raw = -raw;
+            if (!ReadLong(out var size)) return false;
+            if (size < 0 || size > Remaining) return Fail(AvroReasonCodes.LengthOutOfRange, $"block size {size} but {Remaining} bytes remain");
+        }
+        // Items of zero width could claim any count; cap them so a few bytes cannot buy unbounded work.
+        var limit = minItemSize == 0 ? MaxZeroWidthItems : Remaining / minItemSize;
+        if (raw > limit) return Fail(AvroReasonCodes.LengthOutOfRange, $"block of {raw} items but {Remaining} bytes remain");
+        count = (int)raw;
+        return true;
+    }
+
+    /// <summary>Most items of a zero-width type (null, empty record) accepted in one array.</summary>
+    public const int MaxZeroWidthItems = 1 << 16;
+}

@@ -1,0 +1,290 @@
+using System.Buffers.Text;
+using System.Text.Unicode;
+using Sluice.Core.Events;
+using Sluice.Schemas.Avro;
+
+namespace Sluice.Schemas.Events;
+
+/// <summary>The hand-written Avro codec of <see cref="ClickEvent"/> for schema v3: no reflection, no generic values.</summary>
+/// <remarks>
+/// Reads and writes exactly the field order of <see cref="EventSchemas.V3"/>; data written with any other
+/// schema goes through <see cref="AvroDecoder"/> and <see cref="TryFromRecord"/> instead. Decoding never
+/// throws: it returns a <see cref="DecodeError"/> with a code from <see cref="AvroReasonCodes"/>. An instance
+/// caches short repeated strings (countries, browsers, segments, product ids of a bounded catalog) so that
+/// decoding them does not allocate; it is safe to share between threads.
+/// </remarks>
+public sealed class ClickEventAvro
+{
+    private const int EventTypeCount = 6;
+    private readonly Utf8StringCache _strings = new();
+
+    /// <summary>Appends the v3 Avro body of <paramref name="e"/> (no wire-format header).</summary>
+    public static void Write(ClickEvent e, AvroBuffer o)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(o);
+        Span<byte> uuid = stackalloc byte[36];
+        Utf8Formatter.TryFormat(e.EventId, uuid, out _);
+        o.WriteBytes(uuid);
+        var type = (int)e.EventType;
+        if ((uint)type >= EventTypeCount) throw new ArgumentOutOfRangeException(nameof(e), e.EventType, "not a defined EventType");
+        o.WriteInt(type);
+        o.WriteLong(e.Timestamp);
+        WriteOptional(o, e.UserId);
+        o.WriteString(e.SessionId);
+        WriteOptional(o, e.ProductId);
+        WriteOptional(o, e.ProductCategory);
+        if (e.PriceCents is { } price) { o.WriteByte(2); o.WriteLong(price); } else o.WriteByte(0);
+        if (e.Quantity is { } qty) { o.WriteByte(2); o.WriteInt(qty); } else o.WriteByte(0);
+        WriteOptional(o, e.SearchQuery);
+        WriteOptional(o, e.PageUrl);
+        WriteOptional(o, e.Referrer);
+        WriteOptional(o, e.UserAgent);
+        WriteOptional(o, e.IpAddress);
+        WriteOptional(o, e.GeoCountry);
+        WriteOptional(o, e.GeoCity);
+        WriteOptional(o, e.UserSegment);
+        WriteOptional(o, e.DeviceType);
+        WriteOptional(o, e.Browser);
+        WriteOptional(o, e.CampaignId);
+        o.WriteInt(e.SchemaVersion);
+    }
+
+    /// <summary>The v3 Avro body of <paramref name="e"/> as a new array.</summary>
+    public static byte[] ToBytes(ClickEvent e)
+    {
+        var buffer = new AvroBuffer(256);
+        Write(e, buffer);
+        return buffer.ToArray();
+    }
+
+    // Union ["null", T]: branch 0 is zigzag 0 (byte 0), branch 1 is zigzag 2 (byte 2).
+    private static void WriteOptional(AvroBuffer o, string? value)
+    {
+        if (value is null)
+        {
+            o.WriteByte(0);
+            return;
+        }
+        o.WriteByte(2);
+        o.WriteString(value);
+    }
+
+    /// <summary>Decodes a v3 Avro body; the whole span must be one event.</summary>
+    public bool TryRead(ReadOnlySpan<byte> body, out ClickEvent? evt, out DecodeError error)
+    {
+        var r = new AvroReader(body);
+        evt = Read(ref r);
+        if (evt is not null && r.Remaining != 0)
+        {
+            evt = null;
+            r.Fail(AvroReasonCodes.TrailingBytes, $"{r.Remaining} bytes after the event");
+        }
+        error = evt is null ? new DecodeError(r.ReasonCode!, r.Detail!) : default;
+        return evt is not null;
+    }
+
+    private ClickEvent? Read(ref AvroReader r)
+    {
+        if (!r.ReadBytes(out var uuid)) return null;
+        if (!TryParseUuid(uuid, out var eventId))
+        {
+            r.Fail(AvroReasonCodes.InvalidValue, "event_id is not a 36-character UUID string");
+            return null;
+        }
+        if (!r.ReadEnumIndex(EventTypeCount, out var type)
+            || !r.ReadLong(out var timestamp)
+            || !ReadOptional(ref r, cache: false, out var userId)
+            || !ReadString(ref r, cache: false, out var sessionId)
+            || !ReadOptional(ref r, cache: true, out var productId)
+            || !ReadOptional(ref r, cache: true, out var category)
+            || !ReadOptionalLong(ref r, out var price)
+            || !ReadOptionalInt(ref r, out var quantity)
+            || !ReadOptional(ref r, cache: false, out var searchQuery)
+            || !ReadOptional(ref r, cache: false, out var pageUrl)
+            || !ReadOptional(ref r, cache: true, out var referrer)
+            || !ReadOptional(ref r, cache: true, out var userAgent)
+            || !ReadOptional(ref r, cache: false, out var ip)
+            || !ReadOptional(ref r, cache: true, out var country)
+            || !ReadOptional(ref r, cache: true, out var city)
+            || !ReadOptional(ref r, cache: true, out var segment)
+            || !ReadOptional(ref r, cache: true, out var device)
+            || !ReadOptional(ref r, cache: true, out var browser)
+            || !ReadOptional(ref r, cache: true, out var campaign)
+            || !r.ReadInt(out var version))
+        {
+            return null;
+        }
+        return new ClickEvent
+        {
+            EventId = eventId,
+            EventType = (EventType)type,
+            Timestamp = timestamp,
+            UserId = userId,
+            SessionId = sessionId!,
+            ProductId = productId,
+            ProductCategory = category,
+            PriceCents = price,
+            Quantity = quantity,
+            SearchQuery = searchQuery,
+            PageUrl = pageUrl,
+            Referrer = referrer,
+            UserAgent = userAgent,
+            IpAddress = ip,
+            GeoCountry = country,
+            GeoCity = city,
+            UserSegment = segment,
+            DeviceType = device,
+            Browser = browser,
+            CampaignId = campaign,
+            SchemaVersion = version,
+        };
+    }
+
+    /// <summary>Parses the 36-character textual UUID (either case) without the general parser's format probing.</summary>
+    internal static bool TryParseUuid(ReadOnlySpan<byte> text, out Guid value)
+    {
+        value = default;
+        if (text.Length != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') return false;
+        Span<byte> bytes = stackalloc byte[16];
+        var j = 0;
+        for (var i = 0; i < 36; i += 2)
+        {
+            if (i is 8 or 13 or 18 or 23) i++;
+            var hi = Hex(text[i]);
+            var lo = Hex(text[i + 1]);
+            if ((hi | lo) < 0) return false;
+            bytes[j++] = (byte)((hi << 4) | lo);
+        }
+        value = new Guid(bytes, bigEndian: true);
+        return true;
+    }
+
+    private static int Hex(byte c)
+    {
+        if ((uint)(c - '0') <= 9) return c - '0';
+        var lower = (uint)((c | 0x20) - 'a');
+        return lower <= 5 ? (int)lower + 10 : -1;
+    }
+
+    private bool ReadString(ref AvroReader r, bool cache, out string? value)
+    {
+        value = null;
+        if (!r.ReadBytes(out var utf8)) return false;
+        // A cache hit equals bytes that were validated when they were cached.
+        if (cache && _strings.TryGet(utf8, out value)) return true;
+        if (!Utf8.IsValid(utf8)) return r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
+        value = cache ? _strings.Add(utf8) : Utf8StringCache.Decode(utf8);
+        return true;
+    }
+
+    private bool ReadOptional(ref AvroReader r, bool cache, out string? value)
+    {
+        value = null;
+        if (!r.ReadOptionalBranch(out var present)) return false;
+        return !present || ReadString(ref r, cache, out value);
+    }
+
+    private static bool ReadOptionalLong(ref AvroReader r, out long? value)
+    {
+        value = null;
+        if (!r.ReadOptionalBranch(out var present)) return false;
+        if (!present) return true;
+        if (!r.ReadLong(out var v)) return false;
+        value = v;
+        return true;
+    }
+
+    private static bool ReadOptionalInt(ref AvroReader r, out int? value)
+    {
+        value = null;
+        if (!r.ReadOptionalBranch(out var present)) return false;
+        if (!present) return true;
+        if (!r.ReadInt(out var v)) return false;
+        value = v;
+        return true;
+    }
+
+    /// <summary>Maps a generic record resolved to <see cref="EventSchemas.V3"/> onto a <see cref="ClickEvent"/>.</summary>
+    /// <param name="record">A record of <see cref="EventSchemas.V3"/> (for example from an older writer, resolved).</param>
+    /// <param name="writerVersion">The writer's event schema version when known (1-3), else 0 to keep the record's.</param>
+    public static bool TryFromRecord(AvroRecord record, int writerVersion, out ClickEvent? evt, out DecodeError error)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        evt = null;
+        var v = record.Values;
+        if (record.Schema.Fields.Count != EventSchemas.V3Fields || record.Schema.FullName != "sluice.events.ClickEvent")
+        {
+            error = new DecodeError(AvroReasonCodes.SchemaMismatch, $"record {record.Schema.FullName} is not a v3 click event");
+            return false;
+        }
+        if (v[1] is not AvroEnum type || !EventTypes.TryParse(type.Symbol, out var eventType))
+        {
+            error = new DecodeError(AvroReasonCodes.InvalidValue, $"event_type '{(v[1] as AvroEnum)?.Symbol}' is unknown");
+            return false;
+        }
+        evt = new ClickEvent
+        {
+            EventId = (Guid)v[0]!,
+            EventType = eventType,
+            Timestamp = ((DateTimeOffset)v[2]!).ToUnixTimeMilliseconds(),
+            UserId = (string?)v[3],
+            SessionId = (string)v[4]!,
+            ProductId = (string?)v[5],
+            ProductCategory = (string?)v[6],
+            PriceCents = (long?)v[7],
+            Quantity = (int?)v[8],
+            SearchQuery = (string?)v[9],
+            PageUrl = (string?)v[10],
+            Referrer = (string?)v[11],
+            UserAgent = (string?)v[12],
+            IpAddress = (string?)v[13],
+            GeoCountry = (string?)v[14],
+            GeoCity = (string?)v[15],
+            UserSegment = (string?)v[16],
+            DeviceType = (string?)v[17],
+            Browser = (string?)v[18],
+            CampaignId = (string?)v[19],
+            SchemaVersion = writerVersion is > 0 and < 3 ? writerVersion : (int)v[20]!,
+        };
+        error = default;
+        return true;
+    }
+    /// <summary>The event as a generic record of <paramref name="schema"/> (an older event schema, say), by field name.</summary>
+    /// <remarks>For producers that still write v1 or v2; fields the schema lacks are dropped. Not a hot path.</remarks>
+    public static AvroRecord ToRecord(ClickEvent e, RecordSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(schema);
+        var record = new AvroRecord(schema);
+        foreach (var f in schema.Fields)
+        {
+            record.Values[f.Position] = f.Name switch
+            {
+                "event_id" => e.EventId,
+                "event_type" => new AvroEnum(e.EventType.ToWireName()),
+                "timestamp" or "event_time" => DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp),
+                "user_id" => e.UserId,
+                "session_id" => e.SessionId,
+                "product_id" => e.ProductId,
+                "product_category" or "category" => e.ProductCategory,
+                "price_cents" or "price" => e.PriceCents,
+                "quantity" => e.Quantity,
+                "search_query" => e.SearchQuery,
+                "page_url" => e.PageUrl,
+                "referrer" => e.Referrer,
+                "user_agent" => e.UserAgent,
+                "ip_address" => e.IpAddress,
+                "geo_country" => e.GeoCountry,
+                "geo_city" => e.GeoCity,
+                "user_segment" => e.UserSegment,
+                "device_type" => e.DeviceType,
+                "browser" => e.Browser,
+                "campaign_id" => e.CampaignId,
+                "schema_version" => e.SchemaVersion,
+                _ => f.DefaultValue,
+            };
+        }
+        return record;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using Sluice.Core.Events;
+using Sluice.Schemas.Avro;
+using Sluice.Schemas.Registry;
+
+namespace Sluice.Schemas.Events;
+
+/// <summary>Writes click events as v3 Avro in the Confluent wire format under a registered schema id.</summary>
+/// <param name="schemaId">The id the registry gave <see cref="EventSchemas.V3"/>.</param>
+public sealed class ClickEventAvroSerializer(int schemaId)
+{
+    /// <summary>The schema id written into every frame.</summary>
+    public int SchemaId { get; } = schemaId;
+
+    /// <summary>Appends one frame (header and body) to <paramref name="output"/>.</summary>
+    public void Serialize(ClickEvent e, AvroBuffer output)
+    {
+        ConfluentWireFormat.WriteHeader(output, SchemaId);
+        ClickEventAvro.Write(e, output);
+    }
+
+    /// <summary>One frame as a new array.</summary>
+    public byte[] Serialize(ClickEvent e)
+    {
+        var buffer = new AvroBuffer(256);
+        Serialize(e, buffer);
+        return buffer.ToArray();
+    }
+}
+
+/// <summary>Reads Confluent-framed Avro click events written with any registered event schema, as v3 events.</summary>
+/// <remarks>
+/// Frames written with v3 take the hand-written fast path; frames written with another schema are resolved
+/// against v3 (older producers, renamed fields through aliases, defaults for added fields). Bad input never
+/// throws: it returns a <see cref="DecodeError"/> whose reason code is one of <see cref="AvroReasonCodes"/>,
+/// ready for a dead-letter record. Only an unreachable registry throws (transient), because retrying can succeed.
+/// </remarks>
+/// <param name="schemas">Where writer schemas are found by id (the registry client, cached).</param>
+/// <param name="unknownIdRetention">How long an id the registry did not know is answered from memory before
+/// asking again, so a stream of bad ids does not become a stream of registry requests; default 5 s.</param>
+public sealed class ClickEventAvroDeserializer(ISchemaSource schemas, TimeSpan? unknownIdRetention = null)
+{
+    private readonly long _retentionMs = (long)(unknownIdRetention ?? TimeSpan.FromSeconds(5)).TotalMilliseconds;
+    private readonly ClickEventAvro _fast = new();
+    private readonly ConcurrentDictionary<int, Plan> _plans = new();
+
+    /// <summary>Decodes one frame.</summary>
+    public bool TryDeserialize(ReadOnlySpan<byte> frame, out ClickEvent? evt, out DecodeError error)
+    {
+        evt = null;
+        if (!ConfluentWireFormat.TryReadHeader(frame, out var id, out var body, out error)) return false;
+        var plan = PlanFor(id);
+        if (plan.Unknown)
+        {
+            error = new DecodeError(AvroReasonCodes.UnknownSchema, $"schema id {id} is not in the registry");
+            return false;
+        }
+        if (plan.Decoder is null) return _fast.TryRead(body, out evt, out error);
+        if (!plan.Decoder.TryDecode(body, out var value, out error)) return false;
+        return ClickEventAvro.TryFromRecord((AvroRecord)value!, plan.WriterVersion, out evt, out error);
+    }
+
+    private Plan PlanFor(int id)
+    {
+        if (_plans.TryGetValue(id, out var plan) && !(plan.Unknown && Environment.TickCount64 >= plan.RetryAt)) return plan;
+        var writer = schemas.GetSchema(id);
+        plan = writer switch
+        {
+            null => new Plan(null, 0, true, Environment.TickCount64 + _retentionMs),
+            _ when EventSchemas.VersionOf(writer) == 3 => new Plan(null, 3, false, 0),
+            _ => new Plan(AvroDecoder.Create(writer, EventSchemas.V3), EventSchemas.VersionOf(writer), false, 0),
+        };
+        _plans[id] = plan;
+        return plan;
+    }
+
+    /// <summary>How frames of one schema id are decoded: fast path (no decoder), resolved, or unknown.</summary>
+    private sealed record Plan(AvroDecoder? Decoder, int WriterVersion, bool Unknown, long RetryAt);
+}
