@@ -5,7 +5,7 @@ namespace Sluice.Streaming.Time;
 /// The task watermark never goes back. A partition that has been silent for the strategy's idle timeout is left
 /// out of the minimum so that it does not hold the task back forever; when it speaks again it rejoins, and its
 /// records that are now behind the watermark are routed as late, not dropped. When every partition is idle the
-/// watermark stays where it is: nothing new has arrived that could close a window.
+/// watermark becomes the largest of theirs: nothing is arriving, so what each has seen is as complete as it gets.
 /// </remarks>
 public sealed class TaskWatermark
 {
@@ -70,15 +70,18 @@ public sealed class TaskWatermark
     private bool Recompute()
     {
         var min = long.MaxValue;
+        var max = long.MinValue;
         var any = false;
         foreach (var p in _partitions)
         {
+            if (p.Watermark > max) max = p.Watermark;
             if (p.Idle) continue;
             any = true;
             if (p.Watermark < min) min = p.Watermark;
         }
-        if (!any || min <= Current) return false;
-        Current = min;
+        var candidate = any ? min : max;
+        if (_partitions.Count == 0 || candidate <= Current) return false;
+        Current = candidate;
         return true;
     }
 
