@@ -9,15 +9,16 @@ public readonly record struct SessionEntry<TKey, TValue>(TKey Key, Window Window
 /// <summary>Open sessions per key, plus an index by end time so the sessions the watermark closes are found without a scan.</summary>
 /// <remarks>
 /// A key usually has one open session, sometimes a few (an out-of-order event can open an earlier one); they are
-/// kept sorted by start. The end index is a heap with lazy deletion: a session that grows gets a new index entry
-/// and the stale one is skipped when it surfaces. Ties on end are broken by insertion sequence, so the close order
-/// is deterministic. The owner enforces the entry limit (<see cref="IsOverCapacity"/>) by closing the
+/// kept sorted by start. The end index is a heap with lazy updates: a session that grows keeps its old entry, which
+/// is re-queued at the session's current end when it surfaces, so the heap holds about one entry per session
+/// however often sessions grow. Ties on end are broken by queueing sequence, so the close order is deterministic. The owner enforces the entry limit (<see cref="IsOverCapacity"/>) by closing the
 /// earliest-ending sessions early.
 /// </remarks>
 public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnull
 {
     private readonly Dictionary<TKey, List<Session>> _byKey;
-    private readonly PriorityQueue<(TKey Key, Session Session, long Version), (long End, long Seq)> _byEnd = new();
+    private readonly PriorityQueue<(TKey Key, Session Session), (long End, long Seq)> _byEnd =
+        new(Comparer<(long End, long Seq)>.Create(static (a, b) => a.End != b.End ? a.End.CompareTo(b.End) : a.Seq.CompareTo(b.Seq)));
     private readonly int _maxEntries;
     private long _seq;
     private long _count;
@@ -52,7 +53,7 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         while (i > 0 && list[i - 1].Window.Start > window.Start) i--;
         list.Insert(i, session);
         _count++;
-        _byEnd.Enqueue((key, session, session.Version), (window.End, _seq++));
+        Queue(key, session);
         return session;
     }
 
@@ -64,9 +65,9 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         var startChanged = session.Window.Start != window.Start;
         session.Window = window;
         session.Value = value;
-        session.Version++;
         if (startChanged) list.Sort(static (a, b) => a.Window.Start.CompareTo(b.Window.Start));
-        _byEnd.Enqueue((key, session, session.Version), (window.End, _seq++));
+        // A later end is picked up when the old entry surfaces; only an earlier end (an end event) needs a new entry.
+        if (window.End < session.QueuedEnd) Queue(key, session);
     }
 
     /// <summary>Removes a session (merged into another, or closed).</summary>
@@ -82,19 +83,33 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     /// <summary>The open session that ends first (ties: the one indexed first).</summary>
     public bool TryPeekEarliest(out TKey key, out Session session)
     {
-        while (_byEnd.TryPeek(out var item, out _))
+        while (_byEnd.TryPeek(out var item, out var priority))
         {
-            if (!item.Session.Removed && item.Session.Version == item.Version)
+            var s = item.Session;
+            if (s.Removed || priority.End != s.QueuedEnd)
             {
-                key = item.Key;
-                session = item.Session;
-                return true;
+                _byEnd.Dequeue(); // closed, or superseded by an earlier entry
+                continue;
             }
-            _byEnd.Dequeue();
+            if (s.Window.End > priority.End)
+            {
+                _byEnd.Dequeue(); // the session grew since it was queued
+                Queue(item.Key, s);
+                continue;
+            }
+            key = item.Key;
+            session = s;
+            return true;
         }
         key = default!;
         session = null!;
         return false;
+    }
+
+    private void Queue(TKey key, Session session)
+    {
+        session.QueuedEnd = session.Window.End;
+        _byEnd.Enqueue((key, session), (session.Window.End, _seq++));
     }
 
     /// <summary>Records that sessions were closed before their time to respect the limit.</summary>
@@ -135,7 +150,7 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
 
         public TValue Value { get; internal set; }
 
-        internal long Version { get; set; }
+        internal long QueuedEnd { get; set; }
 
         internal bool Removed { get; set; }
     }

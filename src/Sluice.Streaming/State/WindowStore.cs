@@ -22,6 +22,8 @@ public sealed class WindowStore<TKey, TValue> : IStateStore where TKey : notnull
     private Dictionary<TKey, TValue>? _cached;
     private long _count;
     private long _evicted;
+    private long _earliest = long.MaxValue;
+    private bool _earliestKnown = true;
 
     public WindowStore(string name, int maxEntries, IEqualityComparer<TKey>? comparer = null)
     {
@@ -69,13 +71,19 @@ public sealed class WindowStore<TKey, TValue> : IStateStore where TKey : notnull
     /// <summary>The earliest window start held.</summary>
     public bool TryGetEarliest(out long windowStart)
     {
-        foreach (var start in _windows.Keys)
+        // Asked after every watermark move: answered from a cached value, recomputed only after the earliest window went.
+        if (!_earliestKnown)
         {
-            windowStart = start;
-            return true;
+            _earliest = long.MaxValue;
+            foreach (var start in _windows.Keys)
+            {
+                _earliest = start;
+                break;
+            }
+            _earliestKnown = true;
         }
-        windowStart = 0;
-        return false;
+        windowStart = _earliest;
+        return _windows.Count > 0;
     }
 
     /// <summary>Window starts in [from, to), ascending.</summary>
@@ -95,6 +103,7 @@ public sealed class WindowStore<TKey, TValue> : IStateStore where TKey : notnull
         if (!_windows.Remove(windowStart, out var window)) return false;
         _count -= window.Count;
         if (windowStart == _cachedStart) _cached = null;
+        if (windowStart == _earliest) _earliestKnown = false;
         return true;
     }
 
@@ -121,13 +130,19 @@ public sealed class WindowStore<TKey, TValue> : IStateStore where TKey : notnull
         _windows.Clear();
         _cached = null;
         _count = 0;
+        _earliest = long.MaxValue;
+        _earliestKnown = true;
     }
 
     private Dictionary<TKey, TValue> WindowOrCreate(long windowStart)
     {
         // Almost every record lands in the newest window: remember it and skip the tree walk.
         if (_cached is not null && windowStart == _cachedStart) return _cached;
-        if (!_windows.TryGetValue(windowStart, out var window)) _windows[windowStart] = window = new Dictionary<TKey, TValue>(_comparer);
+        if (!_windows.TryGetValue(windowStart, out var window))
+        {
+            _windows[windowStart] = window = new Dictionary<TKey, TValue>(_comparer);
+            if (_earliestKnown && windowStart < _earliest) _earliest = windowStart;
+        }
         _cachedStart = windowStart;
         _cached = window;
         return window;
