@@ -17,11 +17,26 @@ public interface IPartitionSource : IDisposable
     /// <summary>The next record, or null if none arrived within <paramref name="timeout"/>.</summary>
     SourceRecord? Poll(TimeSpan timeout);
 
-    /// <summary>The record's effects are done; its offset + 1 may be committed.</summary>
+    /// <summary>The record has been processed; its offset + 1 becomes committable at the next <see cref="Commit"/>.</summary>
     void MarkProcessed(SourceRecord record);
+
+    /// <summary>Commits what <see cref="MarkProcessed"/> marked; called only after the outputs of those records are durable.</summary>
+    void Commit();
 }
 
-/// <summary>The poll loop: records from an <see cref="IPartitionSource"/> into a <see cref="TaskManager"/>, with periodic punctuation.</summary>
+/// <summary>A collector whose sends are asynchronous: <see cref="Flush"/> returns once everything sent so far is durable.</summary>
+public interface IFlushableCollector : IRecordCollector
+{
+    /// <summary>Blocks until every record sent so far is acknowledged; throws when one could not be delivered.</summary>
+    void Flush();
+}
+
+/// <summary>The poll loop: records from an <see cref="IPartitionSource"/> into a <see cref="TaskManager"/>, with periodic punctuation and commits.</summary>
+/// <remarks>
+/// Every interval, in this order: tasks re-check idleness, the outputs are flushed, then the consumed offsets are
+/// committed, so an offset is committed only after the effects of its record are durable (at-least-once; a crash
+/// replays from the last commit). The same happens on stop and before partitions are handed back.
+/// </remarks>
 public sealed class StreamRunner
 {
     private readonly IPartitionSource _source;
@@ -29,11 +44,13 @@ public sealed class StreamRunner
     private readonly IReadOnlyCollection<string> _topics;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _punctuateInterval;
+    private readonly IFlushableCollector? _outputs;
     private readonly ILogger _logger;
 
     public StreamRunner(IPartitionSource source, TaskManager tasks, IReadOnlyCollection<string> topics, TimeProvider clock,
-        TimeSpan? punctuateInterval = null, ILogger? logger = null)
+        TimeSpan? punctuateInterval = null, IFlushableCollector? outputs = null, ILogger? logger = null)
     {
+        _outputs = outputs;
         _source = source ?? throw new ArgumentNullException(nameof(source));
         _tasks = tasks ?? throw new ArgumentNullException(nameof(tasks));
         _topics = topics ?? throw new ArgumentNullException(nameof(topics));
@@ -68,9 +85,18 @@ public sealed class StreamRunner
             if (now >= nextPunctuate)
             {
                 _tasks.Punctuate();
+                FlushAndCommit();
                 nextPunctuate = now + _punctuateInterval;
             }
         }
+        FlushAndCommit();
         _logger.LogInformation("Stream runner stopped after {Records} records", Processed);
+    }
+
+    /// <summary>Makes the outputs durable, then commits the offsets of the records that produced them.</summary>
+    public void FlushAndCommit()
+    {
+        _outputs?.Flush();
+        _source.Commit();
     }
 }
