@@ -12,7 +12,7 @@ public readonly record struct DecodeError(string ReasonCode, string Detail);
 /// Decoding never throws on bad input: it returns a <see cref="DecodeError"/> with a reason code from
 /// <see cref="ReasonCodes"/>. Unknown fields are ignored so newer producers do not break older readers.
 /// </remarks>
-public static class ClickEventJson
+public static partial class ClickEventJson
 {
     /// <summary>Longest string field accepted; longer values are rejected, not truncated.</summary>
     public const int MaxStringLength = 4096;
@@ -66,6 +66,19 @@ public static class ClickEventJson
     {
         evt = null;
         var f = new Fields();
+        // The common case - a flat object of plain strings, integers and nulls - is parsed by a fast scanner;
+        // anything else (escapes, nesting, bad input) goes through Utf8JsonReader, which owns every error message.
+        if (!FastJson.TryRead(utf8, ref f))
+        {
+            f = new Fields();
+            if (!TryReadWithReader(utf8, ref f, out error)) return false;
+        }
+        return Build(ref f, out evt, out error);
+    }
+
+    private static bool TryReadWithReader(ReadOnlySpan<byte> utf8, ref Fields f, out DecodeError error)
+    {
+        error = default;
         try
         {
             var r = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 16 });
@@ -94,7 +107,12 @@ public static class ClickEventJson
             error = new DecodeError(ReasonCodes.InvalidJson, "not valid UTF-8 JSON");
             return false;
         }
+        return true;
+    }
 
+    private static bool Build(ref Fields f, out ClickEvent? evt, out DecodeError error)
+    {
+        evt = null;
         var missing = f.MissingRequired();
         if (missing is not null)
         {

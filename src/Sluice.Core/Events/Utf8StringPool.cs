@@ -26,16 +26,28 @@ internal sealed class Utf8StringPool
 
     public static Utf8StringPool Shared => t_shared ??= new Utf8StringPool();
 
-    public string GetString(ReadOnlySpan<byte> utf8)
+    public string GetString(ReadOnlySpan<byte> utf8) =>
+        TryGetString(utf8, out var value) ? value : throw new InvalidOperationException("not valid UTF-8");
+
+    /// <summary>The string for <paramref name="utf8"/>, or false when the bytes are not valid UTF-8.</summary>
+    public bool TryGetString(ReadOnlySpan<byte> utf8, out string value)
     {
         var slot = (int)(Hash(utf8) & (Slots - 1));
         var cached = _bytes[slot];
-        if (cached is not null && utf8.SequenceEqual(cached)) return _strings[slot]!;
-        if (!Utf8.IsValid(utf8)) throw new InvalidOperationException("not valid UTF-8");
-        var value = Encoding.UTF8.GetString(utf8);
+        if (cached is not null && utf8.SequenceEqual(cached))
+        {
+            value = _strings[slot]!;
+            return true;
+        }
+        if (!Utf8.IsValid(utf8))
+        {
+            value = "";
+            return false;
+        }
+        value = Encoding.UTF8.GetString(utf8);
         _bytes[slot] = utf8.ToArray();
         _strings[slot] = value;
-        return value;
+        return true;
     }
 
     private static ulong Hash(ReadOnlySpan<byte> data)

@@ -24,6 +24,9 @@ public sealed class BotDetector
     private readonly string[] _signatures;
     private readonly SearchValues<string> _search;
     private readonly Dictionary<string, string?> _cache = new(StringComparer.Ordinal);
+    // Decoded agents are pooled strings, so the same agent is usually the same instance: check identity first.
+    private readonly string?[] _recentAgents = new string?[64];
+    private readonly string?[] _recentMatches = new string?[64];
 
     public BotDetector(IEnumerable<string>? signatures = null)
     {
@@ -47,10 +50,16 @@ public sealed class BotDetector
     public string? Match(string? userAgent)
     {
         if (string.IsNullOrEmpty(userAgent)) return null;
-        if (_cache.TryGetValue(userAgent, out var cached)) return cached;
-        var found = Scan(userAgent);
-        if (_cache.Count >= CacheLimit) _cache.Clear();
-        _cache[userAgent] = found;
+        var slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(userAgent) & 63;
+        if (ReferenceEquals(_recentAgents[slot], userAgent)) return _recentMatches[slot];
+        if (!_cache.TryGetValue(userAgent, out var found))
+        {
+            found = Scan(userAgent);
+            if (_cache.Count >= CacheLimit) _cache.Clear();
+            _cache[userAgent] = found;
+        }
+        _recentAgents[slot] = userAgent;
+        _recentMatches[slot] = found;
         return found;
     }
 

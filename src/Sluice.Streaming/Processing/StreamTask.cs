@@ -41,6 +41,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         _deadLetterTopic = deadLetterTopic;
         _logger = logger ?? NullLogger.Instance;
         _recordsIn = Metrics.Counter("records_in");
+        NowMs = ReadClock();
 
         var listeners = new List<IWatermarkListener>();
         foreach (var p in topology.Processors) if (p is IWatermarkListener l) listeners.Add(l);
@@ -52,7 +53,8 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
 
     public long Watermark => _watermark.Current;
 
-    public long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <remarks>Read once per record, when processing of it starts: every processor sees the same processing time for it.</remarks>
+    public long NowMs { get; private set; }
 
     public SourceRecord CurrentSource { get; private set; } = new("", 0, -1, 0, null, []);
 
@@ -64,7 +66,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     public IReadOnlyList<IStateStore> Stores => _topology.Stores;
 
     /// <summary>Starts reading a partition (one input topic at this task's partition number).</summary>
-    public void AddPartition(string topic) => _watermark.AddPartition(topic, NowMs);
+    public void AddPartition(string topic) => _watermark.AddPartition(topic, NowMs = ReadClock());
 
     /// <summary>Whether the partition of <paramref name="topic"/> is idle (no records for the idle timeout).</summary>
     public bool IsIdle(string topic) => _watermark.IsIdle(topic);
@@ -88,6 +90,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         ArgumentNullException.ThrowIfNull(record);
         ObjectDisposedException.ThrowIf(_disposed, this);
         CurrentSource = record;
+        NowMs = ReadClock();
         _hasReportedEventTime = false;
         _recordsIn.Increment();
         try
@@ -105,6 +108,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     /// <summary>Re-checks idle partitions against the clock; windows fire if the watermark rises.</summary>
     public void Punctuate()
     {
+        NowMs = ReadClock();
         if (_watermark.OnPeriodicEmit(NowMs)) FireWatermark();
     }
 
@@ -132,6 +136,8 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         foreach (var p in _topology.Processors) p.Close();
         foreach (var s in _topology.Stores) s.Close();
     }
+
+    private long ReadClock() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private void FireWatermark()
     {

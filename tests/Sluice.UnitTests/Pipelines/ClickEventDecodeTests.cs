@@ -65,3 +65,40 @@ public class ClickEventDecodeTests
         Assert.Contains("'zap'", error.Detail, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The fast scanner and the Utf8JsonReader path agree on every payload.</summary>
+public class ClickEventDecodePathTests
+{
+    [Fact]
+    public void fast_path_and_reader_path_decode_the_same_events()
+    {
+        foreach (var payload in Sluice.Pipelines.Clickstream.SampleEvents.Generate(500, seed: 11))
+        {
+            Assert.True(ClickEventJson.TryRead(payload, out var fast, out _));
+            // A nested unknown field is outside the fast scanner's subset: this decode goes through the reader.
+            var json = Encoding.UTF8.GetString(payload);
+            var slow = Encoding.UTF8.GetBytes("{\"x\":{\"y\":[true]}," + json[1..]);
+            Assert.True(ClickEventJson.TryRead(slow, out var viaReader, out _));
+            var spaced = Encoding.UTF8.GetBytes(json.Replace(",\"", " ,\r\n\t\"", StringComparison.Ordinal).Replace("\":", "\" : ", StringComparison.Ordinal));
+            Assert.True(ClickEventJson.TryRead(spaced, out var viaSpaces, out _));
+            Assert.Equal(viaReader, fast);
+            Assert.Equal(fast, viaSpaces);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":5,"session_id":"s",}""", ReasonCodes.InvalidJson)]
+    [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":5,"session_id":"s"} x""", ReasonCodes.InvalidJson)]
+    [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":05,"session_id":"s"}""", ReasonCodes.InvalidJson)]
+    [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":5.5,"session_id":"s"}""", ReasonCodes.InvalidFieldType)]
+    [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":5,"session_id":7}""", ReasonCodes.InvalidFieldType)]
+    [InlineData("""{"event_id":"not-a-guid","event_type":"page_view","timestamp":5,"session_id":"s"}""", ReasonCodes.InvalidFieldType)]
+    [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":5,"session_id":"s","quantity":99999999999}""", ReasonCodes.InvalidFieldType)]
+    [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":5,"session_id":"a	b"}""", ReasonCodes.InvalidJson)]
+    [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":null,"session_id":"s"}""", ReasonCodes.MissingRequiredFields)]
+    public void inputs_outside_the_fast_subset_get_the_reader_path_reason(string json, string reason)
+    {
+        Assert.False(ClickEventJson.TryRead(Encoding.UTF8.GetBytes(json), out _, out var error));
+        Assert.Equal(reason, error.ReasonCode);
+    }
+}
