@@ -16,7 +16,7 @@ public sealed class BotDetector
         "bot", "googlebot", "bingbot", "slurp", "duckduckbot", "baiduspider", "yandexbot", "sogou", "exabot",
         "facebookexternalhit", "facebot", "ia_archiver", "applebot", "ahrefsbot", "semrushbot", "mj12bot", "dotbot",
         "petalbot", "bytespider", "gptbot", "claudebot", "ccbot", "amazonbot", "crawler", "spider", "scrapy", "curl",
-        "wget", "python-requests", "python-httpx", "python-urllib", "aiohttp", "go-http-client", "java", "okhttp",
+        "wget", "python-requests", "python-httpx", "python-urllib", "aiohttp", "go-http-client", "java",
         "libwww-perl", "apache-httpclient", "httpclient", "headlesschrome", "phantomjs", "puppeteer", "selenium",
     ];
 

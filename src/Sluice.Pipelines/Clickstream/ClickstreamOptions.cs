@@ -22,6 +22,9 @@ public sealed class ClickstreamOptions
     /// <summary>How far behind the newest event an event may be and still count (the watermark lag).</summary>
     public TimeSpan MaxOutOfOrderness { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Processing time after which a silent partition no longer holds its task's watermark back.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long window state is kept past a window's end for stragglers.</summary>
     public TimeSpan AllowedLateness { get; set; } = TimeSpan.Zero;
 
@@ -62,6 +65,7 @@ public sealed class ClickstreamOptions
         if (MaxPriceCents <= 0) ThrowHelper.ThrowConfiguration("clickstream.maxPriceCents", "must be positive");
         if (MaxFutureSkew < TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.maxFutureSkew", "must be zero or positive");
         if (MaxOutOfOrderness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.maxOutOfOrderness", "must be zero or positive");
+        if (IdleTimeout <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.idleTimeout", "must be positive, for example 00:01:00");
         if (AllowedLateness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.allowedLateness", "must be zero or positive");
         if (DedupHorizon <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.dedupHorizon", "must be positive, for example 01:00:00");
         if (DedupMaxEntries < 1) ThrowHelper.ThrowConfiguration("clickstream.dedupMaxEntries", "must be at least 1");

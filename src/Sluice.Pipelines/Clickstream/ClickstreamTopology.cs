@@ -44,9 +44,9 @@ public sealed class ClickstreamTopology : ITopology
 
     public ClickstreamOptions Options => _options;
 
-    /// <summary>The watermark strategy this topology expects: the configured out-of-orderness, idle partitions released after a minute.</summary>
+    /// <summary>The watermark strategy this topology expects: the configured out-of-orderness and idle timeout.</summary>
     public WatermarkStrategy WatermarkStrategy =>
-        WatermarkStrategy.ForBoundedOutOfOrderness(_options.MaxOutOfOrderness).WithIdleness(TimeSpan.FromMinutes(1));
+        WatermarkStrategy.ForBoundedOutOfOrderness(_options.MaxOutOfOrderness).WithIdleness(_options.IdleTimeout);
 
     public TaskTopology Build(TaskId taskId)
     {
