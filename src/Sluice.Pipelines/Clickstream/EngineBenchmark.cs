@@ -33,8 +33,16 @@ public static class EngineBenchmark
     {
         ArgumentNullException.ThrowIfNull(payloads);
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        return RunPartitioned(Split(payloads, partitions), options, warmUp);
+    }
+
+    /// <summary>As <see cref="Run"/>, over payloads already spread by <see cref="Split"/> (index = partition).</summary>
+    public static EngineBenchmarkResult RunPartitioned(List<byte[]>[] split, ClickstreamOptions? options = null, bool warmUp = true)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        ArgumentOutOfRangeException.ThrowIfLessThan(split.Length, 1);
+        var partitions = split.Length;
         var topology = new ClickstreamTopology(options);
-        var split = Split(payloads, partitions);
 
         if (warmUp)
         {
@@ -59,7 +67,8 @@ public static class EngineBenchmark
         var outputs = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var c in collectors)
             foreach (var (topic, count) in c.Counts) outputs[topic] = outputs.GetValueOrDefault(topic) + count;
-        var events = payloads.Count;
+        long events = 0;
+        foreach (var part in split) events += part.Count;
         return new EngineBenchmarkResult(
             events, partitions, watch.Elapsed, events / Math.Max(watch.Elapsed.TotalSeconds, 1e-9),
             events == 0 ? 0 : (double)allocatedDelta / events,
@@ -92,8 +101,11 @@ public static class EngineBenchmark
         return (int)(hash % (uint)partitions);
     }
 
-    private static List<byte[]>[] Split(IReadOnlyList<byte[]> payloads, int partitions)
+    /// <summary>Spreads payloads over <paramref name="partitions"/> by <see cref="PartitionOf"/>, keeping their order within each partition.</summary>
+    public static List<byte[]>[] Split(IReadOnlyList<byte[]> payloads, int partitions)
     {
+        ArgumentNullException.ThrowIfNull(payloads);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         var split = new List<byte[]>[partitions];
         for (var p = 0; p < partitions; p++) split[p] = new List<byte[]>(payloads.Count / partitions + 1);
         for (var i = 0; i < payloads.Count; i++) split[PartitionOf(payloads[i], i, partitions)].Add(payloads[i]);
