@@ -84,7 +84,7 @@ public static partial class ClickEventJson
             switch (name.Length)
             {
                 case 7:
-                    if (name.SequenceEqual("user_id"u8)) return Str(kind, value, ref f.UserId, pool);
+                    if (name.SequenceEqual("user_id"u8)) return Str(kind, value, ref f.UserId, null);
                     if (name.SequenceEqual("browser"u8)) return Str(kind, value, ref f.Browser, pool);
                     break;
                 case 8:
@@ -112,10 +112,10 @@ public static partial class ClickEventJson
                         f.EventTypeKnown = true;
                         return true;
                     }
-                    if (name.SequenceEqual("session_id"u8)) return Str(kind, value, ref f.SessionId, pool);
+                    if (name.SequenceEqual("session_id"u8)) return Str(kind, value, ref f.SessionId, null);
                     if (name.SequenceEqual("product_id"u8)) return Str(kind, value, ref f.ProductId, pool);
                     if (name.SequenceEqual("user_agent"u8)) return Str(kind, value, ref f.UserAgent, pool);
-                    if (name.SequenceEqual("ip_address"u8)) return Str(kind, value, ref f.IpAddress, pool);
+                    if (name.SequenceEqual("ip_address"u8)) return Str(kind, value, ref f.IpAddress, null);
                     break;
                 case 11:
                     if (name.SequenceEqual("price_cents"u8)) return Int64(kind, value, ref f.PriceCents);
@@ -148,6 +148,7 @@ public static partial class ClickEventJson
                 target = pooled;
                 return true;
             }
+            // High-cardinality values (ids, addresses, queries) are allocated directly: pooling them would only evict the hot values.
             if (!Utf8.IsValid(value)) return false;
             target = Encoding.UTF8.GetString(value);
             return true;

@@ -16,7 +16,7 @@ internal sealed class Utf8StringPool
     /// <summary>Values longer than this are not pooled (they are rarely repeated and costly to compare).</summary>
     public const int MaxPooledBytes = 256;
 
-    private const int Slots = 32768;
+    private const int Slots = 4096;
 
     [ThreadStatic]
     private static Utf8StringPool? t_shared;
