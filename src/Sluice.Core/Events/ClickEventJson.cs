@@ -12,7 +12,7 @@ public readonly record struct DecodeError(string ReasonCode, string Detail);
 /// Decoding never throws on bad input: it returns a <see cref="DecodeError"/> with a reason code from
 /// <see cref="ReasonCodes"/>. Unknown fields are ignored so newer producers do not break older readers.
 /// </remarks>
-public static class ClickEventJson
+public static partial class ClickEventJson
 {
     /// <summary>Longest string field accepted; longer values are rejected, not truncated.</summary>
     public const int MaxStringLength = 4096;
@@ -66,6 +66,19 @@ public static class ClickEventJson
     {
         evt = null;
         var f = new Fields();
+        // The common case - a flat object of plain strings, integers and nulls - is parsed by a fast scanner;
+        // anything else (escapes, nesting, bad input) goes through Utf8JsonReader, which owns every error message.
+        if (!FastJson.TryRead(utf8, ref f))
+        {
+            f = new Fields();
+            if (!TryReadWithReader(utf8, ref f, out error)) return false;
+        }
+        return Build(ref f, out evt, out error);
+    }
+
+    private static bool TryReadWithReader(ReadOnlySpan<byte> utf8, ref Fields f, out DecodeError error)
+    {
+        error = default;
         try
         {
             var r = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 16 });
@@ -94,7 +107,12 @@ public static class ClickEventJson
             error = new DecodeError(ReasonCodes.InvalidJson, "not valid UTF-8 JSON");
             return false;
         }
+        return true;
+    }
 
+    private static bool Build(ref Fields f, out ClickEvent? evt, out DecodeError error)
+    {
+        evt = null;
         var missing = f.MissingRequired();
         if (missing is not null)
         {
@@ -138,70 +156,109 @@ public static class ClickEventJson
     private static bool ReadProperty(ref Utf8JsonReader r, ref Fields f, out DecodeError error)
     {
         error = default;
-        // Property names are compared as UTF-8 bytes: no string is allocated for a name.
+        // Property names are compared as UTF-8 bytes, grouped by length: no string is allocated for a name and
+        // each name is compared with at most a few candidates.
         var name = r.HasValueSequence ? r.ValueSequence.ToArray() : r.ValueSpan;
         if (!r.Read()) { error = new DecodeError(ReasonCodes.InvalidJson, "truncated"); return false; }
 
-        switch (name)
+        switch (name.Length)
         {
-            case var n when n.SequenceEqual("event_id"u8):
-                if (r.TokenType == JsonTokenType.Null) return true;
-                if (r.TokenType != JsonTokenType.String || !r.TryGetGuid(out var id)) return TypeError("event_id", "a UUID string", out error);
-                f.EventId = id;
-                return true;
-            case var n when n.SequenceEqual("event_type"u8):
-                if (r.TokenType == JsonTokenType.Null) return true;
-                if (r.TokenType != JsonTokenType.String) return TypeError("event_type", "a string", out error);
-                f.EventTypeSeen = true;
-                f.EventTypeKnown = EventTypes.TryParse(r.ValueSpan, out f.EventType);
-                if (!f.EventTypeKnown) f.EventTypeText = Truncate(r.GetString());
-                return true;
-            case var n when n.SequenceEqual("timestamp"u8):
-                if (r.TokenType == JsonTokenType.Null) return true;
-                if (r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out var ts)) return TypeError("timestamp", "an integer (epoch milliseconds)", out error);
-                f.Timestamp = ts;
-                return true;
-            case var n when n.SequenceEqual("price_cents"u8):
-                if (r.TokenType == JsonTokenType.Null) return true;
-                if (r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out var price)) return TypeError("price_cents", "an integer", out error);
-                f.PriceCents = price;
-                return true;
-            case var n when n.SequenceEqual("quantity"u8):
-                if (r.TokenType == JsonTokenType.Null) return true;
-                if (r.TokenType != JsonTokenType.Number || !r.TryGetInt32(out var qty)) return TypeError("quantity", "an integer", out error);
-                f.Quantity = qty;
-                return true;
-            case var n when n.SequenceEqual("schema_version"u8):
-                if (r.TokenType == JsonTokenType.Null) return true;
-                if (r.TokenType != JsonTokenType.Number || !r.TryGetInt32(out var version)) return TypeError("schema_version", "an integer", out error);
-                f.SchemaVersion = version;
-                return true;
-            case var n when n.SequenceEqual("user_id"u8): return ReadString(ref r, "user_id", ref f.UserId, out error);
-            case var n when n.SequenceEqual("session_id"u8): return ReadString(ref r, "session_id", ref f.SessionId, out error);
-            case var n when n.SequenceEqual("product_id"u8): return ReadString(ref r, "product_id", ref f.ProductId, out error);
-            case var n when n.SequenceEqual("product_category"u8): return ReadString(ref r, "product_category", ref f.ProductCategory, out error);
-            case var n when n.SequenceEqual("search_query"u8): return ReadString(ref r, "search_query", ref f.SearchQuery, out error);
-            case var n when n.SequenceEqual("page_url"u8): return ReadString(ref r, "page_url", ref f.PageUrl, out error);
-            case var n when n.SequenceEqual("referrer"u8): return ReadString(ref r, "referrer", ref f.Referrer, out error);
-            case var n when n.SequenceEqual("user_agent"u8): return ReadString(ref r, "user_agent", ref f.UserAgent, out error);
-            case var n when n.SequenceEqual("ip_address"u8): return ReadString(ref r, "ip_address", ref f.IpAddress, out error);
-            case var n when n.SequenceEqual("geo_country"u8): return ReadString(ref r, "geo_country", ref f.GeoCountry, out error);
-            case var n when n.SequenceEqual("geo_city"u8): return ReadString(ref r, "geo_city", ref f.GeoCity, out error);
-            case var n when n.SequenceEqual("user_segment"u8): return ReadString(ref r, "user_segment", ref f.UserSegment, out error);
-            case var n when n.SequenceEqual("device_type"u8): return ReadString(ref r, "device_type", ref f.DeviceType, out error);
-            case var n when n.SequenceEqual("browser"u8): return ReadString(ref r, "browser", ref f.Browser, out error);
-            case var n when n.SequenceEqual("campaign_id"u8): return ReadString(ref r, "campaign_id", ref f.CampaignId, out error);
-            default:
-                r.Skip();
-                return true;
+            case 7:
+                if (name.SequenceEqual("user_id"u8)) return ReadString(ref r, "user_id", ref f.UserId, out error);
+                if (name.SequenceEqual("browser"u8)) return ReadString(ref r, "browser", ref f.Browser, out error);
+                break;
+            case 8:
+                if (name.SequenceEqual("event_id"u8))
+                {
+                    if (r.TokenType == JsonTokenType.Null) return true;
+                    if (r.TokenType != JsonTokenType.String || !r.TryGetGuid(out var id)) return TypeError("event_id", "a UUID string", out error);
+                    f.EventId = id;
+                    return true;
+                }
+                if (name.SequenceEqual("quantity"u8))
+                {
+                    if (r.TokenType == JsonTokenType.Null) return true;
+                    if (r.TokenType != JsonTokenType.Number || !r.TryGetInt32(out var qty)) return TypeError("quantity", "an integer", out error);
+                    f.Quantity = qty;
+                    return true;
+                }
+                if (name.SequenceEqual("page_url"u8)) return ReadString(ref r, "page_url", ref f.PageUrl, out error);
+                if (name.SequenceEqual("referrer"u8)) return ReadString(ref r, "referrer", ref f.Referrer, out error);
+                if (name.SequenceEqual("geo_city"u8)) return ReadString(ref r, "geo_city", ref f.GeoCity, out error);
+                break;
+            case 9:
+                if (name.SequenceEqual("timestamp"u8))
+                {
+                    if (r.TokenType == JsonTokenType.Null) return true;
+                    if (r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out var ts)) return TypeError("timestamp", "an integer (epoch milliseconds)", out error);
+                    f.Timestamp = ts;
+                    return true;
+                }
+                break;
+            case 10:
+                if (name.SequenceEqual("event_type"u8))
+                {
+                    if (r.TokenType == JsonTokenType.Null) return true;
+                    if (r.TokenType != JsonTokenType.String) return TypeError("event_type", "a string", out error);
+                    f.EventTypeSeen = true;
+                    f.EventTypeKnown = !r.ValueIsEscaped && !r.HasValueSequence && EventTypes.TryParse(r.ValueSpan, out f.EventType);
+                    if (!f.EventTypeKnown)
+                    {
+                        f.EventTypeText = r.GetString();
+                        f.EventTypeKnown = EventTypes.TryParse(f.EventTypeText, out f.EventType);
+                        f.EventTypeText = Truncate(f.EventTypeText);
+                    }
+                    return true;
+                }
+                if (name.SequenceEqual("session_id"u8)) return ReadString(ref r, "session_id", ref f.SessionId, out error);
+                if (name.SequenceEqual("product_id"u8)) return ReadString(ref r, "product_id", ref f.ProductId, out error);
+                if (name.SequenceEqual("user_agent"u8)) return ReadString(ref r, "user_agent", ref f.UserAgent, out error);
+                if (name.SequenceEqual("ip_address"u8)) return ReadString(ref r, "ip_address", ref f.IpAddress, out error);
+                break;
+            case 11:
+                if (name.SequenceEqual("price_cents"u8))
+                {
+                    if (r.TokenType == JsonTokenType.Null) return true;
+                    if (r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out var price)) return TypeError("price_cents", "an integer", out error);
+                    f.PriceCents = price;
+                    return true;
+                }
+                if (name.SequenceEqual("geo_country"u8)) return ReadString(ref r, "geo_country", ref f.GeoCountry, out error);
+                if (name.SequenceEqual("device_type"u8)) return ReadString(ref r, "device_type", ref f.DeviceType, out error);
+                if (name.SequenceEqual("campaign_id"u8)) return ReadString(ref r, "campaign_id", ref f.CampaignId, out error);
+                break;
+            case 12:
+                if (name.SequenceEqual("search_query"u8)) return ReadString(ref r, "search_query", ref f.SearchQuery, out error, pooled: false);
+                if (name.SequenceEqual("user_segment"u8)) return ReadString(ref r, "user_segment", ref f.UserSegment, out error);
+                break;
+            case 14:
+                if (name.SequenceEqual("schema_version"u8))
+                {
+                    if (r.TokenType == JsonTokenType.Null) return true;
+                    if (r.TokenType != JsonTokenType.Number || !r.TryGetInt32(out var version)) return TypeError("schema_version", "an integer", out error);
+                    f.SchemaVersion = version;
+                    return true;
+                }
+                break;
+            case 16:
+                if (name.SequenceEqual("product_category"u8)) return ReadString(ref r, "product_category", ref f.ProductCategory, out error);
+                break;
         }
+        r.Skip();
+        return true;
     }
 
-    private static bool ReadString(ref Utf8JsonReader r, string field, ref string? target, out DecodeError error)
+    private static bool ReadString(ref Utf8JsonReader r, string field, ref string? target, out DecodeError error, bool pooled = true)
     {
         error = default;
         if (r.TokenType == JsonTokenType.Null) return true;
         if (r.TokenType != JsonTokenType.String) return TypeError(field, "a string", out error);
+        // Most values repeat (agents, countries, pages, ids within a session): share one string per distinct value.
+        if (pooled && !r.ValueIsEscaped && !r.HasValueSequence && r.ValueSpan.Length <= Utf8StringPool.MaxPooledBytes)
+        {
+            target = Utf8StringPool.Shared.GetString(r.ValueSpan);
+            return true;
+        }
         var length = r.HasValueSequence ? r.ValueSequence.Length : r.ValueSpan.Length;
         if (length > MaxStringLength * 6L || (target = r.GetString())!.Length > MaxStringLength)
         {

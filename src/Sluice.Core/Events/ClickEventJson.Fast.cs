@@ -1,0 +1,194 @@
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Unicode;
+
+namespace Sluice.Core.Events;
+
+public static partial class ClickEventJson
+{
+    /// <summary>A scanner for the shape producers actually send: one flat object of unescaped strings, integers and nulls.</summary>
+    /// <remarks>
+    /// It accepts a strict subset of what the <see cref="System.Text.Json.Utf8JsonReader"/> path accepts and
+    /// returns false at the first thing outside it (escapes, control characters, fractions, booleans, nesting,
+    /// a wrong type, an unknown event type, non-ASCII in an unknown field, trailing data); the caller then
+    /// decodes the payload again with the reader, so errors, reason codes and details are the reader path's.
+    /// </remarks>
+    private static class FastJson
+    {
+        private enum Kind : byte { Null, String, Number }
+
+        public static bool TryRead(ReadOnlySpan<byte> s, ref Fields f)
+        {
+            var pool = Utf8StringPool.Shared;
+            var i = SkipWhitespace(s, 0);
+            if (i >= s.Length || s[i] != (byte)'{') return false;
+            i = SkipWhitespace(s, i + 1);
+            if (i < s.Length && s[i] == (byte)'}') return SkipWhitespace(s, i + 1) == s.Length;
+            while (true)
+            {
+                if (!TryString(s, i, out var nameStart, out var nameLength)) return false;
+                var name = s.Slice(nameStart, nameLength);
+                i = nameStart + nameLength + 1;
+                i = SkipWhitespace(s, i);
+                if (i >= s.Length || s[i] != (byte)':') return false;
+                i = SkipWhitespace(s, i + 1);
+                if (i >= s.Length) return false;
+
+                Kind kind;
+                ReadOnlySpan<byte> value;
+                var c = s[i];
+                if (c == (byte)'"')
+                {
+                    if (!TryString(s, i, out var valueStart, out var valueLength)) return false;
+                    value = s.Slice(valueStart, valueLength);
+                    i = valueStart + valueLength + 1;
+                    kind = Kind.String;
+                }
+                else if (c == (byte)'n')
+                {
+                    if (!s[i..].StartsWith("null"u8)) return false;
+                    i += 4;
+                    value = default;
+                    kind = Kind.Null;
+                }
+                else if (c == (byte)'-' || IsDigit(c))
+                {
+                    var start = i;
+                    if (c == (byte)'-') i++;
+                    var digits = i;
+                    while (i < s.Length && IsDigit(s[i])) i++;
+                    if (i == digits || (s[digits] == (byte)'0' && i - digits > 1)) return false;
+                    value = s[start..i];
+                    kind = Kind.Number;
+                }
+                else
+                {
+                    return false;
+                }
+
+                if (!Assign(name, kind, value, ref f, pool)) return false;
+                i = SkipWhitespace(s, i);
+                if (i >= s.Length) return false;
+                if (s[i] == (byte)',')
+                {
+                    i = SkipWhitespace(s, i + 1);
+                    continue;
+                }
+                if (s[i] != (byte)'}') return false;
+                return SkipWhitespace(s, i + 1) == s.Length;
+            }
+        }
+
+        private static bool Assign(ReadOnlySpan<byte> name, Kind kind, ReadOnlySpan<byte> value, ref Fields f, Utf8StringPool pool)
+        {
+            switch (name.Length)
+            {
+                case 7:
+                    if (name.SequenceEqual("user_id"u8)) return Str(kind, value, ref f.UserId, null);
+                    if (name.SequenceEqual("browser"u8)) return Str(kind, value, ref f.Browser, pool);
+                    break;
+                case 8:
+                    if (name.SequenceEqual("event_id"u8))
+                    {
+                        if (kind == Kind.Null) return true;
+                        if (kind != Kind.String || value.Length != 36 || !Utf8Parser.TryParse(value, out Guid id, out var used, 'D') || used != 36) return false;
+                        f.EventId = id;
+                        return true;
+                    }
+                    if (name.SequenceEqual("quantity"u8)) return Int32(kind, value, ref f.Quantity);
+                    if (name.SequenceEqual("page_url"u8)) return Str(kind, value, ref f.PageUrl, pool);
+                    if (name.SequenceEqual("referrer"u8)) return Str(kind, value, ref f.Referrer, pool);
+                    if (name.SequenceEqual("geo_city"u8)) return Str(kind, value, ref f.GeoCity, pool);
+                    break;
+                case 9:
+                    if (name.SequenceEqual("timestamp"u8)) return Int64(kind, value, ref f.Timestamp);
+                    break;
+                case 10:
+                    if (name.SequenceEqual("event_type"u8))
+                    {
+                        if (kind == Kind.Null) return true;
+                        if (kind != Kind.String || !EventTypes.TryParse(value, out f.EventType)) return false;
+                        f.EventTypeSeen = true;
+                        f.EventTypeKnown = true;
+                        return true;
+                    }
+                    if (name.SequenceEqual("session_id"u8)) return Str(kind, value, ref f.SessionId, null);
+                    if (name.SequenceEqual("product_id"u8)) return Str(kind, value, ref f.ProductId, pool);
+                    if (name.SequenceEqual("user_agent"u8)) return Str(kind, value, ref f.UserAgent, pool);
+                    if (name.SequenceEqual("ip_address"u8)) return Str(kind, value, ref f.IpAddress, null);
+                    break;
+                case 11:
+                    if (name.SequenceEqual("price_cents"u8)) return Int64(kind, value, ref f.PriceCents);
+                    if (name.SequenceEqual("geo_country"u8)) return Str(kind, value, ref f.GeoCountry, pool);
+                    if (name.SequenceEqual("device_type"u8)) return Str(kind, value, ref f.DeviceType, pool);
+                    if (name.SequenceEqual("campaign_id"u8)) return Str(kind, value, ref f.CampaignId, pool);
+                    break;
+                case 12:
+                    if (name.SequenceEqual("search_query"u8)) return Str(kind, value, ref f.SearchQuery, null);
+                    if (name.SequenceEqual("user_segment"u8)) return Str(kind, value, ref f.UserSegment, pool);
+                    break;
+                case 14:
+                    if (name.SequenceEqual("schema_version"u8)) return Int32(kind, value, ref f.SchemaVersion);
+                    break;
+                case 16:
+                    if (name.SequenceEqual("product_category"u8)) return Str(kind, value, ref f.ProductCategory, pool);
+                    break;
+            }
+            // An unknown field is skipped; leave anything but ASCII to the reader, which validates it.
+            return Ascii.IsValid(name) && (kind != Kind.String || Ascii.IsValid(value));
+        }
+
+        private static bool Str(Kind kind, ReadOnlySpan<byte> value, ref string? target, Utf8StringPool? pool)
+        {
+            if (kind == Kind.Null) return true;
+            if (kind != Kind.String || value.Length > MaxStringLength) return false;
+            if (pool is not null && value.Length <= Utf8StringPool.MaxPooledBytes)
+            {
+                if (!pool.TryGetString(value, out var pooled)) return false;
+                target = pooled;
+                return true;
+            }
+            // High-cardinality values (ids, addresses, queries) are allocated directly: pooling them would only evict the hot values.
+            if (!Utf8.IsValid(value)) return false;
+            target = Encoding.UTF8.GetString(value);
+            return true;
+        }
+
+        private static bool Int64(Kind kind, ReadOnlySpan<byte> value, ref long? target)
+        {
+            if (kind == Kind.Null) return true;
+            if (kind != Kind.Number || !Utf8Parser.TryParse(value, out long v, out var used) || used != value.Length) return false;
+            target = v;
+            return true;
+        }
+
+        private static bool Int32(Kind kind, ReadOnlySpan<byte> value, ref int? target)
+        {
+            if (kind == Kind.Null) return true;
+            if (kind != Kind.Number || !Utf8Parser.TryParse(value, out int v, out var used) || used != value.Length) return false;
+            target = v;
+            return true;
+        }
+
+        /// <summary>An unescaped string without control characters whose opening quote is at <paramref name="i"/>: where its content starts and how long it is.</summary>
+        private static bool TryString(ReadOnlySpan<byte> s, int i, out int start, out int length)
+        {
+            start = i + 1;
+            length = 0;
+            if (i >= s.Length || s[i] != (byte)'"') return false;
+            var end = s[start..].IndexOfAny((byte)'"', (byte)'\\');
+            if (end < 0 || s[start + end] != (byte)'"') return false;
+            if (s.Slice(start, end).IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0) return false;
+            length = end;
+            return true;
+        }
+
+        private static int SkipWhitespace(ReadOnlySpan<byte> s, int i)
+        {
+            while (i < s.Length && s[i] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r') i++;
+            return i;
+        }
+
+        private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+    }
+}

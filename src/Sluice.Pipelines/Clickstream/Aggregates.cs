@@ -1,0 +1,278 @@
+using System.Runtime.InteropServices;
+using Sluice.Core.Events;
+using Sluice.Streaming.Windows;
+
+namespace Sluice.Pipelines.Clickstream;
+
+/// <summary>Names of the clickstream aggregates, as written in <see cref="AggregateRow.Aggregate"/>.</summary>
+public static class AggregateNames
+{
+    public const string Events1m = "events_1m";
+    public const string Commerce5m = "commerce_5m";
+    public const string ActiveUsers5m = "active_users_5m";
+    public const string Products1h = "products_1h";
+    public const string Sessions = "sessions";
+}
+
+/// <summary>1-minute tumbling: events per type, unique users, unique sessions.</summary>
+public sealed class EventCountsAggregator : IAggregator<EnrichedEvent, EventCountsAggregator.Acc, EventCountsAggregator.Acc>
+{
+    public Acc CreateAccumulator() => new();
+
+    public Acc Add(Acc accumulator, in EnrichedEvent value, long timestamp)
+    {
+        accumulator.ByType[(int)value.EventType]++;
+        if (value.Event.UserId is { } user) accumulator.Users.Add(user);
+        accumulator.Sessions.Add(value.Event.SessionId);
+        return accumulator;
+    }
+
+    public Acc Merge(Acc target, Acc source)
+    {
+        for (var i = 0; i < target.ByType.Length; i++) target.ByType[i] += source.ByType[i];
+        target.Users.UnionWith(source.Users);
+        target.Sessions.UnionWith(source.Sessions);
+        return target;
+    }
+
+    public Acc GetResult(Acc accumulator, Window window) => accumulator;
+
+    /// <summary>Per-pane state: counts by <see cref="EventType"/> ordinal, distinct users and sessions.</summary>
+    public sealed class Acc
+    {
+        public long[] ByType { get; } = new long[EventTypes.All.Count];
+        public HashSet<string> Users { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> Sessions { get; } = new(StringComparer.Ordinal);
+    }
+}
+
+/// <summary>5-minute tumbling: revenue, purchases, add-to-carts, sessions.</summary>
+public sealed class CommerceAggregator : IAggregator<EnrichedEvent, CommerceAggregator.Acc, CommerceAggregator.Acc>
+{
+    public Acc CreateAccumulator() => new();
+
+    public Acc Add(Acc accumulator, in EnrichedEvent value, long timestamp)
+    {
+        switch (value.EventType)
+        {
+            case EventType.Purchase:
+                accumulator.Purchases++;
+                accumulator.RevenueCents += value.RevenueCents;
+                break;
+            case EventType.AddToCart:
+                accumulator.AddToCarts++;
+                break;
+        }
+        accumulator.Sessions.Add(value.Event.SessionId);
+        return accumulator;
+    }
+
+    public Acc Merge(Acc target, Acc source)
+    {
+        target.Purchases += source.Purchases;
+        target.AddToCarts += source.AddToCarts;
+        target.RevenueCents += source.RevenueCents;
+        target.Sessions.UnionWith(source.Sessions);
+        return target;
+    }
+
+    public Acc GetResult(Acc accumulator, Window window) => accumulator;
+
+    public sealed class Acc
+    {
+        public long RevenueCents { get; set; }
+        public long Purchases { get; set; }
+        public long AddToCarts { get; set; }
+        public HashSet<string> Sessions { get; } = new(StringComparer.Ordinal);
+    }
+}
+
+/// <summary>5-minute hopping by 1 minute: distinct logged-in users.</summary>
+public sealed class ActiveUsersAggregator : IAggregator<EnrichedEvent, HashSet<string>, int>
+{
+    public HashSet<string> CreateAccumulator() => new(StringComparer.Ordinal);
+
+    public HashSet<string> Add(HashSet<string> accumulator, in EnrichedEvent value, long timestamp)
+    {
+        if (value.Event.UserId is { } user) accumulator.Add(user);
+        return accumulator;
+    }
+
+    public HashSet<string> Merge(HashSet<string> target, HashSet<string> source)
+    {
+        target.UnionWith(source);
+        return target;
+    }
+
+    public int GetResult(HashSet<string> accumulator, Window window) => accumulator.Count;
+}
+
+/// <summary>Counts of one product or category in a window.</summary>
+public sealed class ProductStats
+{
+    public long Views { get; set; }
+    public long CartAdds { get; set; }
+    public long Purchases { get; set; }
+    public long RevenueCents { get; set; }
+
+    public void Add(ProductStats other)
+    {
+        Views += other.Views;
+        CartAdds += other.CartAdds;
+        Purchases += other.Purchases;
+        RevenueCents += other.RevenueCents;
+    }
+
+    /// <summary>Ranking: revenue, then purchases, then views, descending (the caller breaks remaining ties by name).</summary>
+    public static int CompareDescending(ProductStats a, ProductStats b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var c = b.RevenueCents.CompareTo(a.RevenueCents);
+        if (c != 0) return c;
+        c = b.Purchases.CompareTo(a.Purchases);
+        return c != 0 ? c : b.Views.CompareTo(a.Views);
+    }
+}
+
+/// <summary>1-hour hopping by 5 minutes: product views, cart adds, purchases and revenue, per product and category; null products excluded.</summary>
+public sealed class ProductsAggregator : IAggregator<EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc>
+{
+    public Acc CreateAccumulator() => new();
+
+    public Acc Add(Acc accumulator, in EnrichedEvent value, long timestamp)
+    {
+        var e = value.Event;
+        if (e.ProductId is not { } product) return accumulator;
+        var views = e.EventType == EventType.PageView ? 1 : 0;
+        var carts = e.EventType == EventType.AddToCart ? 1 : 0;
+        var purchases = e.EventType == EventType.Purchase ? 1 : 0;
+        if (views + carts + purchases == 0) return accumulator;
+        accumulator.Total.Views += views;
+        accumulator.Total.CartAdds += carts;
+        accumulator.Total.Purchases += purchases;
+        accumulator.Total.RevenueCents += value.RevenueCents;
+        Bump(accumulator.Products, product, views, carts, purchases, value.RevenueCents);
+        if (e.ProductCategory is { } category) Bump(accumulator.Categories, category, views, carts, purchases, value.RevenueCents);
+        return accumulator;
+    }
+
+    public Acc Merge(Acc target, Acc source)
+    {
+        target.Total.Add(source.Total);
+        MergeInto(target.Products, source.Products);
+        MergeInto(target.Categories, source.Categories);
+        return target;
+    }
+
+    public Acc GetResult(Acc accumulator, Window window) => accumulator;
+
+    /// <summary>The <paramref name="n"/> best of <paramref name="stats"/> by <see cref="ProductStats.CompareDescending"/>, ties by name.</summary>
+    public static List<KeyValuePair<string, ProductStats>> Top(Dictionary<string, ProductStats> stats, int n)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        var list = new List<KeyValuePair<string, ProductStats>>(stats);
+        list.Sort(static (a, b) =>
+        {
+            var c = ProductStats.CompareDescending(a.Value, b.Value);
+            return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
+        });
+        if (list.Count > n) list.RemoveRange(n, list.Count - n);
+        return list;
+    }
+
+    private static void Bump(Dictionary<string, ProductStats> map, string key, int views, int carts, int purchases, long revenue)
+    {
+        ref var stats = ref CollectionsMarshal.GetValueRefOrAddDefault(map, key, out var exists);
+        if (!exists) stats = new ProductStats();
+        stats!.Views += views;
+        stats.CartAdds += carts;
+        stats.Purchases += purchases;
+        stats.RevenueCents += revenue;
+    }
+
+    private static void MergeInto(Dictionary<string, ProductStats> target, Dictionary<string, ProductStats> source)
+    {
+        foreach (var (key, s) in source)
+        {
+            ref var stats = ref CollectionsMarshal.GetValueRefOrAddDefault(target, key, out var exists);
+            if (!exists) stats = new ProductStats();
+            stats!.Add(s);
+        }
+    }
+
+    public sealed class Acc
+    {
+        public ProductStats Total { get; } = new();
+        public Dictionary<string, ProductStats> Products { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, ProductStats> Categories { get; } = new(StringComparer.Ordinal);
+    }
+}
+
+/// <summary>Sessions: counts, revenue, landing and exit page of one user's session.</summary>
+public sealed class SessionAggregator : IAggregator<EnrichedEvent, SessionAggregator.Acc, SessionAggregator.Acc>
+{
+    public Acc CreateAccumulator() => new();
+
+    public Acc Add(Acc accumulator, in EnrichedEvent value, long timestamp)
+    {
+        var e = value.Event;
+        var a = accumulator;
+        a.Events++;
+        a.UserId ??= e.UserId;
+        switch (e.EventType)
+        {
+            case EventType.PageView: a.PageViews++; break;
+            case EventType.AddToCart: a.CartAdds++; break;
+            case EventType.Purchase: a.Purchases++; break;
+        }
+        a.RevenueCents += value.RevenueCents;
+        // Earliest and latest by event time, not arrival: an out-of-order event can be the real landing page.
+        if (timestamp < a.First)
+        {
+            a.First = timestamp;
+            a.SessionId = e.SessionId;
+        }
+        if (timestamp >= a.Last) a.Last = timestamp;
+        if (e.PageUrl is { } url)
+        {
+            if (timestamp < a.LandingAt) (a.LandingAt, a.LandingPage) = (timestamp, url);
+            if (timestamp >= a.ExitAt) (a.ExitAt, a.ExitPage) = (timestamp, url);
+        }
+        return a;
+    }
+
+    public Acc Merge(Acc target, Acc source)
+    {
+        target.Events += source.Events;
+        target.PageViews += source.PageViews;
+        target.CartAdds += source.CartAdds;
+        target.Purchases += source.Purchases;
+        target.RevenueCents += source.RevenueCents;
+        target.UserId ??= source.UserId;
+        if (source.First < target.First) (target.First, target.SessionId) = (source.First, source.SessionId);
+        if (source.Last > target.Last) target.Last = source.Last;
+        if (source.LandingAt < target.LandingAt) (target.LandingAt, target.LandingPage) = (source.LandingAt, source.LandingPage);
+        if (source.ExitAt > target.ExitAt) (target.ExitAt, target.ExitPage) = (source.ExitAt, source.ExitPage);
+        return target;
+    }
+
+    public Acc GetResult(Acc accumulator, Window window) => accumulator;
+
+    public sealed class Acc
+    {
+        public string? UserId { get; set; }
+        public string SessionId { get; set; } = "";
+        public long First { get; set; } = long.MaxValue;
+        public long Last { get; set; } = long.MinValue;
+        public int Events { get; set; }
+        public int PageViews { get; set; }
+        public int CartAdds { get; set; }
+        public int Purchases { get; set; }
+        public long RevenueCents { get; set; }
+        public long LandingAt { get; set; } = long.MaxValue;
+        public string? LandingPage { get; set; }
+        public long ExitAt { get; set; } = long.MinValue;
+        public string? ExitPage { get; set; }
+    }
+}

@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Sluice.Core.Events;
+using Sluice.Streaming.Errors;
+using Sluice.Streaming.Kafka;
+
+namespace Sluice.Pipelines.Clickstream;
+
+/// <summary>JSON (snake_case, one object per record) for every clickstream output, written without reflection.</summary>
+public static class ClickstreamJson
+{
+    // Relaxed escaping: these records are read by programs and people, never embedded in HTML.
+    private static readonly JsonWriterOptions Options = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Registers a serialiser for every output type of the topology.</summary>
+    public static KafkaRecordCollector RegisterAll(KafkaRecordCollector collector)
+    {
+        ArgumentNullException.ThrowIfNull(collector);
+        return collector
+            .Register<ClickEvent>(ClickEventJson.ToBytes)
+            .Register<EnrichedEvent>(static e => Bytes(e, Write))
+            .Register<DeadLetterRecord>(static d => Bytes(d, Write))
+            .Register<LateRecord<EnrichedEvent>>(static l => Bytes(l, Write))
+            .Register<AggregateRow>(static r => Bytes(r, Write))
+            .Register<SessionSummary>(static s => Bytes(s, Write));
+    }
+
+    /// <summary>The v3 event fields (country and search query normalised) followed by the derived fields.</summary>
+    public static void Write(Utf8JsonWriter w, EnrichedEvent x)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(x);
+        var e = x.Event;
+        w.WriteStartObject();
+        w.WriteString("event_id"u8, e.EventId);
+        w.WriteString("event_type"u8, e.EventType.ToWireName());
+        w.WriteNumber("timestamp"u8, e.Timestamp);
+        Str(w, "user_id"u8, e.UserId);
+        w.WriteString("session_id"u8, e.SessionId);
+        Str(w, "product_id"u8, e.ProductId);
+        Str(w, "product_category"u8, e.ProductCategory);
+        Num(w, "price_cents"u8, e.PriceCents);
+        Num(w, "quantity"u8, e.Quantity);
+        Str(w, "search_query"u8, x.SearchQuery);
+        Str(w, "page_url"u8, e.PageUrl);
+        Str(w, "referrer"u8, e.Referrer);
+        Str(w, "user_agent"u8, e.UserAgent);
+        Str(w, "ip_address"u8, e.IpAddress);
+        w.WriteString("geo_country"u8, x.Country);
+        Str(w, "geo_city"u8, e.GeoCity);
+        Str(w, "user_segment"u8, e.UserSegment);
+        Str(w, "device_type"u8, e.DeviceType);
+        Str(w, "browser"u8, e.Browser);
+        Str(w, "campaign_id"u8, e.CampaignId);
+        w.WriteNumber("schema_version"u8, e.SchemaVersion);
+        w.WriteNumber("revenue_cents"u8, x.RevenueCents);
+        w.WriteNumber("event_hour"u8, x.EventHour);
+        w.WriteString("event_date"u8, x.EventDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        w.WriteBoolean("is_mobile"u8, x.IsMobile);
+        w.WriteNumber("processing_time"u8, x.ProcessingTimeMs);
+        w.WriteNumber("ingest_lag_ms"u8, x.IngestLagMs);
+        w.WriteNumber("partition"u8, x.Partition);
+        w.WriteNumber("offset"u8, x.Offset);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Reason, detail, where the record came from, and the original payload in base64.</summary>
+    public static void Write(Utf8JsonWriter w, DeadLetterRecord d)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(d);
+        w.WriteStartObject();
+        w.WriteString("reason_code"u8, d.ReasonCode);
+        w.WriteString("detail"u8, d.Detail);
+        w.WriteString("topic"u8, d.Topic);
+        w.WriteNumber("partition"u8, d.Partition);
+        w.WriteNumber("offset"u8, d.Offset);
+        w.WriteNumber("failed_at"u8, d.FailedAtMs);
+        if (d.Key is null) w.WriteNull("key_base64"u8); else w.WriteBase64String("key_base64"u8, d.Key);
+        w.WriteBase64String("payload_base64"u8, d.Payload);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Which aggregate refused the event, why, the window and watermark, and the event itself.</summary>
+    public static void Write(Utf8JsonWriter w, LateRecord<EnrichedEvent> l)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(l);
+        w.WriteStartObject();
+        w.WriteString("aggregate"u8, l.Operator);
+        w.WriteString("reason_code"u8, l.ReasonCode);
+        w.WriteNumber("event_timestamp"u8, l.EventTimestamp);
+        w.WriteNumber("window_start"u8, l.WindowStart);
+        w.WriteNumber("window_end"u8, l.WindowEnd);
+        w.WriteNumber("watermark"u8, l.Watermark);
+        w.WriteString("topic"u8, l.Source.Topic);
+        w.WriteNumber("partition"u8, l.Source.Partition);
+        w.WriteNumber("offset"u8, l.Source.Offset);
+        w.WritePropertyName("event"u8);
+        Write(w, l.Value);
+        w.WriteEndObject();
+    }
+
+    public static void Write(Utf8JsonWriter w, AggregateRow r)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(r);
+        w.WriteStartObject();
+        w.WriteString("aggregate"u8, r.Aggregate);
+        w.WriteNumber("window_start"u8, r.WindowStart);
+        w.WriteNumber("window_end"u8, r.WindowEnd);
+        w.WriteNumber("partition"u8, r.Partition);
+        w.WriteString("dimension"u8, r.Dimension);
+        w.WriteString("dimension_value"u8, r.DimensionValue);
+        w.WriteString("metric"u8, r.Metric);
+        w.WriteNumber("value"u8, r.Value);
+        w.WriteEndObject();
+    }
+
+    public static void Write(Utf8JsonWriter w, SessionSummary s)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(s);
+        w.WriteStartObject();
+        w.WriteString("key"u8, s.Key);
+        Str(w, "user_id"u8, s.UserId);
+        w.WriteString("session_id"u8, s.SessionId);
+        w.WriteNumber("partition"u8, s.Partition);
+        w.WriteNumber("session_start"u8, s.Start);
+        w.WriteNumber("session_end"u8, s.End);
+        w.WriteNumber("duration_ms"u8, s.DurationMs);
+        w.WriteNumber("events"u8, s.Events);
+        w.WriteNumber("page_views"u8, s.PageViews);
+        w.WriteNumber("cart_adds"u8, s.CartAdds);
+        w.WriteNumber("purchases"u8, s.Purchases);
+        w.WriteNumber("revenue_cents"u8, s.RevenueCents);
+        w.WriteBoolean("converted"u8, s.Converted);
+        w.WriteBoolean("abandoned_cart"u8, s.AbandonedCart);
+        Str(w, "landing_page"u8, s.LandingPage);
+        Str(w, "exit_page"u8, s.ExitPage);
+        w.WriteEndObject();
+    }
+
+    /// <summary>One value as UTF-8 JSON bytes.</summary>
+    public static byte[] Bytes<T>(T value, Action<Utf8JsonWriter, T> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer, Options)) write(w, value);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void Str(Utf8JsonWriter w, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is null) w.WriteNull(name); else w.WriteString(name, value);
+    }
+
+    private static void Num(Utf8JsonWriter w, ReadOnlySpan<byte> name, long? value)
+    {
+        if (value is { } v) w.WriteNumber(name, v); else w.WriteNull(name);
+    }
+}

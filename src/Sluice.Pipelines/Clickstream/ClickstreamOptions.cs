@@ -1,0 +1,78 @@
+using Sluice.Core.Errors;
+
+namespace Sluice.Pipelines.Clickstream;
+
+/// <summary>Topics, thresholds and state limits of the clickstream topology; every value has a production default.</summary>
+public sealed class ClickstreamOptions
+{
+    public string InputTopic { get; set; } = "clickstream.events";
+    public string EnrichedTopic { get; set; } = "clickstream.enriched";
+    public string DeadLetterTopic { get; set; } = "clickstream.dlq";
+    public string LateTopic { get; set; } = "clickstream.late";
+    public string AggregatedTopic { get; set; } = "clickstream.aggregated";
+    public string SessionsTopic { get; set; } = "clickstream.sessions";
+    public string BotsTopic { get; set; } = "clickstream.bots";
+
+    /// <summary>Prices above this many cents are rejected (price_above_maximum).</summary>
+    public long MaxPriceCents { get; set; } = 10_000_000;
+
+    /// <summary>Event times further than this ahead of processing time are rejected (timestamp_in_future).</summary>
+    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How far behind the newest event an event may be and still count (the watermark lag).</summary>
+    public TimeSpan MaxOutOfOrderness { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Processing time after which a silent partition no longer holds its task's watermark back.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long window state is kept past a window's end for stragglers.</summary>
+    public TimeSpan AllowedLateness { get; set; } = TimeSpan.Zero;
+
+    /// <summary>A duplicate event_id is recognised within this much event time of the first.</summary>
+    public TimeSpan DedupHorizon { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Hard limit of remembered event ids per partition; beyond it the oldest are forgotten early (counted).</summary>
+    public int DedupMaxEntries { get; set; } = 2_000_000;
+
+    /// <summary>Session inactivity gap.</summary>
+    public TimeSpan SessionGap { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Hard limit of open sessions per partition; beyond it the earliest-ending are closed early (counted).</summary>
+    public int MaxOpenSessions { get; set; } = 1_000_000;
+
+    /// <summary>Hard limit of window-store entries per aggregate and partition.</summary>
+    public int MaxWindowEntries { get; set; } = 100_000;
+
+    /// <summary>Products (by revenue) listed per hourly window.</summary>
+    public int TopProducts { get; set; } = 10;
+
+    /// <summary>Categories (by revenue) listed per hourly window.</summary>
+    public int TopCategories { get; set; } = 5;
+
+    /// <summary>Throws <see cref="ConfigurationException"/> naming the first invalid key.</summary>
+    public void Validate()
+    {
+        foreach (var (key, topic) in new[]
+                 {
+                     ("clickstream.inputTopic", InputTopic), ("clickstream.enrichedTopic", EnrichedTopic),
+                     ("clickstream.deadLetterTopic", DeadLetterTopic), ("clickstream.lateTopic", LateTopic),
+                     ("clickstream.aggregatedTopic", AggregatedTopic), ("clickstream.sessionsTopic", SessionsTopic),
+                     ("clickstream.botsTopic", BotsTopic),
+                 })
+        {
+            if (string.IsNullOrWhiteSpace(topic)) ThrowHelper.ThrowConfiguration(key, "must name a topic");
+        }
+        if (MaxPriceCents <= 0) ThrowHelper.ThrowConfiguration("clickstream.maxPriceCents", "must be positive");
+        if (MaxFutureSkew < TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.maxFutureSkew", "must be zero or positive");
+        if (MaxOutOfOrderness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.maxOutOfOrderness", "must be zero or positive");
+        if (IdleTimeout <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.idleTimeout", "must be positive, for example 00:01:00");
+        if (AllowedLateness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.allowedLateness", "must be zero or positive");
+        if (DedupHorizon <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.dedupHorizon", "must be positive, for example 01:00:00");
+        if (DedupMaxEntries < 1) ThrowHelper.ThrowConfiguration("clickstream.dedupMaxEntries", "must be at least 1");
+        if (SessionGap <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.sessionGap", "must be positive, for example 00:30:00");
+        if (MaxOpenSessions < 1) ThrowHelper.ThrowConfiguration("clickstream.maxOpenSessions", "must be at least 1");
+        if (MaxWindowEntries < 1) ThrowHelper.ThrowConfiguration("clickstream.maxWindowEntries", "must be at least 1");
+        if (TopProducts < 1) ThrowHelper.ThrowConfiguration("clickstream.topProducts", "must be at least 1");
+        if (TopCategories < 1) ThrowHelper.ThrowConfiguration("clickstream.topCategories", "must be at least 1");
+    }
+}

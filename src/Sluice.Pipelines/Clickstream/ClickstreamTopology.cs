@@ -1,0 +1,97 @@
+using Sluice.Core.Events;
+using Sluice.Streaming.Errors;
+using Sluice.Streaming.Processing;
+using Sluice.Streaming.State;
+using Sluice.Streaming.Time;
+using Sluice.Streaming.Windows;
+
+namespace Sluice.Pipelines.Clickstream;
+
+/// <summary>The clickstream topology: decode → validate → dedupe → bot filter → normalise and enrich → outputs and windowed aggregates.</summary>
+/// <remarks>
+/// <code>
+/// events ─► decode ─► validate ─► dedupe ─► bots? ─► enrich ─┬─► clickstream.enriched
+///            │          │                    └─► clickstream.bots
+///            └──────────┴─► clickstream.dlq (reason code)     ├─► events_1m       (tumbling 1 min)
+///                                                             ├─► commerce_5m     (tumbling 5 min)
+///                                                             ├─► active_users_5m (hopping 5 min by 1)  ─► clickstream.aggregated
+///                                                             ├─► products_1h     (hopping 1 h by 5 min)
+///                                                             └─► sessions        (gap 30 min)          ─► clickstream.sessions
+///                                                  late events of any aggregate ─► clickstream.late
+/// </code>
+/// Aggregates are per partition (task) and keyed by the partition number; consumers sum the partial rows.
+/// </remarks>
+public sealed class ClickstreamTopology : ITopology
+{
+    public const string DedupStore = "dedup";
+
+    private readonly ClickstreamOptions _options;
+    private readonly EventValidator _validator;
+
+    public ClickstreamTopology(ClickstreamOptions? options = null)
+    {
+        _options = options ?? new ClickstreamOptions();
+        _options.Validate();
+        _validator = new EventValidator(_options.MaxPriceCents, _options.MaxFutureSkew);
+        SourceTopics = [_options.InputTopic];
+    }
+
+    public string Name => "clickstream";
+
+    public IReadOnlyList<string> SourceTopics { get; }
+
+    public string DeadLetterTopic => _options.DeadLetterTopic;
+
+    public ClickstreamOptions Options => _options;
+
+    /// <summary>The watermark strategy this topology expects: the configured out-of-orderness and idle timeout.</summary>
+    public WatermarkStrategy WatermarkStrategy =>
+        WatermarkStrategy.ForBoundedOutOfOrderness(_options.MaxOutOfOrderness).WithIdleness(_options.IdleTimeout);
+
+    public TaskTopology Build(TaskId taskId)
+    {
+        var o = _options;
+        var b = new TaskTopologyBuilder();
+        var lateness = o.AllowedLateness;
+
+        var enrichedSink = b.Add(new SinkProcessor<string, EnrichedEvent>(o.EnrichedTopic));
+        var botsSink = b.Add(new SinkProcessor<string, ClickEvent>(o.BotsTopic));
+        var lateSink = b.Add(new SinkProcessor<string, LateRecord<EnrichedEvent>>(o.LateTopic));
+        var aggregatedSink = b.Add(new SinkProcessor<string, AggregateRow>(o.AggregatedTopic));
+        var sessionsSink = b.Add(new SinkProcessor<string, SessionSummary>(o.SessionsTopic));
+        var lateByPartition = b.Add(new LateRouter<int>(lateSink));
+        var lateByUser = b.Add(new LateRouter<string>(lateSink));
+
+        var events1m = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, EventCountsAggregator.Acc, EventCountsAggregator.Acc>(
+            AggregateNames.Events1m, TumblingWindows.Of(TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness), new EventCountsAggregator(),
+            b.Store(new WindowStore<int, EventCountsAggregator.Acc>(AggregateNames.Events1m, o.MaxWindowEntries)),
+            b.Add(new EventCountsEmitter(aggregatedSink)), lateByPartition));
+        var commerce5m = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, CommerceAggregator.Acc, CommerceAggregator.Acc>(
+            AggregateNames.Commerce5m, TumblingWindows.Of(TimeSpan.FromMinutes(5)).WithAllowedLateness(lateness), new CommerceAggregator(),
+            b.Store(new WindowStore<int, CommerceAggregator.Acc>(AggregateNames.Commerce5m, o.MaxWindowEntries)),
+            b.Add(new CommerceEmitter(aggregatedSink)), lateByPartition));
+        var activeUsers = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, HashSet<string>, int>(
+            AggregateNames.ActiveUsers5m, HoppingWindows.Of(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness),
+            new ActiveUsersAggregator(), b.Store(new WindowStore<int, HashSet<string>>(AggregateNames.ActiveUsers5m, o.MaxWindowEntries)),
+            b.Add(new ActiveUsersEmitter(aggregatedSink)), lateByPartition));
+        var products1h = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc>(
+            AggregateNames.Products1h, HoppingWindows.Of(TimeSpan.FromHours(1), TimeSpan.FromMinutes(5)).WithAllowedLateness(lateness),
+            new ProductsAggregator(), b.Store(new WindowStore<int, ProductsAggregator.Acc>(AggregateNames.Products1h, o.MaxWindowEntries)),
+            b.Add(new ProductsEmitter(o.TopProducts, o.TopCategories, aggregatedSink)), lateByPartition));
+        var sessions = b.Add(new SessionWindowProcessor<string, EnrichedEvent, SessionAggregator.Acc, SessionAggregator.Acc>(
+            AggregateNames.Sessions, SessionWindows.WithGap(o.SessionGap).WithAllowedLateness(lateness), new SessionAggregator(),
+            b.Store(new SessionStore<string, SessionState<SessionAggregator.Acc>>(AggregateNames.Sessions, o.MaxOpenSessions, StringComparer.Ordinal)),
+            b.Add(new SessionEmitter(sessionsSink)), lateByUser));
+
+        var partition = taskId.Partition;
+        var byPartition = b.Add(new SelectKeyProcessor<string, int, EnrichedEvent>(
+            _ => partition, b.Add(new FanOutProcessor<int, EnrichedEvent>(events1m, commerce5m, activeUsers, products1h))));
+        var fanOut = b.Add(new FanOutProcessor<string, EnrichedEvent>(enrichedSink, byPartition, sessions));
+        var enrich = b.Add(new EnrichProcessor(fanOut));
+        var bots = b.Add(new BotFilterProcessor(new BotDetector(), botsSink, enrich));
+        b.Store(new KeyValueStore<Guid, long>(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
+        var dedup = b.Add(new DedupProcessor(DedupStore, bots));
+        var validate = b.Add(new ValidateProcessor(_validator, dedup));
+        return b.Build(b.Add(new DecodeProcessor(validate)));
+    }
+}

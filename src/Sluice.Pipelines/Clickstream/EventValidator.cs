@@ -1,0 +1,78 @@
+using Sluice.Core.Events;
+
+namespace Sluice.Pipelines.Clickstream;
+
+/// <summary>Business rules a decoded event must satisfy; the first broken rule wins, in a fixed order, so the reason is stable.</summary>
+/// <remarks>Order: timestamp, user, price and quantity, country.</remarks>
+public sealed class EventValidator(long maxPriceCents, TimeSpan maxFutureSkew)
+{
+    private readonly long _maxFutureSkewMs = (long)maxFutureSkew.TotalMilliseconds;
+
+    public long MaxPriceCents { get; } = maxPriceCents;
+
+    /// <summary>Null when the event is valid; otherwise the reason code, with <paramref name="detail"/> saying what is wrong.</summary>
+    public string? Validate(ClickEvent e, long nowMs, out string detail)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        detail = "";
+        if (e.Timestamp <= 0)
+        {
+            detail = $"timestamp {e.Timestamp} must be positive epoch milliseconds";
+            return ValidationReasons.TimestampNotPositive;
+        }
+        if (e.Timestamp - _maxFutureSkewMs > nowMs)
+        {
+            detail = $"timestamp {e.Timestamp} is {e.Timestamp - nowMs} ms ahead of processing time {nowMs}; at most {_maxFutureSkewMs} ms allowed";
+            return ValidationReasons.TimestampInFuture;
+        }
+        if (e.EventType.RequiresUser() && string.IsNullOrWhiteSpace(e.UserId))
+        {
+            detail = $"{e.EventType.ToWireName()} needs a logged-in user but user_id is null";
+            return ValidationReasons.UserRequired;
+        }
+        if (e.PriceCents is { } price)
+        {
+            if (e.EventType is EventType.PageView or EventType.Search)
+            {
+                detail = $"{e.EventType.ToWireName()} must not carry a price (price_cents {price})";
+                return ValidationReasons.UnexpectedPrice;
+            }
+            if (price < 0)
+            {
+                detail = $"price_cents {price} is negative";
+                return ValidationReasons.NegativePrice;
+            }
+            if (price > MaxPriceCents)
+            {
+                detail = $"price_cents {price} is above the maximum {MaxPriceCents}";
+                return ValidationReasons.PriceAboveMaximum;
+            }
+        }
+        if (e.EventType == EventType.Purchase)
+        {
+            if (e.PriceCents is null)
+            {
+                detail = "purchase without price_cents";
+                return ValidationReasons.MissingPrice;
+            }
+            if (e.Quantity is not > 0)
+            {
+                detail = e.Quantity is { } q ? $"purchase quantity {q} must be at least 1" : "purchase without quantity";
+                return ValidationReasons.InvalidQuantity;
+            }
+        }
+        if (e.GeoCountry is { } country && !IsCountryCodeOrBlank(country))
+        {
+            detail = $"geo_country '{(country.Length > 16 ? country[..16] + "…" : country)}' is not a two-letter ISO 3166-1 code";
+            return ValidationReasons.InvalidCountryCode;
+        }
+        return null;
+    }
+
+    /// <summary>Two ASCII letters after trimming, or blank (blank normalises to UNKNOWN).</summary>
+    internal static bool IsCountryCodeOrBlank(string country)
+    {
+        var s = country.AsSpan().Trim();
+        return s.Length == 0 || (s.Length == 2 && char.IsAsciiLetter(s[0]) && char.IsAsciiLetter(s[1]));
+    }
+}

@@ -1,0 +1,190 @@
+using Sluice.Core.Events;
+using Sluice.Streaming.Errors;
+using Sluice.Streaming.Processing;
+using Sluice.Streaming.State;
+
+namespace Sluice.Pipelines.Clickstream;
+
+/// <summary>Step 1: bytes to <see cref="ClickEvent"/>; undecodable payloads go to the dead-letter output with the decoder's reason.</summary>
+public sealed class DecodeProcessor(IProcessor<string, ClickEvent> next) : IProcessor<byte[]?, byte[]>
+{
+    private IProcessorContext _context = null!;
+
+    public void Init(IProcessorContext context) => _context = context;
+
+    public void Process(in Record<byte[]?, byte[]> record)
+    {
+        if (!ClickEventJson.TryRead(record.Value, out var evt, out var error))
+        {
+            _context.DeadLetter(error.ReasonCode, error.Detail);
+            return;
+        }
+        next.Process(record.With(evt!.PartitionKey, evt));
+    }
+
+    public void Close()
+    {
+    }
+}
+
+/// <summary>Step 2: business rules (<see cref="ValidationReasons"/>); a valid event's time then feeds the watermark.</summary>
+public sealed class ValidateProcessor(EventValidator validator, IProcessor<string, ClickEvent> next) : IProcessor<string, ClickEvent>
+{
+    private IProcessorContext _context = null!;
+
+    public void Init(IProcessorContext context) => _context = context;
+
+    public void Process(in Record<string, ClickEvent> record)
+    {
+        var reason = validator.Validate(record.Value, _context.NowMs, out var detail);
+        if (reason is not null)
+        {
+            _context.DeadLetter(reason, detail);
+            return;
+        }
+        // Only trusted times move the watermark: a bad timestamp must not close every window.
+        _context.ReportEventTime(record.Value.Timestamp);
+        next.Process(record.WithTimestamp(record.Value.Timestamp));
+    }
+
+    public void Close()
+    {
+    }
+}
+
+/// <summary>Step 3: drops repeated event_ids seen within the dedup horizon, counting them in <c>duplicates</c>.</summary>
+/// <remarks>Ids are remembered in a <see cref="KeyValueStore{TKey,TValue}"/> that expires them by watermark, so memory is bounded by the horizon (and by a hard entry limit).</remarks>
+public sealed class DedupProcessor(string storeName, IProcessor<string, ClickEvent> next) : IProcessor<string, ClickEvent>
+{
+    private IProcessorContext _context = null!;
+    private KeyValueStore<Guid, long> _seen = null!;
+    private Counter _duplicates = null!;
+
+    public void Init(IProcessorContext context)
+    {
+        _context = context;
+        _seen = context.GetStateStore<KeyValueStore<Guid, long>>(storeName);
+        _duplicates = context.Metrics.Counter("duplicates");
+    }
+
+    public void Process(in Record<string, ClickEvent> record)
+    {
+        _seen.AdvanceTime(_context.Watermark);
+        if (!_seen.TryAdd(record.Value.EventId, record.Source.Offset, record.Timestamp))
+        {
+            _duplicates.Increment();
+            return;
+        }
+        next.Process(record);
+    }
+
+    public void Close()
+    {
+    }
+}
+
+/// <summary>Step 4: bot traffic goes to its own output (counted in <c>bots</c>), not to the dead letters.</summary>
+public sealed class BotFilterProcessor(BotDetector detector, IProcessor<string, ClickEvent> bots, IProcessor<string, ClickEvent> next)
+    : IProcessor<string, ClickEvent>
+{
+    private Counter _bots = null!;
+
+    public void Init(IProcessorContext context) => _bots = context.Metrics.Counter("bots");
+
+    public void Process(in Record<string, ClickEvent> record)
+    {
+        if (detector.IsBot(record.Value.UserAgent))
+        {
+            _bots.Increment();
+            bots.Process(record);
+            return;
+        }
+        next.Process(record);
+    }
+
+    public void Close()
+    {
+    }
+}
+
+/// <summary>Steps 5 and 6: normalise country and search query, derive revenue, hour, date, mobile flag and lag.</summary>
+public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next) : IProcessor<string, ClickEvent>
+{
+    private const long MsPerHour = 3_600_000, MsPerDay = 86_400_000;
+    private const int UnixEpochDayNumber = 719_162;
+    private const int CacheLimit = 4096;
+    private readonly Dictionary<string, string> _countries = new(StringComparer.Ordinal);
+    private IProcessorContext _context = null!;
+
+    public void Init(IProcessorContext context) => _context = context;
+
+    public void Process(in Record<string, ClickEvent> record)
+    {
+        var e = record.Value;
+        var now = _context.NowMs;
+        var ts = e.Timestamp;
+        var enriched = new EnrichedEvent
+        {
+            Event = e,
+            Country = NormalizeCountry(e.GeoCountry),
+            SearchQuery = NormalizeQuery(e.SearchQuery),
+            RevenueCents = e.EventType == EventType.Purchase ? (e.PriceCents ?? 0) * (e.Quantity ?? 0) : 0,
+            EventHour = (int)(ts / MsPerHour % 24), // validated: ts > 0
+            EventDate = DateOnly.FromDayNumber(UnixEpochDayNumber + (int)(ts / MsPerDay)),
+            IsMobile = IsMobile(e),
+            ProcessingTimeMs = now,
+            IngestLagMs = now - ts,
+            Partition = record.Source.Partition,
+            Offset = record.Source.Offset,
+        };
+        next.Process(record.With(record.Key, enriched));
+    }
+
+    public void Close() => _countries.Clear();
+
+    /// <summary>Upper-cased, trimmed; UNKNOWN for null or blank.</summary>
+    public static string NormalizeCountryCode(string? country)
+    {
+        if (country is null) return "UNKNOWN";
+        var trimmed = country.Trim();
+        return trimmed.Length == 0 ? "UNKNOWN" : trimmed.ToUpperInvariant();
+    }
+
+    /// <summary>Lower-cased, trimmed; null stays null.</summary>
+    public static string? NormalizeQuery(string? query) => query?.Trim().ToLowerInvariant();
+
+    /// <summary>device_type mobile or tablet; without a device type, a mobile user agent.</summary>
+    public static bool IsMobile(ClickEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.DeviceType is { } device)
+            return device.Equals("mobile", StringComparison.OrdinalIgnoreCase) || device.Equals("tablet", StringComparison.OrdinalIgnoreCase);
+        return e.UserAgent is { } ua && (ua.Contains("Mobi", StringComparison.Ordinal) || ua.Contains("Android", StringComparison.Ordinal));
+    }
+
+    private string NormalizeCountry(string? country)
+    {
+        if (country is null) return "UNKNOWN";
+        // Countries repeat: normalise each distinct spelling once.
+        if (_countries.TryGetValue(country, out var normalized)) return normalized;
+        normalized = NormalizeCountryCode(country);
+        if (_countries.Count >= CacheLimit) _countries.Clear();
+        _countries[country] = normalized;
+        return normalized;
+    }
+}
+
+/// <summary>Sends late events to the late output keyed by the event's partition key, whatever the aggregate's key.</summary>
+public sealed class LateRouter<TKey>(IProcessor<string, LateRecord<EnrichedEvent>> sink) : IProcessor<TKey, LateRecord<EnrichedEvent>>
+{
+    public void Init(IProcessorContext context)
+    {
+    }
+
+    public void Process(in Record<TKey, LateRecord<EnrichedEvent>> record) =>
+        sink.Process(record.With(record.Value.Value.Event.PartitionKey, record.Value));
+
+    public void Close()
+    {
+    }
+}

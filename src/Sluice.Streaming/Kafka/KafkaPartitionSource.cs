@@ -1,0 +1,111 @@
+using System.Text;
+using Confluent.Kafka;
+using Sluice.Core.Errors;
+using Sluice.Kafka;
+using Sluice.Streaming.Processing;
+using StreamTopicPartition = Sluice.Streaming.Processing.TopicPartition;
+
+namespace Sluice.Streaming.Kafka;
+
+/// <summary>An <see cref="IPartitionSource"/> over a Confluent.Kafka consumer in a consumer group.</summary>
+/// <remarks>
+/// Rebalance callbacks arrive inside <see cref="Poll"/> on the polling thread, as the engine requires: assigned
+/// partitions create tasks before their first record; on revocation (or loss) the tasks close, the outputs are
+/// flushed and the processed offsets of those partitions are committed before they are handed back. Offsets are
+/// stored only through <see cref="Commit"/>, which the runner calls after flushing the outputs.
+/// </remarks>
+public sealed class KafkaPartitionSource : IPartitionSource
+{
+    private readonly KafkaClientFactory _factory;
+    private readonly string _groupId;
+    private readonly IFlushableCollector? _outputs;
+    private readonly Dictionary<Confluent.Kafka.TopicPartition, long> _pending = [];
+    private IConsumer<string, byte[]>? _consumer;
+    private IAssignmentListener? _listener;
+
+    public KafkaPartitionSource(KafkaClientFactory factory, string groupId, IFlushableCollector? outputs = null)
+    {
+        _factory = factory ?? throw new ArgumentNullException(nameof(factory));
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
+        _groupId = groupId;
+        _outputs = outputs;
+    }
+
+    public void Subscribe(IReadOnlyCollection<string> topics, IAssignmentListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(topics);
+        _listener = listener ?? throw new ArgumentNullException(nameof(listener));
+        if (_consumer is not null) ThrowHelper.Throw("the partition source is already subscribed; create one source per runner");
+        _consumer = _factory.CreateConsumer(_groupId, "streams", b => b
+            .SetPartitionsAssignedHandler((_, assigned) => _listener.OnAssigned(Convert(assigned)))
+            .SetPartitionsRevokedHandler((c, revoked) => HandBack(c, revoked.ConvertAll(p => p.TopicPartition), commit: true))
+            .SetPartitionsLostHandler((c, lost) => HandBack(c, lost.ConvertAll(p => p.TopicPartition), commit: false)));
+        _consumer.Subscribe(topics);
+    }
+
+    public SourceRecord? Poll(TimeSpan timeout)
+    {
+        var consumer = _consumer ?? ThrowNotSubscribed();
+        var result = consumer.Consume(timeout);
+        if (result?.Message is not { } message) return null;
+        List<RecordHeader>? headers = null;
+        if (message.Headers is { Count: > 0 })
+        {
+            headers = new List<RecordHeader>(message.Headers.Count);
+            foreach (var h in message.Headers) headers.Add(new RecordHeader(h.Key, h.GetValueBytes()));
+        }
+        return new SourceRecord(
+            result.Topic, result.Partition.Value, result.Offset.Value, message.Timestamp.UnixTimestampMs,
+            message.Key is null ? null : Encoding.UTF8.GetBytes(message.Key), message.Value ?? [], headers);
+    }
+
+    public void MarkProcessed(SourceRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        _pending[new Confluent.Kafka.TopicPartition(record.Topic, record.Partition)] = record.Offset + 1;
+    }
+
+    public void Commit()
+    {
+        var consumer = _consumer ?? ThrowNotSubscribed();
+        if (_pending.Count == 0) return;
+        var offsets = new List<TopicPartitionOffset>(_pending.Count);
+        foreach (var (tp, next) in _pending) offsets.Add(new TopicPartitionOffset(tp, next));
+        _pending.Clear();
+        consumer.Commit(offsets);
+    }
+
+    public void Dispose()
+    {
+        if (_consumer is null) return;
+        try
+        {
+            _consumer.Close();
+        }
+        finally
+        {
+            _consumer.Dispose();
+            _consumer = null;
+        }
+    }
+
+    private void HandBack(IConsumer<string, byte[]> consumer, List<Confluent.Kafka.TopicPartition> partitions, bool commit)
+    {
+        _listener!.OnRevoked(Convert(partitions));
+        // A lost partition already belongs to someone else: its offsets must not be committed by us.
+        var offsets = new List<TopicPartitionOffset>();
+        foreach (var tp in partitions)
+        {
+            if (_pending.Remove(tp, out var next) && commit) offsets.Add(new TopicPartitionOffset(tp, next));
+        }
+        if (offsets.Count == 0) return;
+        _outputs?.Flush();
+        consumer.Commit(offsets);
+    }
+
+    private static List<StreamTopicPartition> Convert(List<Confluent.Kafka.TopicPartition> partitions) =>
+        partitions.ConvertAll(p => new StreamTopicPartition(p.Topic, p.Partition.Value));
+
+    private static IConsumer<string, byte[]> ThrowNotSubscribed() =>
+        throw new SluiceException("the partition source is not subscribed; call Subscribe first");
+}

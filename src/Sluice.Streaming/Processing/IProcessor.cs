@@ -1,0 +1,70 @@
+using Sluice.Streaming.State;
+
+namespace Sluice.Streaming.Processing;
+
+/// <summary>One step of a topology: initialised once per task, fed records one at a time, closed when the task closes.</summary>
+/// <remarks>
+/// Processors forward to the next processor they were built with; a processor is used by one task, on one
+/// thread, so it needs no locking. Modelled on Kafka Streams' <c>Processor</c>.
+/// </remarks>
+public interface IProcessor<TKey, TValue> : IProcessor
+{
+    /// <summary>Handles one record.</summary>
+    void Process(in Record<TKey, TValue> record);
+}
+
+/// <summary>The lifecycle half of a processor, independent of the record types it handles.</summary>
+public interface IProcessor
+{
+    /// <summary>Called once before the first record; the context lives as long as the task.</summary>
+    void Init(IProcessorContext context);
+
+    /// <summary>Releases resources; open windows are not emitted (their state belongs to the partition, not the process).</summary>
+    void Close();
+}
+
+/// <summary>A processor that acts when the task's watermark advances (window operators fire here).</summary>
+public interface IWatermarkListener
+{
+    /// <summary>Called after the task watermark rose to <paramref name="watermark"/>, before the next record.</summary>
+    void OnWatermark(long watermark);
+}
+
+/// <summary>What a processor sees of its task: identity, time, state stores, metrics and the outputs.</summary>
+public interface IProcessorContext
+{
+    /// <summary>The task (one per partition number) this processor runs in.</summary>
+    TaskId TaskId { get; }
+
+    /// <summary>The task's event-time watermark: no record with an earlier timestamp is expected any more.</summary>
+    long Watermark { get; }
+
+    /// <summary>Processing time, epoch milliseconds UTC, from the task's clock.</summary>
+    long NowMs { get; }
+
+    /// <summary>The raw record currently being processed, as it was consumed.</summary>
+    SourceRecord CurrentSource { get; }
+
+    /// <summary>Counters for this task.</summary>
+    StreamMetrics Metrics { get; }
+
+    /// <summary>Where sink processors write.</summary>
+    IRecordCollector Collector { get; }
+
+    /// <summary>A state store registered with the task's topology, by name.</summary>
+    T GetStateStore<T>(string name) where T : class, IStateStore;
+
+    /// <summary>Tells the task the current record's event time, once it is known and trusted (after decoding and validation).</summary>
+    /// <remarks>The watermark advances after the record has been processed; a record that reports nothing does not move it.</remarks>
+    void ReportEventTime(long eventTimestamp);
+
+    /// <summary>Routes the current source record to the dead-letter output with a stable reason code, and counts it.</summary>
+    void DeadLetter(string reasonCode, string detail);
+}
+
+/// <summary>Receives every record the topology emits, by output topic.</summary>
+/// <remarks>Generic so that an in-process collector can count or keep records without boxing or serialising them.</remarks>
+public interface IRecordCollector
+{
+    void Send<TKey, TValue>(string topic, in Record<TKey, TValue> record);
+}

@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Streaming.Time;
+
+namespace Sluice.Streaming.Processing;
+
+/// <summary>Where records and partition assignments come from: a Kafka consumer in a group, or anything shaped like one.</summary>
+/// <remarks>
+/// Assignment callbacks must be delivered on the thread that calls <see cref="Poll"/>, before any record of a newly
+/// assigned partition and after the last record of a revoked one, as Confluent.Kafka's rebalance handlers are.
+/// </remarks>
+public interface IPartitionSource : IDisposable
+{
+    /// <summary>Joins the group for <paramref name="topics"/>; assignment changes go to <paramref name="listener"/>.</summary>
+    void Subscribe(IReadOnlyCollection<string> topics, IAssignmentListener listener);
+
+    /// <summary>The next record, or null if none arrived within <paramref name="timeout"/>.</summary>
+    SourceRecord? Poll(TimeSpan timeout);
+
+    /// <summary>The record has been processed; its offset + 1 becomes committable at the next <see cref="Commit"/>.</summary>
+    void MarkProcessed(SourceRecord record);
+
+    /// <summary>Commits what <see cref="MarkProcessed"/> marked; called only after the outputs of those records are durable.</summary>
+    void Commit();
+}
+
+/// <summary>A collector whose sends are asynchronous: <see cref="Flush"/> returns once everything sent so far is durable.</summary>
+public interface IFlushableCollector : IRecordCollector
+{
+    /// <summary>Blocks until every record sent so far is acknowledged; throws when one could not be delivered.</summary>
+    void Flush();
+}
+
+/// <summary>The poll loop: records from an <see cref="IPartitionSource"/> into a <see cref="TaskManager"/>, with periodic punctuation and commits.</summary>
+/// <remarks>
+/// Every interval, in this order: tasks re-check idleness, the outputs are flushed, then the consumed offsets are
+/// committed, so an offset is committed only after the effects of its record are durable (at-least-once; a crash
+/// replays from the last commit). The same happens on stop and before partitions are handed back.
+/// </remarks>
+public sealed class StreamRunner
+{
+    private readonly IPartitionSource _source;
+    private readonly TaskManager _tasks;
+    private readonly IReadOnlyCollection<string> _topics;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _punctuateInterval;
+    private readonly IFlushableCollector? _outputs;
+    private readonly ILogger _logger;
+
+    public StreamRunner(IPartitionSource source, TaskManager tasks, IReadOnlyCollection<string> topics, TimeProvider clock,
+        TimeSpan? punctuateInterval = null, IFlushableCollector? outputs = null, ILogger? logger = null)
+    {
+        _outputs = outputs;
+        _source = source ?? throw new ArgumentNullException(nameof(source));
+        _tasks = tasks ?? throw new ArgumentNullException(nameof(tasks));
+        _topics = topics ?? throw new ArgumentNullException(nameof(topics));
+        _clock = clock ?? throw new ArgumentNullException(nameof(clock));
+        _punctuateInterval = punctuateInterval ?? TimeSpan.FromSeconds(1);
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Records processed so far.</summary>
+    public long Processed { get; private set; }
+
+    /// <summary>Polls and processes until cancelled; <paramref name="endOfInput"/> closes every window when the source is exhausted (bounded runs).</summary>
+    public void Run(CancellationToken cancellationToken, Func<bool>? endOfInput = null)
+    {
+        _source.Subscribe(_topics, _tasks);
+        var nextPunctuate = _clock.GetUtcNow() + _punctuateInterval;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var record = _source.Poll(TimeSpan.FromMilliseconds(100));
+            if (record is not null)
+            {
+                _tasks.Process(record);
+                _source.MarkProcessed(record);
+                Processed++;
+            }
+            else if (endOfInput?.Invoke() == true)
+            {
+                _tasks.AdvanceWatermarkTo(EventTime.EndOfTime);
+                break;
+            }
+            var now = _clock.GetUtcNow();
+            if (now >= nextPunctuate)
+            {
+                _tasks.Punctuate();
+                FlushAndCommit();
+                nextPunctuate = now + _punctuateInterval;
+            }
+        }
+        FlushAndCommit();
+        _logger.LogInformation("Stream runner stopped after {Records} records", Processed);
+    }
+
+    /// <summary>Makes the outputs durable, then commits the offsets of the records that produced them.</summary>
+    public void FlushAndCommit()
+    {
+        _outputs?.Flush();
+        _source.Commit();
+    }
+}

@@ -1,0 +1,142 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Core.Errors;
+using Sluice.Streaming.Time;
+
+namespace Sluice.Streaming.Processing;
+
+/// <summary>Told by the consumer group which partitions this process owns.</summary>
+public interface IAssignmentListener
+{
+    /// <summary>These partitions are now ours: create or extend their tasks before their first record.</summary>
+    void OnAssigned(IReadOnlyCollection<TopicPartition> partitions);
+
+    /// <summary>These partitions are gone (or lost): close their tasks; their state belongs to the new owner.</summary>
+    void OnRevoked(IReadOnlyCollection<TopicPartition> partitions);
+}
+
+/// <summary>Creates a task per assigned partition number and closes it when its partitions are revoked.</summary>
+/// <remarks>
+/// The unit of parallelism and of state is the partition: records of partition <c>p</c> of any source topic go
+/// to task <c>p</c>. Consumer-group callbacks drive the task set (<see cref="IAssignmentListener"/>); a task is
+/// disposed when its last partition is revoked. Used from one thread (the poll loop).
+/// </remarks>
+public sealed partial class TaskManager : IAssignmentListener, IDisposable
+{
+    private readonly ITopology _topology;
+    private readonly WatermarkStrategy _strategy;
+    private readonly TimeProvider _clock;
+    private readonly IRecordCollector _collector;
+    private readonly ILogger _logger;
+    private readonly SortedDictionary<int, TaskEntry> _tasks = [];
+
+    public TaskManager(ITopology topology, WatermarkStrategy strategy, TimeProvider clock, IRecordCollector collector, ILogger? logger = null)
+    {
+        _topology = topology ?? throw new ArgumentNullException(nameof(topology));
+        _strategy = strategy ?? throw new ArgumentNullException(nameof(strategy));
+        _clock = clock ?? throw new ArgumentNullException(nameof(clock));
+        _collector = collector ?? throw new ArgumentNullException(nameof(collector));
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The open tasks, by partition number.</summary>
+    public IReadOnlyCollection<StreamTask> Tasks
+    {
+        get
+        {
+            var list = new List<StreamTask>(_tasks.Count);
+            foreach (var entry in _tasks.Values) list.Add(entry.Task);
+            return list;
+        }
+    }
+
+    /// <summary>Raised after a task is created (for example to restore its state from a checkpoint).</summary>
+    public event Action<StreamTask>? TaskCreated;
+
+    /// <summary>Raised before a task is disposed (for example to checkpoint it).</summary>
+    public event Action<StreamTask>? TaskClosing;
+
+    public StreamTask? Task(int partition) => _tasks.TryGetValue(partition, out var e) ? e.Task : null;
+
+    public void OnAssigned(IReadOnlyCollection<TopicPartition> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        foreach (var tp in partitions)
+        {
+            if (!IsSource(tp.Topic)) continue;
+            if (!_tasks.TryGetValue(tp.Partition, out var entry))
+            {
+                var id = new TaskId(tp.Partition);
+                var task = new StreamTask(id, _topology.Build(id), _strategy, _clock, _collector, _topology.DeadLetterTopic, _logger);
+                _tasks[tp.Partition] = entry = new TaskEntry(task);
+                LogTaskCreated(_logger, id.ToString(), _topology.Name);
+                TaskCreated?.Invoke(task);
+            }
+            if (entry.Topics.Add(tp.Topic)) entry.Task.AddPartition(tp.Topic);
+        }
+    }
+
+    public void OnRevoked(IReadOnlyCollection<TopicPartition> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        foreach (var tp in partitions)
+        {
+            if (!_tasks.TryGetValue(tp.Partition, out var entry)) continue;
+            entry.Topics.Remove(tp.Topic);
+            if (entry.Topics.Count > 0) continue;
+            CloseTask(tp.Partition, entry);
+        }
+    }
+
+    /// <summary>Processes one record in the task of its partition.</summary>
+    public void Process(SourceRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (!_tasks.TryGetValue(record.Partition, out var entry) || !entry.Topics.Contains(record.Topic))
+            ThrowHelper.Throw($"received {record.Topic}[{record.Partition}]@{record.Offset} but that partition is not assigned to this process; the partition source must report assignments before records");
+        entry.Task.Process(record);
+    }
+
+    /// <summary>Lets every task re-check idleness against the clock.</summary>
+    public void Punctuate()
+    {
+        foreach (var entry in _tasks.Values) entry.Task.Punctuate();
+    }
+
+    /// <summary>Raises every task's watermark (end of a bounded input closes every window with <see cref="EventTime.EndOfTime"/>).</summary>
+    public void AdvanceWatermarkTo(long watermark)
+    {
+        foreach (var entry in _tasks.Values) entry.Task.AdvanceWatermarkTo(watermark);
+    }
+
+    public void Dispose()
+    {
+        foreach (var partition in new List<int>(_tasks.Keys)) CloseTask(partition, _tasks[partition]);
+    }
+
+    private void CloseTask(int partition, TaskEntry entry)
+    {
+        TaskClosing?.Invoke(entry.Task);
+        entry.Task.Dispose();
+        _tasks.Remove(partition);
+        LogTaskClosed(_logger, entry.Task.TaskId.ToString(), _topology.Name);
+    }
+
+    private bool IsSource(string topic)
+    {
+        foreach (var t in _topology.SourceTopics) if (t == topic) return true;
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created {Task} of topology {Topology}")]
+    private static partial void LogTaskCreated(ILogger logger, string task, string topology);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed {Task} of topology {Topology}")]
+    private static partial void LogTaskClosed(ILogger logger, string task, string topology);
+
+    private sealed class TaskEntry(StreamTask task)
+    {
+        public StreamTask Task { get; } = task;
+        public HashSet<string> Topics { get; } = new(StringComparer.Ordinal);
+    }
+}

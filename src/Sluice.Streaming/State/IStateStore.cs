@@ -1,0 +1,21 @@
+namespace Sluice.Streaming.State;
+
+/// <summary>A task's state store: in memory, bounded, and enumerable so its contents can be snapshotted and restored.</summary>
+/// <remarks>
+/// One family, as in Kafka Streams: <see cref="KeyValueStore{TKey,TValue}"/>, <see cref="WindowStore{TKey,TValue}"/>
+/// and <see cref="SessionStore{TKey,TValue}"/>. Each store is owned by one task and touched by one thread.
+/// Every store has a hard entry limit; what it drops to stay under it is counted in <see cref="Evicted"/>.
+/// </remarks>
+public interface IStateStore
+{
+    string Name { get; }
+
+    /// <summary>Entries held now.</summary>
+    long Count { get; }
+
+    /// <summary>Entries removed before their time to respect the entry limit (expiry by time is not counted here).</summary>
+    long Evicted { get; }
+
+    /// <summary>Drops the contents; the store is not used again.</summary>
+    void Close();
+}

@@ -1,0 +1,161 @@
+using System.Runtime.InteropServices;
+using Sluice.Core.Errors;
+using Sluice.Streaming.Time;
+
+namespace Sluice.Streaming.State;
+
+/// <summary>One key-value entry with the event time that decides when it expires.</summary>
+public readonly record struct KeyValueEntry<TKey, TValue>(TKey Key, TValue Value, long Timestamp);
+
+/// <summary>A key-value store whose entries expire a retention period of event time after their timestamp.</summary>
+/// <remarks>
+/// Keys are also listed in time segments (retention / <c>segments</c> wide), so expiry drops whole segments
+/// instead of scanning every key, as in Kafka Streams' segmented stores. Memory is bounded twice: by time
+/// (<see cref="AdvanceTime"/> evicts what is older than the retention) and by count (above
+/// <c>maxEntries</c> the oldest segment is dropped early and counted in <see cref="Evicted"/>).
+/// </remarks>
+public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnull
+{
+    private readonly Dictionary<TKey, Slot> _map;
+    private readonly SortedDictionary<long, List<TKey>> _segments = [];
+    private readonly long _retentionMs;
+    private readonly long _segmentMs;
+    private readonly int _maxEntries;
+    private long _lastSegmentId = long.MinValue;
+    private List<TKey>? _lastSegment;
+    private long _evicted;
+
+    public KeyValueStore(string name, TimeSpan retention, int maxEntries, int segments = 4, IEqualityComparer<TKey>? comparer = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (retention <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{name}.retention", "must be positive");
+        if (maxEntries < 1) ThrowHelper.ThrowConfiguration($"{name}.maxEntries", "must be at least 1");
+        if (segments < 1) ThrowHelper.ThrowConfiguration($"{name}.segments", "must be at least 1");
+        Name = name;
+        _retentionMs = (long)retention.TotalMilliseconds;
+        _segmentMs = Math.Max(1, _retentionMs / segments);
+        _maxEntries = maxEntries;
+        _map = new Dictionary<TKey, Slot>(Math.Min(maxEntries, 1 << 16), comparer);
+    }
+
+    public string Name { get; }
+
+    public long Count => _map.Count;
+
+    public long Evicted => _evicted;
+
+    /// <summary>Entries older than this (event time) have been or will be expired.</summary>
+    public long ExpiredBefore { get; private set; } = EventTime.NoWatermark;
+
+    public bool TryGet(TKey key, out TValue value)
+    {
+        if (_map.TryGetValue(key, out var slot))
+        {
+            value = slot.Value;
+            return true;
+        }
+        value = default!;
+        return false;
+    }
+
+    /// <summary>Adds the entry unless the key is present; one hash lookup either way. Returns false for a present key.</summary>
+    public bool TryAdd(TKey key, TValue value, long timestamp)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_map, key, out var exists);
+        if (exists) return false;
+        slot = new Slot(value, timestamp);
+        Index(key, timestamp);
+        if (_map.Count > _maxEntries) EvictOldestSegment();
+        return true;
+    }
+
+    /// <summary>Inserts or replaces; the entry's expiry follows the new <paramref name="timestamp"/>.</summary>
+    public void Put(TKey key, TValue value, long timestamp)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_map, key, out var exists);
+        var reindex = !exists || SegmentOf(slot.Timestamp) != SegmentOf(timestamp);
+        slot = new Slot(value, timestamp);
+        if (reindex) Index(key, timestamp);
+        if (_map.Count > _maxEntries) EvictOldestSegment();
+    }
+
+    public bool Delete(TKey key) => _map.Remove(key);
+
+    /// <summary>Expires every entry whose timestamp is older than <paramref name="eventTime"/> minus the retention.</summary>
+    public void AdvanceTime(long eventTime)
+    {
+        var cutoff = EventTime.Add(eventTime, -_retentionMs);
+        if (cutoff <= ExpiredBefore) return;
+        while (_segments.Count > 0)
+        {
+            var first = FirstSegment();
+            // A segment goes only when all of it is past the cutoff, so nothing younger than the retention expires.
+            if (EventTime.Add(first, _segmentMs) > cutoff) break;
+            DropSegment(first);
+        }
+        ExpiredBefore = cutoff;
+    }
+
+    /// <summary>Every entry, for a snapshot; order follows insertion.</summary>
+    public IEnumerable<KeyValueEntry<TKey, TValue>> All()
+    {
+        foreach (var (key, slot) in _map) yield return new(key, slot.Value, slot.Timestamp);
+    }
+
+    /// <summary>Loads entries from a snapshot into an empty store.</summary>
+    public void Restore(IEnumerable<KeyValueEntry<TKey, TValue>> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (_map.Count != 0) ThrowHelper.Throw($"state store '{Name}' must be empty before a restore");
+        foreach (var e in entries) Put(e.Key, e.Value, e.Timestamp);
+    }
+
+    public void Close()
+    {
+        _map.Clear();
+        _segments.Clear();
+        _lastSegment = null;
+    }
+
+    private long SegmentOf(long timestamp) => EventTime.FloorTo(timestamp, _segmentMs);
+
+    private void Index(TKey key, long timestamp)
+    {
+        var id = SegmentOf(timestamp);
+        if (id != _lastSegmentId || _lastSegment is null)
+        {
+            if (!_segments.TryGetValue(id, out var list)) _segments[id] = list = [];
+            _lastSegmentId = id;
+            _lastSegment = list;
+        }
+        _lastSegment.Add(key);
+    }
+
+    private long FirstSegment()
+    {
+        using var e = _segments.Keys.GetEnumerator();
+        e.MoveNext();
+        return e.Current;
+    }
+
+    private void EvictOldestSegment()
+    {
+        var before = _map.Count;
+        while (_map.Count > _maxEntries && _segments.Count > 0) DropSegment(FirstSegment());
+        _evicted += before - _map.Count;
+    }
+
+    private void DropSegment(long id)
+    {
+        var keys = _segments[id];
+        _segments.Remove(id);
+        if (id == _lastSegmentId) _lastSegment = null;
+        foreach (var key in keys)
+        {
+            // A key re-put with a later timestamp is listed in a later segment too; it stays.
+            if (_map.TryGetValue(key, out var slot) && SegmentOf(slot.Timestamp) == id) _map.Remove(key);
+        }
+    }
+
+    private readonly record struct Slot(TValue Value, long Timestamp);
+}

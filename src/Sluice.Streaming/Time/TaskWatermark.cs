@@ -1,0 +1,102 @@
+namespace Sluice.Streaming.Time;
+
+/// <summary>Combines the watermarks of a task's partitions: the minimum over the partitions that are not idle.</summary>
+/// <remarks>
+/// The task watermark never goes back. A partition that has been silent for the strategy's idle timeout is left
+/// out of the minimum so that it does not hold the task back forever; when it speaks again it rejoins, and its
+/// records that are now behind the watermark are routed as late, not dropped. When every partition is idle the
+/// watermark becomes the largest of theirs: nothing is arriving, so what each has seen is as complete as it gets.
+/// </remarks>
+public sealed class TaskWatermark
+{
+    private readonly WatermarkStrategy _strategy;
+    private readonly long _idleTimeoutMs;
+    private readonly List<PartitionState> _partitions = [];
+
+    public TaskWatermark(WatermarkStrategy strategy)
+    {
+        _strategy = strategy;
+        _idleTimeoutMs = strategy.IdleTimeout is { } t ? (long)t.TotalMilliseconds : long.MaxValue;
+    }
+
+    /// <summary>The current task watermark.</summary>
+    public long Current { get; private set; } = EventTime.NoWatermark;
+
+    /// <summary>Starts tracking a partition (an input topic of this task); its last activity is <paramref name="nowMs"/>.</summary>
+    public void AddPartition(string topic, long nowMs)
+    {
+        if (Find(topic) is not null) return;
+        _partitions.Add(new PartitionState(topic, _strategy.CreateGenerator(), nowMs));
+    }
+
+    /// <summary>Records an event from <paramref name="topic"/>; returns true when the task watermark rose.</summary>
+    public bool OnEvent(string topic, long eventTimestamp, long nowMs)
+    {
+        var p = _partitions.Count == 1 ? _partitions[0] : Find(topic);
+        if (p is null)
+        {
+            AddPartition(topic, nowMs);
+            p = _partitions[^1];
+        }
+        p.Generator.OnEvent(eventTimestamp);
+        p.LastActivityMs = nowMs;
+        p.Idle = false;
+        p.Watermark = p.Generator.OnPeriodicEmit();
+        return Recompute();
+    }
+
+    /// <summary>Re-evaluates idleness at processing time <paramref name="nowMs"/>; returns true when the task watermark rose.</summary>
+    public bool OnPeriodicEmit(long nowMs)
+    {
+        foreach (var p in _partitions)
+        {
+            p.Watermark = p.Generator.OnPeriodicEmit();
+            if (!p.Idle && _idleTimeoutMs != long.MaxValue && nowMs - p.LastActivityMs >= _idleTimeoutMs) p.Idle = true;
+        }
+        return Recompute();
+    }
+
+    /// <summary>Moves the watermark forward by fiat (test harness, end of input); it never moves back.</summary>
+    public bool AdvanceTo(long watermark)
+    {
+        if (watermark <= Current) return false;
+        Current = watermark;
+        return true;
+    }
+
+    /// <summary>Whether the partition of <paramref name="topic"/> is currently idle.</summary>
+    public bool IsIdle(string topic) => Find(topic)?.Idle ?? false;
+
+    private bool Recompute()
+    {
+        var min = long.MaxValue;
+        var max = long.MinValue;
+        var any = false;
+        foreach (var p in _partitions)
+        {
+            if (p.Watermark > max) max = p.Watermark;
+            if (p.Idle) continue;
+            any = true;
+            if (p.Watermark < min) min = p.Watermark;
+        }
+        var candidate = any ? min : max;
+        if (_partitions.Count == 0 || candidate <= Current) return false;
+        Current = candidate;
+        return true;
+    }
+
+    private PartitionState? Find(string topic)
+    {
+        foreach (var p in _partitions) if (p.Topic == topic) return p;
+        return null;
+    }
+
+    private sealed class PartitionState(string topic, IWatermarkGenerator generator, long nowMs)
+    {
+        public string Topic { get; } = topic;
+        public IWatermarkGenerator Generator { get; } = generator;
+        public long Watermark { get; set; } = EventTime.NoWatermark;
+        public long LastActivityMs { get; set; } = nowMs;
+        public bool Idle { get; set; }
+    }
+}

@@ -1,0 +1,167 @@
+using Sluice.Streaming.Errors;
+using Sluice.Streaming.Processing;
+using Sluice.Streaming.State;
+using Sluice.Streaming.Time;
+
+namespace Sluice.Streaming.Windows;
+
+/// <summary>The engine's bookkeeping around a session aggregate: the accumulator plus the event-time facts that decide its end.</summary>
+public sealed class SessionState<TAcc>(TAcc accumulator, long maxTimestamp)
+{
+    public TAcc Accumulator { get; internal set; } = accumulator;
+
+    /// <summary>Latest event time in the session.</summary>
+    public long MaxTimestamp { get; internal set; } = maxTimestamp;
+
+    /// <summary>Time of the end event that ended the session, or null while it is open-ended.</summary>
+    public long? EndedAt { get; internal set; }
+}
+
+/// <summary>Aggregates records per key into sessions separated by an inactivity gap (or an end event) and emits each session once.</summary>
+/// <remarks>
+/// A session closes when the watermark reaches its end (last event + gap, or end event + timeout) plus the allowed
+/// lateness; its result is emitted then, and a later event of the same key opens a new session: a new session never
+/// overwrites an earlier one. A record that would open a session that is already closed goes to the late output.
+/// When the store passes its limit, the earliest-ending sessions are closed early (emitted, counted in
+/// <c>sessions_closed_early.{name}</c>).
+/// </remarks>
+public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProcessor<TKey, TValue>, IWatermarkListener
+    where TKey : notnull
+{
+    private readonly string _name;
+    private readonly SessionWindows _windows;
+    private readonly IAggregator<TValue, TAcc, TResult> _aggregator;
+    private readonly SessionStore<TKey, SessionState<TAcc>> _store;
+    private readonly IProcessor<TKey, WindowResult<TKey, TResult>> _downstream;
+    private readonly IProcessor<TKey, LateRecord<TValue>> _late;
+    private readonly Func<TValue, bool>? _isEndEvent;
+    private readonly EmitStrategy _emit;
+    private readonly List<SessionStore<TKey, SessionState<TAcc>>.Session> _joined = [];
+    private IProcessorContext _context = null!;
+    private RecordSource _origin;
+    private Counter _lateCount = null!, _closedEarly = null!;
+
+    public SessionWindowProcessor(
+        string name, SessionWindows windows, IAggregator<TValue, TAcc, TResult> aggregator,
+        SessionStore<TKey, SessionState<TAcc>> store, IProcessor<TKey, WindowResult<TKey, TResult>> downstream,
+        IProcessor<TKey, LateRecord<TValue>> lateOutput, Func<TValue, bool>? isEndEvent = null,
+        EmitStrategy emit = EmitStrategy.OnWindowClose)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _name = name;
+        _windows = windows ?? throw new ArgumentNullException(nameof(windows));
+        _aggregator = aggregator ?? throw new ArgumentNullException(nameof(aggregator));
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _downstream = downstream ?? throw new ArgumentNullException(nameof(downstream));
+        _late = lateOutput ?? throw new ArgumentNullException(nameof(lateOutput));
+        if (isEndEvent is not null && windows.EndEventTimeoutMs is null)
+            throw new ArgumentException("an end-event predicate needs SessionWindows.WithEndEvent(timeout)", nameof(isEndEvent));
+        _isEndEvent = isEndEvent;
+        _emit = emit;
+    }
+
+    public void Init(IProcessorContext context)
+    {
+        _context = context;
+        _origin = new RecordSource(_name, context.TaskId.Partition, -1);
+        _lateCount = context.Metrics.Counter(StreamReasonCodes.LateCounterPrefix + _name);
+        _closedEarly = context.Metrics.Counter("sessions_closed_early." + _name);
+    }
+
+    public void Process(in Record<TKey, TValue> record)
+    {
+        var ts = record.Timestamp;
+        var gap = _windows.GapMs;
+        FindJoinable(record.Key, ts);
+
+        SessionStore<TKey, SessionState<TAcc>>.Session session;
+        if (_joined.Count == 0)
+        {
+            var end = EventTime.Add(ts, gap);
+            var watermark = _context.Watermark;
+            if (EventTime.Add(end, _windows.AllowedLatenessMs) <= watermark)
+            {
+                _lateCount.Increment();
+                _late.Process(record.With(record.Key, new LateRecord<TValue>(
+                    _name, StreamReasonCodes.SessionClosed, ts, ts, end, watermark, record.Source, record.Value)));
+                return;
+            }
+            session = _store.Add(record.Key, new Window(ts, end), new SessionState<TAcc>(_aggregator.CreateAccumulator(), ts));
+        }
+        else
+        {
+            session = _joined[0];
+            for (var i = 1; i < _joined.Count; i++)
+            {
+                var other = _joined[i];
+                session.Value.Accumulator = _aggregator.Merge(session.Value.Accumulator, other.Value.Accumulator);
+                session.Value.MaxTimestamp = Math.Max(session.Value.MaxTimestamp, other.Value.MaxTimestamp);
+                var start = Math.Min(session.Window.Start, other.Window.Start);
+                _store.Update(record.Key, session, new Window(start, session.Window.End), session.Value);
+                _store.Remove(record.Key, other);
+            }
+            _joined.Clear();
+        }
+
+        var state = session.Value;
+        state.Accumulator = _aggregator.Add(state.Accumulator, record.Value, ts);
+        if (ts > state.MaxTimestamp) state.MaxTimestamp = ts;
+        if (state.EndedAt is null && _isEndEvent is not null && _isEndEvent(record.Value)) state.EndedAt = Math.Max(ts, state.MaxTimestamp);
+        var newEnd = state.EndedAt is { } endedAt
+            ? EventTime.Add(endedAt, _windows.EndEventTimeoutMs!.Value)
+            : EventTime.Add(state.MaxTimestamp, gap);
+        var window = new Window(Math.Min(session.Window.Start, ts), newEnd);
+        if (window != session.Window) _store.Update(record.Key, session, window, state);
+
+        if (_emit == EmitStrategy.OnEveryUpdate) Emit(record.Key, session.Window, state, isFinal: false);
+        while (_store.IsOverCapacity && CloseEarliest(EventTime.EndOfTime))
+        {
+            _closedEarly.Increment();
+            _store.CountEvicted(1);
+        }
+    }
+
+    public void OnWatermark(long watermark)
+    {
+        while (CloseEarliest(watermark))
+        {
+        }
+    }
+
+    public void Close() => _store.Close();
+
+    private void FindJoinable(TKey key, long ts)
+    {
+        _joined.Clear();
+        var sessions = _store.SessionsOf(key);
+        if (sessions is null) return;
+        var gap = _windows.GapMs;
+        // An ended session takes only events up to its end event; it never merges with the sessions after it.
+        foreach (var s in sessions)
+        {
+            if (s.Value.EndedAt is { } endedAt && ts <= endedAt && EventTime.Add(ts, gap) > s.Window.Start)
+            {
+                _joined.Add(s);
+                return;
+            }
+        }
+        foreach (var s in sessions)
+        {
+            if (s.Value.EndedAt is null && ts < s.Window.End && EventTime.Add(ts, gap) > s.Window.Start) _joined.Add(s);
+        }
+    }
+
+    private bool CloseEarliest(long watermark)
+    {
+        if (!_store.TryPeekEarliest(out var key, out var session)) return false;
+        if (EventTime.Add(session.Window.End, _windows.AllowedLatenessMs) > watermark) return false;
+        _store.Remove(key, session);
+        Emit(key, session.Window, session.Value, isFinal: true);
+        return true;
+    }
+
+    private void Emit(TKey key, Window window, SessionState<TAcc> state, bool isFinal) =>
+        _downstream.Process(new Record<TKey, WindowResult<TKey, TResult>>(
+            key, new WindowResult<TKey, TResult>(key, window, _aggregator.GetResult(state.Accumulator, window), isFinal),
+            state.MaxTimestamp, _origin));
+}

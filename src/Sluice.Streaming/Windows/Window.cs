@@ -1,0 +1,44 @@
+using Sluice.Streaming.Time;
+
+namespace Sluice.Streaming.Windows;
+
+/// <summary>A half-open event-time interval [<see cref="Start"/>, <see cref="End"/>), epoch milliseconds.</summary>
+/// <remarks>An event at exactly <see cref="End"/> belongs to the next window, not this one.</remarks>
+public readonly record struct Window(long Start, long End)
+{
+    public bool Contains(long timestamp) => timestamp >= Start && timestamp < End;
+
+    public long SizeMs => End - Start;
+
+    public override string ToString() => $"[{EventTime.Format(Start)}, {EventTime.Format(End)})";
+}
+
+/// <summary>One window's aggregate result for one key.</summary>
+/// <param name="IsFinal">True for the single final result emitted when the window closes; false for early updates.</param>
+public readonly record struct WindowResult<TKey, TResult>(TKey Key, Window Window, TResult Result, bool IsFinal);
+
+/// <summary>When a windowed aggregate emits.</summary>
+public enum EmitStrategy
+{
+    /// <summary>Once per window and key, when the watermark passes the window's end plus allowed lateness.</summary>
+    OnWindowClose,
+
+    /// <summary>An updated (non-final) result after every record, and the final result on close.</summary>
+    OnEveryUpdate,
+}
+
+/// <summary>Folds values into an accumulator and turns it into a result; the per-aggregate logic of a windowed operator.</summary>
+/// <remarks>
+/// Accumulators may be mutable: <see cref="Add"/> and <see cref="Merge"/> may change and return their first argument,
+/// but must never change <c>source</c> (hopping windows merge the same pane into several windows).
+/// </remarks>
+public interface IAggregator<TValue, TAcc, TResult>
+{
+    TAcc CreateAccumulator();
+
+    TAcc Add(TAcc accumulator, in TValue value, long timestamp);
+
+    TAcc Merge(TAcc target, TAcc source);
+
+    TResult GetResult(TAcc accumulator, Window window);
+}

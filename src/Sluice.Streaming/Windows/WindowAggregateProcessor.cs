@@ -1,0 +1,171 @@
+using System.Runtime.InteropServices;
+using Sluice.Streaming.Errors;
+using Sluice.Streaming.Processing;
+using Sluice.Streaming.State;
+using Sluice.Streaming.Time;
+
+namespace Sluice.Streaming.Windows;
+
+/// <summary>Aggregates records per key over tumbling or hopping windows and emits each window's final result once.</summary>
+/// <remarks>
+/// Each record is added to exactly one pane (a slice of gcd(size, advance)); a window's result is the merge of its
+/// panes, computed when the watermark reaches its end plus the allowed lateness. A pane is evicted when the last
+/// window containing it has fired, so state is bounded by the open time span. A record whose every window has
+/// closed goes to the late output with the window and the reason; a record some of whose windows have already
+/// fired is counted in the remaining ones and in <c>late_partial.{name}</c>. When the store passes its entry
+/// limit, the oldest windows are closed early (emitted as final, counted in <c>windows_closed_early.{name}</c>).
+/// </remarks>
+public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IProcessor<TKey, TValue>, IWatermarkListener
+    where TKey : notnull
+{
+    private readonly string _name;
+    private readonly TimeWindows _windows;
+    private readonly IAggregator<TValue, TAcc, TResult> _aggregator;
+    private readonly IProcessor<TKey, WindowResult<TKey, TResult>> _downstream;
+    private readonly IProcessor<TKey, LateRecord<TValue>> _late;
+    private readonly EmitStrategy _emit;
+    private readonly WindowStore<TKey, TAcc> _panes;
+    private readonly Dictionary<TKey, TAcc> _merged;
+    private readonly List<long> _starts = [];
+    private IProcessorContext _context = null!;
+    private RecordSource _origin;
+    private long _lastFiredStart = long.MinValue;
+    private Counter _lateCount = null!, _partialCount = null!, _closedEarly = null!;
+
+    public WindowAggregateProcessor(
+        string name, TimeWindows windows, IAggregator<TValue, TAcc, TResult> aggregator, WindowStore<TKey, TAcc> store,
+        IProcessor<TKey, WindowResult<TKey, TResult>> downstream, IProcessor<TKey, LateRecord<TValue>> lateOutput,
+        EmitStrategy emit = EmitStrategy.OnWindowClose, IEqualityComparer<TKey>? comparer = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _name = name;
+        _windows = windows ?? throw new ArgumentNullException(nameof(windows));
+        _aggregator = aggregator ?? throw new ArgumentNullException(nameof(aggregator));
+        _panes = store ?? throw new ArgumentNullException(nameof(store));
+        _downstream = downstream ?? throw new ArgumentNullException(nameof(downstream));
+        _late = lateOutput ?? throw new ArgumentNullException(nameof(lateOutput));
+        _emit = emit;
+        _merged = new Dictionary<TKey, TAcc>(comparer);
+    }
+
+    public string Name => _name;
+
+    public void Init(IProcessorContext context)
+    {
+        _context = context;
+        _origin = new RecordSource(_name, context.TaskId.Partition, -1);
+        _lateCount = context.Metrics.Counter(StreamReasonCodes.LateCounterPrefix + _name);
+        _partialCount = context.Metrics.Counter("late_partial." + _name);
+        _closedEarly = context.Metrics.Counter("windows_closed_early." + _name);
+    }
+
+    public void Process(in Record<TKey, TValue> record)
+    {
+        var ts = record.Timestamp;
+        var lastStart = _windows.LastWindowStart(ts);
+        var lastEnd = EventTime.Add(lastStart, _windows.SizeMs);
+        var watermark = _context.Watermark;
+        if (lastStart <= _lastFiredStart || EventTime.Add(lastEnd, _windows.AllowedLatenessMs) <= watermark)
+        {
+            _lateCount.Increment();
+            _late.Process(record.With(record.Key, new LateRecord<TValue>(
+                _name, StreamReasonCodes.WindowClosed, ts, lastStart, lastEnd, watermark, record.Source, record.Value)));
+            return;
+        }
+        if (!_windows.IsTumbling && _windows.FirstWindowStart(ts) <= _lastFiredStart) _partialCount.Increment();
+
+        var paneStart = EventTime.FloorTo(ts, _windows.PaneMs);
+        ref var acc = ref _panes.GetValueRefOrAddDefault(paneStart, record.Key, out var exists);
+        if (!exists) acc = _aggregator.CreateAccumulator();
+        acc = _aggregator.Add(acc!, record.Value, ts);
+
+        if (_emit == EmitStrategy.OnEveryUpdate) EmitUpdates(record.Key, ts);
+        while (_panes.IsOverCapacity && _panes.Count > 0) CloseEarliest(force: true, EventTime.EndOfTime);
+    }
+
+    public void OnWatermark(long watermark)
+    {
+        while (_panes.Count > 0 && CloseEarliest(force: false, watermark))
+        {
+        }
+    }
+
+    public void Close() => _panes.Close();
+
+    /// <summary>Fires the earliest window still holding data if it is due (or <paramref name="force"/>d); false when nothing was due.</summary>
+    private bool CloseEarliest(bool force, long watermark)
+    {
+        if (!_panes.TryGetEarliest(out var earliestPane)) return false;
+        var start = Math.Max(_windows.FirstWindowStart(earliestPane), EventTime.Add(_lastFiredStart, _windows.AdvanceMs));
+        var end = EventTime.Add(start, _windows.SizeMs);
+        if (!force && EventTime.Add(end, _windows.AllowedLatenessMs) > watermark) return false;
+
+        var before = _panes.Count;
+        Fire(start, end);
+        _lastFiredStart = start;
+        // A pane goes once the last window containing it (the one starting at its floor to the advance) has fired.
+        while (_panes.TryGetEarliest(out var pane) && _windows.LastWindowStart(pane) <= start) _panes.RemoveWindow(pane);
+        if (force)
+        {
+            _closedEarly.Increment();
+            _panes.CountEvicted(before - _panes.Count);
+        }
+        return true;
+    }
+
+    private void Fire(long start, long end)
+    {
+        var window = new Window(start, end);
+        var ts = end - 1;
+        if (_windows.IsTumbling)
+        {
+            var entries = _panes.Window(start);
+            if (entries is null) return;
+            foreach (var (key, acc) in entries) Emit(key, window, _aggregator.GetResult(acc, window), ts, isFinal: true);
+            return;
+        }
+        MergePanes(start, end, default!, allKeys: true);
+        foreach (var (key, acc) in _merged) Emit(key, window, _aggregator.GetResult(acc, window), ts, isFinal: true);
+        _merged.Clear();
+    }
+
+    private void EmitUpdates(TKey key, long ts)
+    {
+        var first = Math.Max(_windows.FirstWindowStart(ts), EventTime.Add(_lastFiredStart, _windows.AdvanceMs));
+        for (var start = first; start <= ts; start += _windows.AdvanceMs)
+        {
+            var window = new Window(start, start + _windows.SizeMs);
+            MergePanes(window.Start, window.End, key, allKeys: false);
+            if (_merged.TryGetValue(key, out var acc)) Emit(key, window, _aggregator.GetResult(acc, window), window.End - 1, isFinal: false);
+            _merged.Clear();
+        }
+    }
+
+    private void MergePanes(long start, long end, TKey onlyKey, bool allKeys)
+    {
+        _starts.Clear();
+        _panes.CollectStarts(start, end, _starts);
+        foreach (var paneStart in _starts)
+        {
+            var entries = _panes.Window(paneStart)!;
+            if (allKeys)
+            {
+                foreach (var (key, acc) in entries) MergeInto(key, acc);
+            }
+            else if (entries.TryGetValue(onlyKey, out var acc))
+            {
+                MergeInto(onlyKey, acc);
+            }
+        }
+    }
+
+    private void MergeInto(TKey key, TAcc source)
+    {
+        ref var target = ref CollectionsMarshal.GetValueRefOrAddDefault(_merged, key, out var exists);
+        if (!exists) target = _aggregator.CreateAccumulator();
+        target = _aggregator.Merge(target!, source);
+    }
+
+    private void Emit(TKey key, Window window, TResult result, long ts, bool isFinal) =>
+        _downstream.Process(new Record<TKey, WindowResult<TKey, TResult>>(key, new WindowResult<TKey, TResult>(key, window, result, isFinal), ts, _origin));
+}

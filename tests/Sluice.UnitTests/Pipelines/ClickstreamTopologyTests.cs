@@ -1,0 +1,211 @@
+using Sluice.Core.Events;
+using Sluice.Pipelines.Clickstream;
+using Sluice.Streaming.Errors;
+using static Sluice.UnitTests.Pipelines.ClickstreamFixture;
+
+namespace Sluice.UnitTests.Pipelines;
+
+public class ClickstreamTopologyTests
+{
+    [Fact]
+    public void valid_event_is_normalised_and_enriched()
+    {
+        using var d = Driver();
+        var at = T0 + 13 * 60_000 + 7; // 22:13 UTC on 2025-12-31
+        d.Pipe(Event(EventType.Search, at: at, country: " de ", query: "  Red SHOES ", page: "/search"));
+        d.Pipe(Event(EventType.Purchase, at: at, country: "", product: "p1", price: 1250, quantity: 3) with { DeviceType = "Mobile" });
+        d.Pipe(Event(at: at, country: null));
+
+        var out1 = d.Output<EnrichedEvent>("clickstream.enriched");
+        Assert.Equal(3, out1.Count);
+        Assert.Equal(("DE", "red shoes", 0L, 22, new DateOnly(2025, 12, 31), false), (out1[0].Country, out1[0].SearchQuery, out1[0].RevenueCents, out1[0].EventHour, out1[0].EventDate, out1[0].IsMobile));
+        Assert.Equal(("UNKNOWN", 3750L, true), (out1[1].Country, out1[1].RevenueCents, out1[1].IsMobile));
+        Assert.Equal("UNKNOWN", out1[2].Country);
+        var now = d.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        Assert.Equal((now, now - at, 0, 1L), (out1[1].ProcessingTimeMs, out1[1].IngestLagMs, out1[1].Partition, out1[1].Offset));
+        Assert.Equal("u1", d.Collector.Records("clickstream.enriched")[0].Key);
+    }
+
+    [Fact]
+    public void duplicate_event_id_within_the_horizon_is_dropped_and_counted()
+    {
+        using var d = Driver();
+        var id = Guid.NewGuid();
+        d.Pipe(Event(id: id));
+        d.Pipe(Event(id: id, at: T0 + 1000));
+        Assert.Single(d.Output<EnrichedEvent>("clickstream.enriched"));
+        Assert.Equal(1, d.Task().Metrics.Get("duplicates"));
+        Assert.Empty(d.Output<object>("clickstream.dlq"));
+    }
+
+    [Fact]
+    public void event_id_is_forgotten_after_the_dedup_horizon()
+    {
+        using var d = Driver(new ClickstreamOptions { DedupHorizon = TimeSpan.FromMinutes(10) });
+        var id = Guid.NewGuid();
+        d.Pipe(Event(id: id));
+        d.Pipe(Event(at: T0 + 30 * Minute));
+        d.Pipe(Event(id: id, at: T0 + 31 * Minute)); // watermark 28 min: the first sighting expired
+        Assert.Equal(3, d.Output<EnrichedEvent>("clickstream.enriched").Count);
+        Assert.Equal(0, d.Task().Metrics.Get("duplicates"));
+    }
+
+    [Fact]
+    public void one_minute_counts_per_type_unique_users_and_sessions()
+    {
+        using var d = Driver();
+        d.Pipe(Event(at: T0 + 1000));
+        d.Pipe(Event(at: T0 + 2000));
+        d.Pipe(Event(EventType.Search, at: T0 + 3000, user: "u2", session: "s2"));
+        d.Pipe(Event(EventType.Search, at: T0 + 4000, user: null, session: "s3"));
+        d.EndOfInput();
+        var rows = d.Rows(AggregateNames.Events1m);
+        Assert.All(rows, r => Assert.Equal((T0, T0 + Minute, 0), (r.WindowStart, r.WindowEnd, r.Partition)));
+        Assert.Equal(2, rows.Metric("events", "event_type", "page_view"));
+        Assert.Equal(2, rows.Metric("events", "event_type", "search"));
+        Assert.DoesNotContain(rows, r => r.DimensionValue == "purchase");
+        Assert.Equal(4, rows.Metric("events"));
+        Assert.Equal(2, rows.Metric("unique_users"));
+        Assert.Equal(3, rows.Metric("unique_sessions"));
+    }
+
+    [Fact]
+    public void five_minute_commerce_revenue_and_conversion_rates()
+    {
+        using var d = Driver();
+        d.Pipe(Event(at: T0, product: "p1"));
+        d.Pipe(Event(EventType.AddToCart, at: T0 + 1000, product: "p1", price: 500));
+        d.Pipe(Event(EventType.Purchase, at: T0 + 2000, product: "p1", price: 500, quantity: 2));
+        d.Pipe(Event(EventType.AddToCart, at: T0 + 3000, user: "u2", session: "s2", product: "p2", price: 100));
+        d.EndOfInput();
+        var rows = d.Rows(AggregateNames.Commerce5m);
+        Assert.Equal((T0, T0 + 5 * Minute), (rows[0].WindowStart, rows[0].WindowEnd));
+        Assert.Equal(1000, rows.Metric("revenue_cents"));
+        Assert.Equal(1, rows.Metric("purchases"));
+        Assert.Equal(2, rows.Metric("add_to_carts"));
+        Assert.Equal(2, rows.Metric("sessions"));
+        Assert.Equal(0.5, rows.Metric("conversion_rate_sessions"));
+        Assert.Equal(0.5, rows.Metric("conversion_rate_carts"));
+    }
+
+    [Fact]
+    public void conversion_rate_is_zero_when_there_are_no_add_to_carts()
+    {
+        using var d = Driver();
+        d.Pipe(Event(at: T0));
+        d.EndOfInput();
+        var rows = d.Rows(AggregateNames.Commerce5m);
+        Assert.Equal(0, rows.Metric("conversion_rate_carts"));
+        Assert.Equal(0, rows.Metric("conversion_rate_sessions"));
+    }
+
+    [Fact]
+    public void active_users_over_five_minutes_hop_every_minute()
+    {
+        using var d = Driver();
+        d.Pipe(Event(at: T0 + 10));
+        d.Pipe(Event(at: T0 + 2 * Minute, user: "u2", session: "s2"));
+        d.EndOfInput();
+        var rows = d.Rows(AggregateNames.ActiveUsers5m);
+        Assert.Equal(7, rows.Count); // windows starting T0-4m .. T0+2m
+        Assert.Equal([1, 1, 2, 2, 2, 1, 1], rows.Select(r => (int)r.Value));
+        Assert.All(rows, r => Assert.Equal(5 * Minute, r.WindowEnd - r.WindowStart));
+    }
+
+    [Fact]
+    public void hourly_products_rank_the_top_ten_by_revenue_and_skip_null_products()
+    {
+        using var d = Driver();
+        for (var i = 0; i < 12; i++)
+            d.Pipe(Event(EventType.Purchase, at: T0 + i, product: $"p{i:00}", category: $"c{i % 7}", price: 100 * (i + 1), quantity: 1));
+        d.Pipe(Event(at: T0 + 20, product: null));
+        d.Pipe(Event(at: T0 + 21, product: "p11", category: "c4"));
+        d.EndOfInput();
+        var window = d.Rows(AggregateNames.Products1h).Where(r => r.WindowStart == T0).ToList();
+        var products = window.Where(r => r.Dimension == "product" && r.Metric == "revenue_cents").ToList();
+        Assert.Equal(Enumerable.Range(2, 10).Reverse().Select(i => $"p{i:00}"), products.Select(r => r.DimensionValue));
+        Assert.Equal(1, window.Metric("product_views", "product", "p11"));
+        Assert.Equal(5, window.Count(r => r.Dimension == "category" && r.Metric == "revenue_cents"));
+        Assert.Equal(1, window.Metric("product_views"));
+        Assert.Equal(12, window.Metric("purchases"));
+        Assert.Equal(12, d.Rows(AggregateNames.Products1h).Select(r => r.WindowStart).Distinct().Count());
+    }
+
+    [Fact]
+    public void session_summary_has_counts_revenue_conversion_and_pages()
+    {
+        using var d = Driver();
+        d.Pipe(Event(at: T0, page: "/landing"));
+        d.Pipe(Event(EventType.AddToCart, at: T0 + Minute, product: "p1", price: 700, page: "/p1"));
+        d.Pipe(Event(EventType.Purchase, at: T0 + 2 * Minute, product: "p1", price: 700, quantity: 2, page: "/checkout"));
+        d.Pipe(Event(at: T0 + 10, user: "u2", session: "s9", page: "/a"));
+        d.Pipe(Event(EventType.AddToCart, at: T0 + 20, user: "u2", session: "s9", product: "p2", price: 5, page: "/b"));
+        d.EndOfInput();
+        var sessions = d.Output<SessionSummary>("clickstream.sessions").OrderBy(s => s.Key).ToList();
+        Assert.Equal(2, sessions.Count);
+        var s1 = sessions[0];
+        Assert.Equal(("u1", "s1", T0, T0 + 2 * Minute, 2 * Minute, 3, 1, 1, 1), (s1.Key, s1.SessionId, s1.Start, s1.End, s1.DurationMs, s1.Events, s1.PageViews, s1.CartAdds, s1.Purchases));
+        Assert.Equal((1400L, true, false, "/landing", "/checkout"), (s1.RevenueCents, s1.Converted, s1.AbandonedCart, s1.LandingPage, s1.ExitPage));
+        Assert.Equal((false, true), (sessions[1].Converted, sessions[1].AbandonedCart));
+    }
+
+    [Fact]
+    public void a_new_session_after_the_gap_never_overwrites_the_previous_one()
+    {
+        using var d = Driver();
+        d.Pipe(Event(at: T0, session: "a"));
+        d.Pipe(Event(at: T0 + 31 * Minute, session: "b"));
+        d.EndOfInput();
+        var sessions = d.Output<SessionSummary>("clickstream.sessions");
+        Assert.Equal(["a", "b"], sessions.Select(s => s.SessionId));
+        Assert.Equal(2, sessions.Select(s => s.RecordKey).Distinct().Count());
+        Assert.Equal(2, d.Collector.Records("clickstream.sessions").Select(r => r.Key).Distinct().Count());
+    }
+
+    [Fact]
+    public void late_event_goes_to_the_late_output_for_each_aggregate_whose_windows_closed()
+    {
+        using var d = Driver();
+        d.Pipe(Event(at: T0 + 20 * Minute)); // watermark T0 + 18 min
+        d.Pipe(Event(at: T0 + 10 * Minute, session: "s-late"));
+
+        var late = d.Output<LateRecord<EnrichedEvent>>("clickstream.late");
+        Assert.Equal([AggregateNames.Events1m, AggregateNames.Commerce5m, AggregateNames.ActiveUsers5m], late.Select(l => l.Operator));
+        Assert.All(late, l => Assert.Equal((StreamReasonCodes.WindowClosed, T0 + 10 * Minute, T0 + 18 * Minute), (l.ReasonCode, l.EventTimestamp, l.Watermark)));
+        Assert.Equal((T0 + 10 * Minute, T0 + 11 * Minute), (late[0].WindowStart, late[0].WindowEnd));
+        Assert.Equal(1, late[0].Source.Offset);
+        Assert.Equal("u1", d.Collector.Records("clickstream.late")[0].Key);
+        Assert.Equal(2, d.Output<EnrichedEvent>("clickstream.enriched").Count); // per-event outputs still carry it
+    }
+
+    [Fact]
+    public void partitions_aggregate_separately_with_the_partition_in_the_row()
+    {
+        using var d = Driver();
+        d.Pipe(Event(at: T0), partition: 0);
+        d.Pipe(Event(at: T0, user: "u2", session: "s2"), partition: 2);
+        d.EndOfInput();
+        var rows = d.Rows(AggregateNames.Events1m).Where(r => r.Metric == "unique_users").ToList();
+        Assert.Equal([(0, 1.0), (2, 1.0)], rows.Select(r => (r.Partition, r.Value)).OrderBy(x => x.Partition));
+    }
+
+    [Fact]
+    public void the_same_input_gives_the_same_outputs()
+    {
+        static List<string> Run()
+        {
+            using var d = Driver();
+            foreach (var payload in SampleEvents.Generate(3000, seed: 5, startMs: T0)) d.Pipe(payload);
+            d.EndOfInput();
+            var all = new List<string>();
+            foreach (var topic in d.Collector.Topics.OrderBy(t => t, StringComparer.Ordinal))
+                foreach (var r in d.Collector.Records(topic))
+                    all.Add($"{topic} {r.Key} {(r.Value is EnrichedEvent e ? e.Event.EventId : r.Value)}");
+            return all;
+        }
+        var first = Run();
+        Assert.Contains(first, s => s.StartsWith("clickstream.sessions", StringComparison.Ordinal));
+        Assert.Contains(first, s => s.StartsWith("clickstream.dlq", StringComparison.Ordinal));
+        Assert.Equal(first, Run());
+    }
+}

@@ -1,0 +1,52 @@
+using Sluice.Pipelines.Clickstream;
+
+namespace Sluice.UnitTests.Pipelines;
+
+public class EngineBenchmarkTests
+{
+    [Fact]
+    public void benchmark_runs_the_full_chain_and_reports_outputs_allocation_and_gc_counts()
+    {
+        var payloads = SampleEvents.Generate(3000, seed: 3, startMs: 1_700_000_000_000);
+        var result = EngineBenchmark.Run(payloads, partitions: 2, warmUp: false);
+        Assert.Equal(3000, result.Events);
+        Assert.Equal(2, result.Partitions);
+        Assert.True(result.AllocatedBytesPerEvent > 0);
+        Assert.True(result.Gen0Collections >= 0);
+        foreach (var topic in new[] { "clickstream.enriched", "clickstream.dlq", "clickstream.bots", "clickstream.aggregated", "clickstream.sessions" })
+            Assert.True(result.Outputs.GetValueOrDefault(topic) > 0, topic);
+        Assert.True(result.Outputs["clickstream.enriched"] + result.Outputs["clickstream.dlq"] + result.Outputs["clickstream.bots"] <= 3000);
+    }
+
+    [Fact]
+    public void payloads_of_one_user_land_in_one_partition()
+    {
+        var payloads = SampleEvents.Generate(2000, seed: 4);
+        var split = EngineBenchmark.Split(payloads, 3);
+        Assert.Equal(2000, split.Sum(p => p.Count));
+        var owner = new Dictionary<string, int>();
+        for (var p = 0; p < split.Length; p++)
+        {
+            foreach (var payload in split[p])
+            {
+                if (!Sluice.Core.Events.ClickEventJson.TryRead(payload, out var e, out _)) continue;
+                Assert.Equal(owner.TryAdd(e!.PartitionKey, p) ? p : owner[e.PartitionKey], p);
+            }
+        }
+    }
+
+    [Fact]
+    public void json_lines_file_loads_one_payload_per_non_blank_line()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllLines(path, ["{\"a\":1}", "", "  ", "{\"b\":2}"]);
+            Assert.Equal(2, EngineBenchmark.LoadJsonLines(path).Count);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text;
+using Sluice.Core.Errors;
+using Sluice.Core.Events;
+using Sluice.Pipelines.Clickstream;
+using Sluice.Streaming.Errors;
+using static Sluice.UnitTests.Pipelines.ClickstreamFixture;
+
+namespace Sluice.UnitTests.Pipelines;
+
+public class ValidationTests
+{
+    public static TheoryData<string, ClickEvent> Invalid => new()
+    {
+        { ValidationReasons.TimestampNotPositive, Event(at: 0) },
+        { ValidationReasons.TimestampNotPositive, Event(at: -5) },
+        { ValidationReasons.TimestampInFuture, Event(at: T0 + 2 * 60 * Minute + 5 * Minute + 1) },
+        { ValidationReasons.UserRequired, Event(EventType.AddToCart, user: null, product: "p1", price: 100) },
+        { ValidationReasons.UserRequired, Event(EventType.RemoveFromCart, user: null) },
+        { ValidationReasons.UserRequired, Event(EventType.Wishlist, user: "  ") },
+        { ValidationReasons.UserRequired, Event(EventType.Purchase, user: null, price: 100, quantity: 1) },
+        { ValidationReasons.UnexpectedPrice, Event(EventType.PageView, price: 100) },
+        { ValidationReasons.UnexpectedPrice, Event(EventType.Search, price: 0) },
+        { ValidationReasons.NegativePrice, Event(EventType.Purchase, price: -1, quantity: 1) },
+        { ValidationReasons.NegativePrice, Event(EventType.AddToCart, price: -1) },
+        { ValidationReasons.PriceAboveMaximum, Event(EventType.Purchase, price: 10_000_001, quantity: 1) },
+        { ValidationReasons.MissingPrice, Event(EventType.Purchase, quantity: 1) },
+        { ValidationReasons.InvalidQuantity, Event(EventType.Purchase, price: 100, quantity: 0) },
+        { ValidationReasons.InvalidQuantity, Event(EventType.Purchase, price: 100, quantity: -2) },
+        { ValidationReasons.InvalidQuantity, Event(EventType.Purchase, price: 100) },
+        { ValidationReasons.InvalidCountryCode, Event(country: "DEU") },
+        { ValidationReasons.InvalidCountryCode, Event(country: "D1") },
+        { ValidationReasons.InvalidCountryCode, Event(country: "Ü?") },
+    };
+
+    [Theory]
+    [MemberData(nameof(Invalid))]
+    public void invalid_event_goes_to_the_dead_letter_output_with_its_reason_code(string reason, ClickEvent e)
+    {
+        using var d = Driver();
+        d.Pipe(e);
+        var letter = Assert.Single(d.Output<DeadLetterRecord>("clickstream.dlq"));
+        Assert.Equal(reason, letter.ReasonCode);
+        Assert.False(string.IsNullOrWhiteSpace(letter.Detail));
+        Assert.Equal(ClickEventJson.ToBytes(e), letter.Payload);
+        Assert.Equal(("clickstream.events", 0, 0L), (letter.Topic, letter.Partition, letter.Offset));
+        Assert.Empty(d.Output<EnrichedEvent>("clickstream.enriched"));
+        Assert.Equal(1, d.Task().Metrics.Get(StreamReasonCodes.DeadLetterCounterPrefix + reason));
+    }
+
+    public static TheoryData<string, string> Undecodable => new()
+    {
+        { ReasonCodes.InvalidJson, "not json" },
+        { ReasonCodes.InvalidJson, "[1,2]" },
+        { ReasonCodes.InvalidJson, """{"event_type": "page_view" """ },
+        { ReasonCodes.MissingRequiredFields, """{"event_type":"page_view","timestamp":1767218400000}""" },
+        { ReasonCodes.InvalidFieldType, """{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":"soon","session_id":"s"}""" },
+        { ReasonCodes.UnknownEventType, """{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"teleport","timestamp":1767218400000,"session_id":"s"}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Undecodable))]
+    public void undecodable_payload_goes_to_the_dead_letter_output_with_the_decoder_reason(string reason, string json)
+    {
+        using var d = Driver();
+        d.Pipe(Encoding.UTF8.GetBytes(json));
+        var letter = Assert.Single(d.Output<DeadLetterRecord>("clickstream.dlq"));
+        Assert.Equal(reason, letter.ReasonCode);
+        Assert.Equal(json, Encoding.UTF8.GetString(letter.Payload));
+    }
+
+    [Fact]
+    public void missing_required_fields_are_listed_sorted()
+    {
+        using var d = Driver();
+        d.Pipe(Encoding.UTF8.GetBytes("""{"timestamp":1767218400000,"user_id":"u"}"""));
+        var letter = Assert.Single(d.Output<DeadLetterRecord>("clickstream.dlq"));
+        Assert.Equal("event_id,event_type,session_id", letter.Detail);
+    }
+
+    [Fact]
+    public void thresholds_are_configurable()
+    {
+        using var d = Driver(new ClickstreamOptions { MaxPriceCents = 500, MaxFutureSkew = TimeSpan.FromHours(3) });
+        d.Pipe(Event(at: T0 + 4 * 60 * Minute)); // 2 h ahead of the clock: allowed now
+        d.Pipe(Event(EventType.AddToCart, price: 501));
+        Assert.Equal([ValidationReasons.PriceAboveMaximum], d.Output<DeadLetterRecord>("clickstream.dlq").Select(l => l.ReasonCode));
+        Assert.Single(d.Output<EnrichedEvent>("clickstream.enriched"));
+    }
+
+    [Fact]
+    public void invalid_options_name_the_key()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => new ClickstreamTopology(new ClickstreamOptions { DedupHorizon = TimeSpan.Zero }));
+        Assert.Equal("clickstream.dedupHorizon", ex.Key);
+    }
+
+    [Fact]
+    public void validation_codes_are_stable_snake_case_strings()
+    {
+        Assert.Equal(
+            ["invalid_country_code", "invalid_quantity", "missing_price", "negative_price", "price_above_maximum",
+             "timestamp_in_future", "timestamp_not_positive", "unexpected_price", "user_required"],
+            ValidationReasons.All);
+    }
+
+    [Fact]
+    public void invalid_event_does_not_move_the_watermark()
+    {
+        using var d = Driver(new ClickstreamOptions { MaxFutureSkew = TimeSpan.Zero });
+        d.Pipe(Event(at: T0));
+        var before = d.Task().Watermark;
+        d.Pipe(Event(at: T0 + 10 * 60 * 60_000)); // far future: rejected
+        Assert.Equal(before, d.Task().Watermark);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text;
+using Sluice.Core.Errors;
+using Sluice.Streaming.Errors;
+using Sluice.Streaming.Processing;
+using Sluice.Streaming.Testing;
+using Sluice.Streaming.Time;
+using Sluice.Streaming.Windows;
+
+namespace Sluice.UnitTests.Streaming;
+
+public class TaskManagerTests
+{
+    private static TopologyTestDriver Driver() =>
+        new(new TestTopology(TumblingWindows.Of(TimeSpan.FromMilliseconds(100))), WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero));
+
+    private static TopologyTestDriver TwoTopics(WatermarkStrategy strategy) =>
+        new(new TestTopology(TumblingWindows.Of(TimeSpan.FromMilliseconds(100))) { SourceTopics = ["in", "in2"] }, strategy);
+
+    [Fact]
+    public void assignment_creates_one_task_per_partition_and_revocation_closes_it()
+    {
+        using var d = Driver();
+        d.Assign(0, 3);
+        Assert.Equal([0, 3], d.TaskManager.Tasks.Select(t => t.TaskId.Partition));
+        d.Pipe(TestTopology.Input("a", 10), partition: 3);
+        d.Revoke(3);
+        Assert.Equal([0], d.TaskManager.Tasks.Select(t => t.TaskId.Partition));
+        Assert.Empty(d.Output<string>("out")); // open windows belong to the partition's next owner
+    }
+
+    [Fact]
+    public void each_task_owns_its_state_and_watermark()
+    {
+        using var d = Driver();
+        d.Pipe(TestTopology.Input("a", 10), partition: 0);
+        d.Pipe(TestTopology.Input("a", 20), partition: 1);
+        d.Pipe(TestTopology.Input("a", 500), partition: 1);
+        Assert.Equal(["a [0,100) 1"], d.Output<string>("out")); // only partition 1's window closed
+        Assert.Equal(10, d.Task(0).Watermark);
+        Assert.Equal(500, d.Task(1).Watermark);
+    }
+
+    [Fact]
+    public void a_task_reading_two_topics_waits_for_the_slower_partition()
+    {
+        using var d = TwoTopics(WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero));
+        d.Assign(0);
+        d.Pipe("in", 0, TestTopology.Input("a", 10));
+        d.Pipe("in", 0, TestTopology.Input("a", 500));
+        Assert.Empty(d.Output<string>("out"));
+        d.Pipe("in2", 0, TestTopology.Input("b", 300));
+        Assert.Equal(300, d.Task().Watermark);
+        Assert.Equal(["a [0,100) 1"], d.Output<string>("out"));
+    }
+
+    [Fact]
+    public void idle_partition_releases_the_watermark_after_the_idle_timeout_of_processing_time()
+    {
+        using var d = TwoTopics(WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero).WithIdleness(TimeSpan.FromSeconds(30)));
+        d.Assign(0);
+        d.AdvanceClock(TimeSpan.FromSeconds(20));
+        d.Pipe("in", 0, TestTopology.Input("a", 10));
+        d.Pipe("in", 0, TestTopology.Input("a", 500));
+        d.AdvanceClock(TimeSpan.FromSeconds(9));
+        Assert.Empty(d.Output<string>("out"));
+        d.AdvanceClock(TimeSpan.FromSeconds(1)); // in2 silent for 30 s, in still active
+        Assert.True(d.Task().IsIdle("in2"));
+        Assert.False(d.Task().IsIdle("in"));
+        Assert.Equal(["a [0,100) 1"], d.Output<string>("out"));
+    }
+
+    [Fact]
+    public void record_of_an_unassigned_partition_is_refused_with_a_clear_error()
+    {
+        using var d = Driver();
+        d.Assign(0);
+        var ex = Assert.Throws<SluiceException>(() => d.TaskManager.Process(new SourceRecord("in", 5, 0, 0, null, [1])));
+        Assert.Contains("in[5]@0", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void bad_input_and_processor_failures_go_to_the_dead_letter_output_with_source_and_payload()
+    {
+        using var d = Driver();
+        d.Pipe(Encoding.UTF8.GetBytes("nonsense"));
+        d.Pipe(Encoding.UTF8.GetBytes("boom"));
+        var letters = d.Output<DeadLetterRecord>("dlq");
+        Assert.Equal(["bad_input", StreamReasonCodes.ProcessingFailed], letters.Select(l => l.ReasonCode));
+        Assert.Equal(("in", 0, 1L), (letters[1].Topic, letters[1].Partition, letters[1].Offset));
+        Assert.Equal("boom", Encoding.UTF8.GetString(letters[1].Payload));
+        Assert.Contains("InvalidOperationException", letters[1].Detail, StringComparison.Ordinal);
+        Assert.Equal(1, d.Task().Metrics.Get(StreamReasonCodes.DeadLetterCounterPrefix + "bad_input"));
+        Assert.Equal(2, d.Task().Metrics.Get("records_in"));
+    }
+
+    [Fact]
+    public void task_lifecycle_events_fire_on_assignment_and_revocation()
+    {
+        using var d = Driver();
+        var created = new List<int>();
+        var closing = new List<int>();
+        d.TaskManager.TaskCreated += t => created.Add(t.TaskId.Partition);
+        d.TaskManager.TaskClosing += t => closing.Add(t.TaskId.Partition);
+        d.Assign(1, 2);
+        d.Revoke(2);
+        Assert.Equal([1, 2], created);
+        Assert.Equal([2], closing);
+    }
+}
