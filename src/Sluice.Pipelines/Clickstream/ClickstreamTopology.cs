@@ -7,19 +7,21 @@ using Sluice.Streaming.Windows;
 
 namespace Sluice.Pipelines.Clickstream;
 
-/// <summary>The clickstream topology: decode → validate → dedupe → bot filter → normalise and enrich → outputs and windowed aggregates.</summary>
+/// <summary>The clickstream topology: decode → validate → dedupe → bot filter → normalise and enrich → late gate → outputs and windowed aggregates.</summary>
 /// <remarks>
 /// <code>
-/// events ─► decode ─► validate ─► dedupe ─► bots? ─► enrich ─┬─► clickstream.enriched
-///            │          │                    └─► clickstream.bots
-///            └──────────┴─► clickstream.dlq (reason code)     ├─► events_1m       (tumbling 1 min)
+/// events ─► decode ─► validate ─► dedupe ─► bots? ─► enrich ─► late? ─┬─► clickstream.enriched
+///            │          │                    │                  └─► clickstream.late (once per event)
+///            │          │                    └─► clickstream.bots     │
+///            └──────────┴─► clickstream.dlq (reason code)             ├─► events_1m       (tumbling 1 min)
 ///                                                             ├─► commerce_5m     (tumbling 5 min)
 ///                                                             ├─► active_users_5m (hopping 5 min by 1)  ─► clickstream.aggregated
 ///                                                             ├─► products_1h     (hopping 1 h by 5 min)
 ///                                                             └─► sessions        (gap 30 min)          ─► clickstream.sessions
-///                                                  late events of any aggregate ─► clickstream.late
 /// </code>
-/// Aggregates are per partition (task) and keyed by the partition number; consumers sum the partial rows.
+/// An event is late when its 1-minute window (the finest) has closed: it then goes to the late output only, once,
+/// and is neither enriched nor aggregated, so every aggregate counts exactly the on-time events. Aggregates are
+/// per partition (task) and keyed by the partition number; consumers sum the partial rows.
 /// </remarks>
 public sealed class ClickstreamTopology : ITopology
 {
@@ -32,7 +34,7 @@ public sealed class ClickstreamTopology : ITopology
     {
         _options = options ?? new ClickstreamOptions();
         _options.Validate();
-        _validator = new EventValidator(_options.MaxPriceCents, _options.MaxFutureSkew);
+        _validator = new EventValidator(_options.MaxPriceCents, _options.MaxFutureSkew, _options.RejectPricedViews);
         SourceTopics = [_options.InputTopic];
     }
 
@@ -87,7 +89,9 @@ public sealed class ClickstreamTopology : ITopology
         var byPartition = b.Add(new SelectKeyProcessor<string, int, EnrichedEvent>(
             _ => partition, b.Add(new FanOutProcessor<int, EnrichedEvent>(events1m, commerce5m, activeUsers, products1h))));
         var fanOut = b.Add(new FanOutProcessor<string, EnrichedEvent>(enrichedSink, byPartition, sessions));
-        var enrich = b.Add(new EnrichProcessor(fanOut));
+        var lateGate = b.Add(new LateEventFilter<string, EnrichedEvent>(
+            AggregateNames.Events1m, TumblingWindows.Of(TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness), fanOut, lateSink));
+        var enrich = b.Add(new EnrichProcessor(lateGate));
         var bots = b.Add(new BotFilterProcessor(new BotDetector(), botsSink, enrich));
         b.Store(new KeyValueStore<Guid, long>(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
         var dedup = b.Add(new DedupProcessor(DedupStore, bots));

@@ -3,8 +3,13 @@ using Sluice.Core.Events;
 namespace Sluice.Pipelines.Clickstream;
 
 /// <summary>Business rules a decoded event must satisfy; the first broken rule wins, in a fixed order, so the reason is stable.</summary>
-/// <remarks>Order: timestamp, user, price and quantity, country.</remarks>
-public sealed class EventValidator(long maxPriceCents, TimeSpan maxFutureSkew)
+/// <remarks>
+/// Order: timestamp; the price and quantity values themselves (negative or too high price, purchase without price or
+/// with a missing, zero or negative quantity); then what the event type allows (no price on page_view/search, a user
+/// for cart, wishlist and purchase); then the country. A value that is wrong in itself is reported before a value
+/// that is only out of place, so a negative price on a page view reads negative_price.
+/// </remarks>
+public sealed class EventValidator(long maxPriceCents, TimeSpan maxFutureSkew, bool rejectPricedViews = true)
 {
     private readonly long _maxFutureSkewMs = (long)maxFutureSkew.TotalMilliseconds;
 
@@ -25,18 +30,8 @@ public sealed class EventValidator(long maxPriceCents, TimeSpan maxFutureSkew)
             detail = $"timestamp {e.Timestamp} is {e.Timestamp - nowMs} ms ahead of processing time {nowMs}; at most {_maxFutureSkewMs} ms allowed";
             return ValidationReasons.TimestampInFuture;
         }
-        if (e.EventType.RequiresUser() && string.IsNullOrWhiteSpace(e.UserId))
-        {
-            detail = $"{e.EventType.ToWireName()} needs a logged-in user but user_id is null";
-            return ValidationReasons.UserRequired;
-        }
         if (e.PriceCents is { } price)
         {
-            if (e.EventType is EventType.PageView or EventType.Search)
-            {
-                detail = $"{e.EventType.ToWireName()} must not carry a price (price_cents {price})";
-                return ValidationReasons.UnexpectedPrice;
-            }
             if (price < 0)
             {
                 detail = $"price_cents {price} is negative";
@@ -55,11 +50,28 @@ public sealed class EventValidator(long maxPriceCents, TimeSpan maxFutureSkew)
                 detail = "purchase without price_cents";
                 return ValidationReasons.MissingPrice;
             }
-            if (e.Quantity is not > 0)
+            switch (e.Quantity)
             {
-                detail = e.Quantity is { } q ? $"purchase quantity {q} must be at least 1" : "purchase without quantity";
-                return ValidationReasons.InvalidQuantity;
+                case null:
+                    detail = "purchase without quantity";
+                    return ValidationReasons.MissingQuantity;
+                case 0:
+                    detail = "purchase quantity is 0; it must be at least 1";
+                    return ValidationReasons.ZeroQuantity;
+                case < 0:
+                    detail = $"purchase quantity {e.Quantity} is negative; it must be at least 1";
+                    return ValidationReasons.NegativeQuantity;
             }
+        }
+        if (rejectPricedViews && e.PriceCents is { } unexpected && e.EventType is EventType.PageView or EventType.Search)
+        {
+            detail = $"{e.EventType.ToWireName()} must not carry a price (price_cents {unexpected})";
+            return ValidationReasons.UnexpectedPrice;
+        }
+        if (e.EventType.RequiresUser() && string.IsNullOrWhiteSpace(e.UserId))
+        {
+            detail = $"{e.EventType.ToWireName()} needs a logged-in user but user_id is null";
+            return ValidationReasons.UserRequired;
         }
         if (e.GeoCountry is { } country && !IsCountryCodeOrBlank(country))
         {

@@ -20,15 +20,19 @@ public static class ValidationReasons
     public const string PriceAboveMaximum = "price_above_maximum";
     /// <summary>purchase without price_cents.</summary>
     public const string MissingPrice = "missing_price";
-    /// <summary>purchase with quantity missing, zero or negative.</summary>
-    public const string InvalidQuantity = "invalid_quantity";
+    /// <summary>purchase without quantity.</summary>
+    public const string MissingQuantity = "missing_quantity";
+    /// <summary>purchase with quantity 0.</summary>
+    public const string ZeroQuantity = "zero_quantity";
+    /// <summary>purchase with a negative quantity.</summary>
+    public const string NegativeQuantity = "negative_quantity";
     /// <summary>geo_country present but not two ASCII letters after trimming.</summary>
     public const string InvalidCountryCode = "invalid_country_code";
 
     /// <summary>Every validation code, sorted.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        InvalidCountryCode, InvalidQuantity, MissingPrice, NegativePrice, PriceAboveMaximum, TimestampInFuture,
-        TimestampNotPositive, UnexpectedPrice, UserRequired,
+        InvalidCountryCode, MissingPrice, MissingQuantity, NegativePrice, NegativeQuantity, PriceAboveMaximum,
+        TimestampInFuture, TimestampNotPositive, UnexpectedPrice, UserRequired, ZeroQuantity,
     ];
 }

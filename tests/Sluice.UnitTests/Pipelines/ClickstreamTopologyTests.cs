@@ -163,19 +163,33 @@ public class ClickstreamTopologyTests
     }
 
     [Fact]
-    public void late_event_goes_to_the_late_output_for_each_aggregate_whose_windows_closed()
+    public void late_event_goes_to_the_late_output_once_and_is_neither_enriched_nor_counted()
     {
         using var d = Driver();
         d.Pipe(Event(at: T0 + 20 * Minute)); // watermark T0 + 18 min
-        d.Pipe(Event(at: T0 + 10 * Minute, session: "s-late"));
+        d.Pipe(Event(at: T0 + 10 * Minute, session: "s-late", product: "p1"));
+        d.EndOfInput();
 
-        var late = d.Output<LateRecord<EnrichedEvent>>("clickstream.late");
-        Assert.Equal([AggregateNames.Events1m, AggregateNames.Commerce5m, AggregateNames.ActiveUsers5m], late.Select(l => l.Operator));
-        Assert.All(late, l => Assert.Equal((StreamReasonCodes.WindowClosed, T0 + 10 * Minute, T0 + 18 * Minute), (l.ReasonCode, l.EventTimestamp, l.Watermark)));
-        Assert.Equal((T0 + 10 * Minute, T0 + 11 * Minute), (late[0].WindowStart, late[0].WindowEnd));
-        Assert.Equal(1, late[0].Source.Offset);
+        var late = Assert.Single(d.Output<LateRecord<EnrichedEvent>>("clickstream.late"));
+        Assert.Equal((AggregateNames.Events1m, StreamReasonCodes.WindowClosed), (late.Operator, late.ReasonCode));
+        Assert.Equal((T0 + 10 * Minute, T0 + 11 * Minute, T0 + 10 * Minute, T0 + 18 * Minute), (late.WindowStart, late.WindowEnd, late.EventTimestamp, late.Watermark));
+        Assert.Equal(("clickstream.events", 1L), (late.Source.Topic, late.Source.Offset));
         Assert.Equal("u1", d.Collector.Records("clickstream.late")[0].Key);
-        Assert.Equal(2, d.Output<EnrichedEvent>("clickstream.enriched").Count); // per-event outputs still carry it
+        Assert.Equal(1, d.Task().Metrics.Get(StreamReasonCodes.LateCounterPrefix + AggregateNames.Events1m));
+        Assert.Single(d.Output<EnrichedEvent>("clickstream.enriched"));
+        Assert.DoesNotContain(d.Rows(AggregateNames.Products1h), r => r.Dimension == "product");
+        Assert.Equal(1, Assert.Single(d.Output<SessionSummary>("clickstream.sessions")).Events);
+    }
+
+    [Fact]
+    public void out_of_order_event_within_the_bound_is_counted_in_its_window()
+    {
+        using var d = Driver();
+        d.Pipe(Event(at: T0 + 2 * Minute + 30_000)); // watermark T0 + 30 s: [T0, T0+1m) still open
+        d.Pipe(Event(at: T0 + 59_999));
+        d.EndOfInput();
+        Assert.Empty(d.Output<object>("clickstream.late"));
+        Assert.Equal(1, d.Rows(AggregateNames.Events1m).Where(r => r.WindowStart == T0).Metric("events"));
     }
 
     [Fact]

@@ -24,12 +24,15 @@ public class ValidationTests
         { ValidationReasons.NegativePrice, Event(EventType.AddToCart, price: -1) },
         { ValidationReasons.PriceAboveMaximum, Event(EventType.Purchase, price: 10_000_001, quantity: 1) },
         { ValidationReasons.MissingPrice, Event(EventType.Purchase, quantity: 1) },
-        { ValidationReasons.InvalidQuantity, Event(EventType.Purchase, price: 100, quantity: 0) },
-        { ValidationReasons.InvalidQuantity, Event(EventType.Purchase, price: 100, quantity: -2) },
-        { ValidationReasons.InvalidQuantity, Event(EventType.Purchase, price: 100) },
+        { ValidationReasons.ZeroQuantity, Event(EventType.Purchase, price: 100, quantity: 0) },
+        { ValidationReasons.NegativeQuantity, Event(EventType.Purchase, price: 100, quantity: -2) },
+        { ValidationReasons.MissingQuantity, Event(EventType.Purchase, price: 100) },
         { ValidationReasons.InvalidCountryCode, Event(country: "DEU") },
         { ValidationReasons.InvalidCountryCode, Event(country: "D1") },
         { ValidationReasons.InvalidCountryCode, Event(country: "Ü?") },
+        // A value wrong in itself wins over one out of place (the generator's malformed events rely on it).
+        { ValidationReasons.NegativePrice, Event(EventType.PageView, product: "p1", price: -5, quantity: 1) },
+        { ValidationReasons.ZeroQuantity, Event(EventType.Purchase, user: null, product: "p1", price: 100, quantity: 0) },
     };
 
     [Theory]
@@ -88,6 +91,16 @@ public class ValidationTests
     }
 
     [Fact]
+    public void priced_page_views_can_be_allowed()
+    {
+        using var d = Driver(new ClickstreamOptions { RejectPricedViews = false });
+        d.Pipe(Event(EventType.PageView, product: "p1", price: 1999));
+        d.Pipe(Event(EventType.PageView, product: "p1", price: -1));
+        Assert.Single(d.Output<EnrichedEvent>("clickstream.enriched"));
+        Assert.Equal([ValidationReasons.NegativePrice], d.Output<DeadLetterRecord>("clickstream.dlq").Select(l => l.ReasonCode));
+    }
+
+    [Fact]
     public void invalid_options_name_the_key()
     {
         var ex = Assert.Throws<ConfigurationException>(() => new ClickstreamTopology(new ClickstreamOptions { DedupHorizon = TimeSpan.Zero }));
@@ -98,8 +111,9 @@ public class ValidationTests
     public void validation_codes_are_stable_snake_case_strings()
     {
         Assert.Equal(
-            ["invalid_country_code", "invalid_quantity", "missing_price", "negative_price", "price_above_maximum",
-             "timestamp_in_future", "timestamp_not_positive", "unexpected_price", "user_required"],
+            ["invalid_country_code", "missing_price", "missing_quantity", "negative_price", "negative_quantity",
+             "price_above_maximum", "timestamp_in_future", "timestamp_not_positive", "unexpected_price", "user_required",
+             "zero_quantity"],
             ValidationReasons.All);
     }
 
