@@ -14,7 +14,10 @@ if (Console.IsOutputRedirected)
 var root = new RootCommand("Sluice: a real-time clickstream pipeline for .NET");
 GlobalOptions.AddTo(root);
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(ProduceCommand.Create());
 root.Subcommands.Add(BrokerCommand.Create());
+root.Subcommands.Add(SchemaCommands.Serve());
+root.Subcommands.Add(SchemaCommands.Create());
 root.Subcommands.Add(BenchCommand.Create());
 
 var parse = root.Parse(args);

@@ -9,6 +9,7 @@ public sealed class SluiceOptions
     public KafkaOptions Kafka { get; set; } = new();
     public GeneratorOptions Generator { get; set; } = new();
     public ProcessorOptions Processor { get; set; } = new();
+    public SchemaRegistryOptions SchemaRegistry { get; set; } = new();
     public PostgresOptions Postgres { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
 
@@ -18,6 +19,7 @@ public sealed class SluiceOptions
         Kafka.Validate();
         Generator.Validate();
         Processor.Validate();
+        SchemaRegistry.Validate();
         Logging.Validate();
     }
 }
@@ -51,6 +53,7 @@ public sealed class KafkaOptions
         Check.NotEmpty("kafka.clientId", ClientId);
         Check.NotEmpty("kafka.topics.events", Topics.Events);
         Check.NotEmpty("kafka.topics.dlq", Topics.Dlq);
+        Check.NotEmpty("kafka.topics.cdcUsers", Topics.CdcUsers);
         if (!UseEmbeddedBroker)
         {
             foreach (var server in BootstrapServers.Split(',', StringSplitOptions.TrimEntries))
@@ -73,6 +76,7 @@ public sealed class TopicOptions
 {
     public string Events { get; set; } = "clickstream.events";
     public string Dlq { get; set; } = "clickstream.dlq";
+    public string CdcUsers { get; set; } = "clickstream.cdc.users";
 }
 
 public sealed class GeneratorOptions
@@ -110,6 +114,21 @@ public sealed class ProcessorOptions
             ThrowHelper.ThrowConfiguration("processor.windowSize", $"{WindowSize} is longer than a day; write hh:mm:ss, for example 00:01:00");
         if (MaxOutOfOrderness < TimeSpan.Zero)
             ThrowHelper.ThrowConfiguration("processor.maxOutOfOrderness", "must be zero or positive, for example 00:02:00");
+    }
+}
+
+public sealed class SchemaRegistryOptions
+{
+    /// <summary>Base URL of a Confluent-compatible schema registry; empty uses the embedded one.</summary>
+    public string Url { get; set; } = "";
+    /// <summary>Where the embedded registry keeps its schemas between runs.</summary>
+    public string StateFile { get; set; } = ".sluice/schemas.json";
+
+    internal void Validate()
+    {
+        if (Url.Length > 0 && (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            ThrowHelper.ThrowConfiguration("schemaRegistry.url", $"'{Url}' is not an http(s) URL; write for example http://localhost:8081, or leave it empty for the embedded registry");
+        Check.NotEmpty("schemaRegistry.stateFile", StateFile);
     }
 }
 
