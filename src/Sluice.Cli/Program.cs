@@ -42,3 +42,10 @@ catch (OperationCanceledException)
 {
     return 130;
 }
+catch (Exception ex) when (ex is not OutOfMemoryException)
+{
+    // A bug, not a user error: still one line, plus where to look, instead of an unhandled-exception dump.
+    Console.Error.WriteLine($"sluice: unexpected {ex.GetType().Name}: {ex.Message} (set SLUICE_DEBUG=1 for the stack trace)");
+    if (Environment.GetEnvironmentVariable("SLUICE_DEBUG") == "1") Console.Error.WriteLine(ex);
+    return 1;
+}

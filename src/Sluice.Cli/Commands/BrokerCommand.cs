@@ -22,11 +22,7 @@ internal static class BrokerCommand
             var options = GlobalOptions.LoadOptions(parse, extra);
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             var logger = loggers.CreateLogger("Sluice.Broker");
-            using var broker = EmbeddedBroker.Start(options.Kafka.Embedded.Brokers,
-            [
-                new TopicSpec(options.Kafka.Topics.Events, options.Kafka.Partitions),
-                new TopicSpec(options.Kafka.Topics.Dlq, options.Kafka.Partitions),
-            ]);
+            using var broker = EmbeddedBroker.Start(options.Kafka.Embedded.Brokers, KafkaConnection.Topics(options));
             if (parse.GetValue(bootstrapFile) is { } file)
             {
                 var tmp = file.FullName + ".tmp";

@@ -1,18 +1,19 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Events;
-using Sluice.Pipelines.Slice;
+using Sluice.Pipelines.Demo;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice demo</c>: the whole slice in one process, against the embedded broker unless told otherwise.</summary>
+/// <summary><c>sluice demo</c>: generator, broker, processors and a reader of the outputs in one process.</summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var events = new Option<long?>("--events") { Description = "Stop after producing this many events" }
+        var events = new Option<long?>("--events") { Description = "Stop after producing this many click events" }
             .Require(v => v is null or > 0, "--events must be a positive whole number, for example --events 20000");
         var duration = new Option<TimeSpan?>("--duration")
         {
@@ -25,7 +26,7 @@ internal static class DemoCommand
         var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "A Kafka cluster to use instead of the embedded broker" };
         var noLive = new Option<bool>("--no-live") { Description = "Print progress lines instead of the live table" };
 
-        var command = new Command("demo", "Run generator, broker and processor together and watch the counts live")
+        var command = new Command("demo", "Run generator, broker, processors and an output reader together and watch it live")
         {
             events, duration, rate, processors, bootstrap, noLive,
         };
@@ -39,28 +40,30 @@ internal static class DemoCommand
             using var connection = KafkaConnection.Open(options, loggers);
 
             var maxEvents = parse.GetValue(events);
-            var settings = new SliceDemoSettings
+            var settings = new PipelineDemoSettings
             {
                 Events = maxEvents,
                 Duration = parse.GetValue(duration) ?? (maxEvents is null ? TimeSpan.FromSeconds(30) : null),
                 Rate = parse.GetValue(rate) ?? (maxEvents is null ? 2000 : 0),
                 Processors = parse.GetValue(processors),
             };
-            var demo = new SliceDemo(options, connection.Factory, settings, loggers);
+            var demo = new PipelineDemo(options, connection.Factory, settings, loggers);
             var run = demo.RunAsync(ct);
-            await DemoView.ShowAsync(demo, run, live, options.Kafka.Topics.Events, options.Kafka.Topics.Dlq).ConfigureAwait(false);
+            await DemoView.ShowAsync(demo, run, live).ConfigureAwait(false);
             var final = demo.Snapshot();
-            DemoView.PrintSummary(final, options.Kafka.Topics.Dlq);
-            return final.Consumed == final.Produced ? 0 : ct.IsCancellationRequested ? 130 : 1;
+            var matches = DemoView.PrintSummary(final, options.Kafka.Topics.Events);
+            return ct.IsCancellationRequested ? 130 : matches ? 0 : 1;
         });
         return command;
     }
 }
 
-/// <summary>Renders the demo: a live table while it runs, and a summary at the end.</summary>
+/// <summary>Renders the demo: a live view while it runs, and a summary against the ground truth at the end.</summary>
 internal static class DemoView
 {
-    public static async Task ShowAsync(SliceDemo demo, Task run, bool live, string eventsTopic, string dlqTopic)
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static async Task ShowAsync(PipelineDemo demo, Task run, bool live)
     {
         if (!live)
         {
@@ -68,7 +71,9 @@ internal static class DemoView
             {
                 await Task.WhenAny(run, Task.Delay(2000)).ConfigureAwait(false);
                 var s = demo.Snapshot();
-                Console.WriteLine($"{s.Elapsed:mm\\:ss} produced {s.Produced:N0}  consumed {s.Consumed:N0}  valid {s.Valid:N0}  dead-lettered {s.DeadLettered:N0}  windows closed {s.ClosedRows.Select(r => r.Start).Distinct().Count()}");
+                var o = s.Outputs;
+                Console.WriteLine($"{s.Elapsed:mm\\:ss} produced {s.Produced:N0}  processed {s.Processed:N0}  enriched {o.Enriched:N0}  " +
+                                  $"dead-lettered {o.DeadLettered:N0}  late {o.Late:N0}  bots {o.Bots:N0}  windows final {o.EventsPerMinute.Count:N0}");
             }
             await run.ConfigureAwait(false);
             return;
@@ -78,80 +83,94 @@ internal static class DemoView
         {
             while (!run.IsCompleted)
             {
-                ctx.UpdateTarget(Render(demo.Snapshot(), eventsTopic, dlqTopic, final: false));
+                ctx.UpdateTarget(Render(demo.Snapshot()));
                 await Task.WhenAny(run, Task.Delay(250)).ConfigureAwait(false);
             }
-            ctx.UpdateTarget(Render(demo.Snapshot(), eventsTopic, dlqTopic, final: true));
+            ctx.UpdateTarget(Render(demo.Snapshot()));
         }).ConfigureAwait(false);
         await run.ConfigureAwait(false);
     }
 
-    private static Rows Render(SliceDemoSnapshot s, string eventsTopic, string dlqTopic, bool final)
+    private static Rows Render(PipelineDemoSnapshot s)
     {
-        var rate = s.Elapsed.TotalSeconds > 0 ? s.Consumed / s.Elapsed.TotalSeconds : 0;
+        var o = s.Outputs;
+        var rate = s.Elapsed.TotalSeconds > 0 ? s.Processed / s.Elapsed.TotalSeconds : 0;
         var header = new Markup(
-            $"[bold]Sluice demo[/]  {s.Elapsed:mm\\:ss}  produced [green]{s.Produced:N0}[/] → [blue]{eventsTopic}[/]  " +
-            $"consumed {s.Consumed:N0} ({rate:N0}/s)  valid {s.Valid:N0}  dead-lettered [red]{s.DeadLettered:N0}[/] → [blue]{dlqTopic}[/]  late {s.Late:N0}\n" +
-            string.Join("   ", s.Members.Select(m => $"{m.Name}: partitions [{string.Join(",", m.Partitions)}]")));
-        return new Rows(header, WindowTable(s, maxRows: final ? 12 : 10));
+            $"[bold]Sluice demo[/]  {s.Elapsed:mm\\:ss}  produced [green]{s.Produced:N0}[/]  processed {s.Processed:N0} ({rate:N0}/s) by {s.Members.Count} member(s)\n" +
+            $"enriched {o.Enriched:N0}   dead-lettered [red]{o.DeadLettered:N0}[/]   late [yellow]{o.Late:N0}[/]   bots {o.Bots:N0}   " +
+            $"aggregate rows {o.AggregateRows:N0}   sessions {o.Sessions:N0}");
+        return new Rows(header, WindowTable(o.EventsPerMinute, null, maxRows: 10), ReasonTable(o.DeadLettersByReason));
     }
 
-    /// <summary>Valid events per type per 1-minute event-time window; partial rows summed over partitions and members.</summary>
-    public static Table WindowTable(SliceDemoSnapshot s, int maxRows)
+    /// <summary>Events per type per final 1-minute window, summed over partitions; with ground truth, mismatches are marked.</summary>
+    private static Table WindowTable(IReadOnlyDictionary<long, long[]> windows, IReadOnlyDictionary<long, long[]>? expected, int maxRows)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("valid events per type, event-time windows");
-        table.AddColumn("window UTC");
+        var table = new Table().Border(TableBorder.Rounded).Title("valid events per type in final 1-minute event-time windows (clickstream.aggregated)");
+        table.AddColumn("window (UTC)");
         foreach (var t in EventTypes.All) table.AddColumn(new TableColumn(t.ToWireName()).RightAligned());
         table.AddColumn(new TableColumn("total").RightAligned());
-
-        var closed = s.ClosedRows.GroupBy(r => r.Start).ToDictionary(g => g.Key, g => Sum(g));
-        var open = s.OpenRows.GroupBy(r => r.Start).ToDictionary(g => g.Key, g => Sum(g));
-        var starts = closed.Keys.Union(open.Keys).Order().ToList();
+        if (expected is not null) table.AddColumn("= truth");
+        var starts = windows.Keys.Order().ToList();
         foreach (var start in starts.Skip(Math.Max(0, starts.Count - maxRows)))
         {
-            var counts = new long[EventTypes.All.Count];
-            var isOpen = open.TryGetValue(start, out var o);
-            if (closed.TryGetValue(start, out var c)) Add(counts, c);
-            if (isOpen) Add(counts, o!);
-            var row = new List<string> { isOpen ? $"[yellow]{start:HH:mm} open[/]" : $"{start:HH:mm} final" };
-            row.AddRange(counts.Select(n => n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
-            row.Add(counts.Sum().ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+            var counts = windows[start];
+            var row = new List<string> { DateTimeOffset.FromUnixTimeMilliseconds(start).ToString("MM-dd HH:mm", Inv) };
+            row.AddRange(counts.Select(n => n.ToString("N0", Inv)));
+            row.Add(counts.Sum().ToString("N0", Inv));
+            if (expected is not null)
+                row.Add(expected.TryGetValue(start, out var e) && e.SequenceEqual(counts) ? "[green]yes[/]" : "[red]no[/]");
             table.AddRow(row.ToArray());
         }
-        if (starts.Count > maxRows) table.Caption($"{starts.Count - maxRows} older window(s) not shown");
+        if (starts.Count > maxRows) table.Caption($"{starts.Count - maxRows:N0} earlier window(s) not shown");
         return table;
     }
 
-    public static void PrintSummary(SliceDemoSnapshot s, string dlqTopic)
+    private static Table ReasonTable(IReadOnlyDictionary<string, long> reasons)
     {
-        var seconds = Math.Max(s.Elapsed.TotalSeconds, 1e-9);
-        var table = new Table().Border(TableBorder.Rounded).Title("demo summary");
+        var table = new Table().Border(TableBorder.Rounded).Title("dead letters by reason code");
+        table.AddColumn("reason code");
+        table.AddColumn(new TableColumn("records").RightAligned());
+        foreach (var (reason, n) in reasons.OrderByDescending(kv => kv.Value)) table.AddRow(reason, n.ToString("N0", Inv));
+        return table;
+    }
+
+    /// <summary>Prints the final tables; true when every output matches the generator's ground truth.</summary>
+    public static bool PrintSummary(PipelineDemoSnapshot s, string eventsTopic)
+    {
+        var o = s.Outputs;
+        var truth = s.Truth;
+        AnsiConsole.Write(WindowTable(o.EventsPerMinute, truth?.Windows, maxRows: 12));
+        AnsiConsole.Write(ReasonTable(o.DeadLettersByReason));
+
+        var table = new Table().Border(TableBorder.Rounded).Title("demo summary: what the generator sent vs what the pipeline wrote");
         table.AddColumn("measure");
-        table.AddColumn(new TableColumn("value").RightAligned());
-        void Row(string k, string v) => table.AddRow(k, v);
-        Row("events produced", s.Produced.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
-        Row("  of which malformed on purpose", s.ProducedInvalid.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
-        Row("events consumed", s.Consumed.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
-        Row("valid, counted in windows", s.Valid.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
-        Row($"dead-lettered → {dlqTopic}", s.DeadLettered.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
-        Row("late (window already final)", s.Late.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
-        Row("windows", s.ClosedRows.Select(r => r.Start).Distinct().Count().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Row("elapsed", $"{s.Elapsed.TotalSeconds:N1} s");
-        Row("throughput (consumed)", $"{s.Consumed / seconds:N0} events/s");
-        Row("all produced events accounted for", s.Consumed == s.Produced && s.Valid + s.DeadLettered == s.Consumed ? "[green]yes[/]" : "[red]no[/]");
-        AnsiConsole.Write(WindowTable(s, maxRows: 15));
+        table.AddColumn(new TableColumn("ground truth").RightAligned());
+        table.AddColumn(new TableColumn("pipeline").RightAligned());
+        table.AddColumn("match");
+        var allMatch = truth is not null;
+        void Row(string what, long? expected, long actual)
+        {
+            var ok = expected is null || expected == actual;
+            allMatch &= ok;
+            table.AddRow(what, expected?.ToString("N0", Inv) ?? "", actual.ToString("N0", Inv), expected is null ? "" : ok ? "[green]yes[/]" : "[red]no[/]");
+        }
+        var windowsMatch = truth is not null && truth.Windows.Count == o.EventsPerMinute.Count &&
+                           truth.Windows.All(kv => o.EventsPerMinute.TryGetValue(kv.Key, out var c) && c.SequenceEqual(kv.Value));
+        Row($"click events produced → {eventsTopic}", truth?.Records, s.Produced);
+        Row("processed by the consumer group", truth?.Records, s.Processed);
+        Row("valid → clickstream.enriched", truth?.Valid, o.Enriched);
+        Row("malformed → clickstream.dlq", truth?.Malformed, o.DeadLettered);
+        Row("late → clickstream.late", truth?.Late, o.Late);
+        Row("bots → clickstream.bots", truth?.Bots, o.Bots);
+        Row("duplicates dropped", truth?.Duplicates, s.Processed - o.Enriched - o.DeadLettered - o.Late - o.Bots);
+        Row("final 1-minute windows", truth?.Windows.Count, o.EventsPerMinute.Count);
+        allMatch &= windowsMatch;
+        table.AddRow("every window's per-type counts", "", "", windowsMatch ? "[green]yes[/]" : "[red]no[/]");
+        table.AddRow("sessions → clickstream.sessions", "", o.Sessions.ToString("N0", Inv), "");
+        table.AddRow("elapsed", "", $"{s.Elapsed.TotalSeconds:N1} s", "");
+        table.AddRow("throughput (processed)", "", $"{s.Processed / Math.Max(s.Elapsed.TotalSeconds, 1e-9):N0} events/s", "");
         AnsiConsole.Write(table);
-    }
-
-    private static long[] Sum(IEnumerable<WindowCountRow> rows)
-    {
-        var sum = new long[EventTypes.All.Count];
-        foreach (var r in rows) Add(sum, r.ByType);
-        return sum;
-    }
-
-    private static void Add(long[] into, long[] from)
-    {
-        for (var i = 0; i < into.Length; i++) into[i] += from[i];
+        AnsiConsole.MarkupLine(allMatch ? "[green]every output matches the ground truth[/]" : "[red]the outputs do not match the ground truth[/]");
+        return allMatch;
     }
 }

@@ -24,11 +24,7 @@ internal sealed class KafkaConnection : IDisposable
         string bootstrap;
         if (options.Kafka.UseEmbeddedBroker)
         {
-            embedded = EmbeddedBroker.Start(options.Kafka.Embedded.Brokers,
-            [
-                new TopicSpec(options.Kafka.Topics.Events, options.Kafka.Partitions),
-                new TopicSpec(options.Kafka.Topics.Dlq, options.Kafka.Partitions),
-            ]);
+            embedded = EmbeddedBroker.Start(options.Kafka.Embedded.Brokers, Topics(options));
             bootstrap = embedded.BootstrapServers;
             logger.LogInformation("embedded broker ({Brokers} broker(s)) at {Bootstrap}", embedded.BrokerCount, bootstrap);
         }
@@ -49,6 +45,10 @@ internal sealed class KafkaConnection : IDisposable
             throw;
         }
     }
+
+    /// <summary>Every topic the pipeline reads or writes, with the configured partition count.</summary>
+    public static IEnumerable<TopicSpec> Topics(SluiceOptions options) =>
+        Pipelines.Demo.PipelineDemo.Topics(options).Select(t => new TopicSpec(t, options.Kafka.Partitions));
 
     public void Dispose() => Embedded?.Dispose();
 }

@@ -71,9 +71,26 @@ public sealed class KafkaPartitionSource : IPartitionSource
         if (_pending.Count == 0) return;
         var offsets = new List<TopicPartitionOffset>(_pending.Count);
         foreach (var (tp, next) in _pending) offsets.Add(new TopicPartitionOffset(tp, next));
-        _pending.Clear();
-        consumer.Commit(offsets);
+        if (TryCommit(consumer, offsets)) _pending.Clear();
     }
+
+    // A commit refused because the group is rebalancing is not an error: the offsets stay pending and go with the
+    // next commit, or, if the partition moves, its new owner resumes from the last committed offset (at-least-once).
+    private static bool TryCommit(IConsumer<string, byte[]> consumer, List<TopicPartitionOffset> offsets)
+    {
+        try
+        {
+            consumer.Commit(offsets);
+            return true;
+        }
+        catch (KafkaException ex) when (IsRebalanceError(ex.Error.Code))
+        {
+            return false;
+        }
+    }
+
+    private static bool IsRebalanceError(ErrorCode code) => code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration
+        or ErrorCode.UnknownMemberId or ErrorCode.Local_State or ErrorCode.Local_AssignmentLost or ErrorCode.FencedInstanceId;
 
     public void Dispose()
     {
@@ -100,7 +117,7 @@ public sealed class KafkaPartitionSource : IPartitionSource
         }
         if (offsets.Count == 0) return;
         _outputs?.Flush();
-        consumer.Commit(offsets);
+        TryCommit(consumer, offsets);
     }
 
     private static List<StreamTopicPartition> Convert(List<Confluent.Kafka.TopicPartition> partitions) =>

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Sluice.Core.Configuration;
+using Sluice.Core.Events;
+using Sluice.Generate;
+using Sluice.Generate.Faults;
+using Sluice.Generate.Manifests;
+using Sluice.Generate.Pacing;
+using Sluice.Generate.Sinks;
+using Sluice.Kafka;
+using Sluice.Pipelines.Clickstream;
+using Sluice.Pipelines.Hosting;
+
+namespace Sluice.Pipelines.Demo;
+
+/// <summary>How long the demo runs and how hard it pushes.</summary>
+public sealed record PipelineDemoSettings
+{
+    /// <summary>Click records to produce; null for no limit.</summary>
+    public long? Events { get; init; }
+    /// <summary>Wall-clock time to produce for; null for no limit.</summary>
+    public TimeSpan? Duration { get; init; }
+    /// <summary>Click records per second; 0 as fast as possible.</summary>
+    public int Rate { get; init; }
+    /// <summary>Processor group members to run in this process.</summary>
+    public int Processors { get; init; } = 1;
+}
+
+/// <summary>What the generator was told to send and what a correct pipeline must therefore output.</summary>
+public sealed record GroundTruth(long Records, long Valid, long Malformed, long Late, long Bots, long Duplicates, IReadOnlyDictionary<long, long[]> Windows)
+{
+    public static GroundTruth From(ManifestBuilder m)
+    {
+        long valid = 0;
+        foreach (var type in EventTypes.All) valid += m.ValidCount(type);
+        long malformed = 0;
+        foreach (var kind in Enum.GetValues<FaultKind>())
+            if (kind > FaultKind.Bot) malformed += m.FaultCount(kind);
+        return new GroundTruth(m.ClickRecords, valid, malformed, m.FaultCount(FaultKind.Late), m.FaultCount(FaultKind.Bot),
+            m.FaultCount(FaultKind.Duplicate), m.Windows.ToDictionary(kv => kv.Key, kv => (long[])kv.Value.Clone()));
+    }
+}
+
+/// <summary>The demo's state: producer progress, processing, and what the output topics hold.</summary>
+public sealed record PipelineDemoSnapshot(
+    long Produced, long Processed, TimeSpan Elapsed, OutputCounts Outputs,
+    IReadOnlyList<string> Members, bool ProducerDone, bool Finished, GroundTruth? Truth);
+
+/// <summary>
+/// The whole pipeline in one process: the generator writes to the events topic, processor members in one
+/// consumer group run the clickstream topology, and a reader tallies the output topics. When the producer
+/// stops, the members process what is left, close every window, and the final tally is compared with the
+/// generator's ground truth.
+/// </summary>
+public sealed class PipelineDemo
+{
+    private readonly SluiceOptions _options;
+    private readonly KafkaClientFactory _factory;
+    private readonly PipelineDemoSettings _settings;
+    private readonly ILoggerFactory _loggers;
+    private readonly ClickstreamOptions _topology;
+    private readonly List<ClickstreamProcessor> _members = [];
+    private readonly OutputTally _tally;
+    private readonly Stopwatch _clock = new();
+    private long _produced;
+    private volatile bool _producerDone, _finished;
+    private GroundTruth? _truth;
+    private OutputCounts? _final;
+
+    public PipelineDemo(SluiceOptions options, KafkaClientFactory factory, PipelineDemoSettings settings, ILoggerFactory loggers)
+    {
+        _options = options;
+        _factory = factory;
+        _settings = settings;
+        _loggers = loggers;
+        _topology = TopologyOptions(options);
+        for (var i = 0; i < Math.Max(1, settings.Processors); i++)
+            _members.Add(new ClickstreamProcessor(factory, _topology, options.Processor.GroupId, $"processor-{i + 1}", loggers));
+        _tally = new OutputTally(factory, _topology);
+    }
+
+    /// <summary>The topics the demo needs, for a broker that must create them.</summary>
+    public static IReadOnlyList<string> Topics(SluiceOptions options)
+    {
+        var t = TopologyOptions(options);
+        return [t.InputTopic, t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.AggregatedTopic, t.SessionsTopic, t.BotsTopic, options.Kafka.Topics.CdcUsers];
+    }
+
+    /// <summary>The topology's options from the configuration.</summary>
+    public static ClickstreamOptions TopologyOptions(SluiceOptions options) => new()
+    {
+        InputTopic = options.Kafka.Topics.Events,
+        DeadLetterTopic = options.Kafka.Topics.Dlq,
+        MaxOutOfOrderness = options.Processor.MaxOutOfOrderness,
+        RejectPricedViews = false,
+    };
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _clock.Start();
+        using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopLiveTally = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var inputDone = false;
+        var members = _members.Select(m => m.RunAsync(stopAll.Token, () => Volatile.Read(ref inputDone))).ToList();
+        var tally = _tally.RunAsync(stopLiveTally.Token);
+        try
+        {
+            await WaitForSettledGroupAsync(members, cancellationToken).ConfigureAwait(false);
+            _clock.Restart(); // elapsed and throughput count from the first event, not from joining the group
+            await Task.Factory.StartNew(() => Produce(cancellationToken), CancellationToken.None,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            while (!cancellationToken.IsCancellationRequested && Processed() < Interlocked.Read(ref _produced))
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                ThrowIfFaulted(members);
+            }
+            // Everything produced is processed: the members close their windows and stop.
+            Volatile.Write(ref inputDone, true);
+            await Task.WhenAll(members).ConfigureAwait(false);
+            // The live reader stops before the final count starts over from the beginning of every output topic.
+            await stopLiveTally.CancelAsync().ConfigureAwait(false);
+            await tally.ConfigureAwait(false);
+            _tally.ReadToEnd(TimeSpan.FromSeconds(60));
+            _final = _tally.Snapshot();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await stopAll.CancelAsync().ConfigureAwait(false);
+            await stopLiveTally.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(members.Append(tally)).ConfigureAwait(false);
+            _clock.Stop();
+            _finished = true;
+        }
+    }
+
+    /// <summary>Processor members that own at least one partition, and the partitions owned in all.</summary>
+    public (int Members, int Partitions) Ownership => (_members.Count(m => m.OwnedPartitions > 0), _members.Sum(m => m.OwnedPartitions));
+
+    // Window state does not move with a partition yet (no checkpoints): a rebalance in the middle of the run
+    // would cost the moved partitions' open windows. So production starts once every member owns partitions.
+    private async Task WaitForSettledGroupAsync(List<Task> members, CancellationToken ct)
+    {
+        var partitions = _options.Kafka.Partitions;
+        var wanted = Math.Min(_members.Count, partitions);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!ct.IsCancellationRequested)
+        {
+            var (owning, owned) = Ownership;
+            if (owning >= wanted && owned >= partitions) return;
+            if (DateTime.UtcNow > deadline)
+                throw new Core.Errors.SluiceException($"the processor group did not settle within 90 s ({owning} of {wanted} members own {owned} of {partitions} partitions)", isTransient: true);
+            ThrowIfFaulted(members);
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+    }
+
+    public PipelineDemoSnapshot Snapshot() => new(
+        Interlocked.Read(ref _produced), Processed(), _clock.Elapsed, _final ?? _tally.Snapshot(),
+        _members.Select(m => m.Name).ToList(), _producerDone, _finished, _truth);
+
+    private long Processed() => _members.Sum(m => m.Processed);
+
+    private static void ThrowIfFaulted(List<Task> tasks)
+    {
+        foreach (var t in tasks)
+            if (t.IsFaulted) t.GetAwaiter().GetResult();
+    }
+
+    private void Produce(CancellationToken ct)
+    {
+        var settings = GeneratorSettings.From(_options.Generator, _options.Kafka.Topics) with
+        {
+            MaxEvents = _settings.Events ?? long.MaxValue,
+            CdcTopic = _options.Kafka.Topics.CdcUsers,
+        };
+        settings.Validate();
+        var generator = new ClickstreamGenerator(settings);
+        var manifest = new ManifestBuilder();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (_settings.Duration is { } d) stop.CancelAfter(d);
+        using var sink = new KafkaSink(_factory.CreateProducer("demo-producer"));
+        try
+        {
+            GeneratorRunner.Run(generator, sink, _settings.Rate > 0 ? Pacer.Rate(_settings.Rate) : Pacer.Max, manifest,
+                p => Interlocked.Exchange(ref _produced, p.ClickRecords), stop.Token);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _produced, manifest.ClickRecords);
+            _truth = GroundTruth.From(manifest);
+            _producerDone = true;
+        }
+        if (sink.Failed > 0)
+            throw new Core.Errors.SluiceException($"{sink.Failed} records could not be delivered to {settings.EventsTopic}; see the log above", isTransient: true);
+    }
+}
