@@ -45,7 +45,6 @@ public sealed partial class ClickstreamGenerator
             SessionId = bot.SessionId,
             ProductId = product?.Id,
             ProductCategory = category.Name,
-            PriceCents = product?.PriceCents,
             PageUrl = product?.PageUrl ?? category.PageUrl,
             UserAgent = bot.UserAgent,
             IpAddress = bot.IpAddress,

@@ -188,7 +188,8 @@ public sealed partial class ClickstreamGenerator
             SessionId = s.SessionId,
             ProductId = product?.Id,
             ProductCategory = product?.Category.Name ?? category,
-            PriceCents = product?.PriceCents,
+            // Views and searches never carry a price: the validator rejects them (unexpected_price).
+            PriceCents = type is EventType.PageView or EventType.Search ? null : product?.PriceCents,
             Quantity = quantity,
             SearchQuery = query,
             PageUrl = pageUrl,

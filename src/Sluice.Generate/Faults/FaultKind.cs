@@ -29,11 +29,6 @@ public static class FaultKinds
 {
     public const string HeaderName = "sluice-fault";
 
-    /// <summary>Reason code for a negative <c>price_cents</c>, given by validation after decoding.</summary>
-    public const string NegativePriceReason = "negative_price";
-    /// <summary>Reason code for a purchase with quantity 0, given by validation after decoding.</summary>
-    public const string ZeroQuantityReason = "zero_quantity";
-
     public const int Count = (int)FaultKind.Oversized + 1;
 
     private static readonly string[] Labels =
@@ -76,8 +71,8 @@ public static class FaultKinds
         FaultKind.WrongTypes => ReasonCodes.InvalidFieldType,
         FaultKind.NotJson => ReasonCodes.InvalidJson,
         FaultKind.Oversized => ReasonCodes.FieldTooLong,
-        FaultKind.NegativePrice => NegativePriceReason,
-        FaultKind.ZeroQuantity => ZeroQuantityReason,
+        FaultKind.NegativePrice => ReasonCodes.NegativePrice,
+        FaultKind.ZeroQuantity => ReasonCodes.ZeroQuantity,
         _ => null,
     };
 }

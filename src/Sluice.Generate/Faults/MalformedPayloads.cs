@@ -71,7 +71,12 @@ internal static class MalformedPayloads
     private static ClickEvent WithProduct(ClickEvent e, Catalog catalog, Prng rng)
     {
         if (e.ProductId is not null && e.PriceCents is not null) return e;
-        var p = catalog.PickProduct(rng);
+        // A product page view names its product but carries no price: price that product, drawing nothing,
+        // so the fault stream stays the same whether views are priced or not.
+        var p = e.ProductId is ['p', '-', ..] id && int.TryParse(id.AsSpan(2), System.Globalization.CultureInfo.InvariantCulture, out var n)
+                && n >= 1 && n <= catalog.Count && catalog[n - 1].Id == id
+            ? catalog[n - 1]
+            : catalog.PickProduct(rng);
         return e with { ProductId = p.Id, ProductCategory = p.Category.Name, PriceCents = p.PriceCents, Quantity = e.Quantity ?? 1 };
     }
 

@@ -16,13 +16,6 @@ public sealed class ClickstreamOptions
     /// <summary>Prices above this many cents are rejected (price_above_maximum).</summary>
     public long MaxPriceCents { get; set; } = 10_000_000;
 
-    /// <summary>When true, a page_view or search that carries price_cents is rejected (unexpected_price).</summary>
-    /// <remarks>
-    /// The rule the issue asks for. The project's generator sends product-page views with the product's price, so
-    /// comparing against its manifest needs this off.
-    /// </remarks>
-    public bool RejectPricedViews { get; set; } = true;
-
     /// <summary>Event times further than this ahead of processing time are rejected (timestamp_in_future).</summary>
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -34,7 +34,7 @@ public sealed class ClickstreamTopology : ITopology
     {
         _options = options ?? new ClickstreamOptions();
         _options.Validate();
-        _validator = new EventValidator(_options.MaxPriceCents, _options.MaxFutureSkew, _options.RejectPricedViews);
+        _validator = new EventValidator(_options.MaxPriceCents, _options.MaxFutureSkew);
         SourceTopics = [_options.InputTopic];
     }
 

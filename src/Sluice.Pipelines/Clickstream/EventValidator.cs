@@ -1,3 +1,4 @@
+using Sluice.Core.Errors;
 using Sluice.Core.Events;
 
 namespace Sluice.Pipelines.Clickstream;
@@ -9,7 +10,7 @@ namespace Sluice.Pipelines.Clickstream;
 /// for cart, wishlist and purchase); then the country. A value that is wrong in itself is reported before a value
 /// that is only out of place, so a negative price on a page view reads negative_price.
 /// </remarks>
-public sealed class EventValidator(long maxPriceCents, TimeSpan maxFutureSkew, bool rejectPricedViews = true)
+public sealed class EventValidator(long maxPriceCents, TimeSpan maxFutureSkew)
 {
     private readonly long _maxFutureSkewMs = (long)maxFutureSkew.TotalMilliseconds;
 
@@ -23,24 +24,24 @@ public sealed class EventValidator(long maxPriceCents, TimeSpan maxFutureSkew, b
         if (e.Timestamp <= 0)
         {
             detail = $"timestamp {e.Timestamp} must be positive epoch milliseconds";
-            return ValidationReasons.TimestampNotPositive;
+            return ReasonCodes.TimestampNotPositive;
         }
         if (e.Timestamp - _maxFutureSkewMs > nowMs)
         {
             detail = $"timestamp {e.Timestamp} is {e.Timestamp - nowMs} ms ahead of processing time {nowMs}; at most {_maxFutureSkewMs} ms allowed";
-            return ValidationReasons.TimestampInFuture;
+            return ReasonCodes.TimestampInFuture;
         }
         if (e.PriceCents is { } price)
         {
             if (price < 0)
             {
                 detail = $"price_cents {price} is negative";
-                return ValidationReasons.NegativePrice;
+                return ReasonCodes.NegativePrice;
             }
             if (price > MaxPriceCents)
             {
                 detail = $"price_cents {price} is above the maximum {MaxPriceCents}";
-                return ValidationReasons.PriceAboveMaximum;
+                return ReasonCodes.PriceAboveMaximum;
             }
         }
         if (e.EventType == EventType.Purchase)
@@ -48,35 +49,35 @@ public sealed class EventValidator(long maxPriceCents, TimeSpan maxFutureSkew, b
             if (e.PriceCents is null)
             {
                 detail = "purchase without price_cents";
-                return ValidationReasons.MissingPrice;
+                return ReasonCodes.MissingPrice;
             }
             switch (e.Quantity)
             {
                 case null:
                     detail = "purchase without quantity";
-                    return ValidationReasons.MissingQuantity;
+                    return ReasonCodes.MissingQuantity;
                 case 0:
                     detail = "purchase quantity is 0; it must be at least 1";
-                    return ValidationReasons.ZeroQuantity;
+                    return ReasonCodes.ZeroQuantity;
                 case < 0:
                     detail = $"purchase quantity {e.Quantity} is negative; it must be at least 1";
-                    return ValidationReasons.NegativeQuantity;
+                    return ReasonCodes.NegativeQuantity;
             }
         }
-        if (rejectPricedViews && e.PriceCents is { } unexpected && e.EventType is EventType.PageView or EventType.Search)
+        if (e.PriceCents is { } unexpected && e.EventType is EventType.PageView or EventType.Search)
         {
             detail = $"{e.EventType.ToWireName()} must not carry a price (price_cents {unexpected})";
-            return ValidationReasons.UnexpectedPrice;
+            return ReasonCodes.UnexpectedPrice;
         }
         if (e.EventType.RequiresUser() && string.IsNullOrWhiteSpace(e.UserId))
         {
             detail = $"{e.EventType.ToWireName()} needs a logged-in user but user_id is null";
-            return ValidationReasons.UserRequired;
+            return ReasonCodes.UserRequired;
         }
         if (e.GeoCountry is { } country && !IsCountryCodeOrBlank(country))
         {
             detail = $"geo_country '{(country.Length > 16 ? country[..16] + "…" : country)}' is not a two-letter ISO 3166-1 code";
-            return ValidationReasons.InvalidCountryCode;
+            return ReasonCodes.InvalidCountryCode;
         }
         return null;
     }

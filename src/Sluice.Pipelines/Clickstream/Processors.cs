@@ -27,7 +27,7 @@ public sealed class DecodeProcessor(IProcessor<string, ClickEvent> next) : IProc
     }
 }
 
-/// <summary>Step 2: business rules (<see cref="ValidationReasons"/>); a valid event's time then feeds the watermark.</summary>
+/// <summary>Step 2: business rules (<see cref="Sluice.Core.Errors.ReasonCodes"/>); a valid event's time then feeds the watermark.</summary>
 public sealed class ValidateProcessor(EventValidator validator, IProcessor<string, ClickEvent> next) : IProcessor<string, ClickEvent>
 {
     private IProcessorContext _context = null!;

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Sluice.Cli.Hosting;
+using Sluice.Core.Errors;
+using Sluice.Generate;
+using Sluice.Pipelines.Clickstream;
+using Spectre.Console;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice bench engine</c>: the whole clickstream chain in process, over generated traffic or a JSON-lines file.</summary>
+internal static class BenchEngineCommand
+{
+    internal static Command Create()
+    {
+        var input = new Option<FileInfo?>("--input") { Description = "JSON lines of v3 events (missing fields are null); default: generated traffic" };
+        var events = new Option<int>("--events") { Description = "Events to generate (ignored with --input)", DefaultValueFactory = _ => 1_000_000 }
+            .Require(v => v >= 1, "--events must be a positive whole number");
+        var partitions = new Option<int>("--partitions") { Description = "Partitions, one task and thread each", DefaultValueFactory = _ => 2 }
+            .Require(v => v is >= 1 and <= 256, "--partitions must be between 1 and 256");
+        var command = new Command("engine", "Run decode → validate → dedupe → bots → enrich → every aggregate in process and report throughput, CPU and allocation")
+        {
+            input, events, partitions,
+        };
+        command.SetAction(parse =>
+        {
+            var file = parse.GetValue(input);
+            int n = parse.GetValue(events), parts = parse.GetValue(partitions);
+            if (file is not null && !file.Exists)
+                throw new SluiceException($"input file {file.FullName} does not exist; pass a JSON-lines file of events or leave out --input", isTransient: false);
+
+            List<byte[]> payloads = [];
+            EngineBenchmarkResult? result = null;
+            AnsiConsole.Progress().Start(ctx =>
+            {
+                var load = ctx.AddTask(file is null ? "generate" : "read", maxValue: file is null ? n : 1);
+                if (file is null)
+                {
+                    payloads = Generate(n, done => load.Value = done);
+                }
+                else
+                {
+                    payloads = EngineBenchmark.LoadJsonLines(file.FullName);
+                    load.Value = 1;
+                }
+                var run = ctx.AddTask("process", maxValue: 1);
+                run.IsIndeterminate = true;
+                result = EngineBenchmark.Run(payloads, parts);
+                run.IsIndeterminate = false;
+                run.Value = 1;
+            });
+            if (payloads.Count == 0)
+                throw new SluiceException($"{file?.FullName} holds no events; it needs one JSON event per line", isTransient: false);
+
+            AnsiConsole.Write(Table(result!, file is null ? "generated traffic" : file.Name));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Default generator traffic (every fault kind), click records only: the engine's input topic.</summary>
+    private static List<byte[]> Generate(int count, Action<int> progress)
+    {
+        var list = new List<byte[]>(count);
+        // CDC records are skipped, so the limit leaves room and the loop stops on the click count.
+        var generator = new ClickstreamGenerator(new GeneratorSettings { MaxEvents = 2L * count });
+        while (list.Count < count && generator.MoveNext())
+        {
+            var record = generator.Current;
+            if (record.Kind != RecordKind.Click) continue;
+            list.Add(record.Payload.ToArray());
+            if ((list.Count & 0xFFFF) == 0) progress(list.Count);
+        }
+        progress(list.Count);
+        return list;
+    }
+
+    private static Table Table(EngineBenchmarkResult r, string source)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"Clickstream engine over {source}: {r.Partitions} partition(s), {Environment.ProcessorCount} cores");
+        table.AddColumn("measure");
+        table.AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow("events", $"{r.Events:N0}");
+        table.AddRow("seconds", $"{r.Elapsed.TotalSeconds:N3}");
+        table.AddRow("events/s", $"{r.EventsPerSecond:N0}");
+        table.AddRow("CPU-seconds", $"{r.CpuMicrosPerEvent * r.Events / 1e6:N3}");
+        table.AddRow("CPU µs/event", $"{r.CpuMicrosPerEvent:N3}");
+        table.AddRow("allocated bytes/event", $"{r.AllocatedBytesPerEvent:N0}");
+        table.AddRow("GC gen0/gen1/gen2", $"{r.Gen0Collections}/{r.Gen1Collections}/{r.Gen2Collections}");
+        var topics = new ClickstreamOptions();
+        foreach (var (name, topic) in new[]
+                 {
+                     ("enriched", topics.EnrichedTopic), ("dlq", topics.DeadLetterTopic), ("late", topics.LateTopic), ("bots", topics.BotsTopic),
+                     ("aggregated", topics.AggregatedTopic), ("sessions", topics.SessionsTopic),
+                 })
+        {
+            table.AddRow($"output {name}", $"{r.Outputs.GetValueOrDefault(topic):N0}");
+        }
+        return table;
+    }
+}

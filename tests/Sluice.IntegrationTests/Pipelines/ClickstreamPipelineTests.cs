@@ -1,0 +1,228 @@
+using System.Text.Json;
+using Confluent.Kafka;
+using Sluice.Core.Events;
+using Sluice.Generate;
+using Sluice.Generate.Faults;
+using Sluice.Generate.Manifests;
+using Sluice.Generate.Sinks;
+using Sluice.Pipelines.Clickstream;
+using Sluice.Streaming.Kafka;
+using Sluice.Streaming.Processing;
+using TopicPartition = Confluent.Kafka.TopicPartition;
+using Sluice.TestKit;
+
+namespace Sluice.IntegrationTests.Pipelines;
+
+/// <summary>
+/// Generator → embedded broker → the clickstream topology through the real Kafka binding in a consumer group →
+/// output topics, read back and compared with the generator's ground truth. Runs once per class (it takes a while).
+/// </summary>
+public sealed class ClickstreamPipelineFixture : IDisposable
+{
+    public const int Partitions = 6;
+    public const int Events = 50_000;
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly BrokerFixture _broker = new();
+
+    public ClickstreamPipelineFixture()
+    {
+        var prefix = "pipeline-" + Guid.NewGuid().ToString("N")[..8];
+        Options = new ClickstreamOptions
+        {
+            InputTopic = prefix + ".events",
+            EnrichedTopic = prefix + ".enriched",
+            DeadLetterTopic = prefix + ".dlq",
+            LateTopic = prefix + ".late",
+            AggregatedTopic = prefix + ".aggregated",
+            SessionsTopic = prefix + ".sessions",
+            BotsTopic = prefix + ".bots",
+        };
+        var settings = new GeneratorSettings
+        {
+            Seed = 20260101,
+            Users = 2_000,
+            MaxEvents = Events,
+            // Every fault kind, at rates that give each dozens of records in 50k.
+            LateRate = 0.01,
+            OutOfOrderRate = 0.03,
+            DuplicateRate = 0.01,
+            BotRate = 0.02,
+            MalformedRate = 0.03,
+            EventsTopic = Options.InputTopic,
+            CdcTopic = prefix + ".cdc",
+        };
+        _broker.Broker.CreateTopic(settings.EventsTopic, Partitions);
+        _broker.Broker.CreateTopic(settings.CdcTopic, 1);
+        foreach (var topic in OutputTopics) _broker.Broker.CreateTopic(topic, 3);
+
+        Manifest = new ManifestBuilder();
+        var truth = new GroundTruthSink(new KafkaSink(_broker.Factory.CreateProducer("pipeline-test")), settings.EventsTopic);
+        using (truth) GeneratorRunner.Run(new ClickstreamGenerator(settings), truth, manifest: Manifest);
+        ExpectedSessions = truth.Sessions;
+
+        Processed = RunTopology(settings.EventsTopic, Manifest.ClickRecords);
+        foreach (var topic in OutputTopics) Outputs[topic] = ReadAll(topic);
+    }
+
+    public ClickstreamOptions Options { get; }
+    public ManifestBuilder Manifest { get; }
+    public long Processed { get; }
+
+    /// <summary>Distinct (partition key, session id) pairs among the counted events: the sessions a correct processor closes.</summary>
+    public HashSet<(string Key, string Session)> ExpectedSessions { get; }
+
+    public Dictionary<string, List<JsonElement>> Outputs { get; } = new(StringComparer.Ordinal);
+
+    public IEnumerable<string> OutputTopics =>
+        [Options.EnrichedTopic, Options.DeadLetterTopic, Options.LateTopic, Options.AggregatedTopic, Options.SessionsTopic, Options.BotsTopic];
+
+    public void Dispose() => _broker.Dispose();
+
+    private long RunTopology(string input, long expected)
+    {
+        var topology = new ClickstreamTopology(Options);
+        using var collector = ClickstreamJson.RegisterAll(new KafkaRecordCollector(_broker.Factory));
+        using var source = new KafkaPartitionSource(_broker.Factory, "clickstream-it-" + Guid.NewGuid().ToString("N"), collector);
+        using var tasks = new TaskManager(topology, topology.WatermarkStrategy, TimeProvider.System, collector);
+        StreamRunner? runner = null;
+        runner = new StreamRunner(source, tasks, [input], TimeProvider.System, outputs: collector);
+        using var timeout = new CancellationTokenSource(RunTimeout);
+        runner.Run(timeout.Token, endOfInput: () => runner.Processed >= expected);
+        if (runner.Processed < expected)
+            throw new TimeoutException($"the topology processed {runner.Processed:N0} of {expected:N0} input records within {RunTimeout.TotalMinutes} min");
+        return runner.Processed;
+    }
+
+    private List<JsonElement> ReadAll(string topic)
+    {
+        using var consumer = _broker.Factory.CreateConsumer("clickstream-it-reader-" + Guid.NewGuid().ToString("N"));
+        var partitions = _broker.Broker.Topics[topic];
+        var remaining = new Dictionary<int, long>();
+        for (var p = 0; p < partitions; p++)
+        {
+            var high = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(30)).High.Value;
+            if (high > 0) remaining[p] = high;
+        }
+        // Assigning partitions directly skips the mock coordinator's slow rebalance.
+        consumer.Assign(remaining.Keys.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var values = new List<JsonElement>();
+        var deadline = DateTime.UtcNow + ReadTimeout;
+        while (remaining.Count > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"reading {topic}: {values.Count:N0} records read, partitions {string.Join(",", remaining.Keys)} not at their end within {ReadTimeout.TotalMinutes} min");
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(500));
+            if (r is null || r.IsPartitionEOF) continue;
+            using (var doc = JsonDocument.Parse(r.Message.Value)) values.Add(doc.RootElement.Clone());
+            if (r.Offset.Value + 1 >= remaining.GetValueOrDefault(r.Partition.Value, long.MaxValue)) remaining.Remove(r.Partition.Value);
+        }
+        return values;
+    }
+
+    /// <summary>Forwards to Kafka and remembers the sessions of the counted events (what the manifest counts, per session).</summary>
+    private sealed class GroundTruthSink(KafkaSink inner, string eventsTopic) : IRecordSink
+    {
+        public HashSet<(string, string)> Sessions { get; } = [];
+
+        public void Write(in GeneratedRecord record)
+        {
+            inner.Write(record);
+            if (record.Topic == eventsTopic && record.Fault.IsCounted()) Sessions.Add((record.Event!.PartitionKey, record.Event.SessionId));
+        }
+
+        public void Flush(CancellationToken cancellationToken = default) => inner.Flush(cancellationToken);
+
+        public void Dispose() => inner.Dispose();
+    }
+}
+
+public sealed class ClickstreamPipelineTests(ClickstreamPipelineFixture f) : IClassFixture<ClickstreamPipelineFixture>
+{
+    private List<JsonElement> Output(string topic) => f.Outputs[topic];
+
+    [Fact]
+    public void every_input_record_is_processed_once()
+    {
+        Assert.Equal(f.Manifest.ClickRecords, f.Processed);
+        for (var k = 0; k < FaultKinds.Count; k++) Assert.True(f.Manifest.FaultCount((FaultKind)k) > 0, $"no {((FaultKind)k).ToLabel()} records generated");
+    }
+
+    [Fact]
+    public void dead_letters_carry_the_reason_code_of_each_malformed_label()
+    {
+        var expected = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var kind in FaultKinds.Malformed)
+        {
+            var code = kind.ExpectedReasonCode()!;
+            expected[code] = expected.GetValueOrDefault(code) + f.Manifest.FaultCount(kind);
+        }
+        var actual = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var d in Output(f.Options.DeadLetterTopic))
+        {
+            var code = d.GetProperty("reason_code").GetString()!;
+            actual[code] = actual.GetValueOrDefault(code) + 1;
+        }
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void late_events_are_exactly_the_late_labels()
+    {
+        var ids = Output(f.Options.LateTopic).Select(l => l.GetProperty("event").GetProperty("event_id").GetGuid()).ToList();
+        Assert.Equal(f.Manifest.LateEventIds.Order(), ids.Order());
+    }
+
+    [Fact]
+    public void bots_are_filtered_out()
+    {
+        Assert.Equal(f.Manifest.FaultCount(FaultKind.Bot), Output(f.Options.BotsTopic).Count);
+    }
+
+    [Fact]
+    public void enriched_output_holds_every_counted_event_once_and_no_duplicate()
+    {
+        var enriched = Output(f.Options.EnrichedTopic);
+        long counted = 0;
+        foreach (var type in EventTypes.All) counted += f.Manifest.ValidCount(type);
+        Assert.Equal(counted, enriched.Count);
+        var ids = enriched.Select(e => e.GetProperty("event_id").GetGuid()).ToHashSet();
+        Assert.Equal(counted, ids.Count);
+        Assert.DoesNotContain(f.Manifest.LateEventIds, ids.Contains);
+    }
+
+    [Fact]
+    public void one_minute_counts_per_type_summed_over_partitions_match_the_manifest_windows()
+    {
+        var actual = new SortedDictionary<(long, string), long>();
+        foreach (var row in Output(f.Options.AggregatedTopic))
+        {
+            if (row.GetProperty("aggregate").GetString() != AggregateNames.Events1m || row.GetProperty("dimension").GetString() != "event_type") continue;
+            var key = (row.GetProperty("window_start").GetInt64(), row.GetProperty("dimension_value").GetString()!);
+            actual[key] = actual.GetValueOrDefault(key) + (long)row.GetProperty("value").GetDouble();
+        }
+        var expected = new SortedDictionary<(long, string), long>();
+        foreach (var (start, counts) in f.Manifest.Windows)
+        {
+            foreach (var type in EventTypes.All)
+            {
+                if (counts[(int)type] > 0) expected[(start, type.ToWireName())] = counts[(int)type];
+            }
+        }
+        Assert.True(expected.Count > 100, $"only {expected.Count} window rows expected");
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void sessions_are_the_generator_sessions_of_the_counted_events()
+    {
+        var sessions = Output(f.Options.SessionsTopic);
+        var actual = sessions.Select(s => (s.GetProperty("key").GetString()!, s.GetProperty("session_id").GetString()!)).ToHashSet();
+        Assert.Equal(f.ExpectedSessions.Count, sessions.Count);
+        Assert.Equal(f.ExpectedSessions.Order(), actual.Order());
+        long counted = 0;
+        foreach (var type in EventTypes.All) counted += f.Manifest.ValidCount(type);
+        Assert.Equal(counted, sessions.Sum(s => s.GetProperty("events").GetInt64()));
+    }
+}
