@@ -92,7 +92,6 @@ public sealed class PipelineDemo
         InputTopic = options.Kafka.Topics.Events,
         DeadLetterTopic = options.Kafka.Topics.Dlq,
         MaxOutOfOrderness = options.Processor.MaxOutOfOrderness,
-        RejectPricedViews = false,
     };
 
     public async Task RunAsync(CancellationToken cancellationToken)
