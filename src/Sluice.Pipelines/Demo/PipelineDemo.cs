@@ -116,10 +116,11 @@ public sealed class PipelineDemo
             // Everything produced is processed: the members close their windows and stop.
             Volatile.Write(ref inputDone, true);
             await Task.WhenAll(members).ConfigureAwait(false);
-            // The live reader stops before the final count starts over from the beginning of every output topic.
-            await stopLiveTally.CancelAsync().ConfigureAwait(false);
+            // The reader has followed the outputs live; it now reads up to their ends and stops.
+            _tally.RequestDrain();
+            if (await Task.WhenAny(tally, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)).ConfigureAwait(false) != tally)
+                throw new Core.Errors.SluiceException("reading the output topics did not reach their ends within 60 s", isTransient: true);
             await tally.ConfigureAwait(false);
-            _tally.ReadToEnd(TimeSpan.FromSeconds(60));
             _final = _tally.Snapshot();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

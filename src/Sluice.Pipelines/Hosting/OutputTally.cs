@@ -37,57 +37,51 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
         }
     }
 
-    /// <summary>Reads until cancelled; then, when <paramref name="drain"/> is set, up to the topics' current ends.</summary>
+    /// <summary>Reads the output topics as records arrive, until cancelled or, after <see cref="RequestDrain"/>, until their ends.</summary>
+    /// <remarks>
+    /// The reader follows the topics live rather than re-reading them at the end: a broker may already have
+    /// deleted old records by then (the embedded broker keeps only 5 MiB per partition, like a topic with
+    /// retention.bytes set), and a reader that kept up has counted them.
+    /// </remarks>
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.Factory.StartNew(() => Run(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>Asks the reader to stop once it has read every output topic up to its current end.</summary>
+    public void RequestDrain() => Volatile.Write(ref _drainRequested, true);
+
+    private bool _drainRequested;
 
     private void Run(CancellationToken ct)
     {
         // A private group and no commits: each reader sees everything from the start.
         using var consumer = factory.CreateConsumer($"sluice-tally-{Guid.NewGuid():N}", "tally");
         consumer.Subscribe(Topics);
+        Dictionary<TopicPartition, long>? ends = null;
         while (!ct.IsCancellationRequested)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } r) Count(r);
+            if (!Volatile.Read(ref _drainRequested)) continue;
+            ends ??= EndOffsets(consumer);
+            if (ends.All(e => consumer.Position(e.Key) is var p && p != Offset.Unset && p.Value >= e.Value)) break;
         }
         consumer.Close();
     }
 
-    /// <summary>Reads every output topic from the beginning up to its current end, then returns (a finished run's final tally).</summary>
-    public void ReadToEnd(TimeSpan timeout)
+    // The end of every output partition now; a partition with nothing in it has nothing to wait for.
+    private Dictionary<TopicPartition, long> EndOffsets(IConsumer<string, byte[]> consumer)
     {
-        using var consumer = factory.CreateConsumer($"sluice-tally-{Guid.NewGuid():N}", "tally-final");
         var ends = new Dictionary<TopicPartition, long>();
-        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = factory.BootstrapServers }).Build())
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = factory.BootstrapServers }).Build();
+        foreach (var topic in admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Where(t => Topics.Contains(t.Topic)))
         {
-            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
-            foreach (var topic in metadata.Topics.Where(t => Topics.Contains(t.Topic)))
+            foreach (var p in topic.Partitions)
             {
-                foreach (var p in topic.Partitions)
-                {
-                    var tp = new TopicPartition(topic.Topic, p.PartitionId);
-                    var high = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value;
-                    if (high > 0) ends[tp] = high;
-                }
+                var tp = new TopicPartition(topic.Topic, p.PartitionId);
+                var high = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value;
+                if (high > 0) ends[tp] = high;
             }
         }
-        lock (_gate)
-        {
-            _enriched = _dlq = _late = _bots = _aggregates = _sessions = 0;
-            _reasons.Clear();
-            _perMinute.Clear();
-        }
-        consumer.Assign(ends.Keys.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
-        var deadline = DateTime.UtcNow + timeout;
-        while (ends.Count > 0)
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new Core.Errors.SluiceException($"reading the output topics did not reach their ends within {timeout.TotalSeconds:0} s", isTransient: true);
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is not { IsPartitionEOF: false } r) continue;
-            Count(r);
-            if (ends.TryGetValue(r.TopicPartition, out var end) && r.Offset.Value + 1 >= end) ends.Remove(r.TopicPartition);
-        }
-        consumer.Close();
+        return ends;
     }
 
     private void Count(ConsumeResult<string, byte[]> r)
