@@ -3,6 +3,7 @@ using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
+using Sluice.Generate.Manifests;
 using Sluice.Generate.Sinks;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Schemas.Avro;
@@ -147,11 +148,44 @@ public sealed class AvroDecodeTests
         Assert.Equal(e, decoded);
     }
 
+    [Fact]
+    public void generator_stream_in_avro_reaches_the_dead_letter_output_with_the_codes_its_manifest_expects()
+    {
+        // A day before the driver's clock, so no event is in the future (30 sessions at once cover about half an hour).
+        var settings = new GeneratorSettings
+        {
+            Users = 300, Products = 100, ConcurrentSessions = 30, MaxEvents = 3_000, MalformedRate = 0.1, Cdc = false,
+            Start = new DateTimeOffset(2025, 12, 31, 0, 0, 0, TimeSpan.Zero),
+        };
+        var manifest = new ManifestBuilder { Format = PayloadFormat.Avro };
+        var capture = new CaptureSink();
+        using (var sink = new AvroSink(capture, schemaId: 3, ownsInner: false))
+        {
+            GeneratorRunner.Run(new ClickstreamGenerator(settings), sink, manifest: manifest);
+        }
+        using var d = AvroDriver();
+        foreach (var payload in capture.All) d.Pipe(payload);
+        d.EndOfInput();
+
+        var expected = new Dictionary<string, long>();
+        foreach (var kind in FaultKinds.Malformed)
+        {
+            var code = kind.ExpectedReasonCode(PayloadFormat.Avro)!;
+            expected[code] = expected.GetValueOrDefault(code) + manifest.FaultCount(kind);
+        }
+        var actual = d.Output<DeadLetterRecord>("clickstream.dlq").GroupBy(l => l.ReasonCode).ToDictionary(g => g.Key, g => (long)g.Count());
+        Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), actual.OrderBy(p => p.Key, StringComparer.Ordinal));
+        Assert.Equal(7, actual.Count);
+        Assert.Equal(manifest.FaultCount(FaultKind.Bot), d.Output<ClickEvent>("clickstream.bots").Count);
+    }
+
     private sealed class CaptureSink : IRecordSink
     {
-        public byte[] Last { get; private set; } = [];
+        public List<byte[]> All { get; } = [];
 
-        public void Write(in GeneratedRecord record) => Last = record.Payload.ToArray();
+        public byte[] Last => All[^1];
+
+        public void Write(in GeneratedRecord record) => All.Add(record.Payload.ToArray());
 
         public void Flush(CancellationToken cancellationToken = default) { }
 
