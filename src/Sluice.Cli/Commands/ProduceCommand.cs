@@ -141,9 +141,9 @@ public static class ProduceCommand
                             var options = new KafkaOptions { BootstrapServers = broker is null ? servers : "" };
                             var factory = new KafkaClientFactory(options, servers);
                             factory.EnsureReachable();
-                            sink = new KafkaSink(factory.CreateProducer("generator"));
                             if (payloadFormat == PayloadFormat.Avro)
                             {
+                                // Registered before the producer exists, so a registry that is down leaves nothing to clean up.
                                 var url = r.GetValue(registryUrl);
                                 if (string.IsNullOrWhiteSpace(url))
                                 {
@@ -151,8 +151,12 @@ public static class ProduceCommand
                                     url = registry.Url.ToString();
                                 }
                                 var schemaId = await RegisterAsync(url, settings.EventsTopic, ct);
-                                sink = new AvroSink(sink, schemaId);
+                                sink = new AvroSink(new KafkaSink(factory.CreateProducer("generator")), schemaId);
                                 target += $", Avro v3 as schema id {schemaId.ToString(CultureInfo.InvariantCulture)} of {settings.EventsTopic}-value at {url}";
+                            }
+                            else
+                            {
+                                sink = new KafkaSink(factory.CreateProducer("generator"));
                             }
                             break;
                         case "files":
