@@ -11,6 +11,8 @@ using Sluice.Generate.Manifests;
 using Sluice.Generate.Pacing;
 using Sluice.Generate.Sinks;
 using Sluice.Kafka;
+using Sluice.Schemas.Events;
+using Sluice.Schemas.Registry;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
@@ -48,8 +50,9 @@ public static class ProduceCommand
         var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "Kafka host:port list; empty starts the embedded broker for the run" };
         var partitions = new Option<int>("--partitions") { Description = "Partitions of the topics the embedded broker creates", DefaultValueFactory = _ => 6 };
         var dir = new Option<string>("--dir") { Description = "Staging directory for --output files", DefaultValueFactory = _ => "staging" };
-        var format = new Option<string>("--format") { Description = "File format for --output files: jsonl or csv", DefaultValueFactory = _ => "jsonl" };
-        format.AcceptOnlyFromAmong("jsonl", "csv");
+        var format = new Option<string?>("--format") { Description = "Payload format: json (default) or avro for --output kafka; jsonl (default) or csv for --output files" };
+        format.AcceptOnlyFromAmong("json", "avro", "jsonl", "csv");
+        var registryUrl = new Option<string?>("--schema-registry") { Description = "Schema Registry URL for --format avro; empty starts an embedded registry for the run" };
         var fileMax = new Option<int>("--file-max-records") { Description = "Records per staging file before it rotates", DefaultValueFactory = _ => 100_000 };
         var manifest = new Option<string?>("--manifest") { Description = "Write the ground truth (totals, faults, per-window counts, late and duplicate ids) to this JSON file" };
         var domain = new Option<string?>("--domain") { Description = "Domain YAML with the journey transition table (default: built-in config/domains/ecommerce.yaml)" };
@@ -67,7 +70,7 @@ public static class ProduceCommand
         var command = new Command("produce", "Generate realistic clickstream traffic with labelled faults, CDC changes and a ground-truth manifest");
         foreach (var option in new Option[]
                  {
-                     events, duration, users, products, concurrency, seed, start, speed, rate, output, bootstrap, partitions, dir, format,
+                     events, duration, users, products, concurrency, seed, start, speed, rate, output, bootstrap, partitions, dir, format, registryUrl,
                      fileMax, manifest, domain, malformed, late, outOfOrder, duplicate, bot, anonymous, cdc, cdcRate, topic, cdcTopic,
                  })
         {
@@ -110,7 +113,12 @@ public static class ProduceCommand
                 // Always kept: it feeds the summary table, and is written out only with --manifest.
                 var truth = new ManifestBuilder((long)settings.WindowSize.TotalMilliseconds);
 
+                var formatName = r.GetValue(format);
+                var payloadFormat = PayloadFormatOf(outputKind, formatName);
+                truth.Format = payloadFormat;
+
                 EmbeddedBroker? broker = null;
+                EmbeddedSchemaRegistry? registry = null;
                 try
                 {
                     IRecordSink sink;
@@ -133,12 +141,28 @@ public static class ProduceCommand
                             var options = new KafkaOptions { BootstrapServers = broker is null ? servers : "" };
                             var factory = new KafkaClientFactory(options, servers);
                             factory.EnsureReachable();
-                            sink = new KafkaSink(factory.CreateProducer("generator"));
+                            if (payloadFormat == PayloadFormat.Avro)
+                            {
+                                // Registered before the producer exists, so a registry that is down leaves nothing to clean up.
+                                var url = r.GetValue(registryUrl);
+                                if (string.IsNullOrWhiteSpace(url))
+                                {
+                                    registry = await EmbeddedSchemaRegistry.StartAsync(cancellationToken: ct);
+                                    url = registry.Url.ToString();
+                                }
+                                var schemaId = await RegisterAsync(url, settings.EventsTopic, ct);
+                                sink = new AvroSink(new KafkaSink(factory.CreateProducer("generator")), schemaId);
+                                target += $", Avro v3 as schema id {schemaId.ToString(CultureInfo.InvariantCulture)} of {settings.EventsTopic}-value at {url}";
+                            }
+                            else
+                            {
+                                sink = new KafkaSink(factory.CreateProducer("generator"));
+                            }
                             break;
                         case "files":
-                            var fileFormat = r.GetValue(format) == "csv" ? FileFormat.Csv : FileFormat.Jsonl;
+                            var fileFormat = formatName == "csv" ? FileFormat.Csv : FileFormat.Jsonl;
                             sink = new FileSink(r.GetValue(dir)!, fileFormat, r.GetValue(fileMax));
-                            target = $"{Path.GetFullPath(r.GetValue(dir)!)} ({r.GetValue(format)})";
+                            target = $"{Path.GetFullPath(r.GetValue(dir)!)} ({(fileFormat == FileFormat.Csv ? "csv" : "jsonl")})";
                             break;
                         case "stdout":
                             sink = new StreamSink(Console.OpenStandardOutput());
@@ -162,6 +186,7 @@ public static class ProduceCommand
                 finally
                 {
                     broker?.Dispose();
+                    if (registry is not null) await registry.DisposeAsync();
                 }
             }
             catch (SluiceException ex)
@@ -222,6 +247,26 @@ public static class ProduceCommand
         if (manifestPath is not null) Row("manifest", manifestPath);
         if (summary.Cancelled) Row("stopped", "cancelled before the limit");
         console.Write(table);
+    }
+
+    // json/avro describe Kafka payloads, jsonl/csv staging files; a format that does not fit the output is an error.
+    private static PayloadFormat PayloadFormatOf(string output, string? format) => (output, format) switch
+    {
+        (_, null) => PayloadFormat.Json,
+        ("kafka", "avro") => PayloadFormat.Avro,
+        ("kafka", "json") or ("files", "jsonl" or "csv") or ("stdout" or "null", "json") => PayloadFormat.Json,
+        _ => ThrowHelper.ThrowConfiguration<PayloadFormat>("--format",
+            $"'{format}' does not apply to --output {output}; use json or avro with kafka, jsonl or csv with files"),
+    };
+
+    // TopicNameStrategy: the value schema of topic T is subject T-value. Registering an identical schema again
+    // returns the existing id, so every run may register.
+    private static async Task<int> RegisterAsync(string url, string topic, CancellationToken ct)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUrl) || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
+            return ThrowHelper.ThrowConfiguration<int>("--schema-registry", $"'{url}' is not an http(s) URL such as http://localhost:8081");
+        using var client = new SchemaRegistryClient(baseUrl);
+        return await client.RegisterAsync(topic + "-value", EventSchemas.V3Json, ct);
     }
 
     private static TimeSpan? ParseDuration(string? text)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Sluice.Core.Events;
 using Sluice.Generate.Cdc;
 using Sluice.Generate.Faults;
+using Sluice.Generate.Sinks;
 
 namespace Sluice.Generate.Manifests;
 
@@ -30,6 +31,9 @@ public sealed class ManifestBuilder
     }
 
     public long WindowSizeMs { get; }
+
+    /// <summary>The wire format the click events were sent in; it decides the reason codes the manifest expects.</summary>
+    public PayloadFormat Format { get; set; }
     public long Records { get; private set; }
     public long ClickRecords { get; private set; }
     public long CdcRecords { get; private set; }
@@ -91,6 +95,7 @@ public sealed class ManifestBuilder
         using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
         w.WriteNumber("manifest_version", 1);
+        w.WriteString("payload_format", Format.ToWireName());
         if (generator is not null) WriteGenerator(w, generator);
 
         w.WriteStartObject("totals");
@@ -116,7 +121,7 @@ public sealed class ManifestBuilder
         w.WriteEndObject();
 
         w.WriteStartObject("expected_reason_codes");
-        foreach (var kind in FaultKinds.Malformed) w.WriteString(kind.ToLabel(), kind.ExpectedReasonCode());
+        foreach (var kind in FaultKinds.Malformed) w.WriteString(kind.ToLabel(), kind.ExpectedReasonCode(Format));
         w.WriteEndObject();
 
         w.WriteStartObject("cdc");

@@ -1,4 +1,5 @@
 using Sluice.Core.Events;
+using Sluice.Schemas.Registry;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
 using Sluice.Streaming.State;
@@ -29,10 +30,14 @@ public sealed class ClickstreamTopology : ITopology
 
     private readonly ClickstreamOptions _options;
     private readonly EventValidator _validator;
+    private readonly ClickEventDecoder _decoder;
 
-    public ClickstreamTopology(ClickstreamOptions? options = null)
+    /// <summary>A topology over <paramref name="options"/>; with <paramref name="schemas"/> (the registry client) it also reads Avro frames.</summary>
+    /// <remarks>One deserializer serves every task: its plan and string caches are thread-safe and worth sharing.</remarks>
+    public ClickstreamTopology(ClickstreamOptions? options = null, ISchemaSource? schemas = null)
     {
         _options = options ?? new ClickstreamOptions();
+        _decoder = schemas is null ? ClickEventDecoder.JsonOnly : new ClickEventDecoder(schemas);
         _options.Validate();
         _validator = new EventValidator(_options.MaxPriceCents, _options.MaxFutureSkew);
         SourceTopics = [_options.InputTopic];
@@ -96,6 +101,6 @@ public sealed class ClickstreamTopology : ITopology
         b.Store(new KeyValueStore<Guid, long>(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
         var dedup = b.Add(new DedupProcessor(DedupStore, bots));
         var validate = b.Add(new ValidateProcessor(_validator, dedup));
-        return b.Build(b.Add(new DecodeProcessor(validate)));
+        return b.Build(b.Add(new DecodeProcessor(validate, _decoder)));
     }
 }

@@ -6,15 +6,19 @@ using Sluice.Streaming.State;
 namespace Sluice.Pipelines.Clickstream;
 
 /// <summary>Step 1: bytes to <see cref="ClickEvent"/>; undecodable payloads go to the dead-letter output with the decoder's reason.</summary>
-public sealed class DecodeProcessor(IProcessor<string, ClickEvent> next) : IProcessor<byte[]?, byte[]>
+/// <param name="next">Where decoded events go.</param>
+/// <param name="decoder">JSON only by default; <see cref="ClickEventDecoder"/> with a schema source also reads Avro frames.</param>
+public sealed class DecodeProcessor(IProcessor<string, ClickEvent> next, ClickEventDecoder? decoder = null) : IProcessor<byte[]?, byte[]>
 {
+    private readonly ClickEventDecoder _decoder = decoder ?? ClickEventDecoder.JsonOnly;
+
     private IProcessorContext _context = null!;
 
     public void Init(IProcessorContext context) => _context = context;
 
     public void Process(in Record<byte[]?, byte[]> record)
     {
-        if (!ClickEventJson.TryRead(record.Value, out var evt, out var error))
+        if (!_decoder.TryDecode(record.Value, out var evt, out var error))
         {
             _context.DeadLetter(error.ReasonCode, error.Detail);
             return;
