@@ -1,5 +1,5 @@
 using System.Buffers.Text;
-using System.Text.Unicode;
+using System.Diagnostics.CodeAnalysis;
 using Sluice.Core.Events;
 using Sluice.Schemas.Avro;
 
@@ -10,13 +10,18 @@ namespace Sluice.Schemas.Events;
 /// Reads and writes exactly the field order of <see cref="EventSchemas.V3"/>; data written with any other
 /// schema goes through <see cref="AvroDecoder"/> and <see cref="TryFromRecord"/> instead. Decoding never
 /// throws: it returns a <see cref="DecodeError"/> with a code from <see cref="AvroReasonCodes"/>. An instance
-/// caches short repeated strings (countries, browsers, segments, product ids of a bounded catalog) so that
+/// caches repeated ASCII strings (countries, browsers, product ids and URLs, recent users and sessions) so that
 /// decoding them does not allocate; it is safe to share between threads.
 /// </remarks>
 public sealed class ClickEventAvro
 {
     private const int EventTypeCount = 6;
-    private readonly Utf8StringCache _strings = new();
+
+    // Separate caches so that identifiers that churn (users, sessions) cannot evict the few labels that
+    // repeat in nearly every event. All are bounded: at most slots x 256 ASCII characters each.
+    private readonly Utf8StringCache _labels = new(256);
+    private readonly Utf8StringCache _catalog = new(4096);
+    private readonly Utf8StringCache _visitors = new(4096);
 
     /// <summary>Appends the v3 Avro body of <paramref name="e"/> (no wire-format header).</summary>
     public static void Write(ClickEvent e, AvroBuffer o)
@@ -94,23 +99,23 @@ public sealed class ClickEventAvro
         }
         if (!r.ReadEnumIndex(EventTypeCount, out var type)
             || !r.ReadLong(out var timestamp)
-            || !ReadOptional(ref r, cache: false, out var userId)
-            || !ReadString(ref r, cache: false, out var sessionId)
-            || !ReadOptional(ref r, cache: true, out var productId)
-            || !ReadOptional(ref r, cache: true, out var category)
+            || !ReadOptional(ref r, _visitors, out var userId)
+            || !ReadString(ref r, _visitors, out var sessionId)
+            || !ReadOptional(ref r, _catalog, out var productId)
+            || !ReadOptional(ref r, _labels, out var category)
             || !ReadOptionalLong(ref r, out var price)
             || !ReadOptionalInt(ref r, out var quantity)
-            || !ReadOptional(ref r, cache: false, out var searchQuery)
-            || !ReadOptional(ref r, cache: false, out var pageUrl)
-            || !ReadOptional(ref r, cache: true, out var referrer)
-            || !ReadOptional(ref r, cache: true, out var userAgent)
-            || !ReadOptional(ref r, cache: false, out var ip)
-            || !ReadOptional(ref r, cache: true, out var country)
-            || !ReadOptional(ref r, cache: true, out var city)
-            || !ReadOptional(ref r, cache: true, out var segment)
-            || !ReadOptional(ref r, cache: true, out var device)
-            || !ReadOptional(ref r, cache: true, out var browser)
-            || !ReadOptional(ref r, cache: true, out var campaign)
+            || !ReadOptional(ref r, null, out var searchQuery)
+            || !ReadOptional(ref r, _catalog, out var pageUrl)
+            || !ReadOptional(ref r, _catalog, out var referrer)
+            || !ReadOptional(ref r, _catalog, out var userAgent)
+            || !ReadOptional(ref r, _visitors, out var ip)
+            || !ReadOptional(ref r, _labels, out var country)
+            || !ReadOptional(ref r, _catalog, out var city)
+            || !ReadOptional(ref r, _labels, out var segment)
+            || !ReadOptional(ref r, _labels, out var device)
+            || !ReadOptional(ref r, _labels, out var browser)
+            || !ReadOptional(ref r, _catalog, out var campaign)
             || !r.ReadInt(out var version))
         {
             return null;
@@ -147,38 +152,57 @@ public sealed class ClickEventAvro
         value = default;
         if (text.Length != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') return false;
         Span<byte> bytes = stackalloc byte[16];
-        var j = 0;
-        for (var i = 0; i < 36; i += 2)
+        var offsets = UuidDigitOffsets;
+        var bad = 0;
+        for (var j = 0; j < 16; j++)
         {
-            if (i is 8 or 13 or 18 or 23) i++;
-            var hi = Hex(text[i]);
-            var lo = Hex(text[i + 1]);
-            if ((hi | lo) < 0) return false;
-            bytes[j++] = (byte)((hi << 4) | lo);
+            var i = offsets[j];
+            int hi = HexDigits[text[i]], lo = HexDigits[text[i + 1]];
+            bad |= hi | lo;
+            bytes[j] = (byte)((hi << 4) | lo);
         }
+        // 0xFF marks a non-hex byte; one test after the loop instead of one per digit.
+        if (bad > 0x0F) return false;
         value = new Guid(bytes, bigEndian: true);
         return true;
     }
 
-    private static int Hex(byte c)
+    // Where each of the 16 bytes' two hex digits start in the 8-4-4-4-12 form.
+    private static ReadOnlySpan<byte> UuidDigitOffsets => [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+    private static ReadOnlySpan<byte> HexDigits =>
+    [
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0x0, 0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8, 0x9, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xA, 0xB, 0xC, 0xD, 0xE, 0xF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xA, 0xB, 0xC, 0xD, 0xE, 0xF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    ];
+
+    // A null cache decodes every time: free text that rarely repeats.
+    private static bool ReadString(ref AvroReader r, Utf8StringCache? cache, [NotNullWhen(true)] out string? value)
     {
-        if ((uint)(c - '0') <= 9) return c - '0';
-        var lower = (uint)((c | 0x20) - 'a');
-        return lower <= 5 ? (int)lower + 10 : -1;
+        if (!r.ReadBytes(out var utf8))
+        {
+            value = null;
+            return false;
+        }
+        var ok = cache is null ? Utf8StringCache.TryDecode(utf8, out value, out _) : cache.TryGet(utf8, out value);
+        return ok || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
     }
 
-    private bool ReadString(ref AvroReader r, bool cache, out string? value)
-    {
-        value = null;
-        if (!r.ReadBytes(out var utf8)) return false;
-        // A cache hit equals bytes that were validated when they were cached.
-        if (cache && _strings.TryGet(utf8, out value)) return true;
-        if (!Utf8.IsValid(utf8)) return r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
-        value = cache ? _strings.Add(utf8) : Utf8StringCache.Decode(utf8);
-        return true;
-    }
-
-    private bool ReadOptional(ref AvroReader r, bool cache, out string? value)
+    private static bool ReadOptional(ref AvroReader r, Utf8StringCache? cache, out string? value)
     {
         value = null;
         if (!r.ReadOptionalBranch(out var present)) return false;

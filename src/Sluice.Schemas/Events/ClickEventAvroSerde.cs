@@ -43,6 +43,8 @@ public sealed class ClickEventAvroDeserializer(ISchemaSource schemas, TimeSpan? 
     private readonly long _retentionMs = (long)(unknownIdRetention ?? TimeSpan.FromSeconds(5)).TotalMilliseconds;
     private readonly ClickEventAvro _fast = new();
     private readonly ConcurrentDictionary<int, Plan> _plans = new();
+    // Nearly every frame of a topic carries the same id: the last known plan skips the dictionary.
+    private Plan? _last;
 
     /// <summary>Decodes one frame.</summary>
     public bool TryDeserialize(ReadOnlySpan<byte> frame, out ClickEvent? evt, out DecodeError error)
@@ -62,18 +64,29 @@ public sealed class ClickEventAvroDeserializer(ISchemaSource schemas, TimeSpan? 
 
     private Plan PlanFor(int id)
     {
-        if (_plans.TryGetValue(id, out var plan) && !(plan.Unknown && Environment.TickCount64 >= plan.RetryAt)) return plan;
-        var writer = schemas.GetSchema(id);
-        plan = writer switch
+        var last = _last;
+        if (last is not null && last.Id == id) return last;
+        if (!_plans.TryGetValue(id, out var plan) || (plan.Unknown && Environment.TickCount64 >= plan.RetryAt))
         {
-            null => new Plan(null, 0, true, Environment.TickCount64 + _retentionMs),
-            _ when EventSchemas.VersionOf(writer) == 3 => new Plan(null, 3, false, 0),
-            _ => new Plan(AvroDecoder.Create(writer, EventSchemas.V3), EventSchemas.VersionOf(writer), false, 0),
-        };
-        _plans[id] = plan;
+            plan = Resolve(id);
+            _plans[id] = plan;
+        }
+        // Unknown ids expire, so only known plans (which never change) short-cut the lookup.
+        if (!plan.Unknown) _last = plan;
         return plan;
     }
 
+    private Plan Resolve(int id)
+    {
+        var writer = schemas.GetSchema(id);
+        return writer switch
+        {
+            null => new Plan(id, null, 0, true, Environment.TickCount64 + _retentionMs),
+            _ when EventSchemas.VersionOf(writer) == 3 => new Plan(id, null, 3, false, 0),
+            _ => new Plan(id, AvroDecoder.Create(writer, EventSchemas.V3), EventSchemas.VersionOf(writer), false, 0),
+        };
+    }
+
     /// <summary>How frames of one schema id are decoded: fast path (no decoder), resolved, or unknown.</summary>
-    private sealed record Plan(AvroDecoder? Decoder, int WriterVersion, bool Unknown, long RetryAt);
+    private sealed record Plan(int Id, AvroDecoder? Decoder, int WriterVersion, bool Unknown, long RetryAt);
 }
