@@ -23,9 +23,6 @@ internal static class ClickJsonWriter
     // Bytes outside string values: names, separators, the fixed overhead of the object.
     private const int FixedBytes = 512;
 
-    // `","event_type":"page_view","timestamp":` per type, one copy instead of three writes; the event type is a byte.
-    private static readonly byte[][] TypeFragments = TypeFragmentTable();
-
     /// <summary>Appends one event to <paramref name="output"/>.</summary>
     /// <param name="e">The event.</param>
     /// <param name="output">Where the JSON goes.</param>
@@ -33,10 +30,7 @@ internal static class ClickJsonWriter
     /// Optional <see cref="VisitorBlock"/> bytes of this event's own user_agent … browser values, which the caller
     /// caches per visitor: seven fields copied at once instead of checked one by one.
     /// </param>
-    /// <param name="productBlock">
-    /// Optional <see cref="ProductBlock"/> bytes of this event's own product_id and product_category, cached per product.
-    /// </param>
-    public static void Write(ClickEvent e, IBufferWriter<byte> output, byte[]? visitorBlock = null, byte[]? productBlock = null)
+    public static void Write(ClickEvent e, IBufferWriter<byte> output, byte[]? visitorBlock = null)
     {
         var chars = Len(e.UserId) + e.SessionId.Length + Len(e.ProductId) + Len(e.ProductCategory) + Len(e.SearchQuery)
             + Len(e.PageUrl) + Len(e.Referrer) + Len(e.UserAgent) + Len(e.IpAddress) + Len(e.GeoCountry) + Len(e.GeoCity)
@@ -45,25 +39,20 @@ internal static class ClickJsonWriter
         var span = output.GetSpan(FixedBytes + 6 * chars);
         var n = 0;
         Raw(span, ref n, "{\"event_id\":\""u8);
-        Uuid(span, ref n, e.EventId);
-        var type = (int)e.EventType;
-        if ((uint)type < (uint)TypeFragments.Length)
-        {
-            Raw(span, ref n, TypeFragments[type]);
-        }
-        else
-        {
-            Raw(span, ref n, "\",\"event_type\":\""u8);
-            Ascii(span, ref n, e.EventType.ToWireName());
-            Raw(span, ref n, "\",\"timestamp\":"u8);
-        }
+        Utf8Formatter.TryFormat(e.EventId, span[n..], out var written);
+        n += written;
+        Raw(span, ref n, "\",\"event_type\":\""u8);
+        Ascii(span, ref n, e.EventType.ToWireName());
+        Raw(span, ref n, "\",\"timestamp\":"u8);
         Number(span, ref n, e.Timestamp);
         Raw(span, ref n, ",\"user_id\":"u8);
         Str(span, ref n, e.UserId);
         Raw(span, ref n, ",\"session_id\":"u8);
         Str(span, ref n, e.SessionId);
-        if (productBlock is not null) Raw(span, ref n, productBlock);
-        else ProductFields(span, ref n, e.ProductId, e.ProductCategory);
+        Raw(span, ref n, ",\"product_id\":"u8);
+        Str(span, ref n, e.ProductId);
+        Raw(span, ref n, ",\"product_category\":"u8);
+        Str(span, ref n, e.ProductCategory);
         Raw(span, ref n, ",\"price_cents\":"u8);
         if (e.PriceCents is { } price) Number(span, ref n, price); else Raw(span, ref n, "null"u8);
         Raw(span, ref n, ",\"quantity\":"u8);
@@ -92,23 +81,6 @@ internal static class ClickJsonWriter
         var n = 0;
         VisitorFields(span, ref n, userAgent, ipAddress, country, city, segment, device, browser);
         return span.AsSpan(0, n).ToArray();
-    }
-
-    /// <summary>The bytes from <c>,"product_id":</c> through the product_category value, for <see cref="Write"/> to copy.</summary>
-    public static byte[] ProductBlock(string? productId, string? category)
-    {
-        var span = new byte[FixedBytes + 6 * (Len(productId) + Len(category))];
-        var n = 0;
-        ProductFields(span, ref n, productId, category);
-        return span.AsSpan(0, n).ToArray();
-    }
-
-    private static void ProductFields(Span<byte> span, ref int n, string? productId, string? category)
-    {
-        Raw(span, ref n, ",\"product_id\":"u8);
-        Str(span, ref n, productId);
-        Raw(span, ref n, ",\"product_category\":"u8);
-        Str(span, ref n, category);
     }
 
     private static void VisitorFields(Span<byte> span, ref int n, string? userAgent, string? ipAddress, string? country, string? city,
@@ -147,24 +119,6 @@ internal static class ClickJsonWriter
         n += written;
     }
 
-    /// <summary>The UUID in the "D" format (lower-case hex, dashes), the same text as <see cref="Utf8Formatter"/> writes.</summary>
-    private static void Uuid(Span<byte> span, ref int n, Guid id)
-    {
-        // Big-endian bytes are the text order of the UUID, so each byte becomes two digits in turn.
-        Span<byte> bytes = stackalloc byte[16];
-        id.TryWriteBytes(bytes, bigEndian: true, out _);
-        var output = span.Slice(n, 36);
-        var o = 0;
-        for (var i = 0; i < 16; i++)
-        {
-            if (i is 4 or 6 or 8 or 10) output[o++] = (byte)'-';
-            var b = bytes[i];
-            output[o++] = "0123456789abcdef"u8[b >> 4];
-            output[o++] = "0123456789abcdef"u8[b & 0xF];
-        }
-        n += 36;
-    }
-
     private static void Ascii(Span<byte> span, ref int n, string value)
     {
         System.Text.Ascii.FromUtf16(value, span[n..], out var written);
@@ -189,14 +143,6 @@ internal static class ClickJsonWriter
             Raw(span, ref n, JsonEncodedText.Encode(value).EncodedUtf8Bytes);
         }
         span[n++] = (byte)'"';
-    }
-
-    private static byte[][] TypeFragmentTable()
-    {
-        var table = new byte[EventTypes.All.Count][];
-        foreach (var type in EventTypes.All)
-            table[(int)type] = Encoding.UTF8.GetBytes($"\",\"event_type\":\"{type.ToWireName()}\",\"timestamp\":");
-        return table;
     }
 
     private static string PlainAscii()

@@ -203,8 +203,6 @@ public sealed partial class ClickstreamGenerator
             CampaignId = s.CampaignId,
         };
         s.LastPageUrl = pageUrl;
-        _freshProductBlock = product is not null && ReferenceEquals(evt.ProductId, product.Id)
-            && ReferenceEquals(evt.ProductCategory, product.Category.Name) ? _catalog.JsonBlock(product) : null;
         _freshVisitorBlock = profile.VisitorJson ??= ClickJsonWriter.VisitorBlock(
             evt.UserAgent, evt.IpAddress, evt.GeoCountry, evt.GeoCity, evt.UserSegment, evt.DeviceType, evt.Browser);
         return evt;

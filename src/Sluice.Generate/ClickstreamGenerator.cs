@@ -48,7 +48,6 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
     private readonly long _lateMaxMs;
 
     private byte[]? _freshVisitorBlock;
-    private byte[]? _freshProductBlock;
     private long _clock;
     private long _clickRecords;
     private long _recentCount;
@@ -153,10 +152,10 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private void EmitClick(ClickEvent evt, FaultKind fault, byte[]? visitorBlock = null, byte[]? productBlock = null)
+    private void EmitClick(ClickEvent evt, FaultKind fault, byte[]? visitorBlock = null)
     {
         _buffer.ResetWrittenCount();
-        ClickJsonWriter.Write(evt, _buffer, visitorBlock, productBlock);
+        ClickJsonWriter.Write(evt, _buffer, visitorBlock);
         if (fault.IsCounted())
         {
             _recent[_recentCount % RecentCapacity] = evt;
@@ -199,8 +198,8 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
             _held.Enqueue((evt, FaultKind.OutOfOrder), evt.Timestamp + _faultRng.NextLong(1_000, _oooMaxMs + 1));
             return false;
         }
-        // Only a fresh event, built a moment ago from its visitor's current profile and its product, may use the cached blocks.
-        EmitClick(evt, FaultKind.None, _freshVisitorBlock, _freshProductBlock);
+        // Only a fresh event, built a moment ago from its visitor's current profile, may use the cached block.
+        EmitClick(evt, FaultKind.None, _freshVisitorBlock);
         return true;
     }
 }

@@ -13,9 +13,6 @@ public sealed record Category(string Name, long MinPriceCents, long MaxPriceCent
 public sealed record Product(string Id, Category Category, long PriceCents)
 {
     public string PageUrl { get; } = $"{Catalog.BaseUrl}/p/{Id}";
-
-    /// <summary>Position in its catalog, where the product's pre-encoded JSON fragment is kept.</summary>
-    internal int Index { get; init; }
 }
 
 /// <summary>The shop's products. Popularity is skewed: a few products get most views, as in real shops.</summary>
@@ -41,7 +38,6 @@ public sealed class Catalog
     ];
 
     private readonly Product[] _products;
-    private readonly byte[][] _jsonBlocks;
     private readonly (string Query, string Url, Category Category)[] _searches;
 
     internal Catalog(int productCount, Prng rng)
@@ -52,11 +48,8 @@ public sealed class Catalog
             var category = Categories[rng.NextInt(Categories.Length)];
             // Prices end in 99 cents inside the band, the way shops price.
             var dollars = rng.NextLong(category.MinPriceCents / 100, category.MaxPriceCents / 100 + 1);
-            _products[i] = new Product($"p-{i + 1:D6}", category, dollars * 100 + 99) { Index = i };
+            _products[i] = new Product($"p-{i + 1:D6}", category, dollars * 100 + 99);
         }
-        _jsonBlocks = new byte[productCount][];
-        for (var i = 0; i < productCount; i++)
-            _jsonBlocks[i] = ClickJsonWriter.ProductBlock(_products[i].Id, _products[i].Category.Name);
         var searches = new List<(string, string, Category)>();
         foreach (var category in Categories)
         {
@@ -69,9 +62,6 @@ public sealed class Catalog
     public int Count => _products.Length;
 
     public Product this[int index] => _products[index];
-
-    /// <summary>The product_id and product_category of an event about <paramref name="product"/>, as JSON bytes.</summary>
-    internal byte[] JsonBlock(Product product) => _jsonBlocks[product.Index];
 
     /// <summary>A product drawn with popularity skew: the square of a uniform draw favours low indices.</summary>
     public Product PickProduct(Prng rng)
