@@ -171,14 +171,26 @@ public sealed class ProductsAggregator : IAggregator<EnrichedEvent, ProductsAggr
     public static List<KeyValuePair<string, ProductStats>> Top(Dictionary<string, ProductStats> stats, int n)
     {
         ArgumentNullException.ThrowIfNull(stats);
-        var list = new List<KeyValuePair<string, ProductStats>>(stats);
-        list.Sort(static (a, b) =>
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 0);
+        // A bounded insertion selection instead of sorting every product: an hourly window holds thousands of
+        // products and wants ten, and most fail the single comparison with the current last place.
+        var list = new List<KeyValuePair<string, ProductStats>>(Math.Min(n, stats.Count) + 1);
+        if (n == 0) return list;
+        foreach (var entry in stats)
         {
-            var c = ProductStats.CompareDescending(a.Value, b.Value);
-            return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
-        });
-        if (list.Count > n) list.RemoveRange(n, list.Count - n);
+            if (list.Count == n && Compare(entry, list[n - 1]) >= 0) continue;
+            var i = list.Count;
+            while (i > 0 && Compare(entry, list[i - 1]) < 0) i--;
+            list.Insert(i, entry);
+            if (list.Count > n) list.RemoveAt(n);
+        }
         return list;
+    }
+
+    private static int Compare(KeyValuePair<string, ProductStats> a, KeyValuePair<string, ProductStats> b)
+    {
+        var c = ProductStats.CompareDescending(a.Value, b.Value);
+        return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
     }
 
     private static void Bump(Dictionary<string, ProductStats> map, string key, int views, int carts, int purchases, long revenue)
