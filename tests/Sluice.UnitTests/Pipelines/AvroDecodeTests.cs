@@ -40,7 +40,7 @@ public sealed class AvroDecodeTests
     public void mixed_stream_of_avro_versions_json_and_corrupt_frames_is_decoded_and_dead_lettered_by_reason()
     {
         using var d = AvroDriver();
-        var v1 = Event(EventType.PageView, T0, product: "p-1", price: 1999);  // v1 has no quantity: a purchase would lack it
+        var v1 = Event(EventType.AddToCart, T0, product: "p-1", price: 1999);  // v1 has no quantity: a purchase would lack it; a priced page view is invalid
         var v2 = Event(EventType.AddToCart, T0 + 1000, product: "p-2", category: "books", price: 500, quantity: 2);
         var v3 = Event(EventType.Search, T0 + 2000, query: "lego");
         var json = Event(EventType.PageView, T0 + 3000);
@@ -74,7 +74,7 @@ public sealed class AvroDecodeTests
     public void older_writer_versions_are_resolved_to_v3_with_their_schema_version()
     {
         using var d = AvroDriver();
-        var v1 = Event(EventType.PageView, T0, product: "p-1", price: 1999);  // v1 has no quantity: a purchase would lack it
+        var v1 = Event(EventType.AddToCart, T0, product: "p-1", price: 1999);  // v1 has no quantity: a purchase would lack it; a priced page view is invalid
         var v2 = Event(EventType.AddToCart, T0 + 1000, product: "p-2", category: "books", price: 500, quantity: 2);
         d.Pipe(Frame(1, EventSchemas.V1, v1));
         d.Pipe(Frame(2, EventSchemas.V2, v2));
