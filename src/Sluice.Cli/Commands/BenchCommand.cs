@@ -41,10 +41,11 @@ internal static class BenchCommand
 
             // Compressible but not trivial payloads, like JSON events.
             var random = new Random(7);
+            const string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789{}\":,";
             var payloads = Enumerable.Range(0, 1024).Select(_ =>
             {
                 var b = new byte[bytes];
-                for (var i = 0; i < b.Length; i++) b[i] = (byte)"abcdefghijklmnopqrstuvwxyz0123456789{}\":,"[random.Next(42)];
+                for (var i = 0; i < b.Length; i++) b[i] = (byte)alphabet[random.Next(alphabet.Length)];
                 return b;
             }).ToArray();
             var keys = Enumerable.Range(0, 10_000).Select(i => $"u{i:D6}").ToArray();

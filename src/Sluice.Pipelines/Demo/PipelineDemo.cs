@@ -67,6 +67,15 @@ public sealed class PipelineDemo
     private GroundTruth? _truth;
     private OutputCounts? _final;
 
+    /// <summary>How far the producer may run ahead of processing, in click records.</summary>
+    /// <remarks>
+    /// The embedded broker keeps only 5 MiB per partition; an unpaced producer that ran further ahead would see
+    /// its oldest unread records deleted. Against a real cluster this is ordinary back-pressure.
+    /// </remarks>
+    public const long MaxLag = 60_000;
+
+    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(30);
+
     public PipelineDemo(SluiceOptions options, KafkaClientFactory factory, PipelineDemoSettings settings, ILoggerFactory loggers)
     {
         _options = options;
@@ -108,10 +117,16 @@ public sealed class PipelineDemo
             _clock.Restart(); // elapsed and throughput count from the first event, not from joining the group
             await Task.Factory.StartNew(() => Produce(cancellationToken), CancellationToken.None,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            var lastProgress = (Processed: Processed(), At: DateTime.UtcNow);
             while (!cancellationToken.IsCancellationRequested && Processed() < Interlocked.Read(ref _produced))
             {
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
                 ThrowIfFaulted(members);
+                if (Processed() != lastProgress.Processed) lastProgress = (Processed(), DateTime.UtcNow);
+                else if (DateTime.UtcNow - lastProgress.At > StallTimeout)
+                    throw new Core.Errors.SluiceException(
+                        $"processing stopped at {lastProgress.Processed:N0} of {Interlocked.Read(ref _produced):N0} records for {StallTimeout.TotalSeconds:0} s; " +
+                        "the broker may have deleted records before they were read (see docs/embedded-broker.md)", isTransient: true);
             }
             // Everything produced is processed: the members close their windows and stop.
             Volatile.Write(ref inputDone, true);
@@ -181,7 +196,7 @@ public sealed class PipelineDemo
         var manifest = new ManifestBuilder();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (_settings.Duration is { } d) stop.CancelAfter(d);
-        using var sink = new KafkaSink(_factory.CreateProducer("demo-producer"));
+        using var sink = new BackPressureSink(new KafkaSink(_factory.CreateProducer("demo-producer")), this, stop.Token);
         try
         {
             GeneratorRunner.Run(generator, sink, _settings.Rate > 0 ? Pacer.Rate(_settings.Rate) : Pacer.Max, manifest,
@@ -193,7 +208,32 @@ public sealed class PipelineDemo
             _truth = GroundTruth.From(manifest);
             _producerDone = true;
         }
-        if (sink.Failed > 0)
-            throw new Core.Errors.SluiceException($"{sink.Failed} records could not be delivered to {settings.EventsTopic}; see the log above", isTransient: true);
+        if (sink.Inner.Failed > 0)
+            throw new Core.Errors.SluiceException($"{sink.Inner.Failed} records could not be delivered to {settings.EventsTopic}; see the log above", isTransient: true);
+    }
+
+    // Holds the producer back while it is more than MaxLag click records ahead of the processors.
+    private sealed class BackPressureSink(KafkaSink inner, PipelineDemo demo, CancellationToken ct) : IRecordSink
+    {
+        private long _written;
+
+        public KafkaSink Inner { get; } = inner;
+
+        public void Write(in GeneratedRecord record)
+        {
+            if (record.Kind == RecordKind.Click && (++_written & 1023) == 0)
+            {
+                while (_written - demo.Processed() > MaxLag && !ct.IsCancellationRequested)
+                {
+                    Interlocked.Exchange(ref demo._produced, _written);
+                    Thread.Sleep(5);
+                }
+            }
+            Inner.Write(record);
+        }
+
+        public void Flush(CancellationToken cancellationToken = default) => Inner.Flush(cancellationToken);
+
+        public void Dispose() => Inner.Dispose();
     }
 }

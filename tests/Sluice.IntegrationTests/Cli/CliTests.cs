@@ -69,6 +69,15 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task bench_kafka_produces_and_consumes_every_message_and_prints_both_rates()
+    {
+        var r = await SluiceProcess.RunAsync(["bench", "kafka", "--messages", "20000", "--size", "200"], TimeSpan.FromMinutes(2));
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Matches(@"produce \(idempotent, acks=all, lz4\)\s+│\s+[\d,]+\s+│", r.StdOut);
+        Assert.Matches(@"consume \(one consumer\)\s+│\s+[\d,]+\s+│", r.StdOut);
+    }
+
+    [Fact]
     public async Task json_log_format_writes_one_json_object_per_stderr_line()
     {
         var r = await SluiceProcess.RunAsync(["demo", "--events", "500", "--no-live", "--log-format", "json"], TimeSpan.FromMinutes(2));
