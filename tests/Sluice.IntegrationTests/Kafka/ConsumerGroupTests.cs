@@ -7,7 +7,7 @@ namespace Sluice.IntegrationTests.Kafka;
 public sealed class ConsumerGroupTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
     [Fact]
-    public async Task second_member_joining_the_group_takes_over_part_of_the_partitions_and_nothing_is_consumed_twice()
+    public async Task second_member_joining_the_group_takes_over_part_of_the_partitions_and_nothing_is_lost()
     {
         // 1. Six partitions, 3,000 keyed records.
         var topic = fixture.CreateTopic(partitions: 6);
@@ -22,7 +22,9 @@ public sealed class ConsumerGroupTests(BrokerFixture fixture) : IClassFixture<Br
         // 2. Member A joins alone and owns all six partitions; it consumes slowly so work remains.
         var group = $"group-{Guid.NewGuid():N}";
         var consumed = new ConcurrentDictionary<int, int>();
-        var duplicates = 0;
+        // Kafka consumer groups are at-least-once: a partition that moves may be read again from its last
+        // committed offset. Repeats are recorded with their partition to check they come only from moved ones.
+        var repeatedPartitions = new ConcurrentDictionary<int, int>();
         var assignedA = new ConcurrentDictionary<int, bool>();
         var assignedB = new ConcurrentDictionary<int, bool>();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -40,8 +42,8 @@ public sealed class ConsumerGroupTests(BrokerFixture fixture) : IClassFixture<Br
         await stop.CancelAsync();
         await Task.WhenAll(memberA, memberB);
 
-        Assert.Equal(0, duplicates);
-        Assert.Equal(total, consumed.Count);
+        Assert.Equal(total, consumed.Count); // every record seen, none lost
+        Assert.All(repeatedPartitions.Keys, p => Assert.Contains(p, finalB));
         Assert.Empty(finalA.Intersect(finalB));
         Assert.Equal(6, finalA.Count + finalB.Count);
         Assert.NotEmpty(finalA);
@@ -61,7 +63,7 @@ public sealed class ConsumerGroupTests(BrokerFixture fixture) : IClassFixture<Br
             {
                 var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
                 if (r is null || r.IsPartitionEOF) continue;
-                if (!consumed.TryAdd(BitConverter.ToInt32(r.Message.Value), 1)) Interlocked.Increment(ref duplicates);
+                if (!consumed.TryAdd(BitConverter.ToInt32(r.Message.Value), 1)) repeatedPartitions[r.Partition.Value] = 1;
                 consumer.StoreOffset(new TopicPartitionOffset(r.TopicPartition, r.Offset + 1));
                 if (delayMs > 0) Thread.Sleep(delayMs);
             }
