@@ -51,7 +51,7 @@ internal static class BenchCommand
             var keys = Enumerable.Range(0, 10_000).Select(i => $"u{i:D6}").ToArray();
 
             double produceSeconds = 0, consumeSeconds = 0;
-            long consumed = 0, failed = 0;
+            long consumed = 0, failed = 0, held = 0;
             AnsiConsole.Progress().Start(ctx =>
             {
                 var produceTask = ctx.AddTask("produce", maxValue: n);
@@ -74,13 +74,19 @@ internal static class BenchCommand
                     produceTask.Value = n;
                 }
 
-                var consumeTask = ctx.AddTask("consume", maxValue: n);
+                // The embedded broker keeps only 5 MiB per partition: consume what it still holds, counted from its watermarks.
                 using var consumer = factory.CreateConsumer($"bench-{Guid.NewGuid():N}", "bench");
+                for (var p = 0; p < parts; p++)
+                {
+                    var w = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10));
+                    held += w.High.Value - w.Low.Value;
+                }
+                var consumeTask = ctx.AddTask("consume", maxValue: held);
                 consumer.Subscribe(topic);
                 var first = consumer.Consume(TimeSpan.FromSeconds(30));
                 var watch = Stopwatch.StartNew();
                 if (first is not null) consumed = 1;
-                while (consumed < n)
+                while (consumed < held)
                 {
                     if (consumer.Consume(TimeSpan.FromSeconds(10)) is null) break;
                     if ((++consumed & 0xFFFF) == 0) consumeTask.Value = consumed;
@@ -96,11 +102,11 @@ internal static class BenchCommand
             table.AddColumn(new TableColumn("MB/s").RightAligned());
             table.AddColumn(new TableColumn("seconds").RightAligned());
             table.AddRow("produce (idempotent, acks=all, lz4)", $"{n / produceSeconds:N0}", $"{n * (double)bytes / produceSeconds / 1e6:N1}", $"{produceSeconds:N2}");
-            table.AddRow("consume (one consumer)", $"{consumed / consumeSeconds:N0}", $"{consumed * (double)bytes / consumeSeconds / 1e6:N1}", $"{consumeSeconds:N2}");
+            table.AddRow($"consume (one consumer; the {held:N0} the broker holds)", $"{consumed / consumeSeconds:N0}", $"{consumed * (double)bytes / consumeSeconds / 1e6:N1}", $"{consumeSeconds:N2}");
             AnsiConsole.Write(table);
-            if (failed > 0 || consumed != n)
+            if (failed > 0 || consumed != held)
             {
-                Console.Error.WriteLine($"sluice: {failed} deliveries failed, {consumed:N0} of {n:N0} consumed");
+                Console.Error.WriteLine($"sluice: {failed} deliveries failed, {consumed:N0} of the {held:N0} held consumed");
                 return 1;
             }
             return 0;

@@ -74,7 +74,7 @@ public sealed class CliTests
         var r = await SluiceProcess.RunAsync(["bench", "kafka", "--messages", "20000", "--size", "200"], TimeSpan.FromMinutes(2));
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Matches(@"produce \(idempotent, acks=all, lz4\)\s+│\s+[\d,]+\s+│", r.StdOut);
-        Assert.Matches(@"consume \(one consumer\)\s+│\s+[\d,]+\s+│", r.StdOut);
+        Assert.Matches(@"consume \(one consumer; the 20,000 the broker holds\)\s+│\s+[\d,]+\s+│", r.StdOut);
     }
 
     [Fact]
