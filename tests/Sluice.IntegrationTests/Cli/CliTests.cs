@@ -49,6 +49,20 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task registry_on_a_port_in_use_is_a_one_line_error_naming_the_port()
+    {
+        using var occupant = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((System.Net.IPEndPoint)occupant.LocalEndpoint).Port;
+        using var dir = new TempDirectory();
+        var r = await SluiceProcess.RunAsync(["registry", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], Quick,
+            workingDirectory: dir.Path);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains($"port {port} on 127.0.0.1 is in use", r.StdErr);
+        Assert.DoesNotContain("   at ", r.StdErr);
+    }
+
+    [Fact]
     public async Task misspelled_configuration_key_is_named_in_the_error()
     {
         var r = await SluiceProcess.RunAsync(["demo", "--set", "kafka.partitons=3"], Quick);
