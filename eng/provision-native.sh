@@ -34,6 +34,18 @@ write_stamp() {
   echo "source=$source sha256=$(sha256sum "$dir/$lib" | cut -d' ' -f1)" > "$dir/STAMP"
 }
 
+# install_into DIR FILE SOURCE SRCFILE: copies SRCFILE to DIR/FILE through DIR.tmp, stamps it, then swaps
+# the folder in, so a cache folder is either complete and stamped or absent.
+install_into() {
+  local dir=$1 lib=$2 source=$3 srcfile=$4
+  shift 4
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+  cp "$srcfile" "$dir.tmp/$lib"
+  [ $# -gt 0 ] && cp "$@" "$dir.tmp/"
+  write_stamp "$dir.tmp" "$lib" "$source"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+}
+
 fetch_npm() { # fetch_npm SPEC DEST_DIR: unpacks the npm tarball's package/ into DEST_DIR
   local spec=$1 dest=$2 tmp
   command -v npm >/dev/null || die "npm is required to fetch $spec; install Node.js and npm (apt-get install -t bookworm nodejs npm)"
@@ -60,11 +72,7 @@ provision_rdkafka() {
       > "$work/configure.log" 2>&1 || { tail -n 20 "$work/configure.log" >&2; exit 1; }
     make -j"$(nproc)" -C src librdkafka.so > "$work/make.log" 2>&1 || { tail -n 30 "$work/make.log" >&2; exit 1; }
   ) || die "building librdkafka failed (logs in $work)"
-  rm -rf "$rdkafka_dir.tmp" && mkdir -p "$rdkafka_dir.tmp"
-  cp "$src/src/librdkafka.so.1" "$rdkafka_dir.tmp/librdkafka.so"
-  cp "$src/src/rdkafka.h" "$src/src/rdkafka_mock.h" "$rdkafka_dir.tmp/"
-  write_stamp "$rdkafka_dir.tmp" librdkafka.so "$rdkafka_npm"
-  rm -rf "$rdkafka_dir" && mv "$rdkafka_dir.tmp" "$rdkafka_dir"
+  install_into "$rdkafka_dir" librdkafka.so "$rdkafka_npm" "$src/src/librdkafka.so.1" "$src/src/rdkafka.h" "$src/src/rdkafka_mock.h"
   rm -rf "$work"
   say librdkafka "built into $rdkafka_dir"
 }
@@ -77,10 +85,7 @@ provision_duckdb() {
   local work; work=$(mktemp -d)
   fetch_npm "$duckdb_npm" "$work"
   [ -f "$work/package/libduckdb.so" ] || die "$duckdb_npm has no libduckdb.so"
-  rm -rf "$duckdb_dir.tmp" && mkdir -p "$duckdb_dir.tmp"
-  cp "$work/package/libduckdb.so" "$duckdb_dir.tmp/libduckdb.so"
-  write_stamp "$duckdb_dir.tmp" libduckdb.so "$duckdb_npm"
-  rm -rf "$duckdb_dir" && mv "$duckdb_dir.tmp" "$duckdb_dir"
+  install_into "$duckdb_dir" libduckdb.so "$duckdb_npm" "$work/package/libduckdb.so"
   rm -rf "$work"
   say duckdb "installed into $duckdb_dir"
 }
