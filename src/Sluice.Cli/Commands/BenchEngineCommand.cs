@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Errors;
-using Sluice.Generate;
+using Sluice.Generate.Sinks;
 using Sluice.Pipelines.Clickstream;
 using Spectre.Console;
 
@@ -17,9 +17,15 @@ internal static class BenchEngineCommand
             .Require(v => v >= 1, "--events must be a positive whole number");
         var partitions = new Option<int>("--partitions") { Description = "Partitions, one task and thread each", DefaultValueFactory = _ => 2 }
             .Require(v => v is >= 1 and <= 256, "--partitions must be between 1 and 256");
+        var format = new Option<string>("--format")
+            {
+                Description = "Wire format of generated traffic: avro (Confluent-framed v3, what the pipeline carries) or json",
+                DefaultValueFactory = _ => "avro",
+            }
+            .Require(v => v is "avro" or "json", "--format must be avro or json");
         var command = new Command("engine", "Run decode → validate → dedupe → bots → enrich → every aggregate in process and report throughput, CPU and allocation")
         {
-            input, events, partitions,
+            input, events, partitions, format,
         };
         command.SetAction(parse =>
         {
@@ -28,50 +34,35 @@ internal static class BenchEngineCommand
             if (file is not null && !file.Exists)
                 throw new SluiceException($"input file {file.FullName} does not exist; pass a JSON-lines file of events or leave out --input", isTransient: false);
 
-            List<byte[]> payloads = [];
+            var wire = file is not null ? PayloadFormat.Json : parse.GetValue(format) == "json" ? PayloadFormat.Json : PayloadFormat.Avro;
+            EngineBenchmarkInput? data = null;
             EngineBenchmarkResult? result = null;
             AnsiConsole.Progress().Start(ctx =>
             {
                 var load = ctx.AddTask(file is null ? "generate" : "read", maxValue: file is null ? n : 1);
                 if (file is null)
                 {
-                    payloads = Generate(n, done => load.Value = done);
+                    data = EngineBenchmark.Generate(n, parts, wire, done => load.Value = done);
                 }
                 else
                 {
-                    payloads = EngineBenchmark.LoadJsonLines(file.FullName);
+                    data = new EngineBenchmarkInput(EngineBenchmark.Split(EngineBenchmark.LoadJsonLines(file.FullName), parts), Schemas: null);
                     load.Value = 1;
                 }
+                if (data.Events == 0) return;
                 var run = ctx.AddTask("process", maxValue: 1);
                 run.IsIndeterminate = true;
-                result = EngineBenchmark.Run(payloads, parts);
+                result = EngineBenchmark.RunPartitioned(data.Partitions, schemas: data.Schemas);
                 run.IsIndeterminate = false;
                 run.Value = 1;
             });
-            if (payloads.Count == 0)
+            if (result is null)
                 throw new SluiceException($"{file?.FullName} holds no events; it needs one JSON event per line", isTransient: false);
 
-            AnsiConsole.Write(Table(result!, file is null ? "generated traffic" : file.Name));
+            AnsiConsole.Write(Table(result, file is null ? $"generated traffic ({wire.ToWireName()})" : $"{file.Name} (json)"));
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Default generator traffic (every fault kind), click records only: the engine's input topic.</summary>
-    private static List<byte[]> Generate(int count, Action<int> progress)
-    {
-        var list = new List<byte[]>(count);
-        // CDC records are skipped, so the limit leaves room and the loop stops on the click count.
-        var generator = new ClickstreamGenerator(new GeneratorSettings { MaxEvents = 2L * count });
-        while (list.Count < count && generator.MoveNext())
-        {
-            var record = generator.Current;
-            if (record.Kind != RecordKind.Click) continue;
-            list.Add(record.Payload.ToArray());
-            if ((list.Count & 0xFFFF) == 0) progress(list.Count);
-        }
-        progress(list.Count);
-        return list;
     }
 
     private static Table Table(EngineBenchmarkResult r, string source)

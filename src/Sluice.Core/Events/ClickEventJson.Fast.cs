@@ -20,6 +20,7 @@ public static partial class ClickEventJson
         public static bool TryRead(ReadOnlySpan<byte> s, ref Fields f)
         {
             var pool = Utf8StringPool.Shared;
+            var ids = Utf8StringPool.Ids;
             var i = SkipWhitespace(s, 0);
             if (i >= s.Length || s[i] != (byte)'{') return false;
             i = SkipWhitespace(s, i + 1);
@@ -66,7 +67,7 @@ public static partial class ClickEventJson
                     return false;
                 }
 
-                if (!Assign(name, kind, value, ref f, pool)) return false;
+                if (!Assign(name, kind, value, ref f, pool, ids)) return false;
                 i = SkipWhitespace(s, i);
                 if (i >= s.Length) return false;
                 if (s[i] == (byte)',')
@@ -79,12 +80,12 @@ public static partial class ClickEventJson
             }
         }
 
-        private static bool Assign(ReadOnlySpan<byte> name, Kind kind, ReadOnlySpan<byte> value, ref Fields f, Utf8StringPool pool)
+        private static bool Assign(ReadOnlySpan<byte> name, Kind kind, ReadOnlySpan<byte> value, ref Fields f, Utf8StringPool pool, Utf8StringPool ids)
         {
             switch (name.Length)
             {
                 case 7:
-                    if (name.SequenceEqual("user_id"u8)) return Str(kind, value, ref f.UserId, null);
+                    if (name.SequenceEqual("user_id"u8)) return Str(kind, value, ref f.UserId, ids);
                     if (name.SequenceEqual("browser"u8)) return Str(kind, value, ref f.Browser, pool);
                     break;
                 case 8:
@@ -112,10 +113,10 @@ public static partial class ClickEventJson
                         f.EventTypeKnown = true;
                         return true;
                     }
-                    if (name.SequenceEqual("session_id"u8)) return Str(kind, value, ref f.SessionId, null);
+                    if (name.SequenceEqual("session_id"u8)) return Str(kind, value, ref f.SessionId, ids);
                     if (name.SequenceEqual("product_id"u8)) return Str(kind, value, ref f.ProductId, pool);
                     if (name.SequenceEqual("user_agent"u8)) return Str(kind, value, ref f.UserAgent, pool);
-                    if (name.SequenceEqual("ip_address"u8)) return Str(kind, value, ref f.IpAddress, null);
+                    if (name.SequenceEqual("ip_address"u8)) return Str(kind, value, ref f.IpAddress, ids);
                     break;
                 case 11:
                     if (name.SequenceEqual("price_cents"u8)) return Int64(kind, value, ref f.PriceCents);
@@ -142,13 +143,13 @@ public static partial class ClickEventJson
         {
             if (kind == Kind.Null) return true;
             if (kind != Kind.String || value.Length > MaxStringLength) return false;
-            if (pool is not null && value.Length <= Utf8StringPool.MaxPooledBytes)
+            if (pool is not null && value.Length <= pool.MaxBytes)
             {
                 if (!pool.TryGetString(value, out var pooled)) return false;
                 target = pooled;
                 return true;
             }
-            // High-cardinality values (ids, addresses, queries) are allocated directly: pooling them would only evict the hot values.
+            // Free text (queries) and long values are allocated directly: pooling them would only evict the hot values.
             if (!Utf8.IsValid(value)) return false;
             target = Encoding.UTF8.GetString(value);
             return true;

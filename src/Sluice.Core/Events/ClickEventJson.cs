@@ -164,7 +164,7 @@ public static partial class ClickEventJson
         switch (name.Length)
         {
             case 7:
-                if (name.SequenceEqual("user_id"u8)) return ReadString(ref r, "user_id", ref f.UserId, out error);
+                if (name.SequenceEqual("user_id"u8)) return ReadString(ref r, "user_id", ref f.UserId, out error, Utf8StringPool.Ids);
                 if (name.SequenceEqual("browser"u8)) return ReadString(ref r, "browser", ref f.Browser, out error);
                 break;
             case 8:
@@ -210,10 +210,10 @@ public static partial class ClickEventJson
                     }
                     return true;
                 }
-                if (name.SequenceEqual("session_id"u8)) return ReadString(ref r, "session_id", ref f.SessionId, out error);
+                if (name.SequenceEqual("session_id"u8)) return ReadString(ref r, "session_id", ref f.SessionId, out error, Utf8StringPool.Ids);
                 if (name.SequenceEqual("product_id"u8)) return ReadString(ref r, "product_id", ref f.ProductId, out error);
                 if (name.SequenceEqual("user_agent"u8)) return ReadString(ref r, "user_agent", ref f.UserAgent, out error);
-                if (name.SequenceEqual("ip_address"u8)) return ReadString(ref r, "ip_address", ref f.IpAddress, out error);
+                if (name.SequenceEqual("ip_address"u8)) return ReadString(ref r, "ip_address", ref f.IpAddress, out error, Utf8StringPool.Ids);
                 break;
             case 11:
                 if (name.SequenceEqual("price_cents"u8))
@@ -228,7 +228,7 @@ public static partial class ClickEventJson
                 if (name.SequenceEqual("campaign_id"u8)) return ReadString(ref r, "campaign_id", ref f.CampaignId, out error);
                 break;
             case 12:
-                if (name.SequenceEqual("search_query"u8)) return ReadString(ref r, "search_query", ref f.SearchQuery, out error, pooled: false);
+                if (name.SequenceEqual("search_query"u8)) return ReadString(ref r, "search_query", ref f.SearchQuery, out error, pool: null);
                 if (name.SequenceEqual("user_segment"u8)) return ReadString(ref r, "user_segment", ref f.UserSegment, out error);
                 break;
             case 14:
@@ -248,15 +248,18 @@ public static partial class ClickEventJson
         return true;
     }
 
-    private static bool ReadString(ref Utf8JsonReader r, string field, ref string? target, out DecodeError error, bool pooled = true)
+    private static bool ReadString(ref Utf8JsonReader r, string field, ref string? target, out DecodeError error) =>
+        ReadString(ref r, field, ref target, out error, Utf8StringPool.Shared);
+
+    private static bool ReadString(ref Utf8JsonReader r, string field, ref string? target, out DecodeError error, Utf8StringPool? pool)
     {
         error = default;
         if (r.TokenType == JsonTokenType.Null) return true;
         if (r.TokenType != JsonTokenType.String) return TypeError(field, "a string", out error);
         // Most values repeat (agents, countries, pages, ids within a session): share one string per distinct value.
-        if (pooled && !r.ValueIsEscaped && !r.HasValueSequence && r.ValueSpan.Length <= Utf8StringPool.MaxPooledBytes)
+        if (pool is not null && !r.ValueIsEscaped && !r.HasValueSequence && r.ValueSpan.Length <= pool.MaxBytes)
         {
-            target = Utf8StringPool.Shared.GetString(r.ValueSpan);
+            target = pool.GetString(r.ValueSpan);
             return true;
         }
         var length = r.HasValueSequence ? r.ValueSequence.Length : r.ValueSpan.Length;

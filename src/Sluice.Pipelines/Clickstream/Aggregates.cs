@@ -15,9 +15,19 @@ public static class AggregateNames
 }
 
 /// <summary>1-minute tumbling: events per type, unique users, unique sessions.</summary>
-public sealed class EventCountsAggregator : IAggregator<EnrichedEvent, EventCountsAggregator.Acc, EventCountsAggregator.Acc>
+public sealed class EventCountsAggregator
+    : IAggregator<EnrichedEvent, EventCountsAggregator.Acc, EventCountsAggregator.Acc>, IRecyclingAggregator<EventCountsAggregator.Acc>
 {
     public Acc CreateAccumulator() => new();
+
+    /// <remarks>The emitter copies the figures into rows, so the operator may reuse accumulators.</remarks>
+    public void Reset(Acc accumulator)
+    {
+        ArgumentNullException.ThrowIfNull(accumulator);
+        Array.Clear(accumulator.ByType);
+        accumulator.Users.Clear();
+        accumulator.Sessions.Clear();
+    }
 
     public Acc Add(Acc accumulator, in EnrichedEvent value, long timestamp)
     {
@@ -47,9 +57,17 @@ public sealed class EventCountsAggregator : IAggregator<EnrichedEvent, EventCoun
 }
 
 /// <summary>5-minute tumbling: revenue, purchases, add-to-carts, sessions.</summary>
-public sealed class CommerceAggregator : IAggregator<EnrichedEvent, CommerceAggregator.Acc, CommerceAggregator.Acc>
+public sealed class CommerceAggregator
+    : IAggregator<EnrichedEvent, CommerceAggregator.Acc, CommerceAggregator.Acc>, IRecyclingAggregator<CommerceAggregator.Acc>
 {
     public Acc CreateAccumulator() => new();
+
+    public void Reset(Acc accumulator)
+    {
+        ArgumentNullException.ThrowIfNull(accumulator);
+        accumulator.RevenueCents = accumulator.Purchases = accumulator.AddToCarts = 0;
+        accumulator.Sessions.Clear();
+    }
 
     public Acc Add(Acc accumulator, in EnrichedEvent value, long timestamp)
     {
@@ -88,9 +106,15 @@ public sealed class CommerceAggregator : IAggregator<EnrichedEvent, CommerceAggr
 }
 
 /// <summary>5-minute hopping by 1 minute: distinct logged-in users.</summary>
-public sealed class ActiveUsersAggregator : IAggregator<EnrichedEvent, HashSet<string>, int>
+public sealed class ActiveUsersAggregator : IAggregator<EnrichedEvent, HashSet<string>, int>, IRecyclingAggregator<HashSet<string>>
 {
     public HashSet<string> CreateAccumulator() => new(StringComparer.Ordinal);
+
+    public void Reset(HashSet<string> accumulator)
+    {
+        ArgumentNullException.ThrowIfNull(accumulator);
+        accumulator.Clear();
+    }
 
     public HashSet<string> Add(HashSet<string> accumulator, in EnrichedEvent value, long timestamp)
     {
@@ -108,14 +132,10 @@ public sealed class ActiveUsersAggregator : IAggregator<EnrichedEvent, HashSet<s
 }
 
 /// <summary>Counts of one product or category in a window.</summary>
-public sealed class ProductStats
+/// <remarks>A struct held inline in the window's dictionaries and updated through references: no object per product and pane.</remarks>
+public record struct ProductStats(long Views, long CartAdds, long Purchases, long RevenueCents)
 {
-    public long Views { get; set; }
-    public long CartAdds { get; set; }
-    public long Purchases { get; set; }
-    public long RevenueCents { get; set; }
-
-    public void Add(ProductStats other)
+    public void Add(in ProductStats other)
     {
         Views += other.Views;
         CartAdds += other.CartAdds;
@@ -124,10 +144,8 @@ public sealed class ProductStats
     }
 
     /// <summary>Ranking: revenue, then purchases, then views, descending (the caller breaks remaining ties by name).</summary>
-    public static int CompareDescending(ProductStats a, ProductStats b)
+    public static int CompareDescending(in ProductStats a, in ProductStats b)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
         var c = b.RevenueCents.CompareTo(a.RevenueCents);
         if (c != 0) return c;
         c = b.Purchases.CompareTo(a.Purchases);
@@ -136,9 +154,18 @@ public sealed class ProductStats
 }
 
 /// <summary>1-hour hopping by 5 minutes: product views, cart adds, purchases and revenue, per product and category; null products excluded.</summary>
-public sealed class ProductsAggregator : IAggregator<EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc>
+public sealed class ProductsAggregator
+    : IAggregator<EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc>, IRecyclingAggregator<ProductsAggregator.Acc>
 {
     public Acc CreateAccumulator() => new();
+
+    public void Reset(Acc accumulator)
+    {
+        ArgumentNullException.ThrowIfNull(accumulator);
+        accumulator.Total = default;
+        accumulator.Products.Clear();
+        accumulator.Categories.Clear();
+    }
 
     public Acc Add(Acc accumulator, in EnrichedEvent value, long timestamp)
     {
@@ -148,10 +175,11 @@ public sealed class ProductsAggregator : IAggregator<EnrichedEvent, ProductsAggr
         var carts = e.EventType == EventType.AddToCart ? 1 : 0;
         var purchases = e.EventType == EventType.Purchase ? 1 : 0;
         if (views + carts + purchases == 0) return accumulator;
-        accumulator.Total.Views += views;
-        accumulator.Total.CartAdds += carts;
-        accumulator.Total.Purchases += purchases;
-        accumulator.Total.RevenueCents += value.RevenueCents;
+        ref var total = ref accumulator.Total;
+        total.Views += views;
+        total.CartAdds += carts;
+        total.Purchases += purchases;
+        total.RevenueCents += value.RevenueCents;
         Bump(accumulator.Products, product, views, carts, purchases, value.RevenueCents);
         if (e.ProductCategory is { } category) Bump(accumulator.Categories, category, views, carts, purchases, value.RevenueCents);
         return accumulator;
@@ -195,9 +223,8 @@ public sealed class ProductsAggregator : IAggregator<EnrichedEvent, ProductsAggr
 
     private static void Bump(Dictionary<string, ProductStats> map, string key, int views, int carts, int purchases, long revenue)
     {
-        ref var stats = ref CollectionsMarshal.GetValueRefOrAddDefault(map, key, out var exists);
-        if (!exists) stats = new ProductStats();
-        stats!.Views += views;
+        ref var stats = ref CollectionsMarshal.GetValueRefOrAddDefault(map, key, out _);
+        stats.Views += views;
         stats.CartAdds += carts;
         stats.Purchases += purchases;
         stats.RevenueCents += revenue;
@@ -207,15 +234,16 @@ public sealed class ProductsAggregator : IAggregator<EnrichedEvent, ProductsAggr
     {
         foreach (var (key, s) in source)
         {
-            ref var stats = ref CollectionsMarshal.GetValueRefOrAddDefault(target, key, out var exists);
-            if (!exists) stats = new ProductStats();
-            stats!.Add(s);
+            CollectionsMarshal.GetValueRefOrAddDefault(target, key, out _).Add(s);
         }
     }
 
     public sealed class Acc
     {
-        public ProductStats Total { get; } = new();
+        /// <summary>Totals over every product; a field so that it is updated in place.</summary>
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1051", Justification = "updated through a reference on the hot path")]
+        public ProductStats Total;
+
         public Dictionary<string, ProductStats> Products { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, ProductStats> Categories { get; } = new(StringComparer.Ordinal);
     }

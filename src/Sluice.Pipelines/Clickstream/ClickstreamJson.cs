@@ -30,7 +30,6 @@ public static class ClickstreamJson
     public static void Write(Utf8JsonWriter w, EnrichedEvent x)
     {
         ArgumentNullException.ThrowIfNull(w);
-        ArgumentNullException.ThrowIfNull(x);
         var e = x.Event;
         w.WriteStartObject();
         w.WriteString("event_id"u8, e.EventId);

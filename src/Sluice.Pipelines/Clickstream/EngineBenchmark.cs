@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using Sluice.Core.Events;
+using Sluice.Generate;
+using Sluice.Generate.Sinks;
+using Sluice.Schemas.Events;
+using Sluice.Schemas.Registry;
 using Sluice.Streaming.Processing;
 using Sluice.Streaming.Time;
 
@@ -20,6 +24,21 @@ public sealed record EngineBenchmarkResult(
         $"{CpuMicrosPerEvent:F2} us CPU/event, {AllocatedBytesPerEvent:F0} B allocated/event, GC gen0/1/2 = {Gen0Collections}/{Gen1Collections}/{Gen2Collections}";
 }
 
+/// <summary>Benchmark input: payloads already spread over partitions (index = partition), and the schemas Avro frames refer to.</summary>
+/// <param name="Schemas">The schema source of the Avro frames; null when every payload is JSON.</param>
+public sealed record EngineBenchmarkInput(List<byte[]>[] Partitions, ISchemaSource? Schemas)
+{
+    public long Events
+    {
+        get
+        {
+            long n = 0;
+            foreach (var p in Partitions) n += p.Count;
+            return n;
+        }
+    }
+}
+
 /// <summary>Runs the full clickstream chain in process (decode → validate → dedupe → bots → enrich → every aggregate) over pre-encoded payloads.</summary>
 /// <remarks>
 /// Output records are counted, not serialised or sent: this measures the engine, not Kafka. Payloads are spread
@@ -38,12 +57,13 @@ public static class EngineBenchmark
     }
 
     /// <summary>As <see cref="Run"/>, over payloads already spread by <see cref="Split"/> (index = partition).</summary>
-    public static EngineBenchmarkResult RunPartitioned(List<byte[]>[] split, ClickstreamOptions? options = null, bool warmUp = true)
+    /// <param name="schemas">Where Avro frames find their schemas; null reads JSON only.</param>
+    public static EngineBenchmarkResult RunPartitioned(List<byte[]>[] split, ClickstreamOptions? options = null, bool warmUp = true, ISchemaSource? schemas = null)
     {
         ArgumentNullException.ThrowIfNull(split);
         ArgumentOutOfRangeException.ThrowIfLessThan(split.Length, 1);
         var partitions = split.Length;
-        var topology = new ClickstreamTopology(options);
+        var topology = new ClickstreamTopology(options, schemas);
 
         if (warmUp)
         {
@@ -79,6 +99,48 @@ public static class EngineBenchmark
             GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2, outputs);
     }
 
+    /// <summary>
+    /// The generator's default traffic (every fault kind), click records only, as the processor's input topic would
+    /// hold it: in <paramref name="format"/> and spread over <paramref name="partitions"/> by the record key.
+    /// </summary>
+    /// <remarks>Avro frames carry schema id 1, which the returned schema source maps to the v3 event schema.</remarks>
+    public static EngineBenchmarkInput Generate(int count, int partitions, PayloadFormat format = PayloadFormat.Avro, Action<int>? progress = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        var capture = new CapturingSink(partitions, count);
+        using IRecordSink sink = format == PayloadFormat.Avro ? new AvroSink(capture, AvroSchemaId) : capture;
+        // CDC records are skipped, so the limit leaves room and the loop stops on the click count.
+        var generator = new ClickstreamGenerator(new GeneratorSettings { MaxEvents = 2L * count });
+        while (capture.Count < count && generator.MoveNext())
+        {
+            var record = generator.Current;
+            if (record.Kind != RecordKind.Click) continue;
+            sink.Write(record);
+            if ((capture.Count & 0xFFFF) == 0) progress?.Invoke(capture.Count);
+        }
+        progress?.Invoke(capture.Count);
+        return new EngineBenchmarkInput(capture.Partitions,
+            format == PayloadFormat.Avro ? new StaticSchemaSource().Add(AvroSchemaId, EventSchemas.V3) : null);
+    }
+
+    /// <summary>The schema id of the Avro frames <see cref="Generate"/> writes.</summary>
+    public const int AvroSchemaId = 1;
+
+    /// <summary>The partition of a Kafka key: a stable hash (FNV-1a over its characters), as the producer spreads keys.</summary>
+    public static int PartitionOfKey(string key, int partitions)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        var hash = 2166136261u;
+        foreach (var c in key)
+        {
+            hash ^= c;
+            hash *= 16777619u;
+        }
+        return (int)(hash % (uint)partitions);
+    }
+
     /// <summary>Reads a file of JSON lines (v3 field names), one payload per non-blank line.</summary>
     public static List<byte[]> LoadJsonLines(string path)
     {
@@ -95,14 +157,7 @@ public static class EngineBenchmark
     {
         ArgumentNullException.ThrowIfNull(payload);
         if (partitions == 1) return 0;
-        if (!ClickEventJson.TryRead(payload, out var e, out _)) return index % partitions;
-        var hash = 2166136261u;
-        foreach (var c in e!.PartitionKey)
-        {
-            hash ^= c;
-            hash *= 16777619u;
-        }
-        return (int)(hash % (uint)partitions);
+        return ClickEventJson.TryRead(payload, out var e, out _) ? PartitionOfKey(e!.PartitionKey, partitions) : index % partitions;
     }
 
     /// <summary>Spreads payloads over <paramref name="partitions"/> by <see cref="PartitionOf"/>, keeping their order within each partition.</summary>
@@ -142,6 +197,34 @@ public static class EngineBenchmark
         for (var i = 0; i < payloads.Count; i++) tasks.Process(new SourceRecord(topic, partition, i, 0, null, payloads[i]));
         tasks.AdvanceWatermarkTo(EventTime.EndOfTime);
         return collector;
+    }
+
+    /// <summary>Keeps a copy of each payload in the list of its key's partition.</summary>
+    private sealed class CapturingSink : IRecordSink
+    {
+        public CapturingSink(int partitions, int expected)
+        {
+            Partitions = new List<byte[]>[partitions];
+            for (var p = 0; p < partitions; p++) Partitions[p] = new List<byte[]>(expected / partitions + 1);
+        }
+
+        public List<byte[]>[] Partitions { get; }
+
+        public int Count { get; private set; }
+
+        public void Write(in GeneratedRecord record)
+        {
+            Partitions[PartitionOfKey(record.Key, Partitions.Length)].Add(record.Payload.ToArray());
+            Count++;
+        }
+
+        public void Flush(CancellationToken cancellationToken = default)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>Counts records per topic without keeping them.</summary>

@@ -155,7 +155,21 @@ public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next) : IP
     }
 
     /// <summary>Lower-cased, trimmed; null stays null.</summary>
-    public static string? NormalizeQuery(string? query) => query?.Trim().ToLowerInvariant();
+    public static string? NormalizeQuery(string? query)
+    {
+        if (query is null) return null;
+        // Most queries arrive normalised already: return the same string rather than two copies of it.
+        var trimmed = query.AsSpan().Trim();
+        if (trimmed.Length == query.Length && !HasUpper(trimmed)) return query;
+        return query.Trim().ToLowerInvariant();
+    }
+
+    private static bool HasUpper(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+            if (char.ToLowerInvariant(c) != c) return true;
+        return false;
+    }
 
     /// <summary>device_type mobile or tablet; without a device type, a mobile user agent.</summary>
     public static bool IsMobile(ClickEvent e)

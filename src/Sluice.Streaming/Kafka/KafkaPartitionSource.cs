@@ -59,9 +59,8 @@ public sealed class KafkaPartitionSource : IPartitionSource
             message.Key is null ? null : Encoding.UTF8.GetBytes(message.Key), message.Value ?? [], headers);
     }
 
-    public void MarkProcessed(SourceRecord record)
+    public void MarkProcessed(in SourceRecord record)
     {
-        ArgumentNullException.ThrowIfNull(record);
         _pending[new Confluent.Kafka.TopicPartition(record.Topic, record.Partition)] = record.Offset + 1;
     }
 

@@ -24,10 +24,16 @@ public interface IProcessor
 }
 
 /// <summary>A processor that acts when the task's watermark advances (window operators fire here).</summary>
+/// <remarks>
+/// Like an event-time timer service: the task calls a listener only once the watermark reaches the time the
+/// listener asked for, by its return value or by <see cref="IProcessorContext.RequestWatermarkCallback"/> while
+/// processing a record, so a watermark that rises on every record costs one comparison, not a call per operator.
+/// </remarks>
 public interface IWatermarkListener
 {
     /// <summary>Called after the task watermark rose to <paramref name="watermark"/>, before the next record.</summary>
-    void OnWatermark(long watermark);
+    /// <returns>The watermark at which the listener next has work (<see cref="Time.EventTime.EndOfTime"/> when it holds nothing).</returns>
+    long OnWatermark(long watermark);
 }
 
 /// <summary>What a processor sees of its task: identity, time, state stores, metrics and the outputs.</summary>
@@ -57,6 +63,9 @@ public interface IProcessorContext
     /// <summary>Tells the task the current record's event time, once it is known and trusted (after decoding and validation).</summary>
     /// <remarks>The watermark advances after the record has been processed; a record that reports nothing does not move it.</remarks>
     void ReportEventTime(long eventTimestamp);
+
+    /// <summary>Asks for the watermark listeners to be called once the watermark reaches <paramref name="watermark"/> (state that falls due then).</summary>
+    void RequestWatermarkCallback(long watermark);
 
     /// <summary>Routes the current source record to the dead-letter output with a stable reason code, and counts it.</summary>
     void DeadLetter(string reasonCode, string detail);

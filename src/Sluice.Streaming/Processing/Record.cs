@@ -28,7 +28,8 @@ public readonly record struct Record<TKey, TValue>(
 }
 
 /// <summary>A record as consumed from Kafka, before any decoding: what a dead letter carries back.</summary>
-public sealed record SourceRecord(
+/// <remarks>A struct passed by <c>in</c>: a consumed record costs no allocation of its own on the way into a task.</remarks>
+public readonly record struct SourceRecord(
     string Topic, int Partition, long Offset, long Timestamp, byte[]? Key, byte[] Value,
     IReadOnlyList<RecordHeader>? Headers = null)
 {

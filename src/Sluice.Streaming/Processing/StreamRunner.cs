@@ -18,7 +18,7 @@ public interface IPartitionSource : IDisposable
     SourceRecord? Poll(TimeSpan timeout);
 
     /// <summary>The record has been processed; its offset + 1 becomes committable at the next <see cref="Commit"/>.</summary>
-    void MarkProcessed(SourceRecord record);
+    void MarkProcessed(in SourceRecord record);
 
     /// <summary>Commits what <see cref="MarkProcessed"/> marked; called only after the outputs of those records are durable.</summary>
     void Commit();
@@ -69,8 +69,7 @@ public sealed class StreamRunner
         var nextPunctuate = _clock.GetUtcNow() + _punctuateInterval;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var record = _source.Poll(TimeSpan.FromMilliseconds(100));
-            if (record is not null)
+            if (_source.Poll(TimeSpan.FromMilliseconds(100)) is { } record)
             {
                 _tasks.Process(record);
                 _source.MarkProcessed(record);

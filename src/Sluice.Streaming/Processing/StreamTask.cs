@@ -25,6 +25,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     private readonly IWatermarkListener[] _listeners;
     private readonly Dictionary<string, Counter> _deadLetterCounters = new(StringComparer.Ordinal);
     private readonly Counter _recordsIn;
+    private long _nextCallback = EventTime.EndOfTime;
     private long _reportedEventTime;
     private bool _hasReportedEventTime;
     private bool _disposed;
@@ -78,6 +79,11 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         throw new InvalidOperationException($"no state store named '{name}' in task {TaskId}");
     }
 
+    public void RequestWatermarkCallback(long watermark)
+    {
+        if (watermark < _nextCallback) _nextCallback = watermark;
+    }
+
     public void ReportEventTime(long eventTimestamp)
     {
         _reportedEventTime = eventTimestamp;
@@ -85,9 +91,8 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     }
 
     /// <summary>Runs one consumed record through the topology, then advances the watermark it reported.</summary>
-    public void Process(SourceRecord record)
+    public void Process(in SourceRecord record)
     {
-        ArgumentNullException.ThrowIfNull(record);
         ObjectDisposedException.ThrowIf(_disposed, this);
         CurrentSource = record;
         NowMs = ReadClock();
@@ -142,7 +147,15 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     private void FireWatermark()
     {
         var watermark = _watermark.Current;
-        foreach (var listener in _listeners) listener.OnWatermark(watermark);
+        // A listener's output can feed a later listener (chained windows) state that is already due: hence the rounds,
+        // at most one per listener.
+        for (var round = 0; round <= _listeners.Length && watermark >= _nextCallback; round++)
+        {
+            _nextCallback = EventTime.EndOfTime;
+            var next = EventTime.EndOfTime;
+            foreach (var listener in _listeners) next = Math.Min(next, listener.OnWatermark(watermark));
+            if (next < _nextCallback) _nextCallback = next;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Processing failed for {Topic}[{Partition}]@{Offset}; the record goes to the dead-letter output")]

@@ -89,9 +89,8 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
     }
 
     /// <summary>Processes one record in the task of its partition.</summary>
-    public void Process(SourceRecord record)
+    public void Process(in SourceRecord record)
     {
-        ArgumentNullException.ThrowIfNull(record);
         if (!_tasks.TryGetValue(record.Partition, out var entry) || !entry.Topics.Contains(record.Topic))
             ThrowHelper.Throw($"received {record.Topic}[{record.Partition}]@{record.Offset} but that partition is not assigned to this process; the partition source must report assignments before records");
         entry.Task.Process(record);

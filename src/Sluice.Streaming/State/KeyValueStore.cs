@@ -21,8 +21,11 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
     private readonly long _retentionMs;
     private readonly long _segmentMs;
     private readonly int _maxEntries;
+    private readonly Stack<List<TKey>> _spareSegments = new();
     private long _lastSegmentId = long.MinValue;
     private List<TKey>? _lastSegment;
+    private long _firstSegmentId;
+    private bool _firstSegmentKnown;
     private long _evicted;
 
     public KeyValueStore(string name, TimeSpan retention, int maxEntries, int segments = 4, IEqualityComparer<TKey>? comparer = null)
@@ -86,6 +89,7 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
     {
         var cutoff = EventTime.Add(eventTime, -_retentionMs);
         if (cutoff <= ExpiredBefore) return;
+        ExpiredBefore = cutoff;
         while (_segments.Count > 0)
         {
             var first = FirstSegment();
@@ -93,7 +97,6 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
             if (EventTime.Add(first, _segmentMs) > cutoff) break;
             DropSegment(first);
         }
-        ExpiredBefore = cutoff;
     }
 
     /// <summary>Every entry, for a snapshot; order follows insertion.</summary>
@@ -114,7 +117,9 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
     {
         _map.Clear();
         _segments.Clear();
+        _spareSegments.Clear();
         _lastSegment = null;
+        _firstSegmentKnown = false;
     }
 
     private long SegmentOf(long timestamp) => EventTime.FloorTo(timestamp, _segmentMs);
@@ -124,7 +129,11 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
         var id = SegmentOf(timestamp);
         if (id != _lastSegmentId || _lastSegment is null)
         {
-            if (!_segments.TryGetValue(id, out var list)) _segments[id] = list = [];
+            if (!_segments.TryGetValue(id, out var list))
+            {
+                _segments[id] = list = _spareSegments.TryPop(out var spare) ? spare : [];
+                if (_firstSegmentKnown && id < _firstSegmentId) _firstSegmentId = id;
+            }
             _lastSegmentId = id;
             _lastSegment = list;
         }
@@ -133,9 +142,15 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
 
     private long FirstSegment()
     {
-        using var e = _segments.Keys.GetEnumerator();
-        e.MoveNext();
-        return e.Current;
+        // Asked on every watermark move: a SortedDictionary enumerator allocates, so the answer is kept until that segment goes.
+        if (!_firstSegmentKnown)
+        {
+            using var e = _segments.Keys.GetEnumerator();
+            e.MoveNext();
+            _firstSegmentId = e.Current;
+            _firstSegmentKnown = true;
+        }
+        return _firstSegmentId;
     }
 
     private void EvictOldestSegment()
@@ -150,11 +165,15 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
         var keys = _segments[id];
         _segments.Remove(id);
         if (id == _lastSegmentId) _lastSegment = null;
+        if (_firstSegmentKnown && id == _firstSegmentId) _firstSegmentKnown = false;
         foreach (var key in keys)
         {
             // A key re-put with a later timestamp is listed in a later segment too; it stays.
             if (_map.TryGetValue(key, out var slot) && SegmentOf(slot.Timestamp) == id) _map.Remove(key);
         }
+        // The list keeps its capacity for the next segment: a steady stream re-uses the same few lists.
+        keys.Clear();
+        if (_spareSegments.Count < 2) _spareSegments.Push(keys);
     }
 
     private readonly record struct Slot(TValue Value, long Timestamp);

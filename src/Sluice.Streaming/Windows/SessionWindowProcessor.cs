@@ -113,6 +113,8 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
         var window = new Window(Math.Min(session.Window.Start, ts), newEnd);
         if (window != session.Window) _store.Update(record.Key, session, window, state);
 
+        _context.RequestWatermarkCallback(EventTime.Add(session.Window.End, _windows.AllowedLatenessMs));
+
         if (_emit == EmitStrategy.OnEveryUpdate) Emit(record.Key, session.Window, state, isFinal: false);
         while (_store.IsOverCapacity && CloseEarliest(EventTime.EndOfTime))
         {
@@ -121,11 +123,14 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
         }
     }
 
-    public void OnWatermark(long watermark)
+    public long OnWatermark(long watermark)
     {
         while (CloseEarliest(watermark))
         {
         }
+        return _store.TryPeekEarliest(out _, out var session)
+            ? EventTime.Add(session.Window.End, _windows.AllowedLatenessMs)
+            : EventTime.EndOfTime;
     }
 
     public void Close() => _store.Close();

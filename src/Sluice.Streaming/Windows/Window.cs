@@ -42,3 +42,15 @@ public interface IAggregator<TValue, TAcc, TResult>
 
     TResult GetResult(TAcc accumulator, Window window);
 }
+
+/// <summary>An aggregator whose accumulators the window operator may clear and reuse once their result has been emitted.</summary>
+/// <remarks>
+/// Implement it only when nothing downstream keeps the result after processing it (an emitter that copies the
+/// figures into rows, say): a reused accumulator changes under anyone who held on to it. In return the operator
+/// stops allocating accumulators in steady state, and collections inside them keep their grown capacity.
+/// </remarks>
+public interface IRecyclingAggregator<TAcc>
+{
+    /// <summary>Makes <paramref name="accumulator"/> equal to a new one from <c>CreateAccumulator</c>.</summary>
+    void Reset(TAcc accumulator);
+}

@@ -18,6 +18,8 @@ namespace Sluice.Streaming.Windows;
 public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IProcessor<TKey, TValue>, IWatermarkListener
     where TKey : notnull
 {
+    private const int MaxFreeAccumulators = 256;
+
     private readonly string _name;
     private readonly TimeWindows _windows;
     private readonly IAggregator<TValue, TAcc, TResult> _aggregator;
@@ -27,6 +29,8 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
     private readonly WindowStore<TKey, TAcc> _panes;
     private readonly Dictionary<TKey, TAcc> _merged;
     private readonly List<long> _starts = [];
+    private readonly IRecyclingAggregator<TAcc>? _recycler;
+    private readonly Stack<TAcc> _free = new();
     private IProcessorContext _context = null!;
     private RecordSource _origin;
     private long _lastFiredStart = long.MinValue;
@@ -46,6 +50,7 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
         _late = lateOutput ?? throw new ArgumentNullException(nameof(lateOutput));
         _emit = emit;
         _merged = new Dictionary<TKey, TAcc>(comparer);
+        _recycler = aggregator as IRecyclingAggregator<TAcc>;
     }
 
     public string Name => _name;
@@ -76,35 +81,49 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
 
         var paneStart = EventTime.FloorTo(ts, _windows.PaneMs);
         ref var acc = ref _panes.GetValueRefOrAddDefault(paneStart, record.Key, out var exists);
-        if (!exists) acc = _aggregator.CreateAccumulator();
+        if (!exists) acc = NewAccumulator();
         acc = _aggregator.Add(acc!, record.Value, ts);
+
+        _context.RequestWatermarkCallback(DueTime(paneStart));
 
         if (_emit == EmitStrategy.OnEveryUpdate) EmitUpdates(record.Key, ts);
         while (_panes.IsOverCapacity && _panes.Count > 0) CloseEarliest(force: true, EventTime.EndOfTime);
     }
 
-    public void OnWatermark(long watermark)
+    public long OnWatermark(long watermark)
     {
         while (_panes.Count > 0 && CloseEarliest(force: false, watermark))
         {
         }
+        return _panes.TryGetEarliest(out var pane) ? DueTime(pane) : EventTime.EndOfTime;
     }
 
     public void Close() => _panes.Close();
+
+    /// <summary>The watermark at which the earliest unfired window containing <paramref name="paneStart"/> fires.</summary>
+    private long DueTime(long paneStart)
+    {
+        var start = Math.Max(_windows.FirstWindowStart(paneStart), EventTime.Add(_lastFiredStart, _windows.AdvanceMs));
+        return EventTime.Add(EventTime.Add(start, _windows.SizeMs), _windows.AllowedLatenessMs);
+    }
 
     /// <summary>Fires the earliest window still holding data if it is due (or <paramref name="force"/>d); false when nothing was due.</summary>
     private bool CloseEarliest(bool force, long watermark)
     {
         if (!_panes.TryGetEarliest(out var earliestPane)) return false;
+        if (!force && DueTime(earliestPane) > watermark) return false;
         var start = Math.Max(_windows.FirstWindowStart(earliestPane), EventTime.Add(_lastFiredStart, _windows.AdvanceMs));
         var end = EventTime.Add(start, _windows.SizeMs);
-        if (!force && EventTime.Add(end, _windows.AllowedLatenessMs) > watermark) return false;
 
         var before = _panes.Count;
         Fire(start, end);
         _lastFiredStart = start;
         // A pane goes once the last window containing it (the one starting at its floor to the advance) has fired.
-        while (_panes.TryGetEarliest(out var pane) && _windows.LastWindowStart(pane) <= start) _panes.RemoveWindow(pane);
+        while (_panes.TryGetEarliest(out var pane) && _windows.LastWindowStart(pane) <= start)
+        {
+            if (_recycler is not null) RecycleAll(_panes.Window(pane));
+            _panes.RemoveWindow(pane);
+        }
         if (force)
         {
             _closedEarly.Increment();
@@ -126,7 +145,7 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
         }
         MergePanes(start, end, default!, allKeys: true);
         foreach (var (key, acc) in _merged) Emit(key, window, _aggregator.GetResult(acc, window), ts, isFinal: true);
-        _merged.Clear();
+        ClearMerged();
     }
 
     private void EmitUpdates(TKey key, long ts)
@@ -137,7 +156,7 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
             var window = new Window(start, start + _windows.SizeMs);
             MergePanes(window.Start, window.End, key, allKeys: false);
             if (_merged.TryGetValue(key, out var acc)) Emit(key, window, _aggregator.GetResult(acc, window), window.End - 1, isFinal: false);
-            _merged.Clear();
+            ClearMerged();
         }
     }
 
@@ -162,8 +181,28 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
     private void MergeInto(TKey key, TAcc source)
     {
         ref var target = ref CollectionsMarshal.GetValueRefOrAddDefault(_merged, key, out var exists);
-        if (!exists) target = _aggregator.CreateAccumulator();
+        if (!exists) target = NewAccumulator();
         target = _aggregator.Merge(target!, source);
+    }
+
+    private TAcc NewAccumulator() => _free.TryPop(out var acc) ? acc : _aggregator.CreateAccumulator();
+
+    private void ClearMerged()
+    {
+        if (_recycler is not null) RecycleAll(_merged);
+        _merged.Clear();
+    }
+
+    private void RecycleAll(IReadOnlyDictionary<TKey, TAcc>? accumulators)
+    {
+        if (accumulators is null) return;
+        foreach (var acc in accumulators.Values)
+        {
+            // Enough to cover one window's worth of keys; beyond that, reuse would only hold memory.
+            if (_free.Count >= MaxFreeAccumulators) return;
+            _recycler!.Reset(acc);
+            _free.Push(acc);
+        }
     }
 
     private void Emit(TKey key, Window window, TResult result, long ts, bool isFinal) =>
