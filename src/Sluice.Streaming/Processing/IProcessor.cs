@@ -32,7 +32,10 @@ public interface IProcessor
 public interface IWatermarkListener
 {
     /// <summary>Called after the task watermark rose to <paramref name="watermark"/>, before the next record.</summary>
-    /// <returns>The watermark at which the listener next has work (<see cref="Time.EventTime.EndOfTime"/> when it holds nothing).</returns>
+    /// <returns>
+    /// The watermark at which the listener next has work (<see cref="Time.EventTime.EndOfTime"/> when it holds
+    /// nothing). A call answers every request made before it, so this must cover all the state still pending.
+    /// </returns>
     long OnWatermark(long watermark);
 }
 

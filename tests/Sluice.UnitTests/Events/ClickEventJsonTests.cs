@@ -142,4 +142,37 @@ public sealed class ClickEventJsonTests
         Assert.Equal(name, type.ToWireName());
         Assert.False(EventTypes.TryParse(name.ToUpperInvariant(), out _));
     }
+
+    [Fact]
+    public void repeated_ids_and_values_decode_to_the_same_string_instance()
+    {
+        var bytes = ClickEventJson.ToBytes(Sample with { IpAddress = "10.1.2.0" });
+        Assert.True(ClickEventJson.TryRead(bytes, out var a, out _));
+        Assert.True(ClickEventJson.TryRead(bytes, out var b, out _));
+        Assert.Same(a!.UserId, b!.UserId);
+        Assert.Same(a.SessionId, b.SessionId);
+        Assert.Same(a.IpAddress, b.IpAddress);
+        Assert.Same(a.PageUrl, b.PageUrl);
+    }
+
+    [Fact]
+    public void values_evicted_from_the_string_pools_still_decode_exactly()
+    {
+        // Far more distinct ids and urls than the pools hold, revisited in another order: every value must come back intact.
+        var events = new List<ClickEvent>();
+        for (var i = 0; i < 120_000; i++)
+            events.Add(Sample with { UserId = $"u{i % 70_000:D7}", SessionId = $"s-{i:x12}", PageUrl = $"/p/{i % 40_000}", IpAddress = $"10.{i % 250}.{i / 250 % 250}.0" });
+        for (var pass = 0; pass < 2; pass++)
+        {
+            for (var k = 0; k < events.Count; k++)
+            {
+                var e = events[pass == 0 ? k : (int)((k * 7919L) % events.Count)];
+                Assert.True(ClickEventJson.TryRead(ClickEventJson.ToBytes(e), out var back, out _));
+                Assert.Equal(e.UserId, back!.UserId);
+                Assert.Equal(e.SessionId, back.SessionId);
+                Assert.Equal(e.PageUrl, back.PageUrl);
+                Assert.Equal(e.IpAddress, back.IpAddress);
+            }
+        }
+    }
 }

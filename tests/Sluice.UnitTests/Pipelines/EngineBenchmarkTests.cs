@@ -49,4 +49,33 @@ public class EngineBenchmarkTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void avro_and_json_traffic_give_the_same_outputs()
+    {
+        var avro = EngineBenchmark.Generate(20_000, partitions: 2, Sluice.Generate.Sinks.PayloadFormat.Avro);
+        var json = EngineBenchmark.Generate(20_000, partitions: 2, Sluice.Generate.Sinks.PayloadFormat.Json);
+        Assert.NotNull(avro.Schemas);
+        Assert.Null(json.Schemas);
+        Assert.Equal(20_000, avro.Events);
+        Assert.Equal(json.Partitions.Select(p => p.Count), avro.Partitions.Select(p => p.Count));
+        Assert.All(avro.Partitions.SelectMany(p => p), p => Assert.True(p.Length > 0));
+
+        var fromAvro = EngineBenchmark.RunPartitioned(avro.Partitions, warmUp: false, schemas: avro.Schemas);
+        var fromJson = EngineBenchmark.RunPartitioned(json.Partitions, warmUp: false);
+        Assert.Equal(fromJson.Outputs, fromAvro.Outputs);
+        Assert.True(fromAvro.Outputs["clickstream.enriched"] > 18_000);
+        Assert.True(fromAvro.Outputs["clickstream.dlq"] > 0);
+    }
+
+    [Theory]
+    [InlineData("red shoes", true)]
+    [InlineData(" Red Shoes ", false)]
+    [InlineData("ÄPFEL", false)]
+    public void a_normalised_query_is_returned_as_the_same_string(string query, bool same)
+    {
+        var normalised = EnrichProcessor.NormalizeQuery(query)!;
+        Assert.Equal(query.Trim().ToLowerInvariant(), normalised);
+        Assert.Equal(same, ReferenceEquals(query, normalised));
+    }
 }

@@ -32,6 +32,28 @@ internal sealed class SumAggregator : IAggregator<long, List<long>, string>
     }
 }
 
+/// <summary>The same sums, with accumulators the window operator may clear and reuse.</summary>
+internal sealed class RecyclingSumAggregator : IAggregator<long, List<long>, string>, IRecyclingAggregator<List<long>>
+{
+    private readonly SumAggregator _sum = new();
+
+    public int Resets { get; private set; }
+
+    public List<long> CreateAccumulator() => _sum.CreateAccumulator();
+
+    public List<long> Add(List<long> accumulator, in long value, long timestamp) => _sum.Add(accumulator, value, timestamp);
+
+    public List<long> Merge(List<long> target, List<long> source) => _sum.Merge(target, source);
+
+    public string GetResult(List<long> accumulator, Window window) => _sum.GetResult(accumulator, window);
+
+    public void Reset(List<long> accumulator)
+    {
+        Resets++;
+        accumulator.Clear();
+    }
+}
+
 /// <summary>
 /// A tiny topology for engine tests. Input payloads are UTF-8 "key,timestamp,value" (value optional, default 1);
 /// "key,timestamp,end" marks a session end event; "boom" throws; anything else is dead-lettered as "bad_input".
@@ -60,6 +82,9 @@ internal sealed class TestTopology : ITopology
 
     public string Name => "test";
 
+    /// <summary>When set, time windows aggregate with this (shared by every task) instead of a fresh <see cref="SumAggregator"/>.</summary>
+    public RecyclingSumAggregator? Recycling { get; init; }
+
     public IReadOnlyList<string> SourceTopics { get; init; } = ["in"];
 
     public string DeadLetterTopic => "dlq";
@@ -75,7 +100,8 @@ internal sealed class TestTopology : ITopology
         var output = b.Add(new ResultFormatter(b.Add(new SinkProcessor<string, string>("out"))));
         var late = b.Add(new SinkProcessor<string, LateRecord<long>>("late"));
         IProcessor<string, long> aggregate = _windows is not null
-            ? b.Add(new WindowAggregateProcessor<string, long, List<long>, string>("sum", _windows, new SumAggregator(),
+            ? b.Add(new WindowAggregateProcessor<string, long, List<long>, string>("sum", _windows,
+                Recycling ?? (IAggregator<long, List<long>, string>)new SumAggregator(),
                 b.Store(new WindowStore<string, List<long>>("sum", _maxEntries)), output, late, _emit))
             : b.Add(new SessionWindowProcessor<string, long, List<long>, string>("sum", _sessions!, new SumAggregator(),
                 b.Store(new SessionStore<string, SessionState<List<long>>>("sum", _maxEntries)), output, late,
