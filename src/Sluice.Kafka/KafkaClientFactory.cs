@@ -76,9 +76,14 @@ public sealed class KafkaClientFactory
 
     /// <summary>A consumer with logging wired; callers add their own rebalance handlers through <paramref name="configure"/>.</summary>
     public IConsumer<string, byte[]> CreateConsumer(string groupId, string? clientIdSuffix = null,
-        Action<ConsumerBuilder<string, byte[]>>? configure = null)
+        Action<ConsumerBuilder<string, byte[]>>? configure = null) =>
+        CreateConsumer<string, byte[]>(groupId, clientIdSuffix, configure);
+
+    /// <summary>As <see cref="CreateConsumer(string, string?, Action{ConsumerBuilder{string, byte[]}}?)"/>, with other key and value types (byte[] keys skip a UTF-8 round trip).</summary>
+    public IConsumer<TKey, TValue> CreateConsumer<TKey, TValue>(string groupId, string? clientIdSuffix = null,
+        Action<ConsumerBuilder<TKey, TValue>>? configure = null)
     {
-        var builder = new ConsumerBuilder<string, byte[]>(ConsumerConfig(groupId, clientIdSuffix))
+        var builder = new ConsumerBuilder<TKey, TValue>(ConsumerConfig(groupId, clientIdSuffix))
             .SetLogHandler((_, m) => Log(m))
             .SetErrorHandler((_, e) => LogError(e));
         configure?.Invoke(builder);

@@ -1,4 +1,3 @@
-using System.Text;
 using Confluent.Kafka;
 using Sluice.Core.Errors;
 using Sluice.Kafka;
@@ -19,8 +18,8 @@ public sealed class KafkaPartitionSource : IPartitionSource
     private readonly KafkaClientFactory _factory;
     private readonly string _groupId;
     private readonly IFlushableCollector? _outputs;
-    private readonly Dictionary<Confluent.Kafka.TopicPartition, long> _pending = [];
-    private IConsumer<string, byte[]>? _consumer;
+    private readonly Dictionary<StreamTopicPartition, long> _pending = [];
+    private IConsumer<byte[]?, byte[]>? _consumer;
     private IAssignmentListener? _listener;
 
     public KafkaPartitionSource(KafkaClientFactory factory, string groupId, IFlushableCollector? outputs = null)
@@ -36,7 +35,7 @@ public sealed class KafkaPartitionSource : IPartitionSource
         ArgumentNullException.ThrowIfNull(topics);
         _listener = listener ?? throw new ArgumentNullException(nameof(listener));
         if (_consumer is not null) ThrowHelper.Throw("the partition source is already subscribed; create one source per runner");
-        _consumer = _factory.CreateConsumer(_groupId, "streams", b => b
+        _consumer = _factory.CreateConsumer<byte[]?, byte[]>(_groupId, "streams", b => b
             .SetPartitionsAssignedHandler((_, assigned) => _listener.OnAssigned(Convert(assigned)))
             .SetPartitionsRevokedHandler((c, revoked) => HandBack(c, revoked.ConvertAll(p => p.TopicPartition), commit: true))
             .SetPartitionsLostHandler((c, lost) => HandBack(c, lost.ConvertAll(p => p.TopicPartition), commit: false)));
@@ -56,12 +55,12 @@ public sealed class KafkaPartitionSource : IPartitionSource
         }
         return new SourceRecord(
             result.Topic, result.Partition.Value, result.Offset.Value, message.Timestamp.UnixTimestampMs,
-            message.Key is null ? null : Encoding.UTF8.GetBytes(message.Key), message.Value ?? [], headers);
+            message.Key, message.Value ?? [], headers);
     }
 
     public void MarkProcessed(in SourceRecord record)
     {
-        _pending[new Confluent.Kafka.TopicPartition(record.Topic, record.Partition)] = record.Offset + 1;
+        _pending[record.TopicPartition] = record.Offset + 1;
     }
 
     public void Commit()
@@ -69,13 +68,13 @@ public sealed class KafkaPartitionSource : IPartitionSource
         var consumer = _consumer ?? ThrowNotSubscribed();
         if (_pending.Count == 0) return;
         var offsets = new List<TopicPartitionOffset>(_pending.Count);
-        foreach (var (tp, next) in _pending) offsets.Add(new TopicPartitionOffset(tp, next));
+        foreach (var (tp, next) in _pending) offsets.Add(new TopicPartitionOffset(tp.Topic, tp.Partition, next));
         if (TryCommit(consumer, offsets)) _pending.Clear();
     }
 
     // A commit refused because the group is rebalancing is not an error: the offsets stay pending and go with the
     // next commit, or, if the partition moves, its new owner resumes from the last committed offset (at-least-once).
-    private static bool TryCommit(IConsumer<string, byte[]> consumer, List<TopicPartitionOffset> offsets)
+    private static bool TryCommit(IConsumer<byte[]?, byte[]> consumer, List<TopicPartitionOffset> offsets)
     {
         try
         {
@@ -105,14 +104,14 @@ public sealed class KafkaPartitionSource : IPartitionSource
         }
     }
 
-    private void HandBack(IConsumer<string, byte[]> consumer, List<Confluent.Kafka.TopicPartition> partitions, bool commit)
+    private void HandBack(IConsumer<byte[]?, byte[]> consumer, List<Confluent.Kafka.TopicPartition> partitions, bool commit)
     {
         _listener!.OnRevoked(Convert(partitions));
         // A lost partition already belongs to someone else: its offsets must not be committed by us.
         var offsets = new List<TopicPartitionOffset>();
         foreach (var tp in partitions)
         {
-            if (_pending.Remove(tp, out var next) && commit) offsets.Add(new TopicPartitionOffset(tp, next));
+            if (_pending.Remove(new StreamTopicPartition(tp.Topic, tp.Partition.Value), out var next) && commit) offsets.Add(new TopicPartitionOffset(tp, next));
         }
         if (offsets.Count == 0) return;
         _outputs?.Flush();
@@ -122,6 +121,6 @@ public sealed class KafkaPartitionSource : IPartitionSource
     private static List<StreamTopicPartition> Convert(List<Confluent.Kafka.TopicPartition> partitions) =>
         partitions.ConvertAll(p => new StreamTopicPartition(p.Topic, p.Partition.Value));
 
-    private static IConsumer<string, byte[]> ThrowNotSubscribed() =>
+    private static IConsumer<byte[]?, byte[]> ThrowNotSubscribed() =>
         throw new SluiceException("the partition source is not subscribed; call Subscribe first");
 }

@@ -24,7 +24,10 @@ public sealed class KafkaRecordCollector : IFlushableCollector, IDisposable
     public KafkaRecordCollector(KafkaClientFactory factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        _producer = new ProducerBuilder<byte[]?, byte[]>(factory.ProducerConfig("streams")).Build();
+        var config = factory.ProducerConfig("streams");
+        // Reports are read only for their status: without this the client copies every key and value back into managed memory.
+        config.DeliveryReportFields = "status";
+        _producer = new ProducerBuilder<byte[]?, byte[]>(config).Build();
         _onDelivery = report =>
         {
             if (!report.Error.IsError) return;

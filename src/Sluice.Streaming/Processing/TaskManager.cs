@@ -29,6 +29,10 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
     private readonly IRecordCollector _collector;
     private readonly ILogger _logger;
     private readonly SortedDictionary<int, TaskEntry> _tasks = [];
+    // Records come in runs of one partition: the last lookup answers most of them.
+    private TaskEntry? _lastEntry;
+    private string? _lastTopic;
+    private int _lastPartition;
 
     public TaskManager(ITopology topology, WatermarkStrategy strategy, TimeProvider clock, IRecordCollector collector, ILogger? logger = null)
     {
@@ -83,6 +87,7 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
         {
             if (!_tasks.TryGetValue(tp.Partition, out var entry)) continue;
             entry.Topics.Remove(tp.Topic);
+            _lastEntry = null;
             if (entry.Topics.Count > 0) continue;
             CloseTask(tp.Partition, entry);
         }
@@ -91,8 +96,14 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
     /// <summary>Processes one record in the task of its partition.</summary>
     public void Process(in SourceRecord record)
     {
+        if (_lastEntry is not null && record.Partition == _lastPartition && string.Equals(record.Topic, _lastTopic, StringComparison.Ordinal))
+        {
+            _lastEntry.Task.Process(record);
+            return;
+        }
         if (!_tasks.TryGetValue(record.Partition, out var entry) || !entry.Topics.Contains(record.Topic))
             ThrowHelper.Throw($"received {record.Topic}[{record.Partition}]@{record.Offset} but that partition is not assigned to this process; the partition source must report assignments before records");
+        (_lastEntry, _lastTopic, _lastPartition) = (entry, record.Topic, record.Partition);
         entry.Task.Process(record);
     }
 
@@ -115,6 +126,7 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
 
     private void CloseTask(int partition, TaskEntry entry)
     {
+        _lastEntry = null;
         TaskClosing?.Invoke(entry.Task);
         entry.Task.Dispose();
         _tasks.Remove(partition);
