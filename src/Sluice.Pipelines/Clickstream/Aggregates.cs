@@ -250,9 +250,22 @@ public sealed class ProductsAggregator
 }
 
 /// <summary>Sessions: counts, revenue, landing and exit page of one user's session.</summary>
-public sealed class SessionAggregator : IAggregator<EnrichedEvent, SessionAggregator.Acc, SessionAggregator.Acc>
+public sealed class SessionAggregator
+    : IAggregator<EnrichedEvent, SessionAggregator.Acc, SessionAggregator.Acc>, IRecyclingAggregator<SessionAggregator.Acc>
 {
     public Acc CreateAccumulator() => new();
+
+    /// <remarks>The emitter copies a closed session into a <see cref="SessionSummary"/>, so the operator may reuse accumulators.</remarks>
+    public void Reset(Acc accumulator)
+    {
+        ArgumentNullException.ThrowIfNull(accumulator);
+        accumulator.UserId = accumulator.LandingPage = accumulator.ExitPage = null;
+        accumulator.SessionId = "";
+        accumulator.First = accumulator.LandingAt = long.MaxValue;
+        accumulator.Last = accumulator.ExitAt = long.MinValue;
+        accumulator.Events = accumulator.PageViews = accumulator.CartAdds = accumulator.Purchases = 0;
+        accumulator.RevenueCents = 0;
+    }
 
     public Acc Add(Acc accumulator, in EnrichedEvent value, long timestamp)
     {

@@ -16,9 +16,12 @@ public readonly record struct SessionEntry<TKey, TValue>(TKey Key, Window Window
 /// </remarks>
 public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnull
 {
+    private const int MaxSpareLists = 1024;
+
     private readonly Dictionary<TKey, List<Session>> _byKey;
     private readonly PriorityQueue<(TKey Key, Session Session), (long End, long Seq)> _byEnd =
         new(Comparer<(long End, long Seq)>.Create(static (a, b) => a.End != b.End ? a.End.CompareTo(b.End) : a.Seq.CompareTo(b.Seq)));
+    private readonly Stack<List<Session>> _spareLists = new();
     private readonly int _maxEntries;
     private long _seq;
     private long _count;
@@ -47,7 +50,7 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     /// <summary>Adds a session for <paramref name="key"/>.</summary>
     public Session Add(TKey key, Window window, TValue value)
     {
-        if (!_byKey.TryGetValue(key, out var list)) _byKey[key] = list = new List<Session>(1);
+        if (!_byKey.TryGetValue(key, out var list)) _byKey[key] = list = _spareLists.TryPop(out var spare) ? spare : new List<Session>(1);
         var session = new Session(window, value);
         var i = list.Count;
         while (i > 0 && list[i - 1].Window.Start > window.Start) i--;
@@ -77,7 +80,10 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         if (!_byKey.TryGetValue(key, out var list) || !list.Remove(session)) return;
         session.Removed = true;
         _count--;
-        if (list.Count == 0) _byKey.Remove(key);
+        if (list.Count > 0) return;
+        _byKey.Remove(key);
+        // Most keys hold one session at a time: their lists are reused rather than left to the collector.
+        if (_spareLists.Count < MaxSpareLists) _spareLists.Push(list);
     }
 
     /// <summary>The open session that ends first (ties: the one indexed first).</summary>
@@ -133,6 +139,7 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     public void Close()
     {
         _byKey.Clear();
+        _spareLists.Clear();
         _byEnd.Clear();
         _count = 0;
     }

@@ -28,6 +28,8 @@ public sealed class SessionState<TAcc>(TAcc accumulator, long maxTimestamp)
 public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProcessor<TKey, TValue>, IWatermarkListener
     where TKey : notnull
 {
+    private const int MaxFreeStates = 1024;
+
     private readonly string _name;
     private readonly SessionWindows _windows;
     private readonly IAggregator<TValue, TAcc, TResult> _aggregator;
@@ -37,6 +39,8 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
     private readonly Func<TValue, bool>? _isEndEvent;
     private readonly EmitStrategy _emit;
     private readonly List<SessionStore<TKey, SessionState<TAcc>>.Session> _joined = [];
+    private readonly IRecyclingAggregator<TAcc>? _recycler;
+    private readonly Stack<SessionState<TAcc>> _free = new();
     private IProcessorContext _context = null!;
     private RecordSource _origin;
     private Counter _lateCount = null!, _closedEarly = null!;
@@ -58,6 +62,7 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
             throw new ArgumentException("an end-event predicate needs SessionWindows.WithEndEvent(timeout)", nameof(isEndEvent));
         _isEndEvent = isEndEvent;
         _emit = emit;
+        _recycler = aggregator as IRecyclingAggregator<TAcc>;
     }
 
     public void Init(IProcessorContext context)
@@ -86,7 +91,7 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
                     _name, StreamReasonCodes.SessionClosed, ts, ts, end, watermark, record.Source, record.Value)));
                 return;
             }
-            session = _store.Add(record.Key, new Window(ts, end), new SessionState<TAcc>(_aggregator.CreateAccumulator(), ts));
+            session = _store.Add(record.Key, new Window(ts, end), NewState(ts));
         }
         else
         {
@@ -99,6 +104,7 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
                 var start = Math.Min(session.Window.Start, other.Window.Start);
                 _store.Update(record.Key, session, new Window(start, session.Window.End), session.Value);
                 _store.Remove(record.Key, other);
+                Recycle(other.Value);
             }
             _joined.Clear();
         }
@@ -162,7 +168,24 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
         if (EventTime.Add(session.Window.End, _windows.AllowedLatenessMs) > watermark) return false;
         _store.Remove(key, session);
         Emit(key, session.Window, session.Value, isFinal: true);
+        Recycle(session.Value);
         return true;
+    }
+
+    // With a recycling aggregator, closed sessions' state objects (long-lived, hence costly to collect) are reused.
+    private SessionState<TAcc> NewState(long ts)
+    {
+        if (!_free.TryPop(out var state)) return new SessionState<TAcc>(_aggregator.CreateAccumulator(), ts);
+        state.MaxTimestamp = ts;
+        state.EndedAt = null;
+        return state;
+    }
+
+    private void Recycle(SessionState<TAcc> state)
+    {
+        if (_recycler is null || _free.Count >= MaxFreeStates) return;
+        _recycler.Reset(state.Accumulator);
+        _free.Push(state);
     }
 
     private void Emit(TKey key, Window window, SessionState<TAcc> state, bool isFinal) =>

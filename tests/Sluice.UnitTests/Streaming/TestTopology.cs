@@ -82,7 +82,7 @@ internal sealed class TestTopology : ITopology
 
     public string Name => "test";
 
-    /// <summary>When set, time windows aggregate with this (shared by every task) instead of a fresh <see cref="SumAggregator"/>.</summary>
+    /// <summary>When set, windows and sessions aggregate with this (shared by every task) instead of a fresh <see cref="SumAggregator"/>.</summary>
     public RecyclingSumAggregator? Recycling { get; init; }
 
     public IReadOnlyList<string> SourceTopics { get; init; } = ["in"];
@@ -103,7 +103,8 @@ internal sealed class TestTopology : ITopology
             ? b.Add(new WindowAggregateProcessor<string, long, List<long>, string>("sum", _windows,
                 Recycling ?? (IAggregator<long, List<long>, string>)new SumAggregator(),
                 b.Store(new WindowStore<string, List<long>>("sum", _maxEntries)), output, late, _emit))
-            : b.Add(new SessionWindowProcessor<string, long, List<long>, string>("sum", _sessions!, new SumAggregator(),
+            : b.Add(new SessionWindowProcessor<string, long, List<long>, string>("sum", _sessions!,
+                Recycling ?? (IAggregator<long, List<long>, string>)new SumAggregator(),
                 b.Store(new SessionStore<string, SessionState<List<long>>>("sum", _maxEntries)), output, late,
                 _sessions!.EndEventTimeoutMs is null ? null : v => v < 0, _emit));
         return b.Build(b.Add(new ParseProcessor(aggregate)));
