@@ -6,10 +6,10 @@ namespace Sluice.Core.Events;
 
 public static partial class ClickEventJson
 {
-    /// <summary>A scanner for the shape producers actually send: one flat object of unescaped strings, integers and nulls.</summary>
+    /// <summary>A scanner for the shape producers actually send: one flat object of strings, integers and nulls.</summary>
     /// <remarks>
     /// It accepts a strict subset of what the <see cref="System.Text.Json.Utf8JsonReader"/> path accepts and
-    /// returns false at the first thing outside it (escapes, control characters, fractions, booleans, nesting,
+    /// returns false at the first thing outside it (escaped names, malformed escapes, lone surrogates, control characters, fractions, booleans, nesting,
     /// a wrong type, an unknown event type, non-ASCII in an unknown field, trailing data); the caller then
     /// decodes the payload again with the reader, so errors, reason codes and details are the reader path's.
     /// </remarks>
@@ -17,8 +17,12 @@ public static partial class ClickEventJson
     {
         private enum Kind : byte { Null, String, Number }
 
+        // Escaped values are unescaped here before use; longer ones (rare) go to the reader path.
+        private const int ScratchBytes = 1024;
+
         public static bool TryRead(ReadOnlySpan<byte> s, ref Fields f)
         {
+            Span<byte> scratch = stackalloc byte[ScratchBytes];
             var pool = Utf8StringPool.Shared;
             var ids = Utf8StringPool.Ids;
             var i = SkipWhitespace(s, 0);
@@ -27,7 +31,7 @@ public static partial class ClickEventJson
             if (i < s.Length && s[i] == (byte)'}') return SkipWhitespace(s, i + 1) == s.Length;
             while (true)
             {
-                if (!TryString(s, i, out var nameStart, out var nameLength)) return false;
+                if (!TryString(s, i, out var nameStart, out var nameLength, out var nameEscaped) || nameEscaped) return false;
                 var name = s.Slice(nameStart, nameLength);
                 i = nameStart + nameLength + 1;
                 i = SkipWhitespace(s, i);
@@ -36,13 +40,19 @@ public static partial class ClickEventJson
                 if (i >= s.Length) return false;
 
                 Kind kind;
-                ReadOnlySpan<byte> value;
+                scoped ReadOnlySpan<byte> value;
                 var c = s[i];
                 if (c == (byte)'"')
                 {
-                    if (!TryString(s, i, out var valueStart, out var valueLength)) return false;
+                    if (!TryString(s, i, out var valueStart, out var valueLength, out var escaped)) return false;
                     value = s.Slice(valueStart, valueLength);
                     i = valueStart + valueLength + 1;
+                    // Producers that escape non-ASCII ("S\u00E3o Paulo") are common: unescape rather than fall back.
+                    if (escaped)
+                    {
+                        if (valueLength > ScratchBytes || !TryUnescape(value, scratch, out var written)) return false;
+                        value = scratch[..written];
+                    }
                     kind = Kind.String;
                 }
                 else if (c == (byte)'n')
@@ -171,16 +181,100 @@ public static partial class ClickEventJson
             return true;
         }
 
-        /// <summary>An unescaped string without control characters whose opening quote is at <paramref name="i"/>: where its content starts and how long it is.</summary>
-        private static bool TryString(ReadOnlySpan<byte> s, int i, out int start, out int length)
+        /// <summary>A string without raw control characters whose opening quote is at <paramref name="i"/>: where its content starts, how long it is (escapes included) and whether it has escapes.</summary>
+        /// <remarks>Escapes are only skipped here; <see cref="TryUnescape"/> checks them.</remarks>
+        private static bool TryString(ReadOnlySpan<byte> s, int i, out int start, out int length, out bool escaped)
         {
             start = i + 1;
             length = 0;
+            escaped = false;
             if (i >= s.Length || s[i] != (byte)'"') return false;
-            var end = s[start..].IndexOfAny((byte)'"', (byte)'\\');
-            if (end < 0 || s[start + end] != (byte)'"') return false;
-            if (s.Slice(start, end).IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0) return false;
+            var rest = s[start..];
+            var end = rest.IndexOfAny((byte)'"', (byte)'\\');
+            if (end < 0) return false;
+            while (rest[end] == (byte)'\\')
+            {
+                escaped = true;
+                end += end + 1 < rest.Length && rest[end + 1] == (byte)'u' ? 6 : 2;
+                if (end >= rest.Length) return false;
+                var next = rest[end..].IndexOfAny((byte)'"', (byte)'\\');
+                if (next < 0) return false;
+                end += next;
+            }
+            if (rest[..end].IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0) return false;
             length = end;
+            return true;
+        }
+
+        /// <summary>Decodes the JSON escapes of <paramref name="source"/> into UTF-8; false for a malformed escape or a lone surrogate.</summary>
+        /// <remarks>The result is never longer than the source: an escape of n bytes yields fewer than n.</remarks>
+        internal static bool TryUnescape(ReadOnlySpan<byte> source, Span<byte> destination, out int written)
+        {
+            written = 0;
+            var k = 0;
+            while (k < source.Length)
+            {
+                var run = source[k..].IndexOf((byte)'\\');
+                if (run != 0)
+                {
+                    if (run < 0) run = source.Length - k;
+                    source.Slice(k, run).CopyTo(destination[written..]);
+                    written += run;
+                    k += run;
+                    continue;
+                }
+                if (k + 1 >= source.Length) return false;
+                byte simple;
+                switch (source[k + 1])
+                {
+                    case (byte)'"': simple = (byte)'"'; break;
+                    case (byte)'\\': simple = (byte)'\\'; break;
+                    case (byte)'/': simple = (byte)'/'; break;
+                    case (byte)'b': simple = 8; break;
+                    case (byte)'f': simple = 12; break;
+                    case (byte)'n': simple = 10; break;
+                    case (byte)'r': simple = 13; break;
+                    case (byte)'t': simple = 9; break;
+                    case (byte)'u':
+                        if (!TryHex4(source, k + 2, out var code)) return false;
+                        k += 6;
+                        if (code is >= 0xDC00 and <= 0xDFFF) return false;
+                        if (code is >= 0xD800 and <= 0xDBFF)
+                        {
+                            if (k + 1 >= source.Length || source[k] != (byte)'\\' || source[k + 1] != (byte)'u'
+                                || !TryHex4(source, k + 2, out var low) || low is < 0xDC00 or > 0xDFFF)
+                                return false;
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                            k += 6;
+                        }
+                        written += new Rune(code).EncodeToUtf8(destination[written..]);
+                        continue;
+                    default:
+                        return false;
+                }
+                destination[written++] = simple;
+                k += 2;
+            }
+            return true;
+        }
+
+        private static bool TryHex4(ReadOnlySpan<byte> s, int at, out int value)
+        {
+            value = 0;
+            if (at + 4 > s.Length) return false;
+            for (var n = 0; n < 4; n++)
+            {
+                var c = s[at + n];
+                int digit = c switch
+                {
+                    >= (byte)'0' and <= (byte)'9' => c - '0',
+                    >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
+                    >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
+                    _ => -1,
+                };
+                if (digit < 0) return false;
+                value = (value << 4) | digit;
+            }
             return true;
         }
 

@@ -175,4 +175,56 @@ public sealed class ClickEventJsonTests
             }
         }
     }
+
+    [Fact]
+    public void escaped_values_are_decoded_by_the_fast_path_and_pooled()
+    {
+        // Utf8JsonWriter escapes non-ASCII by default, as many producers do; the reader path would not pool the value.
+        var bytes = Encoding.UTF8.GetBytes("""{"event_id":"6f1c2b9e-3a4d-4e5f-8a7b-1c2d3e4f5a6b","event_type":"page_view","timestamp":1763700000123,"session_id":"s-1","geo_city":"S\u00E3o Paulo","page_url":"\/p\/1?q=\"x\"\t\ud83d\ude00"}""");
+        Assert.True(ClickEventJson.TryRead(bytes, out var a, out _));
+        Assert.True(ClickEventJson.TryRead(bytes, out var b, out _));
+        Assert.Equal("São Paulo", a!.GeoCity);
+        Assert.Equal("/p/1?q=\"x\"\t😀", a.PageUrl);
+        Assert.Same(a.GeoCity, b!.GeoCity);
+    }
+
+    [Theory]
+    [InlineData("\\x41")]
+    [InlineData("\\u00G1")]
+    [InlineData("\\ud800")]
+    [InlineData("\\udc00x")]
+    [InlineData("\\ud800\\u0041")]
+    [InlineData("abc\\")]
+    public void a_malformed_escape_is_refused_as_invalid_json(string escaped)
+    {
+        var bytes = Encoding.UTF8.GetBytes($$"""{"event_id":"6f1c2b9e-3a4d-4e5f-8a7b-1c2d3e4f5a6b","event_type":"page_view","timestamp":1,"session_id":"s-1","geo_city":"{{escaped}}"}""");
+        Assert.False(ClickEventJson.TryRead(bytes, out _, out var error));
+        Assert.Equal(ReasonCodes.InvalidJson, error.ReasonCode);
+    }
+
+    [Fact]
+    public void any_string_survives_escaping_and_decoding()
+    {
+        var random = new Random(5);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var chars = new StringBuilder();
+            var length = random.Next(0, 40);
+            for (var n = 0; n < length; n++)
+            {
+                switch (random.Next(6))
+                {
+                    case 0: chars.Append((char)random.Next(0, 0x20)); break;
+                    case 1: chars.Append("\"\\/<>&'+"[random.Next(8)]); break;
+                    case 2: chars.Append((char)random.Next(0x80, 0xD800)); break;
+                    case 3: chars.Append(char.ConvertFromUtf32(random.Next(0x10000, 0x10FFFF))); break;
+                    default: chars.Append((char)random.Next(0x20, 0x7F)); break;
+                }
+            }
+            var e = Sample with { GeoCity = chars.ToString(), SearchQuery = chars.ToString() };
+            Assert.True(ClickEventJson.TryRead(ClickEventJson.ToBytes(e), out var back, out var error), error.Detail);
+            Assert.Equal(e.GeoCity, back!.GeoCity);
+            Assert.Equal(e.SearchQuery, back.SearchQuery);
+        }
+    }
 }
