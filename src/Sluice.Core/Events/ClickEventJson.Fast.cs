@@ -135,7 +135,7 @@ public static partial class ClickEventJson
                     if (name.SequenceEqual("campaign_id"u8)) return Str(kind, value, ref f.CampaignId, pool);
                     break;
                 case 12:
-                    if (name.SequenceEqual("search_query"u8)) return Str(kind, value, ref f.SearchQuery, null);
+                    if (name.SequenceEqual("search_query"u8)) return Str(kind, value, ref f.SearchQuery, pool);
                     if (name.SequenceEqual("user_segment"u8)) return Str(kind, value, ref f.UserSegment, pool);
                     break;
                 case 14:
@@ -159,7 +159,7 @@ public static partial class ClickEventJson
                 target = pooled;
                 return true;
             }
-            // Free text (queries) and long values are allocated directly: pooling them would only evict the hot values.
+            // Long values are allocated directly: they rarely repeat, and pooling them would only evict the hot values.
             if (!Utf8.IsValid(value)) return false;
             target = Encoding.UTF8.GetString(value);
             return true;

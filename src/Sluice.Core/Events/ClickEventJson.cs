@@ -228,7 +228,7 @@ public static partial class ClickEventJson
                 if (name.SequenceEqual("campaign_id"u8)) return ReadString(ref r, "campaign_id", ref f.CampaignId, out error);
                 break;
             case 12:
-                if (name.SequenceEqual("search_query"u8)) return ReadString(ref r, "search_query", ref f.SearchQuery, out error, pool: null);
+                if (name.SequenceEqual("search_query"u8)) return ReadString(ref r, "search_query", ref f.SearchQuery, out error);
                 if (name.SequenceEqual("user_segment"u8)) return ReadString(ref r, "user_segment", ref f.UserSegment, out error);
                 break;
             case 14:

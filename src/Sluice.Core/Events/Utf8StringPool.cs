@@ -8,8 +8,8 @@ namespace Sluice.Core.Events;
 /// <remarks>
 /// Two-way set associative: a value hashes to a pair of slots and replaces the less recently used, so memory stays fixed
 /// (a power-of-two number of slots, each of at most <see cref="MaxBytes"/> bytes) whatever the input. There are two
-/// per thread: <see cref="Shared"/> for descriptive values (agents, pages, countries) and <see cref="Ids"/>, four
-/// twice as many slots, for short identifiers (users, sessions, addresses) whose working set is the active users. Bytes are
+/// per thread: <see cref="Shared"/> for descriptive values (agents, pages, countries, queries) and <see cref="Ids"/>, with
+/// four times as many slots, for short identifiers (users, sessions, addresses) whose working set is the active users. Bytes are
 /// validated as UTF-8 before a string is made from them; invalid input throws <see cref="InvalidOperationException"/>,
 /// as <c>Utf8JsonReader.GetString</c> does.
 /// </remarks>
@@ -42,8 +42,9 @@ internal sealed class Utf8StringPool
     /// <summary>This thread's pool of descriptive values: 16,384 slots of up to <see cref="MaxPooledBytes"/> bytes.</summary>
     public static Utf8StringPool Shared => t_shared ??= new Utf8StringPool(16384, MaxPooledBytes);
 
-    /// <summary>This thread's pool of identifiers: 32,768 slots of up to <see cref="MaxIdBytes"/> bytes (at most about 6 MB).</summary>
-    public static Utf8StringPool Ids => t_ids ??= new Utf8StringPool(32768, MaxIdBytes);
+    /// <summary>This thread's pool of identifiers: 65,536 slots of up to <see cref="MaxIdBytes"/> bytes (at most about 12 MB).</summary>
+    /// <remarks>Sized for tens of thousands of active users plus their addresses and sessions without sets overflowing.</remarks>
+    public static Utf8StringPool Ids => t_ids ??= new Utf8StringPool(65536, MaxIdBytes);
 
     /// <summary>Longer values are not pooled here.</summary>
     public int MaxBytes { get; }
@@ -91,6 +92,12 @@ internal sealed class Utf8StringPool
         var words = MemoryMarshal.Cast<byte, ulong>(data);
         foreach (var w in words) h = (h ^ w) * 0xFF51AFD7ED558CCDUL;
         for (var i = words.Length * 8; i < data.Length; i++) h = (h ^ data[i]) * 0x100000001B3UL;
-        return h ^ (h >> 29);
+        // Products carry information only upwards, and the slot comes from the low bits: without this final mix
+        // (MurmurHash3's) ids differing only in the upper bytes of a word ("u-0006147" vs "u-0006957") collide.
+        h ^= h >> 33;
+        h *= 0xFF51AFD7ED558CCDUL;
+        h ^= h >> 33;
+        h *= 0xC4CEB9FE1A85EC53UL;
+        return h ^ (h >> 33);
     }
 }

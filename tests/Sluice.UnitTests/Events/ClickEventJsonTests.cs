@@ -227,4 +227,25 @@ public sealed class ClickEventJsonTests
             Assert.Equal(e.SearchQuery, back.SearchQuery);
         }
     }
+
+    [Fact]
+    public void thousands_of_similar_ids_all_stay_pooled()
+    {
+        // Ids that differ only in a few digits must spread over the pool: far below its size, every one is kept.
+        var payloads = new List<byte[]>();
+        for (var i = 0; i < 4000; i++) payloads.Add(ClickEventJson.ToBytes(Sample with { UserId = $"u-{i * 37 % 10_000_000:D7}" }));
+        var first = new List<string>();
+        foreach (var p in payloads)
+        {
+            Assert.True(ClickEventJson.TryRead(p, out var e, out _));
+            first.Add(e!.UserId!);
+        }
+        var kept = 0;
+        for (var i = 0; i < payloads.Count; i++)
+        {
+            Assert.True(ClickEventJson.TryRead(payloads[i], out var e, out _));
+            if (ReferenceEquals(first[i], e!.UserId)) kept++;
+        }
+        Assert.True(kept >= payloads.Count * 98 / 100, $"only {kept} of {payloads.Count} ids were still pooled");
+    }
 }
