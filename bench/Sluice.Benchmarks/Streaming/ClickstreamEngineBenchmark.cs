@@ -1,14 +1,15 @@
 using BenchmarkDotNet.Attributes;
+using Sluice.Generate.Sinks;
 using Sluice.Pipelines.Clickstream;
 
 namespace Sluice.Benchmarks.Streaming;
 
-/// <summary>The full clickstream chain in process over pre-encoded JSON events (see <see cref="EngineBenchmark"/>).</summary>
+/// <summary>The full clickstream chain in process over generator traffic, pre-encoded in either wire format (see <see cref="EngineBenchmark"/>).</summary>
 [MemoryDiagnoser]
 [SimpleJob(warmupCount: 3, iterationCount: 5)]
 public class ClickstreamEngineBenchmark
 {
-    private List<byte[]>[] _partitioned = null!;
+    private EngineBenchmarkInput _input = null!;
 
     [Params(200_000)]
     public int Events { get; set; }
@@ -16,14 +17,17 @@ public class ClickstreamEngineBenchmark
     [Params(1, 2)]
     public int Partitions { get; set; }
 
+    [Params(PayloadFormat.Avro, PayloadFormat.Json)]
+    public PayloadFormat Format { get; set; }
+
     [GlobalSetup]
-    public void Setup() => _partitioned = EngineBenchmark.Split(SampleEvents.Generate(Events), Partitions);
+    public void Setup() => _input = EngineBenchmark.Generate(Events, Partitions, Format);
 
     [Benchmark(OperationsPerInvoke = 200_000)]
-    public double Process() => EngineBenchmark.RunPartitioned(_partitioned, warmUp: false).EventsPerSecond;
+    public double Process() => EngineBenchmark.RunPartitioned(_input.Partitions, warmUp: false, schemas: _input.Schemas).EventsPerSecond;
 }
 
-/// <summary>Decoding alone: JSON bytes to <see cref="Sluice.Core.Events.ClickEvent"/>.</summary>
+/// <summary>Decoding alone: generator JSON bytes to <see cref="Sluice.Core.Events.ClickEvent"/>.</summary>
 [MemoryDiagnoser]
 [SimpleJob(warmupCount: 3, iterationCount: 5)]
 public class ClickEventDecodeBenchmark
@@ -31,7 +35,7 @@ public class ClickEventDecodeBenchmark
     private List<byte[]> _payloads = null!;
 
     [GlobalSetup]
-    public void Setup() => _payloads = SampleEvents.Generate(10_000);
+    public void Setup() => _payloads = EngineBenchmark.Generate(10_000, 1, PayloadFormat.Json).Partitions[0];
 
     [Benchmark(OperationsPerInvoke = 10_000)]
     public int Decode()
