@@ -37,7 +37,7 @@ public sealed partial class ClickstreamGenerator
         {
             category = Catalog.Categories[_botRng.NextInt(Catalog.Categories.Length)];
         }
-        var evt = new ClickEvent
+        var evt = new EventFields
         {
             EventId = _botRng.NextGuid(),
             EventType = EventType.PageView,
@@ -50,6 +50,7 @@ public sealed partial class ClickstreamGenerator
             IpAddress = bot.IpAddress,
             GeoCountry = "US",
             DeviceType = "desktop",
+            SchemaVersion = ClickEvent.CurrentSchemaVersion,
         };
         EmitClick(evt, FaultKind.Bot);
     }

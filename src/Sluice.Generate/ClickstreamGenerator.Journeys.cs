@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Sluice.Core.Events;
 using Sluice.Generate.Journeys;
 using Sluice.Generate.Model;
@@ -11,6 +12,7 @@ public sealed partial class ClickstreamGenerator
     private const int MaxCartLines = 8;
 
     /// <summary>Advances the session due next by one click; false when that produced no record.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Step()
     {
         _due.TryDequeue(out var slot, out var now);
@@ -42,7 +44,7 @@ public sealed partial class ClickstreamGenerator
             s.State = next;
         }
 
-        var evt = BuildEvent(s, now);
+        BuildEvent(s, now, out var evt);
         s.User.LastEventAt = now;
         _due.Enqueue(slot, now + NextGap(s));
         return EmitWithFaults(evt);
@@ -57,6 +59,7 @@ public sealed partial class ClickstreamGenerator
         return Math.Min(gap, _timeoutMs - 60_000);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryStartSession(Session s, long now)
     {
         UserProfile? user = null;
@@ -111,7 +114,8 @@ public sealed partial class ClickstreamGenerator
         });
     }
 
-    private ClickEvent BuildEvent(Session s, long now)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void BuildEvent(Session s, long now, out EventFields evt)
     {
         Product? product = null;
         string? category = null;
@@ -179,7 +183,7 @@ public sealed partial class ClickstreamGenerator
 
         var user = s.User;
         var profile = user.Current;
-        var evt = new ClickEvent
+        evt = new EventFields
         {
             EventId = _rng.NextGuid(),
             EventType = type,
@@ -202,11 +206,11 @@ public sealed partial class ClickstreamGenerator
             DeviceType = user.DeviceName,
             Browser = user.Browser,
             CampaignId = s.CampaignId,
+            SchemaVersion = ClickEvent.CurrentSchemaVersion,
         };
         s.LastPageUrl = pageUrl;
         _freshVisitorBlock = profile.VisitorJson ??= ClickJsonWriter.VisitorBlock(
             evt.UserAgent, evt.IpAddress, evt.GeoCountry, evt.GeoCity, evt.UserSegment, evt.DeviceType, evt.Browser);
-        return evt;
     }
 
     private int AddToCart(Session s, Product product)

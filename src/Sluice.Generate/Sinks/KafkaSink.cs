@@ -153,6 +153,8 @@ public sealed class KafkaSink : IRecordSink
         }
     }
 
+    public bool ReadsEvents => false;
+
     public void Dispose()
     {
         if (!_ownsProducer) return;
