@@ -37,8 +37,7 @@ internal static class ClickJsonWriter
     }
 
     /// <summary>Appends one event, given as the generator's <see cref="EventFields"/>, to <paramref name="output"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Write(in EventFields e, IBufferWriter<byte> output, byte[]? visitorBlock = null)
+    public static void Write(EventFields e, IBufferWriter<byte> output, byte[]? visitorBlock = null)
     {
         var chars = Len(e.UserId) + e.SessionId.Length + Len(e.ProductId) + Len(e.ProductCategory) + Len(e.SearchQuery)
             + Len(e.PageUrl) + Len(e.Referrer) + Len(e.UserAgent) + Len(e.IpAddress) + Len(e.GeoCountry) + Len(e.GeoCity)
@@ -133,7 +132,6 @@ internal static class ClickJsonWriter
         n += written;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Str(Span<byte> span, ref int n, string? value)
     {
         if (value is null)

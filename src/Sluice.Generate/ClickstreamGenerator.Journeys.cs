@@ -12,7 +12,6 @@ public sealed partial class ClickstreamGenerator
     private const int MaxCartLines = 8;
 
     /// <summary>Advances the session due next by one click; false when that produced no record.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Step()
     {
         _due.TryDequeue(out var slot, out var now);
@@ -44,7 +43,7 @@ public sealed partial class ClickstreamGenerator
             s.State = next;
         }
 
-        BuildEvent(s, now, out var evt);
+        var evt = BuildEvent(s, now);
         s.User.LastEventAt = now;
         _due.Enqueue(slot, now + NextGap(s));
         return EmitWithFaults(evt);
@@ -59,7 +58,6 @@ public sealed partial class ClickstreamGenerator
         return Math.Min(gap, _timeoutMs - 60_000);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryStartSession(Session s, long now)
     {
         UserProfile? user = null;
@@ -114,8 +112,7 @@ public sealed partial class ClickstreamGenerator
         });
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void BuildEvent(Session s, long now, out EventFields evt)
+    private EventFields BuildEvent(Session s, long now)
     {
         Product? product = null;
         string? category = null;
@@ -183,34 +180,32 @@ public sealed partial class ClickstreamGenerator
 
         var user = s.User;
         var profile = user.Current;
-        evt = new EventFields
-        {
-            EventId = _rng.NextGuid(),
-            EventType = type,
-            Timestamp = now,
-            UserId = user.UserId,
-            SessionId = s.SessionId,
-            ProductId = product?.Id,
-            ProductCategory = product?.Category.Name ?? category,
-            // Views and searches never carry a price: the validator rejects them (unexpected_price).
-            PriceCents = type is EventType.PageView or EventType.Search ? null : product?.PriceCents,
-            Quantity = quantity,
-            SearchQuery = query,
-            PageUrl = pageUrl,
-            Referrer = s.LastPageUrl,
-            UserAgent = user.UserAgent,
-            IpAddress = user.IpAddress,
-            GeoCountry = profile.Country.Code,
-            GeoCity = profile.City,
-            UserSegment = user.IsLoggedIn ? profile.SegmentName : null,
-            DeviceType = user.DeviceName,
-            Browser = user.Browser,
-            CampaignId = s.CampaignId,
-            SchemaVersion = ClickEvent.CurrentSchemaVersion,
-        };
+        var evt = NextDraft();
+        evt.EventId = _rng.NextGuid();
+        evt.EventType = type;
+        evt.Timestamp = now;
+        evt.UserId = user.UserId;
+        evt.SessionId = s.SessionId;
+        evt.ProductId = product?.Id;
+        evt.ProductCategory = product?.Category.Name ?? category;
+        // Views and searches never carry a price: the validator rejects them (unexpected_price).
+        evt.PriceCents = type is EventType.PageView or EventType.Search ? null : product?.PriceCents;
+        evt.Quantity = quantity;
+        evt.SearchQuery = query;
+        evt.PageUrl = pageUrl;
+        evt.Referrer = s.LastPageUrl;
+        evt.UserAgent = user.UserAgent;
+        evt.IpAddress = user.IpAddress;
+        evt.GeoCountry = profile.Country.Code;
+        evt.GeoCity = profile.City;
+        evt.UserSegment = user.IsLoggedIn ? profile.SegmentName : null;
+        evt.DeviceType = user.DeviceName;
+        evt.Browser = user.Browser;
+        evt.CampaignId = s.CampaignId;
         s.LastPageUrl = pageUrl;
         _freshVisitorBlock = profile.VisitorJson ??= ClickJsonWriter.VisitorBlock(
             evt.UserAgent, evt.IpAddress, evt.GeoCountry, evt.GeoCity, evt.UserSegment, evt.DeviceType, evt.Browser);
+        return evt;
     }
 
     private int AddToCart(Session s, Product product)

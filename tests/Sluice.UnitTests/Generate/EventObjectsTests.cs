@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Manifests;
@@ -58,6 +59,21 @@ public class EventObjectsTests
         Assert.Equal(readsEvents.Clean, readsEvents.CleanWithEvent);
         Assert.Equal(bytesOnly.Clean, readsEvents.Clean);
         Assert.False(new NullSink().ReadsEvents);
+    }
+
+    [Fact]
+    public void default_stream_is_byte_identical_to_the_one_before_drafts_were_reused()
+    {
+        // SHA-256 over every payload, fault and kind of the default settings' first 100,000 click records, computed
+        // with the generator that built a new ClickEvent per event. Reused drafts, held-back events and the duplicate
+        // ring must not change a byte; a deliberate change to the stream updates this value.
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var r in new ClickstreamGenerator(new GeneratorSettings { MaxEvents = 100_000 }) { MaterializeEvents = false })
+        {
+            hash.AppendData(r.Payload.Span);
+            hash.AppendData([(byte)r.Fault, (byte)r.Kind]);
+        }
+        Assert.Equal("FDA6A98E462D0528D217010A0A7C361E9A9EFC43F4AF43B5E77A105EF7EA5160", Convert.ToHexString(hash.GetHashAndReset()));
     }
 
     private static byte[] Json(ManifestBuilder manifest)
