@@ -32,6 +32,13 @@ internal static class ClickJsonWriter
     /// </param>
     public static void Write(ClickEvent e, IBufferWriter<byte> output, byte[]? visitorBlock = null)
     {
+        var fields = EventFields.From(e);
+        Write(fields, output, visitorBlock);
+    }
+
+    /// <summary>Appends one event, given as the generator's <see cref="EventFields"/>, to <paramref name="output"/>.</summary>
+    public static void Write(EventFields e, IBufferWriter<byte> output, byte[]? visitorBlock = null)
+    {
         var chars = Len(e.UserId) + e.SessionId.Length + Len(e.ProductId) + Len(e.ProductCategory) + Len(e.SearchQuery)
             + Len(e.PageUrl) + Len(e.Referrer) + Len(e.UserAgent) + Len(e.IpAddress) + Len(e.GeoCountry) + Len(e.GeoCity)
             + Len(e.UserSegment) + Len(e.DeviceType) + Len(e.Browser) + Len(e.CampaignId);

@@ -37,20 +37,18 @@ public sealed partial class ClickstreamGenerator
         {
             category = Catalog.Categories[_botRng.NextInt(Catalog.Categories.Length)];
         }
-        var evt = new ClickEvent
-        {
-            EventId = _botRng.NextGuid(),
-            EventType = EventType.PageView,
-            Timestamp = _clock,
-            SessionId = bot.SessionId,
-            ProductId = product?.Id,
-            ProductCategory = category.Name,
-            PageUrl = product?.PageUrl ?? category.PageUrl,
-            UserAgent = bot.UserAgent,
-            IpAddress = bot.IpAddress,
-            GeoCountry = "US",
-            DeviceType = "desktop",
-        };
+        var evt = NextDraft();
+        evt.EventId = _botRng.NextGuid();
+        evt.EventType = EventType.PageView;
+        evt.Timestamp = _clock;
+        evt.SessionId = bot.SessionId;
+        evt.ProductId = product?.Id;
+        evt.ProductCategory = category.Name;
+        evt.PageUrl = product?.PageUrl ?? category.PageUrl;
+        evt.UserAgent = bot.UserAgent;
+        evt.IpAddress = bot.IpAddress;
+        evt.GeoCountry = "US";
+        evt.DeviceType = "desktop";
         EmitClick(evt, FaultKind.Bot);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Sluice.Core.Events;
 using Sluice.Generate.Journeys;
 using Sluice.Generate.Model;
@@ -111,7 +112,7 @@ public sealed partial class ClickstreamGenerator
         });
     }
 
-    private ClickEvent BuildEvent(Session s, long now)
+    private EventFields BuildEvent(Session s, long now)
     {
         Product? product = null;
         string? category = null;
@@ -179,30 +180,28 @@ public sealed partial class ClickstreamGenerator
 
         var user = s.User;
         var profile = user.Current;
-        var evt = new ClickEvent
-        {
-            EventId = _rng.NextGuid(),
-            EventType = type,
-            Timestamp = now,
-            UserId = user.UserId,
-            SessionId = s.SessionId,
-            ProductId = product?.Id,
-            ProductCategory = product?.Category.Name ?? category,
-            // Views and searches never carry a price: the validator rejects them (unexpected_price).
-            PriceCents = type is EventType.PageView or EventType.Search ? null : product?.PriceCents,
-            Quantity = quantity,
-            SearchQuery = query,
-            PageUrl = pageUrl,
-            Referrer = s.LastPageUrl,
-            UserAgent = user.UserAgent,
-            IpAddress = user.IpAddress,
-            GeoCountry = profile.Country.Code,
-            GeoCity = profile.City,
-            UserSegment = user.IsLoggedIn ? profile.SegmentName : null,
-            DeviceType = user.DeviceName,
-            Browser = user.Browser,
-            CampaignId = s.CampaignId,
-        };
+        var evt = NextDraft();
+        evt.EventId = _rng.NextGuid();
+        evt.EventType = type;
+        evt.Timestamp = now;
+        evt.UserId = user.UserId;
+        evt.SessionId = s.SessionId;
+        evt.ProductId = product?.Id;
+        evt.ProductCategory = product?.Category.Name ?? category;
+        // Views and searches never carry a price: the validator rejects them (unexpected_price).
+        evt.PriceCents = type is EventType.PageView or EventType.Search ? null : product?.PriceCents;
+        evt.Quantity = quantity;
+        evt.SearchQuery = query;
+        evt.PageUrl = pageUrl;
+        evt.Referrer = s.LastPageUrl;
+        evt.UserAgent = user.UserAgent;
+        evt.IpAddress = user.IpAddress;
+        evt.GeoCountry = profile.Country.Code;
+        evt.GeoCity = profile.City;
+        evt.UserSegment = user.IsLoggedIn ? profile.SegmentName : null;
+        evt.DeviceType = user.DeviceName;
+        evt.Browser = user.Browser;
+        evt.CampaignId = s.CampaignId;
         s.LastPageUrl = pageUrl;
         _freshVisitorBlock = profile.VisitorJson ??= ClickJsonWriter.VisitorBlock(
             evt.UserAgent, evt.IpAddress, evt.GeoCountry, evt.GeoCity, evt.UserSegment, evt.DeviceType, evt.Browser);

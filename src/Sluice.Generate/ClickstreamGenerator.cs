@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Collections;
 using Sluice.Core.Events;
@@ -36,8 +37,11 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
     private readonly Catalog _catalog;
     private readonly Session[] _sessions;
     private readonly PriorityQueue<int, long> _due;
-    private readonly PriorityQueue<(ClickEvent Event, FaultKind Fault), long> _held = new();
-    private readonly ClickEvent[] _recent = new ClickEvent[RecentCapacity];
+    private readonly PriorityQueue<(EventFields Event, FaultKind Fault), long> _held = new();
+    // The last RecentCapacity counted events, plus the slot _recentCount % (RecentCapacity + 1) where the next event is
+    // built: a fresh event that is counted is committed by advancing the count, without a copy.
+    private readonly EventFields[] _recent = NewDrafts(RecentCapacity + 1);
+    private readonly Stack<EventFields> _spare = new();
     private readonly ArrayBufferWriter<byte> _buffer = new(2048);
     private readonly long _startMs;
     private readonly long _endMs;
@@ -93,6 +97,13 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
     public GeneratorSettings Settings => _settings;
     public UserPool Users => _users;
     public Catalog Catalog => _catalog;
+
+    /// <summary>
+    /// Whether click records carry a <see cref="ClickEvent"/> in <see cref="GeneratedRecord.Event"/> (default true).
+    /// Consumers of the payload alone turn it off (<see cref="GeneratorRunner"/> does for sinks that do not read
+    /// events): an object of about 184 bytes per event is then never built. The payloads are the same either way.
+    /// </summary>
+    public bool MaterializeEvents { get; set; } = true;
 
     /// <summary>The record produced by the last successful <see cref="MoveNext"/>.</summary>
     public GeneratedRecord Current { get; private set; }
@@ -152,29 +163,50 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private void EmitClick(ClickEvent evt, FaultKind fault, byte[]? visitorBlock = null)
+    /// <summary>The draft the next fresh event (journey step or bot) is built in.</summary>
+    private EventFields NextDraft() => _recent[_recentCount % (RecentCapacity + 1)].Clear();
+
+    private static EventFields[] NewDrafts(int count)
+    {
+        var drafts = new EventFields[count];
+        for (var i = 0; i < count; i++) drafts[i] = new EventFields();
+        return drafts;
+    }
+
+    private void EmitClick(EventFields evt, FaultKind fault, byte[]? visitorBlock = null)
     {
         _buffer.ResetWrittenCount();
         ClickJsonWriter.Write(evt, _buffer, visitorBlock);
         if (fault.IsCounted())
         {
-            _recent[_recentCount % RecentCapacity] = evt;
+            ref var next = ref _recent[_recentCount % (RecentCapacity + 1)];
+            if (!ReferenceEquals(next, evt))
+            {
+                // A held-back event joins the ring; the draft it replaces becomes a spare.
+                _spare.Push(next);
+                next = evt;
+            }
             _recentCount++;
+        }
+        else if (fault == FaultKind.Late)
+        {
+            // Its bytes are written; nothing refers to the draft any more.
+            _spare.Push(evt);
         }
         _clickRecords++;
         Current = new GeneratedRecord(RecordKind.Click, _settings.EventsTopic, evt.PartitionKey, _buffer.WrittenMemory,
-            evt.Timestamp, _clock, fault, evt.EventId, evt);
+            evt.Timestamp, _clock, fault, evt.EventId, MaterializeEvents ? evt.ToEvent() : null) { EventType = evt.EventType };
     }
 
     private void EmitDuplicate()
     {
         var window = (int)Math.Min(_recentCount, RecentCapacity);
-        var original = _recent[(_recentCount - 1 - _faultRng.NextInt(window)) % RecentCapacity];
+        var original = _recent[(_recentCount - 1 - _faultRng.NextInt(window)) % (RecentCapacity + 1)];
         EmitClick(original, FaultKind.Duplicate);
     }
 
     /// <summary>Applies the malformed, late and out-of-order faults to a fresh human event; false when it was held back.</summary>
-    private bool EmitWithFaults(ClickEvent evt)
+    private bool EmitWithFaults(EventFields evt)
     {
         var u = _faultRng.NextDouble();
         var malformed = _settings.MalformedRate;
@@ -182,24 +214,32 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
         {
             var kind = FaultKinds.Malformed[_faultRng.NextInt(FaultKinds.Malformed.Length)];
             _buffer.ResetWrittenCount();
-            var represented = MalformedPayloads.Write(kind, evt, _catalog, _faultRng, _buffer);
+            // A cold path (about 1 %): the variants are written from an event object.
+            var represented = MalformedPayloads.Write(kind, evt.ToEvent(), _catalog, _faultRng, _buffer);
             _clickRecords++;
             Current = new GeneratedRecord(RecordKind.Click, _settings.EventsTopic, evt.PartitionKey, _buffer.WrittenMemory,
-                evt.Timestamp, _clock, kind, evt.EventId, represented);
+                evt.Timestamp, _clock, kind, evt.EventId, represented) { EventType = represented?.EventType };
             return true;
         }
         if (u < malformed + _settings.LateRate)
         {
-            _held.Enqueue((evt, FaultKind.Late), evt.Timestamp + _faultRng.NextLong(_lateMinMs, _lateMaxMs + 1));
+            Hold(evt, FaultKind.Late, evt.Timestamp + _faultRng.NextLong(_lateMinMs, _lateMaxMs + 1));
             return false;
         }
         if (u < malformed + _settings.LateRate + _settings.OutOfOrderRate)
         {
-            _held.Enqueue((evt, FaultKind.OutOfOrder), evt.Timestamp + _faultRng.NextLong(1_000, _oooMaxMs + 1));
+            Hold(evt, FaultKind.OutOfOrder, evt.Timestamp + _faultRng.NextLong(1_000, _oooMaxMs + 1));
             return false;
         }
         // Only a fresh event, built a moment ago from its visitor's current profile, may use the cached block.
         EmitClick(evt, FaultKind.None, _freshVisitorBlock);
         return true;
+    }
+
+    /// <summary>Keeps a fresh event back until <paramref name="releaseAt"/>; its draft leaves the ring for a spare.</summary>
+    private void Hold(EventFields evt, FaultKind fault, long releaseAt)
+    {
+        _held.Enqueue((evt, fault), releaseAt);
+        _recent[_recentCount % (RecentCapacity + 1)] = _spare.TryPop(out var spare) ? spare : new EventFields();
     }
 }

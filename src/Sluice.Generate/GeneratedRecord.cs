@@ -32,4 +32,11 @@ public readonly record struct GeneratedRecord(
     FaultKind Fault,
     Guid EventId,
     ClickEvent? Event,
-    ChangeOp Op = ChangeOp.Read);
+    ChangeOp Op = ChangeOp.Read)
+{
+    /// <summary>
+    /// The event_type of a click record whose payload is an event, set by the generator whether or not it built
+    /// <see cref="Event"/>; null for CDC and structural faults, and in records made elsewhere that give only <see cref="Event"/>.
+    /// </summary>
+    public EventType? EventType { get; init; }
+}

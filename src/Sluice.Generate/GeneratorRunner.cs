@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using Sluice.Generate.Manifests;
 using Sluice.Generate.Pacing;
@@ -23,7 +24,8 @@ public static class GeneratorRunner
     /// <summary>Runs until the generator's limit or cancellation, then flushes the sink.</summary>
     /// <remarks>
     /// A record enters the manifest only after the sink accepted it, so the ground truth describes what was sent.
-    /// Cancellation stops between records and still flushes, so everything counted was delivered.
+    /// Cancellation stops between records and still flushes, so everything counted was delivered. The generator builds
+    /// event objects only when the sink reads them (<see cref="IRecordSink.ReadsEvents"/>).
     /// </remarks>
     public static RunSummary Run(ClickstreamGenerator generator, IRecordSink sink, Pacer? pacer = null, ManifestBuilder? manifest = null,
         Action<RunProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -31,6 +33,7 @@ public static class GeneratorRunner
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(sink);
         pacer ??= Pacer.Max;
+        generator.MaterializeEvents = sink.ReadsEvents;
         var paced = !pacer.IsUnpaced;
         var clock = Stopwatch.StartNew();
         long records = 0, cdc = 0;

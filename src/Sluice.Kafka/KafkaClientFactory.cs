@@ -68,11 +68,29 @@ public sealed class KafkaClientFactory
         return config;
     }
 
-    public IProducer<string, byte[]> CreateProducer(string? clientIdSuffix = null) =>
-        new ProducerBuilder<string, byte[]>(ProducerConfig(clientIdSuffix))
+    public IProducer<string, byte[]> CreateProducer(string? clientIdSuffix = null) => CreateProducer(clientIdSuffix, null);
+
+    /// <summary>A producer with the factory's defaults, then <paramref name="configure"/>'s changes (for a caller's own tuning).</summary>
+    public IProducer<string, byte[]> CreateProducer(string? clientIdSuffix, Action<ProducerConfig>? configure)
+    {
+        var config = ProducerConfig(clientIdSuffix);
+        configure?.Invoke(config);
+        return new ProducerBuilder<string, byte[]>(config)
             .SetLogHandler((_, m) => Log(m))
             .SetErrorHandler((_, e) => LogError(e))
             .Build();
+    }
+
+    /// <summary>
+    /// A <see cref="RecordProducer"/> (librdkafka without Confluent.Kafka's per-message objects) with the same
+    /// settings as <see cref="CreateProducer(string?)"/>, then <paramref name="configure"/>'s changes.
+    /// </summary>
+    public RecordProducer CreateRecordProducer(string? clientIdSuffix = null, Action<ProducerConfig>? configure = null)
+    {
+        var config = ProducerConfig(clientIdSuffix);
+        configure?.Invoke(config);
+        return RecordProducer.Create(config, _logger);
+    }
 
     /// <summary>A consumer with logging wired; callers add their own rebalance handlers through <paramref name="configure"/>.</summary>
     public IConsumer<string, byte[]> CreateConsumer(string groupId, string? clientIdSuffix = null,

@@ -45,7 +45,7 @@ public class GeneratorBenchmarks
     [Benchmark(OperationsPerInvoke = Events)]
     public long EmbeddedBroker()
     {
-        using var sink = new KafkaSink(_factory!.CreateProducer("bench"));
+        using var sink = KafkaSink.Create(_factory!, "bench");
         GeneratorRunner.Run(_generator, sink);
         return sink.Delivered;
     }

@@ -151,12 +151,12 @@ public static class ProduceCommand
                                     url = registry.Url.ToString();
                                 }
                                 var schemaId = await RegisterAsync(url, settings.EventsTopic, ct);
-                                sink = new AvroSink(new KafkaSink(factory.CreateProducer("generator")), schemaId);
+                                sink = new AvroSink(KafkaSink.Create(factory), schemaId);
                                 target += $", Avro v3 as schema id {schemaId.ToString(CultureInfo.InvariantCulture)} of {settings.EventsTopic}-value at {url}";
                             }
                             else
                             {
-                                sink = new KafkaSink(factory.CreateProducer("generator"));
+                                sink = KafkaSink.Create(factory);
                             }
                             break;
                         case "files":

@@ -66,7 +66,7 @@ public sealed class ManifestBuilder
         switch (record.Fault)
         {
             case FaultKind.None or FaultKind.OutOfOrder:
-                var type = record.Event!.EventType;
+                var type = record.EventType ?? record.Event!.EventType;
                 _validByType[(int)type]++;
                 var start = record.EventTime - Mod(record.EventTime, WindowSizeMs);
                 if (start != _lastWindowStart || _lastWindow is null)

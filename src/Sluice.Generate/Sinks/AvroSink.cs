@@ -97,6 +97,9 @@ public sealed class AvroSink : IRecordSink
 
     public void Flush(CancellationToken cancellationToken = default) => _inner.Flush(cancellationToken);
 
+    /// <summary>Frames are encoded from <see cref="GeneratedRecord.Event"/>.</summary>
+    public bool ReadsEvents => true;
+
     public void Dispose()
     {
         if (_ownsInner) _inner.Dispose();

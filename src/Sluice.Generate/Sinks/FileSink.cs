@@ -90,6 +90,9 @@ public sealed class FileSink : IRecordSink
         _cdc.Complete();
     }
 
+    /// <summary>CSV rows are written from the event; JSON lines are the payload as it is.</summary>
+    public bool ReadsEvents => _format == FileFormat.Csv;
+
     public void Dispose() => Flush();
 
     private static void AppendRow(StringBuilder row, ClickEvent e)

@@ -9,6 +9,12 @@ public interface IRecordSink : IDisposable
 
     /// <summary>Returns once every record written so far is delivered or on disk; throws if any could not be.</summary>
     void Flush(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether <see cref="Write"/> reads <see cref="GeneratedRecord.Event"/>. A sink that needs only the payload, key and
+    /// labels says false, and <see cref="GeneratorRunner"/> then lets the generator skip building event objects.
+    /// </summary>
+    bool ReadsEvents => true;
 }
 
 /// <summary>Discards records, counting them: the generator's own speed without any output cost.</summary>
@@ -24,6 +30,8 @@ public sealed class NullSink : IRecordSink
     }
 
     public void Flush(CancellationToken cancellationToken = default) { }
+
+    public bool ReadsEvents => false;
 
     public void Dispose() { }
 }

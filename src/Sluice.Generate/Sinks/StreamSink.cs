@@ -22,6 +22,8 @@ public sealed class StreamSink : IRecordSink
 
     public void Flush(CancellationToken cancellationToken = default) => _stream.Flush();
 
+    public bool ReadsEvents => false;
+
     public void Dispose()
     {
         _stream.Flush();

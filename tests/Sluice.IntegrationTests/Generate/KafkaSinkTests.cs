@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Sluice.Core.Configuration;
+using Sluice.Core.Errors;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Manifests;
@@ -39,12 +40,16 @@ public sealed class KafkaSinkTests : IDisposable
         return results;
     }
 
-    [Fact]
-    public void every_record_arrives_keyed_timestamped_and_labelled_as_in_the_manifest()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void every_record_arrives_keyed_timestamped_and_labelled_as_in_the_manifest(bool recordProducer)
     {
         var manifest = new ManifestBuilder();
         RunSummary summary;
-        using (var sink = new KafkaSink(_factory.CreateProducer("generator-test")))
+        using (var sink = recordProducer
+                   ? KafkaSink.Create(_factory, "generator-test")
+                   : new KafkaSink(_factory.CreateProducer("generator-test", KafkaSink.Tune)))
         {
             summary = GeneratorRunner.Run(new ClickstreamGenerator(Settings), sink, manifest: manifest);
             Assert.Equal(summary.Records, sink.Delivered);
@@ -53,6 +58,12 @@ public sealed class KafkaSinkTests : IDisposable
 
         var clicks = ReadAll(Settings.EventsTopic, summary.ClickRecords);
         Assert.Equal(3_000, clicks.Count);
+        // Byte for byte what the generator wrote, in order within each key.
+        var expected = new List<byte[]>();
+        var again = new ClickstreamGenerator(Settings);
+        while (again.MoveNext())
+            if (again.Current.Kind == RecordKind.Click) expected.Add(again.Current.Payload.ToArray());
+        Assert.Equal(expected.OrderBy(Convert.ToHexString), clicks.Select(c => c.Message.Value).OrderBy(Convert.ToHexString));
         var byLabel = clicks.GroupBy(c => KafkaSink.LabelOf(c.Message.Headers)).ToDictionary(g => g.Key, g => g.Count());
         for (var k = 0; k < FaultKinds.Count; k++)
         {
@@ -85,12 +96,16 @@ public sealed class KafkaSinkLabelAllTests : IDisposable
 
     public void Dispose() => _broker.Dispose();
 
-    [Fact]
-    public void label_clean_records_puts_none_on_every_clean_message()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void label_clean_records_puts_none_on_every_clean_message(bool recordProducer)
     {
         var factory = new KafkaClientFactory(new KafkaOptions(), _broker.BootstrapServers);
         var settings = new GeneratorSettings { Users = 100, MaxEvents = 200, Cdc = false, EventsTopic = "labels" };
-        using (var sink = new KafkaSink(factory.CreateProducer(), labelCleanRecords: true))
+        using (var sink = recordProducer
+                   ? KafkaSink.Create(factory, labelCleanRecords: true)
+                   : new KafkaSink(factory.CreateProducer(), labelCleanRecords: true))
         {
             GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
         }
@@ -106,5 +121,34 @@ public sealed class KafkaSinkLabelAllTests : IDisposable
             seen++;
         }
         Assert.Equal(200, seen);
+    }
+}
+
+public sealed class KafkaSinkDeliveryFailureTests : IDisposable
+{
+    private readonly EmbeddedBroker _broker = EmbeddedBroker.Start(1, [new TopicSpec("unreachable", 1)]);
+
+    public void Dispose() => _broker.Dispose();
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void records_a_down_broker_never_acknowledged_fail_the_flush_with_their_count(bool recordProducer)
+    {
+        var factory = new KafkaClientFactory(new KafkaOptions(), _broker.BootstrapServers);
+        factory.EnsureReachable();
+        _broker.SetBrokerDown(1);
+        var settings = new GeneratorSettings { Users = 100, MaxEvents = 50, Cdc = false, EventsTopic = "unreachable" };
+        // Idempotence needs a producer id from the broker; a short timeout fails the queued messages quickly.
+        Action<ProducerConfig> quick = c => c.MessageTimeoutMs = 1_500;
+        using var sink = recordProducer
+            ? KafkaSink.Create(factory, "down-test", configure: quick)
+            : new KafkaSink(factory.CreateProducer("down-test", c => { KafkaSink.Tune(c); quick(c); }));
+        var ex = Assert.Throws<SluiceException>(() => GeneratorRunner.Run(new ClickstreamGenerator(settings), sink));
+
+        Assert.Equal(50, sink.Failed);
+        Assert.Equal(0, sink.Delivered);
+        Assert.StartsWith("50 of 50 records were not delivered to Kafka (unreachable: ", ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.IsTransient);
     }
 }
