@@ -78,6 +78,7 @@ internal static class BenchEngineCommand
         table.AddRow("CPU µs/event", $"{r.CpuMicrosPerEvent:N3}");
         table.AddRow("allocated bytes/event", $"{r.AllocatedBytesPerEvent:N0}");
         table.AddRow("GC gen0/gen1/gen2", $"{r.Gen0Collections}/{r.Gen1Collections}/{r.Gen2Collections}");
+        table.AddRow("GC pauses", $"{r.GcPause.TotalMilliseconds:N0} ms ({r.GcPause / r.Elapsed:P0} of the run)");
         var topics = new ClickstreamOptions();
         foreach (var (name, topic) in new[]
                  {

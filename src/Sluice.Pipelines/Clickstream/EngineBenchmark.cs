@@ -19,9 +19,13 @@ public sealed record EngineBenchmarkResult(
     long Events, int Partitions, TimeSpan Elapsed, double EventsPerSecond, double AllocatedBytesPerEvent, double CpuMicrosPerEvent,
     int Gen0Collections, int Gen1Collections, int Gen2Collections, IReadOnlyDictionary<string, long> Outputs)
 {
+    /// <summary>Time the runtime held every thread for garbage collection during the timed run.</summary>
+    public TimeSpan GcPause { get; init; }
+
     public override string ToString() =>
         $"{Events:N0} events, {Partitions} partition(s), {Elapsed.TotalSeconds:F3} s: {EventsPerSecond:N0} events/s, " +
-        $"{CpuMicrosPerEvent:F2} us CPU/event, {AllocatedBytesPerEvent:F0} B allocated/event, GC gen0/1/2 = {Gen0Collections}/{Gen1Collections}/{Gen2Collections}";
+        $"{CpuMicrosPerEvent:F2} us CPU/event, {AllocatedBytesPerEvent:F0} B allocated/event, GC gen0/1/2 = {Gen0Collections}/{Gen1Collections}/{Gen2Collections}, " +
+        $"GC pauses {GcPause.TotalMilliseconds:F0} ms";
 }
 
 /// <summary>Benchmark input: payloads already spread over partitions (index = partition), and the schemas Avro frames refer to.</summary>
@@ -79,6 +83,7 @@ public static class EngineBenchmark
         var gen0 = GC.CollectionCount(0);
         var gen1 = GC.CollectionCount(1);
         var gen2 = GC.CollectionCount(2);
+        var paused = GC.GetTotalPauseDuration();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
@@ -96,7 +101,10 @@ public static class EngineBenchmark
             events, partitions, watch.Elapsed, events / Math.Max(watch.Elapsed.TotalSeconds, 1e-9),
             events == 0 ? 0 : (double)allocatedDelta / events,
             events == 0 ? 0 : cpuDelta.TotalMilliseconds * 1000 / events,
-            GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2, outputs);
+            GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2, outputs)
+        {
+            GcPause = GC.GetTotalPauseDuration() - paused,
+        };
     }
 
     /// <summary>
