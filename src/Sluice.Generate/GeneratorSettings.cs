@@ -56,6 +56,7 @@ public sealed record GeneratorSettings
     public string CdcTopic { get; init; } = "clickstream.cdc.users";
 
     /// <summary>Settings from the <c>generator.*</c> and <c>kafka.topics.*</c> keys of config/sluice.yaml; the rest keep their defaults.</summary>
+    /// <remarks><c>generator.rate</c> and <c>generator.speed</c> pace a run and are not settings of the stream.</remarks>
     public static GeneratorSettings From(GeneratorOptions options, TopicOptions? topics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -64,8 +65,18 @@ public sealed record GeneratorSettings
         {
             Users = options.Users,
             Seed = options.Seed,
+            Products = options.Products,
+            ConcurrentSessions = options.ConcurrentSessions,
+            AnonymousShare = options.AnonymousShare,
             MalformedRate = options.InvalidRate,
+            LateRate = options.LateRate,
+            OutOfOrderRate = options.OutOfOrderRate,
+            DuplicateRate = options.DuplicateRate,
+            BotRate = options.BotRate,
+            Cdc = options.Cdc,
+            CdcRate = options.CdcRate,
             EventsTopic = topics?.Events ?? defaults.EventsTopic,
+            CdcTopic = topics?.CdcUsers ?? defaults.CdcTopic,
         };
     }
 

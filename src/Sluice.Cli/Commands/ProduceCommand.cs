@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
@@ -84,31 +85,50 @@ public static class ProduceCommand
             var console = outputKind == "stdout"
                 ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
                 : AnsiConsole.Console;
+            // Configuration first (config/sluice.yaml, SLUICE__*, --set): its errors name its keys, not options.
+            GeneratorOptions configured;
+            TopicOptions topics;
             try
             {
-                var settings = new GeneratorSettings
+                var options = GlobalOptions.LoadOptions(r);
+                configured = options.Generator;
+                topics = options.Kafka.Topics;
+            }
+            catch (ConfigurationException ex)
+            {
+                console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+                return 1;
+            }
+            try
+            {
+                // An option typed on the command line wins over the configuration's value.
+                T Pick<T>(Option<T> option, T fromConfiguration) => r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : fromConfiguration;
+                var fromFile = GeneratorSettings.From(configured, topics);
+                var settings = fromFile with
                 {
-                    Seed = r.GetValue(seed),
-                    Users = r.GetValue(users),
-                    Products = r.GetValue(products),
-                    ConcurrentSessions = r.GetValue(concurrency),
-                    AnonymousShare = r.GetValue(anonymous),
+                    Seed = Pick(seed, fromFile.Seed),
+                    Users = Pick(users, fromFile.Users),
+                    Products = Pick(products, fromFile.Products),
+                    ConcurrentSessions = Pick(concurrency, fromFile.ConcurrentSessions),
+                    AnonymousShare = Pick(anonymous, fromFile.AnonymousShare),
                     MaxEvents = r.GetValue(events),
                     Duration = ParseDuration(r.GetValue(duration)),
                     Start = ParseStart(r.GetValue(start)) ?? Defaults.Start,
-                    MalformedRate = r.GetValue(malformed),
-                    LateRate = r.GetValue(late),
-                    OutOfOrderRate = r.GetValue(outOfOrder),
-                    DuplicateRate = r.GetValue(duplicate),
-                    BotRate = r.GetValue(bot),
-                    Cdc = r.GetValue(cdc),
-                    CdcRate = r.GetValue(cdcRate),
-                    EventsTopic = r.GetValue(topic)!,
-                    CdcTopic = r.GetValue(cdcTopic)!,
+                    MalformedRate = Pick(malformed, fromFile.MalformedRate),
+                    LateRate = Pick(late, fromFile.LateRate),
+                    OutOfOrderRate = Pick(outOfOrder, fromFile.OutOfOrderRate),
+                    DuplicateRate = Pick(duplicate, fromFile.DuplicateRate),
+                    BotRate = Pick(bot, fromFile.BotRate),
+                    Cdc = Pick(cdc, fromFile.Cdc),
+                    CdcRate = Pick(cdcRate, fromFile.CdcRate),
+                    EventsTopic = Pick(topic, fromFile.EventsTopic)!,
+                    CdcTopic = Pick(cdcTopic, fromFile.CdcTopic)!,
                     Transitions = r.GetValue(domain) is { Length: > 0 } path ? TransitionTable.Load(path) : TransitionTable.Default,
                 };
                 settings.Validate();
-                var pacer = Pacer.Parse(r.GetValue(speed), r.GetValue(rate));
+                // --speed typed alone also replaces a rate from the configuration, which would otherwise win over it.
+                var speedTyped = r.GetResult(speed) is { Implicit: false };
+                var pacer = Pacer.Parse(Pick(speed, configured.Speed), Pick(rate, speedTyped ? 0 : configured.Rate));
                 var generator = new ClickstreamGenerator(settings);
                 // Always kept: it feeds the summary table, and is written out only with --manifest.
                 var truth = new ManifestBuilder((long)settings.WindowSize.TotalMilliseconds);

@@ -83,17 +83,51 @@ public sealed class GeneratorOptions
 {
     public int Users { get; set; } = 10_000;
     public int Seed { get; set; } = 42;
-    /// <summary>Events per second; 0 produces as fast as possible.</summary>
+    /// <summary>Products in the catalog.</summary>
+    public int Products { get; set; } = 2_000;
+    /// <summary>Sessions in progress at once (simulated traffic volume); 0 means one per 100 users.</summary>
+    public int ConcurrentSessions { get; set; }
+    /// <summary>Share of visitors who never log in, 0 to 1.</summary>
+    public double AnonymousShare { get; set; } = 0.3;
+    /// <summary>Events per second; 0 produces as fast as possible (or at <see cref="Speed"/>).</summary>
     public int Rate { get; set; }
+    /// <summary>max, realtime, or a factor of real time such as 60x; <see cref="Rate"/> wins when set.</summary>
+    public string Speed { get; set; } = "max";
     /// <summary>Share of events made malformed on purpose, 0 to 1.</summary>
-    public double InvalidRate { get; set; } = 0.02;
+    public double InvalidRate { get; set; } = 0.01;
+    /// <summary>Share of events delivered minutes late, 0 to 1.</summary>
+    public double LateRate { get; set; } = 0.005;
+    /// <summary>Share of events delivered out of order within the processor's bound, 0 to 1.</summary>
+    public double OutOfOrderRate { get; set; } = 0.02;
+    /// <summary>Share of records that repeat an earlier event, 0 to 1.</summary>
+    public double DuplicateRate { get; set; } = 0.005;
+    /// <summary>Share of records from crawlers and HTTP tools, 0 to 1.</summary>
+    public double BotRate { get; set; } = 0.02;
+    /// <summary>Emit user-profile changes (CDC) beside the clicks.</summary>
+    public bool Cdc { get; set; } = true;
+    /// <summary>Profile changes per click record, 0 to 1.</summary>
+    public double CdcRate { get; set; } = 0.002;
 
     internal void Validate()
     {
-        Check.Range("generator.users", Users, 1, 100_000_000);
+        Check.Range("generator.users", Users, 1, 50_000_000);
+        Check.Range("generator.products", Products, 1, 10_000_000);
+        Check.Range("generator.concurrentSessions", ConcurrentSessions, 0, 1_000_000);
         Check.Range("generator.rate", Rate, 0, 100_000_000);
-        if (double.IsNaN(InvalidRate) || InvalidRate is < 0 or > 1)
-            ThrowHelper.ThrowConfiguration("generator.invalidRate", $"{InvalidRate} is not a share between 0 and 1 (for example 0.02)");
+        Check.Share("generator.anonymousShare", AnonymousShare);
+        Check.Share("generator.invalidRate", InvalidRate);
+        Check.Share("generator.lateRate", LateRate);
+        Check.Share("generator.outOfOrderRate", OutOfOrderRate);
+        Check.Share("generator.duplicateRate", DuplicateRate);
+        Check.Share("generator.botRate", BotRate);
+        Check.Share("generator.cdcRate", CdcRate);
+        if (InvalidRate + LateRate + OutOfOrderRate > 1)
+            ThrowHelper.ThrowConfiguration("generator.invalidRate", $"invalid ({InvalidRate}) + late ({LateRate}) + out-of-order ({OutOfOrderRate}) rates add up to more than 1");
+        var speed = Speed.Trim();
+        if (!speed.Equals("max", StringComparison.OrdinalIgnoreCase) && !speed.Equals("realtime", StringComparison.OrdinalIgnoreCase)
+            && !(double.TryParse(speed.EndsWith('x') ? speed[..^1] : speed, System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var factor) && factor > 0 && !double.IsInfinity(factor)))
+            ThrowHelper.ThrowConfiguration("generator.speed", $"'{Speed}' is not max, realtime or a positive factor such as 60x");
     }
 }
 
@@ -161,6 +195,12 @@ internal static class Check
     public static void Positive(string key, TimeSpan value)
     {
         if (value <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration(key, $"{value} must be positive, written hh:mm:ss (for example 00:01:00)");
+    }
+
+    public static void Share(string key, double value)
+    {
+        if (double.IsNaN(value) || value is < 0 or > 1)
+            ThrowHelper.ThrowConfiguration(key, $"{value} is not a share between 0 and 1 (for example 0.02)");
     }
 
     public static void NotEmpty(string key, string value)

@@ -78,6 +78,16 @@ public sealed class SluiceConfigurationTests
     [InlineData("kafka.partitions=0", "kafka.partitions")]
     [InlineData("generator.invalidRate=1.5", "generator.invalidRate")]
     [InlineData("generator.rate=-1", "generator.rate")]
+    [InlineData("generator.lateRate=-0.1", "generator.lateRate")]
+    [InlineData("generator.outOfOrderRate=-0.1", "generator.outOfOrderRate")]
+    [InlineData("generator.duplicateRate=-0.1", "generator.duplicateRate")]
+    [InlineData("generator.botRate=-0.1", "generator.botRate")]
+    [InlineData("generator.cdcRate=-0.1", "generator.cdcRate")]
+    [InlineData("generator.anonymousShare=1.5", "generator.anonymousShare")]
+    [InlineData("generator.products=0", "generator.products")]
+    [InlineData("generator.concurrentSessions=-1", "generator.concurrentSessions")]
+    [InlineData("generator.speed=fast", "generator.speed")]
+    [InlineData("generator.speed=-2x", "generator.speed")]
     [InlineData("processor.windowSize=5", "processor.windowSize")]
     [InlineData("logging.format=xml", "logging.format")]
     [InlineData("kafka.bootstrapServers=localhost", "kafka.bootstrapServers")]
@@ -86,6 +96,24 @@ public sealed class SluiceConfigurationTests
     {
         var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, [set]));
         Assert.Equal(key, ex.Key);
+    }
+
+    [Fact]
+    public void fault_shares_adding_up_to_more_than_one_name_the_invalid_rate()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() =>
+            SluiceConfiguration.Load(RepoConfig, ["generator.invalidRate=0.6", "generator.outOfOrderRate=0.5"]));
+        Assert.Equal("generator.invalidRate", ex.Key);
+    }
+
+    [Theory]
+    [InlineData("max")]
+    [InlineData("realtime")]
+    [InlineData("60x")]
+    [InlineData("0.5")]
+    public void speed_accepts_max_realtime_and_factors(string speed)
+    {
+        Assert.Equal(speed, SluiceConfiguration.Load(RepoConfig, ["generator.speed=" + speed]).Generator.Speed);
     }
 
     [Fact]

@@ -322,13 +322,33 @@ public class ClickstreamGeneratorTests
     [Fact]
     public void settings_follow_the_generator_keys_of_the_configuration_file()
     {
-        var options = new Sluice.Core.Configuration.GeneratorOptions { Users = 123, Seed = 9, InvalidRate = 0.05 };
-        var topics = new Sluice.Core.Configuration.TopicOptions { Events = "shop.events" };
+        var options = new Sluice.Core.Configuration.GeneratorOptions
+        {
+            Users = 123, Seed = 9, Products = 45, ConcurrentSessions = 6, AnonymousShare = 0.5, InvalidRate = 0.05, LateRate = 0.01,
+            OutOfOrderRate = 0.03, DuplicateRate = 0.04, BotRate = 0.06, Cdc = false, CdcRate = 0.007,
+        };
+        var topics = new Sluice.Core.Configuration.TopicOptions { Events = "shop.events", CdcUsers = "shop.users" };
         var settings = GeneratorSettings.From(options, topics);
         Assert.Equal(123, settings.Users);
         Assert.Equal(9, settings.Seed);
+        Assert.Equal(45, settings.Products);
+        Assert.Equal(6, settings.ConcurrentSessions);
+        Assert.Equal(0.5, settings.AnonymousShare);
         Assert.Equal(0.05, settings.MalformedRate);
+        Assert.Equal(0.01, settings.LateRate);
+        Assert.Equal(0.03, settings.OutOfOrderRate);
+        Assert.Equal(0.04, settings.DuplicateRate);
+        Assert.Equal(0.06, settings.BotRate);
+        Assert.False(settings.Cdc);
+        Assert.Equal(0.007, settings.CdcRate);
         Assert.Equal("shop.events", settings.EventsTopic);
-        Assert.Equal(new GeneratorSettings().LateRate, settings.LateRate);
+        Assert.Equal("shop.users", settings.CdcTopic);
+    }
+
+    [Fact]
+    public void configuration_defaults_give_the_same_stream_as_the_built_in_settings()
+    {
+        var fromDefaults = GeneratorSettings.From(new Sluice.Core.Configuration.GeneratorOptions(), new Sluice.Core.Configuration.TopicOptions());
+        Assert.Equal(Hash(Small), Hash(fromDefaults with { MaxEvents = Small.MaxEvents, Users = Small.Users, Products = Small.Products }));
     }
 }
