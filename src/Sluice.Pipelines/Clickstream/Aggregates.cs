@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Sluice.Core.Events;
 using Sluice.Streaming.Windows;
@@ -143,6 +144,17 @@ public record struct ProductStats(long Views, long CartAdds, long Purchases, lon
         RevenueCents += other.RevenueCents;
     }
 
+    public void Subtract(in ProductStats other)
+    {
+        Views -= other.Views;
+        CartAdds -= other.CartAdds;
+        Purchases -= other.Purchases;
+        RevenueCents -= other.RevenueCents;
+    }
+
+    /// <summary>True when nothing was counted (an entry left with this after a subtraction is dropped).</summary>
+    public readonly bool IsEmpty => Views == 0 && CartAdds == 0 && Purchases == 0 && RevenueCents == 0;
+
     /// <summary>Ranking: revenue, then purchases, then views, descending (the caller breaks remaining ties by name).</summary>
     public static int CompareDescending(in ProductStats a, in ProductStats b)
     {
@@ -154,8 +166,10 @@ public record struct ProductStats(long Views, long CartAdds, long Purchases, lon
 }
 
 /// <summary>1-hour hopping by 5 minutes: product views, cart adds, purchases and revenue, per product and category; null products excluded.</summary>
+/// <remarks>Counts and sums subtract, so the hourly window slides by one pane every 5 minutes instead of merging twelve.</remarks>
 public sealed class ProductsAggregator
-    : IAggregator<EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc>, IRecyclingAggregator<ProductsAggregator.Acc>
+    : IAggregator<EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc>, IRecyclingAggregator<ProductsAggregator.Acc>,
+      IInvertibleAggregator<ProductsAggregator.Acc>
 {
     public Acc CreateAccumulator() => new();
 
@@ -190,6 +204,16 @@ public sealed class ProductsAggregator
         target.Total.Add(source.Total);
         MergeInto(target.Products, source.Products);
         MergeInto(target.Categories, source.Categories);
+        return target;
+    }
+
+    public Acc Subtract(Acc target, Acc source)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(source);
+        target.Total.Subtract(source.Total);
+        SubtractFrom(target.Products, source.Products);
+        SubtractFrom(target.Categories, source.Categories);
         return target;
     }
 
@@ -228,6 +252,18 @@ public sealed class ProductsAggregator
         stats.CartAdds += carts;
         stats.Purchases += purchases;
         stats.RevenueCents += revenue;
+    }
+
+    // A product whose counts fall back to zero left the window: it goes, as if it had never been added.
+    private static void SubtractFrom(Dictionary<string, ProductStats> target, Dictionary<string, ProductStats> source)
+    {
+        foreach (var (key, s) in source)
+        {
+            ref var stats = ref CollectionsMarshal.GetValueRefOrNullRef(target, key);
+            if (Unsafe.IsNullRef(ref stats)) continue;
+            stats.Subtract(s);
+            if (stats.IsEmpty) target.Remove(key);
+        }
     }
 
     private static void MergeInto(Dictionary<string, ProductStats> target, Dictionary<string, ProductStats> source)

@@ -19,8 +19,8 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     private const int MaxSpareLists = 1024;
 
     private readonly Dictionary<TKey, List<Session>> _byKey;
-    private readonly PriorityQueue<(TKey Key, Session Session), (long End, long Seq)> _byEnd =
-        new(Comparer<(long End, long Seq)>.Create(static (a, b) => a.End != b.End ? a.End.CompareTo(b.End) : a.Seq.CompareTo(b.Seq)));
+    // A struct priority without a comparer object: the queue then compares through an inlined IComparable call.
+    private readonly PriorityQueue<(TKey Key, Session Session), Due> _byEnd = new();
     private readonly Stack<List<Session>> _spareLists = new();
     private readonly int _maxEntries;
     private long _seq;
@@ -115,7 +115,7 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     private void Queue(TKey key, Session session)
     {
         session.QueuedEnd = session.Window.End;
-        _byEnd.Enqueue((key, session), (session.Window.End, _seq++));
+        _byEnd.Enqueue((key, session), new Due(session.Window.End, _seq++));
     }
 
     /// <summary>Records that sessions were closed before their time to respect the limit.</summary>
@@ -160,5 +160,11 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         internal long QueuedEnd { get; set; }
 
         internal bool Removed { get; set; }
+    }
+
+    /// <summary>Heap order: end time, then queueing sequence, so that ties close in a deterministic order.</summary>
+    private readonly record struct Due(long End, long Seq) : IComparable<Due>
+    {
+        public int CompareTo(Due other) => End != other.End ? End.CompareTo(other.End) : Seq.CompareTo(other.Seq);
     }
 }

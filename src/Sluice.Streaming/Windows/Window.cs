@@ -54,3 +54,15 @@ public interface IRecyclingAggregator<TAcc>
     /// <summary>Makes <paramref name="accumulator"/> equal to a new one from <c>CreateAccumulator</c>.</summary>
     void Reset(TAcc accumulator);
 }
+
+/// <summary>An aggregator whose accumulators can be taken apart again (counts and sums), so hopping windows slide instead of re-merging.</summary>
+/// <remarks>
+/// With it, a hopping window operator keeps a running total of the next window to fire: each record is added to its
+/// pane and to that total, and after the window fires the pane leaving it is subtracted and the pane entering it
+/// added, instead of merging all size / advance panes for every window.
+/// </remarks>
+public interface IInvertibleAggregator<TAcc>
+{
+    /// <summary>Removes <paramref name="source"/>'s contribution from <paramref name="target"/>, which includes it; returns the target.</summary>
+    TAcc Subtract(TAcc target, TAcc source);
+}

@@ -19,6 +19,7 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
     where TKey : notnull
 {
     private const int MaxFreeAccumulators = 256;
+    private const long NoSlide = long.MinValue;
 
     private readonly string _name;
     private readonly TimeWindows _windows;
@@ -30,6 +31,11 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
     private readonly Dictionary<TKey, TAcc> _merged;
     private readonly List<long> _starts = [];
     private readonly IRecyclingAggregator<TAcc>? _recycler;
+    private readonly IInvertibleAggregator<TAcc>? _inverse;
+    // Sliding state (hopping windows with an invertible aggregator): per key, the total of the panes in
+    // [_slideStart, _slideStart + size) and how many of those panes hold the key. Valid while _slideStart != NoSlide.
+    private readonly Dictionary<TKey, Sliding> _sliding;
+    private long _slideStart = NoSlide;
     private readonly Stack<TAcc> _free = new();
     private IProcessorContext _context = null!;
     private RecordSource _origin;
@@ -51,6 +57,8 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
         _emit = emit;
         _merged = new Dictionary<TKey, TAcc>(comparer);
         _recycler = aggregator as IRecyclingAggregator<TAcc>;
+        _sliding = new Dictionary<TKey, Sliding>(comparer);
+        if (!windows.IsTumbling && emit == EmitStrategy.OnWindowClose) _inverse = aggregator as IInvertibleAggregator<TAcc>;
     }
 
     public string Name => _name;
@@ -83,6 +91,13 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
         ref var acc = ref _panes.GetValueRefOrAddDefault(paneStart, record.Key, out var exists);
         if (!exists) acc = NewAccumulator();
         acc = _aggregator.Add(acc!, record.Value, ts);
+        if (_slideStart != NoSlide && paneStart >= _slideStart && paneStart < EventTime.Add(_slideStart, _windows.SizeMs))
+        {
+            ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(_sliding, record.Key, out var tracked);
+            if (!tracked) total = new Sliding(NewAccumulator(), 0);
+            if (!exists) total.Panes++;
+            total.Total = _aggregator.Add(total.Total, record.Value, ts);
+        }
 
         _context.RequestWatermarkCallback(DueTime(paneStart));
 
@@ -98,7 +113,12 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
         return _panes.TryGetEarliest(out var pane) ? DueTime(pane) : EventTime.EndOfTime;
     }
 
-    public void Close() => _panes.Close();
+    public void Close()
+    {
+        _panes.Close();
+        _sliding.Clear();
+        _slideStart = NoSlide;
+    }
 
     /// <summary>The watermark at which the earliest unfired window containing <paramref name="paneStart"/> fires.</summary>
     private long DueTime(long paneStart)
@@ -143,9 +163,71 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
             foreach (var (key, acc) in entries) Emit(key, window, _aggregator.GetResult(acc, window), ts, isFinal: true);
             return;
         }
+        if (_inverse is not null)
+        {
+            FireSliding(start, end, window, ts);
+            return;
+        }
         MergePanes(start, end, default!, allKeys: true);
         foreach (var (key, acc) in _merged) Emit(key, window, _aggregator.GetResult(acc, window), ts, isFinal: true);
         ClearMerged();
+    }
+
+    /// <summary>Emits the running totals of [start, end), then slides them to the next window: minus the panes leaving, plus those entering.</summary>
+    private void FireSliding(long start, long end, Window window, long ts)
+    {
+        if (_slideStart != start)
+        {
+            // First window, or windows skipped for lack of data: build the totals from the panes once.
+            ClearSliding();
+            _starts.Clear();
+            _panes.CollectStarts(start, end, _starts);
+            foreach (var paneStart in _starts) AddPaneToSliding(paneStart);
+        }
+        foreach (var (key, total) in _sliding) Emit(key, window, _aggregator.GetResult(total.Total, window), ts, isFinal: true);
+
+        var next = EventTime.Add(start, _windows.AdvanceMs);
+        _starts.Clear();
+        _panes.CollectStarts(start, next, _starts);
+        foreach (var paneStart in _starts)
+        {
+            foreach (var (key, acc) in _panes.Window(paneStart)!)
+            {
+                ref var total = ref CollectionsMarshal.GetValueRefOrNullRef(_sliding, key);
+                total.Total = _inverse!.Subtract(total.Total, acc);
+                if (--total.Panes > 0) continue;
+                Recycle(total.Total);
+                _sliding.Remove(key);
+            }
+        }
+        _starts.Clear();
+        _panes.CollectStarts(end, EventTime.Add(end, _windows.AdvanceMs), _starts);
+        foreach (var paneStart in _starts) AddPaneToSliding(paneStart);
+        _slideStart = next;
+    }
+
+    private void AddPaneToSliding(long paneStart)
+    {
+        foreach (var (key, acc) in _panes.Window(paneStart)!)
+        {
+            ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(_sliding, key, out var tracked);
+            if (!tracked) total = new Sliding(NewAccumulator(), 0);
+            total.Panes++;
+            total.Total = _aggregator.Merge(total.Total, acc);
+        }
+    }
+
+    private void ClearSliding()
+    {
+        foreach (var total in _sliding.Values) Recycle(total.Total);
+        _sliding.Clear();
+    }
+
+    private void Recycle(TAcc acc)
+    {
+        if (_recycler is null || _free.Count >= MaxFreeAccumulators) return;
+        _recycler.Reset(acc);
+        _free.Push(acc);
     }
 
     private void EmitUpdates(TKey key, long ts)
@@ -207,4 +289,11 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
 
     private void Emit(TKey key, Window window, TResult result, long ts, bool isFinal) =>
         _downstream.Process(new Record<TKey, WindowResult<TKey, TResult>>(key, new WindowResult<TKey, TResult>(key, window, result, isFinal), ts, _origin));
+
+    /// <summary>A key's running total over the panes of the next window, and how many of those panes hold the key.</summary>
+    private struct Sliding(TAcc total, int panes)
+    {
+        public TAcc Total = total;
+        public int Panes = panes;
+    }
 }

@@ -67,3 +67,48 @@ public class AggregatorResetTests
         return new EnrichedEvent { Event = e, Country = "DE", RevenueCents = price };
     }
 }
+
+public class ProductsSlidingTests
+{
+    [Fact]
+    public void a_running_total_slid_pane_by_pane_equals_the_merge_of_the_window()
+    {
+        var aggregator = new ProductsAggregator();
+        var random = new Random(3);
+        var panes = new List<ProductsAggregator.Acc>();
+        for (var p = 0; p < 40; p++)
+        {
+            var pane = aggregator.CreateAccumulator();
+            // Few products per pane, so products often leave the window entirely and must disappear from the total.
+            for (var i = 0; i < random.Next(0, 30); i++)
+            {
+                var type = (EventType)random.Next(0, 6);
+                var product = $"p-{random.Next(60)}";
+                var e = new ClickEvent
+                {
+                    EventId = Guid.NewGuid(), EventType = type, Timestamp = 1000 + p, SessionId = "s", UserId = "u", ProductId = product,
+                    ProductCategory = $"c-{product.GetHashCode(StringComparison.Ordinal) & 7}", PriceCents = type == EventType.Purchase ? 100 : null,
+                };
+                pane = aggregator.Add(pane, new EnrichedEvent { Event = e, Country = "DE", RevenueCents = type == EventType.Purchase ? 100 * random.Next(1, 4) : 0 }, e.Timestamp);
+            }
+            panes.Add(pane);
+        }
+
+        const int width = 12;
+        var running = aggregator.CreateAccumulator();
+        for (var p = 0; p < width; p++) running = aggregator.Merge(running, panes[p]);
+        for (var start = 0; start + width <= panes.Count; start++)
+        {
+            var fresh = aggregator.CreateAccumulator();
+            for (var p = start; p < start + width; p++) fresh = aggregator.Merge(fresh, panes[p]);
+            Assert.Equal(fresh.Total, running.Total);
+            Assert.Equal(fresh.Products.OrderBy(kv => kv.Key, StringComparer.Ordinal), running.Products.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+            Assert.Equal(fresh.Categories.OrderBy(kv => kv.Key, StringComparer.Ordinal), running.Categories.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+            Assert.Equal(ProductsAggregator.Top(fresh.Products, 10).Select(kv => kv.Key), ProductsAggregator.Top(running.Products, 10).Select(kv => kv.Key));
+
+            if (start + width == panes.Count) break;
+            running = aggregator.Subtract(running, panes[start]);
+            running = aggregator.Merge(running, panes[start + width]);
+        }
+    }
+}

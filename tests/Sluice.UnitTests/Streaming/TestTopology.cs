@@ -54,6 +54,30 @@ internal sealed class RecyclingSumAggregator : IAggregator<long, List<long>, str
     }
 }
 
+/// <summary>The same sums, with accumulators that can be subtracted (a multiset difference), so hopping windows slide.</summary>
+internal sealed class InvertibleSumAggregator : IAggregator<long, List<long>, string>, IInvertibleAggregator<List<long>>
+{
+    private readonly SumAggregator _sum = new();
+
+    public int Subtractions { get; private set; }
+
+    public List<long> CreateAccumulator() => _sum.CreateAccumulator();
+
+    public List<long> Add(List<long> accumulator, in long value, long timestamp) => _sum.Add(accumulator, value, timestamp);
+
+    public List<long> Merge(List<long> target, List<long> source) => _sum.Merge(target, source);
+
+    public string GetResult(List<long> accumulator, Window window) => _sum.GetResult(accumulator, window);
+
+    public List<long> Subtract(List<long> target, List<long> source)
+    {
+        Subtractions++;
+        foreach (var v in source)
+            if (!target.Remove(v)) throw new InvalidOperationException($"subtracted {v}, which the total did not hold");
+        return target;
+    }
+}
+
 /// <summary>
 /// A tiny topology for engine tests. Input payloads are UTF-8 "key,timestamp,value" (value optional, default 1);
 /// "key,timestamp,end" marks a session end event; "boom" throws; anything else is dead-lettered as "bad_input".
@@ -85,6 +109,9 @@ internal sealed class TestTopology : ITopology
     /// <summary>When set, windows and sessions aggregate with this (shared by every task) instead of a fresh <see cref="SumAggregator"/>.</summary>
     public RecyclingSumAggregator? Recycling { get; init; }
 
+    /// <summary>When set, time windows aggregate with this instead.</summary>
+    public InvertibleSumAggregator? Invertible { get; init; }
+
     public IReadOnlyList<string> SourceTopics { get; init; } = ["in"];
 
     public string DeadLetterTopic => "dlq";
@@ -101,7 +128,7 @@ internal sealed class TestTopology : ITopology
         var late = b.Add(new SinkProcessor<string, LateRecord<long>>("late"));
         IProcessor<string, long> aggregate = _windows is not null
             ? b.Add(new WindowAggregateProcessor<string, long, List<long>, string>("sum", _windows,
-                Recycling ?? (IAggregator<long, List<long>, string>)new SumAggregator(),
+                Invertible ?? Recycling ?? (IAggregator<long, List<long>, string>)new SumAggregator(),
                 b.Store(new WindowStore<string, List<long>>("sum", _maxEntries)), output, late, _emit))
             : b.Add(new SessionWindowProcessor<string, long, List<long>, string>("sum", _sessions!,
                 Recycling ?? (IAggregator<long, List<long>, string>)new SumAggregator(),

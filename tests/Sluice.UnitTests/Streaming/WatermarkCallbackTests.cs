@@ -1,3 +1,4 @@
+using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
 using Sluice.Streaming.Testing;
 using Sluice.Streaming.Time;
@@ -79,6 +80,37 @@ public class WatermarkCallbackTests
         Assert.True(recycling.Resets > 0, "the operator never reused an accumulator");
         Assert.Equal(fresh.Output<string>("out"), reused.Output<string>("out"));
         Assert.NotEmpty(fresh.Output<string>("out"));
+    }
+
+    [Theory]
+    [InlineData(300, 100, 10_000)]
+    [InlineData(500, 50, 10_000)]
+    [InlineData(400, 100, 40)]
+    public void sliding_totals_give_the_same_hopping_results_as_merging_panes(int sizeMs, int advanceMs, int maxEntries)
+    {
+        // Bursts and gaps make windows skip (a rebuild) and keys come and go; a small store forces early closes.
+        var windows = HoppingWindows.Of(TimeSpan.FromMilliseconds(sizeMs), TimeSpan.FromMilliseconds(advanceMs));
+        var strategy = WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.FromMilliseconds(60));
+        var invertible = new InvertibleSumAggregator();
+        using var merged = new TopologyTestDriver(new TestTopology(windows, maxEntries: maxEntries), strategy);
+        using var sliding = new TopologyTestDriver(new TestTopology(windows, maxEntries: maxEntries) { Invertible = invertible }, strategy);
+        var random = new Random(sizeMs * 7 + advanceMs + maxEntries);
+        long ts = 0;
+        for (var i = 0; i < 8000; i++)
+        {
+            ts += random.Next(20) == 0 ? random.Next(0, 2000) : random.Next(0, 4);
+            var input = TestTopology.Input($"k{random.Next(9)}", Math.Max(0, ts - random.Next(0, 50)), random.Next(1, 1000));
+            merged.Pipe(input);
+            sliding.Pipe(input);
+        }
+        merged.EndOfInput();
+        sliding.EndOfInput();
+
+        Assert.True(invertible.Subtractions > 100, "the windows never slid");
+        var expected = merged.Output<string>("out").Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, sliding.Output<string>("out").Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(merged.Output<LateRecord<long>>("late").Count, sliding.Output<LateRecord<long>>("late").Count);
     }
 
     [Fact]
