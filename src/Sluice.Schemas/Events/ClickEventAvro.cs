@@ -206,7 +206,9 @@ public sealed class ClickEventAvro
         return cache.TryGet(utf8, out value) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Not inlined: sixteen copies of the cache lookup in Read leave the JIT more locals than it tracks (untracked
+    // locals live on the stack); one shared copy ran about 5 % fewer instructions per decode.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool ReadOptional(ref AvroReader r, Utf8StringCache cache, out string? value)
     {
         value = null;
