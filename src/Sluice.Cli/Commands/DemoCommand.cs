@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Events;
+using Sluice.Generate.Sinks;
 using Sluice.Pipelines.Demo;
 using Spectre.Console;
 
@@ -25,10 +26,17 @@ internal static class DemoCommand
             .Require(v => v is >= 1 and <= 16, "--processors must be between 1 and 16");
         var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "A Kafka cluster to use instead of the embedded broker" };
         var noLive = new Option<bool>("--no-live") { Description = "Print progress lines instead of the live table" };
+        var format = new Option<string>("--format")
+        {
+            Description = "How click events travel: avro (Confluent wire format; the v3 schema is registered with schemaRegistry.url, " +
+                          "or an embedded registry when that is empty) or json",
+            DefaultValueFactory = _ => "avro",
+        };
+        format.AcceptOnlyFromAmong("avro", "json");
 
         var command = new Command("demo", "Run generator, broker, processors and an output reader together and watch it live")
         {
-            events, duration, rate, processors, bootstrap, noLive,
+            events, duration, rate, processors, bootstrap, noLive, format,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -46,16 +54,22 @@ internal static class DemoCommand
                 Duration = parse.GetValue(duration) ?? (maxEvents is null ? TimeSpan.FromSeconds(30) : null),
                 Rate = parse.GetValue(rate) ?? (maxEvents is null ? 2000 : 0),
                 Processors = parse.GetValue(processors),
+                Format = parse.GetValue(format) == "json" ? PayloadFormat.Json : PayloadFormat.Avro,
             };
             var demo = new PipelineDemo(options, connection.Factory, settings, loggers);
             var run = demo.RunAsync(ct);
             await DemoView.ShowAsync(demo, run, live).ConfigureAwait(false);
             var final = demo.Snapshot();
-            var matches = DemoView.PrintSummary(final, options.Kafka.Topics.Events);
+            var matches = DemoView.PrintSummary(final, options.Kafka.Topics.Events, Describe(demo, options));
             return ct.IsCancellationRequested ? 130 : matches ? 0 : 1;
         });
         return command;
     }
+
+    // What travelled on the events topic, for the summary: the format and, for Avro, the registry and schema id.
+    private static string Describe(PipelineDemo demo, Core.Configuration.SluiceOptions options) => demo.Format == PayloadFormat.Avro
+        ? $"Avro in the Confluent wire format, schema id {demo.SchemaId} ({PipelineDemo.ValueSubject(options)}) from the registry at {demo.SchemaRegistryUrl}"
+        : "json";
 }
 
 /// <summary>Renders the demo: a live view while it runs, and a summary against the ground truth at the end.</summary>
@@ -135,7 +149,7 @@ internal static class DemoView
     }
 
     /// <summary>Prints the final tables; true when every output matches the generator's ground truth.</summary>
-    public static bool PrintSummary(PipelineDemoSnapshot s, string eventsTopic)
+    public static bool PrintSummary(PipelineDemoSnapshot s, string eventsTopic, string payloads)
     {
         var o = s.Outputs;
         var truth = s.Truth;
@@ -170,6 +184,8 @@ internal static class DemoView
         table.AddRow("elapsed", "", $"{s.Elapsed.TotalSeconds:N1} s", "");
         table.AddRow("throughput (processed)", "", $"{s.Processed / Math.Max(s.Elapsed.TotalSeconds, 1e-9):N0} events/s", "");
         AnsiConsole.Write(table);
+        // Plain text: the console would wrap a markup line at its width, splitting the URL.
+        Console.WriteLine($"payloads on {eventsTopic}: {payloads}");
         AnsiConsole.MarkupLine(allMatch ? "[green]every output matches the ground truth[/]" : "[red]the outputs do not match the ground truth[/]");
         return allMatch;
     }

@@ -36,7 +36,9 @@ public sealed class ClickEventDecoder
         if (_avro is null || payload.IsEmpty || payload[0] != ConfluentWireFormat.MagicByte)
             return ClickEventJson.TryRead(payload, out evt, out error);
         if (!_avro.TryDeserialize(payload, out evt, out error)) return false;
-        if (TooLong(evt!) is { } field)
+        // A string has no more UTF-16 characters than UTF-8 bytes, so a frame no longer than the limit cannot hold
+        // a string over it: the common case skips loading every string's length.
+        if (payload.Length > ClickEventJson.MaxStringLength && TooLong(evt!) is { } field)
         {
             evt = null;
             error = new DecodeError(ReasonCodes.FieldTooLong, $"{field} is longer than {ClickEventJson.MaxStringLength} characters");

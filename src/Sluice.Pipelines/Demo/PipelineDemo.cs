@@ -10,6 +10,8 @@ using Sluice.Generate.Sinks;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Pipelines.Hosting;
+using Sluice.Schemas.Events;
+using Sluice.Schemas.Registry;
 
 namespace Sluice.Pipelines.Demo;
 
@@ -24,6 +26,8 @@ public sealed record PipelineDemoSettings
     public int Rate { get; init; }
     /// <summary>Processor group members to run in this process.</summary>
     public int Processors { get; init; } = 1;
+    /// <summary>How click events travel: v3 Avro in the Confluent wire format through a schema registry (the default), or JSON.</summary>
+    public PayloadFormat Format { get; init; } = PayloadFormat.Avro;
 }
 
 /// <summary>What the generator was told to send and what a correct pipeline must therefore output.</summary>
@@ -52,6 +56,12 @@ public sealed record PipelineDemoSnapshot(
 /// stops, the members process what is left, close every window, and the final tally is compared with the
 /// generator's ground truth.
 /// </summary>
+/// <remarks>
+/// In Avro mode (the default) the demo registers the v3 event schema under <c>{events topic}-value</c> through the
+/// HTTP registry client, with the registry at <c>schemaRegistry.url</c> or, when that is empty, an embedded one on
+/// 127.0.0.1 that lives as long as the run. The producer writes Confluent frames with the id it got, and the members
+/// resolve ids through the same client, as separate processes would.
+/// </remarks>
 public sealed class PipelineDemo
 {
     private readonly SluiceOptions _options;
@@ -59,7 +69,11 @@ public sealed class PipelineDemo
     private readonly PipelineDemoSettings _settings;
     private readonly ILoggerFactory _loggers;
     private readonly ClickstreamOptions _topology;
-    private readonly List<ClickstreamProcessor> _members = [];
+    // Created once the schema registry is known; replaced whole, so readers on other threads see one list or the other.
+    private IReadOnlyList<ClickstreamProcessor> _members = [];
+    private EmbeddedSchemaRegistry? _registry;
+    private SchemaRegistryClient? _schemas;
+    private int _schemaId;
     private readonly OutputTally _tally;
     private readonly Stopwatch _clock = new();
     private long _produced;
@@ -83,8 +97,6 @@ public sealed class PipelineDemo
         _settings = settings;
         _loggers = loggers;
         _topology = TopologyOptions(options);
-        for (var i = 0; i < Math.Max(1, settings.Processors); i++)
-            _members.Add(new ClickstreamProcessor(factory, _topology, options.Processor.GroupId, $"processor-{i + 1}", loggers));
         _tally = new OutputTally(factory, _topology);
     }
 
@@ -96,19 +108,50 @@ public sealed class PipelineDemo
     }
 
     /// <summary>The topology's options from the configuration.</summary>
-    public static ClickstreamOptions TopologyOptions(SluiceOptions options) => new()
-    {
-        InputTopic = options.Kafka.Topics.Events,
-        DeadLetterTopic = options.Kafka.Topics.Dlq,
-        MaxOutOfOrderness = options.Processor.MaxOutOfOrderness,
-    };
+    public static ClickstreamOptions TopologyOptions(SluiceOptions options) => ClickstreamProcessor.TopologyOptions(options);
 
+    /// <summary>How click events travel in this run.</summary>
+    public PayloadFormat Format => _settings.Format;
+
+    /// <summary>The registry the run uses in Avro mode (embedded or configured); null until it is reached, and in JSON mode.</summary>
+    public Uri? SchemaRegistryUrl => Volatile.Read(ref _schemas)?.BaseUrl;
+
+    /// <summary>The id the registry gave the v3 event schema in Avro mode; 0 otherwise.</summary>
+    public int SchemaId => Volatile.Read(ref _schemaId);
+
+    /// <summary>The subject the event schema is registered under: the topic name strategy's <c>{topic}-value</c>.</summary>
+    public static string ValueSubject(SluiceOptions options) => options.Kafka.Topics.Events + "-value";
+
+    /// <summary>Runs the demo to its end (or until cancelled); then <see cref="Snapshot"/> holds the final tally and the ground truth.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         _clock.Start();
+        try
+        {
+            if (_settings.Format == PayloadFormat.Avro) await StartSchemasAsync(cancellationToken).ConfigureAwait(false);
+            await RunPipelineAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _schemas?.Dispose();
+            if (_registry is not null) await _registry.DisposeAsync().ConfigureAwait(false);
+            _clock.Stop();
+            _finished = true;
+        }
+    }
+
+    private async Task RunPipelineAsync(CancellationToken cancellationToken)
+    {
         using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var stopLiveTally = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var inputDone = false;
+        var created = new List<ClickstreamProcessor>();
+        for (var i = 0; i < Math.Max(1, _settings.Processors); i++)
+            created.Add(new ClickstreamProcessor(_factory, _topology, _options.Processor.GroupId, $"processor-{i + 1}", _loggers, _schemas));
+        Volatile.Write(ref _members, created);
         var members = _members.Select(m => m.RunAsync(stopAll.Token, () => Volatile.Read(ref inputDone))).ToList();
         var tally = _tally.RunAsync(stopLiveTally.Token);
         try
@@ -147,8 +190,23 @@ public sealed class PipelineDemo
             await stopLiveTally.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(members.Append(tally)).ConfigureAwait(false);
             _clock.Stop();
-            _finished = true;
         }
+    }
+
+    // The registry client is shared by the producer's registration and every member's decoder; ids it resolved once
+    // are cached, so the members ask the registry once per schema id, not per record.
+    private async Task StartSchemasAsync(CancellationToken ct)
+    {
+        Uri url;
+        if (_options.SchemaRegistry.Url is { Length: > 0 } configured) url = new Uri(configured);
+        else
+        {
+            _registry = await EmbeddedSchemaRegistry.StartAsync(cancellationToken: ct).ConfigureAwait(false);
+            url = _registry.Url;
+        }
+        var client = new SchemaRegistryClient(url);
+        Volatile.Write(ref _schemas, client);
+        Volatile.Write(ref _schemaId, await client.RegisterAsync(ValueSubject(_options), EventSchemas.V3Json, ct).ConfigureAwait(false));
     }
 
     /// <summary>Processor members that own at least one partition, and the partitions owned in all.</summary>
@@ -196,7 +254,9 @@ public sealed class PipelineDemo
         var manifest = new ManifestBuilder();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (_settings.Duration is { } d) stop.CancelAfter(d);
-        using var sink = new BackPressureSink(new KafkaSink(_factory.CreateProducer("demo-producer")), this, stop.Token);
+        var kafka = new KafkaSink(_factory.CreateProducer("demo-producer"));
+        IRecordSink wire = _settings.Format == PayloadFormat.Avro ? new AvroSink(kafka, _schemaId) : kafka;
+        using var sink = new BackPressureSink(wire, this, stop.Token);
         try
         {
             GeneratorRunner.Run(generator, sink, _settings.Rate > 0 ? Pacer.Rate(_settings.Rate) : Pacer.Max, manifest,
@@ -208,16 +268,16 @@ public sealed class PipelineDemo
             _truth = GroundTruth.From(manifest);
             _producerDone = true;
         }
-        if (sink.Inner.Failed > 0)
-            throw new Core.Errors.SluiceException($"{sink.Inner.Failed} records could not be delivered to {settings.EventsTopic}; see the log above", isTransient: true);
+        if (kafka.Failed > 0)
+            throw new Core.Errors.SluiceException($"{kafka.Failed} records could not be delivered to {settings.EventsTopic}; see the log above", isTransient: true);
     }
 
     // Holds the producer back while it is more than MaxLag click records ahead of the processors.
-    private sealed class BackPressureSink(KafkaSink inner, PipelineDemo demo, CancellationToken ct) : IRecordSink
+    private sealed class BackPressureSink(IRecordSink inner, PipelineDemo demo, CancellationToken ct) : IRecordSink
     {
         private long _written;
 
-        public KafkaSink Inner { get; } = inner;
+        public IRecordSink Inner { get; } = inner;
 
         public void Write(in GeneratedRecord record)
         {

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
+using Sluice.Core.Configuration;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
+using Sluice.Schemas.Registry;
 using Sluice.Streaming.Kafka;
 using Sluice.Streaming.Processing;
 
@@ -11,14 +13,70 @@ namespace Sluice.Pipelines.Hosting;
 /// Composes the engine's pieces: a <see cref="KafkaPartitionSource"/> in the group, a <see cref="TaskManager"/>
 /// that creates a task per assigned partition, a <see cref="KafkaRecordCollector"/> for the outputs and the
 /// <see cref="StreamRunner"/> poll loop, which flushes outputs before it commits offsets. Run several in one
-/// process, or one per process on as many machines as there are partitions.
+/// process, or one per process on as many machines as there are partitions. With a schema source the input may
+/// carry Avro frames in the Confluent wire format as well as JSON (see <see cref="ClickEventDecoder"/>).
 /// </remarks>
-public sealed class ClickstreamProcessor(KafkaClientFactory factory, ClickstreamOptions options, string groupId, string name, ILoggerFactory loggers)
+public sealed class ClickstreamProcessor
 {
+    private readonly KafkaClientFactory _factory;
+    private readonly ClickstreamOptions _options;
+    private readonly string _groupId;
+    private readonly ILoggerFactory _loggers;
+    private readonly ISchemaSource? _schemas;
+    private readonly IDisposable? _ownedSchemas;
     private StreamRunner? _runner;
     private int _ownedPartitions;
 
-    public string Name { get; } = name;
+    /// <summary>A member of <paramref name="groupId"/>; with <paramref name="schemas"/> (a registry client, shared) it also reads Avro frames.</summary>
+    public ClickstreamProcessor(KafkaClientFactory factory, ClickstreamOptions options, string groupId, string name, ILoggerFactory loggers,
+        ISchemaSource? schemas = null)
+        : this(factory, options, groupId, name, loggers, schemas, ownsSchemas: false)
+    {
+    }
+
+    private ClickstreamProcessor(KafkaClientFactory factory, ClickstreamOptions options, string groupId, string name, ILoggerFactory loggers,
+        ISchemaSource? schemas, bool ownsSchemas)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _factory = factory;
+        _options = options;
+        _groupId = groupId;
+        Name = name;
+        _loggers = loggers;
+        _schemas = schemas;
+        _ownedSchemas = ownsSchemas ? schemas as IDisposable : null;
+    }
+
+    /// <summary>
+    /// A member configured from <paramref name="options"/>: topics, group id and out-of-orderness, and the registry at
+    /// <c>schemaRegistry.url</c> for Avro input. Without a URL only JSON is read (an embedded registry lives only as
+    /// long as the process that started it, so a standalone processor cannot assume one).
+    /// </summary>
+    public static ClickstreamProcessor FromOptions(SluiceOptions options, KafkaClientFactory factory, string name, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var registry = options.SchemaRegistry.Url is { Length: > 0 } url ? new SchemaRegistryClient(new Uri(url)) : null;
+        return new ClickstreamProcessor(factory, TopologyOptions(options), options.Processor.GroupId, name, loggers, registry, ownsSchemas: true);
+    }
+
+    /// <summary>The topology's options from the configuration.</summary>
+    public static ClickstreamOptions TopologyOptions(SluiceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new ClickstreamOptions
+        {
+            InputTopic = options.Kafka.Topics.Events,
+            DeadLetterTopic = options.Kafka.Topics.Dlq,
+            MaxOutOfOrderness = options.Processor.MaxOutOfOrderness,
+        };
+    }
+
+    public string Name { get; }
+
+    /// <summary>True when Avro frames are read (a schema source was given or configured).</summary>
+    public bool ReadsAvro => _schemas is not null;
 
     /// <summary>Records this member has processed so far (read from any thread; may lag by one poll).</summary>
     public long Processed => Volatile.Read(ref _runner) is { } r ? r.Processed : 0;
@@ -26,21 +84,28 @@ public sealed class ClickstreamProcessor(KafkaClientFactory factory, Clickstream
     /// <summary>Partitions (tasks) this member owns now.</summary>
     public int OwnedPartitions => Volatile.Read(ref _ownedPartitions);
 
-    /// <summary>Polls until cancelled, or until <paramref name="endOfInput"/> says the input is exhausted (then every window closes).</summary>
+    /// <summary>Polls until cancelled, or until <paramref name="endOfInput"/> says the input is exhausted (then every window closes). Call once.</summary>
     public Task RunAsync(CancellationToken cancellationToken, Func<bool>? endOfInput = null) =>
         Task.Factory.StartNew(() => Run(cancellationToken, endOfInput), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void Run(CancellationToken cancellationToken, Func<bool>? endOfInput)
     {
-        var topology = new ClickstreamTopology(options);
-        using var outputs = ClickstreamJson.RegisterAll(new KafkaRecordCollector(factory));
-        using var source = new KafkaPartitionSource(factory, groupId, outputs);
-        using var tasks = new TaskManager(topology, topology.WatermarkStrategy, TimeProvider.System, outputs, loggers.CreateLogger<TaskManager>());
-        tasks.TaskCreated += _ => Interlocked.Increment(ref _ownedPartitions);
-        tasks.TaskClosing += _ => Interlocked.Decrement(ref _ownedPartitions);
-        var runner = new StreamRunner(source, tasks, topology.SourceTopics, TimeProvider.System, TimeSpan.FromMilliseconds(250), outputs,
-            loggers.CreateLogger<StreamRunner>());
-        Volatile.Write(ref _runner, runner);
-        runner.Run(cancellationToken, endOfInput);
+        try
+        {
+            var topology = new ClickstreamTopology(_options, _schemas);
+            using var outputs = ClickstreamJson.RegisterAll(new KafkaRecordCollector(_factory));
+            using var source = new KafkaPartitionSource(_factory, _groupId, outputs);
+            using var tasks = new TaskManager(topology, topology.WatermarkStrategy, TimeProvider.System, outputs, _loggers.CreateLogger<TaskManager>());
+            tasks.TaskCreated += _ => Interlocked.Increment(ref _ownedPartitions);
+            tasks.TaskClosing += _ => Interlocked.Decrement(ref _ownedPartitions);
+            var runner = new StreamRunner(source, tasks, topology.SourceTopics, TimeProvider.System, TimeSpan.FromMilliseconds(250), outputs,
+                _loggers.CreateLogger<StreamRunner>());
+            Volatile.Write(ref _runner, runner);
+            runner.Run(cancellationToken, endOfInput);
+        }
+        finally
+        {
+            _ownedSchemas?.Dispose();
+        }
     }
 }

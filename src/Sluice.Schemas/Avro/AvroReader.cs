@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -220,6 +221,42 @@ public ref struct AvroReader
             return true;
         }
         return ReadOptionalBranchSlow(out present);
+    }
+
+    /// <summary>Reads a <c>["null", string]</c> (or bytes) union without copying: <paramref name="present"/> is false for null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool ReadOptionalBytes(out bool present, out ReadOnlySpan<byte> value)
+    {
+        // The common shapes in one bounds check: branch byte 0, or branch byte 2 then a one-byte (0-63) length.
+        var pos = _pos;
+        if ((uint)(pos + 1) < (uint)_data.Length)
+        {
+            var branch = _data[pos];
+            if (branch == 0)
+            {
+                _pos = pos + 1;
+                present = false;
+                value = default;
+                return true;
+            }
+            var zigzag = (uint)_data[pos + 1];
+            if (branch == 2 && (zigzag & 0x81) == 0 && zigzag >> 1 <= (uint)(_data.Length - pos - 2))
+            {
+                var length = (int)(zigzag >> 1);
+                value = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetReference(_data), pos + 2), length);
+                _pos = pos + 2 + length;
+                present = true;
+                return true;
+            }
+        }
+        return ReadOptionalBytesSlow(out present, out value);
+    }
+
+    private bool ReadOptionalBytesSlow(out bool present, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        if (!ReadOptionalBranch(out present)) return false;
+        return !present || ReadBytes(out value);
     }
 
     private bool ReadOptionalBranchSlow(out bool present)

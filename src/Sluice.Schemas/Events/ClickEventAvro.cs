@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Sluice.Core.Events;
 using Sluice.Schemas.Avro;
 
@@ -17,11 +18,16 @@ public sealed class ClickEventAvro
 {
     private const int EventTypeCount = 6;
 
-    // Separate caches so that identifiers that churn (users, sessions) cannot evict the few labels that
-    // repeat in nearly every event. All are bounded: at most slots x 256 ASCII characters each.
-    private readonly Utf8StringCache _labels = new(256);
-    private readonly Utf8StringCache _catalog = new(4096);
-    private readonly Utf8StringCache _visitors = new(4096);
+    // One cache per kind of value, so identifiers that churn (sessions, users, addresses) cannot evict the labels
+    // that repeat in nearly every event, nor each other. All are bounded: at most slots x 256 ASCII characters
+    // each. Sizes fit the generator's defaults (10,000 users, 2,000 products) with room; larger populations miss
+    // more and allocate, nothing else.
+    private readonly Utf8StringCache _labels = new(512);
+    private readonly Utf8StringCache _catalog = new(8192);
+    private readonly Utf8StringCache _queries = new(1024);
+    private readonly Utf8StringCache _sessions = new(2048);
+    private readonly Utf8StringCache _users = new(16384);
+    private readonly Utf8StringCache _addresses = new(16384);
 
     /// <summary>Appends the v3 Avro body of <paramref name="e"/> (no wire-format header).</summary>
     public static void Write(ClickEvent e, AvroBuffer o)
@@ -99,17 +105,17 @@ public sealed class ClickEventAvro
         }
         if (!r.ReadEnumIndex(EventTypeCount, out var type)
             || !r.ReadLong(out var timestamp)
-            || !ReadOptional(ref r, _visitors, out var userId)
-            || !ReadString(ref r, _visitors, out var sessionId)
+            || !ReadOptional(ref r, _users, out var userId)
+            || !ReadString(ref r, _sessions, out var sessionId)
             || !ReadOptional(ref r, _catalog, out var productId)
             || !ReadOptional(ref r, _labels, out var category)
             || !ReadOptionalLong(ref r, out var price)
             || !ReadOptionalInt(ref r, out var quantity)
-            || !ReadOptional(ref r, null, out var searchQuery)
+            || !ReadOptional(ref r, _queries, out var searchQuery)
             || !ReadOptional(ref r, _catalog, out var pageUrl)
             || !ReadOptional(ref r, _catalog, out var referrer)
             || !ReadOptional(ref r, _catalog, out var userAgent)
-            || !ReadOptional(ref r, _visitors, out var ip)
+            || !ReadOptional(ref r, _addresses, out var ip)
             || !ReadOptional(ref r, _labels, out var country)
             || !ReadOptional(ref r, _catalog, out var city)
             || !ReadOptional(ref r, _labels, out var segment)
@@ -190,23 +196,24 @@ public sealed class ClickEventAvro
         0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
     ];
 
-    // A null cache decodes every time: free text that rarely repeats.
-    private static bool ReadString(ref AvroReader r, Utf8StringCache? cache, [NotNullWhen(true)] out string? value)
+    private static bool ReadString(ref AvroReader r, Utf8StringCache cache, [NotNullWhen(true)] out string? value)
     {
         if (!r.ReadBytes(out var utf8))
         {
             value = null;
             return false;
         }
-        var ok = cache is null ? Utf8StringCache.TryDecode(utf8, out value, out _) : cache.TryGet(utf8, out value);
-        return ok || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
+        return cache.TryGet(utf8, out value) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
     }
 
-    private static bool ReadOptional(ref AvroReader r, Utf8StringCache? cache, out string? value)
+    // Not inlined: sixteen copies of the cache lookup in Read leave the JIT more locals than it tracks (untracked
+    // locals live on the stack); one shared copy ran about 5 % fewer instructions per decode.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool ReadOptional(ref AvroReader r, Utf8StringCache cache, out string? value)
     {
         value = null;
-        if (!r.ReadOptionalBranch(out var present)) return false;
-        return !present || ReadString(ref r, cache, out value);
+        if (!r.ReadOptionalBytes(out var present, out var utf8)) return false;
+        return !present || cache.TryGet(utf8, out value) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
     }
 
     private static bool ReadOptionalLong(ref AvroReader r, out long? value)

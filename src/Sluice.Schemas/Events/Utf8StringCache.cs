@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
@@ -8,52 +9,74 @@ namespace Sluice.Schemas.Events;
 
 /// <summary>Returns one shared string per repeated ASCII value (a country, a browser, a product URL) instead of a new one.</summary>
 /// <remarks>
-/// Direct-mapped: a slot holds the last string whose bytes hashed to it, so memory is bounded and a miss
-/// just allocates. A slot holds only the string, compared with the wire bytes as ASCII, so a miss costs no
-/// more than the string itself. Slots are single references, so concurrent readers see a whole string.
-/// Only ASCII strings are cached: a hit proves the bytes are ASCII, hence valid UTF-8, with no other check.
+/// <para>Two-way set-associative: the bytes' hash picks a bucket of two slots, so two hot values that hash alike share
+/// a bucket instead of evicting each other on every event. A miss moves the bucket's first entry to its second slot
+/// and puts the new one first; memory stays bounded and a miss just allocates.</para>
+/// <para>An entry keeps the value's length and its first and last eight bytes as two integers. For values of up to 16
+/// bytes those cover every byte, so a hit is three integer compares and never touches the string; longer values are
+/// compared in full with a copy of their bytes. Entries are immutable and slots are single references, so concurrent
+/// readers see a whole entry (at worst a miss). Only ASCII strings are cached: a hit proves the bytes are ASCII, hence
+/// valid UTF-8, with no other check.</para>
 /// </remarks>
 internal sealed class Utf8StringCache
 {
     /// <summary>Longer values (free text) are decoded every time; user agents and URLs fit.</summary>
     public const int MaxLength = 256;
 
-    private readonly string?[] _slots;
-    private readonly int _mask;
+    // Up to this length the head and tail words hold the whole value.
+    private const int PackedLength = 16;
 
-    /// <summary>A cache of <paramref name="slots"/> entries (a power of two).</summary>
+    private readonly Entry?[] _slots;
+    private readonly int _shift;
+
+    /// <summary>A cache of <paramref name="slots"/> entries (a power of two, at least 4).</summary>
     public Utf8StringCache(int slots)
     {
-        if (slots <= 0 || (slots & (slots - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(slots), slots, "must be a power of two");
-        _slots = new string?[slots];
-        _mask = slots - 1;
+        if (slots < 4 || (slots & (slots - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(slots), slots, "must be a power of two, at least 4");
+        _slots = new Entry?[slots];
+        // The bucket index is the top log2(slots / 2) bits of the hash.
+        _shift = 64 - BitOperations.Log2((uint)slots / 2);
     }
 
     /// <summary>The string for <paramref name="utf8"/>: cached, else decoded (and cached when ASCII); false for invalid UTF-8.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGet(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out string? text)
     {
-        if ((uint)(utf8.Length - 1) < MaxLength)
+        var length = utf8.Length;
+        if ((uint)(length - 1) >= MaxLength) return TryDecode(utf8, out text, out _);
+        var (head, tail) = Words(utf8);
+        var bucket = (int)(Hash(head, tail, length) >> _shift) * 2;
+        ref var first = ref _slots[bucket];
+        var e = first;
+        if (e is not null && e.Head == head && e.Tail == tail && e.Length == length && (length <= PackedLength || utf8.SequenceEqual(e.Utf8)))
         {
-            ref var slot = ref _slots[Slot(utf8) & _mask];
-            text = slot;
-            if (text is not null && text.Length == utf8.Length && System.Text.Ascii.Equals(utf8, text)) return true;
-            return TryDecode(utf8, ref slot, out text);
+            text = e.Text;
+            return true;
         }
-        return TryDecode(utf8, out text, out _);
+        e = Unsafe.Add(ref first, 1);
+        if (e is not null && e.Head == head && e.Tail == tail && e.Length == length && (length <= PackedLength || utf8.SequenceEqual(e.Utf8)))
+        {
+            text = e.Text;
+            return true;
+        }
+        return TryDecodeInto(utf8, head, tail, ref first, out text);
     }
 
-    private static bool TryDecode(ReadOnlySpan<byte> utf8, ref string? slot, [NotNullWhen(true)] out string? text)
+    private static bool TryDecodeInto(ReadOnlySpan<byte> utf8, ulong head, ulong tail, ref Entry? first, [NotNullWhen(true)] out string? text)
     {
         if (!TryDecode(utf8, out text, out var ascii)) return false;
-        if (ascii) slot = text;
+        if (ascii)
+        {
+            Unsafe.Add(ref first, 1) = first;
+            first = new Entry(text, head, tail, utf8.Length > PackedLength ? utf8.ToArray() : []);
+        }
         return true;
     }
 
     /// <summary>Decodes <paramref name="utf8"/>, rejecting (not replacing) invalid sequences.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out string? text, out bool ascii)
     {
-        ascii = System.Text.Ascii.IsValid(utf8);
+        ascii = Ascii.IsValid(utf8);
         if (ascii)
         {
             // ASCII bytes are their own code points: widening them (Latin-1) is the UTF-8 decoding, minus the checks.
@@ -64,29 +87,41 @@ internal sealed class Utf8StringCache
         return text is not null;
     }
 
-    // Length and the first and last eight bytes: cheap, and enough to spread the values cached here.
+    // The first and last eight bytes, little-endian; shorter values are packed exactly into the head (overlapping
+    // reads OR the same bytes into the same places) with a zero tail. With the length, equal words mean equal bytes
+    // for any value of up to 16 bytes.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Slot(ReadOnlySpan<byte> utf8)
+    private static (ulong Head, ulong Tail) Words(ReadOnlySpan<byte> utf8)
     {
-        ulong head, tail;
-        if (utf8.Length >= 8)
+        var length = utf8.Length;
+        if (length >= 8)
+            return (BinaryPrimitives.ReadUInt64LittleEndian(utf8), BinaryPrimitives.ReadUInt64LittleEndian(utf8.Slice(length - 8)));
+        if (length >= 4)
         {
-            head = BinaryPrimitives.ReadUInt64LittleEndian(utf8);
-            tail = BinaryPrimitives.ReadUInt64LittleEndian(utf8[^8..]);
+            ulong low = BinaryPrimitives.ReadUInt32LittleEndian(utf8);
+            ulong high = BinaryPrimitives.ReadUInt32LittleEndian(utf8.Slice(length - 4));
+            return (low | (high << ((length - 4) * 8)), 0);
         }
-        else
-        {
-            head = SmallHead(utf8);
-            tail = 0;
-        }
-        var h = (head * 0x9E3779B97F4A7C15UL) ^ (tail * 0xC2B2AE3D27D4EB4FUL) ^ (ulong)utf8.Length;
-        return (int)(h ^ (h >> 29));
+        var mid = length >> 1;
+        return ((ulong)utf8[0] | ((ulong)utf8[mid] << (mid * 8)) | ((ulong)utf8[length - 1] << ((length - 1) * 8)), 0);
     }
 
-    private static ulong SmallHead(ReadOnlySpan<byte> utf8)
+    // The caller takes the top bits, which a multiply mixes from every input bit (its low bits would depend only on
+    // the inputs' low bytes). Values that share a prefix ("https://shop.example/...") differ in the tail or length.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Hash(ulong head, ulong tail, int length)
     {
-        ulong head = 0;
-        for (var i = 0; i < utf8.Length; i++) head = (head << 8) | utf8[i];
-        return head;
+        var h = (head ^ (ulong)length) * 0x9E3779B97F4A7C15UL;
+        return (h ^ BitOperations.RotateLeft(tail, 29)) * 0xC2B2AE3D27D4EB4FUL;
+    }
+
+    /// <summary>A cached value: the string, its length and words, and for values longer than 16 bytes their bytes.</summary>
+    private sealed class Entry(string text, ulong head, ulong tail, byte[] utf8)
+    {
+        public readonly string Text = text;
+        public readonly ulong Head = head;
+        public readonly ulong Tail = tail;
+        public readonly int Length = text.Length;
+        public readonly byte[] Utf8 = utf8;
     }
 }

@@ -79,7 +79,26 @@ public sealed class CliTests
         Assert.Matches(@"click events produced → clickstream.events\s+│\s+5,000\s+│\s+5,000\s+│ yes", r.StdOut);
         Assert.Matches(@"processed by the consumer group\s+│\s+5,000\s+│\s+5,000\s+│ yes", r.StdOut);
         Assert.Contains("every output matches the ground truth", r.StdOut);
+        Assert.Matches(@"payloads on clickstream.events: Avro in the Confluent wire format, schema id \d+ \(clickstream.events-value\) from the registry at http://127\.0\.0\.1:\d+/", r.StdOut);
         Assert.DoesNotContain("\u001b[", r.StdOut); // captured output carries no escape codes
+    }
+
+    [Fact]
+    public async Task demo_format_json_runs_json_payloads_and_still_matches_the_ground_truth()
+    {
+        var r = await SluiceProcess.RunAsync(["demo", "--events", "2000", "--no-live", "--format", "json"], TimeSpan.FromMinutes(2));
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("payloads on clickstream.events: json", r.StdOut);
+        Assert.Contains("every output matches the ground truth", r.StdOut);
+    }
+
+    [Fact]
+    public async Task demo_format_other_than_avro_or_json_is_rejected_before_anything_starts()
+    {
+        var r = await SluiceProcess.RunAsync(["demo", "--format", "protobuf"], Quick);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("protobuf", r.StdErr);
+        Assert.Empty(r.StdOut);
     }
 
     [Fact]
