@@ -48,23 +48,23 @@ public sealed class EmbeddedBroker : IDisposable
         NativeLibraries.EnsureLoaded();
 
         var errstr = new byte[512];
-        var conf = MockClusterNative.ConfNew();
+        var conf = RdKafkaNative.ConfNew();
         // The handle only hosts the cluster's threads; keep its own logging to errors.
-        if (MockClusterNative.ConfSet(conf, "log_level", "3", errstr, (nuint)errstr.Length) != MockClusterNative.ConfOk)
+        if (RdKafkaNative.ConfSet(conf, "log_level", "3", errstr, (nuint)errstr.Length) != 0)
         {
-            MockClusterNative.ConfDestroy(conf);
+            RdKafkaNative.ConfDestroy(conf);
             ThrowHelper.Throw($"embedded broker: {Text(errstr)}");
         }
-        var rk = MockClusterNative.KafkaNew(MockClusterNative.RdKafkaProducer, conf, errstr, (nuint)errstr.Length);
+        var rk = RdKafkaNative.KafkaNew(RdKafkaNative.RdKafkaProducer, conf, errstr, (nuint)errstr.Length);
         if (rk == IntPtr.Zero)
         {
-            MockClusterNative.ConfDestroy(conf);
+            RdKafkaNative.ConfDestroy(conf);
             ThrowHelper.Throw($"embedded broker: could not create the librdkafka handle: {Text(errstr)}");
         }
         var cluster = MockClusterNative.ClusterNew(rk, brokers);
         if (cluster == IntPtr.Zero)
         {
-            MockClusterNative.KafkaDestroy(rk);
+            RdKafkaNative.KafkaDestroy(rk);
             ThrowHelper.Throw("embedded broker: the mock cluster did not start (no free loopback port?); free a port or retry");
         }
         // Groups start as soon as the first member joins instead of waiting 3 s for more.
@@ -100,7 +100,7 @@ public sealed class EmbeddedBroker : IDisposable
             }
             var replication = Math.Min(BrokerCount, 3);
             var err = MockClusterNative.TopicCreate(_cluster, name, partitions, replication);
-            if (err != 0) ThrowHelper.Throw($"embedded broker: creating topic {name} failed: {MockClusterNative.ErrorText(err)}");
+            if (err != 0) ThrowHelper.Throw($"embedded broker: creating topic {name} failed: {RdKafkaNative.ErrorText(err)}");
             _topics[name] = partitions;
         }
     }
@@ -117,7 +117,7 @@ public sealed class EmbeddedBroker : IDisposable
         {
             ObjectDisposedException.ThrowIf(_cluster == IntPtr.Zero, this);
             var err = call(_cluster, brokerId);
-            if (err != 0) ThrowHelper.Throw($"embedded broker: broker {brokerId}: {MockClusterNative.ErrorText(err)}");
+            if (err != 0) ThrowHelper.Throw($"embedded broker: broker {brokerId}: {RdKafkaNative.ErrorText(err)}");
         }
     }
 
@@ -126,7 +126,7 @@ public sealed class EmbeddedBroker : IDisposable
         lock (_gate)
         {
             if (_cluster != IntPtr.Zero) MockClusterNative.ClusterDestroy(_cluster);
-            if (_rk != IntPtr.Zero) MockClusterNative.KafkaDestroy(_rk);
+            if (_rk != IntPtr.Zero) RdKafkaNative.KafkaDestroy(_rk);
             _cluster = IntPtr.Zero;
             _rk = IntPtr.Zero;
         }

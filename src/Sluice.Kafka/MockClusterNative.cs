@@ -2,32 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace Sluice.Kafka;
 
-/// <summary>P/Invoke declarations for librdkafka's mock-cluster API (rdkafka_mock.h) and the few core calls it needs.</summary>
+/// <summary>P/Invoke declarations for librdkafka's mock-cluster API (rdkafka_mock.h); the client it runs in comes from <see cref="RdKafkaNative"/>.</summary>
 internal static partial class MockClusterNative
 {
     private const string Lib = "librdkafka";
-
-    public const int RdKafkaProducer = 0;
-    public const int ConfOk = 0;
-
-    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_new")]
-    public static partial IntPtr ConfNew();
-
-    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_destroy")]
-    public static partial void ConfDestroy(IntPtr conf);
-
-    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_set", StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int ConfSet(IntPtr conf, string name, string value, byte[] errstr, nuint errstrSize);
-
-    /// <summary>Takes ownership of <paramref name="conf"/> on success.</summary>
-    [LibraryImport(Lib, EntryPoint = "rd_kafka_new")]
-    public static partial IntPtr KafkaNew(int type, IntPtr conf, byte[] errstr, nuint errstrSize);
-
-    [LibraryImport(Lib, EntryPoint = "rd_kafka_destroy")]
-    public static partial void KafkaDestroy(IntPtr rk);
-
-    [LibraryImport(Lib, EntryPoint = "rd_kafka_err2str")]
-    public static partial IntPtr ErrToString(int err);
 
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_cluster_new")]
     public static partial IntPtr ClusterNew(IntPtr rk, int brokerCount);
@@ -49,6 +27,4 @@ internal static partial class MockClusterNative
 
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_group_initial_rebalance_delay_ms")]
     public static partial void GroupInitialRebalanceDelayMs(IntPtr cluster, int delayMs);
-
-    public static string ErrorText(int err) => Marshal.PtrToStringUTF8(ErrToString(err)) ?? $"error {err}";
 }

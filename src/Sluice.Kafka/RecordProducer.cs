@@ -52,28 +52,28 @@ public sealed unsafe class RecordProducer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(config);
         NativeLibraries.EnsureLoaded();
-        var conf = ProducerNative.ConfNew();
+        var conf = RdKafkaNative.ConfNew();
         var errstr = new byte[512];
         foreach (var (key, value) in config)
         {
             if (key.StartsWith("dotnet.", StringComparison.Ordinal) || value is null) continue;
-            if (ProducerNative.ConfSet(conf, key, value, errstr, (nuint)errstr.Length) != 0)
+            if (RdKafkaNative.ConfSet(conf, key, value, errstr, (nuint)errstr.Length) != 0)
             {
-                ProducerNative.ConfDestroy(conf);
+                RdKafkaNative.ConfDestroy(conf);
                 ThrowHelper.ThrowConfiguration(key, Text(errstr));
             }
         }
         var holder = new StrongBox<RecordProducer?>();
         var self = GCHandle.Alloc(holder);
-        ProducerNative.ConfSetOpaque(conf, GCHandle.ToIntPtr(self));
-        ProducerNative.ConfSetDeliveryCallback(conf, (IntPtr)(delegate* unmanaged<IntPtr, IntPtr, IntPtr, void>)&OnDelivery);
-        ProducerNative.ConfSetErrorCallback(conf, (IntPtr)(delegate* unmanaged<IntPtr, int, IntPtr, IntPtr, void>)&OnError);
-        if (logger is not null) ProducerNative.ConfSetLogCallback(conf, (IntPtr)(delegate* unmanaged<IntPtr, int, IntPtr, IntPtr, void>)&OnLog);
+        RdKafkaNative.ConfSetOpaque(conf, GCHandle.ToIntPtr(self));
+        RdKafkaNative.ConfSetDeliveryCallback(conf, (IntPtr)(delegate* unmanaged<IntPtr, IntPtr, IntPtr, void>)&OnDelivery);
+        RdKafkaNative.ConfSetErrorCallback(conf, (IntPtr)(delegate* unmanaged<IntPtr, int, IntPtr, IntPtr, void>)&OnError);
+        if (logger is not null) RdKafkaNative.ConfSetLogCallback(conf, (IntPtr)(delegate* unmanaged<IntPtr, int, IntPtr, IntPtr, void>)&OnLog);
         // The callbacks may run before rd_kafka_new returns (logs); they find the holder empty and keep quiet.
-        var rk = ProducerNative.KafkaNew(ProducerNative.RdKafkaProducer, conf, errstr, (nuint)errstr.Length);
+        var rk = RdKafkaNative.KafkaNew(RdKafkaNative.RdKafkaProducer, conf, errstr, (nuint)errstr.Length);
         if (rk == IntPtr.Zero)
         {
-            ProducerNative.ConfDestroy(conf);
+            RdKafkaNative.ConfDestroy(conf);
             self.Free();
             ThrowHelper.Throw($"cannot create a Kafka producer: {Text(errstr)}");
         }
@@ -92,7 +92,7 @@ public sealed unsafe class RecordProducer : IDisposable
     public string? FirstError => Volatile.Read(ref _firstError);
 
     /// <summary>Messages handed to librdkafka and not yet reported delivered or failed.</summary>
-    public int InFlight => _disposed ? 0 : ProducerNative.OutQueueLength(_rk);
+    public int InFlight => _disposed ? 0 : RdKafkaNative.OutQueueLength(_rk);
 
     /// <summary>Queues one message; waits while librdkafka's queue is full, and throws for any other refusal.</summary>
     /// <param name="topic">Topic name; a handle per name is made once and kept.</param>
@@ -117,39 +117,39 @@ public sealed unsafe class RecordProducer : IDisposable
         fixed (byte* pName = headerName)
         fixed (byte* pHeader = headerValue)
         {
-            var vus = stackalloc ProducerNative.Vu[7];
+            var vus = stackalloc RdKafkaNative.Vu[7];
             var n = 0;
-            vus[n].Type = ProducerNative.VType.Rkt;
+            vus[n].Type = RdKafkaNative.VType.Rkt;
             vus[n++].Ptr = rkt;
-            vus[n].Type = ProducerNative.VType.MsgFlags;
-            vus[n++].I32 = ProducerNative.MsgFlagCopy;
-            vus[n].Type = ProducerNative.VType.Value;
+            vus[n].Type = RdKafkaNative.VType.MsgFlags;
+            vus[n++].I32 = RdKafkaNative.MsgFlagCopy;
+            vus[n].Type = RdKafkaNative.VType.Value;
             vus[n].Ptr = (IntPtr)pValue;
             vus[n++].Size = value.Length;
             if (key is not null)
             {
-                vus[n].Type = ProducerNative.VType.Key;
+                vus[n].Type = RdKafkaNative.VType.Key;
                 vus[n].Ptr = (IntPtr)pKey;
                 vus[n++].Size = keyLength;
             }
-            vus[n].Type = ProducerNative.VType.Timestamp;
+            vus[n].Type = RdKafkaNative.VType.Timestamp;
             vus[n++].I64 = timestampMs;
             if (hasHeader)
             {
-                vus[n].Type = ProducerNative.VType.Header;
+                vus[n].Type = RdKafkaNative.VType.Header;
                 vus[n].Ptr = (IntPtr)pName;
                 vus[n].HeaderValue = (IntPtr)pHeader;
                 vus[n++].HeaderSize = headerValue.Length;
             }
             while (true)
             {
-                var error = ProducerNative.ProduceVa(_rk, vus, (nuint)n);
+                var error = RdKafkaNative.ProduceVa(_rk, vus, (nuint)n);
                 if (error == IntPtr.Zero) return;
-                var code = ProducerNative.ErrorCode(error);
-                var text = code == ProducerNative.ErrQueueFull ? null : Marshal.PtrToStringUTF8(ProducerNative.ErrorString(error));
-                ProducerNative.ErrorDestroy(error);
+                var code = RdKafkaNative.ErrorCode(error);
+                var text = code == RdKafkaNative.ErrQueueFull ? null : Marshal.PtrToStringUTF8(RdKafkaNative.ErrorString(error));
+                RdKafkaNative.ErrorDestroy(error);
                 // Back-pressure: serve delivery reports so the queue drains, then try again. Never drop.
-                if (code == ProducerNative.ErrQueueFull) ProducerNative.Poll(_rk, QueueFullPollMs);
+                if (code == RdKafkaNative.ErrQueueFull) RdKafkaNative.Poll(_rk, QueueFullPollMs);
                 else ThrowHelper.Throw($"Kafka refused a message for {topic}: {text}");
             }
         }
@@ -159,7 +159,7 @@ public sealed unsafe class RecordProducer : IDisposable
     public bool Flush(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        while (ProducerNative.Flush(_rk, PollMs) == ProducerNative.ErrTimedOut)
+        while (RdKafkaNative.Flush(_rk, PollMs) == RdKafkaNative.ErrTimedOut)
         {
             if (cancellationToken.IsCancellationRequested) return false;
         }
@@ -173,15 +173,15 @@ public sealed unsafe class RecordProducer : IDisposable
         _stopping = true;
         _poller.Join();
         _disposed = true;
-        foreach (var rkt in _topics.Values) ProducerNative.TopicDestroy(rkt);
-        ProducerNative.KafkaDestroy(_rk);
+        foreach (var rkt in _topics.Values) RdKafkaNative.TopicDestroy(rkt);
+        RdKafkaNative.KafkaDestroy(_rk);
         _self.Free();
     }
 
     private IntPtr Topic(string topic)
     {
         if (_topics.TryGetValue(topic, out var rkt)) return rkt;
-        rkt = ProducerNative.TopicNew(_rk, topic, IntPtr.Zero);
+        rkt = RdKafkaNative.TopicNew(_rk, topic, IntPtr.Zero);
         if (rkt == IntPtr.Zero) ThrowHelper.Throw($"cannot open Kafka topic '{topic}'; check the name");
         _topics.Add(topic, rkt);
         return rkt;
@@ -189,7 +189,7 @@ public sealed unsafe class RecordProducer : IDisposable
 
     private void PollLoop()
     {
-        while (!_stopping) ProducerNative.Poll(_rk, PollMs);
+        while (!_stopping) RdKafkaNative.Poll(_rk, PollMs);
     }
 
     private void Fail(string error)
@@ -207,7 +207,7 @@ public sealed unsafe class RecordProducer : IDisposable
         var producer = From(opaque);
         if (producer is null) return;
         var err = *(int*)message;
-        if (err == ProducerNative.ErrNoError)
+        if (err == RdKafkaNative.ErrNoError)
         {
             Interlocked.Increment(ref producer._delivered);
             return;
@@ -215,8 +215,8 @@ public sealed unsafe class RecordProducer : IDisposable
         Interlocked.Increment(ref producer._failed);
         if (Volatile.Read(ref producer._firstError) is null)
         {
-            var topic = Marshal.PtrToStringUTF8(ProducerNative.TopicName(*(IntPtr*)((byte*)message + sizeof(long))));
-            producer.Fail($"{topic}: {ProducerNative.ErrorText(err)}");
+            var topic = Marshal.PtrToStringUTF8(RdKafkaNative.TopicName(*(IntPtr*)((byte*)message + sizeof(long))));
+            producer.Fail($"{topic}: {RdKafkaNative.ErrorText(err)}");
         }
     }
 
@@ -227,18 +227,18 @@ public sealed unsafe class RecordProducer : IDisposable
     {
         var producer = From(opaque);
         if (producer is null) return;
-        var text = Marshal.PtrToStringUTF8(reason) ?? ProducerNative.ErrorText(err);
-        if (err == ProducerNative.ErrFatal) producer.Fail($"fatal: {text}");
-        Log(producer._logger, err == ProducerNative.ErrFatal ? LogLevel.Error : LogLevel.Warning, "kafka", text);
+        var text = Marshal.PtrToStringUTF8(reason) ?? RdKafkaNative.ErrorText(err);
+        if (err == RdKafkaNative.ErrFatal) producer.Fail($"fatal: {text}");
+        Log(producer._logger, err == RdKafkaNative.ErrFatal ? LogLevel.Error : LogLevel.Warning, "kafka", text);
     }
 
     [UnmanagedCallersOnly]
     private static void OnLog(IntPtr rk, int level, IntPtr facility, IntPtr message)
     {
-        var producer = From(ProducerNative.Opaque(rk));
+        var producer = From(RdKafkaNative.Opaque(rk));
         if (producer?._logger is not { } logger) return;
-        var logLevel = level <= ProducerNative.LogError ? LogLevel.Error : level == ProducerNative.LogWarning ? LogLevel.Warning
-            : level <= ProducerNative.LogInfo ? LogLevel.Information : LogLevel.Debug;
+        var logLevel = level <= RdKafkaNative.LogError ? LogLevel.Error : level == RdKafkaNative.LogWarning ? LogLevel.Warning
+            : level <= RdKafkaNative.LogInfo ? LogLevel.Information : LogLevel.Debug;
         Log(logger, logLevel, "librdkafka " + Marshal.PtrToStringUTF8(facility), Marshal.PtrToStringUTF8(message));
     }
 

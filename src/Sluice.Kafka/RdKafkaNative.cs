@@ -2,8 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace Sluice.Kafka;
 
-/// <summary>P/Invoke declarations of the librdkafka producer calls <see cref="RecordProducer"/> makes (rdkafka.h).</summary>
-internal static partial class ProducerNative
+/// <summary>P/Invoke declarations of the librdkafka calls Sluice makes itself (rdkafka.h): client lifecycle for the embedded broker, and producing for <see cref="RecordProducer"/>.</summary>
+internal static partial class RdKafkaNative
 {
     private const string Lib = "librdkafka";
 
