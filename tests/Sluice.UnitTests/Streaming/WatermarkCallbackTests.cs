@@ -65,17 +65,7 @@ public class WatermarkCallbackTests
         using var fresh = new TopologyTestDriver(new TestTopology(windows), WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.FromMilliseconds(40)));
         using var reused = new TopologyTestDriver(new TestTopology(windows) { Recycling = recycling },
             WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.FromMilliseconds(40)));
-        var random = new Random(sizeMs + advanceMs);
-        long ts = 0;
-        for (var i = 0; i < 5000; i++)
-        {
-            ts += random.Next(0, 4);
-            var input = TestTopology.Input($"k{random.Next(7)}", Math.Max(0, ts - random.Next(0, 30)), random.Next(1, 100));
-            fresh.Pipe(input);
-            reused.Pipe(input);
-        }
-        fresh.EndOfInput();
-        reused.EndOfInput();
+        PipeToBoth(fresh, reused, seed: sizeMs + advanceMs, count: 5000, keys: 7, step: r => r.Next(0, 4), maxDisorder: 30, maxValue: 100);
 
         Assert.True(recycling.Resets > 0, "the operator never reused an accumulator");
         Assert.Equal(fresh.Output<string>("out"), reused.Output<string>("out"));
@@ -94,17 +84,8 @@ public class WatermarkCallbackTests
         var invertible = new InvertibleSumAggregator();
         using var merged = new TopologyTestDriver(new TestTopology(windows, maxEntries: maxEntries), strategy);
         using var sliding = new TopologyTestDriver(new TestTopology(windows, maxEntries: maxEntries) { Invertible = invertible }, strategy);
-        var random = new Random(sizeMs * 7 + advanceMs + maxEntries);
-        long ts = 0;
-        for (var i = 0; i < 8000; i++)
-        {
-            ts += random.Next(20) == 0 ? random.Next(0, 2000) : random.Next(0, 4);
-            var input = TestTopology.Input($"k{random.Next(9)}", Math.Max(0, ts - random.Next(0, 50)), random.Next(1, 1000));
-            merged.Pipe(input);
-            sliding.Pipe(input);
-        }
-        merged.EndOfInput();
-        sliding.EndOfInput();
+        PipeToBoth(merged, sliding, seed: sizeMs * 7 + advanceMs + maxEntries, count: 8000, keys: 9,
+            step: r => r.Next(20) == 0 ? r.Next(0, 2000) : r.Next(0, 4), maxDisorder: 50, maxValue: 1000);
 
         Assert.True(invertible.Subtractions > 100, "the windows never slid");
         var expected = merged.Output<string>("out").Order(StringComparer.Ordinal).ToList();
@@ -121,21 +102,27 @@ public class WatermarkCallbackTests
         var strategy = WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.FromMilliseconds(20));
         using var fresh = new TopologyTestDriver(new TestTopology(sessions), strategy);
         using var reused = new TopologyTestDriver(new TestTopology(sessions) { Recycling = recycling }, strategy);
-        var random = new Random(11);
-        long ts = 0;
-        for (var i = 0; i < 5000; i++)
-        {
-            ts += random.Next(0, 6);
-            // Out-of-order times bridge sessions now and then, so merged sessions are recycled too.
-            var input = TestTopology.Input($"k{random.Next(20)}", Math.Max(0, ts - random.Next(0, 15)), random.Next(1, 100));
-            fresh.Pipe(input);
-            reused.Pipe(input);
-        }
-        fresh.EndOfInput();
-        reused.EndOfInput();
+        // Out-of-order times bridge sessions now and then, so merged sessions are recycled too.
+        PipeToBoth(fresh, reused, seed: 11, count: 5000, keys: 20, step: r => r.Next(0, 6), maxDisorder: 15, maxValue: 100);
 
         Assert.True(recycling.Resets > 100, "closed sessions were not reused");
         Assert.Equal(fresh.Output<string>("out"), reused.Output<string>("out"));
+    }
+
+    /// <summary>The same seeded stream into both drivers: times advance by <paramref name="step"/> and arrive up to <paramref name="maxDisorder"/> ms out of order; then end of input.</summary>
+    private static void PipeToBoth(TopologyTestDriver a, TopologyTestDriver b, int seed, int count, int keys, Func<Random, int> step, int maxDisorder, int maxValue)
+    {
+        var random = new Random(seed);
+        long ts = 0;
+        for (var i = 0; i < count; i++)
+        {
+            ts += step(random);
+            var input = TestTopology.Input($"k{random.Next(keys)}", Math.Max(0, ts - random.Next(0, maxDisorder)), random.Next(1, maxValue));
+            a.Pipe(input);
+            b.Pipe(input);
+        }
+        a.EndOfInput();
+        b.EndOfInput();
     }
 
     /// <summary>Payloads are a little-endian long event time; the listener asks for a call 100 ms after each one.</summary>
