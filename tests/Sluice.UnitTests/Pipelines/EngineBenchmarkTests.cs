@@ -19,6 +19,23 @@ public class EngineBenchmarkTests
     }
 
     [Fact]
+    public void every_timed_pass_starts_from_empty_state_and_the_result_is_the_median_pass()
+    {
+        var payloads = SampleEvents.Generate(2000, seed: 5, startMs: 1_700_000_000_000);
+        var passes = new List<int>();
+        var result = EngineBenchmark.RunPartitioned(EngineBenchmark.Split(payloads, 2), warmUp: true, iterations: 3, progress: passes.Add);
+
+        Assert.Equal([1, 2, 3, 4], passes); // the warm-up, then three timed passes
+        Assert.Equal(3, result.Runs.Count);
+        var sorted = result.Runs.Order().ToList();
+        Assert.Equal(sorted[1], result.EventsPerSecond);
+        // Fresh tasks per pass: a pass over the same input produces the same outputs as a single cold pass would.
+        var single = EngineBenchmark.RunPartitioned(EngineBenchmark.Split(payloads, 2), warmUp: false);
+        Assert.Equal(single.Outputs, result.Outputs);
+        Assert.Single(single.Runs);
+    }
+
+    [Fact]
     public void payloads_of_one_user_land_in_one_partition()
     {
         var payloads = SampleEvents.Generate(2000, seed: 4);
