@@ -168,8 +168,9 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
         if (_firstSegmentKnown && id == _firstSegmentId) _firstSegmentKnown = false;
         foreach (var key in keys)
         {
-            // A key re-put with a later timestamp is listed in a later segment too; it stays.
-            if (_map.TryGetValue(key, out var slot) && SegmentOf(slot.Timestamp) == id) _map.Remove(key);
+            // A key re-put with a later timestamp is listed in a later segment too; it stays. Removing first and
+            // putting back that rare key costs one hash lookup per key instead of two.
+            if (_map.Remove(key, out var slot) && SegmentOf(slot.Timestamp) != id) _map[key] = slot;
         }
         // The list keeps its capacity for the next segment: a steady stream re-uses the same few lists.
         keys.Clear();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Sluice.Core.Errors;
 using Sluice.Streaming.Windows;
 
@@ -50,7 +51,8 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     /// <summary>Adds a session for <paramref name="key"/>.</summary>
     public Session Add(TKey key, Window window, TValue value)
     {
-        if (!_byKey.TryGetValue(key, out var list)) _byKey[key] = list = _spareLists.TryPop(out var spare) ? spare : new List<Session>(1);
+        ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKey, key, out _);
+        list ??= _spareLists.TryPop(out var spare) ? spare : new List<Session>(1);
         var session = new Session(window, value);
         var i = list.Count;
         while (i > 0 && list[i - 1].Window.Start > window.Start) i--;
@@ -64,11 +66,11 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     public void Update(TKey key, Session session, Window window, TValue value)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var list = _byKey[key];
         var startChanged = session.Window.Start != window.Start;
         session.Window = window;
         session.Value = value;
-        if (startChanged) list.Sort(static (a, b) => a.Window.Start.CompareTo(b.Window.Start));
+        // Most updates only move the end: the key's list (a hash lookup away) is needed only to re-sort by start.
+        if (startChanged) _byKey[key].Sort(static (a, b) => a.Window.Start.CompareTo(b.Window.Start));
         // A later end is picked up when the old entry surfaces; only an earlier end (an end event) needs a new entry.
         if (window.End < session.QueuedEnd) Queue(key, session);
     }
