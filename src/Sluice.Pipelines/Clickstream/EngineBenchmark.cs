@@ -287,10 +287,23 @@ public static class EngineBenchmark
             // Topics are the topology's own string instances: a reference check skips the lookup on repeats.
             if (!ReferenceEquals(topic, _lastTopic))
             {
-                if (!_counts.TryGetValue(topic, out _lastCount)) _counts[topic] = _lastCount = new long[1];
+                _lastCount = CounterOf(topic);
                 _lastTopic = topic;
             }
             _lastCount![0]++;
+        }
+
+        public IRecordSender<TKey, TValue> SenderFor<TKey, TValue>(string topic) => new Sender<TKey, TValue>(CounterOf(topic));
+
+        private long[] CounterOf(string topic)
+        {
+            if (!_counts.TryGetValue(topic, out var count)) _counts[topic] = count = new long[1];
+            return count;
+        }
+
+        private sealed class Sender<TKey, TValue>(long[] count) : IRecordSender<TKey, TValue>
+        {
+            public void Send(in Record<TKey, TValue> record) => count[0]++;
         }
     }
 }

@@ -51,10 +51,19 @@ public sealed class KafkaRecordCollector : IFlushableCollector, IDisposable
         return this;
     }
 
-    public void Send<TKey, TValue>(string topic, in Record<TKey, TValue> record)
+    public void Send<TKey, TValue>(string topic, in Record<TKey, TValue> record) =>
+        Produce(topic, record, Serializer<TKey>(), Serializer<TValue>());
+
+    /// <remarks>The serialisers are looked up once here; a type without one fails on its first record, as <see cref="Send"/> does.</remarks>
+    public IRecordSender<TKey, TValue> SenderFor<TKey, TValue>(string topic) =>
+        _serializers.ContainsKey(typeof(TKey)) && _serializers.ContainsKey(typeof(TValue))
+            ? new BoundSender<TKey, TValue>(this, topic, Serializer<TKey>(), Serializer<TValue>())
+            : new ForwardingSender<TKey, TValue>(this, topic);
+
+    private void Produce<TKey, TValue>(string topic, in Record<TKey, TValue> record, Func<TKey, byte[]> keySerializer, Func<TValue, byte[]> valueSerializer)
     {
-        var key = record.Key is null ? null : Serializer<TKey>()(record.Key);
-        var value = record.Value is null ? [] : Serializer<TValue>()(record.Value);
+        var key = record.Key is null ? null : keySerializer(record.Key);
+        var value = record.Value is null ? [] : valueSerializer(record.Value);
         Headers? headers = null;
         if (record.Headers is { Count: > 0 })
         {
@@ -90,6 +99,13 @@ public sealed class KafkaRecordCollector : IFlushableCollector, IDisposable
     }
 
     public void Dispose() => _producer.Dispose();
+
+    private sealed class BoundSender<TKey, TValue>(
+        KafkaRecordCollector collector, string topic, Func<TKey, byte[]> keySerializer, Func<TValue, byte[]> valueSerializer)
+        : IRecordSender<TKey, TValue>
+    {
+        public void Send(in Record<TKey, TValue> record) => collector.Produce(topic, record, keySerializer, valueSerializer);
+    }
 
     private Func<T, byte[]> Serializer<T>() =>
         _serializers.TryGetValue(typeof(T), out var s)

@@ -79,4 +79,24 @@ public interface IProcessorContext
 public interface IRecordCollector
 {
     void Send<TKey, TValue>(string topic, in Record<TKey, TValue> record);
+
+    /// <summary>A sender bound to one output topic and record type, asked for once per sink when its task starts.</summary>
+    /// <remarks>
+    /// Whatever depends only on the topic and the types (serialisers, topic handles, counters) is resolved here once
+    /// instead of on every record, and the sink's per-record call is an ordinary interface call rather than a generic
+    /// virtual one. The default forwards to <see cref="Send{TKey, TValue}"/>.
+    /// </remarks>
+    IRecordSender<TKey, TValue> SenderFor<TKey, TValue>(string topic) => new ForwardingSender<TKey, TValue>(this, topic);
+}
+
+/// <summary>Sends the records of one sink: a topic and its record type, bound by <see cref="IRecordCollector.SenderFor"/>.</summary>
+public interface IRecordSender<TKey, TValue>
+{
+    void Send(in Record<TKey, TValue> record);
+}
+
+/// <summary>The default sender: the collector's generic <see cref="IRecordCollector.Send{TKey, TValue}"/> with the topic filled in.</summary>
+internal sealed class ForwardingSender<TKey, TValue>(IRecordCollector collector, string topic) : IRecordSender<TKey, TValue>
+{
+    public void Send(in Record<TKey, TValue> record) => collector.Send(topic, record);
 }

@@ -73,21 +73,21 @@ public sealed class TaskTopologyBuilder
 /// <summary>A processor that writes every record it receives to an output topic through the task's collector.</summary>
 public sealed class SinkProcessor<TKey, TValue>(string topic) : IProcessor<TKey, TValue>
 {
-    private IRecordCollector _collector = null!;
+    private IRecordSender<TKey, TValue> _sender = null!;
     private Counter _sent = null!;
 
     public string Topic { get; } = topic;
 
     public void Init(IProcessorContext context)
     {
-        _collector = context.Collector;
+        _sender = context.Collector.SenderFor<TKey, TValue>(Topic);
         _sent = context.Metrics.Counter("records_out." + Topic);
     }
 
     public void Process(in Record<TKey, TValue> record)
     {
         _sent.Increment();
-        _collector.Send(Topic, record);
+        _sender.Send(record);
     }
 
     public void Close()

@@ -106,4 +106,48 @@ public class TaskManagerTests
         Assert.Equal([1, 2], created);
         Assert.Equal([2], closing);
     }
+
+    [Fact]
+    public void sinks_bind_a_sender_once_when_their_task_starts_and_send_every_record_through_it()
+    {
+        var collector = new BindingCollector();
+        using (var tasks = new TaskManager(new TestTopology(TumblingWindows.Of(TimeSpan.FromMilliseconds(100))),
+                   WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero), TimeProvider.System, collector))
+        {
+            tasks.OnAssigned([new TopicPartition("in", 0)]);
+            Assert.Equal(["late", "out"], collector.Bound.Order());
+            for (var i = 0; i < 50; i++)
+                tasks.Process(new SourceRecord("in", 0, i, 0, null, TestTopology.Input("k" + (i % 3), 10 + i * 20)));
+            tasks.Process(new SourceRecord("in", 0, 50, 0, null, Encoding.UTF8.GetBytes("not a record")));
+            tasks.AdvanceWatermarkTo(EventTime.EndOfTime);
+        }
+
+        Assert.Equal(2, collector.Bound.Count); // bound per task, not per record
+        Assert.True(collector.SentThroughSender["out"] >= 10, "window results go through the bound sender");
+        // Dead letters are rare and untyped per topic: they use the collector's generic Send.
+        Assert.Equal(["dlq"], collector.SentDirectly);
+    }
+
+    private sealed class BindingCollector : IRecordCollector
+    {
+        public List<string> Bound { get; } = [];
+
+        public Dictionary<string, int> SentThroughSender { get; } = [];
+
+        public List<string> SentDirectly { get; } = [];
+
+        public void Send<TKey, TValue>(string topic, in Record<TKey, TValue> record) => SentDirectly.Add(topic);
+
+        public IRecordSender<TKey, TValue> SenderFor<TKey, TValue>(string topic)
+        {
+            Bound.Add(topic);
+            SentThroughSender[topic] = 0;
+            return new Sender<TKey, TValue>(this, topic);
+        }
+
+        private sealed class Sender<TKey, TValue>(BindingCollector owner, string topic) : IRecordSender<TKey, TValue>
+        {
+            public void Send(in Record<TKey, TValue> record) => owner.SentThroughSender[topic]++;
+        }
+    }
 }
