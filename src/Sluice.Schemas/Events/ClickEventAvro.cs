@@ -25,17 +25,17 @@ public sealed class ClickEventAvro
     // each. Sizes fit the generator's defaults (10,000 users, 2,000 products) with room; larger populations miss
     // more and allocate, nothing else.
     private readonly Utf8StringCache _labels = new(512);
-    private readonly Utf8StringCache _catalog = new(8192);
+    private readonly Utf8StringCache _catalog = new(16384);
     private readonly Utf8StringCache _queries = new(1024);
     private readonly Utf8StringCache _sessions = new(2048);
     private readonly Utf8StringCache _users = new(16384);
     private readonly Utf8StringCache _addresses = new(16384);
 
-    // Runs of fields that repeat together, each one lookup (see Utf8RunCache): user and session; product and category;
+    // Runs of fields that repeat together, each one lookup (see Utf8RunCache<TKey>): user and session; product and category;
     // the visitor's user agent, address, country, city, segment, device and browser.
-    private readonly Utf8RunCache _sessionRuns;
-    private readonly Utf8RunCache _productRuns;
-    private readonly Utf8RunCache _visitorRuns;
+    private readonly Utf8RunCache<RunBytes64> _sessionRuns;
+    private readonly Utf8RunCache<RunBytes64> _productRuns;
+    private readonly Utf8RunCache<RunBytes320> _visitorRuns;
     private readonly Utf8StringCache[] _sessionFields;
     private readonly Utf8StringCache[] _productFields;
     private readonly Utf8StringCache[] _visitorFields;
@@ -216,7 +216,8 @@ public sealed class ClickEventAvro
 
     // A run of string fields: one lookup of all their bytes when they repeat, else field by field (then remembered).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool ReadRun(ref AvroReader r, Utf8RunCache runs, Utf8StringCache[] fields, out Utf8RunCache.Strings values)
+    private static bool ReadRun<TKey>(ref AvroReader r, Utf8RunCache<TKey> runs, Utf8StringCache[] fields, out RunStrings values)
+        where TKey : struct
     {
         var hit = runs.Find(r.Unread);
         if (hit is null) return DecodeRun(ref r, runs, fields, out values);
@@ -226,7 +227,8 @@ public sealed class ClickEventAvro
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool DecodeRun(ref AvroReader r, Utf8RunCache runs, Utf8StringCache[] fields, out Utf8RunCache.Strings values)
+    private static bool DecodeRun<TKey>(ref AvroReader r, Utf8RunCache<TKey> runs, Utf8StringCache[] fields, out RunStrings values)
+        where TKey : struct
     {
         values = default;
         var start = r.Unread;

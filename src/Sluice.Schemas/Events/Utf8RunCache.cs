@@ -15,20 +15,27 @@ namespace Sluice.Schemas.Events;
 /// self-delimiting, so the same bytes decode to the same strings and end at the same place. <see cref="Find"/> only
 /// proposes where a run ends (walking branch bytes and lengths, no strings); a proposal that is wrong or a shape it
 /// does not follow (non-minimal varints, bad branches, cut-short data) just misses, and the caller's normal decode
-/// reports the error. Memory is bounded: slots x <see cref="MaxRunLength"/> bytes of keys. Two-way set-associative
-/// like <see cref="Utf8StringCache"/>; entries are immutable and slots single references, so concurrent readers see a
-/// whole entry or miss.</para>
+/// reports the error. Four-way set-associative like <see cref="Utf8StringCache"/>, the hash kept in the slot beside
+/// the entry; entries are immutable and a hit compares the entry's own bytes, so a concurrent reader that sees a slot
+/// half written at worst misses.</para>
+/// <para>An entry holds the run's bytes inline (<typeparamref name="TKey"/>, a fixed-size buffer): a hit reads the
+/// bucket and then one object, where a separate key array would add a third dependent cache miss. Runs longer than the
+/// buffer are not kept; memory is bounded by slots x the entry size.</para>
 /// </remarks>
-internal sealed class Utf8RunCache
+/// <typeparam name="TKey">An inline byte buffer (<see cref="RunBytes64"/>, <see cref="RunBytes320"/>) as long as the longest run kept.</typeparam>
+internal sealed class Utf8RunCache<TKey>
+    where TKey : struct
 {
     /// <summary>Most fields in one run.</summary>
     public const int MaxFields = 8;
 
     /// <summary>Longer runs (free text in one of the fields) are not cached.</summary>
-    public const int MaxRunLength = 384;
+    public static int MaxRunLength => Unsafe.SizeOf<TKey>();
 
-    private readonly Entry?[] _slots;
-    private readonly int _shift;
+    private const int Ways = 4;
+
+    private readonly Slot[] _slots;
+    private readonly int _bucketMask;
     private readonly int _fields;
     private readonly uint _optional;
 
@@ -40,8 +47,8 @@ internal sealed class Utf8RunCache
     {
         if (slots != 0 && (slots < 4 || (slots & (slots - 1)) != 0)) throw new ArgumentOutOfRangeException(nameof(slots), slots, "must be 0 or a power of two, at least 4");
         if (fields is < 1 or > MaxFields) throw new ArgumentOutOfRangeException(nameof(fields), fields, $"must be 1 to {MaxFields}");
-        _slots = new Entry?[slots];
-        _shift = slots == 0 ? 0 : 64 - BitOperations.Log2((uint)slots / 2);
+        _slots = new Slot[slots];
+        _bucketMask = slots / Ways - 1;
         _fields = fields;
         _optional = optional;
     }
@@ -60,11 +67,12 @@ internal sealed class Utf8RunCache
         if (length < 0) return null;
         var run = data[..length];
         var hash = Hash(run);
-        ref var first = ref _slots[(int)(hash >> _shift) * 2];
-        var e = first;
-        if (e is not null && e.Hash == hash && run.SequenceEqual(e.Key)) return e;
-        e = Unsafe.Add(ref first, 1);
-        if (e is not null && e.Hash == hash && run.SequenceEqual(e.Key)) return e;
+        ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
+        for (var i = 0; i < Ways; i++)
+        {
+            ref var slot = ref Unsafe.Add(ref bucket, i);
+            if (slot.Hash == hash && slot.Entry is { } e && e.Length == length && run.SequenceEqual(e.Key)) return e;
+        }
         return null;
     }
 
@@ -75,11 +83,10 @@ internal sealed class Utf8RunCache
         if (values.Length != _fields) throw new ArgumentException($"a run has {_fields} values, not {values.Length}", nameof(values));
         if (run.Length > MaxRunLength || _slots.Length == 0) return;
         var hash = Hash(run);
-        var entry = new Entry(run.ToArray(), hash, values);
-        ref var first = ref _slots[(int)(hash >> _shift) * 2];
-        // The newer entry takes the first slot, the older moves over: a bucket keeps its two most recent runs.
-        Unsafe.Add(ref first, 1) = first;
-        first = entry;
+        ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
+        // The newest entry takes the first slot and the others move down: a bucket keeps its four most recent runs.
+        for (var i = Ways - 1; i > 0; i--) Unsafe.Add(ref bucket, i) = Unsafe.Add(ref bucket, i - 1);
+        bucket = new Slot(hash, new Entry(run, values));
     }
 
     // Where the run that data starts with would end, or -1 for anything but the common shape: one-byte branch
@@ -153,40 +160,56 @@ internal sealed class Utf8RunCache
             else for (var j = 0; j < n; j++) tail |= (ulong)Unsafe.Add(ref p, j) << (j * 8);
             a = BitOperations.Crc32C(a, tail);
         }
-        var h = ((((ulong)a << 32) | b) * 0x9E3779B185EBCA87UL) ^ ((((ulong)c << 32) | d) * 0xC2B2AE3D27D4EB4FUL);
-        return h ^ (h << 29);
+        // The bucket takes bits 40 and up, which the multiplies mix from every lane bit.
+        return ((((ulong)a << 32) | b) * 0x9E3779B185EBCA87UL) ^ ((((ulong)c << 32) | d) * 0xC2B2AE3D27D4EB4FUL);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Read(ref byte p, int offset) => Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, offset));
 
-    /// <summary>One run: its bytes, their hash and the strings they decoded to.</summary>
+    /// <summary>An entry and the hash of its bytes, so ways that do not match are skipped without loading the entry.</summary>
+    private readonly record struct Slot(ulong Hash, Entry? Entry);
+
+    /// <summary>One run: its bytes and the strings they decoded to.</summary>
     internal sealed class Entry
     {
         /// <summary>The strings, in field order (null for the null branch).</summary>
-        public readonly Strings Values;
+        public readonly RunStrings Values;
 
-        public Entry(byte[] key, ulong hash, ReadOnlySpan<string?> values)
+        /// <summary>Bytes the run takes.</summary>
+        public readonly int Length;
+
+        private readonly TKey _key;
+
+        public Entry(ReadOnlySpan<byte> run, ReadOnlySpan<string?> values)
         {
-            Key = key;
-            Hash = hash;
+            run.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.As<TKey, byte>(ref _key), Unsafe.SizeOf<TKey>()));
+            Length = run.Length;
             values.CopyTo(Values);
         }
 
         /// <summary>The run's bytes.</summary>
-        public byte[] Key { get; }
-
-        /// <summary>The hash of <see cref="Key"/>.</summary>
-        public ulong Hash { get; }
-
-        /// <summary>Bytes the run takes.</summary>
-        public int Length => Key.Length;
+        public ReadOnlySpan<byte> Key => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TKey, byte>(ref Unsafe.AsRef(in _key)), Length);
     }
+}
 
-    /// <summary>Room for a run's strings; inside an entry, so a hit reads one object besides the key.</summary>
-    [InlineArray(MaxFields)]
-    internal struct Strings
-    {
-        private string? _element;
-    }
+/// <summary>Room for a run's strings; inside an entry, so a hit reads one object.</summary>
+[InlineArray(Utf8RunCache<RunBytes64>.MaxFields)]
+internal struct RunStrings
+{
+    private string? _element;
+}
+
+/// <summary>Inline room for a run of up to 64 bytes (identifiers and short labels).</summary>
+[InlineArray(64)]
+internal struct RunBytes64
+{
+    private byte _element;
+}
+
+/// <summary>Inline room for a run of up to 320 bytes (a user agent and the fields that travel with it).</summary>
+[InlineArray(320)]
+internal struct RunBytes320
+{
+    private byte _element;
 }
