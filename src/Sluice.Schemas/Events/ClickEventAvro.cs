@@ -33,9 +33,9 @@ public sealed class ClickEventAvro
 
     // Runs of fields that repeat together, each one lookup (see Utf8RunCache<TKey>): user and session; product and category;
     // the visitor's user agent, address, country, city, segment, device and browser.
-    private readonly Utf8RunCache<RunBytes64> _sessionRuns;
-    private readonly Utf8RunCache<RunBytes64> _productRuns;
-    private readonly Utf8RunCache<RunBytes320> _visitorRuns;
+    private readonly Utf8RunCache<InlineBytes64> _sessionRuns;
+    private readonly Utf8RunCache<InlineBytes64> _productRuns;
+    private readonly Utf8RunCache<InlineBytes320> _visitorRuns;
     private readonly Utf8StringCache[] _sessionFields;
     private readonly Utf8StringCache[] _productFields;
     private readonly Utf8StringCache[] _visitorFields;

@@ -22,7 +22,7 @@ namespace Sluice.Schemas.Events;
 /// bucket and then one object, where a separate key array would add a third dependent cache miss. Runs longer than the
 /// buffer are not kept; memory is bounded by slots x the entry size.</para>
 /// </remarks>
-/// <typeparam name="TKey">An inline byte buffer (<see cref="RunBytes64"/>, <see cref="RunBytes320"/>) as long as the longest run kept.</typeparam>
+/// <typeparam name="TKey">An inline byte buffer (<see cref="InlineBytes64"/>, <see cref="InlineBytes320"/>) as long as the longest run kept.</typeparam>
 internal sealed class Utf8RunCache<TKey>
     where TKey : struct
 {
@@ -194,22 +194,22 @@ internal sealed class Utf8RunCache<TKey>
 }
 
 /// <summary>Room for a run's strings; inside an entry, so a hit reads one object.</summary>
-[InlineArray(Utf8RunCache<RunBytes64>.MaxFields)]
+[InlineArray(Utf8RunCache<InlineBytes64>.MaxFields)]
 internal struct RunStrings
 {
     private string? _element;
 }
 
-/// <summary>Inline room for a run of up to 64 bytes (identifiers and short labels).</summary>
+/// <summary>Inline room for up to 64 bytes: a run of identifiers and short labels, or one URL in <see cref="Utf8StringCache"/>.</summary>
 [InlineArray(64)]
-internal struct RunBytes64
+internal struct InlineBytes64
 {
     private byte _element;
 }
 
 /// <summary>Inline room for a run of up to 320 bytes (a user agent and the fields that travel with it).</summary>
 [InlineArray(320)]
-internal struct RunBytes320
+internal struct InlineBytes320
 {
     private byte _element;
 }

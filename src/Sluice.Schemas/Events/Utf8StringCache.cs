@@ -15,7 +15,7 @@ namespace Sluice.Schemas.Events;
 /// entries one slot down and puts the new one first; memory stays bounded and a miss just allocates.</para>
 /// <para>An entry keeps the value's length and its first and last eight bytes as two integers. For values of up to 16
 /// bytes those cover every byte, so a hit is three integer compares and never touches the string; longer values are
-/// compared in full with a copy of their bytes. Entries are immutable and a hit checks the entry's own bytes, so a
+/// compared in full with a copy of their bytes, inside the entry up to 64 bytes. Entries are immutable and a hit checks the entry's own bytes, so a
 /// concurrent reader that sees a slot half written (the hash of one entry, the reference of another) at worst misses.
 /// Only ASCII strings are cached: a hit proves the bytes are ASCII, hence valid UTF-8, with no other check.</para>
 /// </remarks>
@@ -26,6 +26,9 @@ internal sealed class Utf8StringCache
 
     // Up to this length the head and tail words hold the whole value.
     private const int PackedLength = 16;
+
+    // Up to this length an entry holds the bytes inline.
+    private const int InlineLength = 64;
 
     private const int Ways = 4;
 
@@ -54,7 +57,7 @@ internal sealed class Utf8StringCache
         {
             ref var slot = ref Unsafe.Add(ref bucket, i);
             if (slot.Hash == hash && slot.Entry is { } e && e.Head == head && e.Tail == tail && e.Length == length
-                && (length <= PackedLength || utf8.SequenceEqual(e.Utf8)))
+                && (length <= PackedLength || SameBytes(e, utf8)))
             {
                 text = e.Text;
                 return true;
@@ -69,10 +72,20 @@ internal sealed class Utf8StringCache
         if (ascii)
         {
             for (var i = Ways - 1; i > 0; i--) Unsafe.Add(ref bucket, i) = Unsafe.Add(ref bucket, i - 1);
-            bucket = new Slot(hash, new Entry(text, head, tail, utf8.Length > PackedLength ? utf8.ToArray() : []));
+            var entry = utf8.Length <= PackedLength ? new Entry(text, head, tail)
+                : utf8.Length <= InlineLength ? new InlineEntry(text, head, tail, utf8)
+                : new ArrayEntry(text, head, tail, utf8.ToArray());
+            bucket = new Slot(hash, entry);
         }
         return true;
     }
+
+    private static bool SameBytes(Entry e, ReadOnlySpan<byte> utf8) => e switch
+    {
+        InlineEntry inline => utf8.SequenceEqual(((ReadOnlySpan<byte>)inline.Utf8)[..utf8.Length]),
+        ArrayEntry array => utf8.SequenceEqual(array.Utf8),
+        _ => false,
+    };
 
     /// <summary>Decodes <paramref name="utf8"/>, rejecting (not replacing) invalid sequences.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out string? text, out bool ascii)
@@ -119,13 +132,26 @@ internal sealed class Utf8StringCache
     /// <summary>An entry and its hash, so ways that do not match are skipped without loading the entry.</summary>
     private readonly record struct Slot(ulong Hash, Entry? Entry);
 
-    /// <summary>A cached value: the string, its length and words, and for values longer than 16 bytes their bytes.</summary>
-    private sealed class Entry(string text, ulong head, ulong tail, byte[] utf8)
+    /// <summary>A cached value of up to 16 bytes: the string, its length and words (which hold every byte).</summary>
+    private class Entry(string text, ulong head, ulong tail)
     {
         public readonly string Text = text;
         public readonly ulong Head = head;
         public readonly ulong Tail = tail;
         public readonly int Length = text.Length;
+    }
+
+    // URLs and product ids fit: their bytes sit in the entry, so a hit does not load a second object (a cache miss).
+    private sealed class InlineEntry : Entry
+    {
+        public readonly InlineBytes64 Utf8;
+
+        public InlineEntry(string text, ulong head, ulong tail, ReadOnlySpan<byte> utf8)
+            : base(text, head, tail) => utf8.CopyTo(Utf8);
+    }
+
+    private sealed class ArrayEntry(string text, ulong head, ulong tail, byte[] utf8) : Entry(text, head, tail)
+    {
         public readonly byte[] Utf8 = utf8;
     }
 }

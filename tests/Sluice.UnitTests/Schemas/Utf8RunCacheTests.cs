@@ -32,7 +32,7 @@ public sealed class Utf8RunCacheTests
     [Fact]
     public void a_repeated_run_returns_its_strings_with_one_lookup()
     {
-        var cache = new Utf8RunCache<RunBytes320>(64, 3, 0b111);
+        var cache = new Utf8RunCache<InlineBytes320>(64, 3, 0b111);
         var run = Run("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", null, "DE");
         Add(cache, run, "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", null, "DE");
 
@@ -49,7 +49,7 @@ public sealed class Utf8RunCacheTests
     public void runs_that_differ_in_one_byte_never_share_an_entry()
     {
         // Four slots are one bucket, so the look-alikes meet.
-        var cache = new Utf8RunCache<RunBytes64>(4, 3, 0b111);
+        var cache = new Utf8RunCache<InlineBytes64>(4, 3, 0b111);
         var a = Run("45.101.115.0", "JP", "Tokyo");
         var b = Run("45.101.116.0", "JP", "Tokyo");
         Add(cache, a, "45.101.115.0", "JP", "Tokyo");
@@ -63,7 +63,7 @@ public sealed class Utf8RunCacheTests
     [Fact]
     public void a_run_cut_short_or_with_an_unusual_shape_is_never_found()
     {
-        var cache = new Utf8RunCache<RunBytes64>(64, 3, 0b111);
+        var cache = new Utf8RunCache<InlineBytes64>(64, 3, 0b111);
         var run = Run("Chrome", "mobile", "vip");
         Add(cache, run, "Chrome", "mobile", "vip");
 
@@ -77,8 +77,8 @@ public sealed class Utf8RunCacheTests
     [Fact]
     public void a_run_longer_than_the_limit_is_never_kept()
     {
-        var cache = new Utf8RunCache<RunBytes64>(64, 1, 0b1);
-        var text = new string('x', Utf8RunCache<RunBytes64>.MaxRunLength);
+        var cache = new Utf8RunCache<InlineBytes64>(64, 1, 0b1);
+        var text = new string('x', Utf8RunCache<InlineBytes64>.MaxRunLength);
         var run = Run(text);
 
         Add(cache, run, text);
@@ -89,7 +89,7 @@ public sealed class Utf8RunCacheTests
     [Fact]
     public void a_required_field_has_no_branch_byte()
     {
-        var cache = new Utf8RunCache<RunBytes64>(64, 2, 0b01);
+        var cache = new Utf8RunCache<InlineBytes64>(64, 2, 0b01);
         var buffer = new AvroBuffer();
         buffer.WriteByte(0);
         buffer.WriteString("s-1");
@@ -102,7 +102,7 @@ public sealed class Utf8RunCacheTests
     [Fact]
     public void memory_stays_bounded_as_runs_churn_and_every_hit_is_its_own_run()
     {
-        var cache = new Utf8RunCache<RunBytes64>(16, 2, 0b11);
+        var cache = new Utf8RunCache<InlineBytes64>(16, 2, 0b11);
         var runs = new List<(byte[] Bytes, string Ip)>();
         for (var i = 0; i < 2_000; i++)
         {
@@ -126,7 +126,7 @@ public sealed class Utf8RunCacheTests
     public void concurrent_readers_and_writers_only_ever_see_whole_entries()
     {
         // A tiny cache that every thread keeps overwriting: a reader may miss, but a hit must match its bytes.
-        var cache = new Utf8RunCache<RunBytes64>(4, 2, 0b11);
+        var cache = new Utf8RunCache<InlineBytes64>(4, 2, 0b11);
         var runs = new (byte[] Bytes, string Ip)[64];
         for (var i = 0; i < runs.Length; i++) runs[i] = (Run($"192.168.0.{i}", "FR"), $"192.168.0.{i}");
         var wrong = 0;
@@ -147,7 +147,7 @@ public sealed class Utf8RunCacheTests
     [Fact]
     public void a_cache_without_slots_always_misses()
     {
-        var cache = new Utf8RunCache<RunBytes64>(0, 1, 0b1);
+        var cache = new Utf8RunCache<InlineBytes64>(0, 1, 0b1);
         var run = Run("x");
         Add(cache, run, "x");
         Assert.Null(cache.Find(run));
