@@ -76,17 +76,23 @@ internal sealed class Utf8RunCache<TKey>
         return null;
     }
 
+    /// <summary>Whether <paramref name="data"/> starts with <paramref name="entry"/>'s run: a guess (a hint) checked without hashing.</summary>
+    public static bool StartsWith(ReadOnlySpan<byte> data, Entry entry) =>
+        data.Length >= entry.Length && data[..entry.Length].SequenceEqual(entry.Key);
+
     /// <summary>Keeps <paramref name="run"/>, which the caller decoded (exactly these bytes) to <paramref name="values"/>.</summary>
-    /// <remarks>Runs longer than <see cref="MaxRunLength"/> are not kept.</remarks>
-    public void Add(ReadOnlySpan<byte> run, ReadOnlySpan<string?> values)
+    /// <returns>The new entry; null when the run is longer than <see cref="MaxRunLength"/> or the cache keeps nothing.</returns>
+    public Entry? Add(ReadOnlySpan<byte> run, ReadOnlySpan<string?> values)
     {
         if (values.Length != _fields) throw new ArgumentException($"a run has {_fields} values, not {values.Length}", nameof(values));
-        if (run.Length > MaxRunLength || _slots.Length == 0) return;
+        if (run.Length > MaxRunLength || _slots.Length == 0) return null;
         var hash = Hash(run);
+        var entry = new Entry(run, values);
         ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
         // The newest entry takes the first slot and the others move down: a bucket keeps its four most recent runs.
         for (var i = Ways - 1; i > 0; i--) Unsafe.Add(ref bucket, i) = Unsafe.Add(ref bucket, i - 1);
-        bucket = new Slot(hash, new Entry(run, values));
+        bucket = new Slot(hash, entry);
+        return entry;
     }
 
     // Where the run that data starts with would end, or -1 for anything but the common shape: one-byte branch
@@ -175,6 +181,14 @@ internal sealed class Utf8RunCache<TKey>
     {
         /// <summary>The strings, in field order (null for the null branch).</summary>
         public readonly RunStrings Values;
+
+        /// <summary>An entry of another cache that usually follows this run (a session's visitor run), or null.</summary>
+        /// <remarks>Hints are the only mutable fields: references written whole, and guesses the reader checks byte
+        /// for byte (<see cref="StartsWith"/>), so a racing or stale hint only misses.</remarks>
+        public object? Hint;
+
+        /// <summary>A string that a later field of the same kind of event often repeats (a session's last page), or null.</summary>
+        public string? TextHint;
 
         /// <summary>Bytes the run takes.</summary>
         public readonly int Length;

@@ -188,6 +188,40 @@ public sealed class Utf8RunCacheTests
     }
 
     [Fact]
+    public void threads_sharing_one_codec_decode_every_frame_as_the_field_by_field_path_does()
+    {
+        // One codec serves every task thread of the engine: caches and hints written by one thread are read by others.
+        var settings = new GeneratorSettings
+        {
+            Users = 50, Products = 30, ConcurrentSessions = 20, MaxEvents = 3_000, Cdc = false,
+            MalformedRate = 0, LateRate = 0, DuplicateRate = 0,
+        };
+        var capture = new FrameSink();
+        using (var sink = new AvroSink(capture, schemaId: 3))
+            GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
+        var plain = new ClickEventAvro(runCaches: false);
+        var expected = new ClickEvent?[capture.Bodies.Count];
+        for (var i = 0; i < expected.Length; i++) plain.TryRead(capture.Bodies[i], out expected[i], out _);
+        var shared = new ClickEventAvro();
+        var wrong = 0;
+
+        Parallel.For(0, 4, worker =>
+        {
+            for (var round = 0; round < 5; round++)
+            {
+                // Each thread walks the frames from its own offset, so threads meet on the same sessions out of order.
+                for (var n = 0; n < expected.Length; n++)
+                {
+                    var i = (n + worker * 997) % expected.Length;
+                    if (!shared.TryRead(capture.Bodies[i], out var decoded, out _) || !decoded!.Equals(expected[i])) Interlocked.Increment(ref wrong);
+                }
+            }
+        });
+
+        Assert.Equal(0, wrong);
+    }
+
+    [Fact]
     public void a_visitor_run_that_differs_only_in_a_non_ascii_city_gets_its_own_strings()
     {
         var codec = new ClickEventAvro();
@@ -199,6 +233,40 @@ public sealed class Utf8RunCacheTests
         {
             Assert.True(codec.TryRead(ClickEventAvro.ToBytes(e), out var back, out _));
             Assert.Equal(e, back);
+        }
+    }
+
+    [Fact]
+    public void a_session_whose_visitor_fields_change_gets_the_new_values_not_the_remembered_ones()
+    {
+        var codec = new ClickEventAvro();
+        var first = SampleEvents.Purchase();
+        var moved = first with { EventId = Guid.NewGuid(), IpAddress = "10.1.3.0", GeoCity = "Bonn", CampaignId = "spring" };
+        var back = first with { EventId = Guid.NewGuid() };
+
+        foreach (var e in new[] { first, first, moved, moved, back, moved })
+        {
+            Assert.True(codec.TryRead(ClickEventAvro.ToBytes(e), out var decoded, out _));
+            Assert.Equal(e, decoded);
+        }
+    }
+
+    [Theory]
+    [InlineData("https://shop.example/p/7", "https://shop.example/p/7")]
+    [InlineData("https://shop.example/p/7", "https://shop.example/p/8")]
+    [InlineData("https://shop.example/p/7", "https://shop.example/p/77")]
+    [InlineData("https://shop.example/köln", "https://shop.example/köln")]
+    [InlineData("https://shop.example/köln", "https://shop.example/kölm")]
+    public void a_referrer_is_compared_with_the_sessions_previous_page_byte_for_byte(string page, string referrer)
+    {
+        var codec = new ClickEventAvro();
+        var previous = SampleEvents.Purchase() with { PageUrl = page };
+        var next = previous with { EventId = Guid.NewGuid(), PageUrl = "https://shop.example/cart", Referrer = referrer };
+
+        foreach (var e in new[] { previous, next, previous, next })
+        {
+            Assert.True(codec.TryRead(ClickEventAvro.ToBytes(e), out var decoded, out _));
+            Assert.Equal(e, decoded);
         }
     }
 
