@@ -3,7 +3,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Text;
 using Sluice.Core.Events;
 using Sluice.Schemas.Avro;
 
@@ -143,8 +142,7 @@ public sealed class ClickEventAvro
             || !ReadOptionalInt(ref r, out var quantity)
             || !ReadOptional(ref r, _queries, out var searchQuery)
             || !ReadOptional(ref r, _catalog, out var pageUrl)
-            // Three referrers in four are the session's previous page: compared with it before any lookup.
-            || !ReadOptional(ref r, _catalog, sessionEntry?.TextHint, out var referrer))
+            || !ReadOptional(ref r, _catalog, out var referrer))
         {
             return null;
         }
@@ -156,11 +154,7 @@ public sealed class ClickEventAvro
         {
             return null;
         }
-        if (sessionEntry is not null)
-        {
-            if (visitorEntry is not null && visitorEntry != visitorHint) sessionEntry.Hint = visitorEntry;
-            if (pageUrl is not null && !ReferenceEquals(pageUrl, sessionEntry.TextHint)) sessionEntry.TextHint = pageUrl;
-        }
+        if (sessionEntry is not null && visitorEntry is not null && visitorEntry != visitorHint) sessionEntry.Hint = visitorEntry;
         return new ClickEvent
         {
             EventId = eventId,
@@ -280,21 +274,6 @@ public sealed class ClickEventAvro
         value = null;
         if (!r.ReadOptionalBytes(out var present, out var utf8)) return false;
         return !present || cache.TryGet(utf8, out value) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
-    }
-
-    // With a hint (a string the value is likely to repeat), equal ASCII bytes return it without a lookup: ASCII bytes
-    // decode to exactly those characters. Anything else, including non-ASCII text, takes the cache.
-    private static bool ReadOptional(ref AvroReader r, Utf8StringCache cache, string? hint, out string? value)
-    {
-        value = null;
-        if (!r.ReadOptionalBytes(out var present, out var utf8)) return false;
-        if (!present) return true;
-        if (hint is not null && hint.Length == utf8.Length && Ascii.Equals(utf8, hint))
-        {
-            value = hint;
-            return true;
-        }
-        return cache.TryGet(utf8, out value) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
     }
 
     private static bool ReadOptionalLong(ref AvroReader r, out long? value)

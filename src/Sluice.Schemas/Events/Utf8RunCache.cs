@@ -183,12 +183,9 @@ internal sealed class Utf8RunCache<TKey>
         public readonly RunStrings Values;
 
         /// <summary>An entry of another cache that usually follows this run (a session's visitor run), or null.</summary>
-        /// <remarks>Hints are the only mutable fields: references written whole, and guesses the reader checks byte
-        /// for byte (<see cref="StartsWith"/>), so a racing or stale hint only misses.</remarks>
+        /// <remarks>The only mutable field: a reference written whole, and a guess the reader checks byte for byte
+        /// (<see cref="StartsWith"/>), so a racing or stale hint only misses.</remarks>
         public object? Hint;
-
-        /// <summary>A string that a later field of the same kind of event often repeats (a session's last page), or null.</summary>
-        public string? TextHint;
 
         /// <summary>Bytes the run takes.</summary>
         public readonly int Length;
