@@ -186,6 +186,8 @@ public sealed class ClickEventAvro
     {
         value = default;
         if (text.Length != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') return false;
+        // The lane arithmetic below assumes little-endian; elsewhere the framework's exact "D" parser does the work.
+        if (!BitConverter.IsLittleEndian) return Utf8Parser.TryParse(text, out value, out var consumed, 'D') && consumed == 36;
         // Three overlapping 16-byte loads cover the 36 bytes; two shuffles each gather the 32 hex digits (an index of
         // 0xFF selects zero), so all digits are checked and converted in two vectors instead of 32 table lookups.
         ref var t = ref MemoryMarshal.GetReference(text);
