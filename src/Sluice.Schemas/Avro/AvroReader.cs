@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -37,6 +38,16 @@ public ref struct AvroReader
 
     /// <summary>Bytes not yet consumed.</summary>
     public readonly int Remaining => _data.Length - _pos;
+
+    /// <summary>The bytes not yet consumed.</summary>
+    internal readonly ReadOnlySpan<byte> Unread => _data[_pos..];
+
+    /// <summary>Consumes <paramref name="count"/> bytes that the caller has already read from <see cref="Unread"/>.</summary>
+    internal void Skip(int count)
+    {
+        Debug.Assert((uint)count <= (uint)Remaining);
+        _pos += count;
+    }
 
     /// <summary>Records a failure; always returns false so callers can <c>return r.Fail(...)</c>.</summary>
     public bool Fail(string reasonCode, string detail)

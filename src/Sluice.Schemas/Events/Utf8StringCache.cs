@@ -9,14 +9,15 @@ namespace Sluice.Schemas.Events;
 
 /// <summary>Returns one shared string per repeated ASCII value (a country, a browser, a product URL) instead of a new one.</summary>
 /// <remarks>
-/// <para>Two-way set-associative: the bytes' hash picks a bucket of two slots, so two hot values that hash alike share
-/// a bucket instead of evicting each other on every event. A miss moves the bucket's first entry to its second slot
-/// and puts the new one first; memory stays bounded and a miss just allocates.</para>
+/// <para>Four-way set-associative: the bytes' hash picks a bucket of four slots, so hot values that hash alike share a
+/// bucket instead of evicting each other on every event. A slot keeps the hash next to the entry, so the ways that do
+/// not match are rejected without loading their entries (each would be a cache miss). A miss moves the bucket's
+/// entries one slot down and puts the new one first; memory stays bounded and a miss just allocates.</para>
 /// <para>An entry keeps the value's length and its first and last eight bytes as two integers. For values of up to 16
 /// bytes those cover every byte, so a hit is three integer compares and never touches the string; longer values are
-/// compared in full with a copy of their bytes. Entries are immutable and slots are single references, so concurrent
-/// readers see a whole entry (at worst a miss). Only ASCII strings are cached: a hit proves the bytes are ASCII, hence
-/// valid UTF-8, with no other check.</para>
+/// compared in full with a copy of their bytes, inside the entry up to 64 bytes. Entries are immutable and a hit checks the entry's own bytes, so a
+/// concurrent reader that sees a slot half written (the hash of one entry, the reference of another) at worst misses.
+/// Only ASCII strings are cached: a hit proves the bytes are ASCII, hence valid UTF-8, with no other check.</para>
 /// </remarks>
 internal sealed class Utf8StringCache
 {
@@ -26,16 +27,20 @@ internal sealed class Utf8StringCache
     // Up to this length the head and tail words hold the whole value.
     private const int PackedLength = 16;
 
-    private readonly Entry?[] _slots;
-    private readonly int _shift;
+    // Up to this length an entry holds the bytes inline.
+    private const int InlineLength = 64;
+
+    private const int Ways = 4;
+
+    private readonly Slot[] _slots;
+    private readonly int _bucketMask;
 
     /// <summary>A cache of <paramref name="slots"/> entries (a power of two, at least 4).</summary>
     public Utf8StringCache(int slots)
     {
-        if (slots < 4 || (slots & (slots - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(slots), slots, "must be a power of two, at least 4");
-        _slots = new Entry?[slots];
-        // The bucket index is the top log2(slots / 2) bits of the hash.
-        _shift = 64 - BitOperations.Log2((uint)slots / 2);
+        if (slots < Ways || (slots & (slots - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(slots), slots, $"must be a power of two, at least {Ways}");
+        _slots = new Slot[slots];
+        _bucketMask = slots / Ways - 1;
     }
 
     /// <summary>The string for <paramref name="utf8"/>: cached, else decoded (and cached when ASCII); false for invalid UTF-8.</summary>
@@ -45,33 +50,42 @@ internal sealed class Utf8StringCache
         var length = utf8.Length;
         if ((uint)(length - 1) >= MaxLength) return TryDecode(utf8, out text, out _);
         var (head, tail) = Words(utf8);
-        var bucket = (int)(Hash(head, tail, length) >> _shift) * 2;
-        ref var first = ref _slots[bucket];
-        var e = first;
-        if (e is not null && e.Head == head && e.Tail == tail && e.Length == length && (length <= PackedLength || utf8.SequenceEqual(e.Utf8)))
+        var hash = Hash(head, tail, length);
+        // The bucket comes from the hash's top bits, which the final multiply mixes from every input bit.
+        ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
+        for (var i = 0; i < Ways; i++)
         {
-            text = e.Text;
-            return true;
+            ref var slot = ref Unsafe.Add(ref bucket, i);
+            if (slot.Hash == hash && slot.Entry is { } e && e.Head == head && e.Tail == tail && e.Length == length
+                && (length <= PackedLength || SameBytes(e, utf8)))
+            {
+                text = e.Text;
+                return true;
+            }
         }
-        e = Unsafe.Add(ref first, 1);
-        if (e is not null && e.Head == head && e.Tail == tail && e.Length == length && (length <= PackedLength || utf8.SequenceEqual(e.Utf8)))
-        {
-            text = e.Text;
-            return true;
-        }
-        return TryDecodeInto(utf8, head, tail, ref first, out text);
+        return TryDecodeInto(utf8, head, tail, hash, ref bucket, out text);
     }
 
-    private static bool TryDecodeInto(ReadOnlySpan<byte> utf8, ulong head, ulong tail, ref Entry? first, [NotNullWhen(true)] out string? text)
+    private static bool TryDecodeInto(ReadOnlySpan<byte> utf8, ulong head, ulong tail, ulong hash, ref Slot bucket, [NotNullWhen(true)] out string? text)
     {
         if (!TryDecode(utf8, out text, out var ascii)) return false;
         if (ascii)
         {
-            Unsafe.Add(ref first, 1) = first;
-            first = new Entry(text, head, tail, utf8.Length > PackedLength ? utf8.ToArray() : []);
+            for (var i = Ways - 1; i > 0; i--) Unsafe.Add(ref bucket, i) = Unsafe.Add(ref bucket, i - 1);
+            var entry = utf8.Length <= PackedLength ? new Entry(text, head, tail)
+                : utf8.Length <= InlineLength ? new InlineEntry(text, head, tail, utf8)
+                : new ArrayEntry(text, head, tail, utf8.ToArray());
+            bucket = new Slot(hash, entry);
         }
         return true;
     }
+
+    private static bool SameBytes(Entry e, ReadOnlySpan<byte> utf8) => e switch
+    {
+        InlineEntry inline => utf8.SequenceEqual(((ReadOnlySpan<byte>)inline.Utf8)[..utf8.Length]),
+        ArrayEntry array => utf8.SequenceEqual(array.Utf8),
+        _ => false,
+    };
 
     /// <summary>Decodes <paramref name="utf8"/>, rejecting (not replacing) invalid sequences.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out string? text, out bool ascii)
@@ -115,13 +129,29 @@ internal sealed class Utf8StringCache
         return (h ^ BitOperations.RotateLeft(tail, 29)) * 0xC2B2AE3D27D4EB4FUL;
     }
 
-    /// <summary>A cached value: the string, its length and words, and for values longer than 16 bytes their bytes.</summary>
-    private sealed class Entry(string text, ulong head, ulong tail, byte[] utf8)
+    /// <summary>An entry and its hash, so ways that do not match are skipped without loading the entry.</summary>
+    private readonly record struct Slot(ulong Hash, Entry? Entry);
+
+    /// <summary>A cached value of up to 16 bytes: the string, its length and words (which hold every byte).</summary>
+    private class Entry(string text, ulong head, ulong tail)
     {
         public readonly string Text = text;
         public readonly ulong Head = head;
         public readonly ulong Tail = tail;
         public readonly int Length = text.Length;
+    }
+
+    // URLs and product ids fit: their bytes sit in the entry, so a hit does not load a second object (a cache miss).
+    private sealed class InlineEntry : Entry
+    {
+        public readonly InlineBytes64 Utf8;
+
+        public InlineEntry(string text, ulong head, ulong tail, ReadOnlySpan<byte> utf8)
+            : base(text, head, tail) => utf8.CopyTo(Utf8);
+    }
+
+    private sealed class ArrayEntry(string text, ulong head, ulong tail, byte[] utf8) : Entry(text, head, tail)
+    {
         public readonly byte[] Utf8 = utf8;
     }
 }
