@@ -20,6 +20,9 @@ internal static class ClickJsonWriter
     // ASCII characters Utf8JsonWriter writes as themselves, found by asking it, so the two never disagree.
     private static readonly SearchValues<char> Plain = SearchValues.Create(PlainAscii());
 
+    // "page_view" and the rest, quoted: wire names are plain ASCII.
+    private static readonly byte[][] EventTypeJson = EventTypeNames();
+
     // Bytes outside string values: names, separators, the fixed overhead of the object.
     private const int FixedBytes = 512;
 
@@ -37,29 +40,31 @@ internal static class ClickJsonWriter
     }
 
     /// <summary>Appends one event, given as the generator's <see cref="EventFields"/>, to <paramref name="output"/>.</summary>
+    /// <remarks>A field whose encoded value the generator attached (<see cref="EventFields.UserIdJson"/> and the like) is copied as is.</remarks>
     public static void Write(EventFields e, IBufferWriter<byte> output, byte[]? visitorBlock = null)
     {
-        var chars = Len(e.UserId) + e.SessionId.Length + Len(e.ProductId) + Len(e.ProductCategory) + Len(e.SearchQuery)
-            + Len(e.PageUrl) + Len(e.Referrer) + Len(e.UserAgent) + Len(e.IpAddress) + Len(e.GeoCountry) + Len(e.GeoCity)
-            + Len(e.UserSegment) + Len(e.DeviceType) + Len(e.Browser) + Len(e.CampaignId);
-        // An escaped character takes at most 6 bytes (\uXXXX); a surrogate pair is two characters.
-        var span = output.GetSpan(FixedBytes + 6 * chars);
+        var bound = FixedBytes + Bound(e.UserIdJson, e.UserId) + Bound(e.SessionIdJson, e.SessionId) + Bound(e.ProductIdJson, e.ProductId)
+            + Bound(e.ProductCategoryJson, e.ProductCategory) + Bound(null, e.SearchQuery) + Bound(e.PageUrlJson, e.PageUrl)
+            + Bound(e.ReferrerJson, e.Referrer) + Bound(null, e.CampaignId)
+            + (visitorBlock?.Length ?? Bound(null, e.UserAgent) + Bound(null, e.IpAddress) + Bound(null, e.GeoCountry) + Bound(null, e.GeoCity)
+                + Bound(null, e.UserSegment) + Bound(null, e.DeviceType) + Bound(null, e.Browser));
+        var span = output.GetSpan(bound);
         var n = 0;
         Raw(span, ref n, "{\"event_id\":\""u8);
         Utf8Formatter.TryFormat(e.EventId, span[n..], out var written);
         n += written;
-        Raw(span, ref n, "\",\"event_type\":\""u8);
-        Ascii(span, ref n, e.EventType.ToWireName());
-        Raw(span, ref n, "\",\"timestamp\":"u8);
+        Raw(span, ref n, "\",\"event_type\":"u8);
+        Raw(span, ref n, EventTypeJson[(int)e.EventType]);
+        Raw(span, ref n, ",\"timestamp\":"u8);
         Number(span, ref n, e.Timestamp);
         Raw(span, ref n, ",\"user_id\":"u8);
-        Str(span, ref n, e.UserId);
+        Field(span, ref n, e.UserIdJson, e.UserId);
         Raw(span, ref n, ",\"session_id\":"u8);
-        Str(span, ref n, e.SessionId);
+        Field(span, ref n, e.SessionIdJson, e.SessionId);
         Raw(span, ref n, ",\"product_id\":"u8);
-        Str(span, ref n, e.ProductId);
+        Field(span, ref n, e.ProductIdJson, e.ProductId);
         Raw(span, ref n, ",\"product_category\":"u8);
-        Str(span, ref n, e.ProductCategory);
+        Field(span, ref n, e.ProductCategoryJson, e.ProductCategory);
         Raw(span, ref n, ",\"price_cents\":"u8);
         if (e.PriceCents is { } price) Number(span, ref n, price); else Raw(span, ref n, "null"u8);
         Raw(span, ref n, ",\"quantity\":"u8);
@@ -67,9 +72,9 @@ internal static class ClickJsonWriter
         Raw(span, ref n, ",\"search_query\":"u8);
         Str(span, ref n, e.SearchQuery);
         Raw(span, ref n, ",\"page_url\":"u8);
-        Str(span, ref n, e.PageUrl);
+        Field(span, ref n, e.PageUrlJson, e.PageUrl);
         Raw(span, ref n, ",\"referrer\":"u8);
-        Str(span, ref n, e.Referrer);
+        Field(span, ref n, e.ReferrerJson, e.Referrer);
         if (visitorBlock is not null) Raw(span, ref n, visitorBlock);
         else VisitorFields(span, ref n, e.UserAgent, e.IpAddress, e.GeoCountry, e.GeoCity, e.UserSegment, e.DeviceType, e.Browser);
         Raw(span, ref n, ",\"campaign_id\":"u8);
@@ -78,6 +83,15 @@ internal static class ClickJsonWriter
         Number(span, ref n, e.SchemaVersion);
         span[n++] = (byte)'}';
         output.Advance(n);
+    }
+
+    /// <summary>A string value as this writer writes it: quoted and escaped, or <c>null</c>; for callers that cache it.</summary>
+    public static byte[] Encode(string? value)
+    {
+        var span = new byte[4 + 6 * Len(value)];
+        var n = 0;
+        Str(span, ref n, value);
+        return span.AsSpan(0, n).ToArray();
     }
 
     /// <summary>The bytes from <c>,"user_agent":</c> through the browser value, for <see cref="Write"/> to copy.</summary>
@@ -111,6 +125,17 @@ internal static class ClickJsonWriter
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Len(string? s) => s?.Length ?? 0;
+
+    // The most bytes a value takes: its cached encoding, or an escape of up to 6 bytes (\uXXXX) per character.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Bound(byte[]? json, string? value) => json?.Length ?? 6 * Len(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Field(Span<byte> span, ref int n, byte[]? json, string? value)
+    {
+        if (json is not null) Raw(span, ref n, json);
+        else Str(span, ref n, value);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Raw(Span<byte> span, ref int n, ReadOnlySpan<byte> bytes)
@@ -150,6 +175,13 @@ internal static class ClickJsonWriter
             Raw(span, ref n, JsonEncodedText.Encode(value).EncodedUtf8Bytes);
         }
         span[n++] = (byte)'"';
+    }
+
+    private static byte[][] EventTypeNames()
+    {
+        var names = new byte[EventTypes.All.Count][];
+        foreach (var type in EventTypes.All) names[(int)type] = Encoding.UTF8.GetBytes($"\"{type.ToWireName()}\"");
+        return names;
     }
 
     private static string PlainAscii()

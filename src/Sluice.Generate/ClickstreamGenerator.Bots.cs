@@ -6,7 +6,10 @@ namespace Sluice.Generate;
 
 public sealed partial class ClickstreamGenerator
 {
-    private sealed record Bot(string Name, string UserAgent, string SessionId, string IpAddress);
+    private sealed record Bot(string Name, string UserAgent, string SessionId, string IpAddress)
+    {
+        public byte[] SessionIdJson { get; } = ClickJsonWriter.Encode(SessionId);
+    }
 
     private readonly Bot[] _bots;
 
@@ -42,9 +45,13 @@ public sealed partial class ClickstreamGenerator
         evt.EventType = EventType.PageView;
         evt.Timestamp = _clock;
         evt.SessionId = bot.SessionId;
+        evt.SessionIdJson = bot.SessionIdJson;
         evt.ProductId = product?.Id;
+        evt.ProductIdJson = product?.IdJson;
         evt.ProductCategory = category.Name;
+        evt.ProductCategoryJson = category.NameJson;
         evt.PageUrl = product?.PageUrl ?? category.PageUrl;
+        evt.PageUrlJson = product?.PageUrlJson ?? category.PageUrlJson;
         evt.UserAgent = bot.UserAgent;
         evt.IpAddress = bot.IpAddress;
         evt.GeoCountry = "US";

@@ -24,6 +24,7 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
 
     private static readonly string?[] EntryReferrers =
         [null, "https://www.google.com/", "https://www.bing.com/", "https://duckduckgo.com/", "https://www.instagram.com/", "https://newsletter.example.com/"];
+    private static readonly byte[][] EntryReferrersJson = Array.ConvertAll(EntryReferrers, ClickJsonWriter.Encode);
     private static readonly double[] EntryReferrerWeights = Weights.Cumulative([30, 40, 8, 4, 10, 8]);
     private static readonly string[] Campaigns = ["cmp-winter-sale", "cmp-newsletter-w01", "cmp-retargeting", "cmp-influencer"];
 
@@ -36,8 +37,8 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
     private readonly UserPool _users;
     private readonly Catalog _catalog;
     private readonly Session[] _sessions;
-    private readonly PriorityQueue<int, long> _due;
-    private readonly PriorityQueue<(EventFields Event, FaultKind Fault), long> _held = new();
+    private readonly TimeQueue<int> _due;
+    private readonly TimeQueue<(EventFields Event, FaultKind Fault)> _held = new();
     // The last RecentCapacity counted events, plus the slot _recentCount % (RecentCapacity + 1) where the next event is
     // built: a fresh event that is counted is committed by advancing the count, without a copy.
     private readonly EventFields[] _recent = NewDrafts(RecentCapacity + 1);
@@ -84,7 +85,7 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
 
         var slots = settings.EffectiveConcurrentSessions;
         _sessions = new Session[slots];
-        _due = new PriorityQueue<int, long>(slots);
+        _due = new TimeQueue<int>(slots);
         for (var i = 0; i < slots; i++)
         {
             _sessions[i] = new Session();
@@ -139,11 +140,11 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
                 EmitDuplicate();
                 return true;
             }
-            _due.TryPeek(out _, out var dueAt);
-            if (_held.TryPeek(out _, out var releaseAt) && releaseAt <= dueAt)
+            _due.TryPeekTime(out var dueAt);
+            if (_held.TryPeekTime(out var releaseAt) && releaseAt <= dueAt)
             {
                 if (releaseAt >= _endMs) break;
-                var (evt, fault) = _held.Dequeue();
+                var (evt, fault) = _held.Dequeue(out _);
                 _clock = Math.Max(_clock, releaseAt);
                 EmitClick(evt, fault);
                 return true;

@@ -33,6 +33,16 @@ internal sealed class EventFields
     public string? CampaignId;
     public int SchemaVersion;
 
+    // The encoded values (ClickJsonWriter.Encode) of the fields above where the generator has them cached with their
+    // source (user, session, product, page): the writer copies these instead of encoding the strings again.
+    // Null means "encode the string"; a set value always encodes the string field beside it.
+    public byte[]? UserIdJson;
+    public byte[]? SessionIdJson;
+    public byte[]? ProductIdJson;
+    public byte[]? ProductCategoryJson;
+    public byte[]? PageUrlJson;
+    public byte[]? ReferrerJson;
+
     /// <summary>The Kafka key: the user, or the session for anonymous visitors.</summary>
     public string PartitionKey => UserId ?? SessionId;
 
@@ -85,6 +95,12 @@ internal sealed class EventFields
         Browser = null;
         CampaignId = null;
         SchemaVersion = ClickEvent.CurrentSchemaVersion;
+        UserIdJson = null;
+        SessionIdJson = null;
+        ProductIdJson = null;
+        ProductCategoryJson = null;
+        PageUrlJson = null;
+        ReferrerJson = null;
         return this;
     }
 

@@ -11,10 +11,12 @@ internal sealed class Session
     public bool Active;
     public UserProfile User = null!;
     public string SessionId = "";
+    public byte[] SessionIdJson = [];
     public JourneyState State;
     public Product? Product;
     public Category? Category;
     public string? LastPageUrl;
+    public byte[] LastPageUrlJson = [];
     public string? CampaignId;
     public readonly List<CartLine> Cart = new(4);
     /// <summary>Index of the next purchase line to emit, or -1 when not purchasing.</summary>

@@ -7,12 +7,20 @@ public sealed record Category(string Name, long MinPriceCents, long MaxPriceCent
 {
     /// <summary>Listing page of the category, cached so events do not build strings.</summary>
     public string PageUrl { get; } = $"{Catalog.BaseUrl}/c/{Name}";
+
+    // Encoded once for the event writer (ClickJsonWriter.Encode), as the strings are cached for the events. Arrays compare
+    // by reference in record equality, as SearchTerms already does; catalog entries are never compared by value.
+    internal byte[] NameJson { get; } = ClickJsonWriter.Encode(Name);
+    internal byte[] PageUrlJson { get; } = ClickJsonWriter.Encode($"{Catalog.BaseUrl}/c/{Name}");
 }
 
 /// <summary>One product; its page URL is cached for the same reason.</summary>
 public sealed record Product(string Id, Category Category, long PriceCents)
 {
     public string PageUrl { get; } = $"{Catalog.BaseUrl}/p/{Id}";
+
+    internal byte[] IdJson { get; } = ClickJsonWriter.Encode(Id);
+    internal byte[] PageUrlJson { get; } = ClickJsonWriter.Encode($"{Catalog.BaseUrl}/p/{Id}");
 }
 
 /// <summary>The shop's products. Popularity is skewed: a few products get most views, as in real shops.</summary>
@@ -24,6 +32,11 @@ public sealed class Catalog
     public const string CheckoutUrl = BaseUrl + "/checkout";
     public const string WishlistUrl = BaseUrl + "/wishlist";
     public const string OrderConfirmationUrl = BaseUrl + "/checkout/confirmation";
+
+    internal static readonly byte[] HomeUrlJson = ClickJsonWriter.Encode(HomeUrl);
+    internal static readonly byte[] CartUrlJson = ClickJsonWriter.Encode(CartUrl);
+    internal static readonly byte[] CheckoutUrlJson = ClickJsonWriter.Encode(CheckoutUrl);
+    internal static readonly byte[] OrderConfirmationUrlJson = ClickJsonWriter.Encode(OrderConfirmationUrl);
 
     public static readonly Category[] Categories =
     [
@@ -39,6 +52,7 @@ public sealed class Catalog
 
     private readonly Product[] _products;
     private readonly (string Query, string Url, Category Category)[] _searches;
+    private readonly byte[][] _searchUrlJson;
 
     internal Catalog(int productCount, Prng rng)
     {
@@ -57,6 +71,7 @@ public sealed class Catalog
                 searches.Add((term, $"{BaseUrl}/search?q={Uri.EscapeDataString(term)}", category));
         }
         _searches = [.. searches];
+        _searchUrlJson = Array.ConvertAll(_searches, search => ClickJsonWriter.Encode(search.Url));
     }
 
     public int Count => _products.Length;
@@ -83,4 +98,12 @@ public sealed class Catalog
     }
 
     public (string Query, string Url, Category Category) PickSearch(Prng rng) => _searches[rng.NextInt(_searches.Length)];
+
+    /// <summary><see cref="PickSearch"/> with the encoded URL, for the event writer; the same draw.</summary>
+    internal (string Query, string Url, byte[] UrlJson, Category Category) PickSearchEncoded(Prng rng)
+    {
+        var i = rng.NextInt(_searches.Length);
+        var (query, url, category) = _searches[i];
+        return (query, url, _searchUrlJson[i], category);
+    }
 }
