@@ -12,6 +12,7 @@ public sealed partial class ClickstreamGenerator
     private const int MaxCartLines = 8;
 
     /// <summary>Advances the session due next by one click; false when that produced no record.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Step()
     {
         var slot = _due.Dequeue(out var now);
@@ -49,6 +50,7 @@ public sealed partial class ClickstreamGenerator
         return EmitWithFaults(evt);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long NextGap(Session s)
     {
         // Purchase lines of one order follow each other within a fraction of a second.
@@ -58,6 +60,7 @@ public sealed partial class ClickstreamGenerator
         return Math.Min(gap, _timeoutMs - 60_000);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryStartSession(Session s, long now)
     {
         UserProfile? user = null;
@@ -86,11 +89,19 @@ public sealed partial class ClickstreamGenerator
         var entry = _rng.Pick(EntryReferrerWeights);
         s.LastPageUrl = EntryReferrers[entry];
         s.LastPageUrlJson = EntryReferrersJson[entry];
-        s.CampaignId = _rng.NextDouble() < 0.2 ? Campaigns[_rng.NextInt(Campaigns.Length)] : null;
+        s.CampaignId = null;
+        s.CampaignIdJson = null;
+        if (_rng.NextDouble() < 0.2)
+        {
+            var campaign = _rng.NextInt(Campaigns.Length);
+            s.CampaignId = Campaigns[campaign];
+            s.CampaignIdJson = CampaignsJson[campaign];
+        }
         _sessionsStarted++;
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EndSession(Session s, long now)
     {
         _sessionsEnded++;
@@ -115,11 +126,13 @@ public sealed partial class ClickstreamGenerator
         return (System.Text.Encoding.ASCII.GetString(json, 1, 18), json);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private EventFields BuildEvent(Session s, long now)
     {
         Product? product = null;
         Category? listing = null;
         string? query = null;
+        byte[]? queryJson = null;
         int? quantity = null;
         string pageUrl;
         byte[] pageJson;
@@ -143,6 +156,7 @@ public sealed partial class ClickstreamGenerator
                 var search = _catalog.PickSearchEncoded(_rng);
                 s.Category = search.Category;
                 query = search.Query;
+                queryJson = search.QueryJson;
                 pageUrl = search.Url;
                 pageJson = search.UrlJson;
                 break;
@@ -217,6 +231,7 @@ public sealed partial class ClickstreamGenerator
         evt.PriceCents = type is EventType.PageView or EventType.Search ? null : product?.PriceCents;
         evt.Quantity = quantity;
         evt.SearchQuery = query;
+        evt.SearchQueryJson = queryJson;
         evt.PageUrl = pageUrl;
         evt.PageUrlJson = pageJson;
         evt.Referrer = s.LastPageUrl;
@@ -229,13 +244,16 @@ public sealed partial class ClickstreamGenerator
         evt.DeviceType = user.DeviceName;
         evt.Browser = user.Browser;
         evt.CampaignId = s.CampaignId;
+        evt.CampaignIdJson = s.CampaignIdJson;
         s.LastPageUrl = pageUrl;
         s.LastPageUrlJson = pageJson;
-        _freshVisitorBlock = profile.VisitorJson ??= ClickJsonWriter.VisitorBlock(
+        // Per profile version: these seven values change only with a new version (a CDC update).
+        evt.VisitorJson = profile.VisitorJson ??= ClickJsonWriter.VisitorBlock(
             evt.UserAgent, evt.IpAddress, evt.GeoCountry, evt.GeoCity, evt.UserSegment, evt.DeviceType, evt.Browser);
         return evt;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int AddToCart(Session s, Product product)
     {
         var u = _rng.NextDouble();

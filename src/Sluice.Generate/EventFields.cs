@@ -40,8 +40,12 @@ internal sealed class EventFields
     public byte[]? SessionIdJson;
     public byte[]? ProductIdJson;
     public byte[]? ProductCategoryJson;
+    public byte[]? SearchQueryJson;
     public byte[]? PageUrlJson;
     public byte[]? ReferrerJson;
+    public byte[]? CampaignIdJson;
+    /// <summary>Encodes the seven fields user_agent … browser at once (<see cref="ClickJsonWriter.VisitorBlock"/>).</summary>
+    public byte[]? VisitorJson;
 
     /// <summary>The Kafka key: the user, or the session for anonymous visitors.</summary>
     public string PartitionKey => UserId ?? SessionId;
@@ -99,8 +103,11 @@ internal sealed class EventFields
         SessionIdJson = null;
         ProductIdJson = null;
         ProductCategoryJson = null;
+        SearchQueryJson = null;
         PageUrlJson = null;
         ReferrerJson = null;
+        CampaignIdJson = null;
+        VisitorJson = null;
         return this;
     }
 

@@ -54,6 +54,7 @@ internal sealed class TimeQueue<T>
         return item;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MoveUp((T Item, long Time) node, int index)
     {
         var nodes = _nodes;
@@ -68,6 +69,7 @@ internal sealed class TimeQueue<T>
         nodes[index] = node;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MoveDown((T Item, long Time) node, int index)
     {
         var nodes = _nodes;

@@ -18,6 +18,7 @@ internal sealed class Session
     public string? LastPageUrl;
     public byte[] LastPageUrlJson = [];
     public string? CampaignId;
+    public byte[]? CampaignIdJson;
     public readonly List<CartLine> Cart = new(4);
     /// <summary>Index of the next purchase line to emit, or -1 when not purchasing.</summary>
     public int PurchaseLine = -1;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Sluice.Generate.Randomness;
 
 namespace Sluice.Generate.Model;
@@ -52,7 +53,7 @@ public sealed class Catalog
 
     private readonly Product[] _products;
     private readonly (string Query, string Url, Category Category)[] _searches;
-    private readonly byte[][] _searchUrlJson;
+    private readonly (byte[] Query, byte[] Url)[] _searchJson;
 
     internal Catalog(int productCount, Prng rng)
     {
@@ -71,7 +72,7 @@ public sealed class Catalog
                 searches.Add((term, $"{BaseUrl}/search?q={Uri.EscapeDataString(term)}", category));
         }
         _searches = [.. searches];
-        _searchUrlJson = Array.ConvertAll(_searches, search => ClickJsonWriter.Encode(search.Url));
+        _searchJson = Array.ConvertAll(_searches, search => (ClickJsonWriter.Encode(search.Query), ClickJsonWriter.Encode(search.Url)));
     }
 
     public int Count => _products.Length;
@@ -86,6 +87,7 @@ public sealed class Catalog
     }
 
     /// <summary>A product of the given category, used after a search or a category listing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Product PickProduct(Prng rng, Category category)
     {
         // A few tries keep the draw cheap; the fallback is any popular product.
@@ -99,11 +101,11 @@ public sealed class Catalog
 
     public (string Query, string Url, Category Category) PickSearch(Prng rng) => _searches[rng.NextInt(_searches.Length)];
 
-    /// <summary><see cref="PickSearch"/> with the encoded URL, for the event writer; the same draw.</summary>
-    internal (string Query, string Url, byte[] UrlJson, Category Category) PickSearchEncoded(Prng rng)
+    /// <summary><see cref="PickSearch"/> with the encoded query and URL, for the event writer; the same draw.</summary>
+    internal (string Query, byte[] QueryJson, string Url, byte[] UrlJson, Category Category) PickSearchEncoded(Prng rng)
     {
         var i = rng.NextInt(_searches.Length);
         var (query, url, category) = _searches[i];
-        return (query, url, _searchUrlJson[i], category);
+        return (query, _searchJson[i].Query, url, _searchJson[i].Url, category);
     }
 }

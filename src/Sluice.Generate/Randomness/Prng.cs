@@ -52,9 +52,11 @@ public sealed class Prng
     public bool Chance(double p) => p > 0 && NextDouble() < p;
 
     /// <summary>An exponentially distributed value with the given mean.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double NextExponential(double mean) => -Math.Log(1.0 - NextDouble()) * mean;
 
     /// <summary>A version-4 UUID drawn from this generator (never <see cref="Guid.NewGuid"/>, so runs repeat).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Guid NextGuid()
     {
         Span<byte> bytes = stackalloc byte[16];
@@ -66,6 +68,7 @@ public sealed class Prng
     }
 
     /// <summary>Index into <paramref name="cumulative"/> (ascending, last = 1) for one uniform draw.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Pick(ReadOnlySpan<double> cumulative)
     {
         var u = NextDouble();
