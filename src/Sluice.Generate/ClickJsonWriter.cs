@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
 using Sluice.Core.Events;
@@ -48,7 +49,7 @@ internal static class ClickJsonWriter
         Raw(span, ref n, "{\"event_id\":\""u8);
         Uuid(span, ref n, e.EventId);
         Raw(span, ref n, "\",\"event_type\":"u8);
-        Raw(span, ref n, EventTypeJson[(int)e.EventType]);
+        Copy(span, ref n, EventTypeJson[(int)e.EventType]);
         Raw(span, ref n, ",\"timestamp\":"u8);
         Number(span, ref n, e.Timestamp);
         Raw(span, ref n, ",\"user_id\":"u8);
@@ -127,8 +128,41 @@ internal static class ClickJsonWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Field(Span<byte> span, ref int n, byte[]? json, string? value)
     {
-        if (json is not null) Raw(span, ref n, json);
+        if (json is not null) Copy(span, ref n, json);
         else Str(span, ref n, value);
+    }
+
+    /// <summary>Copies a cached value: most are 8 to 64 bytes, copied in two or four overlapping moves, not a call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(Span<byte> span, ref int n, byte[] bytes)
+    {
+        var length = bytes.Length;
+        var target = span.Slice(n, length);
+        // Every load and store stays inside [0, length) of source and target: the moves overlap, never overrun.
+        ref var from = ref MemoryMarshal.GetArrayDataReference(bytes);
+        ref var to = ref MemoryMarshal.GetReference(target);
+        if (length >= 16 && length <= 64 && Vector128.IsHardwareAccelerated)
+        {
+            var last = (nuint)(length - 16);
+            if (length > 32)
+            {
+                var middle = (nuint)(length - 32);
+                Vector128.LoadUnsafe(ref from, 16).StoreUnsafe(ref to, 16);
+                Vector128.LoadUnsafe(ref from, middle).StoreUnsafe(ref to, middle);
+            }
+            Vector128.LoadUnsafe(ref from).StoreUnsafe(ref to);
+            Vector128.LoadUnsafe(ref from, last).StoreUnsafe(ref to, last);
+        }
+        else if (length >= 8 && length < 16)
+        {
+            Unsafe.WriteUnaligned(ref to, Unsafe.ReadUnaligned<ulong>(ref from));
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, length - 8), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref from, length - 8)));
+        }
+        else
+        {
+            bytes.CopyTo(target);
+        }
+        n += length;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -140,6 +174,7 @@ internal static class ClickJsonWriter
 
     // Numbers and ids are formatted here rather than by Utf8Formatter: the same digits, without a call into framework
     // code that the runtime first runs instrumented, for a good part of a run of a few seconds.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Number(Span<byte> span, ref int n, long value)
     {
         ulong magnitude;
@@ -152,8 +187,9 @@ internal static class ClickJsonWriter
         {
             magnitude = (ulong)value;
         }
+        // Compared against powers of ten rather than divided: a timestamp has 13 digits.
         var digits = 1;
-        for (var rest = magnitude / 10; rest != 0; rest /= 10) digits++;
+        for (var power = 10UL; digits < 20 && magnitude >= power; power *= 10) digits++;
         var i = n + digits;
         n = i;
         do
@@ -166,6 +202,7 @@ internal static class ClickJsonWriter
     }
 
     /// <summary>The "D" format of <paramref name="id"/>, lowercase, as <see cref="Utf8Formatter"/> writes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Uuid(Span<byte> span, ref int n, Guid id)
     {
         if (!BitConverter.IsLittleEndian)

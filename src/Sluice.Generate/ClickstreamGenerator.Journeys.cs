@@ -114,6 +114,7 @@ public sealed partial class ClickstreamGenerator
     }
 
     /// <summary>A session id, <c>s-</c> and 16 hex digits, and its encoded JSON value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (string Id, byte[] Json) NewSessionId()
     {
         var v = _rng.NextUInt64();
