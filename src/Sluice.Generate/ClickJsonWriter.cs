@@ -28,6 +28,8 @@ internal static class ClickJsonWriter
     // Bytes outside string values: names, separators, the fixed overhead of the object.
     private const int FixedBytes = 512;
 
+    private const int ScratchBytes = 4096;
+
     /// <summary>Appends one event to <paramref name="output"/>.</summary>
     /// <param name="e">The event.</param>
     /// <param name="output">Where the JSON goes.</param>
@@ -83,20 +85,23 @@ internal static class ClickJsonWriter
     /// <summary>A string value as this writer writes it: quoted and escaped, or <c>null</c>; for callers that cache it.</summary>
     public static byte[] Encode(string? value)
     {
-        var span = new byte[4 + 6 * Len(value)];
+        var bound = 4 + 6 * Len(value);
+        var span = bound <= ScratchBytes ? stackalloc byte[ScratchBytes] : new byte[bound];
         var n = 0;
         Str(span, ref n, value);
-        return span.AsSpan(0, n).ToArray();
+        return span[..n].ToArray();
     }
 
     /// <summary>The bytes from <c>,"user_agent":</c> through the browser value, for <see cref="EventFields.VisitorJson"/>.</summary>
     public static byte[] VisitorBlock(string? userAgent, string? ipAddress, string? country, string? city, string? segment, string? device, string? browser)
     {
         var chars = Len(userAgent) + Len(ipAddress) + Len(country) + Len(city) + Len(segment) + Len(device) + Len(browser);
-        var span = new byte[FixedBytes + 6 * chars];
+        var bound = FixedBytes + 6 * chars;
+        // One block per visitor profile, ten thousand at the start of a run: the scratch space is on the stack.
+        var span = bound <= ScratchBytes ? stackalloc byte[ScratchBytes] : new byte[bound];
         var n = 0;
         VisitorFields(span, ref n, userAgent, ipAddress, country, city, segment, device, browser);
-        return span.AsSpan(0, n).ToArray();
+        return span[..n].ToArray();
     }
 
     private static void VisitorFields(Span<byte> span, ref int n, string? userAgent, string? ipAddress, string? country, string? city,

@@ -170,6 +170,7 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>The draft the next fresh event (journey step or bot) is built in.</summary>
+[MethodImpl(MethodImplOptions.AggressiveInlining)]
     private EventFields NextDraft() => _recent[_recentCount % (RecentCapacity + 1)].Clear();
 
     private static EventFields[] NewDrafts(int count)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Sluice.Core.Events;
 
 namespace Sluice.Generate;
@@ -76,6 +77,7 @@ internal sealed class EventFields
     };
 
     /// <summary>Clears every field, so a refill cannot keep a value of the event before.</summary>
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public EventFields Clear()
     {
         EventId = default;

@@ -80,6 +80,7 @@ public sealed class Catalog
     public Product this[int index] => _products[index];
 
     /// <summary>A product drawn with popularity skew: the square of a uniform draw favours low indices.</summary>
+[MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Product PickProduct(Prng rng)
     {
         var u = rng.NextDouble();
@@ -102,6 +103,7 @@ public sealed class Catalog
     public (string Query, string Url, Category Category) PickSearch(Prng rng) => _searches[rng.NextInt(_searches.Length)];
 
     /// <summary><see cref="PickSearch"/> with the encoded query and URL, for the event writer; the same draw.</summary>
+[MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal (string Query, byte[] QueryJson, string Url, byte[] UrlJson, Category Category) PickSearchEncoded(Prng rng)
     {
         var i = rng.NextInt(_searches.Length);
