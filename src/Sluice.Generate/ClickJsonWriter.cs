@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -199,19 +200,41 @@ internal static class ClickJsonWriter
         {
             magnitude = (ulong)value;
         }
-        // Compared against powers of ten rather than divided: a timestamp has 13 digits.
-        var digits = 1;
-        for (var power = 10UL; digits < 20 && magnitude >= power; power *= 10) digits++;
+        // From the bit length: log10(2) is about 1233 / 4096, and one comparison corrects the estimate.
+        var estimate = (BitOperations.Log2(magnitude) + 1) * 1233 >> 12;
+        var digits = magnitude < 10 ? 1 : estimate + (magnitude < PowersOf10[estimate] ? 0 : 1);
         var i = n + digits;
         n = i;
-        do
+        // Two digits per division: a timestamp takes seven.
+        while (magnitude >= 100)
         {
-            var quotient = magnitude / 10;
-            span[--i] = (byte)('0' + (magnitude - quotient * 10));
+            var quotient = magnitude / 100;
+            var pair = (int)(magnitude - quotient * 100) * 2;
+            span[--i] = DigitPairs[pair + 1];
+            span[--i] = DigitPairs[pair];
             magnitude = quotient;
         }
-        while (magnitude != 0);
+        if (magnitude >= 10)
+        {
+            var pair = (int)magnitude * 2;
+            span[--i] = DigitPairs[pair + 1];
+            span[--i] = DigitPairs[pair];
+        }
+        else
+        {
+            span[--i] = (byte)('0' + (int)magnitude);
+        }
     }
+
+    private static ReadOnlySpan<ulong> PowersOf10 =>
+    [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ];
+
+    private static ReadOnlySpan<byte> DigitPairs =>
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
 
     /// <summary>The "D" format of <paramref name="id"/>, lowercase, as <see cref="Utf8Formatter"/> writes it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

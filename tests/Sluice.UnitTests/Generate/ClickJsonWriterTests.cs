@@ -62,6 +62,10 @@ public class ClickJsonWriterTests
     [InlineData(10L, "0f8fad5b-d9cb-469f-a165-70867728950e")]
     [InlineData(-1L, "01234567-89ab-cdef-0123-456789abcdef")]
     [InlineData(1_767_225_600_000L, "fedcba98-7654-3210-fedc-ba9876543210")]
+    [InlineData(99L, "0f8fad5b-d9cb-469f-a165-70867728950e")]
+    [InlineData(100L, "0f8fad5b-d9cb-469f-a165-70867728950e")]
+    [InlineData(999_999_999_999_999_999L, "0f8fad5b-d9cb-469f-a165-70867728950e")]
+    [InlineData(1_000_000_000_000_000_000L, "0f8fad5b-d9cb-469f-a165-70867728950e")]
     [InlineData(long.MaxValue, "00000001-0000-0000-0000-000000000080")]
     [InlineData(long.MinValue, "80000000-0000-0000-0000-000000000001")]
     public void numbers_and_ids_match_the_core_codec(long number, string id)
