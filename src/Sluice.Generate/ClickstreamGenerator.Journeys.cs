@@ -237,20 +237,15 @@ public sealed partial class ClickstreamGenerator
         evt.PageUrlJson = pageJson;
         evt.Referrer = s.LastPageUrl;
         evt.ReferrerJson = s.LastPageUrlJson;
-        evt.UserAgent = user.UserAgent;
-        evt.IpAddress = user.IpAddress;
-        evt.GeoCountry = profile.Country.Code;
-        evt.GeoCity = profile.City;
-        evt.UserSegment = user.IsLoggedIn ? profile.SegmentName : null;
-        evt.DeviceType = user.DeviceName;
-        evt.Browser = user.Browser;
+        evt.Visitor = user;
+        evt.VisitorProfile = profile;
         evt.CampaignId = s.CampaignId;
         evt.CampaignIdJson = s.CampaignIdJson;
         s.LastPageUrl = pageUrl;
         s.LastPageUrlJson = pageJson;
         // Per profile version: these seven values change only with a new version (a CDC update).
         evt.VisitorJson = profile.VisitorJson ??= ClickJsonWriter.VisitorBlock(
-            evt.UserAgent, evt.IpAddress, evt.GeoCountry, evt.GeoCity, evt.UserSegment, evt.DeviceType, evt.Browser);
+            user.UserAgent, user.IpAddress, profile.Country.Code, profile.City, EventFields.SegmentOf(user, profile), user.DeviceName, user.Browser);
         return evt;
     }
 
