@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Sluice.Core.Events;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Model;
@@ -6,7 +7,14 @@ namespace Sluice.Generate;
 
 public sealed partial class ClickstreamGenerator
 {
-    private sealed record Bot(string Name, string UserAgent, string SessionId, string IpAddress);
+    private sealed record Bot(string Name, string UserAgent, string SessionId, string IpAddress)
+    {
+        public const string Country = "US";
+        public const string Device = "desktop";
+
+        public byte[] SessionIdJson { get; } = ClickJsonWriter.Encode(SessionId);
+        public byte[] VisitorJson { get; } = ClickJsonWriter.VisitorBlock(UserAgent, IpAddress, Country, null, null, Device, null);
+    }
 
     private readonly Bot[] _bots;
 
@@ -23,6 +31,7 @@ public sealed partial class ClickstreamGenerator
     }
 
     /// <summary>A crawler hit: bots keep one session that never ends and never buy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitBot()
     {
         var bot = _bots[_botRng.NextInt(_bots.Length)];
@@ -42,13 +51,18 @@ public sealed partial class ClickstreamGenerator
         evt.EventType = EventType.PageView;
         evt.Timestamp = _clock;
         evt.SessionId = bot.SessionId;
+        evt.SessionIdJson = bot.SessionIdJson;
         evt.ProductId = product?.Id;
+        evt.ProductIdJson = product?.IdJson;
         evt.ProductCategory = category.Name;
+        evt.ProductCategoryJson = category.NameJson;
         evt.PageUrl = product?.PageUrl ?? category.PageUrl;
+        evt.PageUrlJson = product?.PageUrlJson ?? category.PageUrlJson;
+        evt.VisitorJson = bot.VisitorJson;
         evt.UserAgent = bot.UserAgent;
         evt.IpAddress = bot.IpAddress;
-        evt.GeoCountry = "US";
-        evt.DeviceType = "desktop";
+        evt.GeoCountry = Bot.Country;
+        evt.DeviceType = Bot.Device;
         EmitClick(evt, FaultKind.Bot);
     }
 }

@@ -12,9 +12,10 @@ public sealed partial class ClickstreamGenerator
     private const int MaxCartLines = 8;
 
     /// <summary>Advances the session due next by one click; false when that produced no record.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Step()
     {
-        _due.TryDequeue(out var slot, out var now);
+        var slot = _due.Dequeue(out var now);
         _clock = Math.Max(_clock, now);
         var s = _sessions[slot];
 
@@ -49,6 +50,7 @@ public sealed partial class ClickstreamGenerator
         return EmitWithFaults(evt);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long NextGap(Session s)
     {
         // Purchase lines of one order follow each other within a fraction of a second.
@@ -58,6 +60,7 @@ public sealed partial class ClickstreamGenerator
         return Math.Min(gap, _timeoutMs - 60_000);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryStartSession(Session s, long now)
     {
         UserProfile? user = null;
@@ -76,19 +79,29 @@ public sealed partial class ClickstreamGenerator
         user.InSession = true;
         s.Active = true;
         s.User = user;
-        s.SessionId = NewSessionId();
+        (s.SessionId, s.SessionIdJson) = NewSessionId();
         s.Product = null;
         s.Category = null;
         s.Cart.Clear();
         s.PurchaseLine = -1;
         s.HadCart = false;
         s.Purchased = false;
-        s.LastPageUrl = EntryReferrers[_rng.Pick(EntryReferrerWeights)];
-        s.CampaignId = _rng.NextDouble() < 0.2 ? Campaigns[_rng.NextInt(Campaigns.Length)] : null;
+        var entry = _rng.Pick(EntryReferrerWeights);
+        s.LastPageUrl = EntryReferrers[entry];
+        s.LastPageUrlJson = EntryReferrersJson[entry];
+        s.CampaignId = null;
+        s.CampaignIdJson = null;
+        if (_rng.NextDouble() < 0.2)
+        {
+            var campaign = _rng.NextInt(Campaigns.Length);
+            s.CampaignId = Campaigns[campaign];
+            s.CampaignIdJson = CampaignsJson[campaign];
+        }
         _sessionsStarted++;
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EndSession(Session s, long now)
     {
         _sessionsEnded++;
@@ -100,53 +113,64 @@ public sealed partial class ClickstreamGenerator
         s.User.LastEventAt = Math.Max(s.User.LastEventAt, now);
     }
 
-    private string NewSessionId()
+    /// <summary>A session id, <c>s-</c> and 16 hex digits, and its encoded JSON value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private (string Id, byte[] Json) NewSessionId()
     {
-        var value = _rng.NextUInt64();
-        return string.Create(18, value, static (span, v) =>
-        {
-            span[0] = 's';
-            span[1] = '-';
-            // Hand-rolled: the general formatter's hex path showed up in profiles at one call per session.
-            for (var i = 17; i >= 2; i--, v >>= 4) span[i] = "0123456789abcdef"[(int)(v & 0xF)];
-        });
+        var v = _rng.NextUInt64();
+        // Hand-rolled: the general formatter's hex path showed up in profiles at one call per session.
+        var json = new byte[20];
+        json[0] = json[19] = (byte)'"';
+        json[1] = (byte)'s';
+        json[2] = (byte)'-';
+        for (var i = 18; i >= 3; i--, v >>= 4) json[i] = (byte)"0123456789abcdef"[(int)(v & 0xF)];
+        return (System.Text.Encoding.ASCII.GetString(json, 1, 18), json);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private EventFields BuildEvent(Session s, long now)
     {
         Product? product = null;
-        string? category = null;
+        Category? listing = null;
         string? query = null;
+        byte[]? queryJson = null;
         int? quantity = null;
         string pageUrl;
+        byte[] pageJson;
         var type = s.State.EventOf();
 
         switch (s.State)
         {
             case JourneyState.Landing:
                 pageUrl = Catalog.HomeUrl;
+                pageJson = Catalog.HomeUrlJson;
                 break;
             case JourneyState.Browse:
                 s.Category = s.Product?.Category is { } current && _rng.NextDouble() < 0.5
                     ? current
                     : Catalog.Categories[_rng.NextInt(Catalog.Categories.Length)];
-                category = s.Category.Name;
-                pageUrl = s.Category.PageUrl;
+                listing = s.Category;
+                pageUrl = listing.PageUrl;
+                pageJson = listing.PageUrlJson;
                 break;
             case JourneyState.Search:
-                var search = _catalog.PickSearch(_rng);
+                var search = _catalog.PickSearchEncoded(_rng);
                 s.Category = search.Category;
                 query = search.Query;
+                queryJson = search.QueryJson;
                 pageUrl = search.Url;
+                pageJson = search.UrlJson;
                 break;
             case JourneyState.ProductView:
                 product = s.Product = s.Category is { } c ? _catalog.PickProduct(_rng, c) : _catalog.PickProduct(_rng);
                 pageUrl = product.PageUrl;
+                pageJson = product.PageUrlJson;
                 break;
             case JourneyState.AddToCart:
                 product = s.Product ??= _catalog.PickProduct(_rng);
                 quantity = AddToCart(s, product);
                 pageUrl = product.PageUrl;
+                pageJson = product.PageUrlJson;
                 break;
             case JourneyState.RemoveFromCart:
                 var index = _rng.NextInt(s.Cart.Count);
@@ -154,19 +178,23 @@ public sealed partial class ClickstreamGenerator
                 s.Cart.RemoveAt(index);
                 quantity = removed;
                 pageUrl = Catalog.CartUrl;
+                pageJson = Catalog.CartUrlJson;
                 break;
             case JourneyState.Wishlist:
                 product = s.Product ??= _catalog.PickProduct(_rng);
                 pageUrl = product.PageUrl;
+                pageJson = product.PageUrlJson;
                 break;
             case JourneyState.Checkout:
                 pageUrl = Catalog.CheckoutUrl;
+                pageJson = Catalog.CheckoutUrlJson;
                 break;
             case JourneyState.Purchase:
                 if (s.PurchaseLine < 0) s.PurchaseLine = 0;
                 (product, var bought) = s.Cart[s.PurchaseLine];
                 quantity = bought;
                 pageUrl = Catalog.OrderConfirmationUrl;
+                pageJson = Catalog.OrderConfirmationUrlJson;
                 if (++s.PurchaseLine >= s.Cart.Count)
                 {
                     s.Cart.Clear();
@@ -185,29 +213,43 @@ public sealed partial class ClickstreamGenerator
         evt.EventType = type;
         evt.Timestamp = now;
         evt.UserId = user.UserId;
+        evt.UserIdJson = user.UserIdJson;
         evt.SessionId = s.SessionId;
-        evt.ProductId = product?.Id;
-        evt.ProductCategory = product?.Category.Name ?? category;
+        evt.SessionIdJson = s.SessionIdJson;
+        if (product is not null)
+        {
+            evt.ProductId = product.Id;
+            evt.ProductIdJson = product.IdJson;
+            evt.ProductCategory = product.Category.Name;
+            evt.ProductCategoryJson = product.Category.NameJson;
+        }
+        else if (listing is not null)
+        {
+            evt.ProductCategory = listing.Name;
+            evt.ProductCategoryJson = listing.NameJson;
+        }
         // Views and searches never carry a price: the validator rejects them (unexpected_price).
         evt.PriceCents = type is EventType.PageView or EventType.Search ? null : product?.PriceCents;
         evt.Quantity = quantity;
         evt.SearchQuery = query;
+        evt.SearchQueryJson = queryJson;
         evt.PageUrl = pageUrl;
+        evt.PageUrlJson = pageJson;
         evt.Referrer = s.LastPageUrl;
-        evt.UserAgent = user.UserAgent;
-        evt.IpAddress = user.IpAddress;
-        evt.GeoCountry = profile.Country.Code;
-        evt.GeoCity = profile.City;
-        evt.UserSegment = user.IsLoggedIn ? profile.SegmentName : null;
-        evt.DeviceType = user.DeviceName;
-        evt.Browser = user.Browser;
+        evt.ReferrerJson = s.LastPageUrlJson;
+        evt.Visitor = user;
+        evt.VisitorProfile = profile;
         evt.CampaignId = s.CampaignId;
+        evt.CampaignIdJson = s.CampaignIdJson;
         s.LastPageUrl = pageUrl;
-        _freshVisitorBlock = profile.VisitorJson ??= ClickJsonWriter.VisitorBlock(
-            evt.UserAgent, evt.IpAddress, evt.GeoCountry, evt.GeoCity, evt.UserSegment, evt.DeviceType, evt.Browser);
+        s.LastPageUrlJson = pageJson;
+        // Per profile version: these seven values change only with a new version (a CDC update).
+        evt.VisitorJson = profile.VisitorJson ??= ClickJsonWriter.VisitorBlock(
+            user.UserAgent, user.IpAddress, profile.Country.Code, profile.City, EventFields.SegmentOf(user, profile), user.DeviceName, user.Browser);
         return evt;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int AddToCart(Session s, Product product)
     {
         var u = _rng.NextDouble();

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using Sluice.Core.Events;
+using Sluice.Generate.Model;
 
 namespace Sluice.Generate;
 
@@ -33,6 +35,28 @@ internal sealed class EventFields
     public string? CampaignId;
     public int SchemaVersion;
 
+    // The encoded values (ClickJsonWriter.Encode) of the fields above where the generator has them cached with their
+    // source (user, session, product, page): the writer copies these instead of encoding the strings again.
+    // Null means "encode the string"; a set value always encodes the string field beside it.
+    public byte[]? UserIdJson;
+    public byte[]? SessionIdJson;
+    public byte[]? ProductIdJson;
+    public byte[]? ProductCategoryJson;
+    public byte[]? SearchQueryJson;
+    public byte[]? PageUrlJson;
+    public byte[]? ReferrerJson;
+    public byte[]? CampaignIdJson;
+    /// <summary>Encodes the seven fields user_agent … browser at once (<see cref="ClickJsonWriter.VisitorBlock"/>).</summary>
+    public byte[]? VisitorJson;
+
+    /// <summary>
+    /// The visitor and profile version the seven fields user_agent … browser come from, set instead of those fields for
+    /// a shopper's event (always with <see cref="VisitorJson"/>): five fewer references stored per event. Both are
+    /// immutable as far as these values go, so an event emitted later (held back, duplicated) reads the same values.
+    /// </summary>
+    public UserProfile? Visitor;
+    public ProfileVersion? VisitorProfile;
+
     /// <summary>The Kafka key: the user, or the session for anonymous visitors.</summary>
     public string PartitionKey => UserId ?? SessionId;
 
@@ -62,6 +86,7 @@ internal sealed class EventFields
     };
 
     /// <summary>Clears every field, so a refill cannot keep a value of the event before.</summary>
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public EventFields Clear()
     {
         EventId = default;
@@ -85,8 +110,22 @@ internal sealed class EventFields
         Browser = null;
         CampaignId = null;
         SchemaVersion = ClickEvent.CurrentSchemaVersion;
+        UserIdJson = null;
+        SessionIdJson = null;
+        ProductIdJson = null;
+        ProductCategoryJson = null;
+        SearchQueryJson = null;
+        PageUrlJson = null;
+        ReferrerJson = null;
+        CampaignIdJson = null;
+        VisitorJson = null;
+        Visitor = null;
+        VisitorProfile = null;
         return this;
     }
+
+    /// <summary>user_segment: the profile's segment for customers, none for anonymous visitors.</summary>
+    public static string? SegmentOf(UserProfile visitor, ProfileVersion profile) => visitor.IsLoggedIn ? profile.SegmentName : null;
 
     public ClickEvent ToEvent() => new()
     {
@@ -102,13 +141,13 @@ internal sealed class EventFields
         SearchQuery = SearchQuery,
         PageUrl = PageUrl,
         Referrer = Referrer,
-        UserAgent = UserAgent,
-        IpAddress = IpAddress,
-        GeoCountry = GeoCountry,
-        GeoCity = GeoCity,
-        UserSegment = UserSegment,
-        DeviceType = DeviceType,
-        Browser = Browser,
+        UserAgent = Visitor?.UserAgent ?? UserAgent,
+        IpAddress = Visitor?.IpAddress ?? IpAddress,
+        GeoCountry = VisitorProfile?.Country.Code ?? GeoCountry,
+        GeoCity = VisitorProfile?.City ?? GeoCity,
+        UserSegment = Visitor is null ? UserSegment : SegmentOf(Visitor, VisitorProfile!),
+        DeviceType = Visitor?.DeviceName ?? DeviceType,
+        Browser = Visitor?.Browser ?? Browser,
         CampaignId = CampaignId,
         SchemaVersion = SchemaVersion,
     };

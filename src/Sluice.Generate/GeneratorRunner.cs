@@ -27,6 +27,8 @@ public static class GeneratorRunner
     /// Cancellation stops between records and still flushes, so everything counted was delivered. The generator builds
     /// event objects only when the sink reads them (<see cref="IRecordSink.ReadsEvents"/>).
     /// </remarks>
+    // Optimised at once, as the generator's per-event methods are (see ClickstreamGenerator): the loop runs for seconds.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RunSummary Run(ClickstreamGenerator generator, IRecordSink sink, Pacer? pacer = null, ManifestBuilder? manifest = null,
         Action<RunProgress>? progress = null, CancellationToken cancellationToken = default)
     {

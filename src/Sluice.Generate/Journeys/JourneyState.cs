@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Sluice.Core.Events;
 
 namespace Sluice.Generate.Journeys;
@@ -38,6 +39,7 @@ public static class JourneyStates
     public static string NameList => string.Join(", ", Names);
 
     /// <summary>The event type a state emits; <see cref="JourneyState.Exit"/> emits nothing.</summary>
+[MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static EventType EventOf(this JourneyState state) => state switch
     {
         JourneyState.Search => EventType.Search,

@@ -11,11 +11,14 @@ internal sealed class Session
     public bool Active;
     public UserProfile User = null!;
     public string SessionId = "";
+    public byte[] SessionIdJson = [];
     public JourneyState State;
     public Product? Product;
     public Category? Category;
     public string? LastPageUrl;
+    public byte[] LastPageUrlJson = [];
     public string? CampaignId;
+    public byte[]? CampaignIdJson;
     public readonly List<CartLine> Cart = new(4);
     /// <summary>Index of the next purchase line to emit, or -1 when not purchasing.</summary>
     public int PurchaseLine = -1;

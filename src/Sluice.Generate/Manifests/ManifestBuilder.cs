@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Text.Json;
 using Sluice.Core.Events;
@@ -50,6 +51,7 @@ public sealed class ManifestBuilder
     public IReadOnlyDictionary<long, long[]> Windows => _windows;
 
     /// <summary>Records one produced record; call it only for records that were actually sent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(in GeneratedRecord record)
     {
         Records++;

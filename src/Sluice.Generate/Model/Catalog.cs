@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Sluice.Generate.Randomness;
 
 namespace Sluice.Generate.Model;
@@ -7,12 +8,20 @@ public sealed record Category(string Name, long MinPriceCents, long MaxPriceCent
 {
     /// <summary>Listing page of the category, cached so events do not build strings.</summary>
     public string PageUrl { get; } = $"{Catalog.BaseUrl}/c/{Name}";
+
+    // Encoded once for the event writer (ClickJsonWriter.Encode), as the strings are cached for the events. Arrays compare
+    // by reference in record equality, as SearchTerms already does; catalog entries are never compared by value.
+    internal byte[] NameJson { get; } = ClickJsonWriter.Encode(Name);
+    internal byte[] PageUrlJson { get; } = ClickJsonWriter.Encode($"{Catalog.BaseUrl}/c/{Name}");
 }
 
 /// <summary>One product; its page URL is cached for the same reason.</summary>
 public sealed record Product(string Id, Category Category, long PriceCents)
 {
     public string PageUrl { get; } = $"{Catalog.BaseUrl}/p/{Id}";
+
+    internal byte[] IdJson { get; } = ClickJsonWriter.Encode(Id);
+    internal byte[] PageUrlJson { get; } = ClickJsonWriter.Encode($"{Catalog.BaseUrl}/p/{Id}");
 }
 
 /// <summary>The shop's products. Popularity is skewed: a few products get most views, as in real shops.</summary>
@@ -24,6 +33,11 @@ public sealed class Catalog
     public const string CheckoutUrl = BaseUrl + "/checkout";
     public const string WishlistUrl = BaseUrl + "/wishlist";
     public const string OrderConfirmationUrl = BaseUrl + "/checkout/confirmation";
+
+    internal static readonly byte[] HomeUrlJson = ClickJsonWriter.Encode(HomeUrl);
+    internal static readonly byte[] CartUrlJson = ClickJsonWriter.Encode(CartUrl);
+    internal static readonly byte[] CheckoutUrlJson = ClickJsonWriter.Encode(CheckoutUrl);
+    internal static readonly byte[] OrderConfirmationUrlJson = ClickJsonWriter.Encode(OrderConfirmationUrl);
 
     public static readonly Category[] Categories =
     [
@@ -39,6 +53,7 @@ public sealed class Catalog
 
     private readonly Product[] _products;
     private readonly (string Query, string Url, Category Category)[] _searches;
+    private readonly (byte[] Query, byte[] Url)[] _searchJson;
 
     internal Catalog(int productCount, Prng rng)
     {
@@ -57,6 +72,7 @@ public sealed class Catalog
                 searches.Add((term, $"{BaseUrl}/search?q={Uri.EscapeDataString(term)}", category));
         }
         _searches = [.. searches];
+        _searchJson = Array.ConvertAll(_searches, search => (ClickJsonWriter.Encode(search.Query), ClickJsonWriter.Encode(search.Url)));
     }
 
     public int Count => _products.Length;
@@ -64,6 +80,7 @@ public sealed class Catalog
     public Product this[int index] => _products[index];
 
     /// <summary>A product drawn with popularity skew: the square of a uniform draw favours low indices.</summary>
+[MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Product PickProduct(Prng rng)
     {
         var u = rng.NextDouble();
@@ -71,6 +88,7 @@ public sealed class Catalog
     }
 
     /// <summary>A product of the given category, used after a search or a category listing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Product PickProduct(Prng rng, Category category)
     {
         // A few tries keep the draw cheap; the fallback is any popular product.
@@ -83,4 +101,13 @@ public sealed class Catalog
     }
 
     public (string Query, string Url, Category Category) PickSearch(Prng rng) => _searches[rng.NextInt(_searches.Length)];
+
+    /// <summary><see cref="PickSearch"/> with the encoded query and URL, for the event writer; the same draw.</summary>
+[MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal (string Query, byte[] QueryJson, string Url, byte[] UrlJson, Category Category) PickSearchEncoded(Prng rng)
+    {
+        var i = rng.NextInt(_searches.Length);
+        var (query, url, category) = _searches[i];
+        return (query, _searchJson[i].Query, url, _searchJson[i].Url, category);
+    }
 }

@@ -71,6 +71,10 @@ public sealed class UserProfile
     public long CreatedAt { get; }
     public bool IsDeleted { get; internal set; }
 
+    /// <summary>The user_id value as the event writer writes it (<c>null</c> for anonymous visitors).</summary>
+    internal byte[] UserIdJson => _userIdJson ??= ClickJsonWriter.Encode(UserId);
+    private byte[]? _userIdJson;
+
     internal bool InSession { get; set; }
     internal long LastEventAt { get; set; } = long.MinValue / 2;
 

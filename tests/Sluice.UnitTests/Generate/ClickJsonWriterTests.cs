@@ -55,4 +55,31 @@ public class ClickJsonWriterTests
         };
         Assert.Equal(ClickEventJson.ToBytes(e), Fast(e));
     }
+
+    [Theory]
+    [InlineData(0L, "00000000-0000-0000-0000-000000000000")]
+    [InlineData(9L, "ffffffff-ffff-ffff-ffff-ffffffffffff")]
+    [InlineData(10L, "0f8fad5b-d9cb-469f-a165-70867728950e")]
+    [InlineData(-1L, "01234567-89ab-cdef-0123-456789abcdef")]
+    [InlineData(1_767_225_600_000L, "fedcba98-7654-3210-fedc-ba9876543210")]
+    [InlineData(99L, "0f8fad5b-d9cb-469f-a165-70867728950e")]
+    [InlineData(100L, "0f8fad5b-d9cb-469f-a165-70867728950e")]
+    [InlineData(999_999_999_999_999_999L, "0f8fad5b-d9cb-469f-a165-70867728950e")]
+    [InlineData(1_000_000_000_000_000_000L, "0f8fad5b-d9cb-469f-a165-70867728950e")]
+    [InlineData(long.MaxValue, "00000001-0000-0000-0000-000000000080")]
+    [InlineData(long.MinValue, "80000000-0000-0000-0000-000000000001")]
+    public void numbers_and_ids_match_the_core_codec(long number, string id)
+    {
+        var e = new ClickEvent
+        {
+            EventId = Guid.Parse(id),
+            EventType = EventType.Purchase,
+            Timestamp = number,
+            SessionId = "s-1",
+            PriceCents = number,
+            Quantity = (int)(number % int.MaxValue),
+            SchemaVersion = (int)(number & 0xFFFF),
+        };
+        Assert.Equal(ClickEventJson.ToBytes(e), Fast(e));
+    }
 }
