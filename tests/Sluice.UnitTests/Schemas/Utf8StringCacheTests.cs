@@ -6,9 +6,16 @@ namespace Sluice.UnitTests.Schemas;
 
 public class Utf8StringCacheTests
 {
-    // Every length the packed comparison treats differently: 1-3, 4-7, 8-16 (overlapping words) and longer.
+    // Every length the comparison treats differently: 1-3, 4-7, 8-16 (packed words), 17-64 (bytes inside the entry)
+    // and longer (a separate array); past 16 bytes also look-alikes that differ only in the middle, which neither the
+    // head nor the tail word sees.
     public static TheoryData<string, string> LookAlikes => new()
     {
+        { Middle('a', 17), new string('a', 17) },
+        { Middle('a', 40), new string('a', 40) },
+        { Middle('a', 64), new string('a', 64) },
+        { Middle('a', 65), new string('a', 65) },
+        { Middle('a', 200), new string('a', 200) },
         { "a", "b" },
         { "ab", "ba" },
         { "abc", "acc" },
@@ -24,7 +31,7 @@ public class Utf8StringCacheTests
     [MemberData(nameof(LookAlikes))]
     public void values_that_differ_in_one_byte_never_share_a_string(string a, string b)
     {
-        // Four slots: every value lands in one of two buckets, so the look-alikes are compared against each other.
+        // Four slots are one bucket of four ways, so the look-alikes are compared against each other.
         var cache = new Utf8StringCache(4);
         for (var round = 0; round < 3; round++)
         {
@@ -70,4 +77,7 @@ public class Utf8StringCacheTests
         Assert.True(cache.TryGet(ReadOnlySpan<byte>.Empty, out var empty));
         Assert.Equal("", empty);
     }
+
+    private static string Middle(char fill, int length) =>
+        string.Concat(new string(fill, length / 2), "b", new string(fill, length - length / 2 - 1));
 }
