@@ -21,6 +21,7 @@ public sealed class KafkaPartitionSource : IPartitionSource
     private readonly Dictionary<StreamTopicPartition, long> _pending = [];
     private IConsumer<byte[]?, byte[]>? _consumer;
     private IAssignmentListener? _listener;
+    private bool _closing;
 
     public KafkaPartitionSource(KafkaClientFactory factory, string groupId, IFlushableCollector? outputs = null)
     {
@@ -90,17 +91,36 @@ public sealed class KafkaPartitionSource : IPartitionSource
     private static bool IsRebalanceError(ErrorCode code) => code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration
         or ErrorCode.UnknownMemberId or ErrorCode.Local_State or ErrorCode.Local_AssignmentLost or ErrorCode.FencedInstanceId;
 
+    /// <remarks>
+    /// Flushes the outputs and commits what was processed first, while the consumer still serves requests, and only
+    /// then leaves the group. <c>Close</c> revokes the assignment through the same callback as a rebalance, and a
+    /// synchronous commit made from inside that callback can wait forever: the closing consumer no longer serves the
+    /// commit's answer (a test run hung exactly there). So revocations during close hand the tasks back without a
+    /// commit; a commit refused before close leaves those offsets to the partitions' next owner (at-least-once).
+    /// </remarks>
     public void Dispose()
     {
         if (_consumer is null) return;
         try
         {
-            _consumer.Close();
+            if (_pending.Count > 0)
+            {
+                _outputs?.Flush();
+                Commit();
+            }
         }
         finally
         {
-            _consumer.Dispose();
-            _consumer = null;
+            _closing = true;
+            try
+            {
+                _consumer.Close();
+            }
+            finally
+            {
+                _consumer.Dispose();
+                _consumer = null;
+            }
         }
     }
 
@@ -113,7 +133,7 @@ public sealed class KafkaPartitionSource : IPartitionSource
         {
             if (_pending.Remove(new StreamTopicPartition(tp.Topic, tp.Partition.Value), out var next) && commit) offsets.Add(new TopicPartitionOffset(tp, next));
         }
-        if (offsets.Count == 0) return;
+        if (offsets.Count == 0 || _closing) return;
         _outputs?.Flush();
         TryCommit(consumer, offsets);
     }
