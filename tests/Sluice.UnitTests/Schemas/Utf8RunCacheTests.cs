@@ -156,14 +156,7 @@ public sealed class Utf8RunCacheTests
     [Fact]
     public void the_run_cached_fast_path_and_the_field_by_field_path_agree_on_generated_and_mutated_frames()
     {
-        var settings = new GeneratorSettings
-        {
-            Users = 200, Products = 100, ConcurrentSessions = 40, MaxEvents = 6_000, Cdc = false,
-            MalformedRate = 0, LateRate = 0, DuplicateRate = 0,
-        };
-        var capture = new FrameSink();
-        using (var sink = new AvroSink(capture, schemaId: 3))
-            GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
+        var capture = Generate(users: 200, products: 100, sessions: 40, events: 6_000);
         Assert.NotEmpty(capture.Bodies);
 
         var cached = new ClickEventAvro();
@@ -190,15 +183,9 @@ public sealed class Utf8RunCacheTests
     [Fact]
     public void threads_sharing_one_codec_decode_every_frame_as_the_field_by_field_path_does()
     {
-        // One codec serves every task thread of the engine: caches and hints written by one thread are read by others.
-        var settings = new GeneratorSettings
-        {
-            Users = 50, Products = 30, ConcurrentSessions = 20, MaxEvents = 3_000, Cdc = false,
-            MalformedRate = 0, LateRate = 0, DuplicateRate = 0,
-        };
-        var capture = new FrameSink();
-        using (var sink = new AvroSink(capture, schemaId: 3))
-            GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
+        // A codec is safe to share between threads (the engine gives each task its own, other callers may not):
+        // caches and hints written by one thread are read by others.
+        var capture = Generate(users: 50, products: 30, sessions: 20, events: 3_000);
         var plain = new ClickEventAvro(runCaches: false);
         var expected = new ClickEvent?[capture.Bodies.Count];
         for (var i = 0; i < expected.Length; i++) plain.TryRead(capture.Bodies[i], out expected[i], out _);
@@ -301,5 +288,19 @@ public sealed class Utf8RunCacheTests
         public void Flush(CancellationToken cancellationToken = default) { }
 
         public void Dispose() { }
+    }
+
+    // Valid frames only (no faults, no CDC) from a small population, so that visitors and sessions repeat.
+    private static FrameSink Generate(int users, int products, int sessions, int events)
+    {
+        var settings = new GeneratorSettings
+        {
+            Users = users, Products = products, ConcurrentSessions = sessions, MaxEvents = events, Cdc = false,
+            MalformedRate = 0, LateRate = 0, DuplicateRate = 0,
+        };
+        var capture = new FrameSink();
+        using (var sink = new AvroSink(capture, schemaId: 3))
+            GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
+        return capture;
     }
 }
