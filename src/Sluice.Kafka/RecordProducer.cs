@@ -26,6 +26,8 @@ public sealed unsafe class RecordProducer : IDisposable
     private const int PollMs = 100;
     private const int QueueFullPollMs = 10;
     private const int MaxStackKey = 256;
+    private const int MaxStackHeaders = 16;
+    private const int MaxFixedArguments = 5;
 
     private readonly IntPtr _rk;
     private readonly GCHandle _self;
@@ -36,6 +38,7 @@ public sealed unsafe class RecordProducer : IDisposable
     private long _delivered;
     private long _failed;
     private string? _firstError;
+    private volatile bool _fatal;
     private bool _disposed;
 
     private RecordProducer(IntPtr rk, GCHandle self, ILogger? logger)
@@ -91,6 +94,9 @@ public sealed unsafe class RecordProducer : IDisposable
     /// <summary>The first delivery or fatal error seen, with its topic when known; null when none.</summary>
     public string? FirstError => Volatile.Read(ref _firstError);
 
+    /// <summary>True once the client hit a fatal error (an idempotent producer that lost its sequence): it delivers nothing more and must be replaced.</summary>
+    public bool IsFatal => _fatal;
+
     /// <summary>Messages handed to librdkafka and not yet reported delivered or failed.</summary>
     public int InFlight => _disposed ? 0 : RdKafkaNative.OutQueueLength(_rk);
 
@@ -105,19 +111,62 @@ public sealed unsafe class RecordProducer : IDisposable
         ReadOnlySpan<byte> headerName = default, ReadOnlySpan<byte> headerValue = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var rkt = Topic(topic);
         var keyLength = key is null ? 0 : Encoding.UTF8.GetMaxByteCount(key.Length);
         Span<byte> keyBuffer = keyLength <= MaxStackKey ? stackalloc byte[MaxStackKey] : new byte[keyLength];
         keyLength = key is null ? 0 : Encoding.UTF8.GetBytes(key, keyBuffer);
         var hasHeader = !headerName.IsEmpty;
         if (hasHeader && headerName[^1] != 0) throw new ArgumentException("the header name must end with a NUL byte", nameof(headerName));
 
-        fixed (byte* pKey = keyBuffer)
-        fixed (byte* pValue = value)
         fixed (byte* pName = headerName)
         fixed (byte* pHeader = headerValue)
         {
-            var vus = stackalloc RdKafkaNative.Vu[7];
+            var header = new RdKafkaNative.Vu { Type = RdKafkaNative.VType.Header, Ptr = (IntPtr)pName, HeaderValue = (IntPtr)pHeader, HeaderSize = headerValue.Length };
+            Send(topic, keyBuffer[..keyLength], key is not null, value, timestampMs, new ReadOnlySpan<RdKafkaNative.Vu>(&header, hasHeader ? 1 : 0));
+        }
+    }
+
+    /// <summary>Queues one message whose key is already bytes, with any number of headers; waits while librdkafka's queue is full.</summary>
+    /// <param name="topic">Topic name; a handle per name is made once and kept.</param>
+    /// <param name="key">The key bytes, copied by librdkafka.</param>
+    /// <param name="hasKey">False for a message without a key (a null key, which is not the same as an empty one).</param>
+    /// <param name="value">The value bytes, copied by librdkafka before this returns.</param>
+    /// <param name="timestampMs">CreateTime timestamp, epoch milliseconds.</param>
+    /// <param name="headers">Headers in order, or null; the caller may clear and refill the same instance for the next message.</param>
+    public void Produce(string topic, ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, long timestampMs, MessageHeaders? headers = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (headers is null || headers.Count == 0)
+        {
+            Send(topic, key, hasKey, value, timestampMs, default);
+            return;
+        }
+        var count = headers.Count;
+        var vus = count <= MaxStackHeaders ? stackalloc RdKafkaNative.Vu[count] : new RdKafkaNative.Vu[count];
+        fixed (byte* bytes = headers.Bytes)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var (name, valueOffset, valueLength) = headers.Entry(i);
+                vus[i].Type = RdKafkaNative.VType.Header;
+                vus[i].Ptr = (IntPtr)(bytes + name);
+                // A null value is a null pointer; an empty one points into the buffer with a length of 0.
+                vus[i].HeaderValue = valueOffset < 0 ? IntPtr.Zero : (IntPtr)(bytes + valueOffset);
+                vus[i].HeaderSize = valueLength;
+            }
+            Send(topic, key, hasKey, value, timestampMs, vus);
+        }
+    }
+
+    private void Send(string topic, ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, long timestampMs, ReadOnlySpan<RdKafkaNative.Vu> headers)
+    {
+        var rkt = Topic(topic);
+        var total = MaxFixedArguments + headers.Length;
+        var arguments = total <= MaxFixedArguments + MaxStackHeaders ? stackalloc RdKafkaNative.Vu[total] : new RdKafkaNative.Vu[total];
+        byte empty = 0;
+        fixed (byte* pKey = key)
+        fixed (byte* pValue = value)
+        fixed (RdKafkaNative.Vu* vus = arguments)
+        {
             var n = 0;
             vus[n].Type = RdKafkaNative.VType.Rkt;
             vus[n++].Ptr = rkt;
@@ -126,21 +175,17 @@ public sealed unsafe class RecordProducer : IDisposable
             vus[n].Type = RdKafkaNative.VType.Value;
             vus[n].Ptr = (IntPtr)pValue;
             vus[n++].Size = value.Length;
-            if (key is not null)
+            if (hasKey)
             {
                 vus[n].Type = RdKafkaNative.VType.Key;
-                vus[n].Ptr = (IntPtr)pKey;
-                vus[n++].Size = keyLength;
+                // librdkafka reads a null pointer as "no key": an empty key needs a real address.
+                vus[n].Ptr = pKey is null ? (IntPtr)(&empty) : (IntPtr)pKey;
+                vus[n++].Size = key.Length;
             }
             vus[n].Type = RdKafkaNative.VType.Timestamp;
             vus[n++].I64 = timestampMs;
-            if (hasHeader)
-            {
-                vus[n].Type = RdKafkaNative.VType.Header;
-                vus[n].Ptr = (IntPtr)pName;
-                vus[n].HeaderValue = (IntPtr)pHeader;
-                vus[n++].HeaderSize = headerValue.Length;
-            }
+            headers.CopyTo(arguments[n..]);
+            n += headers.Length;
             while (true)
             {
                 var error = RdKafkaNative.ProduceVa(_rk, vus, (nuint)n);
@@ -228,7 +273,11 @@ public sealed unsafe class RecordProducer : IDisposable
         var producer = From(opaque);
         if (producer is null) return;
         var text = Marshal.PtrToStringUTF8(reason) ?? RdKafkaNative.ErrorText(err);
-        if (err == RdKafkaNative.ErrFatal) producer.Fail($"fatal: {text}");
+        if (err == RdKafkaNative.ErrFatal)
+        {
+            producer._fatal = true;
+            producer.Fail($"fatal: {text}");
+        }
         Log(producer._logger, err == RdKafkaNative.ErrFatal ? LogLevel.Error : LogLevel.Warning, "kafka", text);
     }
 

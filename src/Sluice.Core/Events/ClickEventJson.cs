@@ -23,6 +23,14 @@ public static partial class ClickEventJson
     public static void Write(ClickEvent e, IBufferWriter<byte> output)
     {
         using var w = new Utf8JsonWriter(output, WriterOptions);
+        Write(w, e);
+    }
+
+    /// <summary>Writes one event as a JSON object with <paramref name="w"/> (a writer the caller may reuse).</summary>
+    public static void Write(Utf8JsonWriter w, ClickEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(e);
         w.WriteStartObject();
         w.WriteString("event_id"u8, e.EventId);
         w.WriteString("event_type"u8, e.EventType.ToWireName());

@@ -14,17 +14,27 @@ public static class ClickstreamJson
     private static readonly JsonWriterOptions Options = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Registers a serialiser for every output type of the topology.</summary>
+    /// <remarks>The serialisers share one JSON writer, reset onto the collector's buffer for each record: the collector is used from one thread.</remarks>
     public static KafkaRecordCollector RegisterAll(KafkaRecordCollector collector)
     {
         ArgumentNullException.ThrowIfNull(collector);
+        var writer = new Utf8JsonWriter(new ArrayBufferWriter<byte>(1), Options);
         return collector
-            .Register<ClickEvent>(ClickEventJson.ToBytes)
-            .Register<EnrichedEvent>(static e => Bytes(e, Write))
-            .Register<DeadLetterRecord>(static d => Bytes(d, Write))
-            .Register<LateRecord<EnrichedEvent>>(static l => Bytes(l, Write))
-            .Register<AggregateRow>(static r => Bytes(r, Write))
-            .Register<SessionSummary>(static s => Bytes(s, Write));
+            .Register(Serializer<ClickEvent>(writer, ClickEventJson.Write))
+            .Register(Serializer<EnrichedEvent>(writer, Write))
+            .Register(Serializer<DeadLetterRecord>(writer, Write))
+            .Register(Serializer<LateRecord<EnrichedEvent>>(writer, Write))
+            .Register(Serializer<AggregateRow>(writer, Write))
+            .Register(Serializer<SessionSummary>(writer, Write));
     }
+
+    private static BufferSerializer<T> Serializer<T>(Utf8JsonWriter writer, Action<Utf8JsonWriter, T> write) =>
+        (value, output) =>
+        {
+            writer.Reset(output);
+            write(writer, value);
+            writer.Flush();
+        };
 
     /// <summary>The v3 event fields (country and search query normalised) followed by the derived fields.</summary>
     public static void Write(Utf8JsonWriter w, EnrichedEvent x)
@@ -55,7 +65,9 @@ public static class ClickstreamJson
         w.WriteNumber("schema_version"u8, e.SchemaVersion);
         w.WriteNumber("revenue_cents"u8, x.RevenueCents);
         w.WriteNumber("event_hour"u8, x.EventHour);
-        w.WriteString("event_date"u8, x.EventDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        Span<byte> date = stackalloc byte[10];
+        x.EventDate.TryFormat(date, out var dateLength, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        w.WriteString("event_date"u8, date[..dateLength]);
         w.WriteBoolean("is_mobile"u8, x.IsMobile);
         w.WriteNumber("processing_time"u8, x.ProcessingTimeMs);
         w.WriteNumber("ingest_lag_ms"u8, x.IngestLagMs);

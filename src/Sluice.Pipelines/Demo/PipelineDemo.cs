@@ -254,7 +254,7 @@ public sealed class PipelineDemo
         var manifest = new ManifestBuilder();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (_settings.Duration is { } d) stop.CancelAfter(d);
-        var kafka = new KafkaSink(_factory.CreateProducer("demo-producer"));
+        var kafka = KafkaSink.Create(_factory, "demo-producer");
         IRecordSink wire = _settings.Format == PayloadFormat.Avro ? new AvroSink(kafka, _schemaId) : kafka;
         using var sink = new BackPressureSink(wire, this, stop.Token);
         try
