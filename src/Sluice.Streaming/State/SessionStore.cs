@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Sluice.Core.Errors;
 using Sluice.Streaming.Windows;
@@ -9,20 +10,19 @@ public readonly record struct SessionEntry<TKey, TValue>(TKey Key, Window Window
 
 /// <summary>Open sessions per key, plus an index by end time so the sessions the watermark closes are found without a scan.</summary>
 /// <remarks>
-/// A key usually has one open session, sometimes a few (an out-of-order event can open an earlier one); they are
-/// kept sorted by start. The end index is a heap with lazy updates: a session that grows keeps its old entry, which
-/// is re-queued at the session's current end when it surfaces, so the heap holds about one entry per session
-/// however often sessions grow. Ties on end are broken by queueing sequence, so the close order is deterministic. The owner enforces the entry limit (<see cref="IsOverCapacity"/>) by closing the
+/// A key usually has one open session, sometimes a few (an out-of-order event can open an earlier one); they form a
+/// list linked through the sessions themselves, sorted by start, whose head is the key's dictionary value: finding a
+/// key's sessions is one hash lookup and no list object. The end index is a heap with lazy updates: a session that
+/// grows keeps its old entry, which is re-queued at the session's current end when it surfaces, so the heap holds
+/// about one entry per session however often sessions grow. Ties on end are broken by queueing sequence, so the close
+/// order is deterministic. The owner enforces the entry limit (<see cref="IsOverCapacity"/>) by closing the
 /// earliest-ending sessions early.
 /// </remarks>
 public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnull
 {
-    private const int MaxSpareLists = 1024;
-
-    private readonly Dictionary<TKey, List<Session>> _byKey;
+    private readonly Dictionary<TKey, Session> _byKey;
     // A struct priority without a comparer object: the queue then compares through an inlined IComparable call.
-    private readonly PriorityQueue<(TKey Key, Session Session), Due> _byEnd = new();
-    private readonly Stack<List<Session>> _spareLists = new();
+    private readonly PriorityQueue<Session, Due> _byEnd = new();
     private readonly int _maxEntries;
     private long _seq;
     private long _count;
@@ -34,7 +34,7 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         if (maxEntries < 1) ThrowHelper.ThrowConfiguration($"{name}.maxEntries", "must be at least 1");
         Name = name;
         _maxEntries = maxEntries;
-        _byKey = new Dictionary<TKey, List<Session>>(comparer);
+        _byKey = new Dictionary<TKey, Session>(comparer);
     }
 
     public string Name { get; }
@@ -45,20 +45,25 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
 
     public bool IsOverCapacity => _count > _maxEntries;
 
-    /// <summary>The open sessions of <paramref name="key"/>, sorted by start; null when there are none. Do not modify.</summary>
-    public IReadOnlyList<Session>? SessionsOf(TKey key) => _byKey.TryGetValue(key, out var list) ? list : null;
+    /// <summary>The open session of <paramref name="key"/> that starts first, or null; the others follow through <see cref="Session.Next"/>, by start.</summary>
+    public Session? FirstOf(TKey key) => _byKey.GetValueOrDefault(key);
+
+    /// <summary>The open sessions of <paramref name="key"/>, sorted by start, as a new list; null when there are none.</summary>
+    public IReadOnlyList<Session>? SessionsOf(TKey key)
+    {
+        if (FirstOf(key) is not { } first) return null;
+        var list = new List<Session>();
+        for (var s = first; s is not null; s = s.Next) list.Add(s);
+        return list;
+    }
 
     /// <summary>Adds a session for <paramref name="key"/>.</summary>
     public Session Add(TKey key, Window window, TValue value)
     {
-        ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKey, key, out _);
-        list ??= _spareLists.TryPop(out var spare) ? spare : new List<Session>(1);
-        var session = new Session(window, value);
-        var i = list.Count;
-        while (i > 0 && list[i - 1].Window.Start > window.Start) i--;
-        list.Insert(i, session);
+        var session = new Session(key, window, value);
+        Link(ref CollectionsMarshal.GetValueRefOrAddDefault(_byKey, key, out _), session);
         _count++;
-        Queue(key, session);
+        Queue(session);
         return session;
     }
 
@@ -70,30 +75,31 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         session.Window = window;
         session.Value = value;
         // Most updates only move the end: the key's list (a hash lookup away) is needed only to re-sort by start.
-        if (startChanged) _byKey[key].Sort(static (a, b) => a.Window.Start.CompareTo(b.Window.Start));
+        if (startChanged)
+        {
+            ref var head = ref CollectionsMarshal.GetValueRefOrNullRef(_byKey, key);
+            if (!Unsafe.IsNullRef(ref head) && Unlink(ref head!, session)) Link(ref head, session);
+        }
         // A later end is picked up when the old entry surfaces; only an earlier end (an end event) needs a new entry.
-        if (window.End < session.QueuedEnd) Queue(key, session);
+        if (window.End < session.QueuedEnd) Queue(session);
     }
 
     /// <summary>Removes a session (merged into another, or closed).</summary>
     public void Remove(TKey key, Session session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (!_byKey.TryGetValue(key, out var list) || !list.Remove(session)) return;
+        ref var head = ref CollectionsMarshal.GetValueRefOrNullRef(_byKey, key);
+        if (Unsafe.IsNullRef(ref head) || !Unlink(ref head!, session)) return;
         session.Removed = true;
         _count--;
-        if (list.Count > 0) return;
-        _byKey.Remove(key);
-        // Most keys hold one session at a time: their lists are reused rather than left to the collector.
-        if (_spareLists.Count < MaxSpareLists) _spareLists.Push(list);
+        if (head is null) _byKey.Remove(key);
     }
 
     /// <summary>The open session that ends first (ties: the one indexed first).</summary>
     public bool TryPeekEarliest(out TKey key, out Session session)
     {
-        while (_byEnd.TryPeek(out var item, out var priority))
+        while (_byEnd.TryPeek(out var s, out var priority))
         {
-            var s = item.Session;
             if (s.Removed || priority.End != s.QueuedEnd)
             {
                 _byEnd.Dequeue(); // closed, or superseded by an earlier entry
@@ -102,10 +108,10 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
             if (s.Window.End > priority.End)
             {
                 _byEnd.Dequeue(); // the session grew since it was queued
-                Queue(item.Key, s);
+                Queue(s);
                 continue;
             }
-            key = item.Key;
+            key = s.Key;
             session = s;
             return true;
         }
@@ -114,10 +120,43 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         return false;
     }
 
-    private void Queue(TKey key, Session session)
+    // Inserts after the sessions that start at the same time or earlier, so equal starts keep their arrival order.
+    private static void Link(ref Session? head, Session session)
+    {
+        if (head is null || head.Window.Start > session.Window.Start)
+        {
+            session.Next = head;
+            head = session;
+            return;
+        }
+        var previous = head;
+        while (previous.Next is { } next && next.Window.Start <= session.Window.Start) previous = next;
+        session.Next = previous.Next;
+        previous.Next = session;
+    }
+
+    private static bool Unlink(ref Session? head, Session session)
+    {
+        if (ReferenceEquals(head, session))
+        {
+            head = session.Next;
+            session.Next = null;
+            return true;
+        }
+        for (var s = head; s is not null; s = s.Next)
+        {
+            if (!ReferenceEquals(s.Next, session)) continue;
+            s.Next = session.Next;
+            session.Next = null;
+            return true;
+        }
+        return false;
+    }
+
+    private void Queue(Session session)
     {
         session.QueuedEnd = session.Window.End;
-        _byEnd.Enqueue((key, session), new Due(session.Window.End, _seq++));
+        _byEnd.Enqueue(session, new Due(session.Window.End, _seq++));
     }
 
     /// <summary>Records that sessions were closed before their time to respect the limit.</summary>
@@ -126,8 +165,8 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     /// <summary>Every open session, by key insertion order then start, for a snapshot.</summary>
     public IEnumerable<SessionEntry<TKey, TValue>> All()
     {
-        foreach (var (key, list) in _byKey)
-            foreach (var s in list) yield return new(key, s.Window, s.Value);
+        foreach (var (key, first) in _byKey)
+            for (var s = first; s is not null; s = s.Next) yield return new(key, s.Window, s.Value);
     }
 
     /// <summary>Loads sessions from a snapshot into an empty store.</summary>
@@ -141,23 +180,28 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     public void Close()
     {
         _byKey.Clear();
-        _spareLists.Clear();
         _byEnd.Clear();
         _count = 0;
     }
 
-    /// <summary>An open session: its window [first event, last event + gap) and aggregate.</summary>
+    /// <summary>An open session: its key, its window [first event, last event + gap) and aggregate.</summary>
     public sealed class Session
     {
-        internal Session(Window window, TValue value)
+        internal Session(TKey key, Window window, TValue value)
         {
+            Key = key;
             Window = window;
             Value = value;
         }
 
+        public TKey Key { get; }
+
         public Window Window { get; internal set; }
 
         public TValue Value { get; internal set; }
+
+        /// <summary>The key's next open session by start, or null.</summary>
+        public Session? Next { get; internal set; }
 
         internal long QueuedEnd { get; set; }
 

@@ -144,11 +144,11 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
     private void FindJoinable(TKey key, long ts)
     {
         _joined.Clear();
-        var sessions = _store.SessionsOf(key);
-        if (sessions is null) return;
+        var first = _store.FirstOf(key);
+        if (first is null) return;
         var gap = _windows.GapMs;
         // An ended session takes only events up to its end event; it never merges with the sessions after it.
-        foreach (var s in sessions)
+        for (var s = first; s is not null; s = s.Next)
         {
             if (s.Value.EndedAt is { } endedAt && ts <= endedAt && EventTime.Add(ts, gap) > s.Window.Start)
             {
@@ -156,7 +156,7 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
                 return;
             }
         }
-        foreach (var s in sessions)
+        for (var s = first; s is not null; s = s.Next)
         {
             if (s.Value.EndedAt is null && ts < s.Window.End && EventTime.Add(ts, gap) > s.Window.Start) _joined.Add(s);
         }
