@@ -76,9 +76,9 @@ public sealed class ClickstreamTopology : ITopology
             AggregateNames.Commerce5m, TumblingWindows.Of(TimeSpan.FromMinutes(5)).WithAllowedLateness(lateness), new CommerceAggregator(),
             b.Store(new WindowStore<int, CommerceAggregator.Acc>(AggregateNames.Commerce5m, o.MaxWindowEntries)),
             b.Add(new CommerceEmitter(aggregatedSink)), lateByPartition));
-        var activeUsers = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, HashSet<string>, int>(
+        var activeUsers = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, Dictionary<string, int>, int>(
             AggregateNames.ActiveUsers5m, HoppingWindows.Of(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness),
-            new ActiveUsersAggregator(), b.Store(new WindowStore<int, HashSet<string>>(AggregateNames.ActiveUsers5m, o.MaxWindowEntries)),
+            new ActiveUsersAggregator(), b.Store(new WindowStore<int, Dictionary<string, int>>(AggregateNames.ActiveUsers5m, o.MaxWindowEntries)),
             b.Add(new ActiveUsersEmitter(aggregatedSink)), lateByPartition));
         var products1h = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc>(
             AggregateNames.Products1h, HoppingWindows.Of(TimeSpan.FromHours(1), TimeSpan.FromMinutes(5)).WithAllowedLateness(lateness),

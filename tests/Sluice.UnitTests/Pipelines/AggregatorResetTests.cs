@@ -111,4 +111,38 @@ public class ProductsSlidingTests
             running = aggregator.Merge(running, panes[start + width]);
         }
     }
+    [Fact]
+    public void active_users_slid_pane_by_pane_equal_the_distinct_users_of_every_window()
+    {
+        var aggregator = new ActiveUsersAggregator();
+        var random = new Random(7);
+        var panes = new List<Dictionary<string, int>>();
+        for (var p = 0; p < 40; p++)
+        {
+            var pane = aggregator.CreateAccumulator();
+            for (var i = 0; i < random.Next(0, 30); i++)
+            {
+                // Anonymous events (no user) must not count; users repeat within and across panes.
+                var user = random.Next(5) == 0 ? null : $"u-{random.Next(25)}";
+                var e = new ClickEvent { EventId = Guid.NewGuid(), EventType = EventType.PageView, Timestamp = 1000 + p, SessionId = "s", UserId = user };
+                pane = aggregator.Add(pane, new EnrichedEvent { Event = e, Country = "DE" }, e.Timestamp);
+            }
+            panes.Add(pane);
+        }
+
+        const int width = 5;
+        var running = aggregator.CreateAccumulator();
+        for (var p = 0; p < width; p++) running = aggregator.Merge(running, panes[p]);
+        for (var start = 0; ; start++)
+        {
+            var distinct = new HashSet<string>(StringComparer.Ordinal);
+            for (var p = start; p < start + width; p++) distinct.UnionWith(panes[p].Keys);
+            Assert.Equal(distinct.Count, aggregator.GetResult(running, default));
+            Assert.Equal(distinct.Order(StringComparer.Ordinal), running.Keys.Order(StringComparer.Ordinal));
+
+            if (start + width == panes.Count) break;
+            running = aggregator.Subtract(running, panes[start]);
+            running = aggregator.Merge(running, panes[start + width]);
+        }
+    }
 }
