@@ -21,7 +21,7 @@ public static class ClickstreamJson
         var writer = new Utf8JsonWriter(new ArrayBufferWriter<byte>(1), Options);
         return collector
             .Register(Serializer<ClickEvent>(writer, ClickEventJson.Write))
-            .Register(Serializer<EnrichedEvent>(writer, Write))
+            .Register<EnrichedEvent>(static (e, output) => Write(e, output))
             .Register(Serializer<DeadLetterRecord>(writer, Write))
             .Register(Serializer<LateRecord<EnrichedEvent>>(writer, Write))
             .Register(Serializer<AggregateRow>(writer, Write))
@@ -36,44 +36,21 @@ public static class ClickstreamJson
             writer.Flush();
         };
 
-    /// <summary>The v3 event fields (country and search query normalised) followed by the derived fields.</summary>
+    /// <summary>The v3 event fields (country and search query normalised) followed by the derived fields, into <paramref name="output"/>.</summary>
+    /// <remarks>Every valid event is written so, hence no <see cref="Utf8JsonWriter"/>: see <see cref="EnrichedEventJson"/>.</remarks>
+    public static void Write(in EnrichedEvent x, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        EnrichedEventJson.Write(x, output, Options.Encoder!);
+    }
+
+    /// <summary>As <see cref="Write(in EnrichedEvent, IBufferWriter{byte})"/>, as a value of <paramref name="w"/> (inside a late record).</summary>
     public static void Write(Utf8JsonWriter w, EnrichedEvent x)
     {
         ArgumentNullException.ThrowIfNull(w);
-        var e = x.Event;
-        w.WriteStartObject();
-        w.WriteString("event_id"u8, e.EventId);
-        w.WriteString("event_type"u8, e.EventType.ToWireName());
-        w.WriteNumber("timestamp"u8, e.Timestamp);
-        Str(w, "user_id"u8, e.UserId);
-        w.WriteString("session_id"u8, e.SessionId);
-        Str(w, "product_id"u8, e.ProductId);
-        Str(w, "product_category"u8, e.ProductCategory);
-        Num(w, "price_cents"u8, e.PriceCents);
-        Num(w, "quantity"u8, e.Quantity);
-        Str(w, "search_query"u8, x.SearchQuery);
-        Str(w, "page_url"u8, e.PageUrl);
-        Str(w, "referrer"u8, e.Referrer);
-        Str(w, "user_agent"u8, e.UserAgent);
-        Str(w, "ip_address"u8, e.IpAddress);
-        w.WriteString("geo_country"u8, x.Country);
-        Str(w, "geo_city"u8, e.GeoCity);
-        Str(w, "user_segment"u8, e.UserSegment);
-        Str(w, "device_type"u8, e.DeviceType);
-        Str(w, "browser"u8, e.Browser);
-        Str(w, "campaign_id"u8, e.CampaignId);
-        w.WriteNumber("schema_version"u8, e.SchemaVersion);
-        w.WriteNumber("revenue_cents"u8, x.RevenueCents);
-        w.WriteNumber("event_hour"u8, x.EventHour);
-        Span<byte> date = stackalloc byte[10];
-        x.EventDate.TryFormat(date, out var dateLength, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-        w.WriteString("event_date"u8, date[..dateLength]);
-        w.WriteBoolean("is_mobile"u8, x.IsMobile);
-        w.WriteNumber("processing_time"u8, x.ProcessingTimeMs);
-        w.WriteNumber("ingest_lag_ms"u8, x.IngestLagMs);
-        w.WriteNumber("partition"u8, x.Partition);
-        w.WriteNumber("offset"u8, x.Offset);
-        w.WriteEndObject();
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        Write(x, buffer);
+        w.WriteRawValue(buffer.WrittenSpan, skipInputValidation: true);
     }
 
     /// <summary>Reason, detail, where the record came from, and the original payload in base64.</summary>

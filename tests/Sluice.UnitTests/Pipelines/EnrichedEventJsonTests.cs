@@ -1,0 +1,153 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Sluice.Core.Events;
+using Sluice.Pipelines.Clickstream;
+
+namespace Sluice.UnitTests.Pipelines;
+
+/// <summary>The enriched event's hand-written JSON against the same fields written by <see cref="Utf8JsonWriter"/>: byte for byte.</summary>
+public class EnrichedEventJsonTests
+{
+    private static readonly JsonWriterOptions Options = new() { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // Everything a string may hold: what needs escaping (quotes, backslashes, control characters, DEL), what the relaxed
+    // encoder leaves alone (HTML characters, non-ASCII, surrogate pairs), and long values that span buffer chunks.
+    private static readonly string[] Hostile =
+    [
+        "", "plain", "with \"quotes\"", "back\\slash", "tab\tnew\nline\r", "\u0001\u001f", "del\u007f", "<script>&'+`",
+        "Zürich", "東京", "emoji 😀 pair", "\u00a0nbsp\u2028sep", new string('x', 5000), "mixed é \" \\ \u0002 " + new string('y', 1500),
+    ];
+
+    [Fact]
+    public void generated_traffic_is_written_exactly_as_utf8jsonwriter_writes_it()
+    {
+        var input = EngineBenchmark.Generate(5_000, 1, Sluice.Generate.Sinks.PayloadFormat.Json);
+        var written = 0;
+        foreach (var payload in input.Partitions[0])
+        {
+            if (!ClickEventJson.TryRead(payload, out var e, out _)) continue;
+            AssertSameAsWriter(Enriched(e!, e!.GeoCountry ?? "UNKNOWN", e.SearchQuery, new DateOnly(2026, 11, 21)));
+            written++;
+        }
+        Assert.True(written > 4_000, $"only {written} events decoded");
+    }
+
+    [Fact]
+    public void hostile_strings_nulls_and_extreme_values_are_written_exactly_as_utf8jsonwriter_writes_them()
+    {
+        var random = new Random(11);
+        string? Pick(bool nullable) => nullable && random.Next(4) == 0 ? null : Hostile[random.Next(Hostile.Length)];
+        DateOnly[] dates = [DateOnly.MinValue, new DateOnly(999, 12, 31), new DateOnly(1000, 1, 1), new DateOnly(2026, 2, 28), DateOnly.MaxValue];
+        for (var i = 0; i < 500; i++)
+        {
+            var e = new ClickEvent
+            {
+                EventId = i == 0 ? Guid.Empty : Guid.NewGuid(),
+                EventType = (EventType)(i % EventTypes.All.Count),
+                Timestamp = i % 3 == 0 ? long.MaxValue : i % 3 == 1 ? long.MinValue : i,
+                UserId = Pick(true), SessionId = Pick(false)!, ProductId = Pick(true), ProductCategory = Pick(true),
+                PriceCents = random.Next(3) == 0 ? null : random.NextInt64(long.MinValue, long.MaxValue),
+                Quantity = random.Next(3) == 0 ? null : random.Next(int.MinValue, int.MaxValue),
+                SearchQuery = Pick(true), PageUrl = Pick(true), Referrer = Pick(true), UserAgent = Pick(true), IpAddress = Pick(true),
+                GeoCountry = Pick(true), GeoCity = Pick(true), UserSegment = Pick(true), DeviceType = Pick(true), Browser = Pick(true),
+                CampaignId = Pick(true), SchemaVersion = random.Next(1, 4),
+            };
+            AssertSameAsWriter(Enriched(e, Pick(false)!, Pick(true), dates[i % dates.Length]) with { IsMobile = i % 2 == 0, Offset = long.MaxValue - i });
+        }
+    }
+
+    [Fact]
+    public void invalid_utf16_fails_as_the_writer_fails_rather_than_writing_broken_json()
+    {
+        var e = new ClickEvent { EventId = Guid.NewGuid(), EventType = EventType.PageView, Timestamp = 1, SessionId = "s", UserAgent = "lone \ud800 surrogate" };
+        Assert.ThrowsAny<ArgumentException>(() => ClickstreamJson.Write(Enriched(e, "DE", null, new DateOnly(2026, 1, 1)), new ArrayBufferWriter<byte>()));
+    }
+
+    private static EnrichedEvent Enriched(ClickEvent e, string country, string? query, DateOnly date) => new()
+    {
+        Event = e, Country = country, SearchQuery = query, RevenueCents = 12_345, EventHour = 23, EventDate = date,
+        ProcessingTimeMs = 1_767_218_400_123, IngestLagMs = -5, Partition = 7, Offset = 99,
+    };
+
+    private static void AssertSameAsWriter(EnrichedEvent x)
+    {
+        var expected = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(expected, Options)) Reference(w, x);
+        // A writer that hands out no more room than asked for: every chunk boundary of the fast path is exercised.
+        var actual = new StingyBufferWriter();
+        ClickstreamJson.Write(x, actual);
+        Assert.Equal(Encoding.UTF8.GetString(expected.WrittenSpan), Encoding.UTF8.GetString(actual.Written));
+        using var parsed = JsonDocument.Parse(actual.Written.ToArray());
+        Assert.Equal(29, parsed.RootElement.EnumerateObject().Count());
+    }
+
+    // The independent implementation: every field through Utf8JsonWriter, in the documented order.
+    private static void Reference(Utf8JsonWriter w, EnrichedEvent x)
+    {
+        var e = x.Event;
+        w.WriteStartObject();
+        w.WriteString("event_id", e.EventId);
+        w.WriteString("event_type", e.EventType.ToWireName());
+        w.WriteNumber("timestamp", e.Timestamp);
+        Str("user_id", e.UserId);
+        w.WriteString("session_id", e.SessionId);
+        Str("product_id", e.ProductId);
+        Str("product_category", e.ProductCategory);
+        Num("price_cents", e.PriceCents);
+        Num("quantity", e.Quantity);
+        Str("search_query", x.SearchQuery);
+        Str("page_url", e.PageUrl);
+        Str("referrer", e.Referrer);
+        Str("user_agent", e.UserAgent);
+        Str("ip_address", e.IpAddress);
+        w.WriteString("geo_country", x.Country);
+        Str("geo_city", e.GeoCity);
+        Str("user_segment", e.UserSegment);
+        Str("device_type", e.DeviceType);
+        Str("browser", e.Browser);
+        Str("campaign_id", e.CampaignId);
+        w.WriteNumber("schema_version", e.SchemaVersion);
+        w.WriteNumber("revenue_cents", x.RevenueCents);
+        w.WriteNumber("event_hour", x.EventHour);
+        w.WriteString("event_date", x.EventDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        w.WriteBoolean("is_mobile", x.IsMobile);
+        w.WriteNumber("processing_time", x.ProcessingTimeMs);
+        w.WriteNumber("ingest_lag_ms", x.IngestLagMs);
+        w.WriteNumber("partition", x.Partition);
+        w.WriteNumber("offset", x.Offset);
+        w.WriteEndObject();
+
+        void Str(string name, string? value)
+        {
+            if (value is null) w.WriteNull(name); else w.WriteString(name, value);
+        }
+
+        void Num(string name, long? value)
+        {
+            if (value is { } v) w.WriteNumber(name, v); else w.WriteNull(name);
+        }
+    }
+
+    private sealed class StingyBufferWriter : IBufferWriter<byte>
+    {
+        private byte[] _data = [];
+        private int _length;
+        private byte[] _span = [];
+
+        public ReadOnlySpan<byte> Written => _data.AsSpan(0, _length);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => _span = new byte[Math.Max(sizeHint, 1)];
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => _span = new byte[Math.Max(sizeHint, 1)];
+
+        public void Advance(int count)
+        {
+            if (_length + count > _data.Length) Array.Resize(ref _data, Math.Max(_data.Length * 2, _length + count));
+            _span.AsSpan(0, count).CopyTo(_data.AsSpan(_length));
+            _length += count;
+        }
+    }
+}
