@@ -30,9 +30,13 @@ internal static class BenchEngineCommand
                 DefaultValueFactory = _ => 3,
             }
             .Require(v => v is >= 1 and <= 100, "--iterations must be between 1 and 100");
+        var serialize = new Option<bool>("--serialize")
+        {
+            Description = "Also write every output record as the processor sends it to Kafka (JSON into reused buffers), without sending it",
+        };
         var command = new Command("engine", "Run decode → validate → dedupe → bots → enrich → every aggregate in process and report throughput, CPU and allocation")
         {
-            input, events, partitions, format, iterations,
+            input, events, partitions, format, iterations, serialize,
         };
         command.SetAction(parse =>
         {
@@ -58,12 +62,14 @@ internal static class BenchEngineCommand
                 }
                 if (data.Events == 0) return;
                 var run = ctx.AddTask($"process (warm-up + {passes} timed)", maxValue: passes + 1);
-                result = EngineBenchmark.RunPartitioned(data.Partitions, schemas: data.Schemas, iterations: passes, progress: done => run.Value = done);
+                result = EngineBenchmark.RunPartitioned(data.Partitions, schemas: data.Schemas, iterations: passes, progress: done => run.Value = done,
+                    serialize: parse.GetValue(serialize));
             });
             if (result is null)
                 throw new SluiceException($"{file?.FullName} holds no events; it needs one JSON event per line", isTransient: false);
 
-            AnsiConsole.Write(Table(result, file is null ? $"generated traffic ({wire.ToWireName()})" : $"{file.Name} (json)"));
+            var source = file is null ? $"generated traffic ({wire.ToWireName()})" : $"{file.Name} (json)";
+            AnsiConsole.Write(Table(result, parse.GetValue(serialize) ? source + ", outputs serialised" : source));
             return 0;
         });
         return command;
@@ -85,6 +91,7 @@ internal static class BenchEngineCommand
         table.AddRow("allocated bytes/event", $"{r.AllocatedBytesPerEvent:N0}");
         table.AddRow("GC gen0/gen1/gen2", $"{r.Gen0Collections}/{r.Gen1Collections}/{r.Gen2Collections}");
         table.AddRow("GC pauses", $"{r.GcPause.TotalMilliseconds:N0} ms ({r.GcPause / r.Elapsed:P0} of the run)");
+        if (r.OutputBytes > 0) table.AddRow("output bytes/event", $"{(double)r.OutputBytes / r.Events:N0}");
         var topics = new ClickstreamOptions();
         foreach (var (name, topic) in new[]
                  {

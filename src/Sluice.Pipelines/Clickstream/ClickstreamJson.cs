@@ -14,12 +14,20 @@ public static class ClickstreamJson
     private static readonly JsonWriterOptions Options = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Registers a serialiser for every output type of the topology.</summary>
-    /// <remarks>The serialisers share one JSON writer, reset onto the collector's buffer for each record: the collector is used from one thread.</remarks>
     public static KafkaRecordCollector RegisterAll(KafkaRecordCollector collector)
     {
         ArgumentNullException.ThrowIfNull(collector);
+        RegisterAll(collector.Serializers);
+        return collector;
+    }
+
+    /// <summary>Registers a serialiser for every output type of the topology in <paramref name="serializers"/>.</summary>
+    /// <remarks>The serialisers share one JSON writer, reset onto the caller's buffer for each record: use them from one thread.</remarks>
+    public static RecordSerializers RegisterAll(RecordSerializers serializers)
+    {
+        ArgumentNullException.ThrowIfNull(serializers);
         var writer = new Utf8JsonWriter(new ArrayBufferWriter<byte>(1), Options);
-        return collector
+        return serializers
             .Register(Serializer<ClickEvent>(writer, ClickEventJson.Write))
             .Register<EnrichedEvent>(static (e, output) => Write(e, output))
             .Register(Serializer<DeadLetterRecord>(writer, Write))

@@ -4,6 +4,7 @@ using Sluice.Generate;
 using Sluice.Generate.Sinks;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;
+using Sluice.Streaming.Kafka;
 using Sluice.Streaming.Processing;
 using Sluice.Streaming.Time;
 
@@ -21,6 +22,9 @@ public sealed record EngineBenchmarkResult(
 {
     /// <summary>Time the runtime held every thread for garbage collection during the timed run.</summary>
     public TimeSpan GcPause { get; init; }
+
+    /// <summary>Bytes of output keys and values serialised (0 unless the run serialised its outputs).</summary>
+    public long OutputBytes { get; init; }
 
     /// <summary>Events per second of every timed pass, in the order they ran; this result is their median.</summary>
     public IReadOnlyList<double> Runs { get; init; } = [];
@@ -48,7 +52,8 @@ public sealed record EngineBenchmarkInput(List<byte[]>[] Partitions, ISchemaSour
 
 /// <summary>Runs the full clickstream chain in process (decode → validate → dedupe → bots → enrich → every aggregate) over pre-encoded payloads.</summary>
 /// <remarks>
-/// Output records are counted, not serialised or sent: this measures the engine, not Kafka. Payloads are spread
+/// Output records are counted, and with <c>serialize</c> also written as the processor writes them to Kafka (JSON, into
+/// reused buffers), but never sent: this measures the engine, not Kafka. Payloads are spread
 /// over partitions by a stable hash of the partition key (user_id, else session_id), as the producer does, before
 /// the clock starts. With several partitions each task runs on its own thread, which is how a processor scales
 /// on one machine. A warm-up pass runs first on separate tasks, and every timed pass starts from empty state.
@@ -69,6 +74,7 @@ public static class EngineBenchmark
     /// <param name="iterations">Timed passes over the input, each on fresh tasks; the result is the median pass by
     /// throughput, and <see cref="EngineBenchmarkResult.Runs"/> lists every pass.</param>
     /// <param name="progress">Called with the number of passes finished (warm-up included).</param>
+    /// <param name="serialize">Also serialise every output record with the topology's JSON serialisers.</param>
     /// <remarks>
     /// A processor runs for hours, so the figure that matters is the steady state: the warm-up is a whole pass because
     /// a short one ends before the runtime has finished recompiling the hot methods with their profiles (tiered
@@ -76,7 +82,7 @@ public static class EngineBenchmark
     /// </remarks>
     public static EngineBenchmarkResult RunPartitioned(
         List<byte[]>[] split, ClickstreamOptions? options = null, bool warmUp = true, ISchemaSource? schemas = null, int iterations = 1,
-        Action<int>? progress = null)
+        Action<int>? progress = null, bool serialize = false)
     {
         ArgumentNullException.ThrowIfNull(split);
         ArgumentOutOfRangeException.ThrowIfLessThan(split.Length, 1);
@@ -85,13 +91,13 @@ public static class EngineBenchmark
         var passes = 0;
         if (warmUp)
         {
-            RunAll(topology, split, new CountingCollector[split.Length]);
+            RunAll(topology, split, new CountingCollector[split.Length], serialize);
             progress?.Invoke(++passes);
         }
         var runs = new List<EngineBenchmarkResult>(iterations);
         for (var i = 0; i < iterations; i++)
         {
-            runs.Add(TimedPass(topology, split));
+            runs.Add(TimedPass(topology, split, serialize));
             progress?.Invoke(++passes);
         }
         var perSecond = new double[runs.Count];
@@ -100,7 +106,7 @@ public static class EngineBenchmark
         return runs[runs.Count / 2] with { Runs = perSecond };
     }
 
-    private static EngineBenchmarkResult TimedPass(ClickstreamTopology topology, List<byte[]>[] split)
+    private static EngineBenchmarkResult TimedPass(ClickstreamTopology topology, List<byte[]>[] split, bool serialize)
     {
         var partitions = split.Length;
         GC.Collect();
@@ -114,14 +120,18 @@ public static class EngineBenchmark
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
-        RunAll(topology, split, collectors);
+        RunAll(topology, split, collectors, serialize);
         watch.Stop();
         var cpuDelta = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         var allocatedDelta = GC.GetTotalAllocatedBytes(precise: true) - allocated;
 
         var outputs = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        long outputBytes = 0;
         foreach (var c in collectors)
+        {
+            outputBytes += c.Bytes;
             foreach (var (topic, count) in c.Counts) outputs[topic] = outputs.GetValueOrDefault(topic) + count;
+        }
         long events = 0;
         foreach (var part in split) events += part.Count;
         var perSecond = events / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
@@ -132,6 +142,7 @@ public static class EngineBenchmark
             GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2, outputs)
         {
             GcPause = GC.GetTotalPauseDuration() - paused,
+            OutputBytes = outputBytes,
             Runs = [perSecond],
         };
     }
@@ -208,26 +219,27 @@ public static class EngineBenchmark
         return split;
     }
 
-    private static void RunAll(ClickstreamTopology topology, List<byte[]>[] split, CountingCollector[] collectors)
+    private static void RunAll(ClickstreamTopology topology, List<byte[]>[] split, CountingCollector[] collectors, bool serialize)
     {
         if (split.Length == 1)
         {
-            collectors[0] = RunPartition(topology, 0, split[0]);
+            collectors[0] = RunPartition(topology, 0, split[0], serialize);
             return;
         }
         var threads = new Thread[split.Length];
         for (var p = 0; p < split.Length; p++)
         {
             var partition = p;
-            threads[p] = new Thread(() => collectors[partition] = RunPartition(topology, partition, split[partition])) { IsBackground = true };
+            threads[p] = new Thread(() => collectors[partition] = RunPartition(topology, partition, split[partition], serialize)) { IsBackground = true };
             threads[p].Start();
         }
         foreach (var t in threads) t.Join();
     }
 
-    private static CountingCollector RunPartition(ClickstreamTopology topology, int partition, List<byte[]> payloads)
+    private static CountingCollector RunPartition(ClickstreamTopology topology, int partition, List<byte[]> payloads, bool serialize)
     {
-        var collector = new CountingCollector();
+        // Serialisers per partition: the JSON ones share a writer, and each partition runs on its own thread.
+        var collector = new CountingCollector(serialize ? ClickstreamJson.RegisterAll(new RecordSerializers()) : null);
         using var tasks = new TaskManager(topology, topology.WatermarkStrategy, TimeProvider.System, collector);
         var topic = topology.SourceTopics[0];
         tasks.OnAssigned([new TopicPartition(topic, partition)]);
@@ -264,9 +276,11 @@ public static class EngineBenchmark
         }
     }
 
-    /// <summary>Counts records per topic without keeping them.</summary>
-    private sealed class CountingCollector : IRecordCollector
+    /// <summary>Counts records per topic without keeping them; with serialisers, also writes each into reused buffers and counts the bytes.</summary>
+    private sealed class CountingCollector(RecordSerializers? serializers = null) : IRecordCollector
     {
+        private readonly Dictionary<string, long[]> _counts = new(StringComparer.Ordinal);
+        private readonly RecordBuffers _buffers = new();
         private string? _lastTopic;
         private long[]? _lastCount;
 
@@ -280,7 +294,7 @@ public static class EngineBenchmark
             }
         }
 
-        private readonly Dictionary<string, long[]> _counts = new(StringComparer.Ordinal);
+        public long Bytes { get; private set; }
 
         public void Send<TKey, TValue>(string topic, in Record<TKey, TValue> record)
         {
@@ -291,9 +305,19 @@ public static class EngineBenchmark
                 _lastTopic = topic;
             }
             _lastCount![0]++;
+            if (serializers is not null) Serialize(record, serializers.For<TKey>(), serializers.For<TValue>());
         }
 
-        public IRecordSender<TKey, TValue> SenderFor<TKey, TValue>(string topic) => new Sender<TKey, TValue>(CounterOf(topic));
+        public IRecordSender<TKey, TValue> SenderFor<TKey, TValue>(string topic) =>
+            serializers is null
+                ? new Sender<TKey, TValue>(CounterOf(topic), null, null!, null!)
+                : new Sender<TKey, TValue>(CounterOf(topic), this, serializers.For<TKey>(), serializers.For<TValue>());
+
+        private void Serialize<TKey, TValue>(in Record<TKey, TValue> record, BufferSerializer<TKey> keys, BufferSerializer<TValue> values)
+        {
+            _buffers.Fill(record, keys, values);
+            Bytes += _buffers.Key.Length + _buffers.Value.Length;
+        }
 
         private long[] CounterOf(string topic)
         {
@@ -301,9 +325,14 @@ public static class EngineBenchmark
             return count;
         }
 
-        private sealed class Sender<TKey, TValue>(long[] count) : IRecordSender<TKey, TValue>
+        private sealed class Sender<TKey, TValue>(long[] count, CountingCollector? serializing, BufferSerializer<TKey> keys, BufferSerializer<TValue> values)
+            : IRecordSender<TKey, TValue>
         {
-            public void Send(in Record<TKey, TValue> record) => count[0]++;
+            public void Send(in Record<TKey, TValue> record)
+            {
+                count[0]++;
+                serializing?.Serialize(record, keys, values);
+            }
         }
     }
 }

@@ -53,6 +53,16 @@ public sealed class BenchEngineCommandTests
         Assert.Single(missing.StdErr.Trim().Split('\n'));
     }
 
+    [Fact]
+    public async Task serialize_also_writes_every_output_and_reports_its_bytes_per_event()
+    {
+        var r = await SluiceProcess.RunAsync(["bench", "engine", "--events", "5000", "--iterations", "1", "--serialize"], Timeout);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("outputs serialised", r.StdOut, StringComparison.Ordinal);
+        var perEvent = Count(Rows(r.StdOut)["output bytes/event"]);
+        Assert.InRange(perEvent, 500, 1_400);
+    }
+
     private static long Count(string cell) => long.Parse(cell.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The table's rows, measure → value, from Spectre's rounded-border rendering.</summary>

@@ -36,6 +36,20 @@ public class EngineBenchmarkTests
     }
 
     [Fact]
+    public void serialising_the_outputs_changes_no_count_and_reports_the_bytes_a_processor_would_send()
+    {
+        var input = EngineBenchmark.Generate(4000, 2);
+        var counted = EngineBenchmark.RunPartitioned(input.Partitions, warmUp: false, schemas: input.Schemas);
+        var serialised = EngineBenchmark.RunPartitioned(input.Partitions, warmUp: false, schemas: input.Schemas, serialize: true);
+
+        Assert.Equal(counted.Outputs, serialised.Outputs);
+        Assert.Equal(0, counted.OutputBytes);
+        // An enriched event's JSON is 700-900 bytes and most events are enriched; the other outputs are far fewer.
+        var enriched = serialised.Outputs["clickstream.enriched"];
+        Assert.InRange(serialised.OutputBytes, enriched * 600, enriched * 1_400);
+    }
+
+    [Fact]
     public void payloads_of_one_user_land_in_one_partition()
     {
         var payloads = SampleEvents.Generate(2000, seed: 4);
