@@ -136,13 +136,15 @@ public sealed class ClickEventAvro
             return null;
         }
         if (!r.ReadEnumIndex(EventTypeCount, out var type) || !r.ReadLong(out var timestamp)) return null;
+        // A product's events show its page, and a referrer is mostly the session's previous page: the run entries
+        // remember those strings' entries, checked byte for byte before the catalog is hashed and searched.
         if (!ReadRun(ref r, _sessionRuns, _sessionFields, null, out var session, out var sessionEntry)
-            || !ReadRun(ref r, _productRuns, _productFields, null, out var product, out _)
+            || !ReadRun(ref r, _productRuns, _productFields, null, out var product, out var productEntry)
             || !ReadOptionalLong(ref r, out var price)
             || !ReadOptionalInt(ref r, out var quantity)
             || !ReadOptional(ref r, _queries, out var searchQuery)
-            || !ReadOptional(ref r, _catalog, out var pageUrl)
-            || !ReadOptional(ref r, _catalog, out var referrer))
+            || !ReadOptional(ref r, _catalog, productEntry?.TextHint, out var pageUrl, out var pageEntry)
+            || !ReadOptional(ref r, _catalog, sessionEntry?.TextHint, out var referrer, out _))
         {
             return null;
         }
@@ -154,7 +156,12 @@ public sealed class ClickEventAvro
         {
             return null;
         }
-        if (sessionEntry is not null && visitorEntry is not null && visitorEntry != visitorHint) sessionEntry.Hint = visitorEntry;
+        if (sessionEntry is not null)
+        {
+            if (visitorEntry is not null && visitorEntry != visitorHint) sessionEntry.Hint = visitorEntry;
+            if (pageEntry != sessionEntry.TextHint) sessionEntry.TextHint = pageEntry;
+        }
+        if (productEntry is not null && pageEntry is not null && pageEntry != productEntry.TextHint) productEntry.TextHint = pageEntry;
         return new ClickEvent
         {
             EventId = eventId,
@@ -278,6 +285,18 @@ public sealed class ClickEventAvro
         return !present || cache.TryGet(utf8, out value) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
     }
 
+    // As above, trying the hinted entry first and returning the value's entry (null for null or an uncached value).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool ReadOptional(ref AvroReader r, Utf8StringCache cache, Utf8StringCache.Entry? hint, out string? value,
+        out Utf8StringCache.Entry? entry)
+    {
+        value = null;
+        entry = null;
+        if (!r.ReadOptionalBytes(out var present, out var utf8)) return false;
+        return !present || cache.TryGet(utf8, hint, out value, out entry) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool ReadOptionalLong(ref AvroReader r, out long? value)
     {
         value = null;
@@ -288,6 +307,7 @@ public sealed class ClickEventAvro
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool ReadOptionalInt(ref AvroReader r, out int? value)
     {
         value = null;
