@@ -209,9 +209,10 @@ public sealed class ClickEventAvro
         var high = HexPairs(first, ref bad);
         var low = HexPairs(second, ref bad);
         if (bad != Vector128<byte>.Zero) return false;
-        Span<byte> bytes = stackalloc byte[16];
-        Vector128.Narrow(high, low).StoreUnsafe(ref MemoryMarshal.GetReference(bytes));
-        value = new Guid(bytes, bigEndian: true);
+        // The sixteen bytes in text (big-endian) order; a Guid stores its int and two shorts little-endian, so one
+        // more shuffle gives its memory image.
+        var bytes = Vector128.Shuffle(Vector128.Narrow(high, low), Vector128.Create((byte)3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15));
+        value = Unsafe.BitCast<Vector128<byte>, Guid>(bytes);
         return true;
     }
 

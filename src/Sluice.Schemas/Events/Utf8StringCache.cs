@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Unicode;
 
@@ -116,12 +118,28 @@ internal sealed class Utf8StringCache
         return true;
     }
 
-    private static bool SameBytes(Entry e, ReadOnlySpan<byte> utf8) => e switch
+    // Called for values of 17 bytes and more, whose length already matched the entry's.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SameBytes(Entry e, ReadOnlySpan<byte> utf8)
     {
-        InlineEntry inline => utf8.SequenceEqual(((ReadOnlySpan<byte>)inline.Utf8)[..utf8.Length]),
-        ArrayEntry array => utf8.SequenceEqual(array.Utf8),
-        _ => false,
-    };
+        if (e is InlineEntry inline)
+        {
+            // 17 to 64 bytes against the entry's inline copy: two overlapping vectors cover them, without a call.
+            ref var a = ref MemoryMarshal.GetReference(utf8);
+            ref var b = ref Unsafe.As<InlineBytes64, byte>(ref Unsafe.AsRef(in inline.Utf8));
+            var length = utf8.Length;
+            if ((uint)(length - (PackedLength + 1)) >= InlineLength - PackedLength)
+                return utf8.SequenceEqual(((ReadOnlySpan<byte>)inline.Utf8)[..Math.Min(length, InlineLength)]);
+            if (length <= 32)
+            {
+                return Vector128.LoadUnsafe(ref a) == Vector128.LoadUnsafe(ref b)
+                    && Vector128.LoadUnsafe(ref a, (nuint)(length - 16)) == Vector128.LoadUnsafe(ref b, (nuint)(length - 16));
+            }
+            return Vector256.LoadUnsafe(ref a) == Vector256.LoadUnsafe(ref b)
+                && Vector256.LoadUnsafe(ref a, (nuint)(length - 32)) == Vector256.LoadUnsafe(ref b, (nuint)(length - 32));
+        }
+        return e is ArrayEntry array && utf8.SequenceEqual(array.Utf8);
+    }
 
     /// <summary>Decodes <paramref name="utf8"/>, rejecting (not replacing) invalid sequences.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out string? text, out bool ascii)
