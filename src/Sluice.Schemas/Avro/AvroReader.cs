@@ -254,6 +254,18 @@ public ref struct AvroReader
         return ReadOptionalBranchSlow(out present);
     }
 
+    /// <summary>Consumes the branch byte of a <c>["null", T]</c> union's null branch when it is next; false (nothing read) otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryReadNullBranch()
+    {
+        if ((uint)_pos < (uint)_data.Length && _data[_pos] == 0)
+        {
+            _pos++;
+            return true;
+        }
+        return false;
+    }
+
     /// <summary>Reads a <c>["null", string]</c> (or bytes) union without copying: <paramref name="present"/> is false for null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadOptionalBytes(out bool present, out ReadOnlySpan<byte> value)
