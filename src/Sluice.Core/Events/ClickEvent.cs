@@ -17,8 +17,25 @@ public sealed record ClickEvent
     public required string SessionId { get; init; }
     public string? ProductId { get; init; }
     public string? ProductCategory { get; init; }
-    public long? PriceCents { get; init; }
-    public int? Quantity { get; init; }
+    public long? PriceCents
+    {
+        get => _hasPrice ? _priceCents : null;
+        init
+        {
+            _priceCents = value.GetValueOrDefault();
+            _hasPrice = value.HasValue;
+        }
+    }
+
+    public int? Quantity
+    {
+        get => _hasQuantity ? _quantity : null;
+        init
+        {
+            _quantity = value.GetValueOrDefault();
+            _hasQuantity = value.HasValue;
+        }
+    }
     public string? SearchQuery { get; init; }
     public string? PageUrl { get; init; }
     public string? Referrer { get; init; }
@@ -33,6 +50,14 @@ public sealed record ClickEvent
     public string? Browser { get; init; }
     public string? CampaignId { get; init; }
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    // The nullable numbers as a value and a flag each (a null stores 0 and false, so record equality is unchanged):
+    // a long? and an int? take 24 bytes with their padding, these 14 packed with the other small fields. Decoders
+    // allocate one event per record, 184 bytes instead of 192.
+    private readonly long _priceCents;
+    private readonly int _quantity;
+    private readonly bool _hasPrice;
+    private readonly bool _hasQuantity;
 
     /// <summary>The Kafka key: the user, or the session for anonymous visitors.</summary>
     public string PartitionKey => UserId ?? SessionId;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -76,6 +77,25 @@ public ref struct AvroReader
 
     private bool ReadLongSlow(out long value)
     {
+        // Timestamps (six bytes) and prices: a varint of up to eight bytes that ends inside one word is gathered from that
+        // word without a loop. The same bits as the loop below, non-minimal encodings included; longer ones take the loop.
+        if (_data.Length - _pos >= sizeof(ulong))
+        {
+            var word = BinaryPrimitives.ReadUInt64LittleEndian(_data[_pos..]);
+            var ends = ~word & 0x8080_8080_8080_8080UL;
+            if (ends != 0)
+            {
+                var bits = BitOperations.TrailingZeroCount(ends) + 1;
+                var x = (bits == 64 ? word : word & ((1UL << bits) - 1)) & 0x7F7F_7F7F_7F7F_7F7FUL;
+                // Close the gaps between the 7-bit groups: pairs to 14 bits, then 28, then 56.
+                x = (x & 0x007F_007F_007F_007FUL) | ((x & 0x7F00_7F00_7F00_7F00UL) >> 1);
+                x = (x & 0x0000_3FFF_0000_3FFFUL) | ((x & 0x3FFF_0000_3FFF_0000UL) >> 2);
+                x = (x & 0x0000_0000_0FFF_FFFFUL) | ((x & 0x0FFF_FFFF_0000_0000UL) >> 4);
+                _pos += bits >> 3;
+                value = (long)(x >> 1) ^ -(long)(x & 1);
+                return true;
+            }
+        }
         ulong result = 0;
         var shift = 0;
         for (var i = 0; i < 10; i++)
@@ -232,6 +252,18 @@ public ref struct AvroReader
             return true;
         }
         return ReadOptionalBranchSlow(out present);
+    }
+
+    /// <summary>Consumes the branch byte of a <c>["null", T]</c> union's null branch when it is next; false (nothing read) otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryReadNullBranch()
+    {
+        if ((uint)_pos < (uint)_data.Length && _data[_pos] == 0)
+        {
+            _pos++;
+            return true;
+        }
+        return false;
     }
 
     /// <summary>Reads a <c>["null", string]</c> (or bytes) union without copying: <paramref name="present"/> is false for null.</summary>

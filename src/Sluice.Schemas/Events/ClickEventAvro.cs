@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Sluice.Core.Events;
 using Sluice.Schemas.Avro;
 
@@ -129,20 +130,40 @@ public sealed class ClickEventAvro
 
     private ClickEvent? Read(ref AvroReader r)
     {
-        if (!r.ReadBytes(out var uuid)) return null;
-        if (!TryParseUuid(uuid, out var eventId))
+        // The usual prefix with one bounds check: the 36-character event_id (length byte 72) and a one-byte event_type
+        // index; anything else (including a bad UUID) is read again field by field, which reports it.
+        var head = r.Unread;
+        Guid eventId;
+        int type;
+        if (head.Length >= 38 && head[0] == 2 * 36 && head[37] < 2 * EventTypeCount && (head[37] & 1) == 0
+            && TryParseUuid(head.Slice(1, 36), out eventId))
         {
-            r.Fail(AvroReasonCodes.InvalidValue, "event_id is not a 36-character UUID string");
+            type = head[37] >> 1;
+            r.Skip(38);
+        }
+        else if (!ReadPrefix(ref r, out eventId, out type))
+        {
             return null;
         }
-        if (!r.ReadEnumIndex(EventTypeCount, out var type) || !r.ReadLong(out var timestamp)) return null;
-        if (!ReadRun(ref r, _sessionRuns, _sessionFields, null, out var session, out var sessionEntry)
-            || !ReadRun(ref r, _productRuns, _productFields, null, out var product, out _)
+        if (!r.ReadLong(out var timestamp)) return null;
+        string? searchQuery = null;
+        // A product's events show its page, and a referrer is mostly the session's previous page: the run entries
+        // remember those strings' entries, checked byte for byte before the catalog is hashed and searched.
+        if (!ReadRun(ref r, _sessionRuns, _sessionFields, null, out var session, out var sessionEntry)) return null;
+        if (sessionEntry is not null)
+        {
+            // The session's visitor run and last page are compared at the end of this decode: their loads start now,
+            // while the fields in between are parsed, instead of stalling there.
+            Prefetch(sessionEntry.Hint, 5);
+            Prefetch(sessionEntry.TextHint, 2);
+        }
+        if (!ReadRun(ref r, _productRuns, _productFields, null, out var product, out var productEntry)
             || !ReadOptionalLong(ref r, out var price)
             || !ReadOptionalInt(ref r, out var quantity)
-            || !ReadOptional(ref r, _queries, out var searchQuery)
-            || !ReadOptional(ref r, _catalog, out var pageUrl)
-            || !ReadOptional(ref r, _catalog, out var referrer))
+            // Most events have no search query: the null branch is taken without a call.
+            || (!r.TryReadNullBranch() && !ReadOptional(ref r, _queries, out searchQuery))
+            || !ReadOptional(ref r, _catalog, productEntry?.TextHint, out var pageUrl, out var pageEntry)
+            || !ReadOptional(ref r, _catalog, sessionEntry?.TextHint, out var referrer, out _))
         {
             return null;
         }
@@ -154,7 +175,12 @@ public sealed class ClickEventAvro
         {
             return null;
         }
-        if (sessionEntry is not null && visitorEntry is not null && visitorEntry != visitorHint) sessionEntry.Hint = visitorEntry;
+        if (sessionEntry is not null)
+        {
+            if (visitorEntry is not null && visitorEntry != visitorHint) sessionEntry.Hint = visitorEntry;
+            if (pageEntry != sessionEntry.TextHint) sessionEntry.TextHint = pageEntry;
+        }
+        if (productEntry is not null && pageEntry is not null && pageEntry != productEntry.TextHint) productEntry.TextHint = pageEntry;
         return new ClickEvent
         {
             EventId = eventId,
@@ -181,6 +207,27 @@ public sealed class ClickEventAvro
         };
     }
 
+    // Asks for the first cache lines of an object. Only a hint: it never faults, and an object that the GC moves in
+    // the meantime just makes it useless.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch(object? o, int lines)
+    {
+        if (!Sse.IsSupported || o is null) return;
+        // Any object's fields seen as a StrongBox's: the first one's address is where its data starts.
+        var p = (byte*)Unsafe.AsPointer(ref Unsafe.As<StrongBox<byte>>(o).Value);
+        for (var i = 0; i < lines; i++) Sse.Prefetch0(p + (i * 64));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool ReadPrefix(ref AvroReader r, out Guid eventId, out int type)
+    {
+        eventId = default;
+        type = 0;
+        if (!r.ReadBytes(out var uuid)) return false;
+        if (!TryParseUuid(uuid, out eventId)) return r.Fail(AvroReasonCodes.InvalidValue, "event_id is not a 36-character UUID string");
+        return r.ReadEnumIndex(EventTypeCount, out type);
+    }
+
     /// <summary>Parses the 36-character textual UUID (either case) without the general parser's format probing.</summary>
     internal static bool TryParseUuid(ReadOnlySpan<byte> text, out Guid value)
     {
@@ -202,9 +249,10 @@ public sealed class ClickEventAvro
         var high = HexPairs(first, ref bad);
         var low = HexPairs(second, ref bad);
         if (bad != Vector128<byte>.Zero) return false;
-        Span<byte> bytes = stackalloc byte[16];
-        Vector128.Narrow(high, low).StoreUnsafe(ref MemoryMarshal.GetReference(bytes));
-        value = new Guid(bytes, bigEndian: true);
+        // The sixteen bytes in text (big-endian) order; a Guid stores its int and two shorts little-endian, so one
+        // more shuffle gives its memory image.
+        var bytes = Vector128.Shuffle(Vector128.Narrow(high, low), Vector128.Create((byte)3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15));
+        value = Unsafe.BitCast<Vector128<byte>, Guid>(bytes);
         return true;
     }
 
@@ -278,6 +326,18 @@ public sealed class ClickEventAvro
         return !present || cache.TryGet(utf8, out value) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
     }
 
+    // As above, trying the hinted entry first and returning the value's entry (null for null or an uncached value).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool ReadOptional(ref AvroReader r, Utf8StringCache cache, Utf8StringCache.Entry? hint, out string? value,
+        out Utf8StringCache.Entry? entry)
+    {
+        value = null;
+        entry = null;
+        if (!r.ReadOptionalBytes(out var present, out var utf8)) return false;
+        return !present || cache.TryGet(utf8, hint, out value, out entry) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool ReadOptionalLong(ref AvroReader r, out long? value)
     {
         value = null;
@@ -288,6 +348,7 @@ public sealed class ClickEventAvro
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool ReadOptionalInt(ref AvroReader r, out int? value)
     {
         value = null;

@@ -187,6 +187,11 @@ internal sealed class Utf8RunCache<TKey>
         /// (<see cref="StartsWith"/>), so a racing or stale hint only misses.</remarks>
         public object? Hint;
 
+        /// <summary>The string-cache entry of a field that usually follows this run, or null: a guess like <see cref="Hint"/>.</summary>
+        /// <remarks>A session's last page URL (its next event's referrer) or a product's page URL; checked byte for byte by
+        /// <see cref="Utf8StringCache.TryGet(ReadOnlySpan{byte}, Utf8StringCache.Entry?, out string?, out Utf8StringCache.Entry?)"/>.</remarks>
+        public Utf8StringCache.Entry? TextHint;
+
         /// <summary>Bytes the run takes.</summary>
         public readonly int Length;
 

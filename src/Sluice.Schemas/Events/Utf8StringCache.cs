@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Unicode;
 
@@ -63,16 +65,52 @@ internal sealed class Utf8StringCache
                 return true;
             }
         }
-        return TryDecodeInto(utf8, head, tail, hash, ref bucket, out text);
+        return TryDecodeInto(utf8, head, tail, hash, ref bucket, out text, out _);
     }
 
-    private static bool TryDecodeInto(ReadOnlySpan<byte> utf8, ulong head, ulong tail, ulong hash, ref Slot bucket, [NotNullWhen(true)] out string? text)
+    /// <summary>Like <see cref="TryGet(ReadOnlySpan{byte}, out string?)"/>, but tries <paramref name="hint"/> (the entry the value
+    /// most likely repeats, from any cache) before hashing; <paramref name="entry"/> is the value's entry, null when not cached.</summary>
+    /// <remarks>A hint is only a guess: it is taken when its bytes equal <paramref name="utf8"/>, the same exact check as a slot's.</remarks>
+    public bool TryGet(ReadOnlySpan<byte> utf8, Entry? hint, [NotNullWhen(true)] out string? text, out Entry? entry)
     {
+        var length = utf8.Length;
+        if ((uint)(length - 1) >= MaxLength)
+        {
+            entry = null;
+            return TryDecode(utf8, out text, out _);
+        }
+        var (head, tail) = Words(utf8);
+        if (hint is not null && hint.Head == head && hint.Tail == tail && hint.Length == length && (length <= PackedLength || SameBytes(hint, utf8)))
+        {
+            entry = hint;
+            text = hint.Text;
+            return true;
+        }
+        var hash = Hash(head, tail, length);
+        ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
+        for (var i = 0; i < Ways; i++)
+        {
+            ref var slot = ref Unsafe.Add(ref bucket, i);
+            if (slot.Hash == hash && slot.Entry is { } e && e.Head == head && e.Tail == tail && e.Length == length
+                && (length <= PackedLength || SameBytes(e, utf8)))
+            {
+                entry = e;
+                text = e.Text;
+                return true;
+            }
+        }
+        return TryDecodeInto(utf8, head, tail, hash, ref bucket, out text, out entry);
+    }
+
+    private static bool TryDecodeInto(ReadOnlySpan<byte> utf8, ulong head, ulong tail, ulong hash, ref Slot bucket, [NotNullWhen(true)] out string? text,
+        out Entry? entry)
+    {
+        entry = null;
         if (!TryDecode(utf8, out text, out var ascii)) return false;
         if (ascii)
         {
             for (var i = Ways - 1; i > 0; i--) Unsafe.Add(ref bucket, i) = Unsafe.Add(ref bucket, i - 1);
-            var entry = utf8.Length <= PackedLength ? new Entry(text, head, tail)
+            entry = utf8.Length <= PackedLength ? new Entry(text, head, tail)
                 : utf8.Length <= InlineLength ? new InlineEntry(text, head, tail, utf8)
                 : new ArrayEntry(text, head, tail, utf8.ToArray());
             bucket = new Slot(hash, entry);
@@ -80,12 +118,28 @@ internal sealed class Utf8StringCache
         return true;
     }
 
-    private static bool SameBytes(Entry e, ReadOnlySpan<byte> utf8) => e switch
+    // Called for values of 17 bytes and more, whose length already matched the entry's.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SameBytes(Entry e, ReadOnlySpan<byte> utf8)
     {
-        InlineEntry inline => utf8.SequenceEqual(((ReadOnlySpan<byte>)inline.Utf8)[..utf8.Length]),
-        ArrayEntry array => utf8.SequenceEqual(array.Utf8),
-        _ => false,
-    };
+        if (e is InlineEntry inline)
+        {
+            // 17 to 64 bytes against the entry's inline copy: two overlapping vectors cover them, without a call.
+            ref var a = ref MemoryMarshal.GetReference(utf8);
+            ref var b = ref Unsafe.As<InlineBytes64, byte>(ref Unsafe.AsRef(in inline.Utf8));
+            var length = utf8.Length;
+            if ((uint)(length - (PackedLength + 1)) >= InlineLength - PackedLength)
+                return utf8.SequenceEqual(((ReadOnlySpan<byte>)inline.Utf8)[..Math.Min(length, InlineLength)]);
+            if (length <= 32)
+            {
+                return Vector128.LoadUnsafe(ref a) == Vector128.LoadUnsafe(ref b)
+                    && Vector128.LoadUnsafe(ref a, (nuint)(length - 16)) == Vector128.LoadUnsafe(ref b, (nuint)(length - 16));
+            }
+            return Vector256.LoadUnsafe(ref a) == Vector256.LoadUnsafe(ref b)
+                && Vector256.LoadUnsafe(ref a, (nuint)(length - 32)) == Vector256.LoadUnsafe(ref b, (nuint)(length - 32));
+        }
+        return e is ArrayEntry array && utf8.SequenceEqual(array.Utf8);
+    }
 
     /// <summary>Decodes <paramref name="utf8"/>, rejecting (not replacing) invalid sequences.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out string? text, out bool ascii)
@@ -133,7 +187,7 @@ internal sealed class Utf8StringCache
     private readonly record struct Slot(ulong Hash, Entry? Entry);
 
     /// <summary>A cached value of up to 16 bytes: the string, its length and words (which hold every byte).</summary>
-    private class Entry(string text, ulong head, ulong tail)
+    internal class Entry(string text, ulong head, ulong tail)
     {
         public readonly string Text = text;
         public readonly ulong Head = head;

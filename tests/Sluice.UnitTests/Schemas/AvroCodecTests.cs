@@ -29,6 +29,49 @@ public sealed class AvroCodecTests
     }
 
     [Fact]
+    public void long_varints_read_the_same_whether_or_not_bytes_follow_them()
+    {
+        // Up to eight bytes are gathered from one word when eight bytes remain, else byte by byte: both must agree.
+        var random = new Random(20261121);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var value = random.NextInt64(long.MinValue, long.MaxValue) >> random.Next(64);
+            var buffer = new AvroBuffer();
+            buffer.WriteLong(value);
+            var exact = buffer.WrittenSpan.ToArray();
+            var padded = new byte[exact.Length + 9];
+            random.NextBytes(padded);
+            exact.CopyTo(padded, 0);
+            var alone = new AvroReader(exact);
+            var followed = new AvroReader(padded);
+            Assert.True(alone.ReadLong(out var a));
+            Assert.True(followed.ReadLong(out var b));
+            Assert.Equal(value, a);
+            Assert.Equal(value, b);
+            Assert.Equal(exact.Length, followed.Position);
+        }
+    }
+
+    [Theory]
+    [InlineData("8000", 0L)]
+    [InlineData("ff8000", -64L)]
+    [InlineData("8080808080808000", 0L)]
+    [InlineData("feffffffffffff7f", 36028797018963967L)]
+    [InlineData("80808080808080808000", 0L)]
+    public void non_minimal_long_varints_are_read_with_or_without_bytes_after_them(string hex, long expected)
+    {
+        var exact = Convert.FromHexString(hex);
+        byte[] padded = [.. exact, 0xFF, 0x80, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07];
+        foreach (var bytes in new[] { exact, padded })
+        {
+            var r = new AvroReader(bytes);
+            Assert.True(r.ReadLong(out var value));
+            Assert.Equal(expected, value);
+            Assert.Equal(exact.Length, r.Position);
+        }
+    }
+
+    [Fact]
     public void a_long_varint_of_eleven_bytes_is_rejected_as_overflow()
     {
         var (ok, _, code) = Decode("\"long\"", 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01);

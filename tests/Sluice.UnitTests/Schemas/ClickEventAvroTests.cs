@@ -167,6 +167,23 @@ public sealed class ClickEventAvroTests
         if (valid) Assert.Equal(Guid.ParseExact(text, "D"), parsed);
     }
 
+    [Fact]
+    public void random_uuids_parse_to_the_framework_parsers_value_in_either_case()
+    {
+        var random = new Random(36);
+        Span<byte> bytes = stackalloc byte[16];
+        for (var i = 0; i < 2_000; i++)
+        {
+            random.NextBytes(bytes);
+            var expected = new Guid(bytes);
+            foreach (var text in new[] { expected.ToString("D"), expected.ToString("D").ToUpperInvariant() })
+            {
+                Assert.True(ClickEventAvro.TryParseUuid(System.Text.Encoding.ASCII.GetBytes(text), out var parsed));
+                Assert.Equal(expected, parsed);
+            }
+        }
+    }
+
     private sealed class CountingSource(StaticSchemaSource inner) : ISchemaSource
     {
         public int Calls { get; private set; }
