@@ -21,10 +21,11 @@ public sealed class KafkaRecordCollector : IFlushableCollector, IDisposable
     private readonly MessageHeaders _headers = new();
     private long _failedReported;
 
-    public KafkaRecordCollector(KafkaClientFactory factory)
+    /// <summary>A collector producing with <paramref name="factory"/>'s settings, then <paramref name="configure"/>'s changes (a caller's own tuning).</summary>
+    public KafkaRecordCollector(KafkaClientFactory factory, Action<Confluent.Kafka.ProducerConfig>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        _producer = factory.CreateRecordProducer("streams");
+        _producer = factory.CreateRecordProducer("streams", configure);
     }
 
     /// <summary>Records whose delivery failed so far.</summary>

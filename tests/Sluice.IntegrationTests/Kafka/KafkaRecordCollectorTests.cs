@@ -84,6 +84,26 @@ public sealed class KafkaRecordCollectorTests : IDisposable
     }
 
     [Fact]
+    public void records_that_cannot_be_delivered_make_flush_throw_once_so_their_offsets_are_not_committed()
+    {
+        // Nothing listens on this port: every record times out after a second instead of the default two minutes.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var nowhere = new KafkaClientFactory(new KafkaOptions(), $"127.0.0.1:{port}");
+        using var collector = new KafkaRecordCollector(nowhere, c => c.MessageTimeoutMs = 1_000);
+
+        collector.Send(Topic, Rec("k", "lost", 0));
+        collector.Send(Topic, Rec("k", "lost too", 0));
+        var ex = Assert.Throws<SluiceException>(collector.Flush);
+        Assert.StartsWith("2 output record(s) could not be delivered to Kafka", ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.IsTransient);
+        Assert.Equal(2, collector.Failed);
+        collector.Flush(); // reported once: nothing new failed since
+    }
+
+    [Fact]
     public void a_value_type_without_a_serializer_fails_naming_the_type_and_the_fix()
     {
         using var collector = new KafkaRecordCollector(_factory);
