@@ -55,15 +55,10 @@ internal sealed class Utf8StringCache
         var hash = Hash(head, tail, length);
         // The bucket comes from the hash's top bits, which the final multiply mixes from every input bit.
         ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
-        for (var i = 0; i < Ways; i++)
+        if (Probe(ref bucket, hash, head, tail, utf8) is { } e)
         {
-            ref var slot = ref Unsafe.Add(ref bucket, i);
-            if (slot.Hash == hash && slot.Entry is { } e && e.Head == head && e.Tail == tail && e.Length == length
-                && (length <= PackedLength || SameBytes(e, utf8)))
-            {
-                text = e.Text;
-                return true;
-            }
+            text = e.Text;
+            return true;
         }
         return TryDecodeInto(utf8, head, tail, hash, ref bucket, out text, out _);
     }
@@ -80,7 +75,7 @@ internal sealed class Utf8StringCache
             return TryDecode(utf8, out text, out _);
         }
         var (head, tail) = Words(utf8);
-        if (hint is not null && hint.Head == head && hint.Tail == tail && hint.Length == length && (length <= PackedLength || SameBytes(hint, utf8)))
+        if (hint is not null && Holds(hint, head, tail, utf8))
         {
             entry = hint;
             text = hint.Text;
@@ -88,16 +83,11 @@ internal sealed class Utf8StringCache
         }
         var hash = Hash(head, tail, length);
         ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
-        for (var i = 0; i < Ways; i++)
+        if (Probe(ref bucket, hash, head, tail, utf8) is { } e)
         {
-            ref var slot = ref Unsafe.Add(ref bucket, i);
-            if (slot.Hash == hash && slot.Entry is { } e && e.Head == head && e.Tail == tail && e.Length == length
-                && (length <= PackedLength || SameBytes(e, utf8)))
-            {
-                entry = e;
-                text = e.Text;
-                return true;
-            }
+            entry = e;
+            text = e.Text;
+            return true;
         }
         return TryDecodeInto(utf8, head, tail, hash, ref bucket, out text, out entry);
     }
@@ -117,6 +107,23 @@ internal sealed class Utf8StringCache
         }
         return true;
     }
+
+    // The bucket's entry for these bytes, or null; the hash in the slot skips other entries without loading them.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Entry? Probe(ref Slot bucket, ulong hash, ulong head, ulong tail, ReadOnlySpan<byte> utf8)
+    {
+        for (var i = 0; i < Ways; i++)
+        {
+            ref var slot = ref Unsafe.Add(ref bucket, i);
+            if (slot.Hash == hash && slot.Entry is { } e && Holds(e, head, tail, utf8)) return e;
+        }
+        return null;
+    }
+
+    // Exact: the first and last words and the length, then for longer values every byte.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Holds(Entry e, ulong head, ulong tail, ReadOnlySpan<byte> utf8) =>
+        e.Head == head && e.Tail == tail && e.Length == utf8.Length && (utf8.Length <= PackedLength || SameBytes(e, utf8));
 
     // Called for values of 17 bytes and more, whose length already matched the entry's.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
