@@ -33,7 +33,7 @@ public static class ClickstreamJson
             .Register(Serializer<DeadLetterRecord>(writer, Write))
             .Register(Serializer<LateRecord<EnrichedEvent>>(writer, Write))
             .Register(Serializer<AggregateRow>(writer, Write))
-            .Register(Serializer<SessionSummary>(writer, Write));
+            .Register<SessionSummary>(static (s, output) => Write(s, output));
     }
 
     private static BufferSerializer<T> Serializer<T>(Utf8JsonWriter writer, Action<Utf8JsonWriter, T> write) =>
@@ -114,28 +114,55 @@ public static class ClickstreamJson
         w.WriteEndObject();
     }
 
+    /// <summary>A closed session, into <paramref name="output"/>: one for every five events or so, hence <see cref="JsonOutput"/>.</summary>
+    public static void Write(SessionSummary s, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(output);
+        var o = new JsonOutput(output, Options.Encoder!);
+        o.Raw("{\"key\":"u8);
+        o.String(s.Key);
+        o.Raw(",\"user_id\":"u8);
+        o.String(s.UserId);
+        o.Raw(",\"session_id\":"u8);
+        o.String(s.SessionId);
+        o.Raw(",\"partition\":"u8);
+        o.Number(s.Partition);
+        o.Raw(",\"session_start\":"u8);
+        o.Number(s.Start);
+        o.Raw(",\"session_end\":"u8);
+        o.Number(s.End);
+        o.Raw(",\"duration_ms\":"u8);
+        o.Number(s.DurationMs);
+        o.Raw(",\"events\":"u8);
+        o.Number(s.Events);
+        o.Raw(",\"page_views\":"u8);
+        o.Number(s.PageViews);
+        o.Raw(",\"cart_adds\":"u8);
+        o.Number(s.CartAdds);
+        o.Raw(",\"purchases\":"u8);
+        o.Number(s.Purchases);
+        o.Raw(",\"revenue_cents\":"u8);
+        o.Number(s.RevenueCents);
+        o.Raw(",\"converted\":"u8);
+        o.Bool(s.Converted);
+        o.Raw(",\"abandoned_cart\":"u8);
+        o.Bool(s.AbandonedCart);
+        o.Raw(",\"landing_page\":"u8);
+        o.String(s.LandingPage);
+        o.Raw(",\"exit_page\":"u8);
+        o.String(s.ExitPage);
+        o.Raw("}"u8);
+        o.Commit();
+    }
+
+    /// <summary>As <see cref="Write(SessionSummary, IBufferWriter{byte})"/>, as a value of <paramref name="w"/>.</summary>
     public static void Write(Utf8JsonWriter w, SessionSummary s)
     {
         ArgumentNullException.ThrowIfNull(w);
-        ArgumentNullException.ThrowIfNull(s);
-        w.WriteStartObject();
-        w.WriteString("key"u8, s.Key);
-        Str(w, "user_id"u8, s.UserId);
-        w.WriteString("session_id"u8, s.SessionId);
-        w.WriteNumber("partition"u8, s.Partition);
-        w.WriteNumber("session_start"u8, s.Start);
-        w.WriteNumber("session_end"u8, s.End);
-        w.WriteNumber("duration_ms"u8, s.DurationMs);
-        w.WriteNumber("events"u8, s.Events);
-        w.WriteNumber("page_views"u8, s.PageViews);
-        w.WriteNumber("cart_adds"u8, s.CartAdds);
-        w.WriteNumber("purchases"u8, s.Purchases);
-        w.WriteNumber("revenue_cents"u8, s.RevenueCents);
-        w.WriteBoolean("converted"u8, s.Converted);
-        w.WriteBoolean("abandoned_cart"u8, s.AbandonedCart);
-        Str(w, "landing_page"u8, s.LandingPage);
-        Str(w, "exit_page"u8, s.ExitPage);
-        w.WriteEndObject();
+        var buffer = new ArrayBufferWriter<byte>(512);
+        Write(s, buffer);
+        w.WriteRawValue(buffer.WrittenSpan, skipInputValidation: true);
     }
 
     /// <summary>One value as UTF-8 JSON bytes.</summary>

@@ -11,16 +11,6 @@ namespace Sluice.UnitTests.Pipelines;
 /// <summary>The enriched event's hand-written JSON against the same fields written by <see cref="Utf8JsonWriter"/>: byte for byte.</summary>
 public class EnrichedEventJsonTests
 {
-    private static readonly JsonWriterOptions Options = new() { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    // Everything a string may hold: what needs escaping (quotes, backslashes, control characters, DEL), what the relaxed
-    // encoder leaves alone (HTML characters, non-ASCII, surrogate pairs), and long values that span buffer chunks.
-    private static readonly string[] Hostile =
-    [
-        "", "plain", "with \"quotes\"", "back\\slash", "tab\tnew\nline\r", "\u0001\u001f", "del\u007f", "<script>&'+`",
-        "Zürich", "東京", "emoji 😀 pair", "\u00a0nbsp\u2028sep", new string('x', 5000), "mixed é \" \\ \u0002 " + new string('y', 1500),
-    ];
-
     [Fact]
     public void generated_traffic_is_written_exactly_as_utf8jsonwriter_writes_it()
     {
@@ -39,7 +29,7 @@ public class EnrichedEventJsonTests
     public void hostile_strings_nulls_and_extreme_values_are_written_exactly_as_utf8jsonwriter_writes_them()
     {
         var random = new Random(11);
-        string? Pick(bool nullable) => nullable && random.Next(4) == 0 ? null : Hostile[random.Next(Hostile.Length)];
+        string? Pick(bool nullable) => nullable && random.Next(4) == 0 ? null : JsonOutputFixture.Hostile[random.Next(JsonOutputFixture.Hostile.Length)];
         DateOnly[] dates = [DateOnly.MinValue, new DateOnly(999, 12, 31), new DateOnly(1000, 1, 1), new DateOnly(2026, 2, 28), DateOnly.MaxValue];
         for (var i = 0; i < 500; i++)
         {
@@ -75,9 +65,9 @@ public class EnrichedEventJsonTests
     private static void AssertSameAsWriter(EnrichedEvent x)
     {
         var expected = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(expected, Options)) Reference(w, x);
+        using (var w = new Utf8JsonWriter(expected, JsonOutputFixture.Options)) Reference(w, x);
         // A writer that hands out no more room than asked for: every chunk boundary of the fast path is exercised.
-        var actual = new StingyBufferWriter();
+        var actual = new JsonOutputFixture.StingyBufferWriter();
         ClickstreamJson.Write(x, actual);
         Assert.Equal(Encoding.UTF8.GetString(expected.WrittenSpan), Encoding.UTF8.GetString(actual.Written));
         using var parsed = JsonDocument.Parse(actual.Written.ToArray());
@@ -128,26 +118,6 @@ public class EnrichedEventJsonTests
         void Num(string name, long? value)
         {
             if (value is { } v) w.WriteNumber(name, v); else w.WriteNull(name);
-        }
-    }
-
-    private sealed class StingyBufferWriter : IBufferWriter<byte>
-    {
-        private byte[] _data = [];
-        private int _length;
-        private byte[] _span = [];
-
-        public ReadOnlySpan<byte> Written => _data.AsSpan(0, _length);
-
-        public Span<byte> GetSpan(int sizeHint = 0) => _span = new byte[Math.Max(sizeHint, 1)];
-
-        public Memory<byte> GetMemory(int sizeHint = 0) => _span = new byte[Math.Max(sizeHint, 1)];
-
-        public void Advance(int count)
-        {
-            if (_length + count > _data.Length) Array.Resize(ref _data, Math.Max(_data.Length * 2, _length + count));
-            _span.AsSpan(0, count).CopyTo(_data.AsSpan(_length));
-            _length += count;
         }
     }
 }
