@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using Sluice.Core.Events;
 using Sluice.Streaming.Errors;
