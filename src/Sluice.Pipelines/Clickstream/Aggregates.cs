@@ -108,9 +108,11 @@ public sealed class CommerceAggregator
 
 /// <summary>5-minute hopping by 1 minute: distinct logged-in users.</summary>
 /// <remarks>
-/// The accumulator counts, per user, the panes the user appears in (a pane counts each user once). Merging a pane adds
-/// one per user and subtracting it takes one away, dropping users that reach zero: the window slides by one pane a
-/// minute, one pane in and one out, instead of uniting all five panes' user sets for every window.
+/// The accumulator counts each user's events; the result is the number of users. Merging a pane adds its counts and
+/// subtracting it takes them away, dropping users that reach zero: the window slides by one pane a minute, one pane in
+/// and one out, instead of uniting all five panes' user sets for every window. Counting events rather than marking a
+/// user present keeps <c>Add</c> linear, which the operator's running total relies on: a user's later event in another
+/// pane must still count once the first pane has left the window.
 /// </remarks>
 public sealed class ActiveUsersAggregator
     : IAggregator<EnrichedEvent, Dictionary<string, int>, int>, IRecyclingAggregator<Dictionary<string, int>>, IInvertibleAggregator<Dictionary<string, int>>
@@ -125,13 +127,13 @@ public sealed class ActiveUsersAggregator
 
     public Dictionary<string, int> Add(Dictionary<string, int> accumulator, in EnrichedEvent value, long timestamp)
     {
-        if (value.Event.UserId is { } user) accumulator.TryAdd(user, 1);
+        if (value.Event.UserId is { } user) CollectionsMarshal.GetValueRefOrAddDefault(accumulator, user, out _)++;
         return accumulator;
     }
 
     public Dictionary<string, int> Merge(Dictionary<string, int> target, Dictionary<string, int> source)
     {
-        foreach (var (user, panes) in source) CollectionsMarshal.GetValueRefOrAddDefault(target, user, out _) += panes;
+        foreach (var (user, events) in source) CollectionsMarshal.GetValueRefOrAddDefault(target, user, out _) += events;
         return target;
     }
 
@@ -139,11 +141,11 @@ public sealed class ActiveUsersAggregator
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(source);
-        foreach (var (user, panes) in source)
+        foreach (var (user, events) in source)
         {
             ref var count = ref CollectionsMarshal.GetValueRefOrNullRef(target, user);
             if (Unsafe.IsNullRef(ref count)) continue;
-            count -= panes;
+            count -= events;
             if (count <= 0) target.Remove(user);
         }
         return target;

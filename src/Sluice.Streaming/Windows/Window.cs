@@ -59,7 +59,9 @@ public interface IRecyclingAggregator<TAcc>
 /// <remarks>
 /// With it, a hopping window operator keeps a running total of the next window to fire: each record is added to its
 /// pane and to that total, and after the window fires the pane leaving it is subtracted and the pane entering it
-/// added, instead of merging all size / advance panes for every window.
+/// added, instead of merging all size / advance panes for every window. Adding a record to the total must therefore
+/// change it exactly as merging the record's pane would: <c>Add</c> has to be linear (counts and sums are; "seen in
+/// this pane once" is not, because the total cannot tell whether the pane had already seen the value).
 /// </remarks>
 public interface IInvertibleAggregator<TAcc>
 {

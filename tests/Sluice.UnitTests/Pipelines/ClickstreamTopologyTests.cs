@@ -113,6 +113,51 @@ public class ClickstreamTopologyTests
     }
 
     [Fact]
+    public void active_users_count_a_user_whose_next_pane_arrives_after_the_first_window_fired()
+    {
+        // u1 in the first minute's pane; v2 three minutes later moves the watermark past the first window's end, which
+        // fires it; then u1 again in the second minute's pane. The window [T0+1m, T0+6m) holds u1 (second pane) and v2.
+        using var d = Driver();
+        d.Pipe(Event(at: T0 + 10_000, user: "u1", session: "s1"));
+        d.Pipe(Event(at: T0 + 3 * Minute, user: "v2", session: "s2"));
+        d.Pipe(Event(at: T0 + Minute + 10_000, user: "u1", session: "s1"));
+        d.EndOfInput();
+        var rows = d.Rows(AggregateNames.ActiveUsers5m);
+        Assert.Equal(2, (int)rows.Single(r => r.WindowStart == T0 + Minute).Value);
+        Assert.Equal(2, (int)rows.Single(r => r.WindowStart == T0).Value);
+    }
+
+    [Fact]
+    public void active_users_of_every_window_equal_the_distinct_users_of_its_on_time_events_under_disorder()
+    {
+        // Out-of-order traffic: events up to four minutes behind the newest, so panes keep receiving users after
+        // windows around them have fired. Every window's count must match the distinct users among the events that
+        // were on time (the enriched output); the 1-minute late gate closes with each event's first hopping window.
+        using var d = Driver();
+        var random = new Random(11);
+        var newest = T0;
+        for (var i = 0; i < 3_000; i++)
+        {
+            newest += random.Next(0, 4_000);
+            var at = newest - random.Next(0, 4 * (int)Minute);
+            var user = random.Next(6) == 0 ? null : $"u{random.Next(40)}";
+            d.Pipe(Event(at: at, user: user, session: $"s{random.Next(40)}"));
+        }
+        d.EndOfInput();
+
+        var onTime = d.Output<EnrichedEvent>("clickstream.enriched");
+        var rows = d.Rows(AggregateNames.ActiveUsers5m);
+        Assert.True(rows.Count > 100, $"only {rows.Count} windows");
+        Assert.NotEmpty(d.Output<LateRecord<EnrichedEvent>>("clickstream.late"));
+        foreach (var row in rows)
+        {
+            var users = onTime.Where(e => e.Timestamp >= row.WindowStart && e.Timestamp < row.WindowEnd && e.Event.UserId is not null)
+                .Select(e => e.Event.UserId).Distinct().Count();
+            Assert.True(users == (int)row.Value, $"window [{row.WindowStart - T0}, {row.WindowEnd - T0}): {row.Value} users, expected {users}");
+        }
+    }
+
+    [Fact]
     public void hourly_products_rank_the_top_ten_by_revenue_and_skip_null_products()
     {
         using var d = Driver();
