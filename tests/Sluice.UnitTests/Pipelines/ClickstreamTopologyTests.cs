@@ -128,11 +128,11 @@ public class ClickstreamTopologyTests
     }
 
     [Fact]
-    public void active_users_of_every_window_equal_the_distinct_users_of_its_on_time_events_under_disorder()
+    public void every_windowed_aggregate_equals_a_recount_of_the_on_time_events_under_disorder()
     {
-        // Out-of-order traffic: events up to four minutes behind the newest, so panes keep receiving users after
-        // windows around them have fired. Every window's count must match the distinct users among the events that
-        // were on time (the enriched output); the 1-minute late gate closes with each event's first hopping window.
+        // Out-of-order traffic: events up to four minutes behind the newest, so panes keep receiving records after
+        // windows around them have fired. Every window must equal a recount over the events that were on time (the
+        // enriched output): the 1-minute late gate closes together with each event's earliest window of every size.
         using var d = Driver();
         var random = new Random(11);
         var newest = T0;
@@ -141,19 +141,49 @@ public class ClickstreamTopologyTests
             newest += random.Next(0, 4_000);
             var at = newest - random.Next(0, 4 * (int)Minute);
             var user = random.Next(6) == 0 ? null : $"u{random.Next(40)}";
-            d.Pipe(Event(at: at, user: user, session: $"s{random.Next(40)}"));
+            var product = $"p{random.Next(30)}";
+            var e = (random.Next(4), user) switch
+            {
+                (0, not null) => Event(EventType.AddToCart, at, user, $"s{random.Next(40)}", product, "c1"),
+                (1, not null) => Event(EventType.Purchase, at, user, $"s{random.Next(40)}", product, "c2", price: random.Next(1, 900), quantity: random.Next(1, 4)),
+                _ => Event(EventType.PageView, at, user, $"s{random.Next(40)}", product, "c3"),
+            };
+            d.Pipe(e);
         }
         d.EndOfInput();
 
         var onTime = d.Output<EnrichedEvent>("clickstream.enriched");
-        var rows = d.Rows(AggregateNames.ActiveUsers5m);
-        Assert.True(rows.Count > 100, $"only {rows.Count} windows");
         Assert.NotEmpty(d.Output<LateRecord<EnrichedEvent>>("clickstream.late"));
-        foreach (var row in rows)
+        List<EnrichedEvent> In(AggregateRow row) => onTime.Where(e => e.Timestamp >= row.WindowStart && e.Timestamp < row.WindowEnd).ToList();
+
+        var active = d.Rows(AggregateNames.ActiveUsers5m);
+        Assert.True(active.Count > 100, $"only {active.Count} windows");
+        foreach (var row in active)
+            Assert.Equal(In(row).Where(e => e.Event.UserId is not null).Select(e => e.Event.UserId).Distinct().Count(), (int)row.Value);
+        foreach (var row in d.Rows(AggregateNames.Events1m).Where(r => r.Dimension == "all" && r.Metric is "unique_users" or "unique_sessions" or "events"))
         {
-            var users = onTime.Where(e => e.Timestamp >= row.WindowStart && e.Timestamp < row.WindowEnd && e.Event.UserId is not null)
-                .Select(e => e.Event.UserId).Distinct().Count();
-            Assert.True(users == (int)row.Value, $"window [{row.WindowStart - T0}, {row.WindowEnd - T0}): {row.Value} users, expected {users}");
+            var events = In(row);
+            Assert.Equal(row.Metric switch
+            {
+                "unique_users" => events.Where(e => e.Event.UserId is not null).Select(e => e.Event.UserId).Distinct().Count(),
+                "unique_sessions" => events.Select(e => e.Event.SessionId).Distinct().Count(),
+                _ => events.Count,
+            }, (int)row.Value);
+        }
+        foreach (var row in d.Rows(AggregateNames.Commerce5m).Where(r => r.Metric == "revenue_cents"))
+            Assert.Equal(In(row).Sum(e => e.RevenueCents), (long)row.Value);
+        var hourly = d.Rows(AggregateNames.Products1h).Where(r => r.Dimension == "all").ToList();
+        Assert.True(hourly.Count > 50, $"only {hourly.Count} hourly rows");
+        foreach (var row in hourly)
+        {
+            var events = In(row);
+            Assert.Equal(row.Metric switch
+            {
+                "product_views" => events.Count(e => e.EventType == EventType.PageView),
+                "cart_adds" => events.Count(e => e.EventType == EventType.AddToCart),
+                "purchases" => events.Count(e => e.EventType == EventType.Purchase),
+                _ => events.Sum(e => e.RevenueCents),
+            }, (long)row.Value);
         }
     }
 
