@@ -18,6 +18,7 @@ public sealed class LateEventFilter<TKey, TValue>(string name, TimeWindows windo
     private readonly TimeWindows _windows = windows ?? throw new ArgumentNullException(nameof(windows));
     private readonly IProcessor<TKey, TValue> _next = next ?? throw new ArgumentNullException(nameof(next));
     private readonly IProcessor<TKey, LateRecord<TValue>> _late = lateOutput ?? throw new ArgumentNullException(nameof(lateOutput));
+    private PaneLocator _pane = new();
     private IProcessorContext _context = null!;
     private Counter _lateCount = null!;
 
@@ -29,7 +30,8 @@ public sealed class LateEventFilter<TKey, TValue>(string name, TimeWindows windo
 
     public void Process(in Record<TKey, TValue> record)
     {
-        var lastStart = _windows.LastWindowStart(record.Timestamp);
+        _pane.Locate(_windows, record.Timestamp);
+        var lastStart = _pane.LastWindowStart;
         var lastEnd = EventTime.Add(lastStart, _windows.SizeMs);
         var watermark = _context.Watermark;
         if (EventTime.Add(lastEnd, _windows.AllowedLatenessMs) > watermark)

@@ -37,6 +37,7 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
     private readonly Dictionary<TKey, Sliding> _sliding;
     private long _slideStart = NoSlide;
     private readonly Stack<TAcc> _free = new();
+    private PaneLocator _pane = new();
     private IProcessorContext _context = null!;
     private RecordSource _origin;
     private long _lastFiredStart = long.MinValue;
@@ -75,7 +76,8 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
     public void Process(in Record<TKey, TValue> record)
     {
         var ts = record.Timestamp;
-        var lastStart = _windows.LastWindowStart(ts);
+        _pane.Locate(_windows, ts);
+        var lastStart = _pane.LastWindowStart;
         var lastEnd = EventTime.Add(lastStart, _windows.SizeMs);
         var watermark = _context.Watermark;
         if (lastStart <= _lastFiredStart || EventTime.Add(lastEnd, _windows.AllowedLatenessMs) <= watermark)
@@ -85,9 +87,9 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
                 _name, StreamReasonCodes.WindowClosed, ts, lastStart, lastEnd, watermark, record.Source, record.Value)));
             return;
         }
-        if (!_windows.IsTumbling && _windows.FirstWindowStart(ts) <= _lastFiredStart) _partialCount.Increment();
+        if (!_windows.IsTumbling && _pane.FirstWindowStart <= _lastFiredStart) _partialCount.Increment();
 
-        var paneStart = EventTime.FloorTo(ts, _windows.PaneMs);
+        var paneStart = _pane.PaneStart;
         ref var acc = ref _panes.GetValueRefOrAddDefault(paneStart, record.Key, out var exists);
         if (!exists) acc = NewAccumulator();
         acc = _aggregator.Add(acc!, record.Value, ts);
@@ -99,7 +101,7 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
             total.Total = _aggregator.Add(total.Total, record.Value, ts);
         }
 
-        _context.RequestWatermarkCallback(DueTime(paneStart));
+        _context.RequestWatermarkCallback(DueTimeOfFirstWindow(_pane.FirstWindowStart));
 
         if (_emit == EmitStrategy.OnEveryUpdate) EmitUpdates(record.Key, ts);
         while (_panes.IsOverCapacity && _panes.Count > 0) CloseEarliest(force: true, EventTime.EndOfTime);
@@ -121,9 +123,11 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
     }
 
     /// <summary>The watermark at which the earliest unfired window containing <paramref name="paneStart"/> fires.</summary>
-    private long DueTime(long paneStart)
+    private long DueTime(long paneStart) => DueTimeOfFirstWindow(_windows.FirstWindowStart(paneStart));
+
+    private long DueTimeOfFirstWindow(long firstWindowStart)
     {
-        var start = Math.Max(_windows.FirstWindowStart(paneStart), EventTime.Add(_lastFiredStart, _windows.AdvanceMs));
+        var start = Math.Max(firstWindowStart, EventTime.Add(_lastFiredStart, _windows.AdvanceMs));
         return EventTime.Add(EventTime.Add(start, _windows.SizeMs), _windows.AllowedLatenessMs);
     }
 
