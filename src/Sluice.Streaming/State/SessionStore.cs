@@ -187,18 +187,23 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     /// <summary>An open session: its key, its window [first event, last event + gap) and aggregate.</summary>
     public sealed class Session
     {
+        private TValue _value;
+
         internal Session(TKey key, Window window, TValue value)
         {
             Key = key;
             Window = window;
-            Value = value;
+            _value = value;
         }
 
         public TKey Key { get; }
 
         public Window Window { get; internal set; }
 
-        public TValue Value { get; internal set; }
+        public TValue Value { get => _value; internal set => _value = value; }
+
+        /// <summary>The value in place, so that an owner holding a struct value updates it without copying it out and back.</summary>
+        internal ref TValue ValueRef => ref _value;
 
         /// <summary>The key's next open session by start, or null.</summary>
         public Session? Next { get; internal set; }

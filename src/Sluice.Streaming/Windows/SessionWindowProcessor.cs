@@ -6,15 +6,16 @@ using Sluice.Streaming.Time;
 namespace Sluice.Streaming.Windows;
 
 /// <summary>The engine's bookkeeping around a session aggregate: the accumulator plus the event-time facts that decide its end.</summary>
-public sealed class SessionState<TAcc>(TAcc accumulator, long maxTimestamp)
+/// <remarks>A struct held inside the store's session object: one object less to allocate and to reach per session.</remarks>
+public struct SessionState<TAcc>(TAcc accumulator, long maxTimestamp)
 {
-    public TAcc Accumulator { get; internal set; } = accumulator;
+    public TAcc Accumulator { readonly get; internal set; } = accumulator;
 
     /// <summary>Latest event time in the session.</summary>
-    public long MaxTimestamp { get; internal set; } = maxTimestamp;
+    public long MaxTimestamp { readonly get; internal set; } = maxTimestamp;
 
     /// <summary>Time of the end event that ended the session, or null while it is open-ended.</summary>
-    public long? EndedAt { get; internal set; }
+    public long? EndedAt { readonly get; internal set; }
 }
 
 /// <summary>Aggregates records per key into sessions separated by an inactivity gap (or an end event) and emits each session once.</summary>
@@ -28,7 +29,7 @@ public sealed class SessionState<TAcc>(TAcc accumulator, long maxTimestamp)
 public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProcessor<TKey, TValue>, IWatermarkListener
     where TKey : notnull
 {
-    private const int MaxFreeStates = 1024;
+    private const int MaxFreeAccumulators = 1024;
 
     private readonly string _name;
     private readonly SessionWindows _windows;
@@ -40,7 +41,7 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
     private readonly EmitStrategy _emit;
     private readonly List<SessionStore<TKey, SessionState<TAcc>>.Session> _joined = [];
     private readonly IRecyclingAggregator<TAcc>? _recycler;
-    private readonly Stack<SessionState<TAcc>> _free = new();
+    private readonly Stack<TAcc> _free = new();
     private IProcessorContext _context = null!;
     private RecordSource _origin;
     private Counter _lateCount = null!, _closedEarly = null!;
@@ -99,17 +100,18 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
             for (var i = 1; i < _joined.Count; i++)
             {
                 var other = _joined[i];
-                session.Value.Accumulator = _aggregator.Merge(session.Value.Accumulator, other.Value.Accumulator);
-                session.Value.MaxTimestamp = Math.Max(session.Value.MaxTimestamp, other.Value.MaxTimestamp);
+                ref var merged = ref session.ValueRef;
+                merged.Accumulator = _aggregator.Merge(merged.Accumulator, other.Value.Accumulator);
+                merged.MaxTimestamp = Math.Max(merged.MaxTimestamp, other.Value.MaxTimestamp);
                 var start = Math.Min(session.Window.Start, other.Window.Start);
-                _store.Update(record.Key, session, new Window(start, session.Window.End), session.Value);
+                _store.Update(record.Key, session, new Window(start, session.Window.End), merged);
                 _store.Remove(record.Key, other);
-                Recycle(other.Value);
+                Recycle(other.Value.Accumulator);
             }
             _joined.Clear();
         }
 
-        var state = session.Value;
+        ref var state = ref session.ValueRef;
         state.Accumulator = _aggregator.Add(state.Accumulator, record.Value, ts);
         if (ts > state.MaxTimestamp) state.MaxTimestamp = ts;
         if (state.EndedAt is null && _isEndEvent is not null && _isEndEvent(record.Value)) state.EndedAt = Math.Max(ts, state.MaxTimestamp);
@@ -122,8 +124,9 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
         _context.RequestWatermarkCallback(EventTime.Add(session.Window.End, _windows.AllowedLatenessMs));
 
         if (_emit == EmitStrategy.OnEveryUpdate) Emit(record.Key, session.Window, state, isFinal: false);
-        while (_store.IsOverCapacity && CloseEarliest(EventTime.EndOfTime))
+        while (_store.IsOverCapacity && _store.TryPeekEarliest(out var key, out var earliest))
         {
+            CloseSession(key, earliest);
             _closedEarly.Increment();
             _store.CountEvicted(1);
         }
@@ -131,12 +134,13 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
 
     public long OnWatermark(long watermark)
     {
-        while (CloseEarliest(watermark))
+        while (_store.TryPeekEarliest(out var key, out var session))
         {
+            var due = EventTime.Add(session.Window.End, _windows.AllowedLatenessMs);
+            if (due > watermark) return due;
+            CloseSession(key, session);
         }
-        return _store.TryPeekEarliest(out _, out var session)
-            ? EventTime.Add(session.Window.End, _windows.AllowedLatenessMs)
-            : EventTime.EndOfTime;
+        return EventTime.EndOfTime;
     }
 
     public void Close() => _store.Close();
@@ -162,33 +166,25 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
         }
     }
 
-    private bool CloseEarliest(long watermark)
+    private void CloseSession(TKey key, SessionStore<TKey, SessionState<TAcc>>.Session session)
     {
-        if (!_store.TryPeekEarliest(out var key, out var session)) return false;
-        if (EventTime.Add(session.Window.End, _windows.AllowedLatenessMs) > watermark) return false;
         _store.Remove(key, session);
         Emit(key, session.Window, session.Value, isFinal: true);
-        Recycle(session.Value);
-        return true;
+        Recycle(session.Value.Accumulator);
     }
 
-    // With a recycling aggregator, closed sessions' state objects (long-lived, hence costly to collect) are reused.
-    private SessionState<TAcc> NewState(long ts)
+    // With a recycling aggregator, closed sessions' accumulators (long-lived, hence costly to collect) are reused.
+    private SessionState<TAcc> NewState(long ts) =>
+        new(_free.TryPop(out var accumulator) ? accumulator : _aggregator.CreateAccumulator(), ts);
+
+    private void Recycle(TAcc accumulator)
     {
-        if (!_free.TryPop(out var state)) return new SessionState<TAcc>(_aggregator.CreateAccumulator(), ts);
-        state.MaxTimestamp = ts;
-        state.EndedAt = null;
-        return state;
+        if (_recycler is null || _free.Count >= MaxFreeAccumulators) return;
+        _recycler.Reset(accumulator);
+        _free.Push(accumulator);
     }
 
-    private void Recycle(SessionState<TAcc> state)
-    {
-        if (_recycler is null || _free.Count >= MaxFreeStates) return;
-        _recycler.Reset(state.Accumulator);
-        _free.Push(state);
-    }
-
-    private void Emit(TKey key, Window window, SessionState<TAcc> state, bool isFinal) =>
+    private void Emit(TKey key, Window window, in SessionState<TAcc> state, bool isFinal) =>
         _downstream.Process(new Record<TKey, WindowResult<TKey, TResult>>(
             key, new WindowResult<TKey, TResult>(key, window, _aggregator.GetResult(state.Accumulator, window), isFinal),
             state.MaxTimestamp, _origin));
