@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Streaming.Windows;
 
 namespace Sluice.Streaming.State;
@@ -93,6 +94,13 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         session.Removed = true;
         _count--;
         if (head is null) _byKey.Remove(key);
+        // A closing session is usually the earliest: its entry goes now, and the next earliest session, whose fields the
+        // next close reads and which was written minutes of event time ago, starts loading while this one is emitted.
+        if (_byEnd.TryPeek(out var earliest, out _) && ReferenceEquals(earliest, session))
+        {
+            _byEnd.Dequeue();
+            if (_byEnd.TryPeek(out var next, out _)) CacheHints.Prefetch(next, lines: 2);
+        }
     }
 
     /// <summary>The open session that ends first (ties: the one indexed first).</summary>
