@@ -5,7 +5,7 @@ using Sluice.Streaming.Windows;
 namespace Sluice.Pipelines.Clickstream;
 
 /// <summary>Turns window results into <see cref="AggregateRow"/>s, one per (dimension, metric), for the aggregated output.</summary>
-public abstract class AggregateRowEmitter<TResult>(string aggregate, IProcessor<string, AggregateRow> sink) : IProcessor<int, WindowResult<int, TResult>>
+public abstract class AggregateRowEmitter<TResult>(string aggregate, IProcessor<AggregateRowKey, AggregateRow> sink) : IProcessor<int, WindowResult<int, TResult>>
 {
     private Record<int, WindowResult<int, TResult>> _current;
 
@@ -32,7 +32,7 @@ public abstract class AggregateRowEmitter<TResult>(string aggregate, IProcessor<
     {
         var w = _current.Value.Window;
         var row = new AggregateRow(Aggregate, w.Start, w.End, _current.Key, dimension, dimensionValue, metric, value);
-        sink.Process(_current.With(row.Key, row));
+        sink.Process(_current.With(new AggregateRowKey(row), row));
     }
 
     /// <summary>a / b, or 0 when b is 0.</summary>
@@ -40,7 +40,7 @@ public abstract class AggregateRowEmitter<TResult>(string aggregate, IProcessor<
 }
 
 /// <summary>events_1m rows: events per event type (non-zero types only), and for all: events, unique_users, unique_sessions.</summary>
-public sealed class EventCountsEmitter(IProcessor<string, AggregateRow> sink)
+public sealed class EventCountsEmitter(IProcessor<AggregateRowKey, AggregateRow> sink)
     : AggregateRowEmitter<EventCountsAggregator.Acc>(AggregateNames.Events1m, sink)
 {
     protected override void Emit(EventCountsAggregator.Acc result)
@@ -59,7 +59,7 @@ public sealed class EventCountsEmitter(IProcessor<string, AggregateRow> sink)
 }
 
 /// <summary>commerce_5m rows: revenue_cents, purchases, add_to_carts, sessions and the two conversion rates.</summary>
-public sealed class CommerceEmitter(IProcessor<string, AggregateRow> sink)
+public sealed class CommerceEmitter(IProcessor<AggregateRowKey, AggregateRow> sink)
     : AggregateRowEmitter<CommerceAggregator.Acc>(AggregateNames.Commerce5m, sink)
 {
     protected override void Emit(CommerceAggregator.Acc result)
@@ -74,14 +74,14 @@ public sealed class CommerceEmitter(IProcessor<string, AggregateRow> sink)
 }
 
 /// <summary>active_users_5m rows: active_users.</summary>
-public sealed class ActiveUsersEmitter(IProcessor<string, AggregateRow> sink)
+public sealed class ActiveUsersEmitter(IProcessor<AggregateRowKey, AggregateRow> sink)
     : AggregateRowEmitter<int>(AggregateNames.ActiveUsers5m, sink)
 {
     protected override void Emit(int result) => Row("all", "all", "active_users", result);
 }
 
 /// <summary>products_1h rows: totals, then the top products and categories by revenue with their four metrics.</summary>
-public sealed class ProductsEmitter(int topProducts, int topCategories, IProcessor<string, AggregateRow> sink)
+public sealed class ProductsEmitter(int topProducts, int topCategories, IProcessor<AggregateRowKey, AggregateRow> sink)
     : AggregateRowEmitter<ProductsAggregator.Acc>(AggregateNames.Products1h, sink)
 {
     protected override void Emit(ProductsAggregator.Acc result)
@@ -101,7 +101,7 @@ public sealed class ProductsEmitter(int topProducts, int topCategories, IProcess
 }
 
 /// <summary>Closed sessions to <see cref="SessionSummary"/> records keyed by user and start.</summary>
-public sealed class SessionEmitter(IProcessor<string, SessionSummary> sink) : IProcessor<string, WindowResult<string, SessionAggregator.Acc>>
+public sealed class SessionEmitter(IProcessor<SessionKey, SessionSummary> sink) : IProcessor<string, WindowResult<string, SessionAggregator.Acc>>
 {
     private int _partition;
 

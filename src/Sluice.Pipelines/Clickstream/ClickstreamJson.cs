@@ -32,7 +32,9 @@ public static class ClickstreamJson
             .Register(Serializer<DeadLetterRecord>(writer, Write))
             .Register(Serializer<LateRecord<EnrichedEvent>>(writer, Write))
             .Register(Serializer<AggregateRow>(writer, Write))
-            .Register<SessionSummary>(static (s, output) => Write(s, output));
+            .Register<SessionSummary>(static (s, output) => Write(s, output))
+            .Register<AggregateRowKey>(static (k, output) => RecordKeys.Write(k, output))
+            .Register<SessionKey>(static (k, output) => RecordKeys.Write(k, output));
     }
 
     private static BufferSerializer<T> Serializer<T>(Utf8JsonWriter writer, Action<Utf8JsonWriter, T> write) =>

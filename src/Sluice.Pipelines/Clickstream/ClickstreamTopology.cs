@@ -63,8 +63,8 @@ public sealed class ClickstreamTopology : ITopology
         var enrichedSink = b.Add(new SinkProcessor<string, EnrichedEvent>(o.EnrichedTopic));
         var botsSink = b.Add(new SinkProcessor<string, ClickEvent>(o.BotsTopic));
         var lateSink = b.Add(new SinkProcessor<string, LateRecord<EnrichedEvent>>(o.LateTopic));
-        var aggregatedSink = b.Add(new SinkProcessor<string, AggregateRow>(o.AggregatedTopic));
-        var sessionsSink = b.Add(new SinkProcessor<string, SessionSummary>(o.SessionsTopic));
+        var aggregatedSink = b.Add(new SinkProcessor<AggregateRowKey, AggregateRow>(o.AggregatedTopic));
+        var sessionsSink = b.Add(new SinkProcessor<SessionKey, SessionSummary>(o.SessionsTopic));
         var lateByPartition = b.Add(new LateRouter<int>(lateSink));
         var lateByUser = b.Add(new LateRouter<string>(lateSink));
 
