@@ -31,7 +31,7 @@ public static class ClickstreamJson
             .Register<EnrichedEvent>(static (e, output) => Write(e, output))
             .Register(Serializer<DeadLetterRecord>(writer, Write))
             .Register(Serializer<LateRecord<EnrichedEvent>>(writer, Write))
-            .Register(Serializer<AggregateRow>(writer, Write))
+            .Register<AggregateRow>(static (r, output) => Write(r, output))
             .Register<SessionSummary>(static (s, output) => Write(s, output))
             .Register<AggregateRowKey>(static (k, output) => RecordKeys.Write(k, output))
             .Register<SessionKey>(static (k, output) => RecordKeys.Write(k, output));
@@ -99,20 +99,39 @@ public static class ClickstreamJson
         w.WriteEndObject();
     }
 
+    /// <summary>One aggregate row, into <paramref name="output"/>: hundreds close with every window, hence <see cref="JsonOutput"/>.</summary>
+    public static void Write(AggregateRow r, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(output);
+        var o = new JsonOutput(output, Options.Encoder!);
+        o.Raw("{\"aggregate\":"u8);
+        o.String(r.Aggregate);
+        o.Raw(",\"window_start\":"u8);
+        o.Number(r.WindowStart);
+        o.Raw(",\"window_end\":"u8);
+        o.Number(r.WindowEnd);
+        o.Raw(",\"partition\":"u8);
+        o.Number(r.Partition);
+        o.Raw(",\"dimension\":"u8);
+        o.String(r.Dimension);
+        o.Raw(",\"dimension_value\":"u8);
+        o.String(r.DimensionValue);
+        o.Raw(",\"metric\":"u8);
+        o.String(r.Metric);
+        o.Raw(",\"value\":"u8);
+        o.Number(r.Value);
+        o.Raw("}"u8);
+        o.Commit();
+    }
+
+    /// <summary>As <see cref="Write(AggregateRow, IBufferWriter{byte})"/>, as a value of <paramref name="w"/>.</summary>
     public static void Write(Utf8JsonWriter w, AggregateRow r)
     {
         ArgumentNullException.ThrowIfNull(w);
-        ArgumentNullException.ThrowIfNull(r);
-        w.WriteStartObject();
-        w.WriteString("aggregate"u8, r.Aggregate);
-        w.WriteNumber("window_start"u8, r.WindowStart);
-        w.WriteNumber("window_end"u8, r.WindowEnd);
-        w.WriteNumber("partition"u8, r.Partition);
-        w.WriteString("dimension"u8, r.Dimension);
-        w.WriteString("dimension_value"u8, r.DimensionValue);
-        w.WriteString("metric"u8, r.Metric);
-        w.WriteNumber("value"u8, r.Value);
-        w.WriteEndObject();
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Write(r, buffer);
+        w.WriteRawValue(buffer.WrittenSpan, skipInputValidation: true);
     }
 
     /// <summary>A closed session, into <paramref name="output"/>: one for every five events or so, hence <see cref="JsonOutput"/>.</summary>

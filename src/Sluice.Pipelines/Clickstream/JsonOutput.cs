@@ -42,6 +42,16 @@ internal ref struct JsonOutput(IBufferWriter<byte> output, JavaScriptEncoder enc
 
     public void Bool(bool value) => Raw(value ? "true"u8 : "false"u8);
 
+    /// <summary>The shortest text that reads back as the same double, as <see cref="System.Text.Json.Utf8JsonWriter"/> writes it.</summary>
+    /// <exception cref="ArgumentException">NaN or an infinity, which JSON cannot hold (the writer refuses them too).</exception>
+    public void Number(double value)
+    {
+        if (!double.IsFinite(value)) throw new ArgumentException($"{value} is not a JSON number", nameof(value));
+        Ensure(32);
+        value.TryFormat(_span[_pos..], out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+        _pos += written;
+    }
+
     public void Number(long? value)
     {
         if (value is { } v) Number(v);
