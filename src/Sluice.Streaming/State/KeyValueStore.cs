@@ -166,11 +166,13 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
         _segments.Remove(id);
         if (id == _lastSegmentId) _lastSegment = null;
         if (_firstSegmentKnown && id == _firstSegmentId) _firstSegmentKnown = false;
+        var next = EventTime.Add(id, _segmentMs);
         foreach (var key in keys)
         {
             // A key re-put with a later timestamp is listed in a later segment too; it stays. Removing first and
-            // putting back that rare key costs one hash lookup per key instead of two.
-            if (_map.Remove(key, out var slot) && SegmentOf(slot.Timestamp) != id) _map[key] = slot;
+            // putting back that rare key costs one hash lookup per key instead of two; a comparison with the next
+            // segment's start tells it without dividing the timestamp.
+            if (_map.Remove(key, out var slot) && slot.Timestamp >= next) _map[key] = slot;
         }
         // The list keeps its capacity for the next segment: a steady stream re-uses the same few lists.
         keys.Clear();
