@@ -41,6 +41,11 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
     private IProcessorContext _context = null!;
     private RecordSource _origin;
     private long _lastFiredStart = long.MinValue;
+    // No window fires before this watermark: a lower bound of the earliest pane's due time, lowered as records arrive and
+    // recomputed after firing; unknown (the lowest time) until the first call, so restored panes are found too. Every
+    // operator is called whenever any of them has work (sessions close every few records), and most calls then cost
+    // this one comparison instead of finding the earliest pane and dividing.
+    private long _nextDue = EventTime.NoWatermark;
     private Counter _lateCount = null!, _partialCount = null!, _closedEarly = null!;
 
     public WindowAggregateProcessor(
@@ -101,22 +106,28 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
             total.Total = _aggregator.Add(total.Total, record.Value, ts);
         }
 
-        _context.RequestWatermarkCallback(DueTimeOfFirstWindow(_pane.FirstWindowStart));
+        var due = DueTimeOfFirstWindow(_pane.FirstWindowStart);
+        if (due < _nextDue) _nextDue = due;
+        _context.RequestWatermarkCallback(due);
 
         if (_emit == EmitStrategy.OnEveryUpdate) EmitUpdates(record.Key, ts);
+        if (!_panes.IsOverCapacity) return;
         while (_panes.IsOverCapacity && _panes.Count > 0) CloseEarliest(force: true, EventTime.EndOfTime);
+        _nextDue = _panes.TryGetEarliest(out var earliest) ? DueTime(earliest) : EventTime.EndOfTime;
     }
 
     public long OnWatermark(long watermark)
     {
+        if (watermark < _nextDue) return _nextDue;
         while (_panes.Count > 0 && CloseEarliest(force: false, watermark))
         {
         }
-        return _panes.TryGetEarliest(out var pane) ? DueTime(pane) : EventTime.EndOfTime;
+        return _nextDue = _panes.TryGetEarliest(out var pane) ? DueTime(pane) : EventTime.EndOfTime;
     }
 
     public void Close()
     {
+        _nextDue = EventTime.NoWatermark;
         _panes.Close();
         _sliding.Clear();
         _slideStart = NoSlide;
