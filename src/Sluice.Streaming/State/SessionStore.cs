@@ -72,9 +72,16 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     public void Update(TKey key, Session session, Window window, TValue value)
     {
         ArgumentNullException.ThrowIfNull(session);
+        session.Value = value;
+        Move(key, session, window);
+    }
+
+    /// <summary>Changes a session's window (it grew or merged); its value was updated in place.</summary>
+    public void Move(TKey key, Session session, Window window)
+    {
+        ArgumentNullException.ThrowIfNull(session);
         var startChanged = session.Window.Start != window.Start;
         session.Window = window;
-        session.Value = value;
         // Most updates only move the end: the key's list (a hash lookup away) is needed only to re-sort by start.
         if (startChanged)
         {

@@ -104,7 +104,7 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
                 merged.Accumulator = _aggregator.Merge(merged.Accumulator, other.Value.Accumulator);
                 merged.MaxTimestamp = Math.Max(merged.MaxTimestamp, other.Value.MaxTimestamp);
                 var start = Math.Min(session.Window.Start, other.Window.Start);
-                _store.Update(record.Key, session, new Window(start, session.Window.End), merged);
+                _store.Move(record.Key, session, new Window(start, session.Window.End));
                 _store.Remove(record.Key, other);
                 Recycle(other.Value.Accumulator);
             }
@@ -119,7 +119,7 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
             ? EventTime.Add(endedAt, _windows.EndEventTimeoutMs!.Value)
             : EventTime.Add(state.MaxTimestamp, gap);
         var window = new Window(Math.Min(session.Window.Start, ts), newEnd);
-        if (window != session.Window) _store.Update(record.Key, session, window, state);
+        if (window != session.Window) _store.Move(record.Key, session, window);
 
         _context.RequestWatermarkCallback(EventTime.Add(session.Window.End, _windows.AllowedLatenessMs));
 
