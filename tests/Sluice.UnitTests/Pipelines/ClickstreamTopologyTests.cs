@@ -131,7 +131,7 @@ public class ClickstreamTopologyTests
     public void every_windowed_aggregate_equals_a_recount_of_the_on_time_events_under_disorder()
     {
         // Out-of-order traffic: events up to four minutes behind the newest, so panes keep receiving records after
-        // windows around them have fired. Every window must equal a recount over the events that were on time (the
+        // windows around them have fired, and silences of 70 minutes. Every window must equal a recount over the events that were on time (the
         // enriched output): the 1-minute late gate closes together with each event's earliest window of every size.
         using var d = Driver();
         var random = new Random(11);
@@ -139,6 +139,12 @@ public class ClickstreamTopologyTests
         for (var i = 0; i < 3_000; i++)
         {
             newest += random.Next(0, 4_000);
+            if (random.Next(150) == 0)
+            {
+                // Now and then a silence longer than every window, so windows without data are skipped.
+                newest += 70 * Minute;
+                d.AdvanceClock(TimeSpan.FromMinutes(70));
+            }
             var at = newest - random.Next(0, 4 * (int)Minute);
             var user = random.Next(6) == 0 ? null : $"u{random.Next(40)}";
             var product = $"p{random.Next(30)}";
@@ -154,6 +160,7 @@ public class ClickstreamTopologyTests
 
         var onTime = d.Output<EnrichedEvent>("clickstream.enriched");
         Assert.NotEmpty(d.Output<LateRecord<EnrichedEvent>>("clickstream.late"));
+        Assert.Empty(d.Output<DeadLetterRecord>("clickstream.dlq"));
         List<EnrichedEvent> In(AggregateRow row) => onTime.Where(e => e.Timestamp >= row.WindowStart && e.Timestamp < row.WindowEnd).ToList();
 
         var active = d.Rows(AggregateNames.ActiveUsers5m);
