@@ -38,7 +38,9 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
         _retentionMs = (long)retention.TotalMilliseconds;
         _segmentMs = Math.Max(1, _retentionMs / segments);
         _maxEntries = maxEntries;
-        _map = new Dictionary<TKey, Slot>(Math.Min(maxEntries, 1 << 16), comparer);
+        // Grown as entries arrive rather than sized up front: the hash buckets are read at random on every lookup, and
+        // a table sized for the limit instead of the live entries spreads them over more cache than the entries need.
+        _map = new Dictionary<TKey, Slot>(Math.Min(maxEntries, 1024), comparer);
     }
 
     public string Name { get; }
