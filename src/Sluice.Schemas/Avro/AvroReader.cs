@@ -31,6 +31,9 @@ public ref struct AvroReader
     /// <summary>The reason code of the first failure, or null.</summary>
     public string? ReasonCode { get; private set; }
 
+    /// <summary>Whether a read has failed (<see cref="ReasonCode"/> is set).</summary>
+    internal readonly bool Failed => ReasonCode is not null;
+
     /// <summary>What failed, with the byte offset.</summary>
     public string? Detail { get; private set; }
 

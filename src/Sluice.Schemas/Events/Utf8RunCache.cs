@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sluice.Schemas.Events;
 
@@ -74,6 +75,41 @@ internal sealed class Utf8RunCache<TKey>
             if (slot.Hash == hash && slot.Entry is { } e && e.Length == length && run.SequenceEqual(e.Key)) return e;
         }
         return null;
+    }
+
+    /// <summary>Measures and hashes the run that <paramref name="data"/> starts with and asks for its bucket's cache line;
+    /// false (nothing to look up) for a shape that <see cref="Find"/> would not find either.</summary>
+    /// <remarks>With <see cref="Candidate"/>, the lookups of consecutive runs can have their buckets, then their entries,
+    /// on the way together instead of one after another.</remarks>
+    public bool TryLocate(ReadOnlySpan<byte> data, out int length, out ulong hash)
+    {
+        hash = 0;
+        length = -1;
+        if (_slots.Length == 0) return false;
+        length = Measure(data);
+        if (length < 0) return false;
+        hash = Hash(data[..length]);
+        Prefetch(ref _slots[((int)(hash >> 40) & _bucketMask) * Ways]);
+        return true;
+    }
+
+    /// <summary>The entry whose hash is <paramref name="hash"/> (from <see cref="TryLocate"/>), not yet read: to prefetch and
+    /// then check with <see cref="StartsWith"/>. Null when no entry can match (decode the run and <see cref="Add"/> it).</summary>
+    public Entry? Candidate(ulong hash)
+    {
+        ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
+        for (var i = 0; i < Ways; i++)
+        {
+            ref var slot = ref Unsafe.Add(ref bucket, i);
+            if (slot.Hash == hash) return slot.Entry;
+        }
+        return null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch(ref Slot bucket)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref bucket));
     }
 
     /// <summary>Whether <paramref name="data"/> starts with <paramref name="entry"/>'s run: a guess (a hint) checked without hashing.</summary>

@@ -66,6 +66,7 @@ internal sealed class Utf8StringCache
     /// <summary>Like <see cref="TryGet(ReadOnlySpan{byte}, out string?)"/>, but tries <paramref name="hint"/> (the entry the value
     /// most likely repeats, from any cache) before hashing; <paramref name="entry"/> is the value's entry, null when not cached.</summary>
     /// <remarks>A hint is only a guess: it is taken when its bytes equal <paramref name="utf8"/>, the same exact check as a slot's.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGet(ReadOnlySpan<byte> utf8, Entry? hint, [NotNullWhen(true)] out string? text, out Entry? entry)
     {
         var length = utf8.Length;

@@ -87,6 +87,36 @@ public sealed class Utf8RunCacheTests
     }
 
     [Fact]
+    public void a_located_run_offers_the_entry_that_find_returns_as_its_candidate()
+    {
+        var cache = new Utf8RunCache<InlineBytes64>(64, 2, 0b11);
+        var run = Run("u-0000174", "s-12b610d4e42fa47b");
+        var other = Run("u-0000175", "s-12b610d4e42fa47b");
+        Add(cache, run, "u-0000174", "s-12b610d4e42fa47b");
+
+        Assert.True(cache.TryLocate([.. run, 0x02, 0x06], out var length, out var hash));
+        Assert.Equal(run.Length, length);
+        var candidate = cache.Candidate(hash);
+        Assert.NotNull(candidate);
+        Assert.Same(cache.Find(run), candidate);
+        Assert.True(Utf8RunCache<InlineBytes64>.StartsWith(run, candidate));
+        Assert.True(cache.TryLocate(other, out _, out var otherHash));
+        Assert.Null(cache.Candidate(otherHash));
+    }
+
+    [Fact]
+    public void a_run_that_find_would_not_measure_is_not_located()
+    {
+        var cache = new Utf8RunCache<InlineBytes64>(64, 2, 0b11);
+        var run = Run("Chrome", "mobile");
+        Add(cache, run, "Chrome", "mobile");
+
+        Assert.False(cache.TryLocate(run.AsSpan(0, run.Length - 1), out _, out _));
+        Assert.False(cache.TryLocate([0x82, 0x00, .. run.AsSpan(1)], out _, out _));
+        Assert.False(new Utf8RunCache<InlineBytes64>(0, 2, 0b11).TryLocate(run, out _, out _));
+    }
+
+    [Fact]
     public void a_required_field_has_no_branch_byte()
     {
         var cache = new Utf8RunCache<InlineBytes64>(64, 2, 0b01);
