@@ -68,13 +68,8 @@ internal sealed class Utf8RunCache<TKey>
         if (length < 0) return null;
         var run = data[..length];
         var hash = Hash(run);
-        ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
-        for (var i = 0; i < Ways; i++)
-        {
-            ref var slot = ref Unsafe.Add(ref bucket, i);
-            if (slot.Hash == hash && slot.Entry is { } e && e.Length == length && run.SequenceEqual(e.Key)) return e;
-        }
-        return null;
+        var e = Select(ref _slots[((int)(hash >> 40) & _bucketMask) * Ways], hash);
+        return e is not null && e.Length == length && run.SequenceEqual(e.Key) ? e : null;
     }
 
     /// <summary>Measures and hashes the run that <paramref name="data"/> starts with and asks for its bucket's cache line;
@@ -95,15 +90,22 @@ internal sealed class Utf8RunCache<TKey>
 
     /// <summary>The entry whose hash is <paramref name="hash"/> (from <see cref="TryLocate"/>), not yet read: to prefetch and
     /// then check with <see cref="StartsWith"/>. Null when no entry can match (decode the run and <see cref="Add"/> it).</summary>
-    public Entry? Candidate(ulong hash)
+    public Entry? Candidate(ulong hash) => Select(ref _slots[((int)(hash >> 40) & _bucketMask) * Ways], hash);
+
+    // The first way whose hash is hash, else null. All four are read and compared without a branch: which way holds
+    // a run varies from event to event, so a loop's exit was a mispredicted branch on most lookups. (Another way with
+    // the same 64-bit hash but other bytes would only make a miss.)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Entry? Select(ref Slot bucket, ulong hash)
     {
-        ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
-        for (var i = 0; i < Ways; i++)
-        {
-            ref var slot = ref Unsafe.Add(ref bucket, i);
-            if (slot.Hash == hash) return slot.Entry;
-        }
-        return null;
+        var s0 = bucket;
+        var s1 = Unsafe.Add(ref bucket, 1);
+        var s2 = Unsafe.Add(ref bucket, 2);
+        var s3 = Unsafe.Add(ref bucket, 3);
+        var e = s3.Hash == hash ? s3.Entry : null;
+        e = s2.Hash == hash ? s2.Entry : e;
+        e = s1.Hash == hash ? s1.Entry : e;
+        return s0.Hash == hash ? s0.Entry : e;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

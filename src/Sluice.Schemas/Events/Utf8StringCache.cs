@@ -110,15 +110,20 @@ internal sealed class Utf8StringCache
     }
 
     // The bucket's entry for these bytes, or null; the hash in the slot skips other entries without loading them.
+    // The first way with the hash is chosen without a branch (which way holds a value varies from lookup to lookup, so
+    // a loop's exit was mostly mispredicted); another way with the same 64-bit hash and other bytes would just miss.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Entry? Probe(ref Slot bucket, ulong hash, ulong head, ulong tail, ReadOnlySpan<byte> utf8)
     {
-        for (var i = 0; i < Ways; i++)
-        {
-            ref var slot = ref Unsafe.Add(ref bucket, i);
-            if (slot.Hash == hash && slot.Entry is { } e && Holds(e, head, tail, utf8)) return e;
-        }
-        return null;
+        var s0 = bucket;
+        var s1 = Unsafe.Add(ref bucket, 1);
+        var s2 = Unsafe.Add(ref bucket, 2);
+        var s3 = Unsafe.Add(ref bucket, 3);
+        var e = s3.Hash == hash ? s3.Entry : null;
+        e = s2.Hash == hash ? s2.Entry : e;
+        e = s1.Hash == hash ? s1.Entry : e;
+        e = s0.Hash == hash ? s0.Entry : e;
+        return e is not null && Holds(e, head, tail, utf8) ? e : null;
     }
 
     // Exact: the first and last words and the length, then for longer values every byte.
