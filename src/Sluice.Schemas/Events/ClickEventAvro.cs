@@ -363,6 +363,14 @@ public sealed class ClickEventAvro
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static Text ReadText(ref AvroReader r, Utf8StringCache cache, Utf8StringCache.Entry? hint)
     {
+        // The usual case first: branch 1, a one-byte length and the hint's bytes, compared in one vector.
+        var unread = r.Unread;
+        if (hint is not null && unread.Length > 2 && unread[0] == 2 && (unread[1] & 0x81) == 0
+            && Utf8StringCache.StartsWithInline(unread[2..], unread[1] >> 1, hint))
+        {
+            r.Skip(2 + (unread[1] >> 1));
+            return new Text(hint.Text, hint);
+        }
         if (!r.ReadOptionalBytes(out var present, out var utf8) || !present) return default;
         if (cache.TryGet(utf8, hint, out var value, out var entry)) return new Text(value, entry);
         r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");

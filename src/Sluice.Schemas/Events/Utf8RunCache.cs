@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Sluice.Schemas.Events;
@@ -115,8 +116,28 @@ internal sealed class Utf8RunCache<TKey>
     }
 
     /// <summary>Whether <paramref name="data"/> starts with <paramref name="entry"/>'s run: a guess (a hint) checked without hashing.</summary>
-    public static bool StartsWith(ReadOnlySpan<byte> data, Entry entry) =>
-        data.Length >= entry.Length && data[..entry.Length].SequenceEqual(entry.Key);
+    public static bool StartsWith(ReadOnlySpan<byte> data, Entry entry)
+    {
+        var length = entry.Length;
+        if (data.Length < length) return false;
+        if (!Vector512.IsHardwareAccelerated || (length < 64 && data.Length < 64)) return data[..length].SequenceEqual(entry.Key);
+        // Whole 64-byte vectors, so the compare does not branch on the run's length (which varies from event to event:
+        // a general compare's size classes were mispredicted). A short run is compared in one vector, masked to its
+        // length: the data behind it is in the span and the key buffer is at least 64 bytes. A long one ends with a
+        // vector that overlaps the one before.
+        ref var a = ref MemoryMarshal.GetReference(data);
+        ref var b = ref Unsafe.As<TKey, byte>(ref Unsafe.AsRef(in entry.KeyBuffer));
+        if (length <= 64)
+        {
+            var differ = Vector512.LoadUnsafe(ref a) ^ Vector512.LoadUnsafe(ref b);
+            return (differ & Vector512.LessThan(Vector512<byte>.Indices, Vector512.Create((byte)length))) == Vector512<byte>.Zero;
+        }
+        for (var i = 0; i < length - 64; i += 64)
+        {
+            if (Vector512.LoadUnsafe(ref a, (nuint)i) != Vector512.LoadUnsafe(ref b, (nuint)i)) return false;
+        }
+        return Vector512.LoadUnsafe(ref a, (nuint)(length - 64)) == Vector512.LoadUnsafe(ref b, (nuint)(length - 64));
+    }
 
     /// <summary>Keeps <paramref name="run"/>, which the caller decoded (exactly these bytes) to <paramref name="values"/>.</summary>
     /// <returns>The new entry; null when the run is longer than <see cref="MaxRunLength"/> or the cache keeps nothing.</returns>
@@ -244,6 +265,9 @@ internal sealed class Utf8RunCache<TKey>
 
         /// <summary>The run's bytes.</summary>
         public ReadOnlySpan<byte> Key => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TKey, byte>(ref Unsafe.AsRef(in _key)), Length);
+
+        /// <summary>The whole key buffer: the run's bytes, then zeros.</summary>
+        internal ref readonly TKey KeyBuffer => ref _key;
     }
 }
 

@@ -93,6 +93,20 @@ internal sealed class Utf8StringCache
         return TryDecodeInto(utf8, head, tail, hash, ref bucket, out text, out entry);
     }
 
+    /// <summary>Whether <paramref name="data"/> starts with the value of <paramref name="hint"/>, a string of
+    /// <paramref name="length"/> bytes, checked in one masked vector; false also when that check does not apply.</summary>
+    /// <remarks>For values of 17 to 64 bytes (URLs) with at least 64 bytes of <paramref name="data"/> to load: a hint's
+    /// check without a branch on the length, which varies from event to event. False means "not shown", never "differs":
+    /// the caller then takes <see cref="TryGet(ReadOnlySpan{byte}, Entry?, out string?, out Entry?)"/>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool StartsWithInline(ReadOnlySpan<byte> data, int length, Entry hint)
+    {
+        if (!Vector512.IsHardwareAccelerated || data.Length < InlineLength || hint is not InlineEntry inline || inline.Length != length) return false;
+        var differ = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(data))
+            ^ Vector512.LoadUnsafe(ref Unsafe.As<InlineBytes64, byte>(ref Unsafe.AsRef(in inline.Utf8)));
+        return (differ & Vector512.LessThan(Vector512<byte>.Indices, Vector512.Create((byte)length))) == Vector512<byte>.Zero;
+    }
+
     private static bool TryDecodeInto(ReadOnlySpan<byte> utf8, ulong head, ulong tail, ulong hash, ref Slot bucket, [NotNullWhen(true)] out string? text,
         out Entry? entry)
     {
