@@ -78,10 +78,16 @@ public ref struct AvroReader
         return ReadLongSlow(out value);
     }
 
-    private bool ReadLongSlow(out long value)
+    /// <summary>Reads a zigzag varint long that is usually several bytes long (a timestamp): the word path inline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool ReadWideLong(out long value) => TryReadWordVarint(out value) || ReadLongSlow(out value);
+
+    // Timestamps (six bytes) and prices: a varint of up to eight bytes that ends inside one word is gathered from that
+    // word without a loop. The same bits as the loop in ReadLongSlow, non-minimal encodings included; false (nothing
+    // read) for anything else.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryReadWordVarint(out long value)
     {
-        // Timestamps (six bytes) and prices: a varint of up to eight bytes that ends inside one word is gathered from that
-        // word without a loop. The same bits as the loop below, non-minimal encodings included; longer ones take the loop.
         if (_data.Length - _pos >= sizeof(ulong))
         {
             var word = BinaryPrimitives.ReadUInt64LittleEndian(_data[_pos..]);
@@ -99,6 +105,13 @@ public ref struct AvroReader
                 return true;
             }
         }
+        value = 0;
+        return false;
+    }
+
+    private bool ReadLongSlow(out long value)
+    {
+        if (TryReadWordVarint(out value)) return true;
         ulong result = 0;
         var shift = 0;
         for (var i = 0; i < 10; i++)

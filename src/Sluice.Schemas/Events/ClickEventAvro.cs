@@ -146,7 +146,7 @@ public sealed class ClickEventAvro
         {
             return null;
         }
-        if (!r.ReadLong(out var timestamp)) return null;
+        if (!r.ReadWideLong(out var timestamp)) return null;
         // The session and product runs are next to each other: both are hashed and both buckets asked for, then both
         // candidate entries, before either is compared, so their cache misses overlap instead of following one another.
         var unread = r.Unread;
@@ -260,6 +260,7 @@ public sealed class ClickEventAvro
     }
 
     /// <summary>Parses the 36-character textual UUID (either case) without the general parser's format probing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryParseUuid(ReadOnlySpan<byte> text, out Guid value)
     {
         value = default;
