@@ -22,14 +22,13 @@ public sealed class ClickEventAvro
 {
     private const int EventTypeCount = 6;
 
-    // One cache per kind of value, so identifiers that churn (sessions, users, addresses) cannot evict the labels
+    // One cache per kind of value, so identifiers that churn (users, addresses) cannot evict the labels
     // that repeat in nearly every event, nor each other. All are bounded: at most slots x 256 ASCII characters
     // each. Sizes fit the generator's defaults (10,000 users, 2,000 products) with room; larger populations miss
     // more and allocate, nothing else.
     private readonly Utf8StringCache _labels = new(512);
     private readonly Utf8StringCache _catalog = new(16384);
     private readonly Utf8StringCache _queries = new(1024);
-    private readonly Utf8StringCache _sessions = new(2048);
     private readonly Utf8StringCache _users = new(16384);
     private readonly Utf8StringCache _addresses = new(16384);
 
@@ -41,9 +40,9 @@ public sealed class ClickEventAvro
     private readonly Utf8RunCache<InlineBytes64> _sessionRuns;
     private readonly Utf8RunCache<InlineBytes64> _productRuns;
     private readonly Utf8RunCache<InlineBytes320> _visitorRuns;
-    private readonly Utf8StringCache[] _sessionFields;
-    private readonly Utf8StringCache[] _productFields;
-    private readonly Utf8StringCache[] _visitorFields;
+    private readonly Utf8StringCache?[] _sessionFields;
+    private readonly Utf8StringCache?[] _productFields;
+    private readonly Utf8StringCache?[] _visitorFields;
 
     /// <summary>A codec with empty caches.</summary>
     public ClickEventAvro()
@@ -57,7 +56,9 @@ public sealed class ClickEventAvro
         _sessionRuns = new(runCaches ? 8192 : 0, 2, 0b01);
         _productRuns = new(runCaches ? 4096 : 0, 2, 0b11);
         _visitorRuns = new(runCaches ? 8192 : 0, 8, 0b1111_1111);
-        _sessionFields = [_users, _sessions];
+        // A session id is read on its own only at the session's first event (then its run is cached), so a cache of
+        // session ids would allocate an entry per session that is hardly ever hit: it is decoded without one.
+        _sessionFields = [_users, null];
         _productFields = [_catalog, _labels];
         _visitorFields = [_catalog, _addresses, _labels, _catalog, _labels, _labels, _labels, _catalog];
     }
@@ -307,7 +308,7 @@ public sealed class ClickEventAvro
     // (then remembered). The entry is null when the run was not cached. A hint that is the bucket's candidate
     // (searched) was the only entry that could match, so when it does not the cache is not searched again.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool ReadRun<TKey>(ref AvroReader r, Utf8RunCache<TKey> runs, Utf8StringCache[] fields, Utf8RunCache<TKey>.Entry? hint,
+    private static bool ReadRun<TKey>(ref AvroReader r, Utf8RunCache<TKey> runs, Utf8StringCache?[] fields, Utf8RunCache<TKey>.Entry? hint,
         bool searched, out RunStrings values, out Utf8RunCache<TKey>.Entry? entry)
         where TKey : struct
     {
@@ -320,7 +321,7 @@ public sealed class ClickEventAvro
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool DecodeRun<TKey>(ref AvroReader r, Utf8RunCache<TKey> runs, Utf8StringCache[] fields, out RunStrings values,
+    private static bool DecodeRun<TKey>(ref AvroReader r, Utf8RunCache<TKey> runs, Utf8StringCache?[] fields, out RunStrings values,
         out Utf8RunCache<TKey>.Entry? entry)
         where TKey : struct
     {
@@ -339,24 +340,27 @@ public sealed class ClickEventAvro
         return true;
     }
 
-    private static bool ReadString(ref AvroReader r, Utf8StringCache cache, [NotNullWhen(true)] out string? value)
+    // A null cache: the value is decoded without being cached.
+    private static bool ReadString(ref AvroReader r, Utf8StringCache? cache, [NotNullWhen(true)] out string? value)
     {
         if (!r.ReadBytes(out var utf8))
         {
             value = null;
             return false;
         }
-        return cache.TryGet(utf8, out value) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
+        return (cache is null ? Utf8StringCache.TryDecode(utf8, out value, out _) : cache.TryGet(utf8, out value))
+            || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
     }
 
     // Not inlined: sixteen copies of the cache lookup in Read leave the JIT more locals than it tracks (untracked
     // locals live on the stack); one shared copy ran about 5 % fewer instructions per decode.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool ReadOptional(ref AvroReader r, Utf8StringCache cache, out string? value)
+    private static bool ReadOptional(ref AvroReader r, Utf8StringCache? cache, out string? value)
     {
         value = null;
         if (!r.ReadOptionalBytes(out var present, out var utf8)) return false;
-        return !present || cache.TryGet(utf8, out value) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
+        return !present || (cache is null ? Utf8StringCache.TryDecode(utf8, out value, out _) : cache.TryGet(utf8, out value))
+            || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
     }
 
     // An optional string, trying the hinted entry first; a failure is left in r (r.Failed). The value and its entry come
