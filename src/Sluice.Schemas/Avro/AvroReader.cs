@@ -31,6 +31,9 @@ public ref struct AvroReader
     /// <summary>The reason code of the first failure, or null.</summary>
     public string? ReasonCode { get; private set; }
 
+    /// <summary>Whether a read has failed (<see cref="ReasonCode"/> is set).</summary>
+    internal readonly bool Failed => ReasonCode is not null;
+
     /// <summary>What failed, with the byte offset.</summary>
     public string? Detail { get; private set; }
 
@@ -75,10 +78,16 @@ public ref struct AvroReader
         return ReadLongSlow(out value);
     }
 
-    private bool ReadLongSlow(out long value)
+    /// <summary>Reads a zigzag varint long that is usually several bytes long (a timestamp): the word path inline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool ReadWideLong(out long value) => TryReadWordVarint(out value) || ReadLongSlow(out value);
+
+    // Timestamps (six bytes) and prices: a varint of up to eight bytes that ends inside one word is gathered from that
+    // word without a loop. The same bits as the loop in ReadLongSlow, non-minimal encodings included; false (nothing
+    // read) for anything else.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryReadWordVarint(out long value)
     {
-        // Timestamps (six bytes) and prices: a varint of up to eight bytes that ends inside one word is gathered from that
-        // word without a loop. The same bits as the loop below, non-minimal encodings included; longer ones take the loop.
         if (_data.Length - _pos >= sizeof(ulong))
         {
             var word = BinaryPrimitives.ReadUInt64LittleEndian(_data[_pos..]);
@@ -96,6 +105,13 @@ public ref struct AvroReader
                 return true;
             }
         }
+        value = 0;
+        return false;
+    }
+
+    private bool ReadLongSlow(out long value)
+    {
+        if (TryReadWordVarint(out value)) return true;
         ulong result = 0;
         var shift = 0;
         for (var i = 0; i < 10; i++)

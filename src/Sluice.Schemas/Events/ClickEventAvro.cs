@@ -22,14 +22,13 @@ public sealed class ClickEventAvro
 {
     private const int EventTypeCount = 6;
 
-    // One cache per kind of value, so identifiers that churn (sessions, users, addresses) cannot evict the labels
+    // One cache per kind of value, so identifiers that churn (users, addresses) cannot evict the labels
     // that repeat in nearly every event, nor each other. All are bounded: at most slots x 256 ASCII characters
     // each. Sizes fit the generator's defaults (10,000 users, 2,000 products) with room; larger populations miss
     // more and allocate, nothing else.
     private readonly Utf8StringCache _labels = new(512);
     private readonly Utf8StringCache _catalog = new(16384);
     private readonly Utf8StringCache _queries = new(1024);
-    private readonly Utf8StringCache _sessions = new(2048);
     private readonly Utf8StringCache _users = new(16384);
     private readonly Utf8StringCache _addresses = new(16384);
 
@@ -41,9 +40,9 @@ public sealed class ClickEventAvro
     private readonly Utf8RunCache<InlineBytes64> _sessionRuns;
     private readonly Utf8RunCache<InlineBytes64> _productRuns;
     private readonly Utf8RunCache<InlineBytes320> _visitorRuns;
-    private readonly Utf8StringCache[] _sessionFields;
-    private readonly Utf8StringCache[] _productFields;
-    private readonly Utf8StringCache[] _visitorFields;
+    private readonly Utf8StringCache?[] _sessionFields;
+    private readonly Utf8StringCache?[] _productFields;
+    private readonly Utf8StringCache?[] _visitorFields;
 
     /// <summary>A codec with empty caches.</summary>
     public ClickEventAvro()
@@ -57,7 +56,9 @@ public sealed class ClickEventAvro
         _sessionRuns = new(runCaches ? 8192 : 0, 2, 0b01);
         _productRuns = new(runCaches ? 4096 : 0, 2, 0b11);
         _visitorRuns = new(runCaches ? 8192 : 0, 8, 0b1111_1111);
-        _sessionFields = [_users, _sessions];
+        // A session id is read on its own only at the session's first event (then its run is cached), so a cache of
+        // session ids would allocate an entry per session that is hardly ever hit: it is decoded without one.
+        _sessionFields = [_users, null];
         _productFields = [_catalog, _labels];
         _visitorFields = [_catalog, _addresses, _labels, _catalog, _labels, _labels, _labels, _catalog];
     }
@@ -133,6 +134,7 @@ public sealed class ClickEventAvro
         // The usual prefix with one bounds check: the 36-character event_id (length byte 72) and a one-byte event_type
         // index; anything else (including a bad UUID) is read again field by field, which reports it.
         var head = r.Unread;
+        PrefetchFrame(head);
         Guid eventId;
         int type;
         if (head.Length >= 38 && head[0] == 2 * 36 && head[37] < 2 * EventTypeCount && (head[37] & 1) == 0
@@ -145,11 +147,24 @@ public sealed class ClickEventAvro
         {
             return null;
         }
-        if (!r.ReadLong(out var timestamp)) return null;
-        string? searchQuery = null;
-        // A product's events show its page, and a referrer is mostly the session's previous page: the run entries
-        // remember those strings' entries, checked byte for byte before the catalog is hashed and searched.
-        if (!ReadRun(ref r, _sessionRuns, _sessionFields, null, out var session, out var sessionEntry)) return null;
+        if (!r.ReadWideLong(out var timestamp)) return null;
+        // The session and product runs are next to each other: both are hashed and both buckets asked for, then both
+        // candidate entries, before either is compared, so their cache misses overlap instead of following one another.
+        var unread = r.Unread;
+        Utf8RunCache<InlineBytes64>.Entry? sessionCandidate = null, productCandidate = null;
+        var productSearched = false;
+        if (_sessionRuns.TryLocate(unread, out var sessionLength, out var sessionHash))
+        {
+            productSearched = _productRuns.TryLocate(unread[sessionLength..], out _, out var productHash);
+            sessionCandidate = _sessionRuns.Candidate(sessionHash);
+            Prefetch(sessionCandidate, 3);
+            if (productSearched)
+            {
+                productCandidate = _productRuns.Candidate(productHash);
+                Prefetch(productCandidate, 3);
+            }
+        }
+        if (!ReadRun(ref r, _sessionRuns, _sessionFields, sessionCandidate, searched: true, out var session, out var sessionEntry)) return null;
         if (sessionEntry is not null)
         {
             // The session's visitor run and last page are compared at the end of this decode: their loads start now,
@@ -157,20 +172,26 @@ public sealed class ClickEventAvro
             Prefetch(sessionEntry.Hint, 5);
             Prefetch(sessionEntry.TextHint, 2);
         }
-        if (!ReadRun(ref r, _productRuns, _productFields, null, out var product, out var productEntry)
+        string? searchQuery = null;
+        if (!ReadRun(ref r, _productRuns, _productFields, productCandidate, productSearched, out var product, out var productEntry)
             || !ReadOptionalLong(ref r, out var price)
             || !ReadOptionalInt(ref r, out var quantity)
             // Most events have no search query: the null branch is taken without a call.
-            || (!r.TryReadNullBranch() && !ReadOptional(ref r, _queries, out searchQuery))
-            || !ReadOptional(ref r, _catalog, productEntry?.TextHint, out var pageUrl, out var pageEntry)
-            || !ReadOptional(ref r, _catalog, sessionEntry?.TextHint, out var referrer, out _))
+            || (!r.TryReadNullBranch() && !ReadOptional(ref r, _queries, out searchQuery)))
         {
             return null;
         }
+        // A product's events show its page, and a referrer is mostly the session's previous page: the run entries
+        // remember those strings' entries, checked byte for byte before the catalog is hashed and searched.
+        var page = ReadText(ref r, _catalog, productEntry?.TextHint);
+        if (r.Failed) return null;
+        var pageEntry = page.Entry;
+        var referrer = ReadText(ref r, _catalog, sessionEntry?.TextHint).Value;
+        if (r.Failed) return null;
         // A session keeps its visitor's run: the session's entry remembers the last one, checked byte for byte instead
         // of walked, hashed and looked up.
         var visitorHint = sessionEntry?.Hint as Utf8RunCache<InlineBytes320>.Entry;
-        if (!ReadRun(ref r, _visitorRuns, _visitorFields, visitorHint, out var visitor, out var visitorEntry)
+        if (!ReadRun(ref r, _visitorRuns, _visitorFields, visitorHint, searched: false, out var visitor, out var visitorEntry)
             || !r.ReadInt(out var version))
         {
             return null;
@@ -193,7 +214,7 @@ public sealed class ClickEventAvro
             PriceCents = price,
             Quantity = quantity,
             SearchQuery = searchQuery,
-            PageUrl = pageUrl,
+            PageUrl = page.Value,
             Referrer = referrer,
             UserAgent = visitor[0],
             IpAddress = visitor[1],
@@ -218,6 +239,17 @@ public sealed class ClickEventAvro
         for (var i = 0; i < lines; i++) Sse.Prefetch0(p + (i * 64));
     }
 
+    // The frame's later lines are asked for at once, not one by one as the fields reach them: a frame fresh from the
+    // network (or a batch too large for the cache) costs one memory latency instead of several in a row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchFrame(ReadOnlySpan<byte> frame)
+    {
+        if (!Sse.IsSupported) return;
+        var p = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(frame));
+        var end = p + Math.Min(frame.Length, 512);
+        for (var line = p + 64; line < end; line += 64) Sse.Prefetch0(line);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool ReadPrefix(ref AvroReader r, out Guid eventId, out int type)
     {
@@ -229,6 +261,7 @@ public sealed class ClickEventAvro
     }
 
     /// <summary>Parses the 36-character textual UUID (either case) without the general parser's format probing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryParseUuid(ReadOnlySpan<byte> text, out Guid value)
     {
         value = default;
@@ -272,14 +305,15 @@ public sealed class ClickEventAvro
     }
 
     // A run of string fields: the hinted entry or one lookup of all their bytes when they repeat, else field by field
-    // (then remembered). The entry is null when the run was not cached.
+    // (then remembered). The entry is null when the run was not cached. A hint that is the bucket's candidate
+    // (searched) was the only entry that could match, so when it does not the cache is not searched again.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool ReadRun<TKey>(ref AvroReader r, Utf8RunCache<TKey> runs, Utf8StringCache[] fields, Utf8RunCache<TKey>.Entry? hint,
-        out RunStrings values, out Utf8RunCache<TKey>.Entry? entry)
+    private static bool ReadRun<TKey>(ref AvroReader r, Utf8RunCache<TKey> runs, Utf8StringCache?[] fields, Utf8RunCache<TKey>.Entry? hint,
+        bool searched, out RunStrings values, out Utf8RunCache<TKey>.Entry? entry)
         where TKey : struct
     {
         var unread = r.Unread;
-        entry = hint is not null && Utf8RunCache<TKey>.StartsWith(unread, hint) ? hint : runs.Find(unread);
+        entry = hint is not null && Utf8RunCache<TKey>.StartsWith(unread, hint) ? hint : searched ? null : runs.Find(unread);
         if (entry is null) return DecodeRun(ref r, runs, fields, out values, out entry);
         values = entry.Values;
         r.Skip(entry.Length);
@@ -287,7 +321,7 @@ public sealed class ClickEventAvro
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool DecodeRun<TKey>(ref AvroReader r, Utf8RunCache<TKey> runs, Utf8StringCache[] fields, out RunStrings values,
+    private static bool DecodeRun<TKey>(ref AvroReader r, Utf8RunCache<TKey> runs, Utf8StringCache?[] fields, out RunStrings values,
         out Utf8RunCache<TKey>.Entry? entry)
         where TKey : struct
     {
@@ -306,36 +340,50 @@ public sealed class ClickEventAvro
         return true;
     }
 
-    private static bool ReadString(ref AvroReader r, Utf8StringCache cache, [NotNullWhen(true)] out string? value)
+    // A null cache: the value is decoded without being cached.
+    private static bool ReadString(ref AvroReader r, Utf8StringCache? cache, [NotNullWhen(true)] out string? value)
     {
         if (!r.ReadBytes(out var utf8))
         {
             value = null;
             return false;
         }
-        return cache.TryGet(utf8, out value) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
+        return (cache is null ? Utf8StringCache.TryDecode(utf8, out value, out _) : cache.TryGet(utf8, out value))
+            || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
     }
 
     // Not inlined: sixteen copies of the cache lookup in Read leave the JIT more locals than it tracks (untracked
     // locals live on the stack); one shared copy ran about 5 % fewer instructions per decode.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool ReadOptional(ref AvroReader r, Utf8StringCache cache, out string? value)
+    private static bool ReadOptional(ref AvroReader r, Utf8StringCache? cache, out string? value)
     {
         value = null;
         if (!r.ReadOptionalBytes(out var present, out var utf8)) return false;
-        return !present || cache.TryGet(utf8, out value) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
+        return !present || (cache is null ? Utf8StringCache.TryDecode(utf8, out value, out _) : cache.TryGet(utf8, out value))
+            || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
     }
 
-    // As above, trying the hinted entry first and returning the value's entry (null for null or an uncached value).
+    // An optional string, trying the hinted entry first; a failure is left in r (r.Failed). The value and its entry come
+    // back in registers, where out parameters of a reference type would cost a checked write barrier each.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool ReadOptional(ref AvroReader r, Utf8StringCache cache, Utf8StringCache.Entry? hint, out string? value,
-        out Utf8StringCache.Entry? entry)
+    private static Text ReadText(ref AvroReader r, Utf8StringCache cache, Utf8StringCache.Entry? hint)
     {
-        value = null;
-        entry = null;
-        if (!r.ReadOptionalBytes(out var present, out var utf8)) return false;
-        return !present || cache.TryGet(utf8, hint, out value, out entry) || r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
+        // The usual case first: branch 1, a one-byte length and the hint's bytes, compared in one vector.
+        var unread = r.Unread;
+        if (hint is not null && unread.Length > 2 && unread[0] == 2 && (unread[1] & 0x81) == 0
+            && Utf8StringCache.StartsWithInline(unread[2..], unread[1] >> 1, hint))
+        {
+            r.Skip(2 + (unread[1] >> 1));
+            return new Text(hint.Text, hint);
+        }
+        if (!r.ReadOptionalBytes(out var present, out var utf8) || !present) return default;
+        if (cache.TryGet(utf8, hint, out var value, out var entry)) return new Text(value, entry);
+        r.Fail(AvroReasonCodes.InvalidValue, "string is not valid UTF-8");
+        return default;
     }
+
+    /// <summary>An optional string field's value and its cache entry (null for null or an uncached value).</summary>
+    private readonly record struct Text(string? Value, Utf8StringCache.Entry? Entry);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool ReadOptionalLong(ref AvroReader r, out long? value)

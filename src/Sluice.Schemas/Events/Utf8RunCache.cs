@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sluice.Schemas.Events;
 
@@ -67,18 +69,75 @@ internal sealed class Utf8RunCache<TKey>
         if (length < 0) return null;
         var run = data[..length];
         var hash = Hash(run);
-        ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
-        for (var i = 0; i < Ways; i++)
-        {
-            ref var slot = ref Unsafe.Add(ref bucket, i);
-            if (slot.Hash == hash && slot.Entry is { } e && e.Length == length && run.SequenceEqual(e.Key)) return e;
-        }
-        return null;
+        var e = Select(ref _slots[((int)(hash >> 40) & _bucketMask) * Ways], hash);
+        return e is not null && e.Length == length && run.SequenceEqual(e.Key) ? e : null;
+    }
+
+    /// <summary>Measures and hashes the run that <paramref name="data"/> starts with and asks for its bucket's cache line;
+    /// false (nothing to look up) for a shape that <see cref="Find"/> would not find either.</summary>
+    /// <remarks>With <see cref="Candidate"/>, the lookups of consecutive runs can have their buckets, then their entries,
+    /// on the way together instead of one after another.</remarks>
+    public bool TryLocate(ReadOnlySpan<byte> data, out int length, out ulong hash)
+    {
+        hash = 0;
+        length = -1;
+        if (_slots.Length == 0) return false;
+        length = Measure(data);
+        if (length < 0) return false;
+        hash = Hash(data[..length]);
+        Prefetch(ref _slots[((int)(hash >> 40) & _bucketMask) * Ways]);
+        return true;
+    }
+
+    /// <summary>The entry whose hash is <paramref name="hash"/> (from <see cref="TryLocate"/>), not yet read: to prefetch and
+    /// then check with <see cref="StartsWith"/>. Null when no entry can match (decode the run and <see cref="Add"/> it).</summary>
+    public Entry? Candidate(ulong hash) => Select(ref _slots[((int)(hash >> 40) & _bucketMask) * Ways], hash);
+
+    // The first way whose hash is hash, else null. All four are read and compared without a branch: which way holds
+    // a run varies from event to event, so a loop's exit was a mispredicted branch on most lookups. (Another way with
+    // the same 64-bit hash but other bytes would only make a miss.)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Entry? Select(ref Slot bucket, ulong hash)
+    {
+        var s0 = bucket;
+        var s1 = Unsafe.Add(ref bucket, 1);
+        var s2 = Unsafe.Add(ref bucket, 2);
+        var s3 = Unsafe.Add(ref bucket, 3);
+        var e = s3.Hash == hash ? s3.Entry : null;
+        e = s2.Hash == hash ? s2.Entry : e;
+        e = s1.Hash == hash ? s1.Entry : e;
+        return s0.Hash == hash ? s0.Entry : e;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch(ref Slot bucket)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref bucket));
     }
 
     /// <summary>Whether <paramref name="data"/> starts with <paramref name="entry"/>'s run: a guess (a hint) checked without hashing.</summary>
-    public static bool StartsWith(ReadOnlySpan<byte> data, Entry entry) =>
-        data.Length >= entry.Length && data[..entry.Length].SequenceEqual(entry.Key);
+    public static bool StartsWith(ReadOnlySpan<byte> data, Entry entry)
+    {
+        var length = entry.Length;
+        if (data.Length < length) return false;
+        if (!Vector512.IsHardwareAccelerated || (length < 64 && data.Length < 64)) return data[..length].SequenceEqual(entry.Key);
+        // Whole 64-byte vectors, so the compare does not branch on the run's length (which varies from event to event:
+        // a general compare's size classes were mispredicted). A short run is compared in one vector, masked to its
+        // length: the data behind it is in the span and the key buffer is at least 64 bytes. A long one ends with a
+        // vector that overlaps the one before.
+        ref var a = ref MemoryMarshal.GetReference(data);
+        ref var b = ref Unsafe.As<TKey, byte>(ref Unsafe.AsRef(in entry.KeyBuffer));
+        if (length <= 64)
+        {
+            var differ = Vector512.LoadUnsafe(ref a) ^ Vector512.LoadUnsafe(ref b);
+            return (differ & Vector512.LessThan(Vector512<byte>.Indices, Vector512.Create((byte)length))) == Vector512<byte>.Zero;
+        }
+        for (var i = 0; i < length - 64; i += 64)
+        {
+            if (Vector512.LoadUnsafe(ref a, (nuint)i) != Vector512.LoadUnsafe(ref b, (nuint)i)) return false;
+        }
+        return Vector512.LoadUnsafe(ref a, (nuint)(length - 64)) == Vector512.LoadUnsafe(ref b, (nuint)(length - 64));
+    }
 
     /// <summary>Keeps <paramref name="run"/>, which the caller decoded (exactly these bytes) to <paramref name="values"/>.</summary>
     /// <returns>The new entry; null when the run is longer than <see cref="MaxRunLength"/> or the cache keeps nothing.</returns>
@@ -206,6 +265,9 @@ internal sealed class Utf8RunCache<TKey>
 
         /// <summary>The run's bytes.</summary>
         public ReadOnlySpan<byte> Key => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TKey, byte>(ref Unsafe.AsRef(in _key)), Length);
+
+        /// <summary>The whole key buffer: the run's bytes, then zeros.</summary>
+        internal ref readonly TKey KeyBuffer => ref _key;
     }
 }
 

@@ -66,6 +66,7 @@ internal sealed class Utf8StringCache
     /// <summary>Like <see cref="TryGet(ReadOnlySpan{byte}, out string?)"/>, but tries <paramref name="hint"/> (the entry the value
     /// most likely repeats, from any cache) before hashing; <paramref name="entry"/> is the value's entry, null when not cached.</summary>
     /// <remarks>A hint is only a guess: it is taken when its bytes equal <paramref name="utf8"/>, the same exact check as a slot's.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGet(ReadOnlySpan<byte> utf8, Entry? hint, [NotNullWhen(true)] out string? text, out Entry? entry)
     {
         var length = utf8.Length;
@@ -92,6 +93,20 @@ internal sealed class Utf8StringCache
         return TryDecodeInto(utf8, head, tail, hash, ref bucket, out text, out entry);
     }
 
+    /// <summary>Whether <paramref name="data"/> starts with the value of <paramref name="hint"/>, a string of
+    /// <paramref name="length"/> bytes, checked in one masked vector; false also when that check does not apply.</summary>
+    /// <remarks>For values of 17 to 64 bytes (URLs) with at least 64 bytes of <paramref name="data"/> to load: a hint's
+    /// check without a branch on the length, which varies from event to event. False means "not shown", never "differs":
+    /// the caller then takes <see cref="TryGet(ReadOnlySpan{byte}, Entry?, out string?, out Entry?)"/>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool StartsWithInline(ReadOnlySpan<byte> data, int length, Entry hint)
+    {
+        if (!Vector512.IsHardwareAccelerated || data.Length < InlineLength || hint is not InlineEntry inline || inline.Length != length) return false;
+        var differ = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(data))
+            ^ Vector512.LoadUnsafe(ref Unsafe.As<InlineBytes64, byte>(ref Unsafe.AsRef(in inline.Utf8)));
+        return (differ & Vector512.LessThan(Vector512<byte>.Indices, Vector512.Create((byte)length))) == Vector512<byte>.Zero;
+    }
+
     private static bool TryDecodeInto(ReadOnlySpan<byte> utf8, ulong head, ulong tail, ulong hash, ref Slot bucket, [NotNullWhen(true)] out string? text,
         out Entry? entry)
     {
@@ -109,15 +124,20 @@ internal sealed class Utf8StringCache
     }
 
     // The bucket's entry for these bytes, or null; the hash in the slot skips other entries without loading them.
+    // The first way with the hash is chosen without a branch (which way holds a value varies from lookup to lookup, so
+    // a loop's exit was mostly mispredicted); another way with the same 64-bit hash and other bytes would just miss.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Entry? Probe(ref Slot bucket, ulong hash, ulong head, ulong tail, ReadOnlySpan<byte> utf8)
     {
-        for (var i = 0; i < Ways; i++)
-        {
-            ref var slot = ref Unsafe.Add(ref bucket, i);
-            if (slot.Hash == hash && slot.Entry is { } e && Holds(e, head, tail, utf8)) return e;
-        }
-        return null;
+        var s0 = bucket;
+        var s1 = Unsafe.Add(ref bucket, 1);
+        var s2 = Unsafe.Add(ref bucket, 2);
+        var s3 = Unsafe.Add(ref bucket, 3);
+        var e = s3.Hash == hash ? s3.Entry : null;
+        e = s2.Hash == hash ? s2.Entry : e;
+        e = s1.Hash == hash ? s1.Entry : e;
+        e = s0.Hash == hash ? s0.Entry : e;
+        return e is not null && Holds(e, head, tail, utf8) ? e : null;
     }
 
     // Exact: the first and last words and the length, then for longer values every byte.

@@ -87,6 +87,78 @@ public sealed class Utf8RunCacheTests
     }
 
     [Fact]
+    public void a_located_run_offers_the_entry_that_find_returns_as_its_candidate()
+    {
+        var cache = new Utf8RunCache<InlineBytes64>(64, 2, 0b11);
+        var run = Run("u-0000174", "s-12b610d4e42fa47b");
+        var other = Run("u-0000175", "s-12b610d4e42fa47b");
+        Add(cache, run, "u-0000174", "s-12b610d4e42fa47b");
+
+        Assert.True(cache.TryLocate([.. run, 0x02, 0x06], out var length, out var hash));
+        Assert.Equal(run.Length, length);
+        var candidate = cache.Candidate(hash);
+        Assert.NotNull(candidate);
+        Assert.Same(cache.Find(run), candidate);
+        Assert.True(Utf8RunCache<InlineBytes64>.StartsWith(run, candidate));
+        Assert.True(cache.TryLocate(other, out _, out var otherHash));
+        Assert.Null(cache.Candidate(otherHash));
+    }
+
+    [Fact]
+    public void a_run_that_find_would_not_measure_is_not_located()
+    {
+        var cache = new Utf8RunCache<InlineBytes64>(64, 2, 0b11);
+        var run = Run("Chrome", "mobile");
+        Add(cache, run, "Chrome", "mobile");
+
+        Assert.False(cache.TryLocate(run.AsSpan(0, run.Length - 1), out _, out _));
+        Assert.False(cache.TryLocate([0x82, 0x00, .. run.AsSpan(1)], out _, out _));
+        Assert.False(new Utf8RunCache<InlineBytes64>(0, 2, 0b11).TryLocate(run, out _, out _));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(31)]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(127)]
+    [InlineData(128)]
+    [InlineData(129)]
+    [InlineData(200)]
+    [InlineData(320)]
+    public void a_run_starts_the_data_exactly_when_every_one_of_its_bytes_matches(int length)
+    {
+        // One required "bytes" field of the given total length: a length varint then filler.
+        var text = new string('r', length - (length > 64 ? 2 : 1));
+        var run = new byte[length];
+        var header = length > 64 ? new byte[] { (byte)(((text.Length * 2) & 0x7F) | 0x80), (byte)((text.Length * 2) >> 7) } : [(byte)(text.Length * 2)];
+        header.CopyTo(run, 0);
+        System.Text.Encoding.ASCII.GetBytes(text).CopyTo(run, header.Length);
+        var cache = new Utf8RunCache<InlineBytes320>(4, 1, 0);
+        var entry = cache.Add(run, [text]);
+        Assert.NotNull(entry);
+
+        // Exactly the run, and the run followed by more bytes than a vector (what a frame looks like).
+        foreach (var tail in new[] { 0, 100 })
+        {
+            var data = new byte[length + tail];
+            run.CopyTo(data, 0);
+            data.AsSpan(length).Fill(0x55);
+            Assert.True(Utf8RunCache<InlineBytes320>.StartsWith(data, entry));
+            Assert.Same(entry, cache.Find(data));
+            for (var i = 0; i < length; i++)
+            {
+                var changed = (byte[])data.Clone();
+                changed[i] ^= 0x40;
+                Assert.False(Utf8RunCache<InlineBytes320>.StartsWith(changed, entry));
+            }
+            Assert.False(Utf8RunCache<InlineBytes320>.StartsWith(data.AsSpan(0, length - 1), entry));
+        }
+    }
+
+    [Fact]
     public void a_required_field_has_no_branch_byte()
     {
         var cache = new Utf8RunCache<InlineBytes64>(64, 2, 0b01);

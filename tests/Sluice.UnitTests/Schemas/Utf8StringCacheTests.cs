@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Text;
 using Sluice.Schemas.Events;
 using Xunit;
@@ -80,4 +81,47 @@ public class Utf8StringCacheTests
 
     private static string Middle(char fill, int length) =>
         string.Concat(new string(fill, length / 2), "b", new string(fill, length - length / 2 - 1));
+    [Theory]
+    [InlineData(17)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(63)]
+    [InlineData(64)]
+    public void a_hint_is_shown_to_start_the_data_only_when_every_byte_of_the_value_matches(int length)
+    {
+        var cache = new Utf8StringCache(4);
+        var value = Encoding.ASCII.GetBytes(Middle('u', length));
+        Assert.True(cache.TryGet(value, null, out _, out var hint));
+        Assert.NotNull(hint);
+        // The value, then other bytes, as it sits in a frame: the bytes after the value are not compared.
+        var data = new byte[length + 70];
+        value.CopyTo(data, 0);
+        data.AsSpan(length).Fill((byte)'z');
+
+        // Without 64-byte vectors the check never applies and the caller always compares the usual way.
+        var applies = Vector512.IsHardwareAccelerated;
+        Assert.Equal(applies, Utf8StringCache.StartsWithInline(data, length, hint));
+        Assert.False(Utf8StringCache.StartsWithInline(data, length - 1, hint));
+        for (var i = 0; i < length; i++)
+        {
+            var changed = (byte[])data.Clone();
+            changed[i] ^= 0x01;
+            Assert.False(Utf8StringCache.StartsWithInline(changed, length, hint));
+        }
+        // Fewer than 64 bytes to load: not shown (the caller then compares the usual way), even though they match.
+        if (length < 64) Assert.False(Utf8StringCache.StartsWithInline(value, length, hint));
+        else Assert.Equal(applies, Utf8StringCache.StartsWithInline(value, length, hint));
+    }
+
+    [Fact]
+    public void a_short_value_hint_is_never_shown_by_the_vector_check()
+    {
+        var cache = new Utf8StringCache(4);
+        var value = Encoding.ASCII.GetBytes("https://a.b/");
+        Assert.True(cache.TryGet(value, null, out _, out var hint));
+        var data = new byte[128];
+        value.CopyTo(data, 0);
+
+        Assert.False(Utf8StringCache.StartsWithInline(data, value.Length, hint!));
+    }
 }
