@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Sluice.Core.Events;
+using Sluice.Core.Memory;
 using Sluice.Schemas.Avro;
 
 namespace Sluice.Schemas.Events;
@@ -157,11 +158,11 @@ public sealed class ClickEventAvro
         {
             productSearched = _productRuns.TryLocate(unread[sessionLength..], out _, out var productHash);
             sessionCandidate = _sessionRuns.Candidate(sessionHash);
-            Prefetch(sessionCandidate, 3);
+            CacheHints.Prefetch(sessionCandidate, 3);
             if (productSearched)
             {
                 productCandidate = _productRuns.Candidate(productHash);
-                Prefetch(productCandidate, 3);
+                CacheHints.Prefetch(productCandidate, 3);
             }
         }
         if (!ReadRun(ref r, _sessionRuns, _sessionFields, sessionCandidate, searched: true, out var session, out var sessionEntry)) return null;
@@ -169,8 +170,8 @@ public sealed class ClickEventAvro
         {
             // The session's visitor run and last page are compared at the end of this decode: their loads start now,
             // while the fields in between are parsed, instead of stalling there.
-            Prefetch(sessionEntry.Hint, 5);
-            Prefetch(sessionEntry.TextHint, 2);
+            CacheHints.Prefetch(sessionEntry.Hint, 5);
+            CacheHints.Prefetch(sessionEntry.TextHint, 2);
         }
         string? searchQuery = null;
         if (!ReadRun(ref r, _productRuns, _productFields, productCandidate, productSearched, out var product, out var productEntry)
@@ -226,17 +227,6 @@ public sealed class ClickEventAvro
             CampaignId = visitor[7],
             SchemaVersion = version,
         };
-    }
-
-    // Asks for the first cache lines of an object. Only a hint: it never faults, and an object that the GC moves in
-    // the meantime just makes it useless.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Prefetch(object? o, int lines)
-    {
-        if (!Sse.IsSupported || o is null) return;
-        // Any object's fields seen as a StrongBox's: the first one's address is where its data starts.
-        var p = (byte*)Unsafe.AsPointer(ref Unsafe.As<StrongBox<byte>>(o).Value);
-        for (var i = 0; i < lines; i++) Sse.Prefetch0(p + (i * 64));
     }
 
     // The frame's later lines are asked for at once, not one by one as the fields reach them: a frame fresh from the
