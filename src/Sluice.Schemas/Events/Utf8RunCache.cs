@@ -34,9 +34,9 @@ internal sealed class Utf8RunCache<TKey>
     /// <summary>Longer runs (free text in one of the fields) are not cached.</summary>
     public static int MaxRunLength => Unsafe.SizeOf<TKey>();
 
-    private const int Ways = 4;
+    private const int Ways = HashedSlot<Entry>.Ways;
 
-    private readonly Slot[] _slots;
+    private readonly HashedSlot<Entry>[] _slots;
     private readonly int _bucketMask;
     private readonly int _fields;
     private readonly uint _optional;
@@ -49,7 +49,7 @@ internal sealed class Utf8RunCache<TKey>
     {
         if (slots != 0 && (slots < 4 || (slots & (slots - 1)) != 0)) throw new ArgumentOutOfRangeException(nameof(slots), slots, "must be 0 or a power of two, at least 4");
         if (fields is < 1 or > MaxFields) throw new ArgumentOutOfRangeException(nameof(fields), fields, $"must be 1 to {MaxFields}");
-        _slots = new Slot[slots];
+        _slots = new HashedSlot<Entry>[slots];
         _bucketMask = slots / Ways - 1;
         _fields = fields;
         _optional = optional;
@@ -69,7 +69,7 @@ internal sealed class Utf8RunCache<TKey>
         if (length < 0) return null;
         var run = data[..length];
         var hash = Hash(run);
-        var e = Select(ref _slots[((int)(hash >> 40) & _bucketMask) * Ways], hash);
+        var e = HashedSlot<Entry>.FirstWay(ref _slots[((int)(hash >> 40) & _bucketMask) * Ways], hash);
         return e is not null && e.Length == length && run.SequenceEqual(e.Key) ? e : null;
     }
 
@@ -91,26 +91,10 @@ internal sealed class Utf8RunCache<TKey>
 
     /// <summary>The entry whose hash is <paramref name="hash"/> (from <see cref="TryLocate"/>), not yet read: to prefetch and
     /// then check with <see cref="StartsWith"/>. Null when no entry can match (decode the run and <see cref="Add"/> it).</summary>
-    public Entry? Candidate(ulong hash) => Select(ref _slots[((int)(hash >> 40) & _bucketMask) * Ways], hash);
-
-    // The first way whose hash is hash, else null. All four are read and compared without a branch: which way holds
-    // a run varies from event to event, so a loop's exit was a mispredicted branch on most lookups. (Another way with
-    // the same 64-bit hash but other bytes would only make a miss.)
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Entry? Select(ref Slot bucket, ulong hash)
-    {
-        var s0 = bucket;
-        var s1 = Unsafe.Add(ref bucket, 1);
-        var s2 = Unsafe.Add(ref bucket, 2);
-        var s3 = Unsafe.Add(ref bucket, 3);
-        var e = s3.Hash == hash ? s3.Entry : null;
-        e = s2.Hash == hash ? s2.Entry : e;
-        e = s1.Hash == hash ? s1.Entry : e;
-        return s0.Hash == hash ? s0.Entry : e;
-    }
+    public Entry? Candidate(ulong hash) => HashedSlot<Entry>.FirstWay(ref _slots[((int)(hash >> 40) & _bucketMask) * Ways], hash);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Prefetch(ref Slot bucket)
+    private static unsafe void Prefetch(ref HashedSlot<Entry> bucket)
     {
         if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref bucket));
     }
@@ -150,7 +134,7 @@ internal sealed class Utf8RunCache<TKey>
         ref var bucket = ref _slots[((int)(hash >> 40) & _bucketMask) * Ways];
         // The newest entry takes the first slot and the others move down: a bucket keeps its four most recent runs.
         for (var i = Ways - 1; i > 0; i--) Unsafe.Add(ref bucket, i) = Unsafe.Add(ref bucket, i - 1);
-        bucket = new Slot(hash, entry);
+        bucket = new HashedSlot<Entry>(hash, entry);
         return entry;
     }
 
@@ -233,7 +217,6 @@ internal sealed class Utf8RunCache<TKey>
     private static ulong Read(ref byte p, int offset) => Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, offset));
 
     /// <summary>An entry and the hash of its bytes, so ways that do not match are skipped without loading the entry.</summary>
-    private readonly record struct Slot(ulong Hash, Entry? Entry);
 
     /// <summary>One run: its bytes and the strings they decoded to.</summary>
     internal sealed class Entry

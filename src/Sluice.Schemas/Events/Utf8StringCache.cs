@@ -32,16 +32,16 @@ internal sealed class Utf8StringCache
     // Up to this length an entry holds the bytes inline.
     private const int InlineLength = 64;
 
-    private const int Ways = 4;
+    private const int Ways = HashedSlot<Entry>.Ways;
 
-    private readonly Slot[] _slots;
+    private readonly HashedSlot<Entry>[] _slots;
     private readonly int _bucketMask;
 
     /// <summary>A cache of <paramref name="slots"/> entries (a power of two, at least 4).</summary>
     public Utf8StringCache(int slots)
     {
         if (slots < Ways || (slots & (slots - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(slots), slots, $"must be a power of two, at least {Ways}");
-        _slots = new Slot[slots];
+        _slots = new HashedSlot<Entry>[slots];
         _bucketMask = slots / Ways - 1;
     }
 
@@ -107,7 +107,7 @@ internal sealed class Utf8StringCache
         return (differ & Vector512.LessThan(Vector512<byte>.Indices, Vector512.Create((byte)length))) == Vector512<byte>.Zero;
     }
 
-    private static bool TryDecodeInto(ReadOnlySpan<byte> utf8, ulong head, ulong tail, ulong hash, ref Slot bucket, [NotNullWhen(true)] out string? text,
+    private static bool TryDecodeInto(ReadOnlySpan<byte> utf8, ulong head, ulong tail, ulong hash, ref HashedSlot<Entry> bucket, [NotNullWhen(true)] out string? text,
         out Entry? entry)
     {
         entry = null;
@@ -118,27 +118,15 @@ internal sealed class Utf8StringCache
             entry = utf8.Length <= PackedLength ? new Entry(text, head, tail)
                 : utf8.Length <= InlineLength ? new InlineEntry(text, head, tail, utf8)
                 : new ArrayEntry(text, head, tail, utf8.ToArray());
-            bucket = new Slot(hash, entry);
+            bucket = new HashedSlot<Entry>(hash, entry);
         }
         return true;
     }
 
     // The bucket's entry for these bytes, or null; the hash in the slot skips other entries without loading them.
-    // The first way with the hash is chosen without a branch (which way holds a value varies from lookup to lookup, so
-    // a loop's exit was mostly mispredicted); another way with the same 64-bit hash and other bytes would just miss.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Entry? Probe(ref Slot bucket, ulong hash, ulong head, ulong tail, ReadOnlySpan<byte> utf8)
-    {
-        var s0 = bucket;
-        var s1 = Unsafe.Add(ref bucket, 1);
-        var s2 = Unsafe.Add(ref bucket, 2);
-        var s3 = Unsafe.Add(ref bucket, 3);
-        var e = s3.Hash == hash ? s3.Entry : null;
-        e = s2.Hash == hash ? s2.Entry : e;
-        e = s1.Hash == hash ? s1.Entry : e;
-        e = s0.Hash == hash ? s0.Entry : e;
-        return e is not null && Holds(e, head, tail, utf8) ? e : null;
-    }
+    private static Entry? Probe(ref HashedSlot<Entry> bucket, ulong hash, ulong head, ulong tail, ReadOnlySpan<byte> utf8) =>
+        HashedSlot<Entry>.FirstWay(ref bucket, hash) is { } e && Holds(e, head, tail, utf8) ? e : null;
 
     // Exact: the first and last words and the length, then for longer values every byte.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -211,7 +199,6 @@ internal sealed class Utf8StringCache
     }
 
     /// <summary>An entry and its hash, so ways that do not match are skipped without loading the entry.</summary>
-    private readonly record struct Slot(ulong Hash, Entry? Entry);
 
     /// <summary>A cached value of up to 16 bytes: the string, its length and words (which hold every byte).</summary>
     internal class Entry(string text, ulong head, ulong tail)
