@@ -97,7 +97,7 @@ public sealed class ClickstreamTopology : ITopology
             AggregateNames.Events1m, TumblingWindows.Of(TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness), fanOut, lateSink));
         var enrich = b.Add(new EnrichProcessor(lateGate));
         var bots = b.Add(new BotFilterProcessor(new BotDetector(), botsSink, enrich));
-        b.Store(new KeyValueStore<Guid, long>(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
+        b.Store(new EventIdStore(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
         var dedup = b.Add(new DedupProcessor(DedupStore, bots));
         var validate = b.Add(new ValidateProcessor(_validator, dedup));
         // Each task gets its own decoder: its string caches are written on every miss, and a cache shared by tasks on

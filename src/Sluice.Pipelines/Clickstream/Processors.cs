@@ -57,24 +57,24 @@ public sealed class ValidateProcessor(EventValidator validator, IProcessor<strin
 }
 
 /// <summary>Step 3: drops repeated event_ids seen within the dedup horizon, counting them in <c>duplicates</c>.</summary>
-/// <remarks>Ids are remembered in a <see cref="KeyValueStore{TKey,TValue}"/> that expires them by watermark, so memory is bounded by the horizon (and by a hard entry limit).</remarks>
+/// <remarks>Ids are remembered in an <see cref="EventIdStore"/> that forgets them by watermark, so memory is bounded by the horizon (and by a hard entry limit).</remarks>
 public sealed class DedupProcessor(string storeName, IProcessor<string, ClickEvent> next) : IProcessor<string, ClickEvent>
 {
     private IProcessorContext _context = null!;
-    private KeyValueStore<Guid, long> _seen = null!;
+    private EventIdStore _seen = null!;
     private Counter _duplicates = null!;
 
     public void Init(IProcessorContext context)
     {
         _context = context;
-        _seen = context.GetStateStore<KeyValueStore<Guid, long>>(storeName);
+        _seen = context.GetStateStore<EventIdStore>(storeName);
         _duplicates = context.Metrics.Counter("duplicates");
     }
 
     public void Process(in Record<string, ClickEvent> record)
     {
         _seen.AdvanceTime(_context.Watermark);
-        if (!_seen.TryAdd(record.Value.EventId, record.Source.Offset, record.Timestamp))
+        if (!_seen.TryAdd(record.Value.EventId, record.Timestamp))
         {
             _duplicates.Increment();
             return;
