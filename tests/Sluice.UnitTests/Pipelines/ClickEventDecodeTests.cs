@@ -48,6 +48,46 @@ public class ClickEventDecodeTests
         Assert.Equal(ReasonCodes.InvalidJson, error.ReasonCode);
     }
 
+    [Theory]
+    [InlineData("<html><body><h1>503 Service Unavailable</h1></body></html>")]
+    [InlineData("event_type=page_view&session_id=s-1&timestamp=1767225600000")]
+    [InlineData("\u0000\u00ff\u001f")]
+    [InlineData("   \n  \r\n  x")]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData("{\"event_id\":\"00000001-0000-0000-0000-000000000001\",\"event_ty")]
+    [InlineData("{\"a\":1")]
+    [InlineData("{\"a\":\"x\\\"")]
+    [InlineData("{\"a\":[1,{\"b\":2}")]
+    [InlineData("{\"a\":{\"b\":1}")]
+    [InlineData("  \n {\"a\":")]
+    [InlineData("{\"a\":1,\n\"b\":\"}\"")]
+    public void garbage_and_cut_short_objects_are_invalid_json_at_the_byte_the_json_reader_names(string text)
+    {
+        // These are told apart without the reader (which throws for each), so check against the reader itself.
+        var bytes = Encoding.Latin1.GetBytes(text);
+        Assert.True(ClickEventJson.IsPlainlyNotJson(bytes, out _), "the input should be recognised without the reader");
+        var thrown = Assert.ThrowsAny<System.Text.Json.JsonException>(() =>
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(bytes);
+            while (reader.Read())
+            {
+            }
+        });
+        Assert.False(ClickEventJson.TryRead(bytes, out _, out var error));
+        Assert.Equal(ReasonCodes.InvalidJson, error.ReasonCode);
+        Assert.StartsWith($"not valid JSON at byte {thrown.BytePositionInLine}", error.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"a\":{\"b\":[1,2]},\"c\":\"{[\"}")]
+    [InlineData("[1,2]")]
+    [InlineData("\"text\"")]
+    [InlineData("123")]
+    [InlineData("{\"a\":1} x")]
+    public void input_that_could_still_be_json_goes_to_the_reader(string text) =>
+        Assert.False(ClickEventJson.IsPlainlyNotJson(Encoding.UTF8.GetBytes(text), out _));
+
     [Fact]
     public void too_long_string_is_rejected_not_truncated()
     {
