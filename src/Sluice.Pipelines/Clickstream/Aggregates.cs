@@ -16,7 +16,7 @@ public static class AggregateNames
 }
 
 /// <summary>1-minute tumbling: events per type, unique users, unique sessions.</summary>
-public sealed class EventCountsAggregator
+public readonly struct EventCountsAggregator
     : IAggregator<EnrichedEvent, EventCountsAggregator.Acc, EventCountsAggregator.Acc>, IRecyclingAggregator<EventCountsAggregator.Acc>
 {
     public Acc CreateAccumulator() => new();
@@ -58,7 +58,7 @@ public sealed class EventCountsAggregator
 }
 
 /// <summary>5-minute tumbling: revenue, purchases, add-to-carts, sessions.</summary>
-public sealed class CommerceAggregator
+public readonly struct CommerceAggregator
     : IAggregator<EnrichedEvent, CommerceAggregator.Acc, CommerceAggregator.Acc>, IRecyclingAggregator<CommerceAggregator.Acc>
 {
     public Acc CreateAccumulator() => new();
@@ -114,7 +114,7 @@ public sealed class CommerceAggregator
 /// user present keeps <c>Add</c> linear, which the operator's running total relies on: a user's later event in another
 /// pane must still count once the first pane has left the window.
 /// </remarks>
-public sealed class ActiveUsersAggregator
+public readonly struct ActiveUsersAggregator
     : IAggregator<EnrichedEvent, Dictionary<string, int>, int>, IRecyclingAggregator<Dictionary<string, int>>, IInvertibleAggregator<Dictionary<string, int>>
 {
     public Dictionary<string, int> CreateAccumulator() => new(StringComparer.Ordinal);
@@ -189,7 +189,7 @@ public record struct ProductStats(long Views, long CartAdds, long Purchases, lon
 
 /// <summary>1-hour hopping by 5 minutes: product views, cart adds, purchases and revenue, per product and category; null products excluded.</summary>
 /// <remarks>Counts and sums subtract, so the hourly window slides by one pane every 5 minutes instead of merging twelve.</remarks>
-public sealed class ProductsAggregator
+public readonly struct ProductsAggregator
     : IAggregator<EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc>, IRecyclingAggregator<ProductsAggregator.Acc>,
       IInvertibleAggregator<ProductsAggregator.Acc>
 {

@@ -68,19 +68,19 @@ public sealed class ClickstreamTopology : ITopology
         var lateByPartition = b.Add(new LateRouter<int>(lateSink));
         var lateByUser = b.Add(new LateRouter<string>(lateSink));
 
-        var events1m = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, EventCountsAggregator.Acc, EventCountsAggregator.Acc>(
+        var events1m = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, EventCountsAggregator.Acc, EventCountsAggregator.Acc, EventCountsAggregator>(
             AggregateNames.Events1m, TumblingWindows.Of(TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness), new EventCountsAggregator(),
             b.Store(new WindowStore<int, EventCountsAggregator.Acc>(AggregateNames.Events1m, o.MaxWindowEntries)),
             b.Add(new EventCountsEmitter(aggregatedSink)), lateByPartition));
-        var commerce5m = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, CommerceAggregator.Acc, CommerceAggregator.Acc>(
+        var commerce5m = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, CommerceAggregator.Acc, CommerceAggregator.Acc, CommerceAggregator>(
             AggregateNames.Commerce5m, TumblingWindows.Of(TimeSpan.FromMinutes(5)).WithAllowedLateness(lateness), new CommerceAggregator(),
             b.Store(new WindowStore<int, CommerceAggregator.Acc>(AggregateNames.Commerce5m, o.MaxWindowEntries)),
             b.Add(new CommerceEmitter(aggregatedSink)), lateByPartition));
-        var activeUsers = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, Dictionary<string, int>, int>(
+        var activeUsers = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, Dictionary<string, int>, int, ActiveUsersAggregator>(
             AggregateNames.ActiveUsers5m, HoppingWindows.Of(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness),
             new ActiveUsersAggregator(), b.Store(new WindowStore<int, Dictionary<string, int>>(AggregateNames.ActiveUsers5m, o.MaxWindowEntries)),
             b.Add(new ActiveUsersEmitter(aggregatedSink)), lateByPartition));
-        var products1h = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc>(
+        var products1h = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc, ProductsAggregator>(
             AggregateNames.Products1h, HoppingWindows.Of(TimeSpan.FromHours(1), TimeSpan.FromMinutes(5)).WithAllowedLateness(lateness),
             new ProductsAggregator(), b.Store(new WindowStore<int, ProductsAggregator.Acc>(AggregateNames.Products1h, o.MaxWindowEntries)),
             b.Add(new ProductsEmitter(o.TopProducts, o.TopCategories, aggregatedSink)), lateByPartition));

@@ -15,15 +15,18 @@ namespace Sluice.Streaming.Windows;
 /// fired is counted in the remaining ones and in <c>late_partial.{name}</c>. When the store passes its entry
 /// limit, the oldest windows are closed early (emitted as final, counted in <c>windows_closed_early.{name}</c>).
 /// </remarks>
-public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IProcessor<TKey, TValue>, IWatermarkListener
+/// <typeparam name="TAggregator">The aggregator's own type: a struct aggregator has this operator compiled for it, its
+/// <c>Add</c> called directly (and inlined) on every record rather than through the interface.</typeparam>
+public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> : IProcessor<TKey, TValue>, IWatermarkListener
     where TKey : notnull
+    where TAggregator : IAggregator<TValue, TAcc, TResult>
 {
     private const int MaxFreeAccumulators = 256;
     private const long NoSlide = long.MinValue;
 
     private readonly string _name;
     private readonly TimeWindows _windows;
-    private readonly IAggregator<TValue, TAcc, TResult> _aggregator;
+    private readonly TAggregator _aggregator;
     private readonly IProcessor<TKey, WindowResult<TKey, TResult>> _downstream;
     private readonly IProcessor<TKey, LateRecord<TValue>> _late;
     private readonly EmitStrategy _emit;
@@ -49,14 +52,15 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
     private Counter _lateCount = null!, _partialCount = null!, _closedEarly = null!;
 
     public WindowAggregateProcessor(
-        string name, TimeWindows windows, IAggregator<TValue, TAcc, TResult> aggregator, WindowStore<TKey, TAcc> store,
+        string name, TimeWindows windows, TAggregator aggregator, WindowStore<TKey, TAcc> store,
         IProcessor<TKey, WindowResult<TKey, TResult>> downstream, IProcessor<TKey, LateRecord<TValue>> lateOutput,
         EmitStrategy emit = EmitStrategy.OnWindowClose, IEqualityComparer<TKey>? comparer = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         _name = name;
         _windows = windows ?? throw new ArgumentNullException(nameof(windows));
-        _aggregator = aggregator ?? throw new ArgumentNullException(nameof(aggregator));
+        if (aggregator is null) throw new ArgumentNullException(nameof(aggregator));
+        _aggregator = aggregator;
         _panes = store ?? throw new ArgumentNullException(nameof(store));
         _downstream = downstream ?? throw new ArgumentNullException(nameof(downstream));
         _late = lateOutput ?? throw new ArgumentNullException(nameof(lateOutput));
@@ -312,3 +316,12 @@ public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult> : IPro
         public int Panes = panes;
     }
 }
+
+/// <summary>A <see cref="WindowAggregateProcessor{TKey,TValue,TAcc,TResult,TAggregator}"/> over any aggregator, called through its interface.</summary>
+public sealed class WindowAggregateProcessor<TKey, TValue, TAcc, TResult>(
+    string name, TimeWindows windows, IAggregator<TValue, TAcc, TResult> aggregator, WindowStore<TKey, TAcc> store,
+    IProcessor<TKey, WindowResult<TKey, TResult>> downstream, IProcessor<TKey, LateRecord<TValue>> lateOutput,
+    EmitStrategy emit = EmitStrategy.OnWindowClose, IEqualityComparer<TKey>? comparer = null)
+    : WindowAggregateProcessor<TKey, TValue, TAcc, TResult, IAggregator<TValue, TAcc, TResult>>(
+        name, windows, aggregator, store, downstream, lateOutput, emit, comparer)
+    where TKey : notnull;
