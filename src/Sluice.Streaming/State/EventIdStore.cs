@@ -16,10 +16,10 @@ public readonly record struct EventIdEntry(Guid Id, long Timestamp);
 /// time segments removed each old id with a lookup of its own. Every record of the topology passes through here, and
 /// those misses were a twelfth of the engine's time.</para>
 /// <para>Nothing is removed when it expires. An id older than the cutoff (watermark minus horizon) no longer counts as
-/// seen, and its slot is taken by the next insertion that passes it. When the table is five-eighths full it is rebuilt
-/// from the live ids alone, at four times their number or more (so a quarter full at most): the rebuild is the scan that
-/// reclaims expired slots, its cost is paid back by the insertions that filled the table, and a table grown by a burst
-/// shrinks at the first rebuild after the burst has expired. Memory is bounded
+/// seen, and its slot is taken by the next insertion that passes it. When the table is five-eighths full, one pass
+/// reclaims the expired slots: in place when the live ids still call for the same size (about four times their number,
+/// so a quarter full at most), else into a table of the new size, so a table grown by a burst shrinks at the first pass
+/// after the burst has expired. The pass is paid back by the insertions that filled the table. Memory is bounded
 /// by the horizon and by <c>maxEntries</c>: above it, the ids seen earliest are forgotten first, counted in
 /// <see cref="Evicted"/>.</para>
 /// <para>Ids are hashed with a multiply-and-fold mix of both halves, so ids that are not random (sequential, or made
@@ -33,7 +33,6 @@ public sealed class EventIdStore : IStateStore
     private readonly long _horizonMs;
     private readonly int _maxEntries;
     private Slot[] _slots;
-    private Slot[]? _spare;
     private int _shift;
     private int _held;
     private long _cutoff = EventTime.NoWatermark;
@@ -59,7 +58,7 @@ public sealed class EventIdStore : IStateStore
 
     public long Evicted => _evicted;
 
-    /// <summary>Slots in the table (a power of two), 24 bytes each; while the size is steady a second table of the same size takes turns with it.</summary>
+    /// <summary>Slots in the table (a power of two), 24 bytes each.</summary>
     public int Capacity => _slots.Length;
 
     /// <summary>Ids first seen before this event time are forgotten (<see cref="EventTime.NoWatermark"/> until time advances).</summary>
@@ -116,7 +115,7 @@ public sealed class EventIdStore : IStateStore
             return true;
         }
         slots[i] = new Slot(id, timestamp);
-        if (++_held > slots.Length / 8 * 5 || _held > _maxEntries) Rebuild();
+        if (++_held > slots.Length / 8 * 5 || _held > _maxEntries) Reclaim();
         return true;
     }
 
@@ -139,7 +138,6 @@ public sealed class EventIdStore : IStateStore
     public void Close()
     {
         _slots = NewTable(MinCapacity, out _shift);
-        _spare = null;
         _held = 0;
     }
 
@@ -154,33 +152,61 @@ public sealed class EventIdStore : IStateStore
         return (int)((h * 0xD6E8FEB86659FD93UL) >> _shift);
     }
 
-    // Keeps the live ids in a table at least four times their number; above the entry limit, first drops the ids seen earliest.
-    private void Rebuild()
+    // Keeps the live ids, in a table about four times their number; above the entry limit, first drops the ids seen earliest.
+    private void Reclaim()
     {
-        var old = _slots;
         var live = ExpiredBefore;
-        var count = 0;
-        foreach (ref var slot in old.AsSpan())
-            if (slot.Timestamp != Empty && slot.Timestamp >= live) count++;
+        var count = CountLive(_slots, live);
         // Evict down to three quarters of the limit, so that a store held at its limit is not rebuilt on every insertion.
         if (count > _maxEntries / 8 * 7 && count > 1 && _held > _maxEntries)
         {
             var before = count;
-            _evictedBefore = OldestKept(old, live, count, Math.Max(1, _maxEntries / 4 * 3), _maxEntries);
+            _evictedBefore = OldestKept(_slots, live, count, Math.Max(1, _maxEntries / 4 * 3), _maxEntries);
             live = ExpiredBefore;
-            count = 0;
-            foreach (ref var slot in old.AsSpan())
-                if (slot.Timestamp != Empty && slot.Timestamp >= live) count++;
+            count = CountLive(_slots, live);
             _evicted += before - count;
         }
         var capacity = (int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(MinCapacity, count * 4)), 1 << 30);
-        // A steady stream rebuilds at the same size every few thousand ids: two tables take turns rather than a new
-        // (large-object) array each time.
-        var slots = _spare is { } spare && spare.Length == capacity ? Clear(spare) : NewTable(capacity, out _);
+        if (capacity == _slots.Length) Sweep(live);
+        else Rehash(capacity, live);
+        _held = count;
+    }
+
+    // The steady state: the same size again, so the expired ids are cleared in place, in one pass in slot order.
+    private void Sweep(long live)
+    {
+        var slots = _slots;
         var mask = slots.Length - 1;
+        // Start after an empty slot, so that no run of occupied slots wraps into the pass from behind its start.
+        var start = 0;
+        while (slots[start].Timestamp != Empty) start++;
+        for (var k = 1; k <= slots.Length; k++)
+        {
+            var i = (start + k) & mask;
+            ref var slot = ref slots[i];
+            if (slot.Timestamp == Empty) continue;
+            if (slot.Timestamp < live)
+            {
+                slot = new Slot(default, Empty);
+                continue;
+            }
+            // A live id moves back to the first free slot from its home: slots freed before it may have opened a gap
+            // in its probe path, which would end a lookup early. Every slot before it in this pass is settled already.
+            var j = Home(slot.Id);
+            while (j != i && slots[j].Timestamp != Empty) j = (j + 1) & mask;
+            if (j == i) continue;
+            slots[j] = slot;
+            slot = new Slot(default, Empty);
+        }
+    }
+
+    private void Rehash(int capacity, long live)
+    {
+        var old = _slots;
+        var slots = NewTable(capacity, out var shift);
+        var mask = capacity - 1;
         _slots = slots;
-        _shift = 64 - BitOperations.Log2((uint)capacity);
-        _spare = old.Length == capacity ? old : null;
+        _shift = shift;
         foreach (ref var slot in old.AsSpan())
         {
             if (slot.Timestamp == Empty || slot.Timestamp < live) continue;
@@ -188,7 +214,14 @@ public sealed class EventIdStore : IStateStore
             while (slots[i].Timestamp != Empty) i = (i + 1) & mask;
             slots[i] = slot;
         }
-        _held = count;
+    }
+
+    private static int CountLive(Slot[] slots, long live)
+    {
+        var count = 0;
+        foreach (ref var slot in slots.AsSpan())
+            if (slot.Timestamp != Empty && slot.Timestamp >= live) count++;
+        return count;
     }
 
     // The time from which the `keep` newest of the `count` live ids are kept: the keep-th newest id's.
@@ -209,11 +242,7 @@ public sealed class EventIdStore : IStateStore
     private static Slot[] NewTable(int capacity, out int shift)
     {
         shift = 64 - BitOperations.Log2((uint)capacity);
-        return Clear(new Slot[capacity]);
-    }
-
-    private static Slot[] Clear(Slot[] slots)
-    {
+        var slots = new Slot[capacity];
         slots.AsSpan().Fill(new Slot(default, Empty));
         return slots;
     }
