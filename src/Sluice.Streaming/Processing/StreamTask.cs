@@ -107,7 +107,10 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
             LogProcessingFailed(_logger, ex, record.Topic, record.Partition, record.Offset);
             DeadLetter(StreamReasonCodes.ProcessingFailed, $"{ex.GetType().Name}: {ex.Message}");
         }
-        if (_hasReportedEventTime && _watermark.OnEvent(record.Topic, _reportedEventTime, NowMs)) FireWatermark();
+        if (_hasReportedEventTime) _watermark.OnEvent(record.Topic, _reportedEventTime, NowMs);
+        // Not only when the watermark moved: the record may have asked for a time the watermark has already passed (a
+        // hopping window whose first window was due but empty until now), and that result should not wait for the next rise.
+        if (_watermark.Current >= _nextCallback) FireWatermark();
     }
 
     /// <summary>Re-checks idle partitions against the clock; windows fire if the watermark rises.</summary>

@@ -144,6 +144,18 @@ public class TimeWindowTests
     }
 
     [Fact]
+    public void a_window_already_due_when_its_first_record_arrives_fires_at_once_not_at_the_next_watermark()
+    {
+        using var d = Driver(HoppingWindows.Of(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(10)));
+        d.Pipe(TestTopology.Input("a", 35)); // watermark 35: [20,40) and [30,50) open, nothing due
+        Assert.Empty(d.Output<string>("out"));
+        // [10,30) ended before the watermark but never fired, having no data; b's record makes it due as it arrives.
+        d.Pipe(TestTopology.Input("b", 25, 4));
+        Assert.Equal(["b [10,30) 4"], d.Output<string>("out"));
+        Assert.Equal(35, d.Task().Watermark);
+    }
+
+    [Fact]
     public void windows_without_data_are_not_emitted()
     {
         using var d = Driver(Tumbling100);
