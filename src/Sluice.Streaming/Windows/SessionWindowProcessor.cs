@@ -1,3 +1,4 @@
+using Sluice.Core.Memory;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
 using Sluice.Streaming.State;
@@ -137,7 +138,14 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
         while (_store.TryPeekEarliest(out var key, out var session))
         {
             var due = EventTime.Add(session.Window.End, _windows.AllowedLatenessMs);
-            if (due > watermark) return due;
+            if (due > watermark)
+            {
+                // This session closes next, some records from now. Its key (hashed to remove it) and accumulator (read
+                // into the summary) were written long ago and are out of cache: start loading them now.
+                if (!typeof(TKey).IsValueType) CacheHints.Prefetch(key);
+                if (!typeof(TAcc).IsValueType) CacheHints.Prefetch(session.Value.Accumulator, lines: 2);
+                return due;
+            }
             CloseSession(key, session);
         }
         return EventTime.EndOfTime;
