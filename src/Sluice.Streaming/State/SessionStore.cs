@@ -22,8 +22,7 @@ public readonly record struct SessionEntry<TKey, TValue>(TKey Key, Window Window
 public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnull
 {
     private readonly Dictionary<TKey, Session> _byKey;
-    // A struct priority without a comparer object: the queue then compares through an inlined IComparable call.
-    private readonly PriorityQueue<Session, Due> _byEnd = new();
+    private readonly EndIndex _byEnd = new();
     private readonly int _maxEntries;
     private long _seq;
     private long _count;
@@ -113,17 +112,18 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     /// <summary>The open session that ends first (ties: the one indexed first).</summary>
     public bool TryPeekEarliest(out TKey key, out Session session)
     {
-        while (_byEnd.TryPeek(out var s, out var priority))
+        while (_byEnd.TryPeek(out var s, out var end))
         {
-            if (s.Removed || priority.End != s.QueuedEnd)
+            if (s.Removed || end != s.QueuedEnd)
             {
                 _byEnd.Dequeue(); // closed, or superseded by an earlier entry
                 continue;
             }
-            if (s.Window.End > priority.End)
+            if (s.Window.End > end)
             {
-                _byEnd.Dequeue(); // the session grew since it was queued
-                Queue(s);
+                // The session grew since it was queued: its entry moves down to its current end, in one pass.
+                s.QueuedEnd = s.Window.End;
+                _byEnd.ReplaceFirst(s, s.Window.End, _seq++);
                 continue;
             }
             key = s.Key;
@@ -171,7 +171,7 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     private void Queue(Session session)
     {
         session.QueuedEnd = session.Window.End;
-        _byEnd.Enqueue(session, new Due(session.Window.End, _seq++));
+        _byEnd.Enqueue(session, session.Window.End, _seq++);
     }
 
     /// <summary>Records that sessions were closed before their time to respect the limit.</summary>
@@ -228,9 +228,81 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         internal bool Removed { get; set; }
     }
 
-    /// <summary>Heap order: end time, then queueing sequence, so that ties close in a deterministic order.</summary>
-    private readonly record struct Due(long End, long Seq) : IComparable<Due>
+    /// <summary>Sessions by end time, then queueing sequence (so ties close in a deterministic order): a four-way min-heap.</summary>
+    /// <remarks>PriorityQueue's layout, with the comparison written out: in its code shared by every reference type,
+    /// each comparison looked up the priority's comparer through the runtime, and closing a session compares some twenty times.</remarks>
+    private sealed class EndIndex
     {
-        public int CompareTo(Due other) => End != other.End ? End.CompareTo(other.End) : Seq.CompareTo(other.Seq);
+        private Entry[] _items = new Entry[64];
+        private int _count;
+
+        public bool TryPeek(out Session session, out long end)
+        {
+            if (_count == 0)
+            {
+                session = null!;
+                end = 0;
+                return false;
+            }
+            session = _items[0].Session;
+            end = _items[0].End;
+            return true;
+        }
+
+        public void Enqueue(Session session, long end, long seq)
+        {
+            if (_count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+            var item = new Entry(end, seq, session);
+            var items = _items;
+            var i = _count++;
+            while (i > 0)
+            {
+                var parent = (i - 1) >> 2;
+                if (!Less(item, items[parent])) break;
+                items[i] = items[parent];
+                i = parent;
+            }
+            items[i] = item;
+        }
+
+        public void Dequeue()
+        {
+            var last = --_count;
+            var item = _items[last];
+            _items[last] = default;
+            if (last > 0) MoveDown(item, last);
+        }
+
+        /// <summary>Dequeue and enqueue in one: the first entry is replaced and sinks to its place.</summary>
+        public void ReplaceFirst(Session session, long end, long seq) => MoveDown(new Entry(end, seq, session), _count);
+
+        public void Clear()
+        {
+            Array.Clear(_items, 0, _count);
+            _count = 0;
+        }
+
+        private void MoveDown(Entry item, int count)
+        {
+            var items = _items;
+            var i = 0;
+            while (true)
+            {
+                var first = (i << 2) + 1;
+                if (first >= count) break;
+                var least = first;
+                var stop = Math.Min(first + 4, count);
+                for (var c = first + 1; c < stop; c++)
+                    if (Less(items[c], items[least])) least = c;
+                if (!Less(items[least], item)) break;
+                items[i] = items[least];
+                i = least;
+            }
+            items[i] = item;
+        }
+
+        private static bool Less(in Entry a, in Entry b) => a.End < b.End || (a.End == b.End && a.Seq < b.Seq);
+
+        private readonly record struct Entry(long End, long Seq, Session Session);
     }
 }

@@ -135,6 +135,56 @@ public class StateStoreTests
     }
 
     [Fact]
+    public void sessions_come_out_earliest_end_first_over_growth_earlier_ends_and_removals()
+    {
+        // Thousands of sessions grow (their old end entries are re-queued lazily), shrink to an end event's time, or
+        // are removed early; draining the store must give exactly the model's order.
+        var store = new SessionStore<int, int>("s", 100_000);
+        var random = new Random(5);
+        var open = new Dictionary<int, (SessionStore<int, int>.Session Session, long End)>();
+        for (var k = 0; k < 5_000; k++)
+        {
+            long end = random.Next(0, 2_000);
+            open[k] = (store.Add(k, new Window(end - 10, end), k), end);
+        }
+        for (var step = 0; step < 20_000; step++)
+        {
+            var k = random.Next(5_000);
+            if (!open.TryGetValue(k, out var s)) continue;
+            switch (random.Next(4))
+            {
+                case 0: // grows: its old entry is re-queued lazily, when it surfaces
+                    var later = s.End + random.Next(1, 300);
+                    store.Move(k, s.Session, new Window(s.Session.Window.Start, later));
+                    open[k] = (s.Session, later);
+                    break;
+                case 1: // ends earlier (an end event): queued again now
+                    var earlier = s.End - random.Next(1, 5);
+                    store.Move(k, s.Session, new Window(s.Session.Window.Start, earlier));
+                    open[k] = (s.Session, earlier);
+                    break;
+                case 2:
+                    store.Remove(k, s.Session);
+                    open.Remove(k);
+                    break;
+            }
+        }
+        // Drain: each answer must have the earliest end of the sessions still open.
+        var drained = new List<long>();
+        while (store.TryPeekEarliest(out var key, out var session))
+        {
+            Assert.Equal(open.Values.Min(v => v.End), session.Window.End);
+            Assert.Equal(open[key].End, session.Window.End);
+            drained.Add(session.Window.End);
+            store.Remove(key, session);
+            open.Remove(key);
+        }
+        Assert.Empty(open);
+        Assert.Equal(0, store.Count);
+        Assert.True(drained.Count > 1_000);
+    }
+
+    [Fact]
     public void session_snapshot_restores_every_session_of_every_key()
     {
         var store = new SessionStore<string, int>("s", 100);
