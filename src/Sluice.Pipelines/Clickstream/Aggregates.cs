@@ -308,7 +308,7 @@ public readonly struct ProductsAggregator
 }
 
 /// <summary>Sessions: counts, revenue, landing and exit page of one user's session.</summary>
-public sealed class SessionAggregator
+public readonly struct SessionAggregator
     : IAggregator<EnrichedEvent, SessionAggregator.Acc, SessionAggregator.Acc>, IRecyclingAggregator<SessionAggregator.Acc>
 {
     public Acc CreateAccumulator() => new();

@@ -84,7 +84,7 @@ public sealed class ClickstreamTopology : ITopology
             AggregateNames.Products1h, HoppingWindows.Of(TimeSpan.FromHours(1), TimeSpan.FromMinutes(5)).WithAllowedLateness(lateness),
             new ProductsAggregator(), b.Store(new WindowStore<int, ProductsAggregator.Acc>(AggregateNames.Products1h, o.MaxWindowEntries)),
             b.Add(new ProductsEmitter(o.TopProducts, o.TopCategories, aggregatedSink)), lateByPartition));
-        var sessions = b.Add(new SessionWindowProcessor<string, EnrichedEvent, SessionAggregator.Acc, SessionAggregator.Acc>(
+        var sessions = b.Add(new SessionWindowProcessor<string, EnrichedEvent, SessionAggregator.Acc, SessionAggregator.Acc, SessionAggregator>(
             AggregateNames.Sessions, SessionWindows.WithGap(o.SessionGap).WithAllowedLateness(lateness), new SessionAggregator(),
             b.Store(new SessionStore<string, SessionState<SessionAggregator.Acc>>(AggregateNames.Sessions, o.MaxOpenSessions, StringComparer.Ordinal)),
             b.Add(new SessionEmitter(sessionsSink)), lateByUser));

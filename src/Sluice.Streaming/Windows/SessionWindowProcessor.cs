@@ -27,14 +27,17 @@ public struct SessionState<TAcc>(TAcc accumulator, long maxTimestamp)
 /// When the store passes its limit, the earliest-ending sessions are closed early (emitted, counted in
 /// <c>sessions_closed_early.{name}</c>).
 /// </remarks>
-public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProcessor<TKey, TValue>, IWatermarkListener
+/// <typeparam name="TAggregator">The aggregator's own type: a struct aggregator has this operator compiled for it, as
+/// for <see cref="WindowAggregateProcessor{TKey,TValue,TAcc,TResult,TAggregator}"/>.</typeparam>
+public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : IProcessor<TKey, TValue>, IWatermarkListener
     where TKey : notnull
+    where TAggregator : IAggregator<TValue, TAcc, TResult>
 {
     private const int MaxFreeAccumulators = 1024;
 
     private readonly string _name;
     private readonly SessionWindows _windows;
-    private readonly IAggregator<TValue, TAcc, TResult> _aggregator;
+    private readonly TAggregator _aggregator;
     private readonly SessionStore<TKey, SessionState<TAcc>> _store;
     private readonly IProcessor<TKey, WindowResult<TKey, TResult>> _downstream;
     private readonly IProcessor<TKey, LateRecord<TValue>> _late;
@@ -48,7 +51,7 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
     private Counter _lateCount = null!, _closedEarly = null!;
 
     public SessionWindowProcessor(
-        string name, SessionWindows windows, IAggregator<TValue, TAcc, TResult> aggregator,
+        string name, SessionWindows windows, TAggregator aggregator,
         SessionStore<TKey, SessionState<TAcc>> store, IProcessor<TKey, WindowResult<TKey, TResult>> downstream,
         IProcessor<TKey, LateRecord<TValue>> lateOutput, Func<TValue, bool>? isEndEvent = null,
         EmitStrategy emit = EmitStrategy.OnWindowClose)
@@ -56,7 +59,8 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         _name = name;
         _windows = windows ?? throw new ArgumentNullException(nameof(windows));
-        _aggregator = aggregator ?? throw new ArgumentNullException(nameof(aggregator));
+        if (aggregator is null) throw new ArgumentNullException(nameof(aggregator));
+        _aggregator = aggregator;
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _downstream = downstream ?? throw new ArgumentNullException(nameof(downstream));
         _late = lateOutput ?? throw new ArgumentNullException(nameof(lateOutput));
@@ -197,3 +201,13 @@ public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult> : IProce
             key, new WindowResult<TKey, TResult>(key, window, _aggregator.GetResult(state.Accumulator, window), isFinal),
             state.MaxTimestamp, _origin));
 }
+
+/// <summary>A <see cref="SessionWindowProcessor{TKey,TValue,TAcc,TResult,TAggregator}"/> over any aggregator, called through its interface.</summary>
+public sealed class SessionWindowProcessor<TKey, TValue, TAcc, TResult>(
+    string name, SessionWindows windows, IAggregator<TValue, TAcc, TResult> aggregator,
+    SessionStore<TKey, SessionState<TAcc>> store, IProcessor<TKey, WindowResult<TKey, TResult>> downstream,
+    IProcessor<TKey, LateRecord<TValue>> lateOutput, Func<TValue, bool>? isEndEvent = null,
+    EmitStrategy emit = EmitStrategy.OnWindowClose)
+    : SessionWindowProcessor<TKey, TValue, TAcc, TResult, IAggregator<TValue, TAcc, TResult>>(
+        name, windows, aggregator, store, downstream, lateOutput, isEndEvent, emit)
+    where TKey : notnull;
