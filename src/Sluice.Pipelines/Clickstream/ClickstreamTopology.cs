@@ -97,12 +97,14 @@ public sealed class ClickstreamTopology : ITopology
             AggregateNames.Events1m, TumblingWindows.Of(TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness), fanOut, lateSink));
         var enrich = b.Add(new EnrichProcessor(lateGate));
         var bots = b.Add(new BotFilterProcessor(new BotDetector(), botsSink, enrich));
-        b.Store(new EventIdStore(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
+        var seenIds = b.Store(new EventIdStore(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
         var dedup = b.Add(new DedupProcessor(DedupStore, bots));
         var validate = b.Add(new ValidateProcessor(_validator, dedup));
         // Each task gets its own decoder: its string caches are written on every miss, and a cache shared by tasks on
         // different cores would bounce those cache lines between them. Schemas still come from the one shared source.
-        var decoder = _schemas is null ? ClickEventDecoder.JsonOnly : new ClickEventDecoder(_schemas);
+        // It also hands over each event id as soon as it has read it (the first field), so that the id's dedup slot is
+        // on its way from memory while the rest of the event is decoded, not looked up cold after validation.
+        var decoder = _schemas is null ? ClickEventDecoder.JsonOnly : new ClickEventDecoder(_schemas, seenIds.Prefetch);
         return b.Build(b.Add(new DecodeProcessor(validate, decoder)));
     }
 }

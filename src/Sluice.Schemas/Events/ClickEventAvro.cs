@@ -23,6 +23,10 @@ public sealed class ClickEventAvro
 {
     private const int EventTypeCount = 6;
 
+    /// <summary>Called with each event's id as soon as it is read, before the rest of the event: the first field, so the
+    /// owner can start loading state that the id selects (a dedup table's slot) while the other fields are decoded.</summary>
+    public Action<Guid>? EventIdRead { get; init; }
+
     // One cache per kind of value, so identifiers that churn (users, addresses) cannot evict the labels
     // that repeat in nearly every event, nor each other. All are bounded: at most slots x 256 ASCII characters
     // each. Sizes fit the generator's defaults (10,000 users, 2,000 products) with room; larger populations miss
@@ -148,6 +152,7 @@ public sealed class ClickEventAvro
         {
             return null;
         }
+        EventIdRead?.Invoke(eventId);
         if (!r.ReadWideLong(out var timestamp)) return null;
         // The session and product runs are next to each other: both are hashed and both buckets asked for, then both
         // candidate entries, before either is compared, so their cache misses overlap instead of following one another.

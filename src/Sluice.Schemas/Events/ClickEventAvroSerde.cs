@@ -39,10 +39,11 @@ public sealed class ClickEventAvroSerializer(int schemaId)
 /// <param name="schemas">Where writer schemas are found by id (the registry client, cached).</param>
 /// <param name="unknownIdRetention">How long an id the registry did not know is answered from memory before
 /// asking again, so a stream of bad ids does not become a stream of registry requests; default 5 s.</param>
-public sealed class ClickEventAvroDeserializer(ISchemaSource schemas, TimeSpan? unknownIdRetention = null)
+/// <param name="eventIdRead">Called with a v3 frame's event id as soon as it is read (see <see cref="ClickEventAvro.EventIdRead"/>).</param>
+public sealed class ClickEventAvroDeserializer(ISchemaSource schemas, TimeSpan? unknownIdRetention = null, Action<Guid>? eventIdRead = null)
 {
     private readonly long _retentionMs = (long)(unknownIdRetention ?? TimeSpan.FromSeconds(5)).TotalMilliseconds;
-    private readonly ClickEventAvro _fast = new();
+    private readonly ClickEventAvro _fast = new() { EventIdRead = eventIdRead };
     private readonly ConcurrentDictionary<int, Plan> _plans = new();
     // Nearly every frame of a topic carries the same id: the last known plan skips the dictionary.
     private Plan? _last;

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using Sluice.Core.Errors;
 using Sluice.Streaming.Time;
 
@@ -71,6 +72,14 @@ public sealed class EventIdStore : IStateStore
         var cutoff = EventTime.Add(eventTime, -_horizonMs);
         if (cutoff <= _cutoff) return;
         _cutoff = cutoff;
+    }
+
+    /// <summary>Starts loading the slot where a lookup of <paramref name="id"/> begins, to be read a little later.</summary>
+    public unsafe void Prefetch(Guid id)
+    {
+        if (!Sse.IsSupported) return;
+        var slots = _slots;
+        Sse.Prefetch0(Unsafe.AsPointer(ref slots[Home(id)]));
     }
 
     /// <summary>Whether <paramref name="id"/> was seen within the horizon.</summary>

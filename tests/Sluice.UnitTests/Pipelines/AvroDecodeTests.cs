@@ -87,6 +87,21 @@ public sealed class AvroDecodeTests
     }
 
     [Fact]
+    public void the_decoder_hands_over_each_event_id_as_soon_as_it_has_read_it()
+    {
+        var seen = new List<Guid>();
+        var decoder = new ClickEventDecoder(Registry(), seen.Add);
+        var first = Event();
+        var second = Event() with { EventId = Guid.NewGuid() };
+        Assert.True(decoder.TryDecode(V3Frame(first), out _, out _));
+        Assert.True(decoder.TryDecode(V3Frame(second), out _, out _));
+        // A frame cut short after its id: the id was read (and handed over) before the decode failed.
+        var cut = V3Frame(first with { EventId = Guid.NewGuid() });
+        Assert.False(decoder.TryDecode(cut.AsSpan(0, 5 + 39).ToArray(), out _, out _));
+        Assert.Equal([first.EventId, second.EventId, new Guid(System.Text.Encoding.ASCII.GetString(cut, 6, 36))], seen);
+    }
+
+    [Fact]
     public void avro_event_with_an_oversized_field_is_refused_like_json()
     {
         var decoder = new ClickEventDecoder(Registry());
