@@ -54,7 +54,7 @@ public sealed class EventIdStore : IStateStore
 
     public string Name { get; }
 
-    /// <summary>Slots in use: the live ids and the expired ones not yet reclaimed (at most as many again).</summary>
+    /// <summary>Slots in use: the live ids and the expired ones not yet reclaimed.</summary>
     public long Count => _held;
 
     public long Evicted => _evicted;
@@ -70,8 +70,7 @@ public sealed class EventIdStore : IStateStore
     public void AdvanceTime(long eventTime)
     {
         var cutoff = EventTime.Add(eventTime, -_horizonMs);
-        if (cutoff <= _cutoff) return;
-        _cutoff = cutoff;
+        if (cutoff > _cutoff) _cutoff = cutoff;
     }
 
     /// <summary>Starts loading the slot where a lookup of <paramref name="id"/> begins, to be read a little later.</summary>
@@ -100,6 +99,8 @@ public sealed class EventIdStore : IStateStore
     /// <remarks>A repeat does not move the id's time: the horizon runs from the first sighting.</remarks>
     public bool TryAdd(Guid id, long timestamp)
     {
+        // The earliest time marks an empty slot: an id stamped with it would vanish and cut the probe paths through it.
+        if (timestamp == Empty) timestamp++;
         var live = ExpiredBefore;
         var slots = _slots;
         var mask = slots.Length - 1;

@@ -104,6 +104,16 @@ public class EventIdStoreTests
     }
 
     [Fact]
+    public void an_id_stamped_with_the_earliest_time_is_still_remembered()
+    {
+        var store = new EventIdStore("dedup", Horizon, maxEntries: 1000);
+        var ids = Enumerable.Range(0, 40).Select(_ => Guid.NewGuid()).ToArray();
+        foreach (var id in ids) Assert.True(store.TryAdd(id, long.MinValue));
+        foreach (var id in ids) Assert.False(store.TryAdd(id, long.MinValue));
+        Assert.Equal(40, store.All().Count());
+    }
+
+    [Fact]
     public void a_snapshot_restores_the_live_ids_with_their_times()
     {
         var store = new EventIdStore("dedup", Horizon, maxEntries: 1000);
