@@ -36,9 +36,12 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
     private readonly IRecyclingAggregator<TAcc>? _recycler;
     private readonly IInvertibleAggregator<TAcc>? _inverse;
     // Sliding state (hopping windows with an invertible aggregator): per key, the total of the panes in
-    // [_slideStart, _slideStart + size) and how many of those panes hold the key. Valid while _slideStart != NoSlide.
+    // [_slideStart, _mergedTo) and how many of those panes hold the key. Valid while _slideStart != NoSlide. The panes
+    // from _mergedTo to the next window's end are merged in when it fires: a pane still filling takes each record once,
+    // and is merged once, per key, rather than every record being added to the pane and to the total.
     private readonly Dictionary<TKey, Sliding> _sliding;
     private long _slideStart = NoSlide;
+    private long _mergedTo = NoSlide;
     private readonly Stack<TAcc> _free = new();
     private PaneLocator _pane = new();
     private IProcessorContext _context = null!;
@@ -102,8 +105,9 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
         ref var acc = ref _panes.GetValueRefOrAddDefault(paneStart, record.Key, out var exists);
         if (!exists) acc = NewAccumulator();
         acc = _aggregator.Add(acc!, record.Value, ts);
-        if (_slideStart != NoSlide && paneStart >= _slideStart && paneStart < EventTime.Add(_slideStart, _windows.SizeMs))
+        if (paneStart < _mergedTo && paneStart >= _slideStart)
         {
+            // A record for a pane already in the running total (late, but not too late for the next window).
             ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(_sliding, record.Key, out var tracked);
             if (!tracked) total = new Sliding(NewAccumulator(), 0);
             if (!exists) total.Panes++;
@@ -134,7 +138,7 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
         _nextDue = EventTime.NoWatermark;
         _panes.Close();
         _sliding.Clear();
-        _slideStart = NoSlide;
+        _slideStart = _mergedTo = NoSlide;
     }
 
     /// <summary>The watermark at which the earliest unfired window containing <paramref name="paneStart"/> fires.</summary>
@@ -192,17 +196,20 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
         ClearMerged();
     }
 
-    /// <summary>Emits the running totals of [start, end), then slides them to the next window: minus the panes leaving, plus those entering.</summary>
+    /// <summary>Emits the running totals of [start, end), then slides them to the next window: minus the panes leaving.</summary>
     private void FireSliding(long start, long end, Window window, long ts)
     {
         if (_slideStart != start)
         {
-            // First window, or windows skipped for lack of data: build the totals from the panes once.
+            // First window, or windows skipped for lack of data: the totals start again from the window's first pane.
             ClearSliding();
-            _starts.Clear();
-            _panes.CollectStarts(start, end, _starts);
-            foreach (var paneStart in _starts) AddPaneToSliding(paneStart);
+            _slideStart = _mergedTo = start;
         }
+        // The panes that entered the window since the last one fired.
+        _starts.Clear();
+        _panes.CollectStarts(_mergedTo, end, _starts);
+        foreach (var paneStart in _starts) AddPaneToSliding(paneStart);
+        _mergedTo = end;
         foreach (var (key, total) in _sliding) Emit(key, window, _aggregator.GetResult(total.Total, window), ts, isFinal: true);
 
         var next = EventTime.Add(start, _windows.AdvanceMs);
@@ -219,9 +226,6 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
                 _sliding.Remove(key);
             }
         }
-        _starts.Clear();
-        _panes.CollectStarts(end, EventTime.Add(end, _windows.AdvanceMs), _starts);
-        foreach (var paneStart in _starts) AddPaneToSliding(paneStart);
         _slideStart = next;
     }
 
