@@ -183,7 +183,9 @@ public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next) : IP
     private string NormalizeCountry(string? country)
     {
         if (country is null) return "UNKNOWN";
-        // Countries repeat: normalise each distinct spelling once.
+        // Nearly every code arrives as two capital letters, already normal: no lookup for those.
+        if (country.Length == 2 && char.IsAsciiLetterUpper(country[0]) && char.IsAsciiLetterUpper(country[1])) return country;
+        // Other spellings repeat too: normalise each distinct one once.
         if (_countries.TryGetValue(country, out var normalized)) return normalized;
         normalized = NormalizeCountryCode(country);
         if (_countries.Count >= CacheLimit) _countries.Clear();

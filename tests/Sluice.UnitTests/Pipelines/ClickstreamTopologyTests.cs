@@ -27,6 +27,16 @@ public class ClickstreamTopologyTests
     }
 
     [Fact]
+    public void country_codes_in_any_case_or_padding_come_out_as_two_capitals()
+    {
+        using var d = Driver();
+        string[] inputs = ["FR", "fr", "Fr", "fR", " FR", "FR ", "fr", "FR"];
+        foreach (var country in inputs) d.Pipe(Event(country: country));
+        var countries = d.Output<EnrichedEvent>("clickstream.enriched").Select(e => e.Country).ToList();
+        Assert.Equal(Enumerable.Repeat("FR", inputs.Length), countries);
+    }
+
+    [Fact]
     public void duplicate_event_id_within_the_horizon_is_dropped_and_counted()
     {
         using var d = Driver();
