@@ -168,7 +168,14 @@ public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : 
         {
             if (s.Value.EndedAt is { } endedAt && ts <= endedAt && EventTime.Add(ts, gap) > s.Window.Start)
             {
+                // First, so that the merge keeps its end. The event may also bridge it to open sessions before the end
+                // event (their events arrived first and were too far from the ended session alone): they join it too.
                 _joined.Add(s);
+                for (var o = first; o is not null; o = o.Next)
+                {
+                    if (o.Value.EndedAt is null && o.Window.Start <= endedAt && ts < o.Window.End && EventTime.Add(ts, gap) > o.Window.Start)
+                        _joined.Add(o);
+                }
                 return;
             }
         }

@@ -101,6 +101,36 @@ public class SessionWindowTests
         Assert.Equal(["u [0,150) -1,1,7"], d.Output<string>("out"));
     }
 
+    [Theory]
+    [InlineData(0, 150, 60)]
+    [InlineData(150, 0, 60)]
+    [InlineData(150, 60, 0)]
+    [InlineData(60, 150, 0)]
+    public void a_straggler_bridging_an_open_session_and_the_end_event_after_it_makes_one_session_in_any_arrival_order(long first, long second, long third)
+    {
+        // 0 and 60 are within the gap of each other, 60 and the end event at 150 too: one session, ended at 150.
+        using var d = new TopologyTestDriver(
+            new TestTopology(SessionWindows.WithGap(TimeSpan.FromMilliseconds(100)).WithEndEvent(TimeSpan.FromMilliseconds(20))),
+            WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.FromMilliseconds(1000)));
+        foreach (var at in new[] { first, second, third })
+            d.Pipe(at == 150 ? TestTopology.End("u", 150) : TestTopology.Input("u", at, at == 0 ? 1 : 2));
+        d.EndOfInput();
+        Assert.Equal(["u [0,170) -1,1,2"], d.Output<string>("out"));
+    }
+
+    [Fact]
+    public void an_ended_session_does_not_take_in_an_open_session_after_its_end_event()
+    {
+        using var d = new TopologyTestDriver(
+            new TestTopology(SessionWindows.WithGap(TimeSpan.FromMilliseconds(100)).WithEndEvent(TimeSpan.FromMilliseconds(20))),
+            WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.FromMilliseconds(1000)));
+        d.Pipe(TestTopology.End("u", 150));
+        d.Pipe(TestTopology.Input("u", 180, 3)); // after the end event: a new session
+        d.Pipe(TestTopology.Input("u", 140, 2)); // before it: the ended session, though within the gap of 180 too
+        d.EndOfInput();
+        Assert.Equal(["u [140,170) -1,2", "u [180,280) 3"], d.Output<string>("out"));
+    }
+
     [Fact]
     public void early_session_updates_are_not_final_and_the_final_comes_once()
     {
