@@ -24,6 +24,8 @@ public class WindowModelTests
     [InlineData(60, 20, 35, true)]
     [InlineData(60, 20, 35, false)]
     [InlineData(30, 30, 0, true)]
+    [InlineData(60, 40, 10, true)]
+    [InlineData(60, 40, 10, false)]
     public void time_windows_equal_a_brute_force_recount_of_every_window_under_disorder(int sizeMs, int advanceMs, int latenessMs, bool invertible)
     {
         var windows = HoppingWindows.Of(TimeSpan.FromMilliseconds(sizeMs), TimeSpan.FromMilliseconds(advanceMs))
