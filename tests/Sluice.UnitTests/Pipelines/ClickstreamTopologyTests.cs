@@ -205,6 +205,58 @@ public class ClickstreamTopologyTests
     }
 
     [Fact]
+    public void hourly_top_products_and_categories_equal_a_brute_force_ranking_with_ties_under_disorder()
+    {
+        // Few prices and many view-only products, so revenue, purchases and views tie often and the name decides.
+        using var d = Driver();
+        var random = new Random(5);
+        var newest = T0;
+        for (var i = 0; i < 2_500; i++)
+        {
+            newest += random.Next(0, 2_500);
+            var at = newest - random.Next(0, 3 * (int)Minute);
+            var product = random.Next(8) == 0 ? null : $"p{random.Next(25)}";
+            var category = product is null || random.Next(5) == 0 ? null : $"c{random.Next(9)}";
+            var e = random.Next(6) switch
+            {
+                0 => Event(EventType.Purchase, at, product: product, category: category, price: 100 * random.Next(1, 3), quantity: random.Next(1, 3)),
+                1 => Event(EventType.AddToCart, at, product: product, category: category),
+                2 => Event(EventType.Wishlist, at, product: product, category: category),
+                _ => Event(EventType.PageView, at, product: product, category: category),
+            };
+            d.Pipe(e);
+        }
+        d.EndOfInput();
+
+        var onTime = d.Output<EnrichedEvent>("clickstream.enriched");
+        var rows = d.Rows(AggregateNames.Products1h);
+        var windows = rows.Select(r => r.WindowStart).Distinct().ToList();
+        Assert.True(windows.Count > 10, $"only {windows.Count} windows");
+        var ties = 0;
+        foreach (var start in windows)
+        {
+            var events = onTime.Where(e => e.Timestamp >= start && e.Timestamp < start + 60 * Minute
+                && e.Event.ProductId is not null && e.EventType is EventType.PageView or EventType.AddToCart or EventType.Purchase).ToList();
+            foreach (var (dimension, top, of) in new (string, int, Func<EnrichedEvent, string?>)[] { ("product", 10, e => e.Event.ProductId), ("category", 5, e => e.Event.ProductCategory) })
+            {
+                var ranked = events.Where(e => of(e) is not null).GroupBy(e => of(e)!).Select(g => (
+                        Name: g.Key, Revenue: g.Sum(e => e.RevenueCents), Purchases: g.Count(e => e.EventType == EventType.Purchase),
+                        Carts: g.Count(e => e.EventType == EventType.AddToCart), Views: g.Count(e => e.EventType == EventType.PageView)))
+                    .OrderByDescending(x => x.Revenue).ThenByDescending(x => x.Purchases).ThenByDescending(x => x.Views)
+                    .ThenBy(x => x.Name, StringComparer.Ordinal).ToList();
+                ties += ranked.Zip(ranked.Skip(1)).Count(p => (p.First.Revenue, p.First.Purchases, p.First.Views) == (p.Second.Revenue, p.Second.Purchases, p.Second.Views));
+                var expected = ranked.Take(top).SelectMany(x => new[]
+                {
+                    $"{x.Name} product_views {x.Views}", $"{x.Name} cart_adds {x.Carts}", $"{x.Name} purchases {x.Purchases}", $"{x.Name} revenue_cents {x.Revenue}",
+                });
+                var actual = rows.Where(r => r.WindowStart == start && r.Dimension == dimension).Select(r => $"{r.DimensionValue} {r.Metric} {r.Value}");
+                Assert.Equal(expected, actual);
+            }
+        }
+        Assert.True(ties > 20, $"only {ties} ties");
+    }
+
+    [Fact]
     public void hourly_products_rank_the_top_ten_by_revenue_and_skip_null_products()
     {
         using var d = Driver();
