@@ -307,6 +307,25 @@ public class ClickstreamTopologyTests
     }
 
     [Fact]
+    public void a_delayed_event_inside_a_session_just_closed_is_late_for_sessions_not_a_second_overlapping_session()
+    {
+        using var d = Driver();
+        var start = T0 + 30_000;
+        d.Pipe(Event(at: start, page: "/a"));
+        d.Pipe(Event(at: start + 32 * Minute, user: "u2", session: "s2")); // watermark start + 30 min closes u1's session
+        Assert.Single(d.Output<SessionSummary>("clickstream.sessions"));
+        // Ten seconds before that session's end, so within the gap of its last event; its minute has not closed yet.
+        d.Pipe(Event(at: start + 30 * Minute - 10_000, page: "/b"));
+        d.EndOfInput();
+
+        Assert.Equal(3, d.Output<EnrichedEvent>("clickstream.enriched").Count);
+        var late = Assert.Single(d.Output<LateRecord<EnrichedEvent>>("clickstream.late"));
+        Assert.Equal((AggregateNames.Sessions, StreamReasonCodes.SessionClosed, start, start + 30 * Minute), (late.Operator, late.ReasonCode, late.WindowStart, late.WindowEnd));
+        var u1 = d.Output<SessionSummary>("clickstream.sessions").Where(x => x.Key == "u1").ToList();
+        Assert.Equal((start, 1, "/a"), (Assert.Single(u1).Start, u1[0].Events, u1[0].ExitPage));
+    }
+
+    [Fact]
     public void late_event_goes_to_the_late_output_once_and_is_neither_enriched_nor_counted()
     {
         using var d = Driver();

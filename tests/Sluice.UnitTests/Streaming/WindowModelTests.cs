@@ -11,6 +11,8 @@ namespace Sluice.UnitTests.Streaming;
 /// Their rules are the operators' contract. A record counts in each window containing it that has not fired yet; it is
 /// late when its latest window ends (plus the allowed lateness) at or before the watermark, or has fired. After every
 /// record, each window holding data whose end plus lateness the watermark has reached fires, earliest first, once.
+/// Sessions: a record joins (and merges) the key's open sessions it is within the gap of; otherwise it is late when its
+/// own session would already be closed, or when it falls inside a session of the key that has closed.
 /// </remarks>
 public class WindowModelTests
 {
@@ -176,6 +178,7 @@ public class WindowModelTests
     private sealed class SessionModel(long gap, long lateness) : Model(lateness)
     {
         private readonly List<Session> _open = [];
+        private readonly Dictionary<string, long> _closedEnd = [];
 
         public int Merges { get; private set; }
 
@@ -184,7 +187,8 @@ public class WindowModelTests
             var joined = _open.Where(s => s.Key == key && ts < s.MaxTs + gap && ts + gap > s.Start).ToList();
             if (joined.Count == 0)
             {
-                if (ts + gap + LatenessMs <= Watermark)
+                // Late too: inside a session of the key that has closed (opening another would overlap it).
+                if (ts + gap + LatenessMs <= Watermark || (_closedEnd.TryGetValue(key, out var closedEnd) && ts < closedEnd))
                 {
                     Late++;
                     return;
@@ -212,6 +216,7 @@ public class WindowModelTests
             {
                 Output.Add(Format(s.Key, s.Start, s.MaxTs + gap, s.Values));
                 _open.Remove(s);
+                _closedEnd[s.Key] = Math.Max(_closedEnd.GetValueOrDefault(s.Key, long.MinValue), s.MaxTs + gap);
             }
         }
 
