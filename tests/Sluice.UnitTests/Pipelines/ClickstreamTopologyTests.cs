@@ -326,6 +326,39 @@ public class ClickstreamTopologyTests
     }
 
     [Fact]
+    public void under_tiny_state_limits_every_event_is_counted_in_a_window_or_routed_late_and_early_closes_are_counted()
+    {
+        using var d = Driver(new ClickstreamOptions { MaxWindowEntries = 2, MaxOpenSessions = 3, DedupMaxEntries = 50 });
+        var random = new Random(3);
+        var newest = T0;
+        const int count = 2_000;
+        for (var i = 0; i < count; i++)
+        {
+            newest += random.Next(0, 3_000);
+            var at = newest - random.Next(0, 90_000);
+            d.Pipe(random.Next(3) == 0
+                ? Event(EventType.Purchase, at, user: $"u{random.Next(30)}", product: "p1", price: 100, quantity: 1)
+                : Event(at: at, user: $"u{random.Next(30)}"));
+        }
+        d.EndOfInput();
+
+        var metrics = d.Task().Metrics;
+        Assert.True(metrics.Get("windows_closed_early." + AggregateNames.Events1m) > 10);
+        Assert.True(metrics.Get("windows_closed_early." + AggregateNames.Products1h) > 10);
+        Assert.True(metrics.Get("sessions_closed_early." + AggregateNames.Sessions) > 10);
+        Assert.True(d.Task().Stores.OfType<Sluice.Streaming.State.EventIdStore>().Single().Evicted > 0);
+        var late = d.Output<LateRecord<EnrichedEvent>>("clickstream.late");
+        int Late(string op) => late.Count(l => l.Operator == op);
+        // The late gate and the 1-minute aggregate both report as events_1m: before the gate, or after an early close.
+        Assert.Equal(count, (int)d.Rows(AggregateNames.Events1m).Where(r => r.Dimension == "all" && r.Metric == "events").Sum(r => r.Value) + Late(AggregateNames.Events1m));
+        var purchases = d.Output<EnrichedEvent>("clickstream.enriched").Count(e => e.EventType == EventType.Purchase);
+        Assert.Equal(purchases, (int)d.Rows(AggregateNames.Commerce5m).Where(r => r.Metric == "purchases").Sum(r => r.Value)
+            + late.Count(l => l.Operator == AggregateNames.Commerce5m && l.Value.EventType == EventType.Purchase));
+        var enriched = d.Output<EnrichedEvent>("clickstream.enriched").Count;
+        Assert.Equal(enriched, d.Output<SessionSummary>("clickstream.sessions").Sum(x => x.Events) + Late(AggregateNames.Sessions));
+    }
+
+    [Fact]
     public void late_event_goes_to_the_late_output_once_and_is_neither_enriched_nor_counted()
     {
         using var d = Driver();
