@@ -46,8 +46,9 @@ public sealed class ValidateProcessor(EventValidator validator, IProcessor<strin
             _context.DeadLetter(reason, detail);
             return;
         }
-        // Only trusted times move the watermark: a bad timestamp must not close every window.
-        _context.ReportEventTime(record.Value.Timestamp);
+        // Only trusted times move the watermark: a bad timestamp must not close every window. Nor may a device whose
+        // clock runs fast (ahead, but within the allowed future skew): past processing time, its time counts as now.
+        _context.ReportEventTime(Math.Min(record.Value.Timestamp, _context.NowMs));
         next.Process(record.WithTimestamp(record.Value.Timestamp));
     }
 
