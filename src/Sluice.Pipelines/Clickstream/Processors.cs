@@ -126,6 +126,14 @@ public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next) : IP
     public void Process(in Record<string, ClickEvent> record)
     {
         var e = record.Value;
+        var key = record.Key;
+        if (e.UserId is { } user && string.IsNullOrWhiteSpace(user))
+        {
+            // Trackers send "" for visitors who are not logged in, and validation treats it as no user: so does every
+            // aggregate, and the key becomes the session, not a single "user" shared by every such visitor.
+            e = e with { UserId = null };
+            key = e.PartitionKey;
+        }
         var now = _context.NowMs;
         var ts = e.Timestamp;
         var enriched = new EnrichedEvent
@@ -142,7 +150,7 @@ public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next) : IP
             Partition = record.Source.Partition,
             Offset = record.Source.Offset,
         };
-        next.Process(record.With(record.Key, enriched));
+        next.Process(record.With(key, enriched));
     }
 
     public void Close() => _countries.Clear();

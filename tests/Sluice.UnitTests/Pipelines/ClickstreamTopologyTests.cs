@@ -359,6 +359,26 @@ public class ClickstreamTopologyTests
     }
 
     [Fact]
+    public void a_blank_user_id_is_an_anonymous_visitor_not_one_user_shared_by_every_such_visitor()
+    {
+        // Trackers often send "" for a visitor who has not logged in; validation already treats blank as no user.
+        using var d = Driver();
+        d.Pipe(Event(at: T0, user: "", session: "s1", page: "/a"));
+        d.Pipe(Event(at: T0 + 1_000, user: "  ", session: "s2", page: "/b"));
+        d.Pipe(Event(at: T0 + 2_000, user: "u9", session: "s3", page: "/c"));
+        d.EndOfInput();
+
+        var sessions = d.Output<SessionSummary>("clickstream.sessions").OrderBy(x => x.Key, StringComparer.Ordinal).ToList();
+        Assert.Equal([("s1", (string?)null), ("s2", null), ("u9", "u9")], sessions.Select(x => (x.Key, x.UserId)));
+        Assert.Equal(["s1", "s2", "u9"], d.Collector.Records("clickstream.enriched").Select(r => (string)r.Key!));
+        Assert.All(d.Output<EnrichedEvent>("clickstream.enriched").Take(2), e => Assert.Null(e.Event.UserId));
+        var minute = d.Rows(AggregateNames.Events1m);
+        Assert.Equal(1, minute.Metric("unique_users"));
+        Assert.Equal(3, minute.Metric("unique_sessions"));
+        Assert.Equal(1, d.Rows(AggregateNames.ActiveUsers5m).Max(r => r.Value));
+    }
+
+    [Fact]
     public void late_event_goes_to_the_late_output_once_and_is_neither_enriched_nor_counted()
     {
         using var d = Driver();
