@@ -15,7 +15,8 @@ public sealed class BotDetector
     [
         "bot", "googlebot", "bingbot", "slurp", "duckduckbot", "baiduspider", "yandexbot", "sogou", "exabot",
         "facebookexternalhit", "facebot", "ia_archiver", "applebot", "ahrefsbot", "semrushbot", "mj12bot", "dotbot",
-        "petalbot", "bytespider", "gptbot", "claudebot", "ccbot", "amazonbot", "crawler", "spider", "scrapy", "curl",
+        "petalbot", "bytespider", "gptbot", "claudebot", "ccbot", "amazonbot", "adsbot", "twitterbot", "linkedinbot",
+        "slackbot", "discordbot", "telegrambot", "pinterestbot", "crawler", "spider", "scrapy", "curl",
         "wget", "python-requests", "python-httpx", "python-urllib", "aiohttp", "go-http-client", "java",
         "libwww-perl", "apache-httpclient", "httpclient", "headlesschrome", "phantomjs", "puppeteer", "selenium",
     ];

@@ -21,7 +21,9 @@ namespace Sluice.Pipelines.Clickstream;
 ///                                                             └─► sessions        (gap 30 min)          ─► clickstream.sessions
 /// </code>
 /// An event is late when its 1-minute window (the finest) has closed: it then goes to the late output only, once,
-/// and is neither enriched nor aggregated, so every aggregate counts exactly the on-time events. Aggregates are
+/// and is neither enriched nor aggregated, so every aggregate counts exactly the on-time events. The one exception is
+/// sessions: an on-time event inside a user's session that has just closed (its gap ended within the event's minute)
+/// goes to the late output from the sessions operator, rather than making a second, overlapping session. Aggregates are
 /// per partition (task) and keyed by the partition number; consumers sum the partial rows.
 /// </remarks>
 public sealed class ClickstreamTopology : ITopology

@@ -46,8 +46,9 @@ public sealed class ValidateProcessor(EventValidator validator, IProcessor<strin
             _context.DeadLetter(reason, detail);
             return;
         }
-        // Only trusted times move the watermark: a bad timestamp must not close every window.
-        _context.ReportEventTime(record.Value.Timestamp);
+        // Only trusted times move the watermark: a bad timestamp must not close every window. Nor may a device whose
+        // clock runs fast (ahead, but within the allowed future skew): past processing time, its time counts as now.
+        _context.ReportEventTime(Math.Min(record.Value.Timestamp, _context.NowMs));
         next.Process(record.WithTimestamp(record.Value.Timestamp));
     }
 
@@ -125,6 +126,14 @@ public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next) : IP
     public void Process(in Record<string, ClickEvent> record)
     {
         var e = record.Value;
+        var key = record.Key;
+        if (e.UserId is { } user && string.IsNullOrWhiteSpace(user))
+        {
+            // Trackers send "" for visitors who are not logged in, and validation treats it as no user: so does every
+            // aggregate, and the key becomes the session, not a single "user" shared by every such visitor.
+            e = e with { UserId = null };
+            key = e.PartitionKey;
+        }
         var now = _context.NowMs;
         var ts = e.Timestamp;
         var enriched = new EnrichedEvent
@@ -141,7 +150,7 @@ public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next) : IP
             Partition = record.Source.Partition,
             Offset = record.Source.Offset,
         };
-        next.Process(record.With(record.Key, enriched));
+        next.Process(record.With(key, enriched));
     }
 
     public void Close() => _countries.Clear();

@@ -69,6 +69,12 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     /// <summary>Starts reading a partition (one input topic at this task's partition number).</summary>
     public void AddPartition(string topic) => _watermark.AddPartition(topic, NowMs = ReadClock());
 
+    /// <summary>Stops reading a partition while the task keeps its others: it no longer holds the watermark back, and windows it held fire.</summary>
+    public void RemovePartition(string topic)
+    {
+        if (_watermark.RemovePartition(topic)) FireWatermark();
+    }
+
     /// <summary>Whether the partition of <paramref name="topic"/> is idle (no records for the idle timeout).</summary>
     public bool IsIdle(string topic) => _watermark.IsIdle(topic);
 

@@ -86,9 +86,14 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
         foreach (var tp in partitions)
         {
             if (!_tasks.TryGetValue(tp.Partition, out var entry)) continue;
-            entry.Topics.Remove(tp.Topic);
+            if (!entry.Topics.Remove(tp.Topic)) continue;
             _lastEntry = null;
-            if (entry.Topics.Count > 0) continue;
+            if (entry.Topics.Count > 0)
+            {
+                // The task lives on with its other partitions; the revoked one must not hold their watermark back.
+                entry.Task.RemovePartition(tp.Topic);
+                continue;
+            }
             CloseTask(tp.Partition, entry);
         }
     }

@@ -17,11 +17,14 @@ public static class EventTime
         return sum;
     }
 
-    /// <summary>The largest multiple of <paramref name="step"/> not greater than <paramref name="time"/> (correct for negative times too).</summary>
+    /// <summary>The largest multiple of <paramref name="step"/> not greater than <paramref name="time"/> (correct for negative times too); <see cref="long.MinValue"/> when that multiple is below it.</summary>
     public static long FloorTo(long time, long step)
     {
         var rem = time % step;
-        return rem < 0 ? time - rem - step : time - rem;
+        if (rem >= 0) return time - rem;
+        // Saturates like Add: wrapping around would put a record from the far past in a window at the end of time.
+        var up = time - rem;
+        return up < long.MinValue + step ? long.MinValue : up - step;
     }
 
     /// <summary>Human-readable UTC time for details and logs.</summary>

@@ -29,6 +29,14 @@ public sealed class TaskWatermark
         _partitions.Add(new PartitionState(topic, _strategy.CreateGenerator(), nowMs));
     }
 
+    /// <summary>Stops tracking a partition (revoked while the task keeps others); returns true when the task watermark rose.</summary>
+    public bool RemovePartition(string topic)
+    {
+        if (Find(topic) is not { } p) return false;
+        _partitions.Remove(p);
+        return Recompute();
+    }
+
     /// <summary>Records an event from <paramref name="topic"/>; returns true when the task watermark rose.</summary>
     public bool OnEvent(string topic, long eventTimestamp, long nowMs)
     {

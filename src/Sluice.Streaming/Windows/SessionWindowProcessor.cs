@@ -23,7 +23,8 @@ public struct SessionState<TAcc>(TAcc accumulator, long maxTimestamp)
 /// <remarks>
 /// A session closes when the watermark reaches its end (last event + gap, or end event + timeout) plus the allowed
 /// lateness; its result is emitted then, and a later event of the same key opens a new session: a new session never
-/// overwrites an earlier one. A record that would open a session that is already closed goes to the late output.
+/// overwrites an earlier one. A record that would open a session that is already closed goes to the late output, and
+/// so does one that falls inside a session of its key that the watermark has closed, which a session of its own would overlap.
 /// When the store passes its limit, the earliest-ending sessions are closed early (emitted, counted in
 /// <c>sessions_closed_early.{name}</c>).
 /// </remarks>
@@ -46,6 +47,11 @@ public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : 
     private readonly List<SessionStore<TKey, SessionState<TAcc>>.Session> _joined = [];
     private readonly IRecyclingAggregator<TAcc>? _recycler;
     private readonly Stack<TAcc> _free = new();
+    // The last session the watermark closed, per key, kept while a record that passes the late test could still fall
+    // inside it (until the watermark passes its end plus gap and lateness): such a record is late too, instead of
+    // opening a session that overlaps one already emitted. Entries go in expiry order; a lingering one changes nothing.
+    private readonly Dictionary<TKey, ClosedSession> _closed = [];
+    private readonly Queue<(TKey Key, long Expires)> _closedExpiry = new();
     private IProcessorContext _context = null!;
     private RecordSource _origin;
     private Counter _lateCount = null!, _closedEarly = null!;
@@ -97,6 +103,13 @@ public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : 
                     _name, StreamReasonCodes.SessionClosed, ts, ts, end, watermark, record.Source, record.Value)));
                 return;
             }
+            if (_closed.Count > 0 && _closed.TryGetValue(record.Key, out var closed) && ts < closed.JoinBefore)
+            {
+                _lateCount.Increment();
+                _late.Process(record.With(record.Key, new LateRecord<TValue>(
+                    _name, StreamReasonCodes.SessionClosed, ts, closed.Start, closed.End, watermark, record.Source, record.Value)));
+                return;
+            }
             session = _store.Add(record.Key, new Window(ts, end), NewState(ts));
         }
         else
@@ -139,6 +152,11 @@ public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : 
 
     public long OnWatermark(long watermark)
     {
+        while (_closedExpiry.TryPeek(out var expiring) && expiring.Expires <= watermark)
+        {
+            _closedExpiry.Dequeue();
+            if (_closed.TryGetValue(expiring.Key, out var c) && c.Expires == expiring.Expires) _closed.Remove(expiring.Key);
+        }
         while (_store.TryPeekEarliest(out var key, out var session))
         {
             var due = EventTime.Add(session.Window.End, _windows.AllowedLatenessMs);
@@ -150,12 +168,18 @@ public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : 
                 if (!typeof(TAcc).IsValueType) CacheHints.Prefetch(session.Value.Accumulator, lines: 2);
                 return due;
             }
+            Remember(key, session);
             CloseSession(key, session);
         }
         return EventTime.EndOfTime;
     }
 
-    public void Close() => _store.Close();
+    public void Close()
+    {
+        _store.Close();
+        _closed.Clear();
+        _closedExpiry.Clear();
+    }
 
     private void FindJoinable(TKey key, long ts)
     {
@@ -168,7 +192,14 @@ public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : 
         {
             if (s.Value.EndedAt is { } endedAt && ts <= endedAt && EventTime.Add(ts, gap) > s.Window.Start)
             {
+                // First, so that the merge keeps its end. The event may also bridge it to open sessions before the end
+                // event (their events arrived first and were too far from the ended session alone): they join it too.
                 _joined.Add(s);
+                for (var o = first; o is not null; o = o.Next)
+                {
+                    if (o.Value.EndedAt is null && o.Window.Start <= endedAt && ts < o.Window.End && EventTime.Add(ts, gap) > o.Window.Start)
+                        _joined.Add(o);
+                }
                 return;
             }
         }
@@ -176,6 +207,16 @@ public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : 
         {
             if (s.Value.EndedAt is null && ts < s.Window.End && EventTime.Add(ts, gap) > s.Window.Start) _joined.Add(s);
         }
+    }
+
+    // Only sessions the watermark closed: after an early close (store limit) the key's next events must still count.
+    private void Remember(TKey key, SessionStore<TKey, SessionState<TAcc>>.Session session)
+    {
+        // A gap session takes events before its end; an ended one, events up to its end event.
+        var joinBefore = session.Value.EndedAt is { } endedAt ? EventTime.Add(endedAt, 1) : session.Window.End;
+        var expires = EventTime.Add(EventTime.Add(joinBefore, _windows.GapMs), _windows.AllowedLatenessMs);
+        _closed[key] = new ClosedSession(session.Window.Start, session.Window.End, joinBefore, expires);
+        _closedExpiry.Enqueue((key, expires));
     }
 
     private void CloseSession(TKey key, SessionStore<TKey, SessionState<TAcc>>.Session session)
@@ -200,6 +241,8 @@ public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : 
         _downstream.Process(new Record<TKey, WindowResult<TKey, TResult>>(
             key, new WindowResult<TKey, TResult>(key, window, _aggregator.GetResult(state.Accumulator, window), isFinal),
             state.MaxTimestamp, _origin));
+
+    private readonly record struct ClosedSession(long Start, long End, long JoinBefore, long Expires);
 }
 
 /// <summary>A <see cref="SessionWindowProcessor{TKey,TValue,TAcc,TResult,TAggregator}"/> over any aggregator, called through its interface.</summary>

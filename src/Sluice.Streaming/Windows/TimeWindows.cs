@@ -47,7 +47,13 @@ public sealed class TimeWindows
     /// <summary>Every window containing <paramref name="timestamp"/>, earliest first.</summary>
     public IEnumerable<Window> WindowsFor(long timestamp)
     {
-        for (var s = FirstWindowStart(timestamp); s <= timestamp; s += AdvanceMs) yield return new Window(s, s + SizeMs);
+        var last = LastWindowStart(timestamp);
+        // Stops at the last start rather than stepping past the timestamp, which near the end of time would wrap around.
+        for (var s = FirstWindowStart(timestamp); ; s += AdvanceMs)
+        {
+            yield return new Window(s, EventTime.Add(s, SizeMs));
+            if (s >= last) yield break;
+        }
     }
 
     public override string ToString() =>

@@ -256,12 +256,15 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
     private void EmitUpdates(TKey key, long ts)
     {
         var first = Math.Max(_windows.FirstWindowStart(ts), EventTime.Add(_lastFiredStart, _windows.AdvanceMs));
-        for (var start = first; start <= ts; start += _windows.AdvanceMs)
+        var last = _windows.LastWindowStart(ts);
+        // Stops at the last start rather than stepping past ts, which near the end of time would wrap around and never end.
+        for (var start = first; start <= last; start += _windows.AdvanceMs)
         {
-            var window = new Window(start, start + _windows.SizeMs);
+            var window = new Window(start, EventTime.Add(start, _windows.SizeMs));
             MergePanes(window.Start, window.End, key, allKeys: false);
             if (_merged.TryGetValue(key, out var acc)) Emit(key, window, _aggregator.GetResult(acc, window), window.End - 1, isFinal: false);
             ClearMerged();
+            if (start == last) break;
         }
     }
 

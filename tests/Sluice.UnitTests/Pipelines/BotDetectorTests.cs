@@ -22,6 +22,14 @@ public class BotDetectorTests
     [InlineData("Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/120.0 Safari/537.36")]
     [InlineData("facebookexternalhit/1.1")]
     [InlineData("my bot v1")]
+    [InlineData("curl/8.1")]
+    [InlineData("Twitterbot/1.0")]
+    [InlineData("LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)")]
+    [InlineData("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)")]
+    [InlineData("Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)")]
+    [InlineData("TelegramBot (like TwitterBot)")]
+    [InlineData("Pinterestbot/1.0 (+http://www.pinterest.com/bot.html)")]
+    [InlineData("AdsBot-Google (+http://www.google.com/adsbot.html)")]
     public void known_bot_signatures_match(string userAgent) => Assert.True(new BotDetector().IsBot(userAgent));
 
     [Theory]
@@ -31,6 +39,9 @@ public class BotDetectorTests
     [InlineData("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1")]
     [InlineData("Spiderman fan browser 1.0")]
     [InlineData("Robotics Lab Kiosk")]
+    [InlineData("Mozilla/5.0 (Linux; Android 9; Cubot X19)")]
+    [InlineData("MyCurler/2.0")]
+    [InlineData("Mozilla/5.0 (X11; Linux x86_64) JavaScriptCore Firefox/120.0")]
     [InlineData("")]
     [InlineData(null)]
     public void human_agents_and_lookalike_words_do_not_match(string? userAgent) => Assert.False(new BotDetector().IsBot(userAgent));

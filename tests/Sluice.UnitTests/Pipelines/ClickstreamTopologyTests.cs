@@ -205,6 +205,58 @@ public class ClickstreamTopologyTests
     }
 
     [Fact]
+    public void hourly_top_products_and_categories_equal_a_brute_force_ranking_with_ties_under_disorder()
+    {
+        // Few prices and many view-only products, so revenue, purchases and views tie often and the name decides.
+        using var d = Driver();
+        var random = new Random(5);
+        var newest = T0;
+        for (var i = 0; i < 2_500; i++)
+        {
+            newest += random.Next(0, 2_500);
+            var at = newest - random.Next(0, 3 * (int)Minute);
+            var product = random.Next(8) == 0 ? null : $"p{random.Next(25)}";
+            var category = product is null || random.Next(5) == 0 ? null : $"c{random.Next(9)}";
+            var e = random.Next(6) switch
+            {
+                0 => Event(EventType.Purchase, at, product: product, category: category, price: 100 * random.Next(1, 3), quantity: random.Next(1, 3)),
+                1 => Event(EventType.AddToCart, at, product: product, category: category),
+                2 => Event(EventType.Wishlist, at, product: product, category: category),
+                _ => Event(EventType.PageView, at, product: product, category: category),
+            };
+            d.Pipe(e);
+        }
+        d.EndOfInput();
+
+        var onTime = d.Output<EnrichedEvent>("clickstream.enriched");
+        var rows = d.Rows(AggregateNames.Products1h);
+        var windows = rows.Select(r => r.WindowStart).Distinct().ToList();
+        Assert.True(windows.Count > 10, $"only {windows.Count} windows");
+        var ties = 0;
+        foreach (var start in windows)
+        {
+            var events = onTime.Where(e => e.Timestamp >= start && e.Timestamp < start + 60 * Minute
+                && e.Event.ProductId is not null && e.EventType is EventType.PageView or EventType.AddToCart or EventType.Purchase).ToList();
+            foreach (var (dimension, top, of) in new (string, int, Func<EnrichedEvent, string?>)[] { ("product", 10, e => e.Event.ProductId), ("category", 5, e => e.Event.ProductCategory) })
+            {
+                var ranked = events.Where(e => of(e) is not null).GroupBy(e => of(e)!).Select(g => (
+                        Name: g.Key, Revenue: g.Sum(e => e.RevenueCents), Purchases: g.Count(e => e.EventType == EventType.Purchase),
+                        Carts: g.Count(e => e.EventType == EventType.AddToCart), Views: g.Count(e => e.EventType == EventType.PageView)))
+                    .OrderByDescending(x => x.Revenue).ThenByDescending(x => x.Purchases).ThenByDescending(x => x.Views)
+                    .ThenBy(x => x.Name, StringComparer.Ordinal).ToList();
+                ties += ranked.Zip(ranked.Skip(1)).Count(p => (p.First.Revenue, p.First.Purchases, p.First.Views) == (p.Second.Revenue, p.Second.Purchases, p.Second.Views));
+                var expected = ranked.Take(top).SelectMany(x => new[]
+                {
+                    $"{x.Name} product_views {x.Views}", $"{x.Name} cart_adds {x.Carts}", $"{x.Name} purchases {x.Purchases}", $"{x.Name} revenue_cents {x.Revenue}",
+                });
+                var actual = rows.Where(r => r.WindowStart == start && r.Dimension == dimension).Select(r => $"{r.DimensionValue} {r.Metric} {r.Value}");
+                Assert.Equal(expected, actual);
+            }
+        }
+        Assert.True(ties > 20, $"only {ties} ties");
+    }
+
+    [Fact]
     public void hourly_products_rank_the_top_ten_by_revenue_and_skip_null_products()
     {
         using var d = Driver();
@@ -252,6 +304,78 @@ public class ClickstreamTopologyTests
         Assert.Equal(["a", "b"], sessions.Select(s => s.SessionId));
         Assert.Equal(2, sessions.Select(s => s.RecordKey).Distinct().Count());
         Assert.Equal(2, d.Collector.Records("clickstream.sessions").Select(r => r.Key).Distinct().Count());
+    }
+
+    [Fact]
+    public void a_delayed_event_inside_a_session_just_closed_is_late_for_sessions_not_a_second_overlapping_session()
+    {
+        using var d = Driver();
+        var start = T0 + 30_000;
+        d.Pipe(Event(at: start, page: "/a"));
+        d.Pipe(Event(at: start + 32 * Minute, user: "u2", session: "s2")); // watermark start + 30 min closes u1's session
+        Assert.Single(d.Output<SessionSummary>("clickstream.sessions"));
+        // Ten seconds before that session's end, so within the gap of its last event; its minute has not closed yet.
+        d.Pipe(Event(at: start + 30 * Minute - 10_000, page: "/b"));
+        d.EndOfInput();
+
+        Assert.Equal(3, d.Output<EnrichedEvent>("clickstream.enriched").Count);
+        var late = Assert.Single(d.Output<LateRecord<EnrichedEvent>>("clickstream.late"));
+        Assert.Equal((AggregateNames.Sessions, StreamReasonCodes.SessionClosed, start, start + 30 * Minute), (late.Operator, late.ReasonCode, late.WindowStart, late.WindowEnd));
+        var u1 = d.Output<SessionSummary>("clickstream.sessions").Where(x => x.Key == "u1").ToList();
+        Assert.Equal((start, 1, "/a"), (Assert.Single(u1).Start, u1[0].Events, u1[0].ExitPage));
+    }
+
+    [Fact]
+    public void under_tiny_state_limits_every_event_is_counted_in_a_window_or_routed_late_and_early_closes_are_counted()
+    {
+        using var d = Driver(new ClickstreamOptions { MaxWindowEntries = 2, MaxOpenSessions = 3, DedupMaxEntries = 50 });
+        var random = new Random(3);
+        var newest = T0;
+        const int count = 2_000;
+        for (var i = 0; i < count; i++)
+        {
+            newest += random.Next(0, 3_000);
+            var at = newest - random.Next(0, 90_000);
+            d.Pipe(random.Next(3) == 0
+                ? Event(EventType.Purchase, at, user: $"u{random.Next(30)}", product: "p1", price: 100, quantity: 1)
+                : Event(at: at, user: $"u{random.Next(30)}"));
+        }
+        d.EndOfInput();
+
+        var metrics = d.Task().Metrics;
+        Assert.True(metrics.Get("windows_closed_early." + AggregateNames.Events1m) > 10);
+        Assert.True(metrics.Get("windows_closed_early." + AggregateNames.Products1h) > 10);
+        Assert.True(metrics.Get("sessions_closed_early." + AggregateNames.Sessions) > 10);
+        Assert.True(d.Task().Stores.OfType<Sluice.Streaming.State.EventIdStore>().Single().Evicted > 0);
+        var late = d.Output<LateRecord<EnrichedEvent>>("clickstream.late");
+        int Late(string op) => late.Count(l => l.Operator == op);
+        // The late gate and the 1-minute aggregate both report as events_1m: before the gate, or after an early close.
+        Assert.Equal(count, (int)d.Rows(AggregateNames.Events1m).Where(r => r.Dimension == "all" && r.Metric == "events").Sum(r => r.Value) + Late(AggregateNames.Events1m));
+        var purchases = d.Output<EnrichedEvent>("clickstream.enriched").Count(e => e.EventType == EventType.Purchase);
+        Assert.Equal(purchases, (int)d.Rows(AggregateNames.Commerce5m).Where(r => r.Metric == "purchases").Sum(r => r.Value)
+            + late.Count(l => l.Operator == AggregateNames.Commerce5m && l.Value.EventType == EventType.Purchase));
+        var enriched = d.Output<EnrichedEvent>("clickstream.enriched").Count;
+        Assert.Equal(enriched, d.Output<SessionSummary>("clickstream.sessions").Sum(x => x.Events) + Late(AggregateNames.Sessions));
+    }
+
+    [Fact]
+    public void a_blank_user_id_is_an_anonymous_visitor_not_one_user_shared_by_every_such_visitor()
+    {
+        // Trackers often send "" for a visitor who has not logged in; validation already treats blank as no user.
+        using var d = Driver();
+        d.Pipe(Event(at: T0, user: "", session: "s1", page: "/a"));
+        d.Pipe(Event(at: T0 + 1_000, user: "  ", session: "s2", page: "/b"));
+        d.Pipe(Event(at: T0 + 2_000, user: "u9", session: "s3", page: "/c"));
+        d.EndOfInput();
+
+        var sessions = d.Output<SessionSummary>("clickstream.sessions").OrderBy(x => x.Key, StringComparer.Ordinal).ToList();
+        Assert.Equal([("s1", (string?)null), ("s2", null), ("u9", "u9")], sessions.Select(x => (x.Key, x.UserId)));
+        Assert.Equal(["s1", "s2", "u9"], d.Collector.Records("clickstream.enriched").Select(r => (string)r.Key!));
+        Assert.All(d.Output<EnrichedEvent>("clickstream.enriched").Take(2), e => Assert.Null(e.Event.UserId));
+        var minute = d.Rows(AggregateNames.Events1m);
+        Assert.Equal(1, minute.Metric("unique_users"));
+        Assert.Equal(3, minute.Metric("unique_sessions"));
+        Assert.Equal(1, d.Rows(AggregateNames.ActiveUsers5m).Max(r => r.Value));
     }
 
     [Fact]

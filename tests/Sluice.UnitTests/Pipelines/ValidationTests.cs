@@ -127,4 +127,19 @@ public class ValidationTests
         d.Pipe(Event(at: T0 + 10 * 60 * 60_000)); // far future: rejected
         Assert.Equal(before, d.Task().Watermark);
     }
+
+    [Fact]
+    public void an_event_from_a_fast_clock_within_the_future_skew_does_not_make_real_time_traffic_late()
+    {
+        using var d = Driver();
+        var now = d.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        d.Pipe(Event(at: now - 20_000, user: "u1"));
+        d.Pipe(Event(at: now + 4 * Minute, user: "u2", session: "s2")); // a device four minutes fast: valid
+        d.Pipe(Event(at: now - 10_000, user: "u3", session: "s3")); // on time by any real clock
+        Assert.Empty(d.Output<LateRecord<EnrichedEvent>>("clickstream.late"));
+        Assert.Equal(3, d.Output<EnrichedEvent>("clickstream.enriched").Count);
+        Assert.True(d.Task().Watermark <= now - 2 * Minute, "the watermark ran ahead of processing time");
+        d.EndOfInput();
+        Assert.Equal(3, (int)d.Rows(AggregateNames.Events1m).Where(r => r.Dimension == "all" && r.Metric == "events").Sum(r => r.Value));
+    }
 }

@@ -54,6 +54,20 @@ public class TaskManagerTests
     }
 
     [Fact]
+    public void a_revoked_partition_of_a_task_that_keeps_another_no_longer_holds_its_watermark_back()
+    {
+        // Without idleness, a partition left in the minimum after its revocation would hold the task back for ever.
+        using var d = TwoTopics(WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero));
+        d.Assign(0);
+        d.Pipe("in", 0, TestTopology.Input("a", 10));
+        d.Pipe("in2", 0, TestTopology.Input("b", 20));
+        d.TaskManager.OnRevoked([new TopicPartition("in2", 0)]);
+        d.Pipe("in", 0, TestTopology.Input("a", 500));
+        Assert.Equal(500, d.Task().Watermark);
+        Assert.Equal(["a [0,100) 1", "b [0,100) 1"], d.Output<string>("out"));
+    }
+
+    [Fact]
     public void idle_partition_releases_the_watermark_after_the_idle_timeout_of_processing_time()
     {
         using var d = TwoTopics(WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero).WithIdleness(TimeSpan.FromSeconds(30)));

@@ -213,6 +213,36 @@ public class TimeWindowTests
     }
 
     [Fact]
+    public void windows_at_the_ends_of_time_saturate_instead_of_wrapping_around()
+    {
+        var tumbling = TumblingWindows.Of(TimeSpan.FromMilliseconds(100));
+        Assert.Equal([new Window(long.MaxValue - 7, long.MaxValue)], tumbling.WindowsFor(long.MaxValue - 1).Take(3));
+        var hopping = HoppingWindows.Of(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(50));
+        Assert.Equal(2, hopping.WindowsFor(long.MaxValue).Take(5).Count());
+        Assert.All(hopping.WindowsFor(long.MaxValue).Take(5), w => Assert.True(w.Start <= w.End));
+        Assert.True(tumbling.LastWindowStart(long.MinValue + 5) <= long.MinValue + 5);
+    }
+
+    [Fact]
+    public void a_record_at_the_earliest_time_a_long_holds_is_late_not_counted_at_the_end_of_time()
+    {
+        using var d = Driver(Tumbling100);
+        d.Pipe(TestTopology.Input("a", 1_000));
+        d.Pipe(TestTopology.Input("a", long.MinValue + 5, 9));
+        d.EndOfInput();
+        Assert.Equal(["a [1000,1100) 1"], d.Output<string>("out"));
+        Assert.Equal(9L, Assert.Single(d.Output<LateRecord<long>>("late")).Value);
+    }
+
+    [Fact]
+    public void early_updates_for_a_record_near_the_end_of_time_stop_at_its_last_window()
+    {
+        using var d = Driver(HoppingWindows.Of(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(50)), emit: EmitStrategy.OnEveryUpdate);
+        d.Pipe(TestTopology.Input("a", long.MaxValue - 1, 3));
+        Assert.Equal([$"a [{long.MaxValue - 57},{long.MaxValue}) 3 early", $"a [{long.MaxValue - 7},{long.MaxValue}) 3 early"], d.Output<string>("out"));
+    }
+
+    [Fact]
     public void same_input_in_the_same_order_gives_identical_outputs()
     {
         static IReadOnlyList<string> Run()

@@ -62,5 +62,10 @@ public class WatermarkTests
         Assert.Equal(long.MinValue, EventTime.Add(long.MinValue, -1));
         Assert.Equal(-10, EventTime.FloorTo(-1, 10));
         Assert.Equal(10, EventTime.FloorTo(19, 10));
+        // A floor below the earliest time a long holds saturates there, as Add does, instead of wrapping to the far future.
+        Assert.Equal(long.MinValue, EventTime.FloorTo(long.MinValue, 100));
+        Assert.Equal(long.MinValue, EventTime.FloorTo(long.MinValue + 5, 100));
+        Assert.Equal(-9_223_372_036_854_775_700, EventTime.FloorTo(long.MinValue + 150, 100));
+        Assert.Equal(long.MaxValue - 7, EventTime.FloorTo(long.MaxValue, 100));
     }
 }
