@@ -16,6 +16,9 @@ public sealed class ClickstreamOptions
     /// <summary>Prices above this many cents are rejected (price_above_maximum).</summary>
     public long MaxPriceCents { get; set; } = 10_000_000;
 
+    /// <summary>The largest <see cref="MaxPriceCents"/> accepted: any price up to it times any quantity fits in a long.</summary>
+    public const long MaxPriceCentsLimit = long.MaxValue / int.MaxValue;
+
     /// <summary>Event times further than this ahead of processing time are rejected (timestamp_in_future).</summary>
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -63,6 +66,9 @@ public sealed class ClickstreamOptions
             if (string.IsNullOrWhiteSpace(topic)) ThrowHelper.ThrowConfiguration(key, "must name a topic");
         }
         if (MaxPriceCents <= 0) ThrowHelper.ThrowConfiguration("clickstream.maxPriceCents", "must be positive");
+        // revenue_cents is price x quantity: with any int quantity it must fit in 64 bits, never wrap around.
+        if (MaxPriceCents > MaxPriceCentsLimit)
+            ThrowHelper.ThrowConfiguration("clickstream.maxPriceCents", $"must be at most {MaxPriceCentsLimit} so that price x quantity cannot overflow");
         if (MaxFutureSkew < TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.maxFutureSkew", "must be zero or positive");
         if (MaxOutOfOrderness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.maxOutOfOrderness", "must be zero or positive");
         if (IdleTimeout <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.idleTimeout", "must be positive, for example 00:01:00");

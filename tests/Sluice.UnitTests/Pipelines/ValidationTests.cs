@@ -109,6 +109,20 @@ public class ValidationTests
     }
 
     [Fact]
+    public void a_maximum_price_whose_revenue_could_overflow_is_refused_and_the_largest_allowed_cannot()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => new ClickstreamTopology(new ClickstreamOptions { MaxPriceCents = ClickstreamOptions.MaxPriceCentsLimit + 1 }));
+        Assert.Equal("clickstream.maxPriceCents", ex.Key);
+        Assert.Contains(ClickstreamOptions.MaxPriceCentsLimit.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message, StringComparison.Ordinal);
+
+        // At the limit, the largest purchase still comes out with its exact revenue.
+        var price = ClickstreamOptions.MaxPriceCentsLimit;
+        using var d = Driver(new ClickstreamOptions { MaxPriceCents = price });
+        d.Pipe(Event(EventType.Purchase, product: "p1", price: price, quantity: int.MaxValue));
+        Assert.Equal(checked(price * int.MaxValue), Assert.Single(d.Output<EnrichedEvent>("clickstream.enriched")).RevenueCents);
+    }
+
+    [Fact]
     public void validation_codes_are_stable_snake_case_strings()
     {
         Assert.Equal(
