@@ -103,7 +103,10 @@ public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : 
                     _name, StreamReasonCodes.SessionClosed, ts, ts, end, watermark, record.Source, record.Value)));
                 return;
             }
-            if (_closed.Count > 0 && _closed.TryGetValue(record.Key, out var closed) && ts < closed.JoinBefore)
+            // A closed session took events before its join limit, and the watermark had passed that limit (less one
+            // millisecond, for an ended session without timeout) when it closed: a record at or ahead of the watermark,
+            // as nearly every new session's first is, cannot fall inside one, and skips the lookup.
+            if (ts <= watermark && _closed.Count > 0 && _closed.TryGetValue(record.Key, out var closed) && ts < closed.JoinBefore)
             {
                 _lateCount.Increment();
                 _late.Process(record.With(record.Key, new LateRecord<TValue>(
@@ -155,7 +158,8 @@ public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : 
         while (_closedExpiry.TryPeek(out var expiring) && expiring.Expires <= watermark)
         {
             _closedExpiry.Dequeue();
-            if (_closed.TryGetValue(expiring.Key, out var c) && c.Expires == expiring.Expires) _closed.Remove(expiring.Key);
+            // One hash operation for the usual case; a key closed again since keeps its newer entry (put back).
+            if (_closed.Remove(expiring.Key, out var c) && c.Expires != expiring.Expires) _closed[expiring.Key] = c;
         }
         while (_store.TryPeekEarliest(out var key, out var session))
         {

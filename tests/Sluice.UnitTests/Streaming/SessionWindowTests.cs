@@ -105,6 +105,23 @@ public class SessionWindowTests
     }
 
     [Fact]
+    public void an_event_at_the_watermark_and_at_the_end_event_of_a_session_closed_without_timeout_is_late()
+    {
+        // Without a timeout the session closes when the watermark reaches its end event: a record stamped exactly there
+        // (at the watermark, not behind it) still belongs to the closed session.
+        using var d = Driver(SessionWindows.WithGap(TimeSpan.FromMilliseconds(1000)).WithEndEvent(TimeSpan.Zero));
+        d.Pipe(TestTopology.Input("u", 0));
+        d.Pipe(TestTopology.End("u", 100));
+        d.AdvanceWatermarkTo(100);
+        Assert.Equal(["u [0,100) -1,1"], d.Output<string>("out"));
+        d.Pipe(TestTopology.Input("u", 100, 7));
+        d.Pipe(TestTopology.Input("u", 101, 5));
+        d.EndOfInput();
+        Assert.Equal(100L, Assert.Single(d.Output<LateRecord<long>>("late")).EventTimestamp);
+        Assert.Equal(["u [0,100) -1,1", "u [101,1101) 5"], d.Output<string>("out"));
+    }
+
+    [Fact]
     public void a_session_closed_early_for_the_store_limit_does_not_turn_its_key_s_next_events_late()
     {
         using var d = Driver(Gap100, maxEntries: 1);
