@@ -54,6 +54,12 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
         }
     }
 
+    /// <summary>Entries of results still to be emitted (open windows' panes, open sessions) that closed tasks dropped.</summary>
+    /// <remarks>State is not checkpointed: the partition's next owner starts those windows and sessions empty, so their
+    /// results come out partial (and deduplication forgets the ids it had seen). Each close that drops results also
+    /// logs a warning naming the stores.</remarks>
+    public long DroppedStateEntries { get; private set; }
+
     /// <summary>Raised after a task is created (for example to restore its state from a checkpoint).</summary>
     public event Action<StreamTask>? TaskCreated;
 
@@ -133,9 +139,25 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
     {
         _lastEntry = null;
         TaskClosing?.Invoke(entry.Task);
+        CountDroppedState(entry.Task);
         entry.Task.Dispose();
         _tasks.Remove(partition);
         LogTaskClosed(_logger, entry.Task.TaskId.ToString(), _topology.Name);
+    }
+
+    // Not silent: a task closed with open state (a rebalance, or a stop before the end of the input) loses it.
+    private void CountDroppedState(StreamTask task)
+    {
+        long held = 0;
+        foreach (var store in task.Stores)
+            if (store.HoldsPendingResults) held += store.Count;
+        if (held == 0) return;
+        DroppedStateEntries += held;
+        if (!_logger.IsEnabled(LogLevel.Warning)) return;
+        var stores = new List<string>();
+        foreach (var store in task.Stores)
+            if (store.HoldsPendingResults && store.Count > 0) stores.Add($"{store.Name}={store.Count}");
+        LogStateDropped(_logger, task.TaskId.ToString(), held, string.Join(", ", stores));
     }
 
     private bool IsSource(string topic)
@@ -146,6 +168,9 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created {Task} of topology {Topology}")]
     private static partial void LogTaskCreated(ILogger logger, string task, string topology);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing {Task} drops {Entries} state entries ({Stores}): state is not checkpointed, so the partition's next owner starts these windows and sessions empty and their results will be partial")]
+    private static partial void LogStateDropped(ILogger logger, string task, long entries, string stores);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed {Task} of topology {Topology}")]
     private static partial void LogTaskClosed(ILogger logger, string task, string topology);

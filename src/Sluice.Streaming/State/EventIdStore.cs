@@ -59,6 +59,9 @@ public sealed class EventIdStore : IStateStore
 
     public long Evicted => _evicted;
 
+    /// <summary>False: the ids are a memory of what was seen, not results; expired ids also stay until reclaimed.</summary>
+    public bool HoldsPendingResults => false;
+
     /// <summary>Slots in the table (a power of two), 24 bytes each.</summary>
     public int Capacity => _slots.Length;
 

@@ -16,6 +16,10 @@ public interface IStateStore
     /// <summary>Entries removed before their time to respect the entry limit (expiry by time is not counted here).</summary>
     long Evicted { get; }
 
+    /// <summary>Whether the entries are results still to be emitted (open windows, sessions), which closing the store
+    /// loses; false for a memory of what was seen (deduplication ids).</summary>
+    bool HoldsPendingResults => true;
+
     /// <summary>Drops the contents; the store is not used again.</summary>
     void Close();
 }

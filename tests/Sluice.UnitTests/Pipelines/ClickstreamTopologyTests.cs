@@ -8,6 +8,26 @@ namespace Sluice.UnitTests.Pipelines;
 public class ClickstreamTopologyTests
 {
     [Fact]
+    public void a_revoked_partition_reports_its_open_windows_and_sessions_but_not_its_dedup_memory()
+    {
+        using (var open = Driver())
+        {
+            open.Pipe(Event(EventType.PageView, user: "u1", session: "s1"));
+            open.Pipe(Event(EventType.PageView, at: T0 + 1_000, user: "u2", session: "s2"));
+            open.Revoke(0);
+            // Open: both users' session, and a pane in each of the four window aggregates (keyed by the partition).
+            Assert.Equal(2 + 4, open.TaskManager.DroppedStateEntries);
+        }
+
+        using var ended = Driver();
+        ended.Pipe(Event(EventType.PageView, user: "u1", session: "s1"));
+        ended.EndOfInput();
+        ended.Revoke(0);
+        // Every window and session was emitted; the ids the task remembered are not results and are not counted.
+        Assert.Equal(0, ended.TaskManager.DroppedStateEntries);
+    }
+
+    [Fact]
     public void valid_event_is_normalised_and_enriched()
     {
         using var d = Driver();

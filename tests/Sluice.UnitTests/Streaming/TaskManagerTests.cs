@@ -122,6 +122,51 @@ public class TaskManagerTests
     }
 
     [Fact]
+    public void a_task_closed_with_open_windows_counts_and_logs_the_state_it_drops()
+    {
+        var log = new WarningLog();
+        using var tasks = new TaskManager(new TestTopology(TumblingWindows.Of(TimeSpan.FromMilliseconds(100))),
+            WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero), TimeProvider.System, new NullCollector(), log);
+        tasks.OnAssigned([new TopicPartition("in", 0), new TopicPartition("in", 1)]);
+        tasks.Process(new SourceRecord("in", 0, 0, 0, null, TestTopology.Input("a", 10)));
+        tasks.Process(new SourceRecord("in", 0, 1, 0, null, TestTopology.Input("b", 20)));
+        tasks.Process(new SourceRecord("in", 1, 0, 0, null, TestTopology.Input("a", 10)));
+        tasks.Task(1)!.AdvanceWatermarkTo(EventTime.EndOfTime); // partition 1's window fires: its task holds nothing now
+
+        tasks.OnRevoked([new TopicPartition("in", 1)]);
+        Assert.Equal(0, tasks.DroppedStateEntries);
+        Assert.Empty(log.Warnings);
+
+        tasks.OnRevoked([new TopicPartition("in", 0)]);
+        Assert.Equal(2, tasks.DroppedStateEntries); // partition 0's window [0, 100) is still open, with keys a and b
+        var warning = Assert.Single(log.Warnings);
+        Assert.Contains("task-0", warning, StringComparison.Ordinal);
+        Assert.Contains("sum=2", warning, StringComparison.Ordinal);
+    }
+
+    private sealed class WarningLog : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Warnings { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == Microsoft.Extensions.Logging.LogLevel.Warning) Warnings.Add(formatter(state, exception));
+        }
+    }
+
+    private sealed class NullCollector : IRecordCollector
+    {
+        public void Send<TKey, TValue>(string topic, in Record<TKey, TValue> record)
+        {
+        }
+    }
+
+    [Fact]
     public void sinks_bind_a_sender_once_when_their_task_starts_and_send_every_record_through_it()
     {
         var collector = new BindingCollector();
