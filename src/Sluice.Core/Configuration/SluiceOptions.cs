@@ -139,6 +139,32 @@ public sealed class ProcessorOptions
     /// <summary>How far behind the newest event an event may arrive and still count.</summary>
     public TimeSpan MaxOutOfOrderness { get; set; } = TimeSpan.FromMinutes(2);
 
+    // The clickstream topology's thresholds and state limits, with its defaults (a test keeps the two equal); the
+    // topology validates them when it is built and names the processor.* key.
+
+    /// <summary>Prices above this many cents are rejected (price_above_maximum).</summary>
+    public long MaxPriceCents { get; set; } = 10_000_000;
+    /// <summary>Event times further than this ahead of processing time are rejected (timestamp_in_future).</summary>
+    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Processing time after which a silent partition no longer holds the watermark back.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>How long a window stays open past its end for stragglers.</summary>
+    public TimeSpan AllowedLateness { get; set; } = TimeSpan.Zero;
+    /// <summary>A repeated event_id is dropped within this much event time of the first.</summary>
+    public TimeSpan DedupHorizon { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>Event ids remembered per partition at most.</summary>
+    public int DedupMaxEntries { get; set; } = 2_000_000;
+    /// <summary>Inactivity that ends a session.</summary>
+    public TimeSpan SessionGap { get; set; } = TimeSpan.FromMinutes(30);
+    /// <summary>Open sessions per partition at most.</summary>
+    public int MaxOpenSessions { get; set; } = 1_000_000;
+    /// <summary>Window-store entries per aggregate and partition at most.</summary>
+    public int MaxWindowEntries { get; set; } = 100_000;
+    /// <summary>Products listed per hourly window.</summary>
+    public int TopProducts { get; set; } = 10;
+    /// <summary>Categories listed per hourly window.</summary>
+    public int TopCategories { get; set; } = 5;
+
     internal void Validate()
     {
         Check.NotEmpty("processor.groupId", GroupId);

@@ -52,33 +52,37 @@ public sealed class ClickstreamOptions
     /// <summary>Categories (by revenue) listed per hourly window.</summary>
     public int TopCategories { get; set; } = 5;
 
+    /// <summary>The configuration section these options were read from: errors name keys in it (clickstream.maxPriceCents, or
+    /// processor.maxPriceCents when read from sluice.yaml).</summary>
+    public string ConfigSection { get; init; } = "clickstream";
+
     /// <summary>Throws <see cref="ConfigurationException"/> naming the first invalid key.</summary>
     public void Validate()
     {
         foreach (var (key, topic) in new[]
                  {
-                     ("clickstream.inputTopic", InputTopic), ("clickstream.enrichedTopic", EnrichedTopic),
-                     ("clickstream.deadLetterTopic", DeadLetterTopic), ("clickstream.lateTopic", LateTopic),
-                     ("clickstream.aggregatedTopic", AggregatedTopic), ("clickstream.sessionsTopic", SessionsTopic),
-                     ("clickstream.botsTopic", BotsTopic),
+                     ($"{ConfigSection}.inputTopic", InputTopic), ($"{ConfigSection}.enrichedTopic", EnrichedTopic),
+                     ($"{ConfigSection}.deadLetterTopic", DeadLetterTopic), ($"{ConfigSection}.lateTopic", LateTopic),
+                     ($"{ConfigSection}.aggregatedTopic", AggregatedTopic), ($"{ConfigSection}.sessionsTopic", SessionsTopic),
+                     ($"{ConfigSection}.botsTopic", BotsTopic),
                  })
         {
             if (string.IsNullOrWhiteSpace(topic)) ThrowHelper.ThrowConfiguration(key, "must name a topic");
         }
-        if (MaxPriceCents <= 0) ThrowHelper.ThrowConfiguration("clickstream.maxPriceCents", "must be positive");
+        if (MaxPriceCents <= 0) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxPriceCents", "must be positive");
         // revenue_cents is price x quantity: with any int quantity it must fit in 64 bits, never wrap around.
         if (MaxPriceCents > MaxPriceCentsLimit)
-            ThrowHelper.ThrowConfiguration("clickstream.maxPriceCents", $"must be at most {MaxPriceCentsLimit} so that price x quantity cannot overflow");
-        if (MaxFutureSkew < TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.maxFutureSkew", "must be zero or positive");
-        if (MaxOutOfOrderness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.maxOutOfOrderness", "must be zero or positive");
-        if (IdleTimeout <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.idleTimeout", "must be positive, for example 00:01:00");
-        if (AllowedLateness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.allowedLateness", "must be zero or positive");
-        if (DedupHorizon <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.dedupHorizon", "must be positive, for example 01:00:00");
-        if (DedupMaxEntries < 1) ThrowHelper.ThrowConfiguration("clickstream.dedupMaxEntries", "must be at least 1");
-        if (SessionGap <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration("clickstream.sessionGap", "must be positive, for example 00:30:00");
-        if (MaxOpenSessions < 1) ThrowHelper.ThrowConfiguration("clickstream.maxOpenSessions", "must be at least 1");
-        if (MaxWindowEntries < 1) ThrowHelper.ThrowConfiguration("clickstream.maxWindowEntries", "must be at least 1");
-        if (TopProducts < 1) ThrowHelper.ThrowConfiguration("clickstream.topProducts", "must be at least 1");
-        if (TopCategories < 1) ThrowHelper.ThrowConfiguration("clickstream.topCategories", "must be at least 1");
+            ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxPriceCents", $"must be at most {MaxPriceCentsLimit} so that price x quantity cannot overflow");
+        if (MaxFutureSkew < TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxFutureSkew", "must be zero or positive");
+        if (MaxOutOfOrderness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxOutOfOrderness", "must be zero or positive");
+        if (IdleTimeout <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.idleTimeout", "must be positive, for example 00:01:00");
+        if (AllowedLateness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.allowedLateness", "must be zero or positive");
+        if (DedupHorizon <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.dedupHorizon", "must be positive, for example 01:00:00");
+        if (DedupMaxEntries < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.dedupMaxEntries", "must be at least 1");
+        if (SessionGap <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.sessionGap", "must be positive, for example 00:30:00");
+        if (MaxOpenSessions < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxOpenSessions", "must be at least 1");
+        if (MaxWindowEntries < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxWindowEntries", "must be at least 1");
+        if (TopProducts < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.topProducts", "must be at least 1");
+        if (TopCategories < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.topCategories", "must be at least 1");
     }
 }

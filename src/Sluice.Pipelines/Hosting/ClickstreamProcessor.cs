@@ -65,11 +65,24 @@ public sealed class ClickstreamProcessor
     public static ClickstreamOptions TopologyOptions(SluiceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var p = options.Processor;
         return new ClickstreamOptions
         {
+            ConfigSection = "processor",
             InputTopic = options.Kafka.Topics.Events,
             DeadLetterTopic = options.Kafka.Topics.Dlq,
-            MaxOutOfOrderness = options.Processor.MaxOutOfOrderness,
+            MaxOutOfOrderness = p.MaxOutOfOrderness,
+            MaxPriceCents = p.MaxPriceCents,
+            MaxFutureSkew = p.MaxFutureSkew,
+            IdleTimeout = p.IdleTimeout,
+            AllowedLateness = p.AllowedLateness,
+            DedupHorizon = p.DedupHorizon,
+            DedupMaxEntries = p.DedupMaxEntries,
+            SessionGap = p.SessionGap,
+            MaxOpenSessions = p.MaxOpenSessions,
+            MaxWindowEntries = p.MaxWindowEntries,
+            TopProducts = p.TopProducts,
+            TopCategories = p.TopCategories,
         };
     }
 
