@@ -139,8 +139,8 @@ public sealed class ProcessorOptions
     /// <summary>How far behind the newest event an event may arrive and still count.</summary>
     public TimeSpan MaxOutOfOrderness { get; set; } = TimeSpan.FromMinutes(2);
 
-    // The clickstream topology's thresholds and state limits, with its defaults (a test keeps the two equal); the
-    // topology validates them when it is built and names the processor.* key.
+    // The clickstream topology's thresholds and state limits. These are its defaults too (ClickstreamOptions reads
+    // them from here); the topology validates them when it is built and names the processor.* key.
 
     /// <summary>Prices above this many cents are rejected (price_above_maximum).</summary>
     public long MaxPriceCents { get; set; } = 10_000_000;

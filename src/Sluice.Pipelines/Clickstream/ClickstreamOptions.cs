@@ -1,3 +1,4 @@
+using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 
 namespace Sluice.Pipelines.Clickstream;
@@ -5,6 +6,9 @@ namespace Sluice.Pipelines.Clickstream;
 /// <summary>Topics, thresholds and state limits of the clickstream topology; every value has a production default.</summary>
 public sealed class ClickstreamOptions
 {
+    // The defaults are the configuration's (the processor section), so the binaries and the code agree by construction.
+    private static readonly ProcessorOptions Defaults = new();
+
     public string InputTopic { get; set; } = "clickstream.events";
     public string EnrichedTopic { get; set; } = "clickstream.enriched";
     public string DeadLetterTopic { get; set; } = "clickstream.dlq";
@@ -14,43 +18,43 @@ public sealed class ClickstreamOptions
     public string BotsTopic { get; set; } = "clickstream.bots";
 
     /// <summary>Prices above this many cents are rejected (price_above_maximum).</summary>
-    public long MaxPriceCents { get; set; } = 10_000_000;
+    public long MaxPriceCents { get; set; } = Defaults.MaxPriceCents;
 
     /// <summary>The largest <see cref="MaxPriceCents"/> accepted: any price up to it times any quantity fits in a long.</summary>
     public const long MaxPriceCentsLimit = long.MaxValue / int.MaxValue;
 
     /// <summary>Event times further than this ahead of processing time are rejected (timestamp_in_future).</summary>
-    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan MaxFutureSkew { get; set; } = Defaults.MaxFutureSkew;
 
     /// <summary>How far behind the newest event an event may be and still count (the watermark lag).</summary>
-    public TimeSpan MaxOutOfOrderness { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan MaxOutOfOrderness { get; set; } = Defaults.MaxOutOfOrderness;
 
     /// <summary>Processing time after which a silent partition no longer holds its task's watermark back.</summary>
-    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan IdleTimeout { get; set; } = Defaults.IdleTimeout;
 
     /// <summary>How long window state is kept past a window's end for stragglers.</summary>
-    public TimeSpan AllowedLateness { get; set; } = TimeSpan.Zero;
+    public TimeSpan AllowedLateness { get; set; } = Defaults.AllowedLateness;
 
     /// <summary>A duplicate event_id is recognised within this much event time of the first.</summary>
-    public TimeSpan DedupHorizon { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan DedupHorizon { get; set; } = Defaults.DedupHorizon;
 
     /// <summary>Hard limit of remembered event ids per partition; beyond it the oldest are forgotten early (counted).</summary>
-    public int DedupMaxEntries { get; set; } = 2_000_000;
+    public int DedupMaxEntries { get; set; } = Defaults.DedupMaxEntries;
 
     /// <summary>Session inactivity gap.</summary>
-    public TimeSpan SessionGap { get; set; } = TimeSpan.FromMinutes(30);
+    public TimeSpan SessionGap { get; set; } = Defaults.SessionGap;
 
     /// <summary>Hard limit of open sessions per partition; beyond it the earliest-ending are closed early (counted).</summary>
-    public int MaxOpenSessions { get; set; } = 1_000_000;
+    public int MaxOpenSessions { get; set; } = Defaults.MaxOpenSessions;
 
     /// <summary>Hard limit of window-store entries per aggregate and partition.</summary>
-    public int MaxWindowEntries { get; set; } = 100_000;
+    public int MaxWindowEntries { get; set; } = Defaults.MaxWindowEntries;
 
     /// <summary>Products (by revenue) listed per hourly window.</summary>
-    public int TopProducts { get; set; } = 10;
+    public int TopProducts { get; set; } = Defaults.TopProducts;
 
     /// <summary>Categories (by revenue) listed per hourly window.</summary>
-    public int TopCategories { get; set; } = 5;
+    public int TopCategories { get; set; } = Defaults.TopCategories;
 
     /// <summary>The configuration section these options were read from: errors name keys in it (clickstream.maxPriceCents, or
     /// processor.maxPriceCents when read from sluice.yaml).</summary>
