@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sluice's one entry point. Verbs:
-#   deps          provision Debian packages and native libraries (idempotent, seconds when warm)
-#   build         deps, then build the solution (Release)
+#   deps          install the Debian packages the tests need (PostgreSQL; idempotent)
+#   build         build the solution (Release)
 #   test [ARGS]   build, start a throwaway PostgreSQL on 127.0.0.1, run every test (ARGS go to dotnet test)
 #   demo [ARGS]   build, then `sluice demo ARGS` (embedded broker, nothing else to install)
 #   bench [ARGS]  build, then `sluice bench ARGS`
@@ -18,11 +18,11 @@ step() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 deps() {
   step "deps"
   bash eng/provision-system.sh >&2
-  bash eng/provision-native.sh >&2
 }
 
 build() {
   step "build ($config)"
+  command -v dotnet >/dev/null || { echo "build.sh: the .NET 10 SDK is required (dotnet not found on PATH)" >&2; exit 1; }
   dotnet build Sluice.slnx -c "$config" -nologo -v quiet -clp:NoSummary -p:WarningLevel=4 >&2 \
     || { echo "build failed" >&2; exit 1; }
 }
@@ -36,12 +36,8 @@ build_if_needed() {
   build
 }
 
-native_ready() {
-  bash eng/provision-native.sh >/dev/null 2>&1 && [ -n "$(command -v dotnet)" ]
-}
-
 run_cli() {
-  native_ready || deps
+  command -v dotnet >/dev/null || { echo "build.sh: the .NET 10 SDK is required (dotnet not found on PATH)" >&2; exit 1; }
   build_if_needed
   exec dotnet "$cli_dll" "$@"
 }
@@ -68,7 +64,7 @@ verb=${1:-help}
 [ $# -gt 0 ] && shift
 case "$verb" in
   deps) deps ;;
-  build) deps; build ;;
+  build) build ;;
   test) test_all "$@" ;;
   demo) run_cli demo "$@" ;;
   bench) run_cli bench "$@" ;;

@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Sluice needs to build its native libraries and run its tests,
-# when they are missing. Needs root for apt-get; otherwise prints the command to run.
+# Installs the Debian packages Sluice's tests need, when they are missing. The native libraries come
+# from NuGet packages (librdkafka.redist, DuckDB.NET.Data.Full), so building and running need none.
+# Needs root for apt-get; otherwise prints the command to run.
 set -euo pipefail
 
-# build tools and librdkafka's dependencies; the PostgreSQL 15 server the tests start.
-packages=(build-essential pkg-config python3 libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
-          postgresql-15 postgresql-client-15 nodejs npm)
+# the PostgreSQL 15 server the tests start.
+packages=(postgresql-15 postgresql-client-15)
 
 missing=()
 for p in "${packages[@]}"; do
-  # npm/nodejs may come from outside Debian (nodesource, nvm): a working command is enough.
-  case $p in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 

@@ -39,12 +39,13 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task missing_native_library_tells_the_user_to_run_build_sh_deps()
+    public async Task an_unusable_librdkafka_is_a_one_line_error_naming_the_file()
     {
         using var empty = new TempDirectory();
-        var r = await SluiceProcess.RunAsync(["demo", "--events", "10"], Quick, new Dictionary<string, string> { ["SLUICE_NATIVE_CACHE"] = empty.Path });
+        var missing = empty.File("librdkafka.so");
+        var r = await SluiceProcess.RunAsync(["demo", "--events", "10"], Quick, new Dictionary<string, string> { ["SLUICE_LIBRDKAFKA"] = missing });
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("./build.sh deps", r.StdErr);
+        Assert.Contains($"{missing}: not found", r.StdErr);
         Assert.DoesNotContain("   at ", r.StdErr);
     }
 

@@ -1,5 +1,4 @@
 using Sluice.Core.Errors;
-using Sluice.Core.Native;
 using Sluice.Kafka;
 using Sluice.TestKit;
 
@@ -8,49 +7,53 @@ namespace Sluice.IntegrationTests.Native;
 public sealed class NativeLibraryTests
 {
     [Fact]
-    public void missing_library_error_names_the_path_and_build_sh_deps()
-    {
-        using var root = new TempDirectory();
-        var ex = Assert.Throws<SluiceException>(() => NativeCache.Locate(root.Path, NativeCache.LibrdkafkaFolder, "librdkafka.so"));
-        Assert.Contains(root.Path, ex.Message);
-        Assert.Contains("./build.sh deps", ex.Message);
-    }
-
-    [Fact]
-    public void library_without_a_stamp_is_treated_as_an_unfinished_provisioning()
-    {
-        using var root = new TempDirectory();
-        Directory.CreateDirectory(Path.Combine(root.Path, NativeCache.LibrdkafkaFolder));
-        File.WriteAllText(Path.Combine(root.Path, NativeCache.LibrdkafkaFolder, "librdkafka.so"), "half a library");
-        var ex = Assert.Throws<SluiceException>(() => NativeCache.Locate(root.Path, NativeCache.LibrdkafkaFolder, "librdkafka.so"));
-        Assert.Contains("incomplete", ex.Message);
-        Assert.Contains("./build.sh deps", ex.Message);
-    }
-
-    [Fact]
-    public void corrupt_library_file_fails_to_load_with_the_fix()
-    {
-        using var root = new TempDirectory();
-        var path = root.File("librdkafka.so");
-        File.WriteAllBytes(path, [0x7F, (byte)'E', (byte)'L', (byte)'F', 0, 1, 2, 3]);
-        var ex = Assert.Throws<SluiceException>(() => NativeLibraries.LoadLibrdkafka(path));
-        Assert.Contains("corrupt", ex.Message);
-        Assert.Contains("./build.sh deps", ex.Message);
-    }
-
-    [Fact]
-    public void a_library_that_is_not_librdkafka_is_refused()
-    {
-        // libz is a real, loadable shared library, but has no mock-cluster API.
-        var ex = Assert.Throws<SluiceException>(() => NativeLibraries.LoadLibrdkafka("/lib/x86_64-linux-gnu/libz.so.1"));
-        Assert.Contains("mock-cluster", ex.Message);
-    }
-
-    [Fact]
-    public void provisioned_librdkafka_is_version_2_15_1()
+    public void librdkafka_comes_from_the_redist_package_at_version_2_16()
     {
         NativeLibraries.EnsureLoaded();
-        Assert.StartsWith("2.15.1", Confluent.Kafka.Library.VersionString);
-        Assert.EndsWith(Path.Combine(NativeCache.LibrdkafkaFolder, "librdkafka.so"), NativeLibraries.LibrdkafkaPath);
+        Assert.StartsWith("2.16.", Confluent.Kafka.Library.VersionString);
+        Assert.StartsWith(Path.Combine(AppContext.BaseDirectory, "runtimes"), NativeLibraries.LibrdkafkaPath);
+    }
+
+    [Fact]
+    public void on_linux_every_build_of_the_package_is_a_candidate_and_the_plain_one_is_tried_first()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var candidates = NativeLibraries.Candidates("/app", null);
+        Assert.Equal(3, candidates.Count);
+        Assert.EndsWith("native/librdkafka.so", candidates[0]);
+        Assert.Contains(candidates, c => c.EndsWith("native/centos8-librdkafka.so", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void an_override_path_is_the_only_candidate()
+    {
+        Assert.Equal(["/opt/rdkafka/librdkafka.so"], NativeLibraries.Candidates("/app", "/opt/rdkafka/librdkafka.so"));
+    }
+
+    [Fact]
+    public void a_corrupt_file_falls_through_to_the_next_candidate()
+    {
+        using var root = new TempDirectory();
+        var corrupt = root.File("librdkafka.so");
+        File.WriteAllBytes(corrupt, [0x7F, (byte)'E', (byte)'L', (byte)'F', 0, 1, 2, 3]);
+        NativeLibraries.EnsureLoaded();
+        var (path, _) = NativeLibraries.LoadFirst([corrupt, NativeLibraries.LibrdkafkaPath!]);
+        Assert.Equal(NativeLibraries.LibrdkafkaPath, path);
+    }
+
+    [Fact]
+    public void no_usable_candidate_is_an_error_naming_each_file_and_why()
+    {
+        using var root = new TempDirectory();
+        var corrupt = root.File("librdkafka.so");
+        File.WriteAllBytes(corrupt, [0x7F, (byte)'E', (byte)'L', (byte)'F', 0, 1, 2, 3]);
+        var missing = root.File("centos8-librdkafka.so");
+        // libz is a real, loadable shared library, but has no mock-cluster API.
+        var ex = Assert.Throws<SluiceException>(() =>
+            NativeLibraries.LoadFirst([corrupt, missing, "/lib/x86_64-linux-gnu/libz.so.1"]));
+        Assert.Contains($"{corrupt}: does not load", ex.Message);
+        Assert.Contains($"{missing}: not found", ex.Message);
+        Assert.Contains("libz.so.1: has no mock-cluster API", ex.Message);
+        Assert.Contains(NativeLibraries.OverrideVariable, ex.Message);
     }
 }
