@@ -20,6 +20,8 @@ public sealed class SluiceOptions
         Generator.Validate();
         Processor.Validate();
         SchemaRegistry.Validate();
+        if (Processor.Checkpoint.Store.Equals("postgres", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(Postgres.ConnectionString))
+            ThrowHelper.ThrowConfiguration("processor.checkpoint.store", "postgres needs postgres.connectionString; set it, or use the directory store");
         Logging.Validate();
     }
 }
@@ -165,6 +167,11 @@ public sealed class ProcessorOptions
     /// <summary>Categories listed per hourly window.</summary>
     public int TopCategories { get; set; } = 5;
 
+    /// <summary>How often every task's state is checkpointed with its input offsets (also on revocation and on stop).</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Where checkpoints are kept.</summary>
+    public CheckpointOptions Checkpoint { get; set; } = new();
+
     internal void Validate()
     {
         Check.NotEmpty("processor.groupId", GroupId);
@@ -174,7 +181,20 @@ public sealed class ProcessorOptions
             ThrowHelper.ThrowConfiguration("processor.windowSize", $"{WindowSize} is longer than a day; write hh:mm:ss, for example 00:01:00");
         if (MaxOutOfOrderness < TimeSpan.Zero)
             ThrowHelper.ThrowConfiguration("processor.maxOutOfOrderness", "must be zero or positive, for example 00:02:00");
+        Check.Positive("processor.checkpointInterval", CheckpointInterval);
+        if (CheckpointInterval > TimeSpan.FromDays(1))
+            ThrowHelper.ThrowConfiguration("processor.checkpointInterval", $"{CheckpointInterval} is longer than a day; write hh:mm:ss, for example 00:00:10");
+        Check.OneOf("processor.checkpoint.store", Checkpoint.Store, "directory", "postgres");
+        Check.NotEmpty("processor.checkpoint.directory", Checkpoint.Directory);
     }
+}
+
+public sealed class CheckpointOptions
+{
+    /// <summary>directory (files on this machine) or postgres (the table sluice_checkpoints at postgres.connectionString).</summary>
+    public string Store { get; set; } = "directory";
+    /// <summary>Folder of the directory store, relative to the working directory.</summary>
+    public string Directory { get; set; } = "./data/checkpoints";
 }
 
 public sealed class SchemaRegistryOptions
