@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Sluice.Streaming.Processing;
+using Sluice.Streaming.State;
 
 namespace Sluice.Streaming.Checkpoints;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Streaming.Processing;
+using Sluice.Streaming.State;
 
 namespace Sluice.Streaming.Checkpoints;
 
@@ -193,8 +194,8 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
         }
         catch (CheckpointException ex)
         {
-            throw new CheckpointException($"checkpoint {checkpoint.Location} could not be restored into {task.TaskId}: {ex.Message}; " +
-                "delete it to restore the previous checkpoint, or delete the task's checkpoints to start from the committed offsets with empty state", ex);
+            // The snapshot's own message says what is wrong and what to do; this names the checkpoint it came from.
+            throw new CheckpointException($"checkpoint {checkpoint.Location} could not be restored into {task.TaskId}: {ex.Message}", ex);
         }
         _lastSaved[task.TaskId.Partition] = [.. checkpoint.Offsets];
         var age = _clock.GetUtcNow() - checkpoint.CreatedAt;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Sluice.Core.Errors;
+using Sluice.Streaming.State;
 
 namespace Sluice.Streaming.Checkpoints;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using Sluice.Core.Errors;
 using Sluice.Streaming.Processing;
+using Sluice.Streaming.State;
 
 namespace Sluice.Streaming.Checkpoints;
 

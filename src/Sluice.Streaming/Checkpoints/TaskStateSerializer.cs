@@ -1,4 +1,5 @@
 using Sluice.Streaming.Processing;
+using Sluice.Streaming.State;
 
 namespace Sluice.Streaming.Checkpoints;
 
