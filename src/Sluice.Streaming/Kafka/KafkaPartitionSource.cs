@@ -14,7 +14,8 @@ namespace Sluice.Streaming.Kafka;
 /// handler returns those offsets to the consumer, which works with cooperative-sticky incremental assignment too. Any
 /// other listener starts from the committed offset, or the log start when nothing is committed.</para>
 /// <para>The source tracks each partition's position (the next offset to read) and commits positions only when told
-/// (<see cref="Commit()"/>); flushing outputs and checkpointing before that are the coordinator's job. Revocations go
+/// (<see cref="Commit()"/>), by storing them for the consumer's auto-commit; flushing outputs and checkpointing before
+/// that are the coordinator's job. Revocations go
 /// to the listener, which commits before the partitions are handed back; lost partitions, and revocations while the
 /// consumer closes, go to <see cref="IAssignmentListener.OnLost"/> and commit nothing.</para>
 /// </remarks>
@@ -24,7 +25,7 @@ public sealed class KafkaPartitionSource : IPartitionSource
     private readonly KafkaClientFactory _factory;
     private readonly string _groupId;
     private readonly Dictionary<StreamTopicPartition, long> _positions = [];
-    private readonly Dictionary<StreamTopicPartition, long> _committed = [];
+    private readonly Dictionary<StreamTopicPartition, long> _stored = [];
     private IConsumer<byte[]?, byte[]>? _consumer;
     private IAssignmentListener? _listener;
     private bool _closing;
@@ -75,28 +76,34 @@ public sealed class KafkaPartitionSource : IPartitionSource
 
     public void Commit(IReadOnlyCollection<StreamTopicPartition> partitions) => Commit((IEnumerable<StreamTopicPartition>)partitions);
 
+    // Stores the positions for the consumer's own commit, which sends them within auto.commit.interval.ms, and at once
+    // for partitions being handed back and on close. A synchronous commit is not made: from inside a rebalance callback
+    // it waited forever (the group cannot finish the rebalance until the callback returns, and the mock coordinator
+    // answers a commit only once it has), and after a checkpoint it need not be immediate, because the restore point
+    // is the checkpoint's offsets, not the committed ones.
     private void Commit(IEnumerable<StreamTopicPartition> partitions)
     {
         var consumer = _consumer ?? ThrowNotSubscribed();
         if (_closing) return;
-        List<TopicPartitionOffset>? offsets = null;
+        List<StreamTopicPartition>? stored = null;
         foreach (var tp in partitions)
         {
             if (!_positions.TryGetValue(tp, out var next)) continue;
-            if (_committed.TryGetValue(tp, out var done) && done == next) continue;
-            (offsets ??= []).Add(new TopicPartitionOffset(tp.Topic, tp.Partition, next));
+            if (_stored.TryGetValue(tp, out var done) && done == next) continue;
+            if (!TryStore(consumer, new TopicPartitionOffset(tp.Topic, tp.Partition, next))) continue;
+            (stored ??= []).Add(tp);
         }
-        if (offsets is null || !TryCommit(consumer, offsets)) return;
-        foreach (var o in offsets) _committed[new StreamTopicPartition(o.Topic, o.Partition.Value)] = o.Offset.Value;
+        if (stored is null) return;
+        foreach (var tp in stored) _stored[tp] = _positions[tp];
     }
 
-    // A commit refused because the group is rebalancing is not an error: the positions go with the next commit, or, if
-    // the partition moves, its new owner resumes from the last checkpoint or commit.
-    private static bool TryCommit(IConsumer<byte[]?, byte[]> consumer, List<TopicPartitionOffset> offsets)
+    // A partition taken away by a rebalance no longer accepts offsets: not an error, its new owner resumes from the
+    // last checkpoint or commit.
+    private static bool TryStore(IConsumer<byte[]?, byte[]> consumer, TopicPartitionOffset offset)
     {
         try
         {
-            consumer.Commit(offsets);
+            consumer.StoreOffset(offset);
             return true;
         }
         catch (KafkaException ex) when (IsRebalanceError(ex.Error.Code))
@@ -106,7 +113,8 @@ public sealed class KafkaPartitionSource : IPartitionSource
     }
 
     private static bool IsRebalanceError(ErrorCode code) => code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration
-        or ErrorCode.UnknownMemberId or ErrorCode.Local_State or ErrorCode.Local_AssignmentLost or ErrorCode.FencedInstanceId;
+        or ErrorCode.UnknownMemberId or ErrorCode.Local_State or ErrorCode.Local_AssignmentLost or ErrorCode.FencedInstanceId
+        or ErrorCode.Local_UnknownPartition;
 
     /// <remarks>
     /// Leaves the group. Whoever runs the source flushes, checkpoints and commits first (the runner's coordinator does
@@ -140,8 +148,8 @@ public sealed class KafkaPartitionSource : IPartitionSource
         {
             var offset = chosen is not null && chosen.TryGetValue(start.Partition, out var o) ? o : start.Committed ?? start.LogStart;
             _positions[start.Partition] = offset;
-            _committed.Remove(start.Partition);
-            if (start.Committed == offset) _committed[start.Partition] = offset;
+            _stored.Remove(start.Partition);
+            if (start.Committed == offset) _stored[start.Partition] = offset;
             offsets.Add(new TopicPartitionOffset(start.Partition.Topic, start.Partition.Partition, offset));
         }
         return offsets;
@@ -174,7 +182,7 @@ public sealed class KafkaPartitionSource : IPartitionSource
         foreach (var tp in converted)
         {
             _positions.Remove(tp);
-            _committed.Remove(tp);
+            _stored.Remove(tp);
         }
     }
 
