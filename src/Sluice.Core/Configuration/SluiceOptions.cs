@@ -43,6 +43,8 @@ public sealed class KafkaOptions
     public int Partitions { get; set; } = 6;
     /// <summary>How long to wait for a broker to answer before giving up with an error.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Consumer-group session timeout: a member silent this long is dropped; also how long the embedded broker takes per rebalance.</summary>
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
     public bool UseEmbeddedBroker => string.IsNullOrWhiteSpace(BootstrapServers);
 
@@ -51,6 +53,8 @@ public sealed class KafkaOptions
         Check.Range("kafka.partitions", Partitions, 1, 10_000);
         Check.Range("kafka.embedded.brokers", Embedded.Brokers, 1, 16);
         Check.Positive("kafka.connectTimeout", ConnectTimeout);
+        if (SessionTimeout < TimeSpan.FromSeconds(1) || SessionTimeout > TimeSpan.FromMinutes(30))
+            ThrowHelper.ThrowConfiguration("kafka.sessionTimeout", $"{SessionTimeout} is out of range; allowed 00:00:01 to 00:30:00 (brokers also bound it)");
         Check.OneOf("kafka.securityProtocol", SecurityProtocol, "plaintext", "ssl", "sasl_plaintext", "sasl_ssl");
         Check.NotEmpty("kafka.clientId", ClientId);
         Check.NotEmpty("kafka.topics.events", Topics.Events);
