@@ -275,7 +275,7 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         {
             var end = reader.ReadVarInt64();
             var seq = reader.ReadVarInt64();
-            var index = reader.ReadCount();
+            var index = reader.ReadNonNegative();
             if (index >= sessions.Count) reader.Fail($"an end-index entry points to session {index} of {sessions.Count}");
             if (seq >= _seq) reader.Fail($"an end-index entry has sequence {seq}, not below the next ({_seq})");
             _byEnd.Enqueue(sessions[index], end, seq);
