@@ -173,7 +173,7 @@ public sealed class EventIdStore : IStateStore
     public void ReadSnapshot(ref SnapshotReader reader)
     {
         if (_held != 0) ThrowHelper.Throw($"state store '{Name}' must be empty before a restore");
-        var log2 = reader.ReadCount();
+        var log2 = reader.ReadNonNegative();
         if (log2 is < 6 or > 30) reader.Fail($"table size 2^{log2} is out of range");
         var slots = NewTable(1 << log2, out var shift);
         var cutoff = reader.ReadVarInt64();
@@ -183,7 +183,7 @@ public sealed class EventIdStore : IStateStore
         var i = -1;
         for (var n = 0; n < held; n++)
         {
-            i += reader.ReadCount() + 1;
+            i += reader.ReadNonNegative() + 1;
             if (i >= slots.Length) reader.Fail($"slot {i} is outside a table of {slots.Length} slots");
             var id = reader.ReadGuid();
             var timestamp = reader.ReadVarInt64();

@@ -228,14 +228,14 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
                 values.Write(writer, s.Value);
             }
         }
-        var live = 0;
+        // In close order: the same index always writes the same bytes, and a sorted array is already a heap to read back.
+        var live = new List<EndIndex.Entry>(_byEnd.Count);
         for (var i = 0; i < _byEnd.Count; i++)
-            if (_byEnd.At(i) is var e && !e.Session.Removed && e.End == e.Session.QueuedEnd) live++;
-        writer.WriteCount(live);
-        for (var i = 0; i < _byEnd.Count; i++)
+            if (_byEnd.At(i) is var e && !e.Session.Removed && e.End == e.Session.QueuedEnd) live.Add(e);
+        live.Sort(static (a, b) => a.End != b.End ? a.End.CompareTo(b.End) : a.Seq.CompareTo(b.Seq));
+        writer.WriteCount(live.Count);
+        foreach (var e in live)
         {
-            var e = _byEnd.At(i);
-            if (e.Session.Removed || e.End != e.Session.QueuedEnd) continue;
             writer.WriteVarInt64(e.End);
             writer.WriteVarInt64(e.Seq);
             writer.WriteCount(e.Session.SnapshotIndex);
@@ -271,14 +271,18 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
             if (!_byKey.TryAdd(key, head!)) reader.Fail($"key '{key}' appears twice");
         }
         var entries = reader.ReadCount();
+        var previous = new EndIndex.Entry(long.MinValue, -1, null!);
         for (var i = 0; i < entries; i++)
         {
             var end = reader.ReadVarInt64();
             var seq = reader.ReadVarInt64();
-            var index = reader.ReadCount();
+            var index = reader.ReadNonNegative();
             if (index >= sessions.Count) reader.Fail($"an end-index entry points to session {index} of {sessions.Count}");
             if (seq >= _seq) reader.Fail($"an end-index entry has sequence {seq}, not below the next ({_seq})");
-            _byEnd.Enqueue(sessions[index], end, seq);
+            var entry = new EndIndex.Entry(end, seq, sessions[index]);
+            if (!EndIndex.Less(previous, entry)) reader.Fail("the end index is not in close order");
+            _byEnd.Append(entry);
+            previous = entry;
         }
         _count = sessions.Count;
     }
@@ -338,6 +342,13 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
 
         /// <summary>The entry at <paramref name="index"/> of the heap's array (any order), for a snapshot.</summary>
         public Entry At(int index) => _items[index];
+
+        /// <summary>Adds an entry at the end of the array: entries appended in order form a heap (restoring a snapshot).</summary>
+        public void Append(in Entry entry)
+        {
+            if (_count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+            _items[_count++] = entry;
+        }
 
         public bool TryPeek(out Session session, out long end)
         {
@@ -404,7 +415,7 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
             items[i] = item;
         }
 
-        private static bool Less(in Entry a, in Entry b) => a.End < b.End || (a.End == b.End && a.Seq < b.Seq);
+        public static bool Less(in Entry a, in Entry b) => a.End < b.End || (a.End == b.End && a.Seq < b.Seq);
 
         public readonly record struct Entry(long End, long Seq, Session Session);
     }

@@ -108,6 +108,13 @@ public ref struct SnapshotReader
         return (int)value;
     }
 
+    /// <summary>A non-negative 32-bit integer written by <see cref="SnapshotWriter.WriteCount"/> that is not a count of what follows (an index, a size).</summary>
+    public int ReadNonNegative()
+    {
+        var value = ReadVarUInt64();
+        return value > int.MaxValue ? FailWith<int>($"value {value} out of range") : (int)value;
+    }
+
     public long ReadInt64()
     {
         if (Remaining < 8) Fail("ends early");

@@ -121,7 +121,7 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
         for (var i = 0; i < count; i++)
         {
             var key = keys.Read(ref reader);
-            var panes = reader.ReadCount();
+            var panes = reader.ReadNonNegative();
             if (!_sliding.TryAdd(key, new Sliding(values.Read(ref reader), panes))) reader.Fail($"key '{key}' appears twice in the running totals");
         }
     }
