@@ -97,7 +97,8 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
     public IReadOnlyDictionary<TopicPartition, long> OnAssigned(IReadOnlyList<PartitionStart> partitions)
     {
         ArgumentNullException.ThrowIfNull(partitions);
-        LogAssigned(_logger, _member, string.Join(", ", partitions.Select(p => p.Partition)));
+        // Cooperative assignment also reports empty increments; only real ones are worth a line.
+        if (partitions.Count > 0) LogAssigned(_logger, _member, string.Join(", ", partitions.Select(p => p.Partition)));
         var existing = new HashSet<int>();
         foreach (var task in _tasks.Tasks) existing.Add(task.TaskId.Partition);
         var list = new List<TopicPartition>(partitions.Count);
@@ -117,7 +118,7 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
     public void OnRevoked(IReadOnlyCollection<TopicPartition> partitions)
     {
         ArgumentNullException.ThrowIfNull(partitions);
-        LogRevoked(_logger, _member, string.Join(", ", partitions));
+        if (partitions.Count > 0) LogRevoked(_logger, _member, string.Join(", ", partitions));
         if (!_stopped)
         {
             _outputs?.Flush();
