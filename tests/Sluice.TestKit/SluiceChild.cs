@@ -29,9 +29,9 @@ public sealed partial class SluiceChild : IDisposable
         process.BeginOutputReadLine();
     }
 
-    /// <summary>Starts <c>sluice</c> with <paramref name="args"/> in <paramref name="workingDirectory"/>.</summary>
-    public static SluiceChild Start(IEnumerable<string> args, string? workingDirectory = null) =>
-        new(SluiceProcess.Start(args, workingDirectory: workingDirectory));
+    /// <summary>Starts <c>sluice</c> with <paramref name="args"/> and extra environment in <paramref name="workingDirectory"/>.</summary>
+    public static SluiceChild Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null) =>
+        new(SluiceProcess.Start(args, environment, workingDirectory));
 
     public int Id => _process.Id;
 

@@ -67,17 +67,10 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         var args = ProcessArgs(input.Broker.BootstrapServers, group, dir.Path);
 
         // 1. The processor reads the whole input; its checkpoints reach the end of every partition.
-        using (var first = SluiceChild.Start(args))
-        {
-            await first.WaitForLineAsync(l => l.Contains("Checkpoint written", StringComparison.Ordinal), Long, "a checkpoint");
-            await WaitForCheckpointsAtEndAsync(input.Broker.BootstrapServers, dir.Path, group, first);
-
-            // 2. SIGTERM: exit 0 after leaving the group.
-            first.Terminate();
-            Assert.Equal(0, await first.WaitForExitAsync(Long));
-            Assert.Contains(first.Lines, l => l.Contains("left the group", StringComparison.Ordinal));
-            Assert.DoesNotContain(first.Lines, l => l.Contains("fail:", StringComparison.Ordinal));
-        }
+        // 2. SIGTERM: exit 0 after leaving the group.
+        var lines = await RunThenTerminateAsync(args, input.Broker.BootstrapServers, dir.Path, group, toEnd: true);
+        Assert.Contains(lines, l => l.Contains("left the group", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("fail:", StringComparison.Ordinal));
         var saved = LatestOffsets(dir.Path, group);
         Assert.Equal(Partitions, saved.Count);
 
@@ -103,12 +96,7 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         var args = ProcessArgs(input.Broker.BootstrapServers, group, dir.Path);
 
         // 1. A run that leaves checkpoints behind.
-        using (var first = SluiceChild.Start(args))
-        {
-            await first.WaitForLineAsync(l => l.Contains("Checkpoint written", StringComparison.Ordinal), Long, "a checkpoint");
-            first.Terminate();
-            Assert.Equal(0, await first.WaitForExitAsync(Long));
-        }
+        await RunThenTerminateAsync(args, input.Broker.BootstrapServers, dir.Path, group, toEnd: false);
 
         // 2. One byte of task-0's latest checkpoint flips.
         var store = new DirectoryCheckpointStore(dir.Path);
@@ -139,22 +127,14 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         AssertOneLineError(result, "no Kafka broker answered at 127.0.0.1:1");
     }
 
-    [Fact]
-    public async Task a_missing_input_topic_is_one_line_and_exit_1()
+    [Theory]
+    [InlineData("kafka.topics.events=no.such.topic", "topic no.such.topic does not exist")]
+    [InlineData("schemaRegistry.url=http://127.0.0.1:1", "no schema registry answered at http://127.0.0.1:1")]
+    public async Task a_missing_topic_or_registry_is_one_line_and_exit_1(string setting, string expected)
     {
         using var dir = new TempDirectory("sluice-ckpt");
-        var result = await SluiceProcess.RunAsync(
-            [.. ProcessArgs(input.Broker.BootstrapServers, "g", dir.Path), "--set", "kafka.topics.events=no.such.topic"], Long);
-        AssertOneLineError(result, "topic no.such.topic does not exist");
-    }
-
-    [Fact]
-    public async Task an_unreachable_schema_registry_is_one_line_and_exit_1()
-    {
-        using var dir = new TempDirectory("sluice-ckpt");
-        var result = await SluiceProcess.RunAsync(
-            [.. ProcessArgs(input.Broker.BootstrapServers, "g", dir.Path), "--set", "schemaRegistry.url=http://127.0.0.1:1"], Long);
-        AssertOneLineError(result, "no schema registry answered at http://127.0.0.1:1");
+        var result = await SluiceProcess.RunAsync([.. ProcessArgs(input.Broker.BootstrapServers, "g", dir.Path), "--set", setting], Long);
+        AssertOneLineError(result, expected);
     }
 
     [Fact]
@@ -195,12 +175,8 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         Assert.True(atKill.Sum(k => k.Value) < ends.Sum(k => k.Value), "the kill came after the whole input was checkpointed: not mid-run");
 
         // 3. The uninterrupted run reads everything, then stops cleanly.
-        using (var run = SluiceChild.Start(ProcessArgs(reference.BootstrapServers, "reference", referenceDir.Path)))
-        {
-            await WaitForCheckpointsAtEndAsync(reference.BootstrapServers, referenceDir.Path, "reference", run);
-            run.Terminate();
-            Assert.Equal(0, await run.WaitForExitAsync(Long));
-        }
+        await RunThenTerminateAsync(ProcessArgs(reference.BootstrapServers, "reference", referenceDir.Path), reference.BootstrapServers,
+            referenceDir.Path, "reference", toEnd: true);
 
         // 4. The restart joins (waiting out the dead member's session), restores every task and finishes the input.
         var restartedAt = killedAt.Elapsed;
@@ -238,6 +214,18 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         AssertSameResults(expectedSessions.Final, actualSessions.Final, "session");
         Assert.Equal(expectedEnriched.Final.Keys.Order(), actualEnriched.Final.Keys.Order());
         Assert.Equal(0, actualAggregates.Conflicts + actualSessions.Conflicts);
+    }
+
+    // Runs the processor until it has written a checkpoint (with toEnd, until its checkpoints reach the end of the
+    // input), then SIGTERM: it must exit 0. Returns its log lines.
+    private static async Task<IReadOnlyList<string>> RunThenTerminateAsync(string[] args, string bootstrap, string directory, string group, bool toEnd)
+    {
+        using var run = SluiceChild.Start(args);
+        await run.WaitForLineAsync(l => l.Contains("Checkpoint written", StringComparison.Ordinal), Long, "a checkpoint");
+        if (toEnd) await WaitForCheckpointsAtEndAsync(bootstrap, directory, group, run);
+        run.Terminate();
+        Assert.Equal(0, await run.WaitForExitAsync(Long));
+        return run.Lines;
     }
 
     private static void AssertOneLineError(ProcessResult result, string expected)
