@@ -17,6 +17,7 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ProduceCommand.Create());
 root.Subcommands.Add(BrokerCommand.Create());
 root.Subcommands.Add(ProcessCommand.Create());
+root.Subcommands.Add(TopicsCommand.Create());
 root.Subcommands.Add(SchemaCommands.Serve());
 root.Subcommands.Add(SchemaCommands.Create());
 root.Subcommands.Add(BenchCommand.Create());
