@@ -217,15 +217,60 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         }
 
         // 5. Every window aggregate's final value and every session equal the uninterrupted run's; duplicates by stable id are allowed and counted.
-        var expectedAggregates = ReadFinal(reference.BootstrapServers, "clickstream.aggregated", AggregateId);
-        var actualAggregates = ReadFinal(crashed.BootstrapServers, "clickstream.aggregated", AggregateId);
-        var expectedSessions = ReadFinal(reference.BootstrapServers, "clickstream.sessions", SessionId);
-        var actualSessions = ReadFinal(crashed.BootstrapServers, "clickstream.sessions", SessionId);
-        var expectedEnriched = ReadFinal(reference.BootstrapServers, "clickstream.enriched", EventId);
-        var actualEnriched = ReadFinal(crashed.BootstrapServers, "clickstream.enriched", EventId);
-        output.WriteLine($"aggregate rows: {expectedAggregates.Final.Count} expected, {actualAggregates.Final.Count} after the crash ({actualAggregates.Duplicates} duplicates)");
-        output.WriteLine($"sessions: {expectedSessions.Final.Count} expected, {actualSessions.Final.Count} after the crash ({actualSessions.Duplicates} duplicates)");
-        output.WriteLine($"enriched events: {expectedEnriched.Final.Count} expected, {actualEnriched.Final.Count} after the crash ({actualEnriched.Duplicates} duplicates)");
+        AssertSameOutputs(reference.BootstrapServers, crashed.BootstrapServers);
+    }
+
+    [Fact]
+    public async Task partitions_moving_between_two_processes_and_a_kill_9_of_one_lose_no_results()
+    {
+        // 1. Two brokers that get the same paced input: one for an uninterrupted run, one for two processes sharing
+        //    one checkpoint directory.
+        using var reference = await BrokerProcess.StartAsync();
+        using var shared = await BrokerProcess.StartAsync();
+        using var referenceDir = new TempDirectory("sluice-ckpt-ref");
+        using var sharedDir = new TempDirectory("sluice-ckpt-shared");
+        var args = ProcessArgs(shared.BootstrapServers, "pair", sharedDir.Path);
+        using var first = SluiceChild.Start(args);
+        await first.WaitForLineAsync(l => l.Contains("was assigned clickstream", StringComparison.Ordinal), Long, "the first process's assignment");
+        var produced = Task.WhenAll(ProduceAsync(reference.BootstrapServers, Rate), ProduceAsync(shared.BootstrapServers, Rate));
+
+        // 2. A second process joins while input arrives: the first checkpoints the partitions it hands back, the
+        //    second restores them.
+        await first.WaitForLineAsync(l => l.Contains("Checkpoint written", StringComparison.Ordinal), Long, "a first checkpoint");
+        using var second = SluiceChild.Start(args);
+        await first.WaitForLineAsync(l => l.Contains("hands back clickstream", StringComparison.Ordinal), Long, "a revocation in the first process");
+        await second.WaitForLineAsync(l => l.Contains("Restored task-", StringComparison.Ordinal), Long, "a restore in the second process");
+
+        // 3. The first is killed with SIGKILL; the second takes its partitions back from their checkpoints.
+        await first.WaitForLineAsync(l => l.Contains("Checkpoint written", StringComparison.Ordinal), Long, "a checkpoint after the rebalance", skip: 1);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var restoresBefore = second.Lines.Count(l => l.Contains("Restored task-", StringComparison.Ordinal));
+        first.KillHard();
+        Assert.Equal(137, await first.WaitForExitAsync(Long));
+        await second.WaitForLineAsync(l => l.Contains("Restored task-", StringComparison.Ordinal), Long, "a restore after the kill", skip: restoresBefore);
+        await produced;
+        await WaitForCheckpointsAtEndAsync(shared.BootstrapServers, sharedDir.Path, "pair", second);
+        second.Terminate();
+        Assert.Equal(0, await second.WaitForExitAsync(Long));
+        output.WriteLine($"restores in the second process: {second.Lines.Count(l => l.Contains("Restored task-", StringComparison.Ordinal))}");
+
+        // 4. The same results as one uninterrupted process.
+        await RunThenTerminateAsync(ProcessArgs(reference.BootstrapServers, "reference", referenceDir.Path), reference.BootstrapServers,
+            referenceDir.Path, "reference", toEnd: true);
+        AssertSameOutputs(reference.BootstrapServers, shared.BootstrapServers);
+    }
+
+    private void AssertSameOutputs(string referenceBootstrap, string actualBootstrap)
+    {
+        var expectedAggregates = ReadFinal(referenceBootstrap, "clickstream.aggregated", AggregateId);
+        var actualAggregates = ReadFinal(actualBootstrap, "clickstream.aggregated", AggregateId);
+        var expectedSessions = ReadFinal(referenceBootstrap, "clickstream.sessions", SessionId);
+        var actualSessions = ReadFinal(actualBootstrap, "clickstream.sessions", SessionId);
+        var expectedEnriched = ReadFinal(referenceBootstrap, "clickstream.enriched", EventId);
+        var actualEnriched = ReadFinal(actualBootstrap, "clickstream.enriched", EventId);
+        output.WriteLine($"aggregate rows: {expectedAggregates.Final.Count} expected, {actualAggregates.Final.Count} after the faults ({actualAggregates.Duplicates} duplicates)");
+        output.WriteLine($"sessions: {expectedSessions.Final.Count} expected, {actualSessions.Final.Count} after the faults ({actualSessions.Duplicates} duplicates)");
+        output.WriteLine($"enriched events: {expectedEnriched.Final.Count} expected, {actualEnriched.Final.Count} after the faults ({actualEnriched.Duplicates} duplicates)");
         Assert.Equal(0, expectedAggregates.Duplicates);
         Assert.NotEmpty(expectedAggregates.Final);
         Assert.NotEmpty(expectedSessions.Final);
