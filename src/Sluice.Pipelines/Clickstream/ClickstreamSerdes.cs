@@ -8,17 +8,18 @@ namespace Sluice.Pipelines.Clickstream;
 /// (counts, and top lists ranked with ties broken by name).</remarks>
 public static class ClickstreamSerdes
 {
-    public static IStateSerde<EventCountsAggregator.Acc> EventCounts { get; } = new EventCountsSerde();
+    public static IStateSerde<EventCountsAggregator.Acc> EventCounts { get; } = StateSerdes.Create<EventCountsAggregator.Acc>(Write, ReadEventCounts);
 
-    public static IStateSerde<CommerceAggregator.Acc> Commerce { get; } = new CommerceSerde();
+    public static IStateSerde<CommerceAggregator.Acc> Commerce { get; } = StateSerdes.Create<CommerceAggregator.Acc>(Write, ReadCommerce);
 
     /// <summary>Active users: each user's event count.</summary>
     public static IStateSerde<Dictionary<string, int>> ActiveUsers { get; } =
         StateSerdes.Dictionary(StateSerdes.String, StateSerdes.Int32, StringComparer.Ordinal);
 
-    public static IStateSerde<ProductsAggregator.Acc> Products { get; } = new ProductsSerde();
+    public static IStateSerde<ProductsAggregator.Acc> Products { get; } = StateSerdes.Create<ProductsAggregator.Acc>(Write, ReadProducts);
 
-    public static IStateSerde<SessionState<SessionAggregator.Acc>> Sessions { get; } = new SessionStateSerde<SessionAggregator.Acc>(new SessionSerde());
+    public static IStateSerde<SessionState<SessionAggregator.Acc>> Sessions { get; } =
+        new SessionStateSerde<SessionAggregator.Acc>(StateSerdes.Create<SessionAggregator.Acc>(Write, ReadSession));
 
     private static void WriteSet(SnapshotWriter writer, HashSet<string> set)
     {
@@ -65,103 +66,91 @@ public static class ClickstreamSerdes
         }
     }
 
-    private sealed class EventCountsSerde : IStateSerde<EventCountsAggregator.Acc>
+    private static void Write(SnapshotWriter writer, in EventCountsAggregator.Acc value)
     {
-        public void Write(SnapshotWriter writer, in EventCountsAggregator.Acc value)
-        {
-            writer.WriteCount(value.ByType.Length);
-            foreach (var n in value.ByType) writer.WriteVarInt64(n);
-            WriteSet(writer, value.Users);
-            WriteSet(writer, value.Sessions);
-        }
-
-        public EventCountsAggregator.Acc Read(ref SnapshotReader reader)
-        {
-            var acc = new EventCountsAggregator.Acc();
-            var types = reader.ReadCount();
-            if (types != acc.ByType.Length) reader.Fail($"{types} event types, this build has {acc.ByType.Length}");
-            for (var i = 0; i < types; i++) acc.ByType[i] = reader.ReadVarInt64();
-            ReadSet(ref reader, acc.Users);
-            ReadSet(ref reader, acc.Sessions);
-            return acc;
-        }
+        writer.WriteCount(value.ByType.Length);
+        foreach (var n in value.ByType) writer.WriteVarInt64(n);
+        WriteSet(writer, value.Users);
+        WriteSet(writer, value.Sessions);
     }
 
-    private sealed class CommerceSerde : IStateSerde<CommerceAggregator.Acc>
+    private static EventCountsAggregator.Acc ReadEventCounts(ref SnapshotReader reader)
     {
-        public void Write(SnapshotWriter writer, in CommerceAggregator.Acc value)
-        {
-            writer.WriteVarInt64(value.RevenueCents);
-            writer.WriteVarInt64(value.Purchases);
-            writer.WriteVarInt64(value.AddToCarts);
-            WriteSet(writer, value.Sessions);
-        }
-
-        public CommerceAggregator.Acc Read(ref SnapshotReader reader)
-        {
-            var acc = new CommerceAggregator.Acc
-            {
-                RevenueCents = reader.ReadVarInt64(),
-                Purchases = reader.ReadVarInt64(),
-                AddToCarts = reader.ReadVarInt64(),
-            };
-            ReadSet(ref reader, acc.Sessions);
-            return acc;
-        }
+        var acc = new EventCountsAggregator.Acc();
+        var types = reader.ReadCount();
+        if (types != acc.ByType.Length) reader.Fail($"{types} event types, this build has {acc.ByType.Length}");
+        for (var i = 0; i < types; i++) acc.ByType[i] = reader.ReadVarInt64();
+        ReadSet(ref reader, acc.Users);
+        ReadSet(ref reader, acc.Sessions);
+        return acc;
     }
 
-    private sealed class ProductsSerde : IStateSerde<ProductsAggregator.Acc>
+    private static void Write(SnapshotWriter writer, in CommerceAggregator.Acc value)
     {
-        public void Write(SnapshotWriter writer, in ProductsAggregator.Acc value)
-        {
-            WriteStats(writer, value.Total);
-            WriteStatsMap(writer, value.Products);
-            WriteStatsMap(writer, value.Categories);
-        }
-
-        public ProductsAggregator.Acc Read(ref SnapshotReader reader)
-        {
-            var acc = new ProductsAggregator.Acc { Total = ReadStats(ref reader) };
-            ReadStatsMap(ref reader, acc.Products);
-            ReadStatsMap(ref reader, acc.Categories);
-            return acc;
-        }
+        writer.WriteVarInt64(value.RevenueCents);
+        writer.WriteVarInt64(value.Purchases);
+        writer.WriteVarInt64(value.AddToCarts);
+        WriteSet(writer, value.Sessions);
     }
 
-    private sealed class SessionSerde : IStateSerde<SessionAggregator.Acc>
+    private static CommerceAggregator.Acc ReadCommerce(ref SnapshotReader reader)
     {
-        public void Write(SnapshotWriter writer, in SessionAggregator.Acc value)
+        var acc = new CommerceAggregator.Acc
         {
-            writer.WriteString(value.UserId);
-            writer.WriteString(value.SessionId);
-            writer.WriteVarInt64(value.First);
-            writer.WriteVarInt64(value.Last);
-            writer.WriteVarInt32(value.Events);
-            writer.WriteVarInt32(value.PageViews);
-            writer.WriteVarInt32(value.CartAdds);
-            writer.WriteVarInt32(value.Purchases);
-            writer.WriteVarInt64(value.RevenueCents);
-            writer.WriteVarInt64(value.LandingAt);
-            writer.WriteString(value.LandingPage);
-            writer.WriteVarInt64(value.ExitAt);
-            writer.WriteString(value.ExitPage);
-        }
-
-        public SessionAggregator.Acc Read(ref SnapshotReader reader) => new()
-        {
-            UserId = reader.ReadString(),
-            SessionId = reader.ReadRequiredString(),
-            First = reader.ReadVarInt64(),
-            Last = reader.ReadVarInt64(),
-            Events = reader.ReadVarInt32(),
-            PageViews = reader.ReadVarInt32(),
-            CartAdds = reader.ReadVarInt32(),
-            Purchases = reader.ReadVarInt32(),
             RevenueCents = reader.ReadVarInt64(),
-            LandingAt = reader.ReadVarInt64(),
-            LandingPage = reader.ReadString(),
-            ExitAt = reader.ReadVarInt64(),
-            ExitPage = reader.ReadString(),
+            Purchases = reader.ReadVarInt64(),
+            AddToCarts = reader.ReadVarInt64(),
         };
+        ReadSet(ref reader, acc.Sessions);
+        return acc;
     }
+
+    private static void Write(SnapshotWriter writer, in ProductsAggregator.Acc value)
+    {
+        WriteStats(writer, value.Total);
+        WriteStatsMap(writer, value.Products);
+        WriteStatsMap(writer, value.Categories);
+    }
+
+    private static ProductsAggregator.Acc ReadProducts(ref SnapshotReader reader)
+    {
+        var acc = new ProductsAggregator.Acc { Total = ReadStats(ref reader) };
+        ReadStatsMap(ref reader, acc.Products);
+        ReadStatsMap(ref reader, acc.Categories);
+        return acc;
+    }
+
+    private static void Write(SnapshotWriter writer, in SessionAggregator.Acc value)
+    {
+        writer.WriteString(value.UserId);
+        writer.WriteString(value.SessionId);
+        writer.WriteVarInt64(value.First);
+        writer.WriteVarInt64(value.Last);
+        writer.WriteVarInt32(value.Events);
+        writer.WriteVarInt32(value.PageViews);
+        writer.WriteVarInt32(value.CartAdds);
+        writer.WriteVarInt32(value.Purchases);
+        writer.WriteVarInt64(value.RevenueCents);
+        writer.WriteVarInt64(value.LandingAt);
+        writer.WriteString(value.LandingPage);
+        writer.WriteVarInt64(value.ExitAt);
+        writer.WriteString(value.ExitPage);
+    }
+
+    private static SessionAggregator.Acc ReadSession(ref SnapshotReader reader) => new()
+    {
+        UserId = reader.ReadString(),
+        SessionId = reader.ReadRequiredString(),
+        First = reader.ReadVarInt64(),
+        Last = reader.ReadVarInt64(),
+        Events = reader.ReadVarInt32(),
+        PageViews = reader.ReadVarInt32(),
+        CartAdds = reader.ReadVarInt32(),
+        Purchases = reader.ReadVarInt32(),
+        RevenueCents = reader.ReadVarInt64(),
+        LandingAt = reader.ReadVarInt64(),
+        LandingPage = reader.ReadString(),
+        ExitAt = reader.ReadVarInt64(),
+        ExitPage = reader.ReadString(),
+    };
 }

@@ -128,8 +128,7 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
     public void WriteSnapshot(SnapshotWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var keys = StateSerdes.Required(_keySerde, Name, "keys");
-        var values = StateSerdes.Required(_valueSerde, Name, "values");
+        var (keys, values) = StateSerdes.Required(_keySerde, _valueSerde, Name);
         writer.WriteVarInt64(ExpiredBefore);
         writer.WriteCount(_map.Count);
         foreach (var (key, slot) in _map)
@@ -142,8 +141,7 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
 
     public void ReadSnapshot(ref SnapshotReader reader)
     {
-        var keys = StateSerdes.Required(_keySerde, Name, "keys");
-        var values = StateSerdes.Required(_valueSerde, Name, "values");
+        var (keys, values) = StateSerdes.Required(_keySerde, _valueSerde, Name);
         if (_map.Count != 0) ThrowHelper.Throw($"state store '{Name}' must be empty before a restore");
         ExpiredBefore = reader.ReadVarInt64();
         var count = reader.ReadCount();

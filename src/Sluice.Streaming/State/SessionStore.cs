@@ -208,8 +208,7 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     public void WriteSnapshot(SnapshotWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var keys = StateSerdes.Required(_keySerde, Name, "keys");
-        var values = StateSerdes.Required(_valueSerde, Name, "values");
+        var (keys, values) = StateSerdes.Required(_keySerde, _valueSerde, Name);
         writer.WriteVarInt64(_seq);
         writer.WriteCount(_byKey.Count);
         var index = 0;
@@ -244,8 +243,7 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
 
     public void ReadSnapshot(ref SnapshotReader reader)
     {
-        var keys = StateSerdes.Required(_keySerde, Name, "keys");
-        var values = StateSerdes.Required(_valueSerde, Name, "values");
+        var (keys, values) = StateSerdes.Required(_keySerde, _valueSerde, Name);
         if (_count != 0) ThrowHelper.Throw($"state store '{Name}' must be empty before a restore");
         _seq = reader.ReadVarInt64();
         var keyCount = reader.ReadCount();

@@ -1,21 +1,31 @@
 namespace Sluice.Streaming.State;
 
+/// <summary>Writes one value to a snapshot (see <see cref="StateSerdes.Create{T}"/>).</summary>
+public delegate void SnapshotWrite<T>(SnapshotWriter writer, in T value);
+
+/// <summary>Reads one value from a snapshot (see <see cref="StateSerdes.Create{T}"/>).</summary>
+public delegate T SnapshotRead<T>(ref SnapshotReader reader);
+
 /// <summary>Built-in <see cref="IStateSerde{T}"/>s for common key and value types, and the serde a store uses when given none.</summary>
 public static class StateSerdes
 {
-    public static IStateSerde<int> Int32 { get; } = new Int32Serde();
+    public static IStateSerde<int> Int32 { get; } = Create(static (SnapshotWriter w, in int v) => w.WriteVarInt32(v), static (ref SnapshotReader r) => r.ReadVarInt32());
 
-    public static IStateSerde<long> Int64 { get; } = new Int64Serde();
+    public static IStateSerde<long> Int64 { get; } = Create(static (SnapshotWriter w, in long v) => w.WriteVarInt64(v), static (ref SnapshotReader r) => r.ReadVarInt64());
 
     /// <summary>Strings, null included.</summary>
-    public static IStateSerde<string> String { get; } = new StringSerde();
+    public static IStateSerde<string> String { get; } = Create(static (SnapshotWriter w, in string v) => w.WriteString(v), static (ref SnapshotReader r) => r.ReadString()!);
 
-    public static IStateSerde<Guid> Guid { get; } = new GuidSerde();
+    public static IStateSerde<Guid> Guid { get; } = Create(static (SnapshotWriter w, in Guid v) => w.WriteGuid(v), static (ref SnapshotReader r) => r.ReadGuid());
 
-    public static IStateSerde<bool> Boolean { get; } = new BooleanSerde();
+    public static IStateSerde<bool> Boolean { get; } = Create(static (SnapshotWriter w, in bool v) => w.WriteBoolean(v), static (ref SnapshotReader r) => r.ReadBoolean());
 
     /// <summary>Doubles, bit for bit.</summary>
-    public static IStateSerde<double> Double { get; } = new DoubleSerde();
+    public static IStateSerde<double> Double { get; } = Create(static (SnapshotWriter w, in double v) => w.WriteDouble(v), static (ref SnapshotReader r) => r.ReadDouble());
+
+    /// <summary>A serde from a pair of functions.</summary>
+    public static IStateSerde<T> Create<T>(SnapshotWrite<T> write, SnapshotRead<T> read) =>
+        new FunctionSerde<T>(write ?? throw new ArgumentNullException(nameof(write)), read ?? throw new ArgumentNullException(nameof(read)));
 
     /// <summary>The built-in serde for <typeparamref name="T"/>, or null when there is none (the store's owner must pass one).</summary>
     public static IStateSerde<T>? Default<T>() =>
@@ -38,46 +48,16 @@ public static class StateSerdes
             $"no serde for its {what} of type {typeof(T).Name}: pass an IStateSerde<{typeof(T).Name}> when the store is built",
             "Fix the topology; this is a programming error, not a problem with the data.");
 
-    private sealed class Int32Serde : IStateSerde<int>
+    /// <summary>A store's key and value serdes, or a <see cref="CheckpointException"/> saying which the store lacks.</summary>
+    internal static (IStateSerde<TKey> Keys, IStateSerde<TValue> Values) Required<TKey, TValue>(
+        IStateSerde<TKey>? keys, IStateSerde<TValue>? values, string store) =>
+        (Required(keys, store, "keys"), Required(values, store, "values"));
+
+    private sealed class FunctionSerde<T>(SnapshotWrite<T> write, SnapshotRead<T> read) : IStateSerde<T>
     {
-        public void Write(SnapshotWriter writer, in int value) => writer.WriteVarInt32(value);
+        public void Write(SnapshotWriter writer, in T value) => write(writer, value);
 
-        public int Read(ref SnapshotReader reader) => reader.ReadVarInt32();
-    }
-
-    private sealed class Int64Serde : IStateSerde<long>
-    {
-        public void Write(SnapshotWriter writer, in long value) => writer.WriteVarInt64(value);
-
-        public long Read(ref SnapshotReader reader) => reader.ReadVarInt64();
-    }
-
-    private sealed class StringSerde : IStateSerde<string>
-    {
-        public void Write(SnapshotWriter writer, in string value) => writer.WriteString(value);
-
-        public string Read(ref SnapshotReader reader) => reader.ReadString()!;
-    }
-
-    private sealed class GuidSerde : IStateSerde<Guid>
-    {
-        public void Write(SnapshotWriter writer, in Guid value) => writer.WriteGuid(value);
-
-        public Guid Read(ref SnapshotReader reader) => reader.ReadGuid();
-    }
-
-    private sealed class BooleanSerde : IStateSerde<bool>
-    {
-        public void Write(SnapshotWriter writer, in bool value) => writer.WriteBoolean(value);
-
-        public bool Read(ref SnapshotReader reader) => reader.ReadBoolean();
-    }
-
-    private sealed class DoubleSerde : IStateSerde<double>
-    {
-        public void Write(SnapshotWriter writer, in double value) => writer.WriteDouble(value);
-
-        public double Read(ref SnapshotReader reader) => reader.ReadDouble();
+        public T Read(ref SnapshotReader reader) => read(ref reader);
     }
 
     private sealed class DictionarySerde<TKey, TValue>(IStateSerde<TKey> keys, IStateSerde<TValue> values, IEqualityComparer<TKey>? comparer)

@@ -140,8 +140,7 @@ public sealed class WindowStore<TKey, TValue> : IStateStore where TKey : notnull
     public void WriteSnapshot(SnapshotWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var keys = StateSerdes.Required(KeySerde, Name, "keys");
-        var values = StateSerdes.Required(ValueSerde, Name, "values");
+        var (keys, values) = StateSerdes.Required(KeySerde, ValueSerde, Name);
         writer.WriteCount(_windows.Count);
         foreach (var (start, window) in _windows)
         {
@@ -157,8 +156,7 @@ public sealed class WindowStore<TKey, TValue> : IStateStore where TKey : notnull
 
     public void ReadSnapshot(ref SnapshotReader reader)
     {
-        var keys = StateSerdes.Required(KeySerde, Name, "keys");
-        var values = StateSerdes.Required(ValueSerde, Name, "values");
+        var (keys, values) = StateSerdes.Required(KeySerde, ValueSerde, Name);
         if (_count != 0) ThrowHelper.Throw($"state store '{Name}' must be empty before a restore");
         var windows = reader.ReadCount();
         var previous = long.MinValue;

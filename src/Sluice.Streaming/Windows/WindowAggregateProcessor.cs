@@ -94,8 +94,7 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
         writer.WriteVarInt64(_mergedTo);
         writer.WriteCount(_sliding.Count);
         if (_sliding.Count == 0) return;
-        var keys = StateSerdes.Required(_panes.KeySerde, _panes.Name, "keys");
-        var values = StateSerdes.Required(_panes.ValueSerde, _panes.Name, "values");
+        var (keys, values) = StateSerdes.Required(_panes.KeySerde, _panes.ValueSerde, _panes.Name);
         foreach (var (key, total) in _sliding)
         {
             keys.Write(writer, key);
@@ -116,8 +115,7 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
         _mergedTo = reader.ReadVarInt64();
         var count = reader.ReadCount();
         if (count == 0) return;
-        var keys = StateSerdes.Required(_panes.KeySerde, _panes.Name, "keys");
-        var values = StateSerdes.Required(_panes.ValueSerde, _panes.Name, "values");
+        var (keys, values) = StateSerdes.Required(_panes.KeySerde, _panes.ValueSerde, _panes.Name);
         for (var i = 0; i < count; i++)
         {
             var key = keys.Read(ref reader);
