@@ -19,6 +19,8 @@ root.Subcommands.Add(BrokerCommand.Create());
 root.Subcommands.Add(SchemaCommands.Serve());
 root.Subcommands.Add(SchemaCommands.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(TopicsCommand.Create());
+root.Subcommands.Add(TailCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

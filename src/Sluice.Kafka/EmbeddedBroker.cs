@@ -10,7 +10,7 @@ public readonly record struct TopicSpec(string Name, int Partitions);
 /// <summary>An in-process, in-memory Kafka-protocol broker: librdkafka's mock cluster.</summary>
 /// <remarks>
 /// Clients reach it over TCP on 127.0.0.1 exactly as they would a real cluster, through
-/// <see cref="BootstrapServers"/>. What it does not do (seen on librdkafka 2.15.1): create topics through
+/// <see cref="BootstrapServers"/>. What it does not do (seen on librdkafka 2.15.1 and in 2.16.0's rdkafka_mock.c): create topics through
 /// the admin API (use <see cref="CreateTopic"/>), isolate aborted transactions, or store offsets sent inside
 /// a transaction. Its group coordinator completes a rebalance only after about the members' session
 /// timeout, so consumers against it use short session timeouts (<see cref="KafkaClientFactory"/>).

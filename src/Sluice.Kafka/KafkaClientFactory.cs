@@ -108,6 +108,17 @@ public sealed class KafkaClientFactory
         return builder.Build();
     }
 
+    /// <summary>An admin client with the factory's connection settings and logging wired.</summary>
+    public IAdminClient CreateAdminClient(string? clientIdSuffix = null)
+    {
+        var config = new AdminClientConfig();
+        ApplyCommon(config, clientIdSuffix ?? "admin");
+        return new AdminClientBuilder(config)
+            .SetLogHandler((_, m) => Log(m))
+            .SetErrorHandler((_, e) => LogError(e))
+            .Build();
+    }
+
     /// <summary>Fails with a one-line error when no broker answers within <see cref="KafkaOptions.ConnectTimeout"/>.</summary>
     public Metadata EnsureReachable()
     {
