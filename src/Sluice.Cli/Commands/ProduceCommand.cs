@@ -171,6 +171,7 @@ public static class ProduceCommand
                                     url = registry.Url.ToString();
                                 }
                                 var schemaId = await RegisterAsync(url, settings.EventsTopic, ct);
+                                truth.AvroSchemaId = schemaId;
                                 sink = new AvroSink(KafkaSink.Create(factory), schemaId);
                                 target += $", Avro v3 as schema id {schemaId.ToString(CultureInfo.InvariantCulture)} of {settings.EventsTopic}-value at {url}";
                             }
