@@ -2,7 +2,6 @@ using System.Globalization;
 using Sluice.Core.Errors;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
-using Sluice.Schemas.Avro;
 using Sluice.Schemas.Registry;
 
 namespace Sluice.Verification;
@@ -19,14 +18,15 @@ public static class Verifier
     private const string RetentionNote =
         "the broker deleted the records before it (the embedded broker keeps 5 MiB per partition), so the outputs cannot be checked whole";
 
-    /// <summary>The input: from the topic when the broker still holds all of it, else regenerated from <paramref name="manifest"/>.</summary>
+    /// <summary>The input: from the topic when the broker still holds all of it, else (or with <paramref name="regenerate"/>) regenerated from <paramref name="manifest"/>.</summary>
     /// <exception cref="SluiceException">Neither is possible, or the regenerated stream disagrees with what the broker holds.</exception>
-    public static VerificationInput ReadInput(TopicReader reader, string topic, string? manifest)
+    public static VerificationInput ReadInput(TopicReader reader, string topic, string? manifest, bool regenerate = false)
     {
         ArgumentNullException.ThrowIfNull(reader);
+        if (regenerate && manifest is null) ThrowHelper.ThrowConfiguration("--manifest", "regenerating the input needs the manifest of the run");
         var logs = reader.Logs(topic);
         var cut = logs.FirstOrDefault(l => l.LogStart > 0);
-        if (cut is null)
+        if (cut is null && !regenerate)
         {
             var partitions = reader.Read(logs);
             var count = partitions.Sum(p => (long)p.Count);
@@ -34,7 +34,7 @@ public static class Verifier
         }
         if (manifest is null)
         {
-            ThrowHelper.Throw($"cannot verify: {topic}[{cut.Partition}] starts at offset {cut.LogStart:N0}; the broker no longer holds the whole input " +
+            ThrowHelper.Throw($"cannot verify: {topic}[{cut!.Partition}] starts at offset {cut.LogStart:N0}; the broker no longer holds the whole input " +
                 "(the embedded broker keeps 5 MiB per partition). Pass --manifest FILE, the manifest `sluice produce --manifest` wrote, to regenerate it from its seed");
         }
         var regenerated = ManifestReplay.Regenerate(manifest!, logs.Count);
@@ -68,19 +68,12 @@ public static class Verifier
             var topic = output.Topic(options);
             var logs = reader.Logs(topic);
             if (logs.FirstOrDefault(l => l.LogStart > 0) is { } cut)
-                ThrowHelper.Throw($"cannot verify: {topic}[{cut.Partition}] starts at offset {cut.LogStart:N0}; {RetentionNote}");
+                ThrowHelper.Throw($"cannot verify: {topic}[{cut!.Partition}] starts at offset {cut.LogStart:N0}; {RetentionNote}");
             outputs[output] = reader.Read(logs).SelectMany(p => p)
                 .Select(r => new OutputRecord(r.Key, r.Value, Position: $"{r.Topic}[{r.Partition}]@{r.Offset.ToString(CultureInfo.InvariantCulture)}"))
                 .ToList();
         }
         return outputs;
-    }
-
-    /// <summary>True when some input record is a Confluent Avro frame, which only a schema registry can decode.</summary>
-    public static bool HasAvroFrames(VerificationInput input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return input.Partitions.Any(p => p.Any(r => r.Value.Length > 0 && r.Value[0] == ConfluentWireFormat.MagicByte));
     }
 
     /// <summary>Recomputes <paramref name="input"/> and compares every output with <paramref name="actual"/>.</summary>
