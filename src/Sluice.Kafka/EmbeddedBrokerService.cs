@@ -19,7 +19,7 @@ public sealed class EmbeddedBrokerService(int brokers, IReadOnlyList<TopicSpec> 
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _broker = EmbeddedBroker.Start(brokers, topics);
+        _broker = EmbeddedBroker.Start(brokers, topics, _logger);
         _logger.LogInformation("embedded broker up: {Brokers} broker(s) at {Bootstrap}", brokers, _broker.BootstrapServers);
         return Task.CompletedTask;
     }
