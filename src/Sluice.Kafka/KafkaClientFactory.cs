@@ -178,7 +178,4 @@ public sealed class KafkaClientFactory
         var level = error.IsFatal ? LogLevel.Error : LogLevel.Warning;
         _logger.Log(level, "kafka {Code}: {Reason}", error.Code, error.Reason);
     }
-
-    /// <summary>The effective client configuration with secrets masked, for logs and diagnostics.</summary>
-    public static IEnumerable<KeyValuePair<string, string>> Describe(ClientConfig config) => Redaction.Redact(config);
 }

@@ -10,7 +10,6 @@ public sealed class SluiceOptions
     public GeneratorOptions Generator { get; set; } = new();
     public ProcessorOptions Processor { get; set; } = new();
     public SchemaRegistryOptions SchemaRegistry { get; set; } = new();
-    public PostgresOptions Postgres { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
 
     /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
@@ -222,12 +221,6 @@ public sealed class SchemaRegistryOptions
             ThrowHelper.ThrowConfiguration("schemaRegistry.url", $"'{Url}' is not an http(s) URL; write for example http://localhost:8081, or leave it empty for the embedded registry");
         Check.NotEmpty("schemaRegistry.stateFile", StateFile);
     }
-}
-
-public sealed class PostgresOptions
-{
-    /// <summary>Npgsql connection string; the password in it is never logged.</summary>
-    public string ConnectionString { get; set; } = "";
 }
 
 public sealed class LoggingOptions
