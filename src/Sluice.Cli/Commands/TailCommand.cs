@@ -29,9 +29,7 @@ internal static class TailCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var sets = ClusterCommands.BootstrapSet(parse.GetValue(bootstrap)).ToList();
-            if (parse.GetValue(registry) is { Length: > 0 } url) sets.Add($"schemaRegistry.url={url}");
-            var options = GlobalOptions.LoadOptions(parse, [.. sets]);
+            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"), OptionKey.Of(registry, "schemaRegistry.url"));
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             var logger = loggers.CreateLogger("Sluice.Tail");
             var factory = ClusterCommands.ExistingCluster(options, loggers, "tail");

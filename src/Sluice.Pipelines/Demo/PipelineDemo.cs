@@ -39,7 +39,7 @@ public sealed record GroundTruth(long Records, long Valid, long Malformed, long 
         foreach (var type in EventTypes.All) valid += m.ValidCount(type);
         long malformed = 0;
         foreach (var kind in Enum.GetValues<FaultKind>())
-            if (kind > FaultKind.Bot) malformed += m.FaultCount(kind);
+            if (kind.IsMalformed()) malformed += m.FaultCount(kind);
         return new GroundTruth(m.ClickRecords, valid, malformed, m.FaultCount(FaultKind.Late), m.FaultCount(FaultKind.Bot),
             m.FaultCount(FaultKind.Duplicate), m.Windows.ToDictionary(kv => kv.Key, kv => (long[])kv.Value.Clone()));
     }
