@@ -88,11 +88,13 @@ public static class ProduceCommand
             // Configuration first (config/sluice.yaml, SLUICE__*, --set): its errors name its keys, not options.
             GeneratorOptions configured;
             TopicOptions topics;
+            SchemaRegistryOptions registryOptions;
             try
             {
                 var options = GlobalOptions.LoadOptions(r);
                 configured = options.Generator;
                 topics = options.Kafka.Topics;
+                registryOptions = options.SchemaRegistry;
             }
             catch (ConfigurationException ex)
             {
@@ -165,12 +167,14 @@ public static class ProduceCommand
                             {
                                 // Registered before the producer exists, so a registry that is down leaves nothing to clean up.
                                 var url = r.GetValue(registryUrl);
+                                var userInfo = registryOptions.BasicAuthUserInfo;
                                 if (string.IsNullOrWhiteSpace(url))
                                 {
                                     registry = await EmbeddedSchemaRegistry.StartAsync(cancellationToken: ct);
                                     url = registry.Url.ToString();
+                                    userInfo = "";
                                 }
-                                var schemaId = await RegisterAsync(url, settings.EventsTopic, ct);
+                                var schemaId = await RegisterAsync(url, userInfo, settings.EventsTopic, ct);
                                 sink = new AvroSink(KafkaSink.Create(factory), schemaId);
                                 target += $", Avro v3 as schema id {schemaId.ToString(CultureInfo.InvariantCulture)} of {settings.EventsTopic}-value at {url}";
                             }
@@ -281,12 +285,12 @@ public static class ProduceCommand
 
     // TopicNameStrategy: the value schema of topic T is subject T-value. Registering an identical schema again
     // returns the existing id, so every run may register.
-    private static async Task<int> RegisterAsync(string url, string topic, CancellationToken ct)
+    private static async Task<int> RegisterAsync(string url, string? basicAuthUserInfo, string topic, CancellationToken ct)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUrl) || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
             return ThrowHelper.ThrowConfiguration<int>("--schema-registry", $"'{url}' is not an http(s) URL such as http://localhost:8081");
-        using var client = new SchemaRegistryClient(baseUrl);
-        return await client.RegisterAsync(topic + "-value", EventSchemas.V3Json, ct);
+        using var client = SchemaRegistryClients.Create(baseUrl.ToString(), basicAuthUserInfo);
+        return await client.RegisterAvroAsync(url, topic + "-value", EventSchemas.V3Json).WaitAsync(ct);
     }
 
     private static TimeSpan? ParseDuration(string? text)

@@ -133,8 +133,8 @@ internal static class SchemaCommands
         }
         try
         {
-            using var client = new SchemaRegistryClient(new Uri(url));
-            return await action(new SchemaCommand(client, Console.Out), ct).ConfigureAwait(false);
+            using var client = SchemaRegistryClients.Create(url, embedded is null ? options.SchemaRegistry.BasicAuthUserInfo : null);
+            return await action(new SchemaCommand(client, url, Console.Out), ct).ConfigureAwait(false);
         }
         finally
         {

@@ -7,7 +7,7 @@ public static class Redaction
 {
     public const string Mask = "***";
 
-    private static readonly string[] SecretKeyMarkers = ["password", "secret", "token", "sasl.jaas.config", "ssl.key.pem", "credentials"];
+    private static readonly string[] SecretKeyMarkers = ["password", "secret", "token", "sasl.jaas.config", "ssl.key.pem", "credentials", "userinfo"];
 
     /// <summary>True when a configuration key names a secret (sasl.password, ssl.key.password, Password ...).</summary>
     public static bool IsSecretKey(string key) =>

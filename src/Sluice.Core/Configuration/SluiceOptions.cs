@@ -181,6 +181,8 @@ public sealed class SchemaRegistryOptions
 {
     /// <summary>Base URL of a Confluent-compatible schema registry; empty uses the embedded one.</summary>
     public string Url { get; set; } = "";
+    /// <summary>HTTP basic auth for <see cref="Url"/> as <c>user:password</c>; empty sends none. A secret: never logged.</summary>
+    public string BasicAuthUserInfo { get; set; } = "";
     /// <summary>Where the embedded registry keeps its schemas between runs.</summary>
     public string StateFile { get; set; } = ".sluice/schemas.json";
 

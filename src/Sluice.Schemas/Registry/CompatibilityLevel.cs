@@ -36,6 +36,27 @@ public static class SchemaCompatibility
         _ => "FULL_TRANSITIVE",
     };
 
+    /// <summary>Confluent's client's name for the same level.</summary>
+    public static CompatibilityLevel FromConfluent(Confluent.SchemaRegistry.Compatibility level) => level switch
+    {
+        Confluent.SchemaRegistry.Compatibility.None => CompatibilityLevel.None,
+        Confluent.SchemaRegistry.Compatibility.Backward => CompatibilityLevel.Backward,
+        Confluent.SchemaRegistry.Compatibility.BackwardTransitive => CompatibilityLevel.BackwardTransitive,
+        Confluent.SchemaRegistry.Compatibility.Forward => CompatibilityLevel.Forward,
+        Confluent.SchemaRegistry.Compatibility.ForwardTransitive => CompatibilityLevel.ForwardTransitive,
+        Confluent.SchemaRegistry.Compatibility.Full => CompatibilityLevel.Full,
+        _ => CompatibilityLevel.FullTransitive,
+    };
+
+    /// <summary>The same directions against one version only.</summary>
+    public static CompatibilityLevel NotTransitive(this CompatibilityLevel level) => level switch
+    {
+        CompatibilityLevel.BackwardTransitive => CompatibilityLevel.Backward,
+        CompatibilityLevel.ForwardTransitive => CompatibilityLevel.Forward,
+        CompatibilityLevel.FullTransitive => CompatibilityLevel.Full,
+        _ => level,
+    };
+
     /// <summary>Parses a REST API name (case-insensitive).</summary>
     public static bool TryParse(string? name, out CompatibilityLevel level)
     {

@@ -131,14 +131,7 @@ public sealed class SchemaRegistryStore
             if (string.Equals(version, "latest", StringComparison.OrdinalIgnoreCase)) return SchemaCompatibility.Check(level, schema, Existing(ids));
             var n = ParseVersion(version, ids.Count);
             if (n > ids.Count) throw new SchemaRegistryException(404, SchemaRegistryException.VersionNotFound, "Version not found");
-            var single = level switch
-            {
-                CompatibilityLevel.BackwardTransitive => CompatibilityLevel.Backward,
-                CompatibilityLevel.ForwardTransitive => CompatibilityLevel.Forward,
-                CompatibilityLevel.FullTransitive => CompatibilityLevel.Full,
-                _ => level,
-            };
-            return SchemaCompatibility.Check(single, schema, [(n, _schemas[ids[n - 1] - 1].Schema)]);
+            return SchemaCompatibility.Check(level.NotTransitive(), schema, [(n, _schemas[ids[n - 1] - 1].Schema)]);
         }
     }
 
