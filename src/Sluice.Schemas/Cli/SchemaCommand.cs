@@ -36,7 +36,12 @@ public sealed record SchemaRef(string? File = null, int? EventVersion = null)
 }
 
 /// <summary>The logic of <c>sluice schema register | check | list | diff</c>: parsed arguments in, exit code and tables out.</summary>
-/// <remarks>The System.CommandLine host parses arguments and calls these methods; nothing here reads the console.</remarks>
+/// <remarks>
+/// The System.CommandLine host parses arguments (a bad command line is its exit code 2) and calls these methods;
+/// nothing here reads the console. Anything that goes wrong here (a missing file, an invalid schema, an unknown
+/// subject, a registry that is down) is thrown as a <see cref="SluiceException"/>, which the host prints as one line
+/// on stderr with exit code 1, as for every command.
+/// </remarks>
 /// <param name="registry">Confluent's registry client.</param>
 /// <param name="url">The registry's URL, for messages.</param>
 /// <param name="output">Where tables go.</param>
@@ -46,13 +51,9 @@ public sealed class SchemaCommand(ISchemaRegistryClient registry, string url, Te
     public const int Ok = 0;
     /// <summary>The registry refused the schema, or it is not compatible.</summary>
     public const int Refused = 1;
-    /// <summary>Bad input: a missing file, an invalid schema, an unknown subject.</summary>
-    public const int BadInput = 2;
-    /// <summary>The registry could not be reached.</summary>
-    public const int Unavailable = 3;
 
     /// <summary><c>schema register</c>: registers a schema under a subject and prints its id and version.</summary>
-    public Task<int> RegisterAsync(string subject, SchemaRef schema, CancellationToken cancellationToken = default) => Run(async () =>
+    public async Task<int> RegisterAsync(string subject, SchemaRef schema, CancellationToken cancellationToken = default)
     {
         var text = new Schema(schema.ReadText(), SchemaType.Avro);
         try
@@ -68,10 +69,10 @@ public sealed class SchemaCommand(ISchemaRegistryClient registry, string url, Te
             WriteReasons(ex.Message);
             return Refused;
         }
-    });
+    }
 
     /// <summary><c>schema check</c>: tests a schema against a subject's versions without registering it.</summary>
-    public Task<int> CheckAsync(string subject, SchemaRef schema, string version = "latest", CancellationToken cancellationToken = default) => Run(async () =>
+    public async Task<int> CheckAsync(string subject, SchemaRef schema, string version = "latest", CancellationToken cancellationToken = default)
     {
         var text = schema.ReadText();
         var candidate = AvroSchema.Parse(text); // refuse a schema that is not valid Avro before asking
@@ -112,10 +113,10 @@ public sealed class SchemaCommand(ISchemaRegistryClient registry, string url, Te
             rows.Write(output);
         }
         return compatible ? Ok : Refused;
-    });
+    }
 
     /// <summary><c>schema list</c>: subjects with their versions, or the versions of one subject.</summary>
-    public Task<int> ListAsync(string? subject = null, CancellationToken cancellationToken = default) => Run(async () =>
+    public async Task<int> ListAsync(string? subject = null, CancellationToken cancellationToken = default)
     {
         if (subject is null)
         {
@@ -142,16 +143,16 @@ public sealed class SchemaCommand(ISchemaRegistryClient registry, string url, Te
         }
         rows.Write(output);
         return Ok;
-    });
+    }
 
     /// <summary><c>schema diff</c> between two versions of a subject.</summary>
-    public Task<int> DiffAsync(string subject, string fromVersion, string toVersion, CancellationToken cancellationToken = default) => Run(async () =>
+    public async Task<int> DiffAsync(string subject, string fromVersion, string toVersion, CancellationToken cancellationToken = default)
     {
         var from = await VersionAsync(subject, fromVersion, cancellationToken);
         var to = await VersionAsync(subject, toVersion, cancellationToken);
         WriteDiff(AvroSchema.Parse(from.SchemaString), AvroSchema.Parse(to.SchemaString), $"{subject} v{from.Version}", $"{subject} v{to.Version}", output);
         return Ok;
-    });
+    }
 
     /// <summary><c>schema diff</c> between two schemas given on the command line (no registry needed).</summary>
     public static int Diff(SchemaRef from, SchemaRef to, TextWriter output)
@@ -159,16 +160,8 @@ public sealed class SchemaCommand(ISchemaRegistryClient registry, string url, Te
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
         ArgumentNullException.ThrowIfNull(output);
-        try
-        {
-            WriteDiff(AvroSchema.Parse(from.ReadText()), AvroSchema.Parse(to.ReadText()), from.ToString(), to.ToString(), output);
-            return Ok;
-        }
-        catch (SluiceException ex)
-        {
-            output.WriteLine($"error: {ex.Message}");
-            return BadInput;
-        }
+        WriteDiff(AvroSchema.Parse(from.ReadText()), AvroSchema.Parse(to.ReadText()), from.ToString(), to.ToString(), output);
+        return Ok;
     }
 
     /// <summary>Prints a field-by-field table and whether each schema can read the other's data.</summary>
@@ -288,24 +281,6 @@ public sealed class SchemaCommand(ISchemaRegistryClient registry, string url, Te
         int.TryParse(version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
             : throw new SluiceException($"version '{version}' is not a version number (1, 2, ...) or latest");
-
-    private async Task<int> Run(Func<Task<int>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (SchemaRegistryException ex) when (ex.IsTransient)
-        {
-            output.WriteLine($"error: {ex.Message}");
-            return Unavailable;
-        }
-        catch (SluiceException ex)
-        {
-            output.WriteLine($"error: {ex.Message}");
-            return BadInput;
-        }
-    }
 
     private static string Str(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

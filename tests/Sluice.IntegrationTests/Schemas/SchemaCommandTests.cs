@@ -2,6 +2,7 @@ using Confluent.SchemaRegistry;
 using Sluice.Schemas.Cli;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;
+using SchemaRegistryException = Sluice.Schemas.Registry.SchemaRegistryException;
 
 namespace Sluice.IntegrationTests.Schemas;
 
@@ -95,15 +96,19 @@ public sealed class SchemaCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task an_unknown_subject_is_bad_input_and_a_dead_registry_is_unavailable()
+    public async Task an_unknown_subject_and_a_dead_registry_are_errors_naming_the_cause()
     {
-        Assert.Equal(SchemaCommand.BadInput, await _command.ListAsync("nope"));
+        var unknown = await Assert.ThrowsAsync<SchemaRegistryException>(() => _command.ListAsync("nope"));
+        Assert.Equal(SchemaRegistryException.SubjectNotFound, unknown.ErrorCode);
+        Assert.False(unknown.IsTransient);
         var url = _registry.Url;
         // Start the replacement first so it cannot be given the port being closed.
         var replacement = await EmbeddedSchemaRegistry.StartAsync();
         await _registry.DisposeAsync();
         _registry = replacement;
         using var client = SchemaRegistryClients.Create(url.ToString());
-        Assert.Equal(SchemaCommand.Unavailable, await new SchemaCommand(client, url.ToString(), _output).ListAsync());
+        var down = await Assert.ThrowsAsync<SchemaRegistryException>(() => new SchemaCommand(client, url.ToString(), _output).ListAsync());
+        Assert.True(down.IsTransient);
+        Assert.Contains("unreachable", down.Message, StringComparison.Ordinal);
     }
 }

@@ -162,10 +162,11 @@ public sealed class SchemaRegistryStoreTests : IDisposable
     }
 
     [Fact]
-    public void diff_of_a_missing_file_is_bad_input()
+    public void diff_of_a_missing_file_is_an_error_naming_it()
     {
         using var output = new StringWriter();
-        Assert.Equal(SchemaCommand.BadInput, SchemaCommand.Diff(new SchemaRef(File: Path.Combine(_dir, "none.avsc")), new SchemaRef(EventVersion: 3), output));
-        Assert.Contains("does not exist", output.ToString(), StringComparison.Ordinal);
+        var ex = Assert.Throws<Sluice.Core.Errors.SluiceException>(() =>
+            SchemaCommand.Diff(new SchemaRef(File: Path.Combine(_dir, "none.avsc")), new SchemaRef(EventVersion: 3), output));
+        Assert.Contains("none.avsc' does not exist", ex.Message, StringComparison.Ordinal);
     }
 }
