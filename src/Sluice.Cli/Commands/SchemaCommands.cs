@@ -92,11 +92,9 @@ internal static class SchemaCommands
     /// <summary>Starts the embedded registry on 127.0.0.1; a port in use is a one-line error.</summary>
     public static async Task<EmbeddedSchemaRegistry> StartEmbeddedAsync(SchemaRegistryOptions options, int port, CancellationToken ct)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(options.StateFile));
-        if (directory is not null) Directory.CreateDirectory(directory);
         try
         {
-            return await EmbeddedSchemaRegistry.StartAsync(options.StateFile, port, ct).ConfigureAwait(false);
+            return await EmbeddedSchemaRegistry.StartAsync(options.StateFilePath(), port, ct).ConfigureAwait(false);
         }
         catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
                                      || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))

@@ -39,6 +39,19 @@ public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
     public static async Task<EmbeddedSchemaRegistry> StartAsync(string? path = null, int port = 0, CancellationToken cancellationToken = default)
     {
         var store = new SchemaRegistryStore(path);
+        try
+        {
+            return await StartAsync(store, port, cancellationToken);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<EmbeddedSchemaRegistry> StartAsync(SchemaRegistryStore store, int port, CancellationToken cancellationToken)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
@@ -54,6 +67,7 @@ public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Store.Dispose();
     }
 
     private static void Map(WebApplication app, SchemaRegistryStore store)

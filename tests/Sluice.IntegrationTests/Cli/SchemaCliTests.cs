@@ -1,3 +1,4 @@
+using Sluice.Schemas.Registry;
 using Sluice.TestKit;
 
 namespace Sluice.IntegrationTests.Cli;
@@ -58,5 +59,19 @@ public sealed class SchemaCliTests : IDisposable
         Assert.Matches(@"s-value\s+1\s+1\s+event schema v2", ok.StdOut);
         Assert.Equal(1, refused.ExitCode);
         Assert.Matches(@"s-value\s+latest\s+BACKWARD\s+no", refused.StdOut);
+    }
+
+    [Fact]
+    public async Task a_second_writer_of_the_state_file_stops_naming_the_running_registry()
+    {
+        await using var running = await EmbeddedSchemaRegistry.StartAsync(Path.Combine(_dir, "schemas.json"));
+
+        var r = await SluiceProcess.RunAsync(["schema", "register", "--subject", "s-value", "--event-version", "3", .. State], Quick);
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains($"in use by pid {Environment.ProcessId}", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains("--registry URL", r.StdErr, StringComparison.Ordinal);
+        Assert.Single(r.StdErr.Trim().Split('\n'));
+        Assert.Empty(running.Store.Subjects());
     }
 }
