@@ -22,6 +22,12 @@ public enum CompatibilityLevel
 }
 
 /// <summary>Names and checks of <see cref="CompatibilityLevel"/>.</summary>
+/// <remarks>
+/// Hand-written because no library here has it: Confluent's .NET client only asks a server (yes or no, latest version
+/// only), and Apache.Avro's <c>Schema.CanRead</c> gives no reasons, passes an old reader that would meet an unknown
+/// enum symbol or union branch, and refuses string/bytes (tests/Sluice.UnitTests/Schemas/SchemaCompatibilityTests.cs).
+/// The checks are the Avro specification's resolution rules as <see cref="AvroDecoder"/> applies them.
+/// </remarks>
 public static class SchemaCompatibility
 {
     /// <summary>The REST API name, for example <c>BACKWARD_TRANSITIVE</c>.</summary>
