@@ -27,6 +27,9 @@ public sealed class ConfluentInteropTests : IAsyncLifetime
     private CachedSchemaRegistryClient _client = null!;
     private RegistrySchemaSource _source = null!;
 
+    /// <summary>The writer schema versions, 1 to 3.</summary>
+    public static TheoryData<int> Writers => new() { 1, 2, 3 };
+
     public async Task InitializeAsync()
     {
         _registry = await EmbeddedSchemaRegistry.StartAsync();
@@ -41,9 +44,7 @@ public sealed class ConfluentInteropTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
+    [MemberData(nameof(Writers))]
     public async Task a_generic_record_from_confluents_serializer_decodes_in_sluices_pipeline(int writer)
     {
         var topic = $"generic-v{writer}";
@@ -59,9 +60,7 @@ public sealed class ConfluentInteropTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
+    [MemberData(nameof(Writers))]
     public async Task a_specific_record_from_confluents_serializer_decodes_in_sluices_pipeline(int writer)
     {
         var topic = $"specific-v{writer}";
@@ -78,9 +77,7 @@ public sealed class ConfluentInteropTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
+    [MemberData(nameof(Writers))]
     public async Task a_sluice_frame_decodes_with_confluents_generic_deserializer(int writer)
     {
         var topic = $"sluice-v{writer}";
@@ -174,57 +171,42 @@ public sealed class ConfluentInteropTests : IAsyncLifetime
         },
     ];
 
-    // Field values as Apache.Avro holds them: a Guid for the uuid string, a UTC DateTime for timestamp-millis.
-    private static object? FieldValue(ClickEvent e, Field field) => field.Name switch
+    // Field values by position as Apache.Avro holds them (a Guid for the uuid string, a UTC DateTime for
+    // timestamp-millis), from the record Sluice's older producers build for that schema.
+    private static object?[] FieldValues(ClickEvent e, RecordSchema schema)
     {
-        "event_id" => e.EventId,
-        "event_type" => new GenericEnum((EnumSchema)field.Schema, ((EnumSchema)field.Schema).Symbols[(int)e.EventType]),
-        "timestamp" or "event_time" => DateTime.UnixEpoch.AddMilliseconds(e.Timestamp),
-        "user_id" => e.UserId,
-        "session_id" => e.SessionId,
-        "product_id" => e.ProductId,
-        "product_category" or "category" => e.ProductCategory,
-        "price_cents" or "price" => e.PriceCents,
-        "quantity" => e.Quantity,
-        "search_query" => e.SearchQuery,
-        "page_url" => e.PageUrl,
-        "referrer" => e.Referrer,
-        "user_agent" => e.UserAgent,
-        "ip_address" => e.IpAddress,
-        "geo_country" => e.GeoCountry,
-        "geo_city" => e.GeoCity,
-        "user_segment" => e.UserSegment,
-        "device_type" => e.DeviceType,
-        "browser" => e.Browser,
-        "campaign_id" => e.CampaignId,
-        "schema_version" => e.SchemaVersion,
-        var other => throw new InvalidOperationException($"no value for field {other}"),
-    };
+        var record = ClickEventAvro.ToRecord(e, (Sluice.Schemas.Avro.RecordSchema)Sluice.Schemas.Avro.AvroSchema.Parse(schema.ToString()));
+        return [.. schema.Fields.Select(f => record[f.Name] switch
+        {
+            DateTimeOffset t => t.UtcDateTime,
+            AvroEnum symbol => new GenericEnum((EnumSchema)f.Schema, symbol.Symbol),
+            var value => value,
+        })];
+    }
 
     private static GenericRecord ToGeneric(ClickEvent e, int writer)
     {
         var schema = (RecordSchema)AvroSchema.Parse(EventSchemas.ForVersionJson(writer));
         var record = new GenericRecord(schema);
-        foreach (var field in schema.Fields) record.Add(field.Name, FieldValue(e, field));
+        var values = FieldValues(e, schema);
+        foreach (var field in schema.Fields) record.Add(field.Name, values[field.Pos]);
         return record;
     }
 
     private static T ToSpecific<T>(ClickEvent e) where T : SpecificClickEvent, new()
     {
         var record = new T();
-        foreach (var field in ((RecordSchema)record.Schema).Fields)
-        {
-            var value = FieldValue(e, field);
-            record.Put(field.Pos, value is GenericEnum g ? g.Value : value);
-        }
+        var values = FieldValues(e, (RecordSchema)record.Schema);
+        for (var i = 0; i < values.Length; i++) record.Put(i, values[i] is GenericEnum g ? g.Value : values[i]);
         return record;
     }
 
     private static void AssertRecordEquals(ClickEvent expected, GenericRecord actual)
     {
+        var values = FieldValues(expected, actual.Schema);
         foreach (var field in actual.Schema.Fields)
         {
-            var want = FieldValue(expected, field);
+            var want = values[field.Pos];
             var got = actual[field.Name];
             if (want is GenericEnum e) Assert.Equal(e.Value, ((GenericEnum)got).Value);
             else Assert.Equal(want, got);

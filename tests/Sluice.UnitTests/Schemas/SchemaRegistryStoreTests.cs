@@ -164,11 +164,8 @@ public sealed class SchemaRegistryStoreTests : IDisposable
     {
         // 1. A store writes two versions, then the process dies while writing a third: a torn temporary file is left.
         var path = Path.Combine(_dir, "registry.json");
-        using (var store = new SchemaRegistryStore(path))
-        {
-            store.Register(Subject, EventSchemas.V1Json);
-            store.Register(Subject, EventSchemas.V2Json);
-        }
+        using (var store = new SchemaRegistryStore(path)) store.Register(Subject, EventSchemas.V1Json);
+        using (var store = new SchemaRegistryStore(path)) store.Register(Subject, EventSchemas.V2Json);
         File.WriteAllText(path + ".tmp", "{\"format\":1,\"compatibility\":\"BACK");
 
         // 2. The next writer reads the last whole state, ignoring the torn file.
