@@ -151,14 +151,15 @@ public static class ProduceCommand
                         if (payloadFormat == PayloadFormat.Avro)
                         {
                             // Registered before the producer exists, so a registry that is down leaves nothing to clean up.
-                            Uri url;
-                            if (options.SchemaRegistry.Url is { Length: > 0 } configured) url = new Uri(configured);
-                            else
+                            var url = options.SchemaRegistry.Url;
+                            var userInfo = options.SchemaRegistry.BasicAuthUserInfo;
+                            if (url.Length == 0)
                             {
                                 registry = await EmbeddedSchemaRegistry.StartAsync(cancellationToken: ct);
-                                url = registry.Url;
+                                url = registry.Url.ToString();
+                                userInfo = "";
                             }
-                            var schemaId = await RegisterAsync(url, settings.EventsTopic, ct);
+                            var schemaId = await RegisterAsync(url, userInfo, settings.EventsTopic, ct);
                             sink = new AvroSink(KafkaSink.Create(connection.Factory), schemaId);
                             target += $", Avro v3 as schema id {schemaId.ToString(CultureInfo.InvariantCulture)} of {settings.EventsTopic}-value at {url}";
                         }
@@ -272,10 +273,10 @@ public static class ProduceCommand
 
     // TopicNameStrategy: the value schema of topic T is subject T-value. Registering an identical schema again
     // returns the existing id, so every run may register.
-    private static async Task<int> RegisterAsync(Uri url, string topic, CancellationToken ct)
+    private static async Task<int> RegisterAsync(string url, string? basicAuthUserInfo, string topic, CancellationToken ct)
     {
-        using var client = new SchemaRegistryClient(url);
-        return await client.RegisterAsync(topic + "-value", EventSchemas.V3Json, ct);
+        using var client = SchemaRegistryClients.Create(url, basicAuthUserInfo);
+        return await client.RegisterAvroAsync(url, topic + "-value", EventSchemas.V3Json).WaitAsync(ct);
     }
 
     // 90s, 30m, 24h, 1d or a TimeSpan; positive and at most MaxDuration, checked before it can overflow.

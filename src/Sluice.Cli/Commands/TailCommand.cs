@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Confluent.Kafka;
-using Confluent.SchemaRegistry;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
 using Sluice.Cli.Inspection;
 using Sluice.Kafka;
+using Sluice.Schemas.Registry;
 
 namespace Sluice.Cli.Commands;
 
@@ -45,9 +45,7 @@ internal static class TailCommand
                 partitions = partitions.FindAll(p => p.Partition == only);
             }
 
-            using var schemaRegistry = options.SchemaRegistry.Url is { Length: > 0 } u
-                ? new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = u })
-                : null;
+            using var schemaRegistry = options.SchemaRegistry.Url.Length > 0 ? SchemaRegistryClients.Create(options.SchemaRegistry) : null;
             var format = new RecordJson(schemaRegistry);
             var start = parse.GetValue(fromBeginning) ? Offset.Beginning : Offset.End;
             var limit = parse.GetValue(count) ?? long.MaxValue;

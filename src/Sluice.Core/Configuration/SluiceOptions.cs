@@ -212,14 +212,36 @@ public sealed class SchemaRegistryOptions
 {
     /// <summary>Base URL of a Confluent-compatible schema registry; empty uses the embedded one.</summary>
     public string Url { get; set; } = "";
-    /// <summary>Where the embedded registry keeps its schemas between runs.</summary>
-    public string StateFile { get; set; } = ".sluice/schemas.json";
+    /// <summary>HTTP basic auth for <see cref="Url"/> as <c>user:password</c>; empty sends none. A secret: never logged.</summary>
+    public string BasicAuthUserInfo { get; set; } = "";
+    /// <summary>Where the embedded registry keeps its schemas between runs; empty: see <see cref="StateFilePath"/>.</summary>
+    public string StateFile { get; set; } = "";
+
+    /// <summary>
+    /// The state file's absolute path: <see cref="StateFile"/> resolved against the working directory, or when that is
+    /// empty <c>$XDG_STATE_HOME/sluice/schemas.json</c> (default <c>~/.local/state/sluice/schemas.json</c>), so that a
+    /// registry started from another folder finds the same schemas.
+    /// </summary>
+    public string StateFilePath(Func<string, string?>? environment = null)
+    {
+        if (StateFile.Length > 0) return Path.GetFullPath(StateFile);
+        environment ??= Environment.GetEnvironmentVariable;
+        var state = environment("XDG_STATE_HOME");
+        if (string.IsNullOrEmpty(state) || !Path.IsPathRooted(state))
+        {
+            var home = environment("HOME");
+            if (string.IsNullOrEmpty(home)) home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            if (string.IsNullOrEmpty(home))
+                ThrowHelper.ThrowConfiguration("schemaRegistry.stateFile", "no home folder to keep the registry's schemas in; give a path, for example /var/lib/sluice/schemas.json");
+            state = Path.Combine(home, ".local", "state");
+        }
+        return Path.Combine(state, "sluice", "schemas.json");
+    }
 
     internal void Validate()
     {
         if (Url.Length > 0 && (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
             ThrowHelper.ThrowConfiguration("schemaRegistry.url", $"'{Url}' is not an http(s) URL; write for example http://localhost:8081, or leave it empty for the embedded registry");
-        Check.NotEmpty("schemaRegistry.stateFile", StateFile);
     }
 }
 
