@@ -26,15 +26,21 @@ root.Subcommands.Add(VerifyCommand.Create());
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    // One line per problem and the way out, instead of a wall of help text.
-    foreach (var error in parse.Errors) Console.Error.WriteLine($"sluice: {error.Message}");
-    Console.Error.WriteLine($"sluice: see '{string.Join(' ', ["sluice", .. parse.CommandResult.Command.Name == root.Name ? [] : new[] { parse.CommandResult.Command.Name }])} --help'");
+    // One line per problem, the last with the way out, instead of a wall of help text.
+    var help = $"see '{CommandPath(parse.CommandResult)} --help'";
+    for (var i = 0; i < parse.Errors.Count; i++)
+        Console.Error.WriteLine($"sluice: {OneLine(parse.Errors[i])}{(i == parse.Errors.Count - 1 ? $"; {help}" : "")}");
     return 2;
 }
 
 try
 {
     return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (UsageException ex)
+{
+    Console.Error.WriteLine($"sluice: {ex.Message}; see '{CommandPath(parse.CommandResult)} --help'");
+    return 2;
 }
 catch (SluiceException ex)
 {
@@ -51,4 +57,28 @@ catch (Exception ex) when (ex is not OutOfMemoryException)
     Console.Error.WriteLine($"sluice: unexpected {ex.GetType().Name}: {ex.Message} (set SLUICE_DEBUG=1 for the stack trace)");
     if (Environment.GetEnvironmentVariable("SLUICE_DEBUG") == "1") Console.Error.WriteLine(ex);
     return 1;
+}
+
+// "sluice bench kafka", not just "kafka".
+static string CommandPath(System.CommandLine.Parsing.SymbolResult? result)
+{
+    var names = new List<string>();
+    for (; result is not null; result = result.Parent)
+        if (result is System.CommandLine.Parsing.CommandResult c) names.Add(c.Command is RootCommand ? "sluice" : c.Command.Name);
+    names.Reverse();
+    return string.Join(' ', names);
+}
+
+// The parser lists allowed values one per line ("Must be one of:\n\t'a'\n\t'b'") and may not name the option.
+static string OneLine(System.CommandLine.Parsing.ParseError error)
+{
+    var lines = error.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    var text = (lines.Length == 1 ? lines[0] : $"{lines[0]} {string.Join(", ", lines[1..])}").TrimEnd('.');
+    var option = error.SymbolResult switch
+    {
+        System.CommandLine.Parsing.OptionResult o => o.Option.Name,
+        System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult o } => o.Option.Name,
+        _ => null,
+    };
+    return option is null || text.Contains(option, StringComparison.Ordinal) ? text : $"{option}: {text}";
 }

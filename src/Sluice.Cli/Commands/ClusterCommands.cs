@@ -8,10 +8,6 @@ namespace Sluice.Cli.Commands;
 /// <summary>What the commands that inspect a running cluster (<c>topics</c>, <c>tail</c>) share: they never start an embedded broker.</summary>
 internal static class ClusterCommands
 {
-    /// <summary>The <c>--set</c> that a <c>--bootstrap-servers</c> flag stands for.</summary>
-    public static string[] BootstrapSet(string? bootstrapServers) =>
-        bootstrapServers is { Length: > 0 } bs ? [$"kafka.bootstrapServers={bs}"] : [];
-
     /// <summary>A client factory for the configured cluster, checked to answer; an error naming the key when none is configured.</summary>
     public static KafkaClientFactory ExistingCluster(SluiceOptions options, ILoggerFactory loggers, string command)
     {

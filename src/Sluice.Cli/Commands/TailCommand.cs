@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Confluent.Kafka;
-using Confluent.SchemaRegistry;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
 using Sluice.Cli.Inspection;
 using Sluice.Kafka;
+using Sluice.Schemas.Registry;
 
 namespace Sluice.Cli.Commands;
 
@@ -29,9 +29,7 @@ internal static class TailCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var sets = ClusterCommands.BootstrapSet(parse.GetValue(bootstrap)).ToList();
-            if (parse.GetValue(registry) is { Length: > 0 } url) sets.Add($"schemaRegistry.url={url}");
-            var options = GlobalOptions.LoadOptions(parse, [.. sets]);
+            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"), OptionKey.Of(registry, "schemaRegistry.url"));
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             var logger = loggers.CreateLogger("Sluice.Tail");
             var factory = ClusterCommands.ExistingCluster(options, loggers, "tail");
@@ -47,9 +45,7 @@ internal static class TailCommand
                 partitions = partitions.FindAll(p => p.Partition == only);
             }
 
-            using var schemaRegistry = options.SchemaRegistry.Url is { Length: > 0 } u
-                ? new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = u })
-                : null;
+            using var schemaRegistry = options.SchemaRegistry.Url.Length > 0 ? SchemaRegistryClients.Create(options.SchemaRegistry) : null;
             var format = new RecordJson(schemaRegistry);
             var start = parse.GetValue(fromBeginning) ? Offset.Beginning : Offset.End;
             var limit = parse.GetValue(count) ?? long.MaxValue;

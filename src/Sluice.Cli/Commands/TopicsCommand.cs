@@ -24,7 +24,7 @@ internal static class TopicsCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var options = GlobalOptions.LoadOptions(parse, ClusterCommands.BootstrapSet(parse.GetValue(bootstrap)));
+            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"));
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             var factory = ClusterCommands.ExistingCluster(options, loggers, "topics");
             using var inspector = new TopicInspector(factory, options.Kafka.ConnectTimeout);

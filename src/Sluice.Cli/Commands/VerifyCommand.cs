@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Sluice.Cli.Hosting;
-using Sluice.Core.Errors;
 using Sluice.Pipelines.Hosting;
 using Sluice.Schemas.Registry;
 using Sluice.Verification;
@@ -33,7 +32,7 @@ internal static class VerifyCommand
         };
         command.SetAction(parse =>
         {
-            var options = GlobalOptions.LoadOptions(parse, ClusterCommands.BootstrapSet(parse.GetValue(bootstrap)));
+            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"), OptionKey.Of(registry, "schemaRegistry.url"));
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             var factory = ClusterCommands.ExistingCluster(options, loggers, "verify");
             var topology = ClickstreamProcessor.TopologyOptions(options);
@@ -42,21 +41,13 @@ internal static class VerifyCommand
             var input = Verifier.ReadInput(reader, topology.InputTopic, parse.GetValue(manifest), parse.GetValue(regenerate));
             var outputs = Verifier.ReadOutputs(reader, topology);
             // Decoded as the processor decodes: Avro frames too when it has a registry (schemaRegistry.url), JSON only when not.
-            using var schemas = Registry(parse.GetValue(registry) ?? options.SchemaRegistry.Url);
+            using var schemas = options.SchemaRegistry.Url.Length > 0 ? RegistrySchemaSource.Connect(options.SchemaRegistry) : null;
             var result = Verifier.Compare(input, outputs, topology, schemas, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Math.Max(0, parse.GetValue(examples)));
 
             Write(result);
             return result.IsEqual ? 0 : 1;
         });
         return command;
-    }
-
-    private static SchemaRegistryClient? Registry(string? url)
-    {
-        if (string.IsNullOrWhiteSpace(url)) return null;
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
-            return ThrowHelper.ThrowConfiguration<SchemaRegistryClient>("--registry", $"'{url}' is not a URL such as http://localhost:8081");
-        return new SchemaRegistryClient(uri);
     }
 
     private static void Write(VerificationResult result)

@@ -46,7 +46,6 @@ public sealed class ManifestBuilder
 
     public long FaultCount(FaultKind kind) => _faults[(int)kind];
     public long ValidCount(EventType type) => _validByType[(int)type];
-    public long CdcCount(ChangeOp op) => _cdc[(int)op];
     public IReadOnlyList<Guid> LateEventIds => _late;
     public IReadOnlyList<Guid> DuplicateEventIds => _duplicates;
 

@@ -72,23 +72,24 @@ public sealed class ClickstreamTopology : ITopology
 
         var events1m = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, EventCountsAggregator.Acc, EventCountsAggregator.Acc, EventCountsAggregator>(
             AggregateNames.Events1m, TumblingWindows.Of(TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness), new EventCountsAggregator(),
-            b.Store(new WindowStore<int, EventCountsAggregator.Acc>(AggregateNames.Events1m, o.MaxWindowEntries)),
+            b.Store(new WindowStore<int, EventCountsAggregator.Acc>(AggregateNames.Events1m, o.MaxWindowEntries, valueSerde: ClickstreamSerdes.EventCounts)),
             b.Add(new EventCountsEmitter(aggregatedSink)), lateByPartition));
         var commerce5m = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, CommerceAggregator.Acc, CommerceAggregator.Acc, CommerceAggregator>(
             AggregateNames.Commerce5m, TumblingWindows.Of(TimeSpan.FromMinutes(5)).WithAllowedLateness(lateness), new CommerceAggregator(),
-            b.Store(new WindowStore<int, CommerceAggregator.Acc>(AggregateNames.Commerce5m, o.MaxWindowEntries)),
+            b.Store(new WindowStore<int, CommerceAggregator.Acc>(AggregateNames.Commerce5m, o.MaxWindowEntries, valueSerde: ClickstreamSerdes.Commerce)),
             b.Add(new CommerceEmitter(aggregatedSink)), lateByPartition));
         var activeUsers = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, Dictionary<string, int>, int, ActiveUsersAggregator>(
             AggregateNames.ActiveUsers5m, HoppingWindows.Of(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness),
-            new ActiveUsersAggregator(), b.Store(new WindowStore<int, Dictionary<string, int>>(AggregateNames.ActiveUsers5m, o.MaxWindowEntries)),
+            new ActiveUsersAggregator(), b.Store(new WindowStore<int, Dictionary<string, int>>(AggregateNames.ActiveUsers5m, o.MaxWindowEntries, valueSerde: ClickstreamSerdes.ActiveUsers)),
             b.Add(new ActiveUsersEmitter(aggregatedSink)), lateByPartition));
         var products1h = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc, ProductsAggregator>(
             AggregateNames.Products1h, HoppingWindows.Of(TimeSpan.FromHours(1), TimeSpan.FromMinutes(5)).WithAllowedLateness(lateness),
-            new ProductsAggregator(), b.Store(new WindowStore<int, ProductsAggregator.Acc>(AggregateNames.Products1h, o.MaxWindowEntries)),
+            new ProductsAggregator(), b.Store(new WindowStore<int, ProductsAggregator.Acc>(AggregateNames.Products1h, o.MaxWindowEntries, valueSerde: ClickstreamSerdes.Products)),
             b.Add(new ProductsEmitter(o.TopProducts, o.TopCategories, aggregatedSink)), lateByPartition));
         var sessions = b.Add(new SessionWindowProcessor<string, EnrichedEvent, SessionAggregator.Acc, SessionAggregator.Acc, SessionAggregator>(
             AggregateNames.Sessions, SessionWindows.WithGap(o.SessionGap).WithAllowedLateness(lateness), new SessionAggregator(),
-            b.Store(new SessionStore<string, SessionState<SessionAggregator.Acc>>(AggregateNames.Sessions, o.MaxOpenSessions, StringComparer.Ordinal)),
+            b.Store(new SessionStore<string, SessionState<SessionAggregator.Acc>>(
+                AggregateNames.Sessions, o.MaxOpenSessions, StringComparer.Ordinal, valueSerde: ClickstreamSerdes.Sessions)),
             b.Add(new SessionEmitter(sessionsSink)), lateByUser));
 
         var partition = taskId.Partition;

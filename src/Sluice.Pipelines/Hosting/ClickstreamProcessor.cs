@@ -57,7 +57,7 @@ public sealed class ClickstreamProcessor
     public static ClickstreamProcessor FromOptions(SluiceOptions options, KafkaClientFactory factory, string name, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var registry = options.SchemaRegistry.Url is { Length: > 0 } url ? new SchemaRegistryClient(new Uri(url)) : null;
+        var registry = options.SchemaRegistry.Url.Length > 0 ? RegistrySchemaSource.Connect(options.SchemaRegistry) : null;
         return new ClickstreamProcessor(factory, TopologyOptions(options), options.Processor.GroupId, name, loggers, registry, ownsSchemas: true);
     }
 

@@ -25,15 +25,17 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     private readonly IWatermarkListener[] _listeners;
     private readonly Dictionary<string, Counter> _deadLetterCounters = new(StringComparer.Ordinal);
     private readonly Counter _recordsIn;
+    private readonly string _topologyName;
     private long _nextCallback = EventTime.EndOfTime;
     private long _reportedEventTime;
     private bool _hasReportedEventTime;
     private bool _disposed;
 
     public StreamTask(TaskId id, TaskTopology topology, WatermarkStrategy strategy, TimeProvider clock,
-        IRecordCollector collector, string deadLetterTopic, ILogger? logger = null)
+        IRecordCollector collector, string deadLetterTopic, ILogger? logger = null, string topologyName = "")
     {
         TaskId = id;
+        _topologyName = topologyName ?? "";
         _topology = topology ?? throw new ArgumentNullException(nameof(topology));
         _watermark = new TaskWatermark(strategy ?? throw new ArgumentNullException(nameof(strategy)));
         _clock = clock ?? throw new ArgumentNullException(nameof(clock));
@@ -100,6 +102,8 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     public void Process(in SourceRecord record)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_restoreFailed) ThrowRestoreFailed();
+        _started = true;
         CurrentSource = record;
         NowMs = ReadClock();
         _hasReportedEventTime = false;
@@ -122,6 +126,8 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     /// <summary>Re-checks idle partitions against the clock; windows fire if the watermark rises.</summary>
     public void Punctuate()
     {
+        if (_restoreFailed) ThrowRestoreFailed();
+        _started = true;
         NowMs = ReadClock();
         if (_watermark.OnPeriodicEmit(NowMs)) FireWatermark();
     }
@@ -129,6 +135,8 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     /// <summary>Raises the watermark by fiat (tests; end of a bounded input); it never goes back.</summary>
     public void AdvanceWatermarkTo(long watermark)
     {
+        if (_restoreFailed) ThrowRestoreFailed();
+        _started = true;
         if (_watermark.AdvanceTo(watermark)) FireWatermark();
     }
 
@@ -150,6 +158,9 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         foreach (var p in _topology.Processors) p.Close();
         foreach (var s in _topology.Stores) s.Close();
     }
+
+    private void ThrowRestoreFailed() =>
+        throw new InvalidOperationException($"task {TaskId} failed to restore its snapshot and holds part of it: build a new task");
 
     private long ReadClock() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 

@@ -27,15 +27,25 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     private long _seq;
     private long _count;
     private long _evicted;
+    private readonly IStateSerde<TKey>? _keySerde;
+    private readonly IStateSerde<TValue>? _valueSerde;
 
-    public SessionStore(string name, int maxEntries, IEqualityComparer<TKey>? comparer = null)
+    /// <summary>A store of at most <paramref name="maxEntries"/> open sessions; the serdes (built-in ones for common types
+    /// when omitted) write keys and values to snapshots.</summary>
+    public SessionStore(string name, int maxEntries, IEqualityComparer<TKey>? comparer = null,
+        IStateSerde<TKey>? keySerde = null, IStateSerde<TValue>? valueSerde = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (maxEntries < 1) ThrowHelper.ThrowConfiguration($"{name}.maxEntries", "must be at least 1");
         Name = name;
         _maxEntries = maxEntries;
         _byKey = new Dictionary<TKey, Session>(comparer);
+        _keySerde = keySerde ?? StateSerdes.Default<TKey>();
+        _valueSerde = valueSerde ?? StateSerdes.Default<TValue>();
     }
+
+    /// <summary>Writes keys to snapshots (the owning operator uses it for its own per-key state too); null when none was given.</summary>
+    public IStateSerde<TKey>? KeySerde => _keySerde;
 
     public string Name { get; }
 
@@ -192,6 +202,89 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         foreach (var e in entries) Add(e.Key, e.Window, e.Value);
     }
 
+    /// <summary>Every key's sessions in start order, then the end index's live entries with their sequence numbers.</summary>
+    /// <remarks>The entries keep their sequence numbers, so sessions ending at the same time close in the same order after
+    /// a restore. Entries the index would discard when they surface (closed or superseded sessions) are left out.</remarks>
+    public void WriteSnapshot(SnapshotWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var (keys, values) = StateSerdes.Required(_keySerde, _valueSerde, Name);
+        writer.WriteVarInt64(_seq);
+        writer.WriteCount(_byKey.Count);
+        var index = 0;
+        foreach (var (key, first) in _byKey)
+        {
+            keys.Write(writer, key);
+            var n = 0;
+            for (var s = first; s is not null; s = s.Next) n++;
+            writer.WriteCount(n);
+            for (var s = first; s is not null; s = s.Next)
+            {
+                s.SnapshotIndex = index++;
+                writer.WriteVarInt64(s.Window.Start);
+                writer.WriteVarInt64(s.Window.End);
+                writer.WriteVarInt64(s.QueuedEnd);
+                values.Write(writer, s.Value);
+            }
+        }
+        // In close order: the same index always writes the same bytes, and a sorted array is already a heap to read back.
+        var live = new List<EndIndex.Entry>(_byEnd.Count);
+        for (var i = 0; i < _byEnd.Count; i++)
+            if (_byEnd.At(i) is var e && !e.Session.Removed && e.End == e.Session.QueuedEnd) live.Add(e);
+        live.Sort(static (a, b) => a.End != b.End ? a.End.CompareTo(b.End) : a.Seq.CompareTo(b.Seq));
+        writer.WriteCount(live.Count);
+        foreach (var e in live)
+        {
+            writer.WriteVarInt64(e.End);
+            writer.WriteVarInt64(e.Seq);
+            writer.WriteCount(e.Session.SnapshotIndex);
+        }
+    }
+
+    public void ReadSnapshot(ref SnapshotReader reader)
+    {
+        var (keys, values) = StateSerdes.Required(_keySerde, _valueSerde, Name);
+        if (_count != 0) ThrowHelper.Throw($"state store '{Name}' must be empty before a restore");
+        _seq = reader.ReadVarInt64();
+        var keyCount = reader.ReadCount();
+        var sessions = new List<Session>(keyCount);
+        for (var k = 0; k < keyCount; k++)
+        {
+            var key = keys.Read(ref reader);
+            var n = reader.ReadCount();
+            if (n == 0) reader.Fail($"key '{key}' has no sessions");
+            Session? head = null, tail = null;
+            for (var i = 0; i < n; i++)
+            {
+                var window = new Window(reader.ReadVarInt64(), reader.ReadVarInt64());
+                if (window.End < window.Start) reader.Fail($"a session of key '{key}' ends before it starts");
+                var queuedEnd = reader.ReadVarInt64();
+                var session = new Session(key, window, values.Read(ref reader)) { QueuedEnd = queuedEnd };
+                if (tail is null) head = session;
+                else if (tail.Window.Start > window.Start) reader.Fail($"the sessions of key '{key}' are not in start order");
+                else tail.Next = session;
+                tail = session;
+                sessions.Add(session);
+            }
+            if (!_byKey.TryAdd(key, head!)) reader.Fail($"key '{key}' appears twice");
+        }
+        var entries = reader.ReadCount();
+        var previous = new EndIndex.Entry(long.MinValue, -1, null!);
+        for (var i = 0; i < entries; i++)
+        {
+            var end = reader.ReadVarInt64();
+            var seq = reader.ReadVarInt64();
+            var index = reader.ReadNonNegative();
+            if (index >= sessions.Count) reader.Fail($"an end-index entry points to session {index} of {sessions.Count}");
+            if (seq >= _seq) reader.Fail($"an end-index entry has sequence {seq}, not below the next ({_seq})");
+            var entry = new EndIndex.Entry(end, seq, sessions[index]);
+            if (!EndIndex.Less(previous, entry)) reader.Fail("the end index is not in close order");
+            _byEnd.Append(entry);
+            previous = entry;
+        }
+        _count = sessions.Count;
+    }
+
     public void Close()
     {
         _byKey.Clear();
@@ -226,6 +319,9 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
         internal long QueuedEnd { get; set; }
 
         internal bool Removed { get; set; }
+
+        /// <summary>This session's position while a snapshot is written, for the end index's entries to refer to.</summary>
+        internal int SnapshotIndex { get; set; }
     }
 
     /// <summary>Sessions by end time, then queueing sequence (so ties close in a deterministic order): a four-way min-heap.</summary>
@@ -239,6 +335,18 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
     {
         private Entry[] _items = new Entry[64];
         private int _count;
+
+        public int Count => _count;
+
+        /// <summary>The entry at <paramref name="index"/> of the heap's array (any order), for a snapshot.</summary>
+        public Entry At(int index) => _items[index];
+
+        /// <summary>Adds an entry at the end of the array: entries appended in order form a heap (restoring a snapshot).</summary>
+        public void Append(in Entry entry)
+        {
+            if (_count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+            _items[_count++] = entry;
+        }
 
         public bool TryPeek(out Session session, out long end)
         {
@@ -305,8 +413,8 @@ public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnul
             items[i] = item;
         }
 
-        private static bool Less(in Entry a, in Entry b) => a.End < b.End || (a.End == b.End && a.Seq < b.Seq);
+        public static bool Less(in Entry a, in Entry b) => a.End < b.End || (a.End == b.End && a.Seq < b.Seq);
 
-        private readonly record struct Entry(long End, long Seq, Session Session);
+        public readonly record struct Entry(long End, long Seq, Session Session);
     }
 }

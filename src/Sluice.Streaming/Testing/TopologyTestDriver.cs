@@ -10,18 +10,28 @@ public sealed record CapturedRecord(string Topic, object? Key, object? Value, lo
 public sealed class CapturingCollector : IRecordCollector
 {
     private readonly Dictionary<string, List<CapturedRecord>> _byTopic = new(StringComparer.Ordinal);
+    private readonly List<CapturedRecord> _all = [];
 
     public void Send<TKey, TValue>(string topic, in Record<TKey, TValue> record)
     {
         if (!_byTopic.TryGetValue(topic, out var list)) _byTopic[topic] = list = [];
-        list.Add(new CapturedRecord(topic, record.Key, record.Value, record.Timestamp, record.Source));
+        var captured = new CapturedRecord(topic, record.Key, record.Value, record.Timestamp, record.Source);
+        list.Add(captured);
+        _all.Add(captured);
     }
+
+    /// <summary>Every record of every topic, in the order they were sent.</summary>
+    public IReadOnlyList<CapturedRecord> All => _all;
 
     public IReadOnlyList<CapturedRecord> Records(string topic) => _byTopic.TryGetValue(topic, out var list) ? list : [];
 
     public IReadOnlyCollection<string> Topics => _byTopic.Keys;
 
-    public void Clear() => _byTopic.Clear();
+    public void Clear()
+    {
+        _byTopic.Clear();
+        _all.Clear();
+    }
 }
 
 /// <summary>Drives a topology in process, without a broker: pipe records in, move the clock and the watermark, read the outputs.</summary>
@@ -56,6 +66,28 @@ public sealed class TopologyTestDriver : IDisposable
         foreach (var p in partitions)
             foreach (var topic in _topology.SourceTopics) list.Add(new TopicPartition(topic, p));
         _tasks.OnAssigned(list);
+    }
+
+    /// <summary>Assigns <paramref name="partition"/> with its task restored from <paramref name="snapshot"/> (<see cref="StreamTask.Snapshot"/>),
+    /// as a runner resuming from a checkpoint does; its records then get offsets from <paramref name="nextOffset"/> on.</summary>
+    public void AssignFromSnapshot(int partition, byte[] snapshot, long nextOffset)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (_tasks.Task(partition) is not null) throw new InvalidOperationException($"partition {partition} is already assigned");
+        void Restore(StreamTask task)
+        {
+            if (task.TaskId.Partition == partition) task.Restore(snapshot);
+        }
+        _tasks.TaskCreated += Restore;
+        try
+        {
+            Assign(partition);
+        }
+        finally
+        {
+            _tasks.TaskCreated -= Restore;
+        }
+        foreach (var topic in _topology.SourceTopics) _nextOffset[new TopicPartition(topic, partition)] = nextOffset;
     }
 
     /// <summary>Revokes partitions of every source topic; their tasks close without emitting open windows.</summary>

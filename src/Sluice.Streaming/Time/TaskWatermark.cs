@@ -1,3 +1,5 @@
+using Sluice.Streaming.State;
+
 namespace Sluice.Streaming.Time;
 
 /// <summary>Combines the watermarks of a task's partitions: the minimum over the partitions that are not idle.</summary>
@@ -6,12 +8,16 @@ namespace Sluice.Streaming.Time;
 /// out of the minimum so that it does not hold the task back forever; when it speaks again it rejoins, and its
 /// records that are now behind the watermark are routed as late, not dropped. When every partition is idle the
 /// watermark becomes the largest of theirs: nothing is arriving, so what each has seen is as complete as it gets.
+/// A snapshot holds the task watermark and every partition's state (generator, watermark, last activity, idleness) by
+/// topic; a partition restored from one keeps that state when it is added again.
 /// </remarks>
-public sealed class TaskWatermark
+public sealed class TaskWatermark : ISnapshotParticipant
 {
     private readonly WatermarkStrategy _strategy;
     private readonly long _idleTimeoutMs;
     private readonly List<PartitionState> _partitions = [];
+    // Restored partitions not added again yet: they rejoin the minimum when added, with their state.
+    private readonly Dictionary<string, PartitionState> _restored = new(StringComparer.Ordinal);
 
     public TaskWatermark(WatermarkStrategy strategy)
     {
@@ -26,6 +32,11 @@ public sealed class TaskWatermark
     public void AddPartition(string topic, long nowMs)
     {
         if (Find(topic) is not null) return;
+        if (_restored.Remove(topic, out var restored))
+        {
+            _partitions.Add(restored);
+            return;
+        }
         _partitions.Add(new PartitionState(topic, _strategy.CreateGenerator(), nowMs));
     }
 
@@ -74,6 +85,49 @@ public sealed class TaskWatermark
 
     /// <summary>Whether the partition of <paramref name="topic"/> is currently idle.</summary>
     public bool IsIdle(string topic) => Find(topic)?.Idle ?? false;
+
+    public string SnapshotName => "watermark";
+
+    /// <summary>The task watermark, then each partition (added or restored and not added yet): topic, generator, watermark, last activity, idleness.</summary>
+    public void WriteSnapshot(SnapshotWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteVarInt64(Current);
+        writer.WriteCount(_partitions.Count + _restored.Count);
+        foreach (var p in _partitions) Write(writer, p);
+        foreach (var p in _restored.Values) Write(writer, p);
+    }
+
+    /// <summary>Restores the watermark and the partitions' states: an added partition takes its state now, another when it is added.</summary>
+    public void ReadSnapshot(ref SnapshotReader reader)
+    {
+        Current = reader.ReadVarInt64();
+        var count = reader.ReadCount();
+        for (var i = 0; i < count; i++)
+        {
+            var topic = reader.ReadRequiredString();
+            var generator = _strategy.CreateGenerator();
+            generator.ReadSnapshot(ref reader);
+            var state = new PartitionState(topic, generator, 0)
+            {
+                Watermark = reader.ReadVarInt64(),
+                LastActivityMs = reader.ReadVarInt64(),
+                Idle = reader.ReadBoolean(),
+            };
+            var added = _partitions.FindIndex(p => p.Topic == topic);
+            if (added >= 0) _partitions[added] = state;
+            else if (!_restored.TryAdd(topic, state)) reader.Fail($"partition '{topic}' appears twice");
+        }
+    }
+
+    private static void Write(SnapshotWriter writer, PartitionState p)
+    {
+        writer.WriteString(p.Topic);
+        p.Generator.WriteSnapshot(writer);
+        writer.WriteVarInt64(p.Watermark);
+        writer.WriteVarInt64(p.LastActivityMs);
+        writer.WriteBoolean(p.Idle);
+    }
 
     private bool Recompute()
     {

@@ -1,4 +1,5 @@
 using Sluice.Core.Errors;
+using Sluice.Streaming.State;
 
 namespace Sluice.Streaming.Time;
 
@@ -11,6 +12,12 @@ public interface IWatermarkGenerator
 
     /// <summary>The watermark now: no record with an earlier timestamp is expected from this partition.</summary>
     long OnPeriodicEmit();
+
+    /// <summary>Writes what the generator has learnt (for example the largest event time), for a task snapshot.</summary>
+    void WriteSnapshot(SnapshotWriter writer);
+
+    /// <summary>Loads what <see cref="WriteSnapshot"/> wrote into a new generator.</summary>
+    void ReadSnapshot(ref SnapshotReader reader);
 }
 
 /// <summary>Watermark = the largest event time seen minus the allowed out-of-orderness.</summary>
@@ -32,6 +39,15 @@ public sealed class BoundedOutOfOrdernessWatermarks : IWatermarkGenerator
 
     public long OnPeriodicEmit() =>
         _maxTimestamp == EventTime.NoWatermark ? EventTime.NoWatermark : EventTime.Add(_maxTimestamp, -_outOfOrdernessMs);
+
+    /// <summary>The largest event time seen; the out-of-orderness comes from the configuration.</summary>
+    public void WriteSnapshot(SnapshotWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteVarInt64(_maxTimestamp);
+    }
+
+    public void ReadSnapshot(ref SnapshotReader reader) => _maxTimestamp = reader.ReadVarInt64();
 }
 
 /// <summary>How watermarks are made: the generator per partition, and when a silent partition stops holding the task back.</summary>

@@ -19,6 +19,28 @@ public struct SessionState<TAcc>(TAcc accumulator, long maxTimestamp)
     public long? EndedAt { readonly get; internal set; }
 }
 
+/// <summary>Writes a <see cref="SessionState{TAcc}"/> to snapshots: the accumulator through <paramref name="accumulator"/>, then the event-time facts.</summary>
+public sealed class SessionStateSerde<TAcc>(IStateSerde<TAcc> accumulator) : IStateSerde<SessionState<TAcc>>
+{
+    private readonly IStateSerde<TAcc> _accumulator = accumulator ?? throw new ArgumentNullException(nameof(accumulator));
+
+    public void Write(SnapshotWriter writer, in SessionState<TAcc> value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        _accumulator.Write(writer, value.Accumulator);
+        writer.WriteVarInt64(value.MaxTimestamp);
+        writer.WriteBoolean(value.EndedAt.HasValue);
+        if (value.EndedAt is { } endedAt) writer.WriteVarInt64(endedAt);
+    }
+
+    public SessionState<TAcc> Read(ref SnapshotReader reader)
+    {
+        var state = new SessionState<TAcc>(_accumulator.Read(ref reader), reader.ReadVarInt64());
+        if (reader.ReadBoolean()) state.EndedAt = reader.ReadVarInt64();
+        return state;
+    }
+}
+
 /// <summary>Aggregates records per key into sessions separated by an inactivity gap (or an end event) and emits each session once.</summary>
 /// <remarks>
 /// A session closes when the watermark reaches its end (last event + gap, or end event + timeout) plus the allowed
@@ -30,7 +52,7 @@ public struct SessionState<TAcc>(TAcc accumulator, long maxTimestamp)
 /// </remarks>
 /// <typeparam name="TAggregator">The aggregator's own type: a struct aggregator has this operator compiled for it, as
 /// for <see cref="WindowAggregateProcessor{TKey,TValue,TAcc,TResult,TAggregator}"/>.</typeparam>
-public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : IProcessor<TKey, TValue>, IWatermarkListener
+public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : IProcessor<TKey, TValue>, IWatermarkListener, ISnapshotParticipant
     where TKey : notnull
     where TAggregator : IAggregator<TValue, TAcc, TResult>
 {
@@ -83,6 +105,54 @@ public class SessionWindowProcessor<TKey, TValue, TAcc, TResult, TAggregator> : 
         _origin = new RecordSource(_name, context.TaskId.Partition, -1);
         _lateCount = context.Metrics.Counter(StreamReasonCodes.LateCounterPrefix + _name);
         _closedEarly = context.Metrics.Counter("sessions_closed_early." + _name);
+    }
+
+    public string SnapshotName => _name;
+
+    /// <summary>The session shape (checked on reading) and each key's memory of its last closed session, with its expiry
+    /// queue; the open sessions are in the store's own section.</summary>
+    public void WriteSnapshot(SnapshotWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteVarInt64(_windows.GapMs);
+        writer.WriteVarInt64(_windows.EndEventTimeoutMs ?? -1);
+        writer.WriteCount(_closed.Count);
+        writer.WriteCount(_closedExpiry.Count);
+        if (_closed.Count == 0 && _closedExpiry.Count == 0) return;
+        var keys = StateSerdes.Required(_store.KeySerde, _store.Name, "keys");
+        foreach (var (key, c) in _closed)
+        {
+            keys.Write(writer, key);
+            writer.WriteVarInt64(c.Start);
+            writer.WriteVarInt64(c.End);
+            writer.WriteVarInt64(c.JoinBefore);
+            writer.WriteVarInt64(c.Expires);
+        }
+        foreach (var (key, expires) in _closedExpiry)
+        {
+            keys.Write(writer, key);
+            writer.WriteVarInt64(expires);
+        }
+    }
+
+    public void ReadSnapshot(ref SnapshotReader reader)
+    {
+        var gap = reader.ReadVarInt64();
+        var timeout = reader.ReadVarInt64();
+        var ours = _windows.EndEventTimeoutMs ?? -1;
+        if (gap != _windows.GapMs || timeout != ours)
+            reader.Fail($"written for sessions with a gap of {gap} ms and end-event timeout {timeout} ms, but this operator's are {_windows.GapMs} ms and {ours} ms (-1: none)");
+        var closed = reader.ReadCount();
+        var queued = reader.ReadCount();
+        if (closed == 0 && queued == 0) return;
+        var keys = StateSerdes.Required(_store.KeySerde, _store.Name, "keys");
+        for (var i = 0; i < closed; i++)
+        {
+            var key = keys.Read(ref reader);
+            var c = new ClosedSession(reader.ReadVarInt64(), reader.ReadVarInt64(), reader.ReadVarInt64(), reader.ReadVarInt64());
+            if (!_closed.TryAdd(key, c)) reader.Fail($"key '{key}' has two closed sessions");
+        }
+        for (var i = 0; i < queued; i++) _closedExpiry.Enqueue((keys.Read(ref reader), reader.ReadVarInt64()));
     }
 
     public void Process(in Record<TKey, TValue> record)

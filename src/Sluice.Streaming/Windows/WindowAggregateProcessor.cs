@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
@@ -17,7 +18,7 @@ namespace Sluice.Streaming.Windows;
 /// </remarks>
 /// <typeparam name="TAggregator">The aggregator's own type: a struct aggregator has this operator compiled for it, its
 /// <c>Add</c> called directly (and inlined) on every record rather than through the interface.</typeparam>
-public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> : IProcessor<TKey, TValue>, IWatermarkListener
+public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> : IProcessor<TKey, TValue>, IWatermarkListener, ISnapshotParticipant
     where TKey : notnull
     where TAggregator : IAggregator<TValue, TAcc, TResult>
 {
@@ -52,6 +53,8 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
     // operator is called whenever any of them has work (sessions close every few records), and most calls then cost
     // this one comparison instead of finding the earliest pane and dividing.
     private long _nextDue = EventTime.NoWatermark;
+    // Marks the running totals emitted by the current fire (each key once, in pane order).
+    private long _fires;
     private Counter _lateCount = null!, _partialCount = null!, _closedEarly = null!;
 
     public WindowAggregateProcessor(
@@ -75,6 +78,51 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
     }
 
     public string Name => _name;
+
+    public string SnapshotName => _name;
+
+    /// <summary>The window shape (checked on reading), what has fired, the next due time and the sliding running totals;
+    /// the panes are in the store's own section.</summary>
+    public void WriteSnapshot(SnapshotWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteVarInt64(_windows.SizeMs);
+        writer.WriteVarInt64(_windows.AdvanceMs);
+        writer.WriteVarInt64(_lastFiredStart);
+        writer.WriteVarInt64(_nextDue);
+        writer.WriteVarInt64(_slideStart);
+        writer.WriteVarInt64(_mergedTo);
+        writer.WriteCount(_sliding.Count);
+        if (_sliding.Count == 0) return;
+        var (keys, values) = StateSerdes.Required(_panes.KeySerde, _panes.ValueSerde, _panes.Name);
+        foreach (var (key, total) in _sliding)
+        {
+            keys.Write(writer, key);
+            writer.WriteCount(total.Panes);
+            values.Write(writer, total.Total);
+        }
+    }
+
+    public void ReadSnapshot(ref SnapshotReader reader)
+    {
+        var size = reader.ReadVarInt64();
+        var advance = reader.ReadVarInt64();
+        if (size != _windows.SizeMs || advance != _windows.AdvanceMs)
+            reader.Fail($"written for windows of {size} ms advancing by {advance} ms, but this operator's are {_windows.SizeMs} ms by {_windows.AdvanceMs} ms");
+        _lastFiredStart = reader.ReadVarInt64();
+        _nextDue = reader.ReadVarInt64();
+        _slideStart = reader.ReadVarInt64();
+        _mergedTo = reader.ReadVarInt64();
+        var count = reader.ReadCount();
+        if (count == 0) return;
+        var (keys, values) = StateSerdes.Required(_panes.KeySerde, _panes.ValueSerde, _panes.Name);
+        for (var i = 0; i < count; i++)
+        {
+            var key = keys.Read(ref reader);
+            var panes = reader.ReadNonNegative();
+            if (!_sliding.TryAdd(key, new Sliding(values.Read(ref reader), panes))) reader.Fail($"key '{key}' appears twice in the running totals");
+        }
+    }
 
     public void Init(IProcessorContext context)
     {
@@ -210,7 +258,21 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
         _panes.CollectStarts(_mergedTo, end, _starts);
         foreach (var paneStart in _starts) AddPaneToSliding(paneStart);
         _mergedTo = end;
-        foreach (var (key, total) in _sliding) Emit(key, window, _aggregator.GetResult(total.Total, window), ts, isFinal: true);
+        // Keys in the order they first appear in the window's panes, as the other window kinds emit them: an order the
+        // panes decide, not the totals' table, whose order follows its history and so differs in a task restored from a snapshot.
+        var fire = ++_fires;
+        _starts.Clear();
+        _panes.CollectStarts(start, end, _starts);
+        foreach (var paneStart in _starts)
+        {
+            foreach (var key in _panes.Window(paneStart)!.Keys)
+            {
+                ref var total = ref CollectionsMarshal.GetValueRefOrNullRef(_sliding, key);
+                if (Unsafe.IsNullRef(ref total) || total.Fired == fire) continue;
+                total.Fired = fire;
+                Emit(key, window, _aggregator.GetResult(total.Total, window), ts, isFinal: true);
+            }
+        }
 
         var next = EventTime.Add(start, _windows.AdvanceMs);
         _starts.Clear();
@@ -321,6 +383,7 @@ public class WindowAggregateProcessor<TKey, TValue, TAcc, TResult, TAggregator> 
     {
         public TAcc Total = total;
         public int Panes = panes;
+        public long Fired;
     }
 }
 

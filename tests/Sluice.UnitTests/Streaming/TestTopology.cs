@@ -78,6 +78,26 @@ internal sealed class InvertibleSumAggregator : IAggregator<long, List<long>, st
     }
 }
 
+/// <summary>Lists of longs in snapshots.</summary>
+internal sealed class LongListSerde : IStateSerde<List<long>>
+{
+    public static LongListSerde Instance { get; } = new();
+
+    public void Write(SnapshotWriter writer, in List<long> value)
+    {
+        writer.WriteCount(value.Count);
+        foreach (var v in value) writer.WriteVarInt64(v);
+    }
+
+    public List<long> Read(ref SnapshotReader reader)
+    {
+        var count = reader.ReadCount();
+        var list = new List<long>(count);
+        for (var i = 0; i < count; i++) list.Add(reader.ReadVarInt64());
+        return list;
+    }
+}
+
 /// <summary>
 /// A tiny topology for engine tests. Input payloads are UTF-8 "key,timestamp,value" (value optional, default 1);
 /// "key,timestamp,end" marks a session end event; "boom" throws; anything else is dead-lettered as "bad_input".
@@ -129,10 +149,10 @@ internal sealed class TestTopology : ITopology
         IProcessor<string, long> aggregate = _windows is not null
             ? b.Add(new WindowAggregateProcessor<string, long, List<long>, string>("sum", _windows,
                 Invertible ?? Recycling ?? (IAggregator<long, List<long>, string>)new SumAggregator(),
-                b.Store(new WindowStore<string, List<long>>("sum", _maxEntries)), output, late, _emit))
+                b.Store(new WindowStore<string, List<long>>("sum", _maxEntries, valueSerde: LongListSerde.Instance)), output, late, _emit))
             : b.Add(new SessionWindowProcessor<string, long, List<long>, string>("sum", _sessions!,
                 Recycling ?? (IAggregator<long, List<long>, string>)new SumAggregator(),
-                b.Store(new SessionStore<string, SessionState<List<long>>>("sum", _maxEntries)), output, late,
+                b.Store(new SessionStore<string, SessionState<List<long>>>("sum", _maxEntries, valueSerde: new SessionStateSerde<List<long>>(LongListSerde.Instance))), output, late,
                 _sessions!.EndEventTimeoutMs is null ? null : v => v < 0, _emit));
         return b.Build(b.Add(new ParseProcessor(aggregate)));
     }
