@@ -21,6 +21,7 @@ root.Subcommands.Add(SchemaCommands.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(TopicsCommand.Create());
 root.Subcommands.Add(TailCommand.Create());
+root.Subcommands.Add(VerifyCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

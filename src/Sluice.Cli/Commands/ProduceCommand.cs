@@ -160,6 +160,7 @@ public static class ProduceCommand
                                 userInfo = "";
                             }
                             var schemaId = await RegisterAsync(url, userInfo, settings.EventsTopic, ct);
+                            truth.AvroSchemaId = schemaId;
                             sink = new AvroSink(KafkaSink.Create(connection.Factory), schemaId);
                             target += $", Avro v3 as schema id {schemaId.ToString(CultureInfo.InvariantCulture)} of {settings.EventsTopic}-value at {url}";
                         }
