@@ -90,14 +90,14 @@ public sealed record GeneratorSettings
         Range("generator.products", Products, 1, 10_000_000);
         Range("generator.concurrentSessions", ConcurrentSessions, 0, 1_000_000);
         Share("generator.anonymousShare", AnonymousShare);
-        Share("generator.malformedRate", MalformedRate);
+        Share("generator.invalidRate", MalformedRate);
         Share("generator.lateRate", LateRate);
         Share("generator.outOfOrderRate", OutOfOrderRate);
         Share("generator.duplicateRate", DuplicateRate);
         Share("generator.botRate", BotRate);
         Share("generator.cdcRate", CdcRate);
         if (MalformedRate + LateRate + OutOfOrderRate > 1)
-            ThrowHelper.ThrowConfiguration("generator.malformedRate", $"malformed ({MalformedRate}) + late ({LateRate}) + out-of-order ({OutOfOrderRate}) rates add up to more than 1");
+            ThrowHelper.ThrowConfiguration("generator.invalidRate", $"malformed ({MalformedRate}) + late ({LateRate}) + out-of-order ({OutOfOrderRate}) rates add up to more than 1");
         if (MaxEvents < 0) ThrowHelper.ThrowConfiguration("generator.maxEvents", $"{MaxEvents} is negative; use 0 for no limit");
         if (Duration is { } d && d <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration("generator.duration", $"{d} must be positive, for example 1.00:00:00 for a day");
         if (MaxEvents == 0 && Duration is null) ThrowHelper.ThrowConfiguration("generator.maxEvents", "0 (no limit) needs a duration, or the run never ends");

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Sluice.Core.Errors;
 
 namespace Sluice.Kafka;
@@ -10,22 +11,24 @@ public readonly record struct TopicSpec(string Name, int Partitions);
 /// <summary>An in-process, in-memory Kafka-protocol broker: librdkafka's mock cluster.</summary>
 /// <remarks>
 /// Clients reach it over TCP on 127.0.0.1 exactly as they would a real cluster, through
-/// <see cref="BootstrapServers"/>. What it does not do (seen on librdkafka 2.15.1): create topics through
+/// <see cref="BootstrapServers"/>. What it does not do (seen on librdkafka 2.15.1 and in 2.16.0's rdkafka_mock.c): create topics through
 /// the admin API (use <see cref="CreateTopic"/>), isolate aborted transactions, or store offsets sent inside
 /// a transaction. Its group coordinator completes a rebalance only after about the members' session
 /// timeout, so consumers against it use short session timeouts (<see cref="KafkaClientFactory"/>).
 /// </remarks>
-public sealed class EmbeddedBroker : IDisposable
+public sealed unsafe class EmbeddedBroker : IDisposable
 {
     private readonly Lock _gate = new();
     private IntPtr _rk;
     private IntPtr _cluster;
+    private GCHandle _logger;
     private readonly Dictionary<string, int> _topics = new(StringComparer.Ordinal);
 
-    private EmbeddedBroker(IntPtr rk, IntPtr cluster, int brokers, string bootstrap)
+    private EmbeddedBroker(IntPtr rk, IntPtr cluster, GCHandle logger, int brokers, string bootstrap)
     {
         _rk = rk;
         _cluster = cluster;
+        _logger = logger;
         BrokerCount = brokers;
         BootstrapServers = bootstrap;
     }
@@ -42,7 +45,10 @@ public sealed class EmbeddedBroker : IDisposable
     }
 
     /// <summary>Starts a mock cluster with <paramref name="brokers"/> brokers and creates <paramref name="topics"/>.</summary>
-    public static EmbeddedBroker Start(int brokers = 1, IEnumerable<TopicSpec>? topics = null)
+    /// <param name="brokers">Brokers in the cluster, 1 to 16.</param>
+    /// <param name="topics">Topics to create.</param>
+    /// <param name="logger">Where the cluster's own librdkafka log lines (errors only) go; null drops them.</param>
+    public static EmbeddedBroker Start(int brokers = 1, IEnumerable<TopicSpec>? topics = null, ILogger? logger = null)
     {
         if (brokers is < 1 or > 16) ThrowHelper.ThrowConfiguration("kafka.embedded.brokers", $"{brokers} is out of range; allowed 1 to 16");
         NativeLibraries.EnsureLoaded();
@@ -55,23 +61,29 @@ public sealed class EmbeddedBroker : IDisposable
             RdKafkaNative.ConfDestroy(conf);
             ThrowHelper.Throw($"embedded broker: {Text(errstr)}");
         }
+        // Without a callback librdkafka prints its lines to stderr itself, past the chosen log format.
+        var log = GCHandle.Alloc(logger);
+        RdKafkaNative.ConfSetOpaque(conf, GCHandle.ToIntPtr(log));
+        RdKafkaNative.ConfSetLogCallback(conf, (IntPtr)(delegate* unmanaged<IntPtr, int, IntPtr, IntPtr, void>)&OnLog);
         var rk = RdKafkaNative.KafkaNew(RdKafkaNative.RdKafkaProducer, conf, errstr, (nuint)errstr.Length);
         if (rk == IntPtr.Zero)
         {
             RdKafkaNative.ConfDestroy(conf);
+            log.Free();
             ThrowHelper.Throw($"embedded broker: could not create the librdkafka handle: {Text(errstr)}");
         }
         var cluster = MockClusterNative.ClusterNew(rk, brokers);
         if (cluster == IntPtr.Zero)
         {
             RdKafkaNative.KafkaDestroy(rk);
+            log.Free();
             ThrowHelper.Throw("embedded broker: the mock cluster did not start (no free loopback port?); free a port or retry");
         }
         // Groups start as soon as the first member joins instead of waiting 3 s for more.
         MockClusterNative.GroupInitialRebalanceDelayMs(cluster, 0);
         var bootstrap = Marshal.PtrToStringUTF8(MockClusterNative.ClusterBootstraps(cluster)) ?? "";
 
-        var broker = new EmbeddedBroker(rk, cluster, brokers, bootstrap);
+        var broker = new EmbeddedBroker(rk, cluster, log, brokers, bootstrap);
         try
         {
             foreach (var topic in topics ?? []) broker.CreateTopic(topic.Name, topic.Partitions);
@@ -129,7 +141,18 @@ public sealed class EmbeddedBroker : IDisposable
             if (_rk != IntPtr.Zero) RdKafkaNative.KafkaDestroy(_rk);
             _cluster = IntPtr.Zero;
             _rk = IntPtr.Zero;
+            // Freed only after rd_kafka_destroy: its threads may log until then.
+            if (_logger.IsAllocated) _logger.Free();
         }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnLog(IntPtr rk, int level, IntPtr facility, IntPtr message)
+    {
+        var opaque = RdKafkaNative.Opaque(rk);
+        if (opaque == IntPtr.Zero) return;
+        LibrdkafkaLog.Write(GCHandle.FromIntPtr(opaque).Target as ILogger, LibrdkafkaLog.Level(level),
+            Marshal.PtrToStringUTF8(facility), "embedded-broker", Marshal.PtrToStringUTF8(message));
     }
 
     private static string Text(byte[] errstr) => Encoding.UTF8.GetString(errstr, 0, Math.Max(0, Array.IndexOf(errstr, (byte)0)));

@@ -17,11 +17,18 @@ public sealed class KafkaClientFactory
     private readonly KafkaOptions _options;
     private readonly ILogger _logger;
 
-    public KafkaClientFactory(KafkaOptions options, string bootstrapServers, ILogger? logger = null)
+    /// <summary>Clients for the cluster at <paramref name="bootstrapServers"/> with the rest of <paramref name="options"/>.</summary>
+    /// <param name="options">The validated <c>kafka.*</c> keys: client id, security, timeouts.</param>
+    /// <param name="bootstrapServers">The cluster: <c>kafka.bootstrapServers</c>, or an embedded broker's.</param>
+    /// <param name="logger">Where the clients' own log lines go.</param>
+    /// <param name="embedded">Whether the cluster is the embedded broker; by default, whether <c>kafka.bootstrapServers</c> is empty.</param>
+    public KafkaClientFactory(KafkaOptions options, string bootstrapServers, ILogger? logger = null, bool? embedded = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
         _options = options;
         BootstrapServers = bootstrapServers;
+        IsEmbedded = embedded ?? options.UseEmbeddedBroker;
         _logger = logger ?? NullLogger.Instance;
         NativeLibraries.EnsureLoaded();
     }
@@ -29,7 +36,7 @@ public sealed class KafkaClientFactory
     public string BootstrapServers { get; }
 
     /// <summary>True when talking to the in-process mock cluster, whose group coordinator needs short timeouts.</summary>
-    public bool IsEmbedded => _options.UseEmbeddedBroker;
+    public bool IsEmbedded { get; }
 
     public ProducerConfig ProducerConfig(string? clientIdSuffix = null)
     {
@@ -107,14 +114,27 @@ public sealed class KafkaClientFactory
         return builder.Build();
     }
 
+    /// <summary>An admin client (metadata, offsets) with the factory's connection and security settings and logging wired.</summary>
+    public IAdminClient CreateAdminClient(string? clientIdSuffix = null)
+    {
+        var config = new AdminClientConfig();
+        ApplyCommon(config, clientIdSuffix ?? "admin");
+        return new AdminClientBuilder(config)
+            .SetLogHandler((_, m) => Log(m))
+            .SetErrorHandler((_, e) => LogError(e))
+            .Build();
+    }
+
     /// <summary>Fails with a one-line error when no broker answers within <see cref="KafkaOptions.ConnectTimeout"/>.</summary>
     public Metadata EnsureReachable()
     {
         var config = new AdminClientConfig();
         ApplyCommon(config, "probe");
-        // Keep the probe quiet: a broker that is down is reported once, below, not logged per retry.
-        config.Set("log_level", "0");
-        using var admin = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).Build();
+        // A broker that is down is reported once, below; what the probe's retries say is detail, logged at debug.
+        using var admin = new AdminClientBuilder(config)
+            .SetLogHandler((_, m) => LibrdkafkaLog.Write(_logger, LogLevel.Debug, m.Facility, m.Name, m.Message))
+            .SetErrorHandler((_, e) => _logger.LogDebug("kafka {Code}: {Reason}", e.Code, e.Reason))
+            .Build();
         try
         {
             return admin.GetMetadata(_options.ConnectTimeout);
@@ -123,7 +143,9 @@ public sealed class KafkaClientFactory
         {
             throw new SluiceException(
                 $"no Kafka broker answered at {BootstrapServers} within {_options.ConnectTimeout.TotalSeconds:0} s ({ex.Error.Reason}); " +
-                "check kafka.bootstrapServers, or start one with `./build.sh run broker`", isTransient: true, ex);
+                (_options.SecurityProtocol.Equals("plaintext", StringComparison.OrdinalIgnoreCase)
+                    ? "check kafka.bootstrapServers, or start one with `./build.sh run broker`"
+                    : $"check kafka.bootstrapServers and that the brokers speak kafka.securityProtocol {_options.SecurityProtocol}"), isTransient: true, ex);
         }
     }
 
@@ -140,23 +162,14 @@ public sealed class KafkaClientFactory
         };
         if (!string.IsNullOrEmpty(_options.SaslMechanism))
         {
-            config.Set("sasl.mechanism", _options.SaslMechanism);
+            config.Set("sasl.mechanism", _options.SaslMechanism.ToUpperInvariant());
             config.SaslUsername = _options.SaslUsername;
             config.SaslPassword = _options.SaslPassword;
         }
     }
 
-    private void Log(LogMessage message)
-    {
-        var level = message.Level switch
-        {
-            SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical or SyslogLevel.Error => LogLevel.Error,
-            SyslogLevel.Warning => LogLevel.Warning,
-            SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
-            _ => LogLevel.Debug,
-        };
-        _logger.Log(level, "librdkafka {Facility} {Name}: {Message}", message.Facility, message.Name, message.Message);
-    }
+    private void Log(LogMessage message) =>
+        LibrdkafkaLog.Write(_logger, LibrdkafkaLog.Level((int)message.Level), message.Facility, message.Name, message.Message);
 
     private void LogError(Error error)
     {
@@ -164,7 +177,4 @@ public sealed class KafkaClientFactory
         var level = error.IsFatal ? LogLevel.Error : LogLevel.Warning;
         _logger.Log(level, "kafka {Code}: {Reason}", error.Code, error.Reason);
     }
-
-    /// <summary>The effective client configuration with secrets masked, for logs and diagnostics.</summary>
-    public static IEnumerable<KeyValuePair<string, string>> Describe(ClientConfig config) => Redaction.Redact(config);
 }

@@ -13,9 +13,6 @@ internal static partial class RdKafkaNative
     public const int ErrQueueFull = -184;
     public const int ErrTimedOut = -185;
     public const int MsgFlagCopy = 0x2;
-    public const int LogError = 3;
-    public const int LogWarning = 4;
-    public const int LogInfo = 6;
 
     /// <summary><c>rd_kafka_vtype_t</c>.</summary>
     public enum VType

@@ -71,7 +71,8 @@ public sealed unsafe class RecordProducer : IDisposable
         RdKafkaNative.ConfSetOpaque(conf, GCHandle.ToIntPtr(self));
         RdKafkaNative.ConfSetDeliveryCallback(conf, (IntPtr)(delegate* unmanaged<IntPtr, IntPtr, IntPtr, void>)&OnDelivery);
         RdKafkaNative.ConfSetErrorCallback(conf, (IntPtr)(delegate* unmanaged<IntPtr, int, IntPtr, IntPtr, void>)&OnError);
-        if (logger is not null) RdKafkaNative.ConfSetLogCallback(conf, (IntPtr)(delegate* unmanaged<IntPtr, int, IntPtr, IntPtr, void>)&OnLog);
+        // Always set: without a callback librdkafka prints its log lines to stderr itself.
+        RdKafkaNative.ConfSetLogCallback(conf, (IntPtr)(delegate* unmanaged<IntPtr, int, IntPtr, IntPtr, void>)&OnLog);
         // The callbacks may run before rd_kafka_new returns (logs); they find the holder empty and keep quiet.
         var rk = RdKafkaNative.KafkaNew(RdKafkaNative.RdKafkaProducer, conf, errstr, (nuint)errstr.Length);
         if (rk == IntPtr.Zero)
@@ -278,7 +279,7 @@ public sealed unsafe class RecordProducer : IDisposable
             producer._fatal = true;
             producer.Fail($"fatal: {text}");
         }
-        Log(producer._logger, err == RdKafkaNative.ErrFatal ? LogLevel.Error : LogLevel.Warning, "kafka", text);
+        LibrdkafkaLog.Write(producer._logger, err == RdKafkaNative.ErrFatal ? LogLevel.Error : LogLevel.Warning, "ERROR", "producer", text);
     }
 
     [UnmanagedCallersOnly]
@@ -286,24 +287,7 @@ public sealed unsafe class RecordProducer : IDisposable
     {
         var producer = From(RdKafkaNative.Opaque(rk));
         if (producer?._logger is not { } logger) return;
-        var logLevel = level <= RdKafkaNative.LogError ? LogLevel.Error : level == RdKafkaNative.LogWarning ? LogLevel.Warning
-            : level <= RdKafkaNative.LogInfo ? LogLevel.Information : LogLevel.Debug;
-        Log(logger, logLevel, "librdkafka " + Marshal.PtrToStringUTF8(facility), Marshal.PtrToStringUTF8(message));
-    }
-
-    // Called from librdkafka's threads, where an exception would end the process: a logger that throws is ignored.
-    private static void Log(ILogger? logger, LogLevel level, string source, string? message)
-    {
-        if (logger is null) return;
-        try
-        {
-            logger.Log(level, "{Source}: {Message}", source, message);
-        }
-#pragma warning disable CA1031 // nothing may escape into native code
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
+        LibrdkafkaLog.Write(logger, LibrdkafkaLog.Level(level), Marshal.PtrToStringUTF8(facility), "producer", Marshal.PtrToStringUTF8(message));
     }
 
     private static string Text(byte[] errstr)

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using Confluent.Kafka;
 using Sluice.Cli.Hosting;
-using Sluice.Kafka;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
@@ -34,10 +33,11 @@ internal static class BenchCommand
         {
             var options = GlobalOptions.LoadOptions(parse);
             int n = parse.GetValue(messages), bytes = parse.GetValue(size), parts = parse.GetValue(partitions);
-            using var broker = EmbeddedBroker.Start(options.Kafka.Embedded.Brokers);
+            using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
+            using var connection = KafkaConnection.OpenEmbedded(options, loggers);
             var topic = $"bench.{Guid.NewGuid():N}";
-            broker.CreateTopic(topic, parts);
-            var factory = new KafkaClientFactory(options.Kafka, broker.BootstrapServers);
+            connection.Embedded!.CreateTopic(topic, parts);
+            var factory = connection.Factory;
 
             // Compressible but not trivial payloads, like JSON events.
             var random = new Random(7);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
-using Sluice.Kafka;
 
 namespace Sluice.Cli.Commands;
 
@@ -18,12 +17,13 @@ internal static class BrokerCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var extra = parse.GetValue(brokers) is { } n ? new[] { $"kafka.embedded.brokers={n}" } : [];
-            var options = GlobalOptions.LoadOptions(parse, extra);
+            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(brokers, "kafka.embedded.brokers"));
+            var file = parse.GetValue(bootstrapFile);
+            if (file is not null) OptionRules.EnsureWritable(file.FullName, "--bootstrap-file");
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             var logger = loggers.CreateLogger("Sluice.Broker");
-            using var broker = EmbeddedBroker.Start(options.Kafka.Embedded.Brokers, KafkaConnection.Topics(options));
-            if (parse.GetValue(bootstrapFile) is { } file)
+            using var broker = KafkaConnection.StartEmbedded(options, loggers, KafkaConnection.Topics(options));
+            if (file is not null)
             {
                 var tmp = file.FullName + ".tmp";
                 await File.WriteAllTextAsync(tmp, broker.BootstrapServers + "\n", ct).ConfigureAwait(false);
@@ -42,7 +42,7 @@ internal static class BrokerCommand
             {
             }
             logger.LogInformation("embedded broker stopped");
-            if (parse.GetValue(bootstrapFile) is { } f) f.Delete();
+            file?.Delete();
             return 0;
         });
         return command;

@@ -18,13 +18,14 @@ internal static class DemoCommand
             .Require(v => v is null or > 0, "--events must be a positive whole number, for example --events 20000");
         var duration = new Option<TimeSpan?>("--duration")
         {
-            Description = "Stop producing after this long, hh:mm:ss (default 00:00:30 unless --events is given)",
-        }.Require(v => v is null || v > TimeSpan.Zero, "--duration must be positive, for example --duration 00:01:00");
+            Description = $"Stop producing after this long, hh:mm:ss, at most {OptionRules.MaxWallClock.TotalDays:0} days (default 00:00:30 unless --events is given)",
+        }.Require(v => v is null || (v > TimeSpan.Zero && v <= OptionRules.MaxWallClock),
+            $"--duration must be positive and at most {OptionRules.MaxWallClock.TotalDays:0} days, written hh:mm:ss or d.hh:mm:ss, for example --duration 00:01:00");
         var rate = new Option<int?>("--rate") { Description = "Events per second; 0 = as fast as possible (default 2000, or 0 with --events)" }
             .Require(v => v is null or >= 0, "--rate must be 0 or more events per second");
         var processors = new Option<int>("--processors") { Description = "Processor group members to run (1-16)", DefaultValueFactory = _ => 1 }
             .Require(v => v is >= 1 and <= 16, "--processors must be between 1 and 16");
-        var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "A Kafka cluster to use instead of the embedded broker" };
+        var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "A Kafka cluster to use instead of the embedded broker (default kafka.bootstrapServers)" };
         var noLive = new Option<bool>("--no-live") { Description = "Print progress lines instead of the live table" };
         var format = new Option<string>("--format")
         {
@@ -40,8 +41,7 @@ internal static class DemoCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var extra = parse.GetValue(bootstrap) is { } bs ? new[] { $"kafka.bootstrapServers={bs}" } : [];
-            var options = GlobalOptions.LoadOptions(parse, extra);
+            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"));
             var live = !parse.GetValue(noLive) && !Console.IsOutputRedirected;
             // While the live table owns the terminal, only warnings and errors are logged.
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging, live ? LogLevel.Warning : null);

@@ -27,8 +27,7 @@ internal static class ProcessCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var extra = parse.GetValue(bootstrap) is { } bs ? new[] { $"kafka.bootstrapServers={bs}" } : [];
-            var options = GlobalOptions.LoadOptions(parse, extra);
+            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"));
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             return await RunAsync(options, parse.GetValue(members), loggers, ct).ConfigureAwait(false);
         });

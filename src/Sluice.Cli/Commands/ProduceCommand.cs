@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
@@ -23,50 +24,68 @@ public static class ProduceCommand
 {
     private static readonly GeneratorSettings Defaults = new();
 
-    // Settings errors name configuration keys; on the command line the option is what the user typed.
-    private static readonly Dictionary<string, string> OptionOfKey = new(StringComparer.Ordinal)
-    {
-        ["generator.users"] = "--users", ["generator.products"] = "--products", ["generator.concurrentSessions"] = "--concurrency",
-        ["generator.malformedRate"] = "--malformed-rate", ["generator.lateRate"] = "--late-rate",
-        ["generator.outOfOrderRate"] = "--out-of-order-rate", ["generator.duplicateRate"] = "--duplicate-rate",
-        ["generator.botRate"] = "--bot-rate", ["generator.cdcRate"] = "--cdc-rate", ["generator.maxEvents"] = "--events",
-        ["generator.duration"] = "--duration", ["generator.anonymousShare"] = "--anonymous-share",
-        ["generator.fileMaxRecords"] = "--file-max-records", ["generator.domain"] = "--domain",
-    };
+    /// <summary>Simulated time a run may cover at most; the event clock must stay within what a timestamp can hold.</summary>
+    private static readonly TimeSpan MaxDuration = TimeSpan.FromDays(36_500);
 
     /// <summary>Builds the command; the caller adds it to the root command.</summary>
     public static Command Create()
     {
-        var events = new Option<long>("--events") { Description = "Click records to produce (faults included, CDC not); 0 = until --duration", DefaultValueFactory = _ => Defaults.MaxEvents };
-        var duration = new Option<string?>("--duration") { Description = "Stop after this much simulated time: 90s, 30m, 24h, 1d or hh:mm:ss" };
-        var users = new Option<int>("--users") { Description = "Visitors in the pool", DefaultValueFactory = _ => Defaults.Users };
-        var products = new Option<int>("--products") { Description = "Products in the catalog", DefaultValueFactory = _ => Defaults.Products };
-        var concurrency = new Option<int>("--concurrency") { Description = "Sessions in progress at once (simulated traffic volume); 0 = users/100", DefaultValueFactory = _ => 0 };
-        var seed = new Option<long>("--seed") { Description = "Seed: the same seed and options give a byte-identical stream", DefaultValueFactory = _ => Defaults.Seed };
-        var start = new Option<string?>("--start") { Description = "Event time of the first event, ISO 8601 (default 2026-01-01T00:00:00Z)" };
-        var speed = new Option<string>("--speed") { Description = "max (as fast as possible), realtime, or a factor of real time such as 60x", DefaultValueFactory = _ => "max" };
-        var rate = new Option<double>("--rate") { Description = "Records per wall-clock second; overrides --speed. 0 = no limit", DefaultValueFactory = _ => 0 };
+        var events = new Option<long>("--events") { Description = "Click records to produce (faults included, CDC not); 0 = until --duration", DefaultValueFactory = _ => Defaults.MaxEvents }
+            .Require(v => v >= 0, "--events must be 0 (no limit, with --duration) or a positive whole number, for example --events 100000");
+        var duration = new Option<TimeSpan?>("--duration")
+        {
+            Description = "Stop after this much simulated time: 90s, 30m, 24h, 1d or hh:mm:ss, at most 36500d",
+            CustomParser = ParseDuration,
+        };
+        var users = new Option<int>("--users") { Description = "Visitors in the pool (default generator.users)" };
+        var products = new Option<int>("--products") { Description = "Products in the catalog (default generator.products)" };
+        var concurrency = new Option<int>("--concurrency") { Description = "Sessions in progress at once (simulated traffic volume); 0 = users/100 (default generator.concurrentSessions)" };
+        var seed = new Option<long>("--seed") { Description = "Seed: the same seed and options give a byte-identical stream (default generator.seed)" };
+        var start = new Option<DateTimeOffset?>("--start")
+        {
+            Description = "Event time of the first event, ISO 8601, from 1970 to 9000 (default 2026-01-01T00:00:00Z)",
+            CustomParser = ParseStart,
+        };
+        var speed = new Option<string>("--speed") { Description = "max (as fast as possible), realtime, or a factor of real time such as 60x (default generator.speed)" };
+        var rate = new Option<double>("--rate") { Description = "Records per wall-clock second; overrides --speed. 0 = no limit (default generator.rate)" };
         var output = new Option<string>("--output") { Description = "kafka, files, stdout or null", DefaultValueFactory = _ => "kafka" };
         output.AcceptOnlyFromAmong("kafka", "files", "stdout", "null");
-        var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "Kafka host:port list; empty starts the embedded broker for the run" };
-        var partitions = new Option<int>("--partitions") { Description = "Partitions of the topics the embedded broker creates", DefaultValueFactory = _ => 6 };
+        var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "Kafka host:port list; empty starts the embedded broker for the run (default kafka.bootstrapServers)" };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of the topics the embedded broker creates (default kafka.partitions)" };
         var dir = new Option<string>("--dir") { Description = "Staging directory for --output files", DefaultValueFactory = _ => "staging" };
         var format = new Option<string?>("--format") { Description = "Payload format: json (default) or avro for --output kafka; jsonl (default) or csv for --output files" };
         format.AcceptOnlyFromAmong("json", "avro", "jsonl", "csv");
-        var registryUrl = new Option<string?>("--schema-registry") { Description = "Schema Registry URL for --format avro; empty starts an embedded registry for the run" };
-        var fileMax = new Option<int>("--file-max-records") { Description = "Records per staging file before it rotates", DefaultValueFactory = _ => 100_000 };
+        var registryUrl = new Option<string?>("--schema-registry") { Description = "Schema Registry URL for --format avro; empty starts an embedded registry for the run (default schemaRegistry.url)" };
+        var fileMax = new Option<int>("--file-max-records") { Description = "Records per staging file before it rotates", DefaultValueFactory = _ => 100_000 }
+            .Require(v => v >= 1, "--file-max-records must be at least 1");
         var manifest = new Option<string?>("--manifest") { Description = "Write the ground truth (totals, faults, per-window counts, late and duplicate ids) to this JSON file" };
         var domain = new Option<string?>("--domain") { Description = "Domain YAML with the journey transition table (default: built-in config/domains/ecommerce.yaml)" };
-        var malformed = new Option<double>("--malformed-rate") { Description = "Share of events corrupted on purpose", DefaultValueFactory = _ => Defaults.MalformedRate };
-        var late = new Option<double>("--late-rate") { Description = "Share of events delivered 4-10 minutes late", DefaultValueFactory = _ => Defaults.LateRate };
-        var outOfOrder = new Option<double>("--out-of-order-rate") { Description = "Share of events delivered out of order within the bound", DefaultValueFactory = _ => Defaults.OutOfOrderRate };
-        var duplicate = new Option<double>("--duplicate-rate") { Description = "Share of records that repeat an earlier event", DefaultValueFactory = _ => Defaults.DuplicateRate };
-        var bot = new Option<double>("--bot-rate") { Description = "Share of records from crawlers and HTTP tools", DefaultValueFactory = _ => Defaults.BotRate };
-        var anonymous = new Option<double>("--anonymous-share") { Description = "Share of visitors who never log in", DefaultValueFactory = _ => Defaults.AnonymousShare };
-        var cdc = new Option<bool>("--cdc") { Description = "Emit user-profile changes to the CDC topic", DefaultValueFactory = _ => true };
-        var cdcRate = new Option<double>("--cdc-rate") { Description = "Profile changes per click record", DefaultValueFactory = _ => Defaults.CdcRate };
-        var topic = new Option<string>("--topic") { Description = "Topic of the click events", DefaultValueFactory = _ => Defaults.EventsTopic };
-        var cdcTopic = new Option<string>("--cdc-topic") { Description = "Topic of the user-profile changes", DefaultValueFactory = _ => Defaults.CdcTopic };
+        var malformed = new Option<double>("--malformed-rate") { Description = "Share of events corrupted on purpose (default generator.invalidRate)" };
+        var late = new Option<double>("--late-rate") { Description = "Share of events delivered 4-10 minutes late (default generator.lateRate)" };
+        var outOfOrder = new Option<double>("--out-of-order-rate") { Description = "Share of events delivered out of order within the bound (default generator.outOfOrderRate)" };
+        var duplicate = new Option<double>("--duplicate-rate") { Description = "Share of records that repeat an earlier event (default generator.duplicateRate)" };
+        var bot = new Option<double>("--bot-rate") { Description = "Share of records from crawlers and HTTP tools (default generator.botRate)" };
+        var anonymous = new Option<double>("--anonymous-share") { Description = "Share of visitors who never log in (default generator.anonymousShare)" };
+        var cdc = new Option<bool>("--cdc") { Description = "Emit user-profile changes to the CDC topic (default generator.cdc)" };
+        var cdcRate = new Option<double>("--cdc-rate") { Description = "Profile changes per click record (default generator.cdcRate)" };
+        var topic = new Option<string>("--topic") { Description = "Topic of the click events (default kafka.topics.events)" };
+        var cdcTopic = new Option<string>("--cdc-topic") { Description = "Topic of the user-profile changes (default kafka.topics.cdcUsers)" };
+
+        // Options that stand for configuration keys: typed, they win over config/sluice.yaml, SLUICE__* and --set.
+        OptionKey[] keys =
+        [
+            OptionKey.Of(users, "generator.users"), OptionKey.Of(products, "generator.products"), OptionKey.Of(concurrency, "generator.concurrentSessions"),
+            OptionKey.Of(seed, "generator.seed"), OptionKey.Of(anonymous, "generator.anonymousShare"), OptionKey.Of(malformed, "generator.invalidRate"),
+            OptionKey.Of(late, "generator.lateRate"), OptionKey.Of(outOfOrder, "generator.outOfOrderRate"), OptionKey.Of(duplicate, "generator.duplicateRate"),
+            OptionKey.Of(bot, "generator.botRate"), OptionKey.Of(cdc, "generator.cdc"), OptionKey.Of(cdcRate, "generator.cdcRate"),
+            OptionKey.Of(speed, "generator.speed"),
+            // --speed typed alone also clears a configured rate, which would otherwise win over it; a typed --rate comes after and wins.
+            new(speed, "generator.rate", p => p.GetResult(speed) is { Implicit: false } ? "0" : null),
+            OptionKey.Of(rate, "generator.rate"),
+            OptionKey.Of(bootstrap, "kafka.bootstrapServers"), OptionKey.Of(partitions, "kafka.partitions"),
+            OptionKey.Of(topic, "kafka.topics.events"), OptionKey.Of(cdcTopic, "kafka.topics.cdcUsers"),
+            OptionKey.Of(registryUrl, "schemaRegistry.url"),
+        ];
 
         var command = new Command("produce", "Generate realistic clickstream traffic with labelled faults, CDC changes and a ground-truth manifest");
         foreach (var option in new Option[]
@@ -77,145 +96,107 @@ public static class ProduceCommand
         {
             command.Options.Add(option);
         }
+        command.Validators.Add(r =>
+        {
+            // Defaults are not filled in yet when command validators run: an option not typed has its default.
+            if (r.GetResult(duration) is null && r.GetResult(events) is { Implicit: false } && Parsed(r, events) == 0)
+                r.AddError("--events 0 (no limit) needs --duration, or the run never ends");
+            var outputKind = r.GetResult(output) is { Implicit: false } ? r.GetValue(output) : "kafka";
+            if (outputKind is "kafka" or "files" or "stdout" or "null" && r.GetValue(format) is null or "json" or "avro" or "jsonl" or "csv"
+                && PayloadFormatOf(outputKind, r.GetValue(format)) is null)
+                r.AddError($"--format {r.GetValue(format)} does not apply to --output {outputKind}; use json or avro with kafka, jsonl or csv with files");
+        });
 
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
+            // Everything is checked before anything starts: options, configuration, the domain file, where the manifest goes.
+            var options = GlobalOptions.LoadOptions(r, keys);
+            var settings = GeneratorSettings.From(options.Generator, options.Kafka.Topics) with
+            {
+                MaxEvents = r.GetValue(events),
+                Duration = r.GetValue(duration),
+                Start = r.GetValue(start) ?? Defaults.Start,
+                Transitions = r.GetValue(domain) is { Length: > 0 } path ? TransitionTable.Load(path) : TransitionTable.Default,
+            };
+            settings.Validate();
+            var pacer = Pacer.Parse(options.Generator.Speed, options.Generator.Rate);
+            var manifestPath = r.GetValue(manifest) is { Length: > 0 } m ? m : null;
+            if (manifestPath is not null) OptionRules.EnsureWritable(manifestPath, "--manifest");
             var outputKind = r.GetValue(output)!;
+            var formatName = r.GetValue(format);
+            var payloadFormat = PayloadFormatOf(outputKind, formatName)!.Value;
+
             // With records on stdout, the progress bar and the table go to stderr.
             var console = outputKind == "stdout"
                 ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
                 : AnsiConsole.Console;
-            // Configuration first (config/sluice.yaml, SLUICE__*, --set): its errors name its keys, not options.
-            GeneratorOptions configured;
-            TopicOptions topics;
+            using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
+            var generator = new ClickstreamGenerator(settings);
+            // Always kept: it feeds the summary table, and is written out only with --manifest.
+            var truth = new ManifestBuilder((long)settings.WindowSize.TotalMilliseconds) { Format = payloadFormat };
+
+            KafkaConnection? connection = null;
+            EmbeddedSchemaRegistry? registry = null;
             try
             {
-                var options = GlobalOptions.LoadOptions(r);
-                configured = options.Generator;
-                topics = options.Kafka.Topics;
-            }
-            catch (ConfigurationException ex)
-            {
-                console.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
-                return 1;
-            }
-            try
-            {
-                // An option typed on the command line wins over the configuration's value.
-                T Pick<T>(Option<T> option, T fromConfiguration) => r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : fromConfiguration;
-                var fromFile = GeneratorSettings.From(configured, topics);
-                var settings = fromFile with
+                IRecordSink sink;
+                string target;
+                switch (outputKind)
                 {
-                    Seed = Pick(seed, fromFile.Seed),
-                    Users = Pick(users, fromFile.Users),
-                    Products = Pick(products, fromFile.Products),
-                    ConcurrentSessions = Pick(concurrency, fromFile.ConcurrentSessions),
-                    AnonymousShare = Pick(anonymous, fromFile.AnonymousShare),
-                    MaxEvents = r.GetValue(events),
-                    Duration = ParseDuration(r.GetValue(duration)),
-                    Start = ParseStart(r.GetValue(start)) ?? Defaults.Start,
-                    MalformedRate = Pick(malformed, fromFile.MalformedRate),
-                    LateRate = Pick(late, fromFile.LateRate),
-                    OutOfOrderRate = Pick(outOfOrder, fromFile.OutOfOrderRate),
-                    DuplicateRate = Pick(duplicate, fromFile.DuplicateRate),
-                    BotRate = Pick(bot, fromFile.BotRate),
-                    Cdc = Pick(cdc, fromFile.Cdc),
-                    CdcRate = Pick(cdcRate, fromFile.CdcRate),
-                    EventsTopic = Pick(topic, fromFile.EventsTopic)!,
-                    CdcTopic = Pick(cdcTopic, fromFile.CdcTopic)!,
-                    Transitions = r.GetValue(domain) is { Length: > 0 } path ? TransitionTable.Load(path) : TransitionTable.Default,
-                };
-                settings.Validate();
-                // --speed typed alone also replaces a rate from the configuration, which would otherwise win over it.
-                var speedTyped = r.GetResult(speed) is { Implicit: false };
-                var pacer = Pacer.Parse(Pick(speed, configured.Speed), Pick(rate, speedTyped ? 0 : configured.Rate));
-                var generator = new ClickstreamGenerator(settings);
-                // Always kept: it feeds the summary table, and is written out only with --manifest.
-                var truth = new ManifestBuilder((long)settings.WindowSize.TotalMilliseconds);
-
-                var formatName = r.GetValue(format);
-                var payloadFormat = PayloadFormatOf(outputKind, formatName);
-                truth.Format = payloadFormat;
-
-                EmbeddedBroker? broker = null;
-                EmbeddedSchemaRegistry? registry = null;
-                try
-                {
-                    IRecordSink sink;
-                    string target;
-                    switch (outputKind)
-                    {
-                        case "kafka":
-                            var servers = r.GetValue(bootstrap);
-                            if (string.IsNullOrWhiteSpace(servers))
+                    case "kafka":
+                        connection = KafkaConnection.Open(options, loggers);
+                        target = connection.Embedded is { } broker
+                            ? $"embedded broker {broker.BootstrapServers} ({options.Kafka.Partitions} partitions)"
+                            : $"Kafka {options.Kafka.BootstrapServers}";
+                        if (payloadFormat == PayloadFormat.Avro)
+                        {
+                            // Registered before the producer exists, so a registry that is down leaves nothing to clean up.
+                            var url = options.SchemaRegistry.Url;
+                            var userInfo = options.SchemaRegistry.BasicAuthUserInfo;
+                            if (url.Length == 0)
                             {
-                                var parts = r.GetValue(partitions);
-                                broker = EmbeddedBroker.Start(1, [new TopicSpec(settings.EventsTopic, parts), new TopicSpec(settings.CdcTopic, parts)]);
-                                servers = broker.BootstrapServers;
-                                target = $"embedded broker {servers} ({parts} partitions)";
+                                registry = await EmbeddedSchemaRegistry.StartAsync(cancellationToken: ct);
+                                url = registry.Url.ToString();
+                                userInfo = "";
                             }
-                            else
-                            {
-                                target = $"Kafka {servers}";
-                            }
-                            var options = new KafkaOptions { BootstrapServers = broker is null ? servers : "" };
-                            var factory = new KafkaClientFactory(options, servers);
-                            factory.EnsureReachable();
-                            if (payloadFormat == PayloadFormat.Avro)
-                            {
-                                // Registered before the producer exists, so a registry that is down leaves nothing to clean up.
-                                var url = r.GetValue(registryUrl);
-                                if (string.IsNullOrWhiteSpace(url))
-                                {
-                                    registry = await EmbeddedSchemaRegistry.StartAsync(cancellationToken: ct);
-                                    url = registry.Url.ToString();
-                                }
-                                var schemaId = await RegisterAsync(url, settings.EventsTopic, ct);
-                                sink = new AvroSink(KafkaSink.Create(factory), schemaId);
-                                target += $", Avro v3 as schema id {schemaId.ToString(CultureInfo.InvariantCulture)} of {settings.EventsTopic}-value at {url}";
-                            }
-                            else
-                            {
-                                sink = KafkaSink.Create(factory);
-                            }
-                            break;
-                        case "files":
-                            var fileFormat = formatName == "csv" ? FileFormat.Csv : FileFormat.Jsonl;
-                            sink = new FileSink(r.GetValue(dir)!, fileFormat, r.GetValue(fileMax));
-                            target = $"{Path.GetFullPath(r.GetValue(dir)!)} ({(fileFormat == FileFormat.Csv ? "csv" : "jsonl")})";
-                            break;
-                        case "stdout":
-                            sink = new StreamSink(Console.OpenStandardOutput());
-                            target = "stdout (JSON lines)";
-                            break;
-                        default:
-                            sink = new NullSink();
-                            target = "null (discarded)";
-                            break;
-                    }
-
-                    RunSummary summary;
-                    using (sink)
-                    {
-                        summary = await RunWithProgress(console, generator, sink, pacer, truth, settings, ct);
-                    }
-                    if (r.GetValue(manifest) is { Length: > 0 } manifestPath) truth.WriteFile(manifestPath, generator);
-                    WriteSummary(console, generator, truth, summary, target, r.GetValue(manifest));
-                    return summary.Cancelled ? 130 : 0;
+                            var schemaId = await RegisterAsync(url, userInfo, settings.EventsTopic, ct);
+                            truth.AvroSchemaId = schemaId;
+                            sink = new AvroSink(KafkaSink.Create(connection.Factory), schemaId);
+                            target += $", Avro v3 as schema id {schemaId.ToString(CultureInfo.InvariantCulture)} of {settings.EventsTopic}-value at {url}";
+                        }
+                        else
+                        {
+                            sink = KafkaSink.Create(connection.Factory);
+                        }
+                        break;
+                    case "files":
+                        var fileFormat = formatName == "csv" ? FileFormat.Csv : FileFormat.Jsonl;
+                        sink = new FileSink(r.GetValue(dir)!, fileFormat, r.GetValue(fileMax));
+                        target = $"{Path.GetFullPath(r.GetValue(dir)!)} ({(fileFormat == FileFormat.Csv ? "csv" : "jsonl")})";
+                        break;
+                    case "stdout":
+                        sink = new StreamSink(Console.OpenStandardOutput());
+                        target = "stdout (JSON lines)";
+                        break;
+                    default:
+                        sink = new NullSink();
+                        target = "null (discarded)";
+                        break;
                 }
-                finally
+
+                RunSummary summary;
+                using (sink)
                 {
-                    broker?.Dispose();
-                    if (registry is not null) await registry.DisposeAsync();
+                    summary = await RunWithProgress(console, generator, sink, pacer, truth, settings, ct);
                 }
+                if (manifestPath is not null) truth.WriteFile(manifestPath, generator);
+                WriteSummary(console, generator, truth, summary, target, manifestPath);
+                return summary.Cancelled ? 130 : 0;
             }
-            catch (SluiceException ex)
+            finally
             {
-                var message = ex is ConfigurationException ce && OptionOfKey.TryGetValue(ce.Key, out var opt)
-                    ? $"{opt}: {ex.Message}"
-                    : ex.Message;
-                console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
-                return 1;
+                connection?.Dispose();
+                if (registry is not null) await registry.DisposeAsync();
             }
         });
         return command;
@@ -269,49 +250,66 @@ public static class ProduceCommand
         console.Write(table);
     }
 
-    // json/avro describe Kafka payloads, jsonl/csv staging files; a format that does not fit the output is an error.
-    private static PayloadFormat PayloadFormatOf(string output, string? format) => (output, format) switch
+    // A value that did not parse has its own error already; null then, so a rule across options stays quiet.
+    private static long? Parsed(CommandResult r, Option<long> option)
+    {
+        try
+        {
+            return r.GetValue(option);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    // json/avro describe Kafka payloads, jsonl/csv staging files; null when the format does not fit the output.
+    private static PayloadFormat? PayloadFormatOf(string output, string? format) => (output, format) switch
     {
         (_, null) => PayloadFormat.Json,
         ("kafka", "avro") => PayloadFormat.Avro,
         ("kafka", "json") or ("files", "jsonl" or "csv") or ("stdout" or "null", "json") => PayloadFormat.Json,
-        _ => ThrowHelper.ThrowConfiguration<PayloadFormat>("--format",
-            $"'{format}' does not apply to --output {output}; use json or avro with kafka, jsonl or csv with files"),
+        _ => null,
     };
 
     // TopicNameStrategy: the value schema of topic T is subject T-value. Registering an identical schema again
     // returns the existing id, so every run may register.
-    private static async Task<int> RegisterAsync(string url, string topic, CancellationToken ct)
+    private static async Task<int> RegisterAsync(string url, string? basicAuthUserInfo, string topic, CancellationToken ct)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUrl) || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
-            return ThrowHelper.ThrowConfiguration<int>("--schema-registry", $"'{url}' is not an http(s) URL such as http://localhost:8081");
-        using var client = new SchemaRegistryClient(baseUrl);
-        return await client.RegisterAsync(topic + "-value", EventSchemas.V3Json, ct);
+        using var client = SchemaRegistryClients.Create(url, basicAuthUserInfo);
+        return await client.RegisterAvroAsync(url, topic + "-value", EventSchemas.V3Json).WaitAsync(ct);
     }
 
-    private static TimeSpan? ParseDuration(string? text)
+    // 90s, 30m, 24h, 1d or a TimeSpan; positive and at most MaxDuration, checked before it can overflow.
+    private static TimeSpan? ParseDuration(ArgumentResult result)
     {
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        text = text.Trim();
-        var unit = text[^1];
-        if (char.IsLetter(unit) && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
+        TimeSpan? span = null;
+        if (text.Length > 1 && "smhd".Contains(text[^1], StringComparison.Ordinal)
+            && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n))
         {
-            switch (unit)
-            {
-                case 's': return TimeSpan.FromSeconds(n);
-                case 'm': return TimeSpan.FromMinutes(n);
-                case 'h': return TimeSpan.FromHours(n);
-                case 'd': return TimeSpan.FromDays(n);
-            }
+            var days = n * text[^1] switch { 's' => 1.0 / 86_400, 'm' => 1.0 / 1_440, 'h' => 1.0 / 24, _ => 1.0 };
+            span = days > MaxDuration.TotalDays ? TimeSpan.MaxValue : TimeSpan.FromDays(days);
         }
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero) return span;
-        return ThrowHelper.ThrowConfiguration<TimeSpan?>("--duration", $"'{text}' is not a duration; write for example 90s, 30m, 24h, 1d or 01:30:00");
+        else if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var parsed))
+        {
+            span = parsed;
+        }
+        if (span is null)
+            result.AddError($"--duration '{text}' is not a duration; write for example 90s, 30m, 24h, 1d or 01:30:00");
+        else if (span <= TimeSpan.Zero || span > MaxDuration)
+            result.AddError($"--duration {text} must be positive and at most {MaxDuration.TotalDays:0}d (100 years of simulated time); write for example 90s, 30m, 24h, 1d or 01:30:00");
+        return span;
     }
 
-    private static DateTimeOffset? ParseStart(string? text)
+    // Event times are epoch milliseconds, positive, and must stay within what a timestamp can hold.
+    private static DateTimeOffset? ParseStart(ArgumentResult result)
     {
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var start)) return start;
-        return ThrowHelper.ThrowConfiguration<DateTimeOffset?>("--start", $"'{text}' is not an ISO 8601 time such as 2026-01-01T00:00:00Z");
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var start))
+            result.AddError($"--start '{text}' is not an ISO 8601 time such as 2026-01-01T00:00:00Z");
+        else if (start.Year is < 1970 or >= 9000)
+            result.AddError($"--start {text} must be from 1970 to 9000, for example 2026-01-01T00:00:00Z");
+        return start;
     }
 }

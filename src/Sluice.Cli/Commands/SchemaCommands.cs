@@ -29,6 +29,7 @@ internal static class SchemaCommands
     {
         var (subject, file, version) = SchemaArguments();
         var command = new Command("register", "Register a schema under a subject; refused with the reason when incompatible") { subject, file, version, Registry };
+        RequireOneSchema(command, file, version);
         command.SetAction((parse, ct) => WithRegistry(parse, (s, c) => s.RegisterAsync(parse.GetValue(subject)!, Ref(parse, file, version), c), ct));
         return command;
     }
@@ -36,8 +37,11 @@ internal static class SchemaCommands
     private static Command Check()
     {
         var (subject, file, version) = SchemaArguments();
-        var against = new Option<string>("--against") { Description = "Registered version to check against", DefaultValueFactory = _ => "latest" };
+        var against = new Option<string>("--against") { Description = "Registered version to check against", DefaultValueFactory = _ => "latest" }
+            .Require(v => v == "latest" || (int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0),
+                "--against takes a version number (1, 2, ...) or latest");
         var command = new Command("check", "Check a schema against a subject's compatibility mode without registering it") { subject, file, version, against, Registry };
+        RequireOneSchema(command, file, version);
         command.SetAction((parse, ct) => WithRegistry(parse, (s, c) => s.CheckAsync(parse.GetValue(subject)!, Ref(parse, file, version), parse.GetValue(against)!, c), ct));
         return command;
     }
@@ -88,11 +92,9 @@ internal static class SchemaCommands
     /// <summary>Starts the embedded registry on 127.0.0.1; a port in use is a one-line error.</summary>
     public static async Task<EmbeddedSchemaRegistry> StartEmbeddedAsync(SchemaRegistryOptions options, int port, CancellationToken ct)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(options.StateFile));
-        if (directory is not null) Directory.CreateDirectory(directory);
         try
         {
-            return await EmbeddedSchemaRegistry.StartAsync(options.StateFile, port, ct).ConfigureAwait(false);
+            return await EmbeddedSchemaRegistry.StartAsync(options.StateFilePath(), port, ct).ConfigureAwait(false);
         }
         catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
                                      || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -105,9 +107,18 @@ internal static class SchemaCommands
     {
         var subject = new Option<string>("--subject") { Description = "Subject, e.g. clickstream.events-value", Required = true };
         var file = new Option<FileInfo?>("--file") { Description = "An .avsc schema file" };
-        var version = new Option<int?>("--event-version") { Description = "A built-in click-event schema: 1, 2 or 3" };
+        var version = new Option<int?>("--event-version") { Description = "A built-in click-event schema: 1, 2 or 3" }
+            .Require(v => v is null or (>= 1 and <= 3), "--event-version: the event schema versions are 1, 2 and 3");
         return (subject, file, version);
     }
+
+    // A bad command line is a parse error (exit code 2), reported before any registry is started or asked.
+    private static void RequireOneSchema(Command command, Option<FileInfo?> file, Option<int?> version) =>
+        command.Validators.Add(result =>
+        {
+            var given = (result.GetResult(file) is { Implicit: false } ? 1 : 0) + (result.GetResult(version) is { Implicit: false } ? 1 : 0);
+            if (given != 1) result.AddError("give one schema: --file <path.avsc> or --event-version 1|2|3");
+        });
 
     private static SchemaRef Ref(ParseResult parse, Option<FileInfo?> file, Option<int?> version) =>
         new(parse.GetValue(file)?.FullName, parse.GetValue(version));
@@ -133,8 +144,8 @@ internal static class SchemaCommands
         }
         try
         {
-            using var client = new SchemaRegistryClient(new Uri(url));
-            return await action(new SchemaCommand(client, Console.Out), ct).ConfigureAwait(false);
+            using var client = SchemaRegistryClients.Create(url, embedded is null ? options.SchemaRegistry.BasicAuthUserInfo : null);
+            return await action(new SchemaCommand(client, url, Console.Out), ct).ConfigureAwait(false);
         }
         finally
         {

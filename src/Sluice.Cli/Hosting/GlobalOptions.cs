@@ -1,8 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Sluice.Core.Configuration;
+using Sluice.Core.Errors;
 
 namespace Sluice.Cli.Hosting;
 
@@ -41,11 +43,25 @@ internal static class GlobalOptions
     }
 
     /// <summary>Loads and validates the layered configuration for a parsed command line.</summary>
-    public static SluiceOptions LoadOptions(ParseResult parse, params string[] extraSets)
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="bound">
+    /// Options that set a configuration key when they are typed; they win over every layer, <c>--set</c> included.
+    /// An invalid value is reported against the option, as a bad command line.
+    /// </param>
+    public static SluiceOptions LoadOptions(ParseResult parse, params OptionKey[] bound)
     {
-        var sets = (parse.GetValue(Set) ?? []).Concat(extraSets).ToList();
+        var typed = bound.Select(b => (Binding: b, Value: b.Value(parse))).Where(t => t.Value is not null).ToList();
+        var sets = (parse.GetValue(Set) ?? []).ToList();
+        sets.AddRange(typed.Select(t => $"{t.Binding.Key}={t.Value}"));
         if (parse.GetValue(LogFormat) is { } format) sets.Add($"logging.format={format}");
-        return SluiceConfiguration.Load(parse.GetValue(Config)?.FullName, sets);
+        try
+        {
+            return SluiceConfiguration.Load(parse.GetValue(Config)?.FullName, sets);
+        }
+        catch (ConfigurationException ex) when (typed.LastOrDefault(t => t.Binding.Key.Equals(ex.Key, StringComparison.OrdinalIgnoreCase)) is { Binding: { } b })
+        {
+            throw new UsageException($"{b.Option.Name}: {ex.Problem}", ex);
+        }
     }
 
     /// <summary>Console logging to stderr (stdout is for tables), readable or JSON, at the configured level.</summary>
@@ -74,3 +90,22 @@ internal static class GlobalOptions
             b.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         });
 }
+
+/// <summary>A command-line option that stands for a configuration key: typed, its value is that key's.</summary>
+internal sealed record OptionKey(Option Option, string Key, Func<ParseResult, string?> Value)
+{
+    /// <summary>Binds <paramref name="option"/> to <paramref name="key"/>; the option's own default never overrides the configuration.</summary>
+    public static OptionKey Of<T>(Option<T> option, string key) =>
+        new(option, key, parse => parse.GetResult(option) is { Implicit: false } ? Text(parse.GetValue(option)) : null);
+
+    private static string? Text(object? value) => value switch
+    {
+        null => null,
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
+}
+
+/// <summary>A bad command line: an option value that cannot be used. Exit code 2, like the parser's own errors.</summary>
+internal sealed class UsageException(string message, Exception? inner = null) : SluiceException(message, isTransient: false, inner);

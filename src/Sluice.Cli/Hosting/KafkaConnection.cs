@@ -4,7 +4,12 @@ using Sluice.Kafka;
 
 namespace Sluice.Cli.Hosting;
 
-/// <summary>The cluster a command talks to: the configured one, or an embedded broker started for it.</summary>
+/// <summary>The cluster a command talks to, and the one factory its Kafka clients come from.</summary>
+/// <remarks>
+/// Every client is built from the validated <c>kafka.*</c> keys (command-line options such as <c>--bootstrap-servers</c>
+/// have already been folded into them by <see cref="GlobalOptions.LoadOptions"/>), so security settings, client id
+/// and timeouts are the same for every command.
+/// </remarks>
 internal sealed class KafkaConnection : IDisposable
 {
     private KafkaConnection(KafkaClientFactory factory, EmbeddedBroker? embedded, Confluent.Kafka.Metadata metadata)
@@ -21,24 +26,29 @@ internal sealed class KafkaConnection : IDisposable
     public EmbeddedBroker? Embedded { get; }
 
     /// <summary>Starts the embedded broker when no bootstrap servers are configured, creates the topics, checks the cluster answers.</summary>
-    public static KafkaConnection Open(SluiceOptions options, ILoggerFactory loggers)
+    public static KafkaConnection Open(SluiceOptions options, ILoggerFactory loggers) =>
+        Connect(options, loggers, options.Kafka.UseEmbeddedBroker ? StartEmbedded(options, loggers, Topics(options)) : null);
+
+    /// <summary>An embedded broker with no topics, whatever <c>kafka.bootstrapServers</c> says, and a factory for it.</summary>
+    public static KafkaConnection OpenEmbedded(SluiceOptions options, ILoggerFactory loggers) =>
+        Connect(options, loggers, StartEmbedded(options, loggers, []));
+
+    /// <summary>Every topic the pipeline reads or writes, with the configured partition count.</summary>
+    public static IEnumerable<TopicSpec> Topics(SluiceOptions options) =>
+        Pipelines.Demo.PipelineDemo.Topics(options).Select(t => new TopicSpec(t, options.Kafka.Partitions));
+
+    /// <summary>The embedded broker, logging through <paramref name="loggers"/>.</summary>
+    public static EmbeddedBroker StartEmbedded(SluiceOptions options, ILoggerFactory loggers, IEnumerable<TopicSpec> topics) =>
+        EmbeddedBroker.Start(options.Kafka.Embedded.Brokers, topics, loggers.CreateLogger("Sluice.Kafka.EmbeddedBroker"));
+
+    private static KafkaConnection Connect(SluiceOptions options, ILoggerFactory loggers, EmbeddedBroker? embedded)
     {
         var logger = loggers.CreateLogger("Sluice.Kafka");
-        EmbeddedBroker? embedded = null;
-        string bootstrap;
-        if (options.Kafka.UseEmbeddedBroker)
-        {
-            embedded = EmbeddedBroker.Start(options.Kafka.Embedded.Brokers, Topics(options));
-            bootstrap = embedded.BootstrapServers;
-            logger.LogInformation("embedded broker ({Brokers} broker(s)) at {Bootstrap}", embedded.BrokerCount, bootstrap);
-        }
-        else
-        {
-            bootstrap = options.Kafka.BootstrapServers;
-        }
+        var bootstrap = embedded?.BootstrapServers ?? options.Kafka.BootstrapServers;
+        if (embedded is not null) logger.LogInformation("embedded broker ({Brokers} broker(s)) at {Bootstrap}", embedded.BrokerCount, bootstrap);
         try
         {
-            var factory = new KafkaClientFactory(options.Kafka, bootstrap, logger);
+            var factory = new KafkaClientFactory(options.Kafka, bootstrap, logger, embedded is not null);
             var metadata = factory.EnsureReachable();
             logger.LogInformation("connected to {Brokers} broker(s) at {Bootstrap}", metadata.Brokers.Count, bootstrap);
             return new KafkaConnection(factory, embedded, metadata);
@@ -49,10 +59,6 @@ internal sealed class KafkaConnection : IDisposable
             throw;
         }
     }
-
-    /// <summary>Every topic the pipeline reads or writes, with the configured partition count.</summary>
-    public static IEnumerable<TopicSpec> Topics(SluiceOptions options) =>
-        Pipelines.Demo.PipelineDemo.Topics(options).Select(t => new TopicSpec(t, options.Kafka.Partitions));
 
     public void Dispose() => Embedded?.Dispose();
 }

@@ -33,6 +33,7 @@ public sealed class KafkaOptions
     public string ClientId { get; set; } = "sluice";
     /// <summary>plaintext, ssl, sasl_plaintext or sasl_ssl.</summary>
     public string SecurityProtocol { get; set; } = "plaintext";
+    /// <summary>PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; empty for no SASL.</summary>
     public string SaslMechanism { get; set; } = "";
     public string SaslUsername { get; set; } = "";
     /// <summary>Never logged.</summary>
@@ -52,10 +53,11 @@ public sealed class KafkaOptions
     {
         Check.Range("kafka.partitions", Partitions, 1, 10_000);
         Check.Range("kafka.embedded.brokers", Embedded.Brokers, 1, 16);
-        Check.Positive("kafka.connectTimeout", ConnectTimeout);
+        Check.Positive("kafka.connectTimeout", ConnectTimeout, max: TimeSpan.FromHours(1));
         if (SessionTimeout < TimeSpan.FromSeconds(1) || SessionTimeout > TimeSpan.FromMinutes(30))
             ThrowHelper.ThrowConfiguration("kafka.sessionTimeout", $"{SessionTimeout} is out of range; allowed 00:00:01 to 00:30:00 (brokers also bound it)");
         Check.OneOf("kafka.securityProtocol", SecurityProtocol, "plaintext", "ssl", "sasl_plaintext", "sasl_ssl");
+        ValidateSasl();
         Check.NotEmpty("kafka.clientId", ClientId);
         Check.NotEmpty("kafka.topics.events", Topics.Events);
         Check.NotEmpty("kafka.topics.dlq", Topics.Dlq);
@@ -70,6 +72,35 @@ public sealed class KafkaOptions
             }
         }
     }
+
+    /// <summary>True when <see cref="SecurityProtocol"/> authenticates with SASL.</summary>
+    public bool UsesSasl => SecurityProtocol.StartsWith("sasl_", StringComparison.OrdinalIgnoreCase);
+
+    // librdkafka would ignore SASL settings under plaintext or ssl, and refuse to start without a user name and password;
+    // either way the user learns it late, or never.
+    private void ValidateSasl()
+    {
+        if (SaslMechanism.Length > 0 && !SaslMechanisms.Contains(SaslMechanism, StringComparer.OrdinalIgnoreCase))
+            ThrowHelper.ThrowConfiguration("kafka.saslMechanism", $"'{SaslMechanism}' is not allowed; use {string.Join(", ", SaslMechanisms)}, or leave it empty for no SASL");
+        if (!UsesSasl)
+        {
+            var set = new[] { ("kafka.saslMechanism", SaslMechanism), ("kafka.saslUsername", SaslUsername), ("kafka.saslPassword", SaslPassword) }
+                .FirstOrDefault(k => k.Item2.Length > 0).Item1;
+            if (set is not null)
+                ThrowHelper.ThrowConfiguration(set, $"SASL settings need kafka.securityProtocol sasl_plaintext or sasl_ssl, but it is {SecurityProtocol}, " +
+                    "which sends no credentials; set kafka.securityProtocol, or leave the SASL keys empty");
+            return;
+        }
+        if (SaslMechanism.Length == 0)
+            ThrowHelper.ThrowConfiguration("kafka.saslMechanism", $"must be set when kafka.securityProtocol is {SecurityProtocol}; use {string.Join(", ", SaslMechanisms)}");
+        if (SaslUsername.Length == 0)
+            ThrowHelper.ThrowConfiguration("kafka.saslUsername", $"must be set when kafka.securityProtocol is {SecurityProtocol}");
+        if (SaslPassword.Length == 0)
+            ThrowHelper.ThrowConfiguration("kafka.saslPassword", $"must be set when kafka.securityProtocol is {SecurityProtocol}; set it through SLUICE__KAFKA__SASLPASSWORD");
+    }
+
+    /// <summary>The SASL mechanisms Sluice passes to librdkafka.</summary>
+    public static IReadOnlyList<string> SaslMechanisms { get; } = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
 }
 
 public sealed class EmbeddedBrokerOptions
@@ -88,7 +119,7 @@ public sealed class TopicOptions
 public sealed class GeneratorOptions
 {
     public int Users { get; set; } = 10_000;
-    public int Seed { get; set; } = 42;
+    public long Seed { get; set; } = 42;
     /// <summary>Products in the catalog.</summary>
     public int Products { get; set; } = 2_000;
     /// <summary>Sessions in progress at once (simulated traffic volume); 0 means one per 100 users.</summary>
@@ -96,7 +127,7 @@ public sealed class GeneratorOptions
     /// <summary>Share of visitors who never log in, 0 to 1.</summary>
     public double AnonymousShare { get; set; } = 0.3;
     /// <summary>Events per second; 0 produces as fast as possible (or at <see cref="Speed"/>).</summary>
-    public int Rate { get; set; }
+    public double Rate { get; set; }
     /// <summary>max, realtime, or a factor of real time such as 60x; <see cref="Rate"/> wins when set.</summary>
     public string Speed { get; set; } = "max";
     /// <summary>Share of events made malformed on purpose, 0 to 1.</summary>
@@ -119,7 +150,8 @@ public sealed class GeneratorOptions
         Check.Range("generator.users", Users, 1, 50_000_000);
         Check.Range("generator.products", Products, 1, 10_000_000);
         Check.Range("generator.concurrentSessions", ConcurrentSessions, 0, 1_000_000);
-        Check.Range("generator.rate", Rate, 0, 100_000_000);
+        if (!(Rate is >= 0 and <= 100_000_000))
+            ThrowHelper.ThrowConfiguration("generator.rate", $"{Rate} is out of range; allowed 0 (no limit) to 100000000 events per second");
         Check.Share("generator.anonymousShare", AnonymousShare);
         Check.Share("generator.invalidRate", InvalidRate);
         Check.Share("generator.lateRate", LateRate);
@@ -185,9 +217,7 @@ public sealed class ProcessorOptions
             ThrowHelper.ThrowConfiguration("processor.windowSize", $"{WindowSize} is longer than a day; write hh:mm:ss, for example 00:01:00");
         if (MaxOutOfOrderness < TimeSpan.Zero)
             ThrowHelper.ThrowConfiguration("processor.maxOutOfOrderness", "must be zero or positive, for example 00:02:00");
-        Check.Positive("processor.checkpointInterval", CheckpointInterval);
-        if (CheckpointInterval > TimeSpan.FromDays(1))
-            ThrowHelper.ThrowConfiguration("processor.checkpointInterval", $"{CheckpointInterval} is longer than a day; write hh:mm:ss, for example 00:00:10");
+        Check.Positive("processor.checkpointInterval", CheckpointInterval, max: TimeSpan.FromDays(1));
         Check.OneOf("processor.checkpoint.store", Checkpoint.Store, "directory", "postgres");
         Check.NotEmpty("processor.checkpoint.directory", Checkpoint.Directory);
     }
@@ -205,20 +235,42 @@ public sealed class SchemaRegistryOptions
 {
     /// <summary>Base URL of a Confluent-compatible schema registry; empty uses the embedded one.</summary>
     public string Url { get; set; } = "";
-    /// <summary>Where the embedded registry keeps its schemas between runs.</summary>
-    public string StateFile { get; set; } = ".sluice/schemas.json";
+    /// <summary>HTTP basic auth for <see cref="Url"/> as <c>user:password</c>; empty sends none. A secret: never logged.</summary>
+    public string BasicAuthUserInfo { get; set; } = "";
+    /// <summary>Where the embedded registry keeps its schemas between runs; empty: see <see cref="StateFilePath"/>.</summary>
+    public string StateFile { get; set; } = "";
+
+    /// <summary>
+    /// The state file's absolute path: <see cref="StateFile"/> resolved against the working directory, or when that is
+    /// empty <c>$XDG_STATE_HOME/sluice/schemas.json</c> (default <c>~/.local/state/sluice/schemas.json</c>), so that a
+    /// registry started from another folder finds the same schemas.
+    /// </summary>
+    public string StateFilePath(Func<string, string?>? environment = null)
+    {
+        if (StateFile.Length > 0) return Path.GetFullPath(StateFile);
+        environment ??= Environment.GetEnvironmentVariable;
+        var state = environment("XDG_STATE_HOME");
+        if (string.IsNullOrEmpty(state) || !Path.IsPathRooted(state))
+        {
+            var home = environment("HOME");
+            if (string.IsNullOrEmpty(home)) home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            if (string.IsNullOrEmpty(home))
+                ThrowHelper.ThrowConfiguration("schemaRegistry.stateFile", "no home folder to keep the registry's schemas in; give a path, for example /var/lib/sluice/schemas.json");
+            state = Path.Combine(home, ".local", "state");
+        }
+        return Path.Combine(state, "sluice", "schemas.json");
+    }
 
     internal void Validate()
     {
         if (Url.Length > 0 && (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
             ThrowHelper.ThrowConfiguration("schemaRegistry.url", $"'{Url}' is not an http(s) URL; write for example http://localhost:8081, or leave it empty for the embedded registry");
-        Check.NotEmpty("schemaRegistry.stateFile", StateFile);
     }
 }
 
 public sealed class PostgresOptions
 {
-    /// <summary>Npgsql connection string; the password in it is never logged.</summary>
+    /// <summary>Npgsql connection string; the checkpoint store's when <c>processor.checkpoint.store</c> is postgres. Never logged.</summary>
     public string ConnectionString { get; set; } = "";
 }
 
@@ -242,9 +294,10 @@ internal static class Check
         if (value < min || value > max) ThrowHelper.ThrowConfiguration(key, $"{value} is out of range; allowed {min} to {max}");
     }
 
-    public static void Positive(string key, TimeSpan value)
+    public static void Positive(string key, TimeSpan value, TimeSpan? max = null)
     {
         if (value <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration(key, $"{value} must be positive, written hh:mm:ss (for example 00:01:00)");
+        if (value > max) ThrowHelper.ThrowConfiguration(key, $"{value} is longer than the {max} allowed; write hh:mm:ss, for example 00:01:00");
     }
 
     public static void Share(string key, double value)

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Sluice.Core.Errors;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -16,16 +15,8 @@ internal sealed class YamlConfigurationProvider(string path) : ConfigurationProv
     public override void Load()
     {
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        var stream = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
-        }
-        catch (YamlException ex)
-        {
-            throw new ConfigurationException(path, $"invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}");
-        }
+        YamlStream stream;
+        using (var reader = new StreamReader(path)) stream = YamlFile.Load(reader, $"configuration file {path}");
         if (stream.Documents.Count > 0) Flatten(stream.Documents[0].RootNode, "", data);
         Data = data;
     }

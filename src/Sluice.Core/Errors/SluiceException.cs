@@ -31,14 +31,18 @@ public sealed class ConfigurationException : SluiceException
         : base($"configuration key '{key}': {problem}")
     {
         Key = key;
+        Problem = problem;
     }
 
     public ConfigurationException() : this("?", "invalid") { }
 
-    public ConfigurationException(string message) : base(message) { Key = "?"; }
+    public ConfigurationException(string message) : base(message) { Key = "?"; Problem = message; }
 
-    public ConfigurationException(string message, Exception innerException) : base(message, innerException) { Key = "?"; }
+    public ConfigurationException(string message, Exception innerException) : base(message, innerException) { Key = "?"; Problem = message; }
 
     /// <summary>The configuration key, dotted (for example <c>kafka.bootstrapServers</c>).</summary>
     public string Key { get; }
+
+    /// <summary>What is wrong and how to fix it, without the key: for reporting against the option that set it.</summary>
+    public string Problem { get; }
 }

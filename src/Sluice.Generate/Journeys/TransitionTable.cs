@@ -1,7 +1,7 @@
 using System.Globalization;
+using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Generate.Randomness;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Sluice.Generate.Journeys;
@@ -63,7 +63,7 @@ public sealed class TransitionTable
     /// <summary>Loads and validates a domain file; throws <see cref="ConfigurationException"/> naming the bad key.</summary>
     public static TransitionTable Load(string path)
     {
-        if (!File.Exists(path)) ThrowHelper.ThrowConfiguration("generator.domain", $"file {path} does not exist");
+        if (!File.Exists(path)) ThrowHelper.Throw($"domain file {path} does not exist; pass an existing YAML file");
         using var reader = new StreamReader(path);
         return Parse(reader, path);
     }
@@ -71,15 +71,7 @@ public sealed class TransitionTable
     /// <summary>Parses and validates YAML text; <paramref name="source"/> names it in errors.</summary>
     public static TransitionTable Parse(TextReader yaml, string source)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(yaml);
-        }
-        catch (YamlException ex)
-        {
-            throw new ConfigurationException(source, $"invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}");
-        }
+        var stream = YamlFile.Load(yaml, $"domain file {source}");
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             return Fail("journey", source, "the file has no 'journey:' section");
         if (Child(root, "journey") is not YamlMappingNode journey)

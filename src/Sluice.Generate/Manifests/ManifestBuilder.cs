@@ -35,6 +35,9 @@ public sealed class ManifestBuilder
 
     /// <summary>The wire format the click events were sent in; it decides the reason codes the manifest expects.</summary>
     public PayloadFormat Format { get; set; }
+
+    /// <summary>The schema id Avro frames were written with, when <see cref="Format"/> is Avro: a regenerated stream needs it.</summary>
+    public int? AvroSchemaId { get; set; }
     public long Records { get; private set; }
     public long ClickRecords { get; private set; }
     public long CdcRecords { get; private set; }
@@ -43,7 +46,6 @@ public sealed class ManifestBuilder
 
     public long FaultCount(FaultKind kind) => _faults[(int)kind];
     public long ValidCount(EventType type) => _validByType[(int)type];
-    public long CdcCount(ChangeOp op) => _cdc[(int)op];
     public IReadOnlyList<Guid> LateEventIds => _late;
     public IReadOnlyList<Guid> DuplicateEventIds => _duplicates;
 
@@ -98,6 +100,7 @@ public sealed class ManifestBuilder
         w.WriteStartObject();
         w.WriteNumber("manifest_version", 1);
         w.WriteString("payload_format", Format.ToWireName());
+        if (AvroSchemaId is { } schemaId) w.WriteNumber("avro_schema_id", schemaId);
         if (generator is not null) WriteGenerator(w, generator);
 
         w.WriteStartObject("totals");
@@ -189,6 +192,17 @@ public sealed class ManifestBuilder
         w.WriteNumber("late_max_ms", (long)s.LateMax.TotalMilliseconds);
         w.WriteString("events_topic", s.EventsTopic);
         w.WriteString("cdc_topic", s.CdcTopic);
+        // The rest of what shapes the stream, so that `sluice verify` can regenerate it from this file alone
+        // (CDC changes decide which users exist and their segments, hence the clicks too).
+        w.WriteNumber("max_events", s.MaxEvents);
+        if (s.Duration is { } duration) w.WriteNumber("duration_ms", (long)duration.TotalMilliseconds);
+        w.WriteNumber("anonymous_share", s.AnonymousShare);
+        w.WriteNumber("mean_think_time_ms", (long)s.MeanThinkTime.TotalMilliseconds);
+        w.WriteNumber("session_timeout_ms", (long)s.SessionTimeout.TotalMilliseconds);
+        w.WriteBoolean("cdc", s.Cdc);
+        w.WriteNumber("cdc_rate", s.CdcRate);
+        w.WriteNumber("window_size_ms", (long)s.WindowSize.TotalMilliseconds);
+        w.WriteString("transitions", ReferenceEquals(s.Transitions, Journeys.TransitionTable.Default) ? "built-in" : "custom");
         w.WriteEndObject();
 
         var stats = generator.Stats;

@@ -69,20 +69,46 @@ public static class ClickstreamJson
         RawValue(w, x, static (e, buffer) => Write(e, buffer));
     }
 
-    /// <summary>Reason, detail, where the record came from, and the original payload in base64.</summary>
+    /// <summary>Bytes of a dead letter's payload copied whole; a longer payload is cut to this prefix.</summary>
+    /// <remarks>
+    /// A record legal on its input topic can be most of the broker's message size limit (1 MB by default), and its
+    /// base64 copy a third larger: writing it whole would fail, and a processor that cannot write a dead letter would
+    /// stop on that record at every restart. A dead letter therefore never carries more than this prefix, with the
+    /// whole payload's length and SHA-256 so it can be found and checked at its source (topic, partition, offset).
+    /// </remarks>
+    public const int DeadLetterPayloadLimit = 256 * 1024;
+
+    /// <summary>Bytes of a dead letter's key copied whole, as for <see cref="DeadLetterPayloadLimit"/>.</summary>
+    public const int DeadLetterKeyLimit = 4 * 1024;
+
+    /// <summary>Characters of a dead letter's detail kept; details are one line, but an exception message may quote input.</summary>
+    public const int DeadLetterDetailLimit = 4 * 1024;
+
+    /// <summary>Reason, detail, where the record came from, and the original payload in base64 (cut to a prefix when large).</summary>
     public static void Write(Utf8JsonWriter w, DeadLetterRecord d)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(d);
         w.WriteStartObject();
         w.WriteString("reason_code"u8, d.ReasonCode);
-        w.WriteString("detail"u8, d.Detail);
+        w.WriteString("detail"u8, d.Detail.Length <= DeadLetterDetailLimit ? d.Detail : string.Concat(d.Detail.AsSpan(0, DeadLetterDetailLimit), "…"));
         w.WriteString("topic"u8, d.Topic);
         w.WriteNumber("partition"u8, d.Partition);
         w.WriteNumber("offset"u8, d.Offset);
         w.WriteNumber("failed_at"u8, d.FailedAtMs);
-        if (d.Key is null) w.WriteNull("key_base64"u8); else w.WriteBase64String("key_base64"u8, d.Key);
-        w.WriteBase64String("payload_base64"u8, d.Payload);
+        if (d.Key is null) w.WriteNull("key_base64"u8);
+        else w.WriteBase64String("key_base64"u8, d.Key.AsSpan(0, Math.Min(d.Key.Length, DeadLetterKeyLimit)));
+        w.WriteBase64String("payload_base64"u8, d.Payload.AsSpan(0, Math.Min(d.Payload.Length, DeadLetterPayloadLimit)));
+        var keyCut = d.Key is { Length: > DeadLetterKeyLimit };
+        if (d.Payload.Length > DeadLetterPayloadLimit || keyCut)
+        {
+            // Only the rare cut record carries these, so ordinary dead letters keep their shape and size.
+            w.WriteBoolean("payload_truncated"u8, d.Payload.Length > DeadLetterPayloadLimit);
+            w.WriteNumber("payload_length"u8, d.Payload.Length);
+            w.WriteString("payload_sha256"u8, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(d.Payload)));
+            w.WriteBoolean("key_truncated"u8, keyCut);
+            w.WriteNumber("key_length"u8, d.Key?.Length ?? 0);
+        }
         w.WriteEndObject();
     }
 

@@ -40,7 +40,7 @@ public sealed record GroundTruth(long Records, long Valid, long Malformed, long 
         foreach (var type in EventTypes.All) valid += m.ValidCount(type);
         long malformed = 0;
         foreach (var kind in Enum.GetValues<FaultKind>())
-            if (kind > FaultKind.Bot) malformed += m.FaultCount(kind);
+            if (kind.IsMalformed()) malformed += m.FaultCount(kind);
         return new GroundTruth(m.ClickRecords, valid, malformed, m.FaultCount(FaultKind.Late), m.FaultCount(FaultKind.Bot),
             m.FaultCount(FaultKind.Duplicate), m.Windows.ToDictionary(kv => kv.Key, kv => (long[])kv.Value.Clone()));
     }
@@ -73,7 +73,7 @@ public sealed class PipelineDemo
     // Created once the schema registry is known; replaced whole, so readers on other threads see one list or the other.
     private IReadOnlyList<ClickstreamProcessor> _members = [];
     private EmbeddedSchemaRegistry? _registry;
-    private SchemaRegistryClient? _schemas;
+    private RegistrySchemaSource? _schemas;
     private int _schemaId;
     private readonly OutputTally _tally;
     private readonly Stopwatch _clock = new();
@@ -115,7 +115,7 @@ public sealed class PipelineDemo
     public PayloadFormat Format => _settings.Format;
 
     /// <summary>The registry the run uses in Avro mode (embedded or configured); null until it is reached, and in JSON mode.</summary>
-    public Uri? SchemaRegistryUrl => Volatile.Read(ref _schemas)?.BaseUrl;
+    public Uri? SchemaRegistryUrl => Volatile.Read(ref _schemas) is { } s ? new Uri(s.Url) : null;
 
     /// <summary>The id the registry gave the v3 event schema in Avro mode; 0 otherwise.</summary>
     public int SchemaId => Volatile.Read(ref _schemaId);
@@ -202,16 +202,16 @@ public sealed class PipelineDemo
     // are cached, so the members ask the registry once per schema id, not per record.
     private async Task StartSchemasAsync(CancellationToken ct)
     {
-        Uri url;
-        if (_options.SchemaRegistry.Url is { Length: > 0 } configured) url = new Uri(configured);
-        else
+        var registry = _options.SchemaRegistry;
+        if (registry.Url.Length == 0)
         {
             _registry = await EmbeddedSchemaRegistry.StartAsync(cancellationToken: ct).ConfigureAwait(false);
-            url = _registry.Url;
+            registry = new SchemaRegistryOptions { Url = _registry.Url.ToString() };
         }
-        var client = new SchemaRegistryClient(url);
-        Volatile.Write(ref _schemas, client);
-        Volatile.Write(ref _schemaId, await client.RegisterAsync(ValueSubject(_options), EventSchemas.V3Json, ct).ConfigureAwait(false));
+        var source = RegistrySchemaSource.Connect(registry);
+        Volatile.Write(ref _schemas, source);
+        var id = await source.Client.RegisterAvroAsync(source.Url, ValueSubject(_options), EventSchemas.V3Json).ConfigureAwait(false);
+        Volatile.Write(ref _schemaId, id);
     }
 
     /// <summary>Input records the broker deleted before the members read them (the embedded broker keeps 5 MiB per partition); non-zero means the run is not exact.</summary>

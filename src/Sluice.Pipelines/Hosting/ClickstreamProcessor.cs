@@ -66,7 +66,7 @@ public sealed class ClickstreamProcessor
         ICheckpointStore? store = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var registry = options.SchemaRegistry.Url is { Length: > 0 } url ? new SchemaRegistryClient(new Uri(url)) : null;
+        var registry = options.SchemaRegistry.Url.Length > 0 ? RegistrySchemaSource.Connect(options.SchemaRegistry) : null;
         var group = options.Processor.GroupId;
         var checkpoints = store is null ? null : new CheckpointSettings(store, group, options.Processor.CheckpointInterval);
         return new ClickstreamProcessor(factory, TopologyOptions(options), group, name, loggers, registry, ownsSchemas: true, checkpoints);

@@ -71,7 +71,7 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
     private Dictionary<TopicPartition, long> EndOffsets(IConsumer<string, byte[]> consumer)
     {
         var ends = new Dictionary<TopicPartition, long>();
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = factory.BootstrapServers }).Build();
+        using var admin = factory.CreateAdminClient("tally");
         foreach (var topic in admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Where(t => Topics.Contains(t.Topic)))
         {
             foreach (var p in topic.Partitions)

@@ -1,7 +1,10 @@
+using Confluent.SchemaRegistry;
 using Sluice.Core.Errors;
 using Sluice.Schemas.Avro;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;
+using RegisteredSchema = Confluent.SchemaRegistry.RegisteredSchema;
+using SchemaRegistryException = Sluice.Schemas.Registry.SchemaRegistryException;
 
 namespace Sluice.Schemas.Cli;
 
@@ -33,26 +36,30 @@ public sealed record SchemaRef(string? File = null, int? EventVersion = null)
 }
 
 /// <summary>The logic of <c>sluice schema register | check | list | diff</c>: parsed arguments in, exit code and tables out.</summary>
-/// <remarks>The System.CommandLine host parses arguments and calls these methods; nothing here reads the console.</remarks>
-public sealed class SchemaCommand(SchemaRegistryClient registry, TextWriter output)
+/// <remarks>
+/// The System.CommandLine host parses arguments (a bad command line is its exit code 2) and calls these methods;
+/// nothing here reads the console. Anything that goes wrong here (a missing file, an invalid schema, an unknown
+/// subject, a registry that is down) is thrown as a <see cref="SluiceException"/>, which the host prints as one line
+/// on stderr with exit code 1, as for every command.
+/// </remarks>
+/// <param name="registry">Confluent's registry client.</param>
+/// <param name="url">The registry's URL, for messages.</param>
+/// <param name="output">Where tables go.</param>
+public sealed class SchemaCommand(ISchemaRegistryClient registry, string url, TextWriter output)
 {
     /// <summary>Done.</summary>
     public const int Ok = 0;
     /// <summary>The registry refused the schema, or it is not compatible.</summary>
     public const int Refused = 1;
-    /// <summary>Bad input: a missing file, an invalid schema, an unknown subject.</summary>
-    public const int BadInput = 2;
-    /// <summary>The registry could not be reached.</summary>
-    public const int Unavailable = 3;
 
     /// <summary><c>schema register</c>: registers a schema under a subject and prints its id and version.</summary>
-    public Task<int> RegisterAsync(string subject, SchemaRef schema, CancellationToken cancellationToken = default) => Run(async () =>
+    public async Task<int> RegisterAsync(string subject, SchemaRef schema, CancellationToken cancellationToken = default)
     {
-        var text = schema.ReadText();
+        var text = new Schema(schema.ReadText(), SchemaType.Avro);
         try
         {
-            var id = await registry.RegisterAsync(subject, text, cancellationToken);
-            var registered = await registry.LookupAsync(subject, text, cancellationToken);
+            var id = await Call(() => registry.RegisterSchemaAsync(subject, text), cancellationToken);
+            var registered = await Call(() => registry.LookupSchemaAsync(subject, text, ignoreDeletedSchemas: true, normalize: false), cancellationToken);
             new TextTable("subject", "version", "id", "schema").Add(subject, Str(registered.Version), Str(id), schema.ToString()).Write(output);
             return Ok;
         }
@@ -62,74 +69,90 @@ public sealed class SchemaCommand(SchemaRegistryClient registry, TextWriter outp
             WriteReasons(ex.Message);
             return Refused;
         }
-    });
+    }
 
     /// <summary><c>schema check</c>: tests a schema against a subject's versions without registering it.</summary>
-    public Task<int> CheckAsync(string subject, SchemaRef schema, string version = "latest", CancellationToken cancellationToken = default) => Run(async () =>
+    public async Task<int> CheckAsync(string subject, SchemaRef schema, string version = "latest", CancellationToken cancellationToken = default)
     {
         var text = schema.ReadText();
-        var level = await registry.GetCompatibilityAsync(subject, cancellationToken);
-        CompatibilityResult result;
+        var candidate = AvroSchema.Parse(text); // refuse a schema that is not valid Avro before asking
+        var level = await LevelAsync(subject, cancellationToken);
+        bool compatible;
+        IReadOnlyList<string> reasons;
         try
         {
-            result = await registry.TestCompatibilityAsync(subject, text, version, cancellationToken);
+            // Confluent's client asks the registry about the latest version only, and for a yes or no: the reasons,
+            // and a check against one given version, come from Sluice's checker over the versions the registry holds.
+            var versions = await Call(() => registry.GetSubjectVersionsAsync(subject), cancellationToken);
+            if (string.Equals(version, "latest", StringComparison.OrdinalIgnoreCase))
+            {
+                compatible = await Call(() => registry.IsCompatibleAsync(subject, new Schema(text, SchemaType.Avro)), cancellationToken);
+                reasons = compatible ? [] : SchemaCompatibility.Check(level, candidate, await ExistingAsync(subject, versions, cancellationToken));
+            }
+            else
+            {
+                var n = ParseVersion(version);
+                var registered = await Call(() => registry.GetRegisteredSchemaAsync(subject, n, ignoreDeletedSchemas: true), cancellationToken);
+                reasons = SchemaCompatibility.Check(level.NotTransitive(), candidate, [(n, AvroSchema.Parse(registered.SchemaString))]);
+                compatible = reasons.Count == 0;
+            }
         }
         catch (SchemaRegistryException ex) when (ex.ErrorCode == SchemaRegistryException.SubjectNotFound && version == "latest")
         {
-            AvroSchema.Parse(text); // still refuse a schema that is not valid Avro
             output.WriteLine($"subject '{subject}' has no versions yet: {schema} can be registered as version 1");
             return Ok;
         }
         var table = new TextTable("subject", "against", "mode", "compatible");
-        table.Add(subject, version, level.ToWireName(), result.IsCompatible ? "yes" : "no").Write(output);
-        if (!result.IsCompatible)
+        table.Add(subject, version, level.ToWireName(), compatible ? "yes" : "no").Write(output);
+        if (!compatible)
         {
             output.WriteLine();
-            var reasons = new TextTable("#", "reason");
-            for (var i = 0; i < result.Messages.Count; i++) reasons.Add(Str(i + 1), result.Messages[i]);
-            reasons.Write(output);
+            var rows = new TextTable("#", "reason");
+            for (var i = 0; i < reasons.Count; i++) rows.Add(Str(i + 1), reasons[i]);
+            if (reasons.Count == 0) rows.Add("1", "the registry refused it without a reason Sluice's checker can name");
+            rows.Write(output);
         }
-        return result.IsCompatible ? Ok : Refused;
-    });
+        return compatible ? Ok : Refused;
+    }
 
     /// <summary><c>schema list</c>: subjects with their versions, or the versions of one subject.</summary>
-    public Task<int> ListAsync(string? subject = null, CancellationToken cancellationToken = default) => Run(async () =>
+    public async Task<int> ListAsync(string? subject = null, CancellationToken cancellationToken = default)
     {
         if (subject is null)
         {
             var table = new TextTable("subject", "versions", "latest id", "compatibility");
-            foreach (var s in await registry.GetSubjectsAsync(cancellationToken))
+            foreach (var s in await Call(registry.GetAllSubjectsAsync, cancellationToken))
             {
-                var versions = await registry.GetVersionsAsync(s, cancellationToken);
-                var latest = await registry.GetVersionAsync(s, "latest", cancellationToken);
-                var level = await registry.GetCompatibilityAsync(s, cancellationToken);
+                var versions = await Call(() => registry.GetSubjectVersionsAsync(s), cancellationToken);
+                var latest = await Call(() => registry.GetLatestSchemaAsync(s), cancellationToken);
+                var level = await LevelAsync(s, cancellationToken);
                 table.Add(s, string.Join(",", versions), Str(latest.Id), level.ToWireName());
             }
             table.Write(output);
-            output.WriteLine($"{table.Count} subject(s); global compatibility {(await registry.GetCompatibilityAsync(null, cancellationToken)).ToWireName()}");
+            output.WriteLine($"{table.Count} subject(s); global compatibility {(await LevelAsync(null, cancellationToken)).ToWireName()}");
             return Ok;
         }
         var rows = new TextTable("version", "id", "fields", "event schema");
-        foreach (var v in await registry.GetVersionsAsync(subject, cancellationToken))
+        foreach (var v in await Call(() => registry.GetSubjectVersionsAsync(subject), cancellationToken))
         {
-            var r = await registry.GetVersionAsync(subject, Str(v), cancellationToken);
-            var schema = AvroSchema.Parse(r.Schema);
+            var r = await Call(() => registry.GetRegisteredSchemaAsync(subject, v, ignoreDeletedSchemas: true), cancellationToken);
+            var schema = AvroSchema.Parse(r.SchemaString);
             var fields = schema is RecordSchema rec ? Str(rec.Fields.Count) : "-";
             var known = EventSchemas.VersionOf(schema);
             rows.Add(Str(v), Str(r.Id), fields, known > 0 ? $"v{known}" : "-");
         }
         rows.Write(output);
         return Ok;
-    });
+    }
 
     /// <summary><c>schema diff</c> between two versions of a subject.</summary>
-    public Task<int> DiffAsync(string subject, string fromVersion, string toVersion, CancellationToken cancellationToken = default) => Run(async () =>
+    public async Task<int> DiffAsync(string subject, string fromVersion, string toVersion, CancellationToken cancellationToken = default)
     {
-        var from = await registry.GetVersionAsync(subject, fromVersion, cancellationToken);
-        var to = await registry.GetVersionAsync(subject, toVersion, cancellationToken);
-        WriteDiff(AvroSchema.Parse(from.Schema), AvroSchema.Parse(to.Schema), $"{subject} v{from.Version}", $"{subject} v{to.Version}", output);
+        var from = await VersionAsync(subject, fromVersion, cancellationToken);
+        var to = await VersionAsync(subject, toVersion, cancellationToken);
+        WriteDiff(AvroSchema.Parse(from.SchemaString), AvroSchema.Parse(to.SchemaString), $"{subject} v{from.Version}", $"{subject} v{to.Version}", output);
         return Ok;
-    });
+    }
 
     /// <summary><c>schema diff</c> between two schemas given on the command line (no registry needed).</summary>
     public static int Diff(SchemaRef from, SchemaRef to, TextWriter output)
@@ -137,16 +160,8 @@ public sealed class SchemaCommand(SchemaRegistryClient registry, TextWriter outp
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
         ArgumentNullException.ThrowIfNull(output);
-        try
-        {
-            WriteDiff(AvroSchema.Parse(from.ReadText()), AvroSchema.Parse(to.ReadText()), from.ToString(), to.ToString(), output);
-            return Ok;
-        }
-        catch (SluiceException ex)
-        {
-            output.WriteLine($"error: {ex.Message}");
-            return BadInput;
-        }
+        WriteDiff(AvroSchema.Parse(from.ReadText()), AvroSchema.Parse(to.ReadText()), from.ToString(), to.ToString(), output);
+        return Ok;
     }
 
     /// <summary>Prints a field-by-field table and whether each schema can read the other's data.</summary>
@@ -225,23 +240,47 @@ public sealed class SchemaCommand(SchemaRegistryClient registry, TextWriter outp
         table.Write(output);
     }
 
-    private async Task<int> Run(Func<Task<int>> action)
+    private Task<T> Call<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
+        SchemaRegistryClients.CallAsync(url, call).WaitAsync(cancellationToken);
+
+    private Task<RegisteredSchema> VersionAsync(string subject, string version, CancellationToken cancellationToken) =>
+        string.Equals(version, "latest", StringComparison.OrdinalIgnoreCase)
+            ? Call(() => registry.GetLatestSchemaAsync(subject), cancellationToken)
+            : Call(() => registry.GetRegisteredSchemaAsync(subject, ParseVersion(version), ignoreDeletedSchemas: true), cancellationToken);
+
+    private async Task<List<(int, AvroSchema)>> ExistingAsync(string subject, List<int> versions, CancellationToken cancellationToken)
     {
+        var list = new List<(int, AvroSchema)>();
+        foreach (var v in versions)
+        {
+            var r = await Call(() => registry.GetRegisteredSchemaAsync(subject, v, ignoreDeletedSchemas: true), cancellationToken);
+            list.Add((v, AvroSchema.Parse(r.SchemaString)));
+        }
+        return list;
+    }
+
+    // A subject without a level of its own has the global one; Confluent's server answers 40408 for it unless asked
+    // to fall back, which its client does not ask.
+    private async Task<CompatibilityLevel> LevelAsync(string? subject, CancellationToken cancellationToken)
+    {
+        Compatibility level;
         try
         {
-            return await action();
+            level = await Call(() => registry.GetCompatibilityAsync(subject), cancellationToken);
         }
-        catch (SchemaRegistryException ex) when (ex.IsTransient)
+        catch (SchemaRegistryException ex) when (subject is not null && ex.ErrorCode == SubjectCompatibilityNotConfigured)
         {
-            output.WriteLine($"error: {ex.Message}");
-            return Unavailable;
+            level = await Call(() => registry.GetCompatibilityAsync(null), cancellationToken);
         }
-        catch (SluiceException ex)
-        {
-            output.WriteLine($"error: {ex.Message}");
-            return BadInput;
-        }
+        return SchemaCompatibility.FromConfluent(level);
     }
+
+    private const int SubjectCompatibilityNotConfigured = 40408;
+
+    private static int ParseVersion(string version) =>
+        int.TryParse(version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new SluiceException($"version '{version}' is not a version number (1, 2, ...) or latest");
 
     private static string Str(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

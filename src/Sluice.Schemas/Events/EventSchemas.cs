@@ -46,6 +46,15 @@ public static class EventSchemas
         _ => throw new ArgumentOutOfRangeException(nameof(version), version, "event schema versions are 1, 2 and 3"),
     };
 
+    /// <summary>The schema JSON of version <paramref name="version"/> (1-3).</summary>
+    public static string ForVersionJson(int version) => version switch
+    {
+        1 => V1Json,
+        2 => V2Json,
+        3 => V3Json,
+        _ => throw new ArgumentOutOfRangeException(nameof(version), version, "event schema versions are 1, 2 and 3"),
+    };
+
     /// <summary>1, 2 or 3 when <paramref name="schema"/> has the wire layout of that event schema version, else 0.</summary>
     public static int VersionOf(AvroSchema schema)
     {

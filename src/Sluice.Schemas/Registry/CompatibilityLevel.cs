@@ -22,6 +22,12 @@ public enum CompatibilityLevel
 }
 
 /// <summary>Names and checks of <see cref="CompatibilityLevel"/>.</summary>
+/// <remarks>
+/// Hand-written because no library here has it: Confluent's .NET client only asks a server (yes or no, latest version
+/// only), and Apache.Avro's <c>Schema.CanRead</c> gives no reasons, passes an old reader that would meet an unknown
+/// enum symbol or union branch, and refuses string/bytes (tests/Sluice.UnitTests/Schemas/SchemaCompatibilityTests.cs).
+/// The checks are the Avro specification's resolution rules as <see cref="AvroDecoder"/> applies them.
+/// </remarks>
 public static class SchemaCompatibility
 {
     /// <summary>The REST API name, for example <c>BACKWARD_TRANSITIVE</c>.</summary>
@@ -34,6 +40,27 @@ public static class SchemaCompatibility
         CompatibilityLevel.ForwardTransitive => "FORWARD_TRANSITIVE",
         CompatibilityLevel.Full => "FULL",
         _ => "FULL_TRANSITIVE",
+    };
+
+    /// <summary>Confluent's client's name for the same level.</summary>
+    public static CompatibilityLevel FromConfluent(Confluent.SchemaRegistry.Compatibility level) => level switch
+    {
+        Confluent.SchemaRegistry.Compatibility.None => CompatibilityLevel.None,
+        Confluent.SchemaRegistry.Compatibility.Backward => CompatibilityLevel.Backward,
+        Confluent.SchemaRegistry.Compatibility.BackwardTransitive => CompatibilityLevel.BackwardTransitive,
+        Confluent.SchemaRegistry.Compatibility.Forward => CompatibilityLevel.Forward,
+        Confluent.SchemaRegistry.Compatibility.ForwardTransitive => CompatibilityLevel.ForwardTransitive,
+        Confluent.SchemaRegistry.Compatibility.Full => CompatibilityLevel.Full,
+        _ => CompatibilityLevel.FullTransitive,
+    };
+
+    /// <summary>The same directions against one version only.</summary>
+    public static CompatibilityLevel NotTransitive(this CompatibilityLevel level) => level switch
+    {
+        CompatibilityLevel.BackwardTransitive => CompatibilityLevel.Backward,
+        CompatibilityLevel.ForwardTransitive => CompatibilityLevel.Forward,
+        CompatibilityLevel.FullTransitive => CompatibilityLevel.Full,
+        _ => level,
     };
 
     /// <summary>Parses a REST API name (case-insensitive).</summary>

@@ -12,7 +12,7 @@ namespace Sluice.Schemas.Registry;
 
 /// <summary>An in-process Schema Registry that serves the Confluent REST API subset Sluice uses on 127.0.0.1.</summary>
 /// <remarks>
-/// For demo and tests: the same <see cref="SchemaRegistryClient"/> talks to it over real HTTP as it would to
+/// For demo and tests: Confluent's registry client talks to it over real HTTP as it would to
 /// a Confluent server. Endpoints: <c>GET /subjects</c>, <c>GET|POST /subjects/{s}/versions</c>,
 /// <c>GET /subjects/{s}/versions/{v}</c>, <c>POST /subjects/{s}</c>, <c>GET /schemas/ids/{id}</c>,
 /// <c>POST /compatibility/subjects/{s}/versions/{v}</c>, <c>GET|PUT /config</c>, <c>GET|PUT /config/{s}</c>.
@@ -39,6 +39,19 @@ public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
     public static async Task<EmbeddedSchemaRegistry> StartAsync(string? path = null, int port = 0, CancellationToken cancellationToken = default)
     {
         var store = new SchemaRegistryStore(path);
+        try
+        {
+            return await StartAsync(store, port, cancellationToken);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<EmbeddedSchemaRegistry> StartAsync(SchemaRegistryStore store, int port, CancellationToken cancellationToken)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
@@ -54,6 +67,7 @@ public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Store.Dispose();
     }
 
     private static void Map(WebApplication app, SchemaRegistryStore store)

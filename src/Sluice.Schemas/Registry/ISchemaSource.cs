@@ -2,7 +2,7 @@ using Sluice.Schemas.Avro;
 
 namespace Sluice.Schemas.Registry;
 
-/// <summary>Finds writer schemas by registry id; implemented by <see cref="SchemaRegistryClient"/> (cached).</summary>
+/// <summary>Finds writer schemas by registry id; implemented over Confluent's registry client by <see cref="RegistrySchemaSource"/> (cached).</summary>
 public interface ISchemaSource
 {
     /// <summary>The schema registered under <paramref name="id"/>, or null when the registry has no such id.</summary>

@@ -12,14 +12,19 @@ public sealed record RegisteredSchema(string Subject, int Id, int Version, strin
 /// Behaves like Confluent's registry for the subset Sluice uses: an identical schema registered again
 /// returns its id without a check; the same schema under two subjects shares one id; a new version is
 /// checked against the subject's compatibility level (its own, else the global one) and refused with
-/// the reasons. With a file path every change is written to a temporary file and renamed over the old
-/// one, so a crash leaves either the old or the new state. Thread-safe.
+/// the reasons. Thread-safe.
+/// With a file path the store is the file's only writer for its lifetime: it holds <c>{path}.lock</c> open with
+/// <see cref="FileShare.None"/> (an exclusive lock, released by the OS if the process dies), and a second store on
+/// the same file fails at once naming the holder, whose pid and command are in <c>{path}.holder</c>. Two writers
+/// used to lose each other's updates and hand one id to two schemas. Every change is written to a temporary file,
+/// flushed to disk and renamed over the old one, so a crash leaves either the old or the new state.
 /// </remarks>
-public sealed class SchemaRegistryStore
+public sealed class SchemaRegistryStore : IDisposable
 {
     private const int FormatVersion = 1;
     private readonly Lock _lock = new();
     private readonly string? _path;
+    private readonly FileStream? _writerLock;
     private readonly List<(string Text, AvroSchema Schema)> _schemas = []; // index = id - 1
     private readonly Dictionary<string, int> _idByText = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<int>> _subjects = new(StringComparer.Ordinal); // version n = ids[n - 1]
@@ -27,10 +32,52 @@ public sealed class SchemaRegistryStore
     private CompatibilityLevel _globalLevel = CompatibilityLevel.Backward;
 
     /// <summary>An in-memory store, or one persisted to <paramref name="path"/> (loaded when it exists).</summary>
+    /// <exception cref="Core.Errors.SluiceException">Another store holds the file (the message names its pid), or the file is corrupt.</exception>
     public SchemaRegistryStore(string? path = null)
     {
-        _path = path;
-        if (path is not null && File.Exists(path)) Load(path);
+        if (path is null) return;
+        _path = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        _writerLock = TakeWriterLock(_path);
+        try
+        {
+            if (File.Exists(_path)) Load(_path);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The state file's absolute path; null for an in-memory store.</summary>
+    public string? FilePath => _path;
+
+    /// <summary>Releases the state file for another writer.</summary>
+    public void Dispose()
+    {
+        if (_writerLock is null) return;
+        File.Delete(_path + ".holder");
+        _writerLock.Dispose();
+    }
+
+    private static FileStream TakeWriterLock(string path)
+    {
+        FileStream held;
+        try
+        {
+            held = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            var holder = File.Exists(path + ".holder") ? File.ReadAllText(path + ".holder").Trim() : "a process that has not said which";
+            throw new Core.Errors.SluiceException(
+                $"the schema registry state file {path} is in use by {holder}; point this command at that registry with --registry URL, or stop it first");
+        }
+        // Only the command's words, never its options: they may carry credentials.
+        var words = Environment.GetCommandLineArgs().Skip(1).TakeWhile(a => !a.StartsWith('-')).Prepend("sluice");
+        File.WriteAllText(path + ".holder", $"pid {Environment.ProcessId} ({string.Join(' ', words)})\n");
+        return held;
     }
 
     /// <summary>Registers <paramref name="schemaText"/> under <paramref name="subject"/>; returns its id.</summary>
@@ -131,14 +178,7 @@ public sealed class SchemaRegistryStore
             if (string.Equals(version, "latest", StringComparison.OrdinalIgnoreCase)) return SchemaCompatibility.Check(level, schema, Existing(ids));
             var n = ParseVersion(version, ids.Count);
             if (n > ids.Count) throw new SchemaRegistryException(404, SchemaRegistryException.VersionNotFound, "Version not found");
-            var single = level switch
-            {
-                CompatibilityLevel.BackwardTransitive => CompatibilityLevel.Backward,
-                CompatibilityLevel.ForwardTransitive => CompatibilityLevel.Forward,
-                CompatibilityLevel.FullTransitive => CompatibilityLevel.Full,
-                _ => level,
-            };
-            return SchemaCompatibility.Check(single, schema, [(n, _schemas[ids[n - 1] - 1].Schema)]);
+            return SchemaCompatibility.Check(level.NotTransitive(), schema, [(n, _schemas[ids[n - 1] - 1].Schema)]);
         }
     }
 
@@ -228,6 +268,7 @@ public sealed class SchemaRegistryStore
                 }
                 stream.Flush(flushToDisk: true);
             }
+            // rename(2) replaces the file whole: a reader or a crash sees the old state or the new, never a mix.
             File.Move(temp, _path, overwrite: true);
         }
         catch (IOException ex)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Sluice.Core.Configuration;
 using Sluice.Kafka;
@@ -136,24 +135,6 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         using var dir = new TempDirectory("sluice-ckpt");
         var result = await SluiceProcess.RunAsync([.. ProcessArgs(input.Broker.BootstrapServers, "g", dir.Path), "--set", setting], Long);
         AssertOneLineError(result, expected);
-    }
-
-    [Fact]
-    public async Task topics_lists_every_topic_with_its_offsets_and_a_named_groups_lag()
-    {
-        // 1. A group that has committed 100 records of each partition of the input.
-        var group = $"lagging-{Guid.NewGuid():N}";
-        using (var consumer = Factory(input.Broker.BootstrapServers).CreateConsumer(group))
-            consumer.Commit(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Topic, p, 100)));
-
-        // 2. The table has the input topic with everything produced held, and the group's lag.
-        var result = await SluiceProcess.RunAsync(["topics", "--bootstrap-servers", input.Broker.BootstrapServers, "--group", group], Long);
-        Assert.True(result.ExitCode == 0, result.StdErr);
-        output.WriteLine(result.StdOut);
-        var total = EndOffsets(input.Broker.BootstrapServers).Values.Sum();
-        Assert.Equal(ProcessInputFixture.Events, total);
-        Assert.Matches($@"{Regex.Escape(Topic)}\s*│\s*6\s*│\s*0\s*│\s*15,000\s*│\s*15,000\s*│\s*0\s*│", result.StdOut);
-        Assert.Matches($@"{group}\s*│\s*{Regex.Escape(Topic)}\s*│\s*6 of 6\s*│\s*600\s*│\s*14,400\s*│", result.StdOut);
     }
 
     [Fact]

@@ -16,9 +16,9 @@ public sealed class AvroOverKafkaTests
     {
         // 1. A registry with v1 and v3 registered under the topic's subject.
         await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        using var client = new SchemaRegistryClient(registry.Url);
-        var v1Id = await client.RegisterAsync(EventSchemas.DefaultSubject, EventSchemas.V1Json);
-        var v3Id = await client.RegisterAsync(EventSchemas.DefaultSubject, EventSchemas.V3Json);
+        using var client = RegistrySchemaSource.Connect(new SchemaRegistryOptions { Url = registry.Url.ToString() });
+        var v1Id = await client.Client.RegisterAvroAsync(client.Url, EventSchemas.DefaultSubject, EventSchemas.V1Json);
+        var v3Id = await client.Client.RegisterAvroAsync(client.Url, EventSchemas.DefaultSubject, EventSchemas.V3Json);
 
         // 2. Produce one frame from each producer version, and one frame that is not Avro.
         using var broker = EmbeddedBroker.Start(1, [new TopicSpec("clicks", 1)]);

@@ -39,8 +39,8 @@ public sealed class AvroProduceTests : IAsyncLifetime
     public async Task generator_in_avro_mode_sends_frames_that_decode_or_fail_as_the_manifest_says()
     {
         var factory = new KafkaClientFactory(new KafkaOptions(), _broker.BootstrapServers);
-        using var client = new SchemaRegistryClient(_registry.Url);
-        var schemaId = await client.RegisterAsync(Settings.EventsTopic + "-value", EventSchemas.V3Json);
+        using var client = SchemaRegistryClients.Create(_registry.Url.ToString());
+        var schemaId = await client.RegisterAvroAsync(_registry.Url.ToString(), Settings.EventsTopic + "-value", EventSchemas.V3Json);
         var manifest = new ManifestBuilder { Format = PayloadFormat.Avro };
         RunSummary summary;
         using (var sink = new AvroSink(new KafkaSink(factory.CreateProducer("avro-test")), schemaId))
@@ -50,7 +50,7 @@ public sealed class AvroProduceTests : IAsyncLifetime
 
         using var consumer = factory.CreateConsumer("avro-test-" + Guid.NewGuid().ToString("N"));
         consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Settings.EventsTopic, p, Offset.Beginning)));
-        using var readerClient = new SchemaRegistryClient(_registry.Url);
+        using var readerClient = RegistrySchemaSource.Connect(new SchemaRegistryOptions { Url = _registry.Url.ToString() });
         var decoder = new ClickEventDecoder(readerClient);
         var seen = new long[FaultKinds.Count];
         var deadline = DateTime.UtcNow.AddSeconds(60);

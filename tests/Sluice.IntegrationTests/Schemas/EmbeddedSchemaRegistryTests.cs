@@ -1,26 +1,29 @@
 using System.Net;
+using Confluent.SchemaRegistry;
 using System.Text;
+using Sluice.Core.Configuration;
 using Sluice.Core.Events;
 using Sluice.Schemas.Avro;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;
+using SchemaRegistryException = Sluice.Schemas.Registry.SchemaRegistryException;
 
 namespace Sluice.IntegrationTests.Schemas;
 
-/// <summary>The registry client against the embedded registry over real HTTP on 127.0.0.1.</summary>
+/// <summary>Confluent's registry client against the embedded registry over real HTTP on 127.0.0.1: what works here works against Confluent's server.</summary>
 public sealed class EmbeddedSchemaRegistryTests : IAsyncLifetime
 {
     private const string Subject = EventSchemas.DefaultSubject;
     private readonly string _dir = Directory.CreateTempSubdirectory("sluice-registry-it-").FullName;
     private EmbeddedSchemaRegistry _registry = null!;
-    private SchemaRegistryClient _client = null!;
+    private CachedSchemaRegistryClient _client = null!;
 
     private string StatePath => Path.Combine(_dir, "schemas.json");
 
     public async Task InitializeAsync()
     {
         _registry = await EmbeddedSchemaRegistry.StartAsync(StatePath);
-        _client = new SchemaRegistryClient(_registry.Url);
+        _client = SchemaRegistryClients.Create(_registry.Url.ToString());
     }
 
     public async Task DisposeAsync()
@@ -30,6 +33,10 @@ public sealed class EmbeddedSchemaRegistryTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
+    private static Schema Avro(string text) => new(text, SchemaType.Avro);
+
+    private Task<int> RegisterAsync(string subject, string schema) => _client.RegisterSchemaAsync(subject, Avro(schema));
+
     [Fact]
     public void the_registry_listens_on_loopback_on_a_chosen_port()
     {
@@ -38,70 +45,82 @@ public sealed class EmbeddedSchemaRegistryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task register_look_up_list_and_fetch_by_id_over_http()
+    public async Task register_look_up_list_and_fetch_by_id_and_version()
     {
-        var v1 = await _client.RegisterAsync(Subject, EventSchemas.V1Json);
-        var v2 = await _client.RegisterAsync(Subject, EventSchemas.V2Json);
+        var v1 = await RegisterAsync(Subject, EventSchemas.V1Json);
+        var v2 = await RegisterAsync(Subject, EventSchemas.V2Json);
+        using var fresh = SchemaRegistryClients.Create(_registry.Url.ToString()); // nothing cached
 
-        Assert.Equal([Subject], await _client.GetSubjectsAsync());
-        Assert.Equal([1, 2], await _client.GetVersionsAsync(Subject));
-        var latest = await _client.GetVersionAsync(Subject);
-        Assert.Equal((v2, 2), (latest.Id, latest.Version));
-        Assert.Equal(EventSchemas.V1.ToNormalizedJson(), (await _client.GetSchemaAsync(v1)).ToNormalizedJson());
-        Assert.Equal(1, (await _client.LookupAsync(Subject, EventSchemas.V1Json)).Version);
-        Assert.Equal(EventSchemas.V2.ToNormalizedJson(), _client.GetSchema(v2)!.ToNormalizedJson());
+        Assert.Equal(v1, await fresh.RegisterSchemaAsync(Subject, Avro(EventSchemas.V1Json)));
+        Assert.Equal([Subject], await fresh.GetAllSubjectsAsync());
+        Assert.Equal([1, 2], await fresh.GetSubjectVersionsAsync(Subject));
+        var latest = await fresh.GetLatestSchemaAsync(Subject);
+        Assert.Equal((v2, 2, Subject, SchemaType.Avro), (latest.Id, latest.Version, latest.Subject, latest.SchemaType));
+        Assert.Empty(latest.References);
+        var first = await fresh.GetRegisteredSchemaAsync(Subject, 1, ignoreDeletedSchemas: true);
+        Assert.Equal((v1, 1), (first.Id, first.Version));
+        var byId = await fresh.GetSchemaAsync(v1);
+        Assert.Equal(SchemaType.Avro, byId.SchemaType);
+        Assert.Equal(EventSchemas.V1.ToNormalizedJson(), AvroSchema.Parse(byId.SchemaString).ToNormalizedJson());
+        var looked = await fresh.LookupSchemaAsync(Subject, Avro(EventSchemas.V2Json), ignoreDeletedSchemas: true, normalize: false);
+        Assert.Equal((v2, 2), (looked.Id, looked.Version));
+        Assert.Equal(v2, await fresh.GetSchemaIdAsync(Subject, Avro(EventSchemas.V2Json), normalize: true));
     }
 
     [Fact]
     public async Task an_incompatible_schema_is_refused_with_409_and_the_reason()
     {
-        await _client.SetCompatibilityAsync(CompatibilityLevel.Forward, Subject);
-        await _client.RegisterAsync(Subject, EventSchemas.V1Json);
+        await _client.UpdateCompatibilityAsync(Compatibility.Forward, Subject);
+        await RegisterAsync(Subject, EventSchemas.V1Json);
 
-        var ex = await Assert.ThrowsAsync<SchemaRegistryException>(() => _client.RegisterAsync(Subject, EventSchemas.V2Json));
+        var ex = await Assert.ThrowsAsync<Confluent.SchemaRegistry.SchemaRegistryException>(() => RegisterAsync(Subject, EventSchemas.V2Json));
 
-        Assert.Equal(409, ex.HttpStatus);
+        Assert.Equal(HttpStatusCode.Conflict, ex.Status);
         Assert.Equal(SchemaRegistryException.Incompatible, ex.ErrorCode);
         Assert.Contains("event_time", ex.Message, StringComparison.Ordinal);
-        Assert.False(ex.IsTransient);
+        Assert.False(SchemaRegistryClients.Translate(ex, "x")!.IsTransient);
     }
 
     [Fact]
-    public async Task compatibility_check_reports_reasons_without_registering()
+    public async Task compatibility_check_answers_without_registering()
     {
-        await _client.RegisterAsync(Subject, EventSchemas.V1Json);
-        await _client.RegisterAsync(Subject, EventSchemas.V2Json);
-        await _client.SetCompatibilityAsync(CompatibilityLevel.FullTransitive, Subject);
+        await RegisterAsync(Subject, EventSchemas.V1Json);
+        await RegisterAsync(Subject, EventSchemas.V2Json);
+        await _client.UpdateCompatibilityAsync(Compatibility.FullTransitive, Subject);
 
-        var result = await _client.TestCompatibilityAsync(Subject, EventSchemas.V3Json);
-        var againstV2 = await _client.TestCompatibilityAsync(Subject, EventSchemas.V3Json, "2");
-
-        Assert.False(result.IsCompatible);
-        Assert.Contains(result.Messages, m => m.Contains("version 1 cannot read the new schema", StringComparison.Ordinal));
-        Assert.True(againstV2.IsCompatible);
-        Assert.Equal([1, 2], await _client.GetVersionsAsync(Subject));
+        Assert.False(await _client.IsCompatibleAsync(Subject, Avro(EventSchemas.V3Json)));
+        await _client.UpdateCompatibilityAsync(Compatibility.Full, Subject);
+        Assert.True(await _client.IsCompatibleAsync(Subject, Avro(EventSchemas.V3Json)));
+        Assert.Equal([1, 2], await _client.GetSubjectVersionsAsync(Subject));
     }
 
     [Fact]
     public async Task config_is_global_with_per_subject_overrides()
     {
-        Assert.Equal(CompatibilityLevel.Backward, await _client.GetCompatibilityAsync());
-        await _client.SetCompatibilityAsync(CompatibilityLevel.Full);
-        await _client.SetCompatibilityAsync(CompatibilityLevel.None, "other-value");
+        Assert.Equal(Compatibility.Backward, await _client.GetCompatibilityAsync());
+        Assert.Equal(Compatibility.Full, await _client.UpdateCompatibilityAsync(Compatibility.Full));
+        Assert.Equal(Compatibility.None, await _client.UpdateCompatibilityAsync(Compatibility.None, "other-value"));
 
-        Assert.Equal(CompatibilityLevel.Full, await _client.GetCompatibilityAsync());
-        Assert.Equal(CompatibilityLevel.Full, await _client.GetCompatibilityAsync(Subject));
-        Assert.Equal(CompatibilityLevel.None, await _client.GetCompatibilityAsync("other-value"));
+        Assert.Equal(Compatibility.Full, await _client.GetCompatibilityAsync());
+        Assert.Equal(Compatibility.Full, await _client.GetCompatibilityAsync(Subject));
+        Assert.Equal(Compatibility.None, await _client.GetCompatibilityAsync("other-value"));
     }
 
     [Fact]
-    public async Task unknown_ids_and_subjects_map_to_registry_error_codes()
+    public async Task unknown_ids_subjects_and_invalid_schemas_get_confluents_error_codes()
     {
-        Assert.Null(_client.GetSchema(404));
-        var ex = await Assert.ThrowsAsync<SchemaRegistryException>(() => _client.GetVersionsAsync("missing"));
-        Assert.Equal(SchemaRegistryException.SubjectNotFound, ex.ErrorCode);
-        var invalid = await Assert.ThrowsAsync<SchemaRegistryException>(() => _client.RegisterAsync(Subject, "{\"type\":\"record\"}"));
-        Assert.Equal(SchemaRegistryException.InvalidSchema, invalid.ErrorCode);
+        var id = await Assert.ThrowsAsync<Confluent.SchemaRegistry.SchemaRegistryException>(() => _client.GetSchemaAsync(404));
+        Assert.Equal((HttpStatusCode.NotFound, SchemaRegistryException.SchemaNotFound), (id.Status, id.ErrorCode));
+        var subject = await Assert.ThrowsAsync<Confluent.SchemaRegistry.SchemaRegistryException>(() => _client.GetSubjectVersionsAsync("missing"));
+        Assert.Equal((HttpStatusCode.NotFound, SchemaRegistryException.SubjectNotFound), (subject.Status, subject.ErrorCode));
+        var latest = await Assert.ThrowsAsync<Confluent.SchemaRegistry.SchemaRegistryException>(() => _client.GetLatestSchemaAsync("missing"));
+        Assert.Equal(SchemaRegistryException.SubjectNotFound, latest.ErrorCode);
+        var invalid = await Assert.ThrowsAsync<Confluent.SchemaRegistry.SchemaRegistryException>(() => RegisterAsync(Subject, "{\"type\":\"record\"}"));
+        Assert.Equal(((HttpStatusCode)422, SchemaRegistryException.InvalidSchema), (invalid.Status, invalid.ErrorCode));
+        var other = await Assert.ThrowsAsync<Confluent.SchemaRegistry.SchemaRegistryException>(() =>
+            _client.RegisterSchemaAsync(Subject, new Schema("syntax = \"proto3\";", SchemaType.Protobuf)));
+        Assert.Equal(SchemaRegistryException.InvalidSchema, other.ErrorCode);
+        Assert.Null(new RegistrySchemaSource(_client, _registry.Url.ToString()).GetSchema(404));
     }
 
     [Fact]
@@ -109,8 +128,9 @@ public sealed class EmbeddedSchemaRegistryTests : IAsyncLifetime
     {
         using var http = new HttpClient();
         using var content = new StringContent("{\"schema\":\"\\\"string\\\"\"}", Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
-        using var response = await http.PostAsync(new Uri(_registry.Url, "subjects/raw-value/versions"), content);
+        using var response = await http.PostAsync(new Uri(_registry.Url, "subjects/raw-value/versions?normalize=true"), content);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/vnd.schemaregistry.v1+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("{\"id\":1}", await response.Content.ReadAsStringAsync());
         using var missing = await http.GetAsync(new Uri(_registry.Url, "schemas/ids/99"));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
@@ -120,36 +140,38 @@ public sealed class EmbeddedSchemaRegistryTests : IAsyncLifetime
     [Fact]
     public async Task schemas_survive_a_registry_restart()
     {
-        var id = await _client.RegisterAsync(Subject, EventSchemas.V3Json);
+        var id = await RegisterAsync(Subject, EventSchemas.V3Json);
         await _registry.DisposeAsync();
 
         _registry = await EmbeddedSchemaRegistry.StartAsync(StatePath);
-        using var client = new SchemaRegistryClient(_registry.Url);
+        using var client = SchemaRegistryClients.Create(_registry.Url.ToString());
 
-        Assert.Equal(EventSchemas.V3.ToNormalizedJson(), (await client.GetSchemaAsync(id)).ToNormalizedJson());
-        Assert.Equal(id, (await client.LookupAsync(Subject, EventSchemas.V3Json)).Id);
+        Assert.Equal(EventSchemas.V3.ToNormalizedJson(), AvroSchema.Parse((await client.GetSchemaAsync(id)).SchemaString).ToNormalizedJson());
+        Assert.Equal(id, (await client.LookupSchemaAsync(Subject, Avro(EventSchemas.V3Json), true, false)).Id);
     }
 
     [Fact]
     public async Task an_unreachable_registry_is_a_transient_error()
     {
-        var url = _registry.Url;
+        var url = _registry.Url.ToString();
         // Start the replacement first so it cannot be given the port being closed.
         var replacement = await EmbeddedSchemaRegistry.StartAsync();
         await _registry.DisposeAsync();
         _registry = replacement;
-        using var client = new SchemaRegistryClient(url);
+        using var source = RegistrySchemaSource.Connect(new SchemaRegistryOptions { Url = url });
 
-        var ex = await Assert.ThrowsAsync<SchemaRegistryException>(() => client.GetSubjectsAsync());
+        var ex = await Assert.ThrowsAsync<SchemaRegistryException>(() => SchemaRegistryClients.CallAsync(url, source.Client.GetAllSubjectsAsync));
         Assert.True(ex.IsTransient);
-        Assert.Throws<SchemaRegistryException>(() => client.GetSchema(1));
+        var decode = Assert.Throws<SchemaRegistryException>(() => source.GetSchema(1));
+        Assert.True(decode.IsTransient);
+        Assert.Contains(url, decode.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task a_v1_producer_and_a_v3_processor_interoperate_through_the_registry()
     {
-        var v1Id = await _client.RegisterAsync(Subject, EventSchemas.V1Json);
-        var v3Id = await _client.RegisterAsync(Subject, EventSchemas.V3Json);
+        var v1Id = await RegisterAsync(Subject, EventSchemas.V1Json);
+        var v3Id = await RegisterAsync(Subject, EventSchemas.V3Json);
         var e = new ClickEvent
         {
             EventId = Guid.NewGuid(), EventType = EventType.AddToCart, Timestamp = 1_763_700_000_000,
@@ -160,7 +182,7 @@ public sealed class EmbeddedSchemaRegistryTests : IAsyncLifetime
         AvroEncoder.Encode(EventSchemas.V1, ClickEventAvro.ToRecord(e, (RecordSchema)EventSchemas.V1), old);
         var current = new ClickEventAvroSerializer(v3Id).Serialize(e);
 
-        var deserializer = new ClickEventAvroDeserializer(_client);
+        var deserializer = new ClickEventAvroDeserializer(new RegistrySchemaSource(_client, _registry.Url.ToString()));
 
         Assert.True(deserializer.TryDeserialize(old.WrittenSpan, out var fromV1, out var error), error.Detail);
         Assert.True(deserializer.TryDeserialize(current, out var fromV3, out _));

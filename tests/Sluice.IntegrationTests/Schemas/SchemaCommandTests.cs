@@ -1,6 +1,8 @@
+using Confluent.SchemaRegistry;
 using Sluice.Schemas.Cli;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;
+using SchemaRegistryException = Sluice.Schemas.Registry.SchemaRegistryException;
 
 namespace Sluice.IntegrationTests.Schemas;
 
@@ -9,15 +11,15 @@ public sealed class SchemaCommandTests : IAsyncLifetime
 {
     private const string Subject = EventSchemas.DefaultSubject;
     private EmbeddedSchemaRegistry _registry = null!;
-    private SchemaRegistryClient _client = null!;
+    private CachedSchemaRegistryClient _client = null!;
     private readonly StringWriter _output = new();
     private SchemaCommand _command = null!;
 
     public async Task InitializeAsync()
     {
         _registry = await EmbeddedSchemaRegistry.StartAsync();
-        _client = new SchemaRegistryClient(_registry.Url);
-        _command = new SchemaCommand(_client, _output);
+        _client = SchemaRegistryClients.Create(_registry.Url.ToString());
+        _command = new SchemaCommand(_client, _registry.Url.ToString(), _output);
     }
 
     public async Task DisposeAsync()
@@ -38,7 +40,7 @@ public sealed class SchemaCommandTests : IAsyncLifetime
     [Fact]
     public async Task register_refused_prints_the_reasons_and_exits_1()
     {
-        await _client.SetCompatibilityAsync(CompatibilityLevel.Forward);
+        await _client.UpdateCompatibilityAsync(Compatibility.Forward);
         await _command.RegisterAsync(Subject, new SchemaRef(EventVersion: 1));
 
         Assert.Equal(SchemaCommand.Refused, await _command.RegisterAsync(Subject, new SchemaRef(EventVersion: 2)));
@@ -50,12 +52,12 @@ public sealed class SchemaCommandTests : IAsyncLifetime
     public async Task check_reports_compatibility_without_registering()
     {
         await _command.RegisterAsync(Subject, new SchemaRef(EventVersion: 2));
-        await _client.SetCompatibilityAsync(CompatibilityLevel.Full, Subject);
+        await _client.UpdateCompatibilityAsync(Compatibility.Full, Subject);
 
         Assert.Equal(SchemaCommand.Ok, await _command.CheckAsync(Subject, new SchemaRef(EventVersion: 3)));
         Assert.Equal(SchemaCommand.Refused, await _command.CheckAsync(Subject, new SchemaRef(EventVersion: 1)));
         Assert.Matches(@"clicks-value\s+latest\s+FULL\s+no", _output.ToString());
-        Assert.Equal([1], await _client.GetVersionsAsync(Subject));
+        Assert.Equal([1], await _client.GetSubjectVersionsAsync(Subject));
     }
 
     [Fact]
@@ -94,15 +96,19 @@ public sealed class SchemaCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task an_unknown_subject_is_bad_input_and_a_dead_registry_is_unavailable()
+    public async Task an_unknown_subject_and_a_dead_registry_are_errors_naming_the_cause()
     {
-        Assert.Equal(SchemaCommand.BadInput, await _command.ListAsync("nope"));
+        var unknown = await Assert.ThrowsAsync<SchemaRegistryException>(() => _command.ListAsync("nope"));
+        Assert.Equal(SchemaRegistryException.SubjectNotFound, unknown.ErrorCode);
+        Assert.False(unknown.IsTransient);
         var url = _registry.Url;
         // Start the replacement first so it cannot be given the port being closed.
         var replacement = await EmbeddedSchemaRegistry.StartAsync();
         await _registry.DisposeAsync();
         _registry = replacement;
-        using var client = new SchemaRegistryClient(url);
-        Assert.Equal(SchemaCommand.Unavailable, await new SchemaCommand(client, _output).ListAsync());
+        using var client = SchemaRegistryClients.Create(url.ToString());
+        var down = await Assert.ThrowsAsync<SchemaRegistryException>(() => new SchemaCommand(client, url.ToString(), _output).ListAsync());
+        Assert.True(down.IsTransient);
+        Assert.Contains("unreachable", down.Message, StringComparison.Ordinal);
     }
 }

@@ -92,6 +92,9 @@ public sealed class SluiceConfigurationTests
     [InlineData("logging.format=xml", "logging.format")]
     [InlineData("kafka.bootstrapServers=localhost", "kafka.bootstrapServers")]
     [InlineData("kafka.securityProtocol=tls", "kafka.securityProtocol")]
+    [InlineData("kafka.saslMechanism=BOGUS", "kafka.saslMechanism")]
+    [InlineData("kafka.connectTimeout=99999:00:00", "kafka.connectTimeout")]
+    [InlineData("generator.rate=NaN", "generator.rate")]
     public void out_of_range_value_names_the_key(string set, string key)
     {
         var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, [set]));
@@ -116,6 +119,36 @@ public sealed class SluiceConfigurationTests
         Assert.Equal(speed, SluiceConfiguration.Load(RepoConfig, ["generator.speed=" + speed]).Generator.Speed);
     }
 
+    [Theory]
+    [InlineData("kafka.saslMechanism=PLAIN", "kafka.saslMechanism")]
+    [InlineData("kafka.saslUsername=svc", "kafka.saslUsername")]
+    [InlineData("kafka.saslPassword=secret", "kafka.saslPassword")]
+    public void sasl_settings_without_a_sasl_protocol_name_both_keys(string set, string key)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, [set]));
+        Assert.Equal(key, ex.Key);
+        Assert.Contains("kafka.securityProtocol", ex.Message);
+        Assert.DoesNotContain("secret", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(new[] { "kafka.securityProtocol=sasl_ssl" }, "kafka.saslMechanism")]
+    [InlineData(new[] { "kafka.securityProtocol=sasl_plaintext", "kafka.saslMechanism=PLAIN" }, "kafka.saslUsername")]
+    [InlineData(new[] { "kafka.securityProtocol=sasl_ssl", "kafka.saslMechanism=scram-sha-512", "kafka.saslUsername=svc" }, "kafka.saslPassword")]
+    public void a_sasl_protocol_needs_mechanism_user_and_password(string[] sets, string missing)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, sets));
+        Assert.Equal(missing, ex.Key);
+    }
+
+    [Fact]
+    public void complete_sasl_settings_are_accepted()
+    {
+        var options = SluiceConfiguration.Load(RepoConfig,
+            ["kafka.securityProtocol=sasl_ssl", "kafka.saslMechanism=SCRAM-SHA-256", "kafka.saslUsername=svc", "kafka.saslPassword=secret"]);
+        Assert.True(options.Kafka.UsesSasl);
+    }
+
     [Fact]
     public void set_without_equals_sign_explains_the_form()
     {
@@ -123,14 +156,17 @@ public sealed class SluiceConfigurationTests
         Assert.Contains("key=value", ex.Message);
     }
 
-    [Fact]
-    public void invalid_yaml_reports_the_line()
+    [Theory]
+    [InlineData("kafka:\n  partitions: 6\n bad indent: x\n", "invalid YAML at line 3, column 2: ")]
+    // YamlDotNet points at the end of the file; the report points at the bracket.
+    [InlineData("kafka:\n  partitions: [1,2\n\n\nlogging:\n  format: json\n", "invalid YAML: the '[' at line 2, column 15 is never closed; close it with ']'")]
+    public void invalid_yaml_names_the_file_and_the_line(string yaml, string expected)
     {
         using var dir = new TempDirectory();
         var path = dir.File("bad.yaml");
-        File.WriteAllText(path, "kafka:\n  partitions: 6\n bad indent: [\n");
-        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(path));
-        Assert.Contains("line", ex.Message);
+        File.WriteAllText(path, yaml);
+        var ex = Assert.Throws<SluiceException>(() => SluiceConfiguration.Load(path));
+        Assert.StartsWith($"configuration file {path}: {expected}", ex.Message);
     }
 
     [Fact]

@@ -309,7 +309,7 @@ public class ClickstreamGeneratorTests
     public void fault_rates_adding_up_to_more_than_one_are_rejected()
     {
         var ex = Assert.Throws<ConfigurationException>(() => (Small with { MalformedRate = 0.6, OutOfOrderRate = 0.5 }).Validate());
-        Assert.Equal("generator.malformedRate", ex.Key);
+        Assert.Equal("generator.invalidRate", ex.Key);
     }
 
     [Fact]

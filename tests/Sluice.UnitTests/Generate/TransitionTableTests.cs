@@ -104,10 +104,10 @@ public class TransitionTableTests
     }
 
     [Fact]
-    public void invalid_yaml_names_the_line()
+    public void invalid_yaml_names_the_line_where_the_unclosed_bracket_opened()
     {
-        var ex = Rejects("journey:\n  transitions: { landing: [\n");
-        Assert.Contains("invalid YAML at line", ex.Message);
+        var ex = Assert.Throws<SluiceException>(() => Parse("journey:\n  transitions: { landing: [\n"));
+        Assert.Equal("domain file test.yaml: invalid YAML: the '[' at line 2, column 27 is never closed; close it with ']'", ex.Message);
     }
 
     [Fact]

@@ -2,7 +2,6 @@ using Sluice.Core.Events;
 using Sluice.Schemas.Avro;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;
-using Sluice.UnitTests.Schemas.Golden;
 
 namespace Sluice.UnitTests.Schemas;
 
@@ -10,7 +9,6 @@ namespace Sluice.UnitTests.Schemas;
 public sealed class AvroFuzzTests
 {
     public const int Payloads = 100_000;
-    public const int GenericPayloads = 50_000;
 
     [Fact]
     public void every_random_or_mutated_payload_decodes_or_gets_a_reason_code()
@@ -65,49 +63,6 @@ public sealed class AvroFuzzTests
         }
     }
 
-    [Fact]
-    public void mutated_golden_vectors_decode_or_get_a_reason_code_under_every_schema()
-    {
-        using var doc = System.Text.Json.JsonDocument.Parse(GoldenVectors.Json);
-        var cases = new List<(AvroDecoder Decoder, byte[] Bytes)>();
-        foreach (var v in doc.RootElement.EnumerateArray())
-        {
-            var writer = AvroSchema.Parse(v.GetProperty("schema").GetRawText());
-            var reader = v.TryGetProperty("reader", out var r) ? AvroSchema.Parse(r.GetRawText()) : writer;
-            cases.Add((AvroDecoder.Create(writer, reader), Convert.FromHexString(v.GetProperty("hex").GetString()!)));
-        }
-        var known = new HashSet<string>(AvroReasonCodes.All);
-        var rng = new Random(7);
-        int decoded = 0, rejected = 0;
-
-        for (var i = 0; i < GenericPayloads; i++)
-        {
-            var (decoder, bytes) = cases[i % cases.Count];
-            // Reuse the frame mutator on a fake 5-byte header, then drop the header.
-            var mutated = Next(rng, [[0, 0, 0, 0, 0, .. bytes]], i);
-            var payload = mutated.Length > 5 ? mutated[5..] : [];
-            try
-            {
-                if (decoder.TryDecode(payload, out _, out var error))
-                {
-                    decoded++;
-                }
-                else
-                {
-                    rejected++;
-                    Assert.Contains(error.ReasonCode, known);
-                }
-            }
-            catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
-            {
-                Assert.Fail($"{decoder.Writer.Name} payload {Convert.ToHexString(payload)} threw {ex.GetType().Name}: {ex.Message}");
-            }
-        }
-
-        Assert.Equal(GenericPayloads, decoded + rejected);
-        Assert.True(decoded > 0 && rejected > 0);
-    }
-
     private static byte[] Frame(int id, AvroSchema schema)
     {
         var buffer = new AvroBuffer();
@@ -116,7 +71,7 @@ public sealed class AvroFuzzTests
         return buffer.ToArray();
     }
 
-    private static byte[] Next(Random rng, byte[][] seeds, int i)
+    internal static byte[] Next(Random rng, byte[][] seeds, int i)
     {
         var seed = seeds[i % seeds.Length];
         switch (i % 8)

@@ -113,17 +113,80 @@ public sealed class SchemaRegistryStoreTests : IDisposable
     public void state_survives_a_restart_from_the_file()
     {
         var path = Path.Combine(_dir, "registry.json");
-        var first = new SchemaRegistryStore(path);
-        first.Register(Subject, EventSchemas.V1Json);
-        first.Register(Subject, EventSchemas.V2Json);
-        first.SetLevel(CompatibilityLevel.Full, Subject);
+        using (var first = new SchemaRegistryStore(path))
+        {
+            first.Register(Subject, EventSchemas.V1Json);
+            first.Register(Subject, EventSchemas.V2Json);
+            first.SetLevel(CompatibilityLevel.Full, Subject);
+        }
 
-        var second = new SchemaRegistryStore(path);
+        using var second = new SchemaRegistryStore(path);
 
         Assert.Equal([1, 2], second.Versions(Subject));
         Assert.Equal(CompatibilityLevel.Full, second.GetLevel(Subject));
         Assert.Equal(EventSchemas.V2.ToNormalizedJson(), second.GetSchema(2));
         Assert.False(File.Exists(path + ".tmp"));
+    }
+
+    [Fact]
+    public void a_second_writer_on_the_same_file_fails_at_once_naming_the_holder()
+    {
+        var path = Path.Combine(_dir, "registry.json");
+        using var first = new SchemaRegistryStore(path);
+        first.Register(Subject, EventSchemas.V1Json);
+
+        var ex = Assert.Throws<Sluice.Core.Errors.SluiceException>(() => new SchemaRegistryStore(path));
+
+        Assert.Contains($"in use by pid {Environment.ProcessId} (sluice", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("--registry URL", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+        Assert.False(ex.IsTransient);
+        Assert.Equal([1], first.Versions(Subject)); // the first writer is untouched
+    }
+
+    [Fact]
+    public void the_lock_goes_with_the_first_writer()
+    {
+        var path = Path.Combine(_dir, "registry.json");
+        var first = new SchemaRegistryStore(path);
+        var id = first.Register(Subject, EventSchemas.V1Json);
+        first.Dispose();
+
+        using var second = new SchemaRegistryStore(path);
+
+        Assert.Equal(id, second.Register("other-value", EventSchemas.V3Json) - 1);
+        Assert.Equal(EventSchemas.V1.ToNormalizedJson(), second.GetSchema(id));
+        Assert.Contains($"pid {Environment.ProcessId}", File.ReadAllText(path + ".holder"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void a_write_cut_short_by_a_crash_leaves_the_previous_state()
+    {
+        // 1. A store writes two versions, then the process dies while writing a third: a torn temporary file is left.
+        var path = Path.Combine(_dir, "registry.json");
+        using (var store = new SchemaRegistryStore(path)) store.Register(Subject, EventSchemas.V1Json);
+        using (var store = new SchemaRegistryStore(path)) store.Register(Subject, EventSchemas.V2Json);
+        File.WriteAllText(path + ".tmp", "{\"format\":1,\"compatibility\":\"BACK");
+
+        // 2. The next writer reads the last whole state, ignoring the torn file.
+        using var next = new SchemaRegistryStore(path);
+        Assert.Equal([1, 2], next.Versions(Subject));
+
+        // 3. Its next write replaces both: the state file is whole and no temporary file is left.
+        next.Register(Subject, EventSchemas.V3Json);
+        Assert.False(File.Exists(path + ".tmp"));
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+        Assert.Equal(3, doc.RootElement.GetProperty("subjects").GetProperty(Subject).GetArrayLength());
+    }
+
+    [Fact]
+    public void the_default_state_file_does_not_depend_on_the_working_directory()
+    {
+        var options = new Sluice.Core.Configuration.SchemaRegistryOptions();
+        Assert.Equal("/srv/state/sluice/schemas.json", options.StateFilePath(k => k == "XDG_STATE_HOME" ? "/srv/state" : "/home/ann"));
+        Assert.Equal("/home/ann/.local/state/sluice/schemas.json", options.StateFilePath(k => k == "HOME" ? "/home/ann" : null));
+        options.StateFile = "reg/schemas.json";
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "reg", "schemas.json"), options.StateFilePath());
     }
 
     [Fact]
@@ -162,10 +225,11 @@ public sealed class SchemaRegistryStoreTests : IDisposable
     }
 
     [Fact]
-    public void diff_of_a_missing_file_is_bad_input()
+    public void diff_of_a_missing_file_is_an_error_naming_it()
     {
         using var output = new StringWriter();
-        Assert.Equal(SchemaCommand.BadInput, SchemaCommand.Diff(new SchemaRef(File: Path.Combine(_dir, "none.avsc")), new SchemaRef(EventVersion: 3), output));
-        Assert.Contains("does not exist", output.ToString(), StringComparison.Ordinal);
+        var ex = Assert.Throws<Sluice.Core.Errors.SluiceException>(() =>
+            SchemaCommand.Diff(new SchemaRef(File: Path.Combine(_dir, "none.avsc")), new SchemaRef(EventVersion: 3), output));
+        Assert.Contains("none.avsc' does not exist", ex.Message, StringComparison.Ordinal);
     }
 }

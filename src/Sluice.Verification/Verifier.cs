@@ -1,0 +1,92 @@
+using System.Globalization;
+using Sluice.Core.Errors;
+using Sluice.Kafka;
+using Sluice.Pipelines.Clickstream;
+using Sluice.Schemas.Registry;
+
+namespace Sluice.Verification;
+
+/// <summary>What <c>sluice verify</c> found: where the input came from and a report per output.</summary>
+public sealed record VerificationResult(string InputOrigin, long InputRecords, IReadOnlyList<long> FinalWatermarks, IReadOnlyList<OutputReport> Outputs)
+{
+    public bool IsEqual => Outputs.All(o => o.IsEqual);
+}
+
+/// <summary>Reads a run's input and outputs from Kafka, recomputes the outputs in batch and compares them by stable id.</summary>
+public static class Verifier
+{
+    private const string RetentionNote =
+        "the broker deleted the records before it (the embedded broker keeps 5 MiB per partition), so the outputs cannot be checked whole";
+
+    /// <summary>The input: from the topic when the broker still holds all of it, else (or with <paramref name="regenerate"/>) regenerated from <paramref name="manifest"/>.</summary>
+    /// <exception cref="SluiceException">Neither is possible, or the regenerated stream disagrees with what the broker holds.</exception>
+    public static VerificationInput ReadInput(TopicReader reader, string topic, string? manifest, bool regenerate = false)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        if (regenerate && manifest is null) ThrowHelper.ThrowConfiguration("--manifest", "regenerating the input needs the manifest of the run");
+        var logs = reader.Logs(topic);
+        var cut = logs.FirstOrDefault(l => l.LogStart > 0);
+        if (cut is null && !regenerate)
+        {
+            var partitions = reader.Read(logs);
+            var count = partitions.Sum(p => (long)p.Count);
+            return new VerificationInput(topic, partitions, $"input read from the topic {topic} ({count:N0} records over {logs.Count} partitions)");
+        }
+        if (manifest is null)
+        {
+            ThrowHelper.Throw($"cannot verify: {topic}[{cut!.Partition}] starts at offset {cut.LogStart:N0}; the broker no longer holds the whole input " +
+                "(the embedded broker keeps 5 MiB per partition). Pass --manifest FILE, the manifest `sluice produce --manifest` wrote, to regenerate it from its seed");
+        }
+        var regenerated = ManifestReplay.Regenerate(manifest!, logs.Count);
+        if (regenerated.Topic != topic)
+            ThrowHelper.Throw($"cannot verify: {manifest} describes a run into {regenerated.Topic}, not {topic}");
+        // What the broker still holds must be exactly what was regenerated at the same offsets: the proof that the
+        // partitions were recomputed as the producer chose them.
+        var held = reader.Read(logs);
+        foreach (var log in logs)
+        {
+            var mine = regenerated.Partitions[log.Partition];
+            if (mine.Count != log.LogEnd)
+                ThrowHelper.Throw($"cannot verify: {topic}[{log.Partition}] ends at offset {log.LogEnd:N0} but the run regenerated from {manifest} puts {mine.Count:N0} records there; the topic holds more than that run, or another run");
+            foreach (var r in held[log.Partition])
+            {
+                if (!r.Value.AsSpan().SequenceEqual(mine[(int)r.Offset].Value))
+                    ThrowHelper.Throw($"cannot verify: {topic}[{log.Partition}]@{r.Offset} differs from the record regenerated from {manifest}");
+            }
+        }
+        var checkedCount = held.Sum(p => (long)p.Count);
+        return regenerated with { Origin = $"{regenerated.Origin}; the {checkedCount:N0} records the broker still holds are byte-identical to it" };
+    }
+
+    /// <summary>Every output topic, whole; fails when the broker has deleted the beginning of one.</summary>
+    public static Dictionary<ClickstreamOutput, List<OutputRecord>> ReadOutputs(TopicReader reader, ClickstreamOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var outputs = new Dictionary<ClickstreamOutput, List<OutputRecord>>();
+        foreach (var output in ClickstreamOutputs.All)
+        {
+            var topic = output.Topic(options);
+            var logs = reader.Logs(topic);
+            if (logs.FirstOrDefault(l => l.LogStart > 0) is { } cut)
+                ThrowHelper.Throw($"cannot verify: {topic}[{cut!.Partition}] starts at offset {cut.LogStart:N0}; {RetentionNote}");
+            outputs[output] = reader.Read(logs).SelectMany(p => p)
+                .Select(r => new OutputRecord(r.Key, r.Value, Position: $"{r.Topic}[{r.Partition}]@{r.Offset.ToString(CultureInfo.InvariantCulture)}"))
+                .ToList();
+        }
+        return outputs;
+    }
+
+    /// <summary>Recomputes <paramref name="input"/> and compares every output with <paramref name="actual"/>.</summary>
+    public static VerificationResult Compare(VerificationInput input, IReadOnlyDictionary<ClickstreamOutput, List<OutputRecord>> actual,
+        ClickstreamOptions options, ISchemaSource? schemas, long nowMs, int examples)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(actual);
+        ArgumentNullException.ThrowIfNull(options);
+        var expected = new BatchRecomputation(options, schemas, nowMs).Run(input);
+        var reports = ClickstreamOutputs.All
+            .Select(o => OutputComparison.Compare(o, o.Topic(options), expected[o], actual.TryGetValue(o, out var a) ? a : [], examples))
+            .ToList();
+        return new VerificationResult(input.Origin, input.Records, expected.FinalWatermarks, reports);
+    }
+}
