@@ -149,10 +149,8 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
     {
         // 1. Two brokers that get the same generated input (same seed and options), paced at 2,500 events/s so that it
         //    arrives while the processors run: one broker for an uninterrupted run, one for the crash.
-        using var reference = await BrokerProcess.StartAsync();
-        using var crashed = await BrokerProcess.StartAsync();
-        using var referenceDir = new TempDirectory("sluice-ckpt-ref");
-        using var crashDir = new TempDirectory("sluice-ckpt-crash");
+        using var pair = await ReferenceAndFaulted.StartAsync();
+        var (reference, crashed, referenceDir, crashDir) = (pair.Reference, pair.Faulted, pair.ReferenceDir, pair.FaultedDir);
         var args = ProcessArgs(crashed.BootstrapServers, "crash", crashDir.Path);
         var killedAt = new Stopwatch();
         using (var run = SluiceChild.Start(args))
@@ -206,10 +204,8 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
     {
         // 1. Two brokers that get the same paced input: one for an uninterrupted run, one for two processes sharing
         //    one checkpoint directory.
-        using var reference = await BrokerProcess.StartAsync();
-        using var shared = await BrokerProcess.StartAsync();
-        using var referenceDir = new TempDirectory("sluice-ckpt-ref");
-        using var sharedDir = new TempDirectory("sluice-ckpt-shared");
+        using var pair = await ReferenceAndFaulted.StartAsync();
+        var (reference, shared, referenceDir, sharedDir) = (pair.Reference, pair.Faulted, pair.ReferenceDir, pair.FaultedDir);
         var args = ProcessArgs(shared.BootstrapServers, "pair", sharedDir.Path);
         using var first = SluiceChild.Start(args);
         await first.WaitForLineAsync(l => l.Contains("was assigned clickstream", StringComparison.Ordinal), Long, "the first process's assignment");
@@ -239,6 +235,29 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         await RunThenTerminateAsync(ProcessArgs(reference.BootstrapServers, "reference", referenceDir.Path), reference.BootstrapServers,
             referenceDir.Path, "reference", toEnd: true);
         AssertSameOutputs(reference.BootstrapServers, shared.BootstrapServers);
+    }
+
+    // Two standalone brokers, each with a checkpoint directory: one for an uninterrupted run, one for a run with faults.
+    private sealed class ReferenceAndFaulted : IDisposable
+    {
+        public required BrokerProcess Reference { get; init; }
+        public required BrokerProcess Faulted { get; init; }
+        public TempDirectory ReferenceDir { get; } = new("sluice-ckpt-ref");
+        public TempDirectory FaultedDir { get; } = new("sluice-ckpt-faulted");
+
+        public static async Task<ReferenceAndFaulted> StartAsync()
+        {
+            var brokers = await Task.WhenAll(BrokerProcess.StartAsync(), BrokerProcess.StartAsync());
+            return new ReferenceAndFaulted { Reference = brokers[0], Faulted = brokers[1] };
+        }
+
+        public void Dispose()
+        {
+            Reference.Dispose();
+            Faulted.Dispose();
+            ReferenceDir.Dispose();
+            FaultedDir.Dispose();
+        }
     }
 
     private void AssertSameOutputs(string referenceBootstrap, string actualBootstrap)
