@@ -16,6 +16,7 @@ GlobalOptions.AddTo(root);
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ProduceCommand.Create());
 root.Subcommands.Add(BrokerCommand.Create());
+root.Subcommands.Add(ProcessCommand.Create());
 root.Subcommands.Add(SchemaCommands.Serve());
 root.Subcommands.Add(SchemaCommands.Create());
 root.Subcommands.Add(BenchCommand.Create());
@@ -35,7 +36,9 @@ if (parse.Errors.Count > 0)
 
 try
 {
-    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // SIGTERM and Ctrl+C cancel the command; `process` then checkpoints and leaves its group, which takes longer than
+    // System.CommandLine's default 2 s before it gives up on the command and exits with 143.
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(90) });
 }
 catch (UsageException ex)
 {

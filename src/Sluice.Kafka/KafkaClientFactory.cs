@@ -65,12 +65,11 @@ public sealed class KafkaClientFactory
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             IsolationLevel = IsolationLevel.ReadCommitted,
         };
-        if (IsEmbedded)
-        {
-            // The mock coordinator completes a rebalance only after about the session timeout.
-            config.SessionTimeoutMs = 6000;
-            config.HeartbeatIntervalMs = 500;
-        }
+        // The mock coordinator completes a rebalance only after about the session timeout: 6 s for the in-process
+        // embedded broker; a standalone one (`sluice broker`) looks like any cluster, so kafka.sessionTimeout says.
+        var session = IsEmbedded ? TimeSpan.FromSeconds(6) : _options.SessionTimeout;
+        config.SessionTimeoutMs = (int)session.TotalMilliseconds;
+        config.HeartbeatIntervalMs = (int)Math.Clamp(session.TotalMilliseconds / 12, 100, 3000);
         ApplyCommon(config, clientIdSuffix ?? "consumer");
         return config;
     }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Sluice.TestKit;
 
@@ -33,24 +32,8 @@ public static class SluiceProcess
     public static async Task<ProcessResult> RunAsync(IEnumerable<string> args, TimeSpan timeout,
         IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        using var process = Start(args, environment, workingDirectory);
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"sluice {string.Join(' ', args)} did not finish within {timeout}; stderr: {stderr}");
-        }
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
+        using var child = SluiceChild.Start(args, environment, workingDirectory);
+        var exitCode = await child.WaitForExitAsync(timeout);
+        return new ProcessResult(exitCode, child.StdOut, child.StdErr + (child.StdErr.Length > 0 ? "\n" : ""));
     }
 }

@@ -172,6 +172,7 @@ internal static class DemoView
                            truth.Windows.All(kv => o.EventsPerMinute.TryGetValue(kv.Key, out var c) && c.SequenceEqual(kv.Value));
         Row($"click events produced → {eventsTopic}", truth?.Records, s.Produced);
         Row("processed by the consumer group", truth?.Records, s.Processed);
+        Row("input deleted by the broker before it was read", 0, s.LostInput);
         Row("valid → clickstream.enriched", truth?.Valid, o.Enriched);
         Row("malformed → clickstream.dlq", truth?.Malformed, o.DeadLettered);
         Row("late → clickstream.late", truth?.Late, o.Late);

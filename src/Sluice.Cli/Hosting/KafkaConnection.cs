@@ -12,13 +12,17 @@ namespace Sluice.Cli.Hosting;
 /// </remarks>
 internal sealed class KafkaConnection : IDisposable
 {
-    private KafkaConnection(KafkaClientFactory factory, EmbeddedBroker? embedded)
+    private KafkaConnection(KafkaClientFactory factory, EmbeddedBroker? embedded, Confluent.Kafka.Metadata metadata)
     {
         Factory = factory;
         Embedded = embedded;
+        Metadata = metadata;
     }
 
     public KafkaClientFactory Factory { get; }
+
+    /// <summary>The cluster's metadata as it answered at start-up: brokers and topics.</summary>
+    public Confluent.Kafka.Metadata Metadata { get; }
     public EmbeddedBroker? Embedded { get; }
 
     /// <summary>Starts the embedded broker when no bootstrap servers are configured, creates the topics, checks the cluster answers.</summary>
@@ -47,7 +51,7 @@ internal sealed class KafkaConnection : IDisposable
             var factory = new KafkaClientFactory(options.Kafka, bootstrap, logger, embedded is not null);
             var metadata = factory.EnsureReachable();
             logger.LogInformation("connected to {Brokers} broker(s) at {Bootstrap}", metadata.Brokers.Count, bootstrap);
-            return new KafkaConnection(factory, embedded);
+            return new KafkaConnection(factory, embedded, metadata);
         }
         catch
         {

@@ -10,6 +10,7 @@ public sealed class SluiceOptions
     public GeneratorOptions Generator { get; set; } = new();
     public ProcessorOptions Processor { get; set; } = new();
     public SchemaRegistryOptions SchemaRegistry { get; set; } = new();
+    public PostgresOptions Postgres { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
 
     /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
@@ -19,6 +20,8 @@ public sealed class SluiceOptions
         Generator.Validate();
         Processor.Validate();
         SchemaRegistry.Validate();
+        if (Processor.Checkpoint.Store.Equals("postgres", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(Postgres.ConnectionString))
+            ThrowHelper.ThrowConfiguration("processor.checkpoint.store", "postgres needs postgres.connectionString; set it, or use the directory store");
         Logging.Validate();
     }
 }
@@ -41,6 +44,8 @@ public sealed class KafkaOptions
     public int Partitions { get; set; } = 6;
     /// <summary>How long to wait for a broker to answer before giving up with an error.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Consumer-group session timeout: a member silent this long is dropped; also how long the embedded broker takes per rebalance.</summary>
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
     public bool UseEmbeddedBroker => string.IsNullOrWhiteSpace(BootstrapServers);
 
@@ -49,6 +54,8 @@ public sealed class KafkaOptions
         Check.Range("kafka.partitions", Partitions, 1, 10_000);
         Check.Range("kafka.embedded.brokers", Embedded.Brokers, 1, 16);
         Check.Positive("kafka.connectTimeout", ConnectTimeout, max: TimeSpan.FromHours(1));
+        if (SessionTimeout < TimeSpan.FromSeconds(1) || SessionTimeout > TimeSpan.FromMinutes(30))
+            ThrowHelper.ThrowConfiguration("kafka.sessionTimeout", $"{SessionTimeout} is out of range; allowed 00:00:01 to 00:30:00 (brokers also bound it)");
         Check.OneOf("kafka.securityProtocol", SecurityProtocol, "plaintext", "ssl", "sasl_plaintext", "sasl_ssl");
         ValidateSasl();
         Check.NotEmpty("kafka.clientId", ClientId);
@@ -196,6 +203,11 @@ public sealed class ProcessorOptions
     /// <summary>Categories listed per hourly window.</summary>
     public int TopCategories { get; set; } = 5;
 
+    /// <summary>How often every task's state is checkpointed with its input offsets (also on revocation and on stop).</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Where checkpoints are kept.</summary>
+    public CheckpointOptions Checkpoint { get; set; } = new();
+
     internal void Validate()
     {
         Check.NotEmpty("processor.groupId", GroupId);
@@ -205,7 +217,18 @@ public sealed class ProcessorOptions
             ThrowHelper.ThrowConfiguration("processor.windowSize", $"{WindowSize} is longer than a day; write hh:mm:ss, for example 00:01:00");
         if (MaxOutOfOrderness < TimeSpan.Zero)
             ThrowHelper.ThrowConfiguration("processor.maxOutOfOrderness", "must be zero or positive, for example 00:02:00");
+        Check.Positive("processor.checkpointInterval", CheckpointInterval, max: TimeSpan.FromDays(1));
+        Check.OneOf("processor.checkpoint.store", Checkpoint.Store, "directory", "postgres");
+        Check.NotEmpty("processor.checkpoint.directory", Checkpoint.Directory);
     }
+}
+
+public sealed class CheckpointOptions
+{
+    /// <summary>directory (files on this machine) or postgres (the table sluice_checkpoints at postgres.connectionString).</summary>
+    public string Store { get; set; } = "directory";
+    /// <summary>Folder of the directory store, relative to the working directory.</summary>
+    public string Directory { get; set; } = "./data/checkpoints";
 }
 
 public sealed class SchemaRegistryOptions
@@ -243,6 +266,12 @@ public sealed class SchemaRegistryOptions
         if (Url.Length > 0 && (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
             ThrowHelper.ThrowConfiguration("schemaRegistry.url", $"'{Url}' is not an http(s) URL; write for example http://localhost:8081, or leave it empty for the embedded registry");
     }
+}
+
+public sealed class PostgresOptions
+{
+    /// <summary>Npgsql connection string; the checkpoint store's when <c>processor.checkpoint.store</c> is postgres. Never logged.</summary>
+    public string ConnectionString { get; set; } = "";
 }
 
 public sealed class LoggingOptions

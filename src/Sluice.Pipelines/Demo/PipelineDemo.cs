@@ -12,6 +12,7 @@ using Sluice.Pipelines.Clickstream;
 using Sluice.Pipelines.Hosting;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;
+using Sluice.Streaming.Checkpoints;
 
 namespace Sluice.Pipelines.Demo;
 
@@ -48,7 +49,7 @@ public sealed record GroundTruth(long Records, long Valid, long Malformed, long 
 /// <summary>The demo's state: producer progress, processing, and what the output topics hold.</summary>
 public sealed record PipelineDemoSnapshot(
     long Produced, long Processed, TimeSpan Elapsed, OutputCounts Outputs,
-    IReadOnlyList<string> Members, bool ProducerDone, bool Finished, GroundTruth? Truth);
+    IReadOnlyList<string> Members, bool ProducerDone, bool Finished, GroundTruth? Truth, long LostInput = 0);
 
 /// <summary>
 /// The whole pipeline in one process: the generator writes to the events topic, processor members in one
@@ -148,9 +149,13 @@ public sealed class PipelineDemo
         using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var stopLiveTally = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var inputDone = false;
+        // The members checkpoint as `sluice process` does, into a folder that lives as long as the run: the demo's
+        // broker (embedded, or a cluster whose topics outlive it) is not the one a later run's checkpoints would match.
+        using var checkpointFolder = new DemoCheckpointFolder();
+        var checkpoints = new CheckpointSettings(checkpointFolder.Store, _options.Processor.GroupId, _options.Processor.CheckpointInterval);
         var created = new List<ClickstreamProcessor>();
         for (var i = 0; i < Math.Max(1, _settings.Processors); i++)
-            created.Add(new ClickstreamProcessor(_factory, _topology, _options.Processor.GroupId, $"processor-{i + 1}", _loggers, _schemas));
+            created.Add(new ClickstreamProcessor(_factory, _topology, _options.Processor.GroupId, $"processor-{i + 1}", _loggers, _schemas, checkpoints));
         Volatile.Write(ref _members, created);
         var members = _members.Select(m => m.RunAsync(stopAll.Token, () => Volatile.Read(ref inputDone))).ToList();
         var tally = _tally.RunAsync(stopLiveTally.Token);
@@ -209,11 +214,14 @@ public sealed class PipelineDemo
         Volatile.Write(ref _schemaId, id);
     }
 
+    /// <summary>Input records the broker deleted before the members read them (the embedded broker keeps 5 MiB per partition); non-zero means the run is not exact.</summary>
+    public long LostInputRecords => _members.Sum(m => m.LostInput.Values.Sum());
+
     /// <summary>Processor members that own at least one partition, and the partitions owned in all.</summary>
     public (int Members, int Partitions) Ownership => (_members.Count(m => m.OwnedPartitions > 0), _members.Sum(m => m.OwnedPartitions));
 
-    // Window state does not move with a partition yet (no checkpoints): a rebalance in the middle of the run
-    // would cost the moved partitions' open windows. So production starts once every member owns partitions.
+    // Production starts once every member owns partitions: the throughput counts from the first event, not from
+    // joining the group, and no partition moves (checkpoint, restore, replay) while the run is measured.
     private async Task WaitForSettledGroupAsync(List<Task> members, CancellationToken ct)
     {
         var partitions = _options.Kafka.Partitions;
@@ -232,7 +240,7 @@ public sealed class PipelineDemo
 
     public PipelineDemoSnapshot Snapshot() => new(
         Interlocked.Read(ref _produced), Processed(), _clock.Elapsed, _final ?? _tally.Snapshot(),
-        _members.Select(m => m.Name).ToList(), _producerDone, _finished, _truth);
+        _members.Select(m => m.Name).ToList(), _producerDone, _finished, _truth, LostInputRecords);
 
     private long Processed() => _members.Sum(m => m.Processed);
 
@@ -295,5 +303,32 @@ public sealed class PipelineDemo
         public void Flush(CancellationToken cancellationToken = default) => Inner.Flush(cancellationToken);
 
         public void Dispose() => Inner.Dispose();
+    }
+}
+
+/// <summary>A checkpoint directory under the temp folder for one demo run, deleted with it.</summary>
+internal sealed class DemoCheckpointFolder : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"sluice-demo-checkpoints-{Guid.NewGuid():N}");
+
+    public DemoCheckpointFolder()
+    {
+        var store = new DirectoryCheckpointStore(_path);
+        store.Open();
+        Store = store;
+    }
+
+    public ICheckpointStore Store { get; }
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        try
+        {
+            Directory.Delete(_path, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
     }
 }

@@ -3,6 +3,7 @@ using Sluice.Core.Configuration;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Schemas.Registry;
+using Sluice.Streaming.Checkpoints;
 using Sluice.Streaming.Kafka;
 using Sluice.Streaming.Processing;
 
@@ -11,8 +12,9 @@ namespace Sluice.Pipelines.Hosting;
 /// <summary>One member of the processor consumer group running the clickstream topology against Kafka.</summary>
 /// <remarks>
 /// Composes the engine's pieces: a <see cref="KafkaPartitionSource"/> in the group, a <see cref="TaskManager"/>
-/// that creates a task per assigned partition, a <see cref="KafkaRecordCollector"/> for the outputs and the
-/// <see cref="StreamRunner"/> poll loop, which flushes outputs before it commits offsets. Run several in one
+/// that creates a task per assigned partition, a <see cref="KafkaRecordCollector"/> for the outputs, the
+/// <see cref="CommitCoordinator"/> (flush → checkpoint → commit; restore on assignment) and the <see cref="StreamRunner"/>
+/// poll loop. Without checkpoint settings it flushes and commits without checkpoints. Run several in one
 /// process, or one per process on as many machines as there are partitions. With a schema source the input may
 /// carry Avro frames in the Confluent wire format as well as JSON (see <see cref="ClickEventDecoder"/>).
 /// </remarks>
@@ -24,19 +26,23 @@ public sealed class ClickstreamProcessor
     private readonly ILoggerFactory _loggers;
     private readonly ISchemaSource? _schemas;
     private readonly IDisposable? _ownedSchemas;
+    private readonly CheckpointSettings? _checkpoints;
     private StreamRunner? _runner;
     private int _ownedPartitions;
 
     /// <summary>A member of <paramref name="groupId"/>; with <paramref name="schemas"/> (a registry client, shared) it also reads Avro frames.</summary>
+    /// <remarks>With <paramref name="checkpoints"/> (whose group must be <paramref name="groupId"/>) tasks are checkpointed and restored.</remarks>
     public ClickstreamProcessor(KafkaClientFactory factory, ClickstreamOptions options, string groupId, string name, ILoggerFactory loggers,
-        ISchemaSource? schemas = null)
-        : this(factory, options, groupId, name, loggers, schemas, ownsSchemas: false)
+        ISchemaSource? schemas = null, CheckpointSettings? checkpoints = null)
+        : this(factory, options, groupId, name, loggers, schemas, ownsSchemas: false, checkpoints)
     {
     }
 
     private ClickstreamProcessor(KafkaClientFactory factory, ClickstreamOptions options, string groupId, string name, ILoggerFactory loggers,
-        ISchemaSource? schemas, bool ownsSchemas)
+        ISchemaSource? schemas, bool ownsSchemas, CheckpointSettings? checkpoints)
     {
+        if (checkpoints is not null && checkpoints.Group != groupId)
+            throw new ArgumentException($"checkpoints are filed under group {checkpoints.Group} but the member joins {groupId}", nameof(checkpoints));
         ArgumentNullException.ThrowIfNull(factory);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -47,6 +53,7 @@ public sealed class ClickstreamProcessor
         _loggers = loggers;
         _schemas = schemas;
         _ownedSchemas = ownsSchemas ? schemas as IDisposable : null;
+        _checkpoints = checkpoints;
     }
 
     /// <summary>
@@ -54,11 +61,15 @@ public sealed class ClickstreamProcessor
     /// <c>schemaRegistry.url</c> for Avro input. Without a URL only JSON is read (an embedded registry lives only as
     /// long as the process that started it, so a standalone processor cannot assume one).
     /// </summary>
-    public static ClickstreamProcessor FromOptions(SluiceOptions options, KafkaClientFactory factory, string name, ILoggerFactory loggers)
+    /// <remarks>With <paramref name="store"/> (opened, shared by the members) tasks are checkpointed every <c>processor.checkpointInterval</c>.</remarks>
+    public static ClickstreamProcessor FromOptions(SluiceOptions options, KafkaClientFactory factory, string name, ILoggerFactory loggers,
+        ICheckpointStore? store = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var registry = options.SchemaRegistry.Url.Length > 0 ? RegistrySchemaSource.Connect(options.SchemaRegistry) : null;
-        return new ClickstreamProcessor(factory, TopologyOptions(options), options.Processor.GroupId, name, loggers, registry, ownsSchemas: true);
+        var group = options.Processor.GroupId;
+        var checkpoints = store is null ? null : new CheckpointSettings(store, group, options.Processor.CheckpointInterval);
+        return new ClickstreamProcessor(factory, TopologyOptions(options), group, name, loggers, registry, ownsSchemas: true, checkpoints);
     }
 
     /// <summary>The topology's options from the configuration.</summary>
@@ -94,6 +105,13 @@ public sealed class ClickstreamProcessor
     /// <summary>Records this member has processed so far (read from any thread; may lag by one poll).</summary>
     public long Processed => Volatile.Read(ref _runner) is { } r ? r.Processed : 0;
 
+    /// <summary>Input records the broker deleted before this member read them, per partition; non-empty means its results are not exact.</summary>
+    public IReadOnlyDictionary<TopicPartition, long> LostInput =>
+        Volatile.Read(ref _runner) is { } r ? r.Coordinator.LostInput : new Dictionary<TopicPartition, long>();
+
+    /// <summary>Task checkpoints this member has written.</summary>
+    public long CheckpointsWritten => Volatile.Read(ref _runner) is { } r ? r.Coordinator.CheckpointsWritten : 0;
+
     /// <summary>Partitions (tasks) this member owns now.</summary>
     public int OwnedPartitions => Volatile.Read(ref _ownedPartitions);
 
@@ -107,12 +125,13 @@ public sealed class ClickstreamProcessor
         {
             var topology = new ClickstreamTopology(_options, _schemas);
             using var outputs = ClickstreamJson.RegisterAll(new KafkaRecordCollector(_factory));
-            using var source = new KafkaPartitionSource(_factory, _groupId, outputs);
+            using var source = new KafkaPartitionSource(_factory, _groupId);
             using var tasks = new TaskManager(topology, topology.WatermarkStrategy, TimeProvider.System, outputs, _loggers.CreateLogger<TaskManager>());
             tasks.TaskCreated += _ => Interlocked.Increment(ref _ownedPartitions);
             tasks.TaskClosing += _ => Interlocked.Decrement(ref _ownedPartitions);
+            var coordinator = new CommitCoordinator(source, tasks, outputs, TimeProvider.System, _loggers.CreateLogger<CommitCoordinator>(), _checkpoints, Name);
             var runner = new StreamRunner(source, tasks, topology.SourceTopics, TimeProvider.System, TimeSpan.FromMilliseconds(250), outputs,
-                _loggers.CreateLogger<StreamRunner>());
+                _loggers.CreateLogger<StreamRunner>(), coordinator);
             Volatile.Write(ref _runner, runner);
             runner.Run(cancellationToken, endOfInput);
         }

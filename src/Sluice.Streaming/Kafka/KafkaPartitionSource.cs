@@ -8,27 +8,33 @@ namespace Sluice.Streaming.Kafka;
 
 /// <summary>An <see cref="IPartitionSource"/> over a Confluent.Kafka consumer in a consumer group.</summary>
 /// <remarks>
-/// Rebalance callbacks arrive inside <see cref="Poll"/> on the polling thread, as the engine requires: assigned
-/// partitions create tasks before their first record; on revocation (or loss) the tasks close, the outputs are
-/// flushed and the processed offsets of those partitions are committed before they are handed back. Offsets are
-/// stored only through <see cref="Commit"/>, which the runner calls after flushing the outputs.
+/// <para>Rebalance callbacks arrive inside <see cref="Poll"/> on the polling thread, as the engine requires. On assignment
+/// the source asks the broker for each new partition's committed offset and log start and end, and a
+/// <see cref="IRestoringAssignmentListener"/> (the commit coordinator) answers where each partition starts: the assigned
+/// handler returns those offsets to the consumer, which works with cooperative-sticky incremental assignment too. Any
+/// other listener starts from the committed offset, or the log start when nothing is committed.</para>
+/// <para>The source tracks each partition's position (the next offset to read) and commits positions only when told
+/// (<see cref="Commit()"/>), by storing them for the consumer's auto-commit; flushing outputs and checkpointing before
+/// that are the coordinator's job. Revocations go
+/// to the listener, which commits before the partitions are handed back; lost partitions, and revocations while the
+/// consumer closes, go to <see cref="IAssignmentListener.OnLost"/> and commit nothing.</para>
 /// </remarks>
 public sealed class KafkaPartitionSource : IPartitionSource
 {
+    private static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(30);
     private readonly KafkaClientFactory _factory;
     private readonly string _groupId;
-    private readonly IFlushableCollector? _outputs;
-    private readonly Dictionary<StreamTopicPartition, long> _pending = [];
+    private readonly Dictionary<StreamTopicPartition, long> _positions = [];
+    private readonly Dictionary<StreamTopicPartition, long> _stored = [];
     private IConsumer<byte[]?, byte[]>? _consumer;
     private IAssignmentListener? _listener;
     private bool _closing;
 
-    public KafkaPartitionSource(KafkaClientFactory factory, string groupId, IFlushableCollector? outputs = null)
+    public KafkaPartitionSource(KafkaClientFactory factory, string groupId)
     {
         _factory = factory ?? throw new ArgumentNullException(nameof(factory));
         ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
         _groupId = groupId;
-        _outputs = outputs;
     }
 
     public void Subscribe(IReadOnlyCollection<string> topics, IAssignmentListener listener)
@@ -37,9 +43,9 @@ public sealed class KafkaPartitionSource : IPartitionSource
         _listener = listener ?? throw new ArgumentNullException(nameof(listener));
         if (_consumer is not null) ThrowHelper.Throw("the partition source is already subscribed; create one source per runner");
         _consumer = _factory.CreateConsumer<byte[]?, byte[]>(_groupId, "streams", b => b
-            .SetPartitionsAssignedHandler((_, assigned) => _listener.OnAssigned(Convert(assigned)))
-            .SetPartitionsRevokedHandler((c, revoked) => HandBack(c, revoked.ConvertAll(p => p.TopicPartition), commit: true))
-            .SetPartitionsLostHandler((c, lost) => HandBack(c, lost.ConvertAll(p => p.TopicPartition), commit: false)));
+            .SetPartitionsAssignedHandler((c, assigned) => Assign(c, assigned))
+            .SetPartitionsRevokedHandler((_, revoked) => HandBack(revoked.ConvertAll(p => p.TopicPartition), lost: _closing))
+            .SetPartitionsLostHandler((_, lost) => HandBack(lost.ConvertAll(p => p.TopicPartition), lost: true)));
         _consumer.Subscribe(topics);
     }
 
@@ -61,25 +67,43 @@ public sealed class KafkaPartitionSource : IPartitionSource
 
     public void MarkProcessed(in SourceRecord record)
     {
-        _pending[record.TopicPartition] = record.Offset + 1;
+        _positions[record.TopicPartition] = record.Offset + 1;
     }
 
-    public void Commit()
+    public long? PositionOf(StreamTopicPartition partition) => _positions.TryGetValue(partition, out var next) ? next : null;
+
+    public void Commit() => Commit(_positions.Keys);
+
+    public void Commit(IReadOnlyCollection<StreamTopicPartition> partitions) => Commit((IEnumerable<StreamTopicPartition>)partitions);
+
+    // Stores the positions for the consumer's own commit, which sends them within auto.commit.interval.ms, and at once
+    // for partitions being handed back and on close. A synchronous commit is not made: from inside a rebalance callback
+    // it waited forever (the group cannot finish the rebalance until the callback returns, and the mock coordinator
+    // answers a commit only once it has), and after a checkpoint it need not be immediate, because the restore point
+    // is the checkpoint's offsets, not the committed ones.
+    private void Commit(IEnumerable<StreamTopicPartition> partitions)
     {
         var consumer = _consumer ?? ThrowNotSubscribed();
-        if (_pending.Count == 0) return;
-        var offsets = new List<TopicPartitionOffset>(_pending.Count);
-        foreach (var (tp, next) in _pending) offsets.Add(new TopicPartitionOffset(tp.Topic, tp.Partition, next));
-        if (TryCommit(consumer, offsets)) _pending.Clear();
+        if (_closing) return;
+        List<StreamTopicPartition>? stored = null;
+        foreach (var tp in partitions)
+        {
+            if (!_positions.TryGetValue(tp, out var next)) continue;
+            if (_stored.TryGetValue(tp, out var done) && done == next) continue;
+            if (!TryStore(consumer, new TopicPartitionOffset(tp.Topic, tp.Partition, next))) continue;
+            (stored ??= []).Add(tp);
+        }
+        if (stored is null) return;
+        foreach (var tp in stored) _stored[tp] = _positions[tp];
     }
 
-    // A commit refused because the group is rebalancing is not an error: the offsets stay pending and go with the
-    // next commit, or, if the partition moves, its new owner resumes from the last committed offset (at-least-once).
-    private static bool TryCommit(IConsumer<byte[]?, byte[]> consumer, List<TopicPartitionOffset> offsets)
+    // A partition taken away by a rebalance no longer accepts offsets: not an error, its new owner resumes from the
+    // last checkpoint or commit.
+    private static bool TryStore(IConsumer<byte[]?, byte[]> consumer, TopicPartitionOffset offset)
     {
         try
         {
-            consumer.Commit(offsets);
+            consumer.StoreOffset(offset);
             return true;
         }
         catch (KafkaException ex) when (IsRebalanceError(ex.Error.Code))
@@ -89,53 +113,77 @@ public sealed class KafkaPartitionSource : IPartitionSource
     }
 
     private static bool IsRebalanceError(ErrorCode code) => code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration
-        or ErrorCode.UnknownMemberId or ErrorCode.Local_State or ErrorCode.Local_AssignmentLost or ErrorCode.FencedInstanceId;
+        or ErrorCode.UnknownMemberId or ErrorCode.Local_State or ErrorCode.Local_AssignmentLost or ErrorCode.FencedInstanceId
+        or ErrorCode.Local_UnknownPartition;
 
     /// <remarks>
-    /// Flushes the outputs and commits what was processed first, while the consumer still serves requests, and only
-    /// then leaves the group. <c>Close</c> revokes the assignment through the same callback as a rebalance, and a
-    /// synchronous commit made from inside that callback can wait forever: the closing consumer no longer serves the
-    /// commit's answer (a test run hung exactly there). So revocations during close hand the tasks back without a
-    /// commit; a commit refused before close leaves those offsets to the partitions' next owner (at-least-once).
+    /// Leaves the group. Whoever runs the source flushes, checkpoints and commits first (the runner's coordinator does
+    /// on stop), while the consumer still serves requests. <c>Close</c> revokes the assignment through the same callback
+    /// as a rebalance, and a synchronous commit made from inside that callback can wait forever: the closing consumer no
+    /// longer serves the commit's answer (a test run hung exactly there). So revocations during close are reported as lost.
     /// </remarks>
     public void Dispose()
     {
         if (_consumer is null) return;
+        _closing = true;
         try
         {
-            if (_pending.Count > 0)
-            {
-                _outputs?.Flush();
-                Commit();
-            }
+            _consumer.Close();
         }
         finally
         {
-            _closing = true;
-            try
-            {
-                _consumer.Close();
-            }
-            finally
-            {
-                _consumer.Dispose();
-                _consumer = null;
-            }
+            _consumer.Dispose();
+            _consumer = null;
         }
     }
 
-    private void HandBack(IConsumer<byte[]?, byte[]> consumer, List<Confluent.Kafka.TopicPartition> partitions, bool commit)
+    private List<TopicPartitionOffset> Assign(IConsumer<byte[]?, byte[]> consumer, List<Confluent.Kafka.TopicPartition> assigned)
     {
-        _listener!.OnRevoked(Convert(partitions));
-        // A lost partition already belongs to someone else: its offsets must not be committed by us.
-        var offsets = new List<TopicPartitionOffset>();
-        foreach (var tp in partitions)
+        var starts = Starts(consumer, assigned);
+        IReadOnlyDictionary<StreamTopicPartition, long>? chosen = null;
+        if (_listener is IRestoringAssignmentListener restoring) chosen = restoring.OnAssigned(starts);
+        else _listener!.OnAssigned(Convert(assigned));
+        var offsets = new List<TopicPartitionOffset>(starts.Count);
+        foreach (var start in starts)
         {
-            if (_pending.Remove(new StreamTopicPartition(tp.Topic, tp.Partition.Value), out var next) && commit) offsets.Add(new TopicPartitionOffset(tp, next));
+            var offset = chosen is not null && chosen.TryGetValue(start.Partition, out var o) ? o : start.Committed ?? start.LogStart;
+            _positions[start.Partition] = offset;
+            _stored.Remove(start.Partition);
+            if (start.Committed == offset) _stored[start.Partition] = offset;
+            offsets.Add(new TopicPartitionOffset(start.Partition.Topic, start.Partition.Partition, offset));
         }
-        if (offsets.Count == 0 || _closing) return;
-        _outputs?.Flush();
-        TryCommit(consumer, offsets);
+        return offsets;
+    }
+
+    // Committed offsets in one request, watermarks per partition: a few round trips per rebalance, none per record.
+    private static List<PartitionStart> Starts(IConsumer<byte[]?, byte[]> consumer, List<Confluent.Kafka.TopicPartition> assigned)
+    {
+        var committed = new Dictionary<StreamTopicPartition, long>();
+        if (assigned.Count > 0)
+        {
+            foreach (var c in consumer.Committed(assigned, BrokerTimeout))
+                if (c.Offset.Value >= 0) committed[new StreamTopicPartition(c.Topic, c.Partition.Value)] = c.Offset.Value;
+        }
+        var starts = new List<PartitionStart>(assigned.Count);
+        foreach (var tp in assigned)
+        {
+            var watermarks = consumer.QueryWatermarkOffsets(tp, BrokerTimeout);
+            var partition = new StreamTopicPartition(tp.Topic, tp.Partition.Value);
+            starts.Add(new PartitionStart(partition, committed.TryGetValue(partition, out var c) ? c : null, watermarks.Low.Value, watermarks.High.Value));
+        }
+        return starts;
+    }
+
+    private void HandBack(List<Confluent.Kafka.TopicPartition> partitions, bool lost)
+    {
+        var converted = Convert(partitions);
+        if (lost) _listener!.OnLost(converted);
+        else _listener!.OnRevoked(converted);
+        foreach (var tp in converted)
+        {
+            _positions.Remove(tp);
+            _stored.Remove(tp);
+        }
     }
 
     private static List<StreamTopicPartition> Convert(List<Confluent.Kafka.TopicPartition> partitions) =>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Streaming.Checkpoints;
 using Sluice.Streaming.Time;
 
 namespace Sluice.Streaming.Processing;
@@ -17,11 +18,17 @@ public interface IPartitionSource : IDisposable
     /// <summary>The next record, or null if none arrived within <paramref name="timeout"/>.</summary>
     SourceRecord? Poll(TimeSpan timeout);
 
-    /// <summary>The record has been processed; its offset + 1 becomes committable at the next <see cref="Commit"/>.</summary>
+    /// <summary>The record has been processed; its offset + 1 becomes the partition's position, committable at the next <see cref="Commit()"/>.</summary>
     void MarkProcessed(in SourceRecord record);
 
-    /// <summary>Commits what <see cref="MarkProcessed"/> marked; called only after the outputs of those records are durable.</summary>
+    /// <summary>The next offset to read of an assigned partition: after the last processed record, else where it started; null when not known.</summary>
+    long? PositionOf(TopicPartition partition);
+
+    /// <summary>Commits the positions of every assigned partition; called only after the outputs of those records are durable.</summary>
     void Commit();
+
+    /// <summary>Commits the positions of <paramref name="partitions"/> (before they are handed back in a rebalance).</summary>
+    void Commit(IReadOnlyCollection<TopicPartition> partitions);
 }
 
 /// <summary>A collector whose sends are asynchronous: <see cref="Flush"/> returns once everything sent so far is durable.</summary>
@@ -33,9 +40,9 @@ public interface IFlushableCollector : IRecordCollector
 
 /// <summary>The poll loop: records from an <see cref="IPartitionSource"/> into a <see cref="TaskManager"/>, with periodic punctuation and commits.</summary>
 /// <remarks>
-/// Every interval, in this order: tasks re-check idleness, the outputs are flushed, then the consumed offsets are
-/// committed, so an offset is committed only after the effects of its record are durable (at-least-once; a crash
-/// replays from the last commit). The same happens on stop and before partitions are handed back.
+/// Every interval tasks re-check idleness and the <see cref="CommitCoordinator"/> gets its turn: it flushes the outputs,
+/// checkpoints the tasks when one is due, and commits offsets, always in that order, so an offset is committed only
+/// after the effects of its record are durable. The same happens on stop and before partitions are handed back.
 /// </remarks>
 public sealed class StreamRunner
 {
@@ -44,28 +51,32 @@ public sealed class StreamRunner
     private readonly IReadOnlyCollection<string> _topics;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _punctuateInterval;
-    private readonly IFlushableCollector? _outputs;
     private readonly ILogger _logger;
 
+    /// <summary>A runner whose commits go through <paramref name="coordinator"/>, or, without one, a coordinator that flushes <paramref name="outputs"/> then commits (no checkpoints).</summary>
     public StreamRunner(IPartitionSource source, TaskManager tasks, IReadOnlyCollection<string> topics, TimeProvider clock,
-        TimeSpan? punctuateInterval = null, IFlushableCollector? outputs = null, ILogger? logger = null)
+        TimeSpan? punctuateInterval = null, IFlushableCollector? outputs = null, ILogger? logger = null, CommitCoordinator? coordinator = null)
     {
-        _outputs = outputs;
         _source = source ?? throw new ArgumentNullException(nameof(source));
         _tasks = tasks ?? throw new ArgumentNullException(nameof(tasks));
         _topics = topics ?? throw new ArgumentNullException(nameof(topics));
         _clock = clock ?? throw new ArgumentNullException(nameof(clock));
         _punctuateInterval = punctuateInterval ?? TimeSpan.FromSeconds(1);
         _logger = logger ?? NullLogger.Instance;
+        Coordinator = coordinator ?? new CommitCoordinator(source, tasks, outputs, clock, _logger);
     }
+
+    /// <summary>Owns the order flush → snapshot → persist → commit.</summary>
+    public CommitCoordinator Coordinator { get; }
 
     /// <summary>Records processed so far.</summary>
     public long Processed { get; private set; }
 
     /// <summary>Polls and processes until cancelled; <paramref name="endOfInput"/> closes every window when the source is exhausted (bounded runs).</summary>
+    /// <remarks>On the way out the coordinator flushes, checkpoints and commits a last time; the caller then disposes the source to leave the group.</remarks>
     public void Run(CancellationToken cancellationToken, Func<bool>? endOfInput = null)
     {
-        _source.Subscribe(_topics, _tasks);
+        _source.Subscribe(_topics, Coordinator);
         var nextPunctuate = _clock.GetUtcNow() + _punctuateInterval;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -73,7 +84,8 @@ public sealed class StreamRunner
             {
                 _tasks.Process(record);
                 _source.MarkProcessed(record);
-                Processed++;
+                // Once, for the operator measuring recovery: how long from start (or restart) to work done.
+                if (++Processed == 1) _logger.LogInformation("First record processed: {Source}", record.Source);
             }
             else if (endOfInput?.Invoke() == true)
             {
@@ -84,18 +96,11 @@ public sealed class StreamRunner
             if (now >= nextPunctuate)
             {
                 _tasks.Punctuate();
-                FlushAndCommit();
+                Coordinator.Tick();
                 nextPunctuate = now + _punctuateInterval;
             }
         }
-        FlushAndCommit();
+        Coordinator.Stop();
         _logger.LogInformation("Stream runner stopped after {Records} records", Processed);
-    }
-
-    /// <summary>Makes the outputs durable, then commits the offsets of the records that produced them.</summary>
-    public void FlushAndCommit()
-    {
-        _outputs?.Flush();
-        _source.Commit();
     }
 }

@@ -11,8 +11,24 @@ public interface IAssignmentListener
     /// <summary>These partitions are now ours: create or extend their tasks before their first record.</summary>
     void OnAssigned(IReadOnlyCollection<TopicPartition> partitions);
 
-    /// <summary>These partitions are gone (or lost): close their tasks; their state belongs to the new owner.</summary>
+    /// <summary>These partitions are being handed back: close their tasks; their state belongs to the new owner.</summary>
     void OnRevoked(IReadOnlyCollection<TopicPartition> partitions);
+
+    /// <summary>These partitions already belong to someone else (a missed rebalance, or the consumer is closing): close their tasks, commit nothing for them.</summary>
+    void OnLost(IReadOnlyCollection<TopicPartition> partitions) => OnRevoked(partitions);
+}
+
+/// <summary>Where a newly assigned partition could start: what the group committed and what the broker still holds.</summary>
+/// <param name="Committed">The group's committed offset, or null when it has none.</param>
+/// <param name="LogStart">The first offset the broker still holds (older records were deleted).</param>
+/// <param name="LogEnd">The offset the next record written will get.</param>
+public readonly record struct PartitionStart(TopicPartition Partition, long? Committed, long LogStart, long LogEnd);
+
+/// <summary>An assignment listener that restores state on assignment and therefore chooses where each new partition starts reading.</summary>
+public interface IRestoringAssignmentListener : IAssignmentListener
+{
+    /// <summary>Creates (and restores) the tasks of <paramref name="partitions"/>; returns the offset each partition starts from.</summary>
+    IReadOnlyDictionary<TopicPartition, long> OnAssigned(IReadOnlyList<PartitionStart> partitions);
 }
 
 /// <summary>Creates a task per assigned partition number and closes it when its partitions are revoked.</summary>
@@ -55,9 +71,9 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
     }
 
     /// <summary>Entries of results still to be emitted (open windows' panes, open sessions) that closed tasks dropped.</summary>
-    /// <remarks>State is not checkpointed: the partition's next owner starts those windows and sessions empty, so their
-    /// results come out partial (and deduplication forgets the ids it had seen). Each close that drops results also
-    /// logs a warning naming the stores.</remarks>
+    /// <remarks>Only without checkpoints (<see cref="StateCheckpointed"/> false): the partition's next owner starts those
+    /// windows and sessions empty, so their results come out partial (and deduplication forgets the ids it had seen).
+    /// Each close that drops results also logs a warning naming the stores.</remarks>
     public long DroppedStateEntries { get; private set; }
 
     /// <summary>Raised after a task is created (for example to restore its state from a checkpoint).</summary>
@@ -67,6 +83,25 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
     public event Action<StreamTask>? TaskClosing;
 
     public StreamTask? Task(int partition) => _tasks.TryGetValue(partition, out var e) ? e.Task : null;
+
+    /// <summary>The topology's name (where its checkpoints are filed).</summary>
+    public string TopologyName => _topology.Name;
+
+    /// <summary>
+    /// True when a checkpoint holds each task's state before it closes (a commit coordinator with a store): closing a
+    /// task then drops nothing, because the partition's next owner restores it.
+    /// </summary>
+    public bool StateCheckpointed { get; set; }
+
+    /// <summary>The input partitions the task of <paramref name="partition"/> reads, sorted by topic; empty when there is no such task.</summary>
+    public IReadOnlyList<TopicPartition> PartitionsOf(int partition)
+    {
+        if (!_tasks.TryGetValue(partition, out var entry)) return [];
+        var list = new List<TopicPartition>(entry.Topics.Count);
+        foreach (var topic in entry.Topics) list.Add(new TopicPartition(topic, partition));
+        list.Sort((a, b) => string.CompareOrdinal(a.Topic, b.Topic));
+        return list;
+    }
 
     public void OnAssigned(IReadOnlyCollection<TopicPartition> partitions)
     {
@@ -148,6 +183,7 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
     // Not silent: a task closed with open state (a rebalance, or a stop before the end of the input) loses it.
     private void CountDroppedState(StreamTask task)
     {
+        if (StateCheckpointed) return;
         long held = 0;
         foreach (var store in task.Stores)
             if (store.HoldsPendingResults) held += store.Count;

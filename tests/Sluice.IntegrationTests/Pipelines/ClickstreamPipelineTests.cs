@@ -84,7 +84,7 @@ public sealed class ClickstreamPipelineFixture : IDisposable
     {
         var topology = new ClickstreamTopology(Options);
         using var collector = ClickstreamJson.RegisterAll(new KafkaRecordCollector(_broker.Factory));
-        using var source = new KafkaPartitionSource(_broker.Factory, "clickstream-it-" + Guid.NewGuid().ToString("N"), collector);
+        using var source = new KafkaPartitionSource(_broker.Factory, "clickstream-it-" + Guid.NewGuid().ToString("N"));
         using var tasks = new TaskManager(topology, topology.WatermarkStrategy, TimeProvider.System, collector);
         StreamRunner? runner = null;
         runner = new StreamRunner(source, tasks, [input], TimeProvider.System, outputs: collector);

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sluice.Cli.Hosting;
+using Sluice.Core.Configuration;
+using Sluice.Core.Errors;
+using Sluice.Pipelines.Demo;
+using Sluice.Pipelines.Hosting;
+using Sluice.Streaming.Checkpoints;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice process</c>: the clickstream processor as a long-running service, members of one consumer group with checkpointed state.</summary>
+internal static class ProcessCommand
+{
+    public static Command Create()
+    {
+        var members = new Option<int>("--members") { Description = "Group members (threads) to run in this process (1-64)", DefaultValueFactory = _ => 1 }
+            .Require(v => v is >= 1 and <= 64, "--members must be between 1 and 64");
+        var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "Kafka host:port list (default kafka.bootstrapServers)" };
+        var command = new Command("process",
+            "Run the clickstream processor until SIGTERM or Ctrl+C: members of processor.groupId, state checkpointed every processor.checkpointInterval")
+        {
+            members, bootstrap,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"));
+            using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
+            return await RunAsync(options, parse.GetValue(members), loggers, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(SluiceOptions options, int memberCount, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger("Sluice.Process");
+        if (options.Kafka.UseEmbeddedBroker)
+            ThrowHelper.Throw("process needs a Kafka cluster: set kafka.bootstrapServers or pass --bootstrap-servers (`sluice broker` runs the embedded one in its own process)");
+        // Everything that can be checked is checked before joining the group, so a mistake is one line, not a member
+        // that waits in the group for a topic that does not exist.
+        using var connection = KafkaConnection.Open(options, loggers);
+        EnsureTopics(connection, options);
+        await EnsureRegistryAsync(options, ct).ConfigureAwait(false);
+        using var store = CheckpointStores.FromOptions(options);
+        store.Open();
+        logger.LogInformation("process: {Members} member(s) of group {Group} on {Topic}; checkpoints every {Interval} in {Store}",
+            memberCount, options.Processor.GroupId, options.Kafka.Topics.Events, options.Processor.CheckpointInterval, store.Description);
+
+        var failures = new ProcessorFailures();
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "sluice-process" });
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            // A member's last checkpoint and leaving the group take seconds; the host must wait for them.
+            o.ShutdownTimeout = TimeSpan.FromSeconds(60);
+            o.ServicesStartConcurrently = true;
+            o.ServicesStopConcurrently = true;
+        });
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        var memberLogger = loggers.CreateLogger("Sluice.Process.Member");
+        var processors = new List<ClickstreamProcessor>();
+        for (var i = 0; i < memberCount; i++)
+        {
+            var member = ClickstreamProcessor.FromOptions(options, connection.Factory, $"member-{i + 1}", loggers, store);
+            processors.Add(member);
+            builder.Services.AddSingleton<IHostedService>(sp =>
+                new ProcessorMemberService(member, sp.GetRequiredService<IHostApplicationLifetime>(), failures, memberLogger));
+        }
+        using (var host = builder.Build())
+        {
+            await host.RunAsync(ct).ConfigureAwait(false);
+        }
+
+        if (failures.First is { } failure)
+        {
+            if (failure is SluiceException) throw failure;
+            ThrowHelper.Throw($"a processor member failed: {failure.GetType().Name}: {failure.Message}", inner: failure);
+        }
+        var lost = processors.SelectMany(p => p.LostInput).ToList();
+        if (lost.Count > 0)
+            logger.LogError("process: not exact: the broker deleted {Records} input records before they were read ({Partitions})",
+                lost.Sum(l => l.Value), string.Join(", ", lost.Select(l => $"{l.Key}: {l.Value}")));
+        logger.LogInformation("process: stopped cleanly after {Records} records", processors.Sum(p => p.Processed));
+        return 0;
+    }
+
+    private static void EnsureTopics(KafkaConnection connection, SluiceOptions options)
+    {
+        var metadata = connection.Metadata;
+        foreach (var topic in PipelineDemo.Topics(options).Where(t => t != options.Kafka.Topics.CdcUsers))
+        {
+            var found = metadata.Topics.FirstOrDefault(t => t.Topic == topic);
+            if (found is null || found.Error.Code == ErrorCode.UnknownTopicOrPart || found.Partitions.Count == 0)
+                ThrowHelper.Throw($"topic {topic} does not exist at {connection.Factory.BootstrapServers}; create it (`sluice broker` creates every pipeline topic) or check kafka.topics.*");
+            if (found.Error.Code != ErrorCode.NoError)
+                ThrowHelper.Throw($"topic {topic} at {connection.Factory.BootstrapServers} cannot be used: {found.Error.Reason}", isTransient: found.Error.IsError);
+        }
+    }
+
+    private static async Task EnsureRegistryAsync(SluiceOptions options, CancellationToken ct)
+    {
+        if (options.SchemaRegistry.Url is not { Length: > 0 } url) return;
+        using var http = new HttpClient { Timeout = options.Kafka.ConnectTimeout };
+        try
+        {
+            using var response = await http.GetAsync(new Uri(new Uri(url.TrimEnd('/') + "/"), "subjects"), ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+                ThrowHelper.Throw($"the schema registry at {url} answered {(int)response.StatusCode} {response.ReasonPhrase} to GET /subjects; check schemaRegistry.url");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            ThrowHelper.Throw($"no schema registry answered at {url} ({ex.Message}); check schemaRegistry.url, or leave it empty to read JSON only", isTransient: true, ex);
+        }
+    }
+}

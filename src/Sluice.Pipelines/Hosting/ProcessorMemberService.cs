@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Sluice.Pipelines.Hosting;
+
+/// <summary>The first failure of any member of a processor host, for the command to report once the others have stopped cleanly.</summary>
+public sealed class ProcessorFailures
+{
+    private Exception? _first;
+
+    /// <summary>The first failure recorded, or null.</summary>
+    public Exception? First => Volatile.Read(ref _first);
+
+    public void Record(Exception exception) => Interlocked.CompareExchange(ref _first, exception, null);
+}
+
+/// <summary>One processor group member as a hosted service: runs until the host stops, then checkpoints, commits and leaves the group.</summary>
+/// <remarks>
+/// A member that fails records why and stops the host, so the other members also checkpoint and leave cleanly and
+/// the command can exit with that one error, instead of the host logging a stack trace and running on one member short.
+/// </remarks>
+public sealed partial class ProcessorMemberService(ClickstreamProcessor member, IHostApplicationLifetime lifetime, ProcessorFailures failures, ILogger logger)
+    : BackgroundService
+{
+    public ClickstreamProcessor Member { get; } = member;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Member.RunAsync(stoppingToken).ConfigureAwait(false);
+            LogStopped(logger, Member.Name, Member.Processed, Member.CheckpointsWritten);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogFailed(logger, Member.Name, ex.Message);
+            failures.Record(ex);
+            lifetime.StopApplication();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Member} stopped after {Records} records and {Checkpoints} task checkpoints; it has left the group")]
+    private static partial void LogStopped(ILogger logger, string member, long records, long checkpoints);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Member} failed: {Reason}; stopping the other members")]
+    private static partial void LogFailed(ILogger logger, string member, string reason);
+}

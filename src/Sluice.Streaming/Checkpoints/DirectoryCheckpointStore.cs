@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Sluice.Core.Errors;
+using Sluice.Streaming.State;
+
+namespace Sluice.Streaming.Checkpoints;
+
+/// <summary>Checkpoints as files: <c>{root}/{group}/{topology}/task-{n}/{sequence:D6}.ckpt</c>, the last two per task kept.</summary>
+/// <remarks>
+/// A write is crash-safe: the bytes go to a temporary file in the same folder, which is fsynced, renamed over the final
+/// name, and the folder fsynced, so after a crash either the new file is whole or it is absent. A temporary file left
+/// by a crash (never renamed) is ignored and removed by the next write. Older checkpoints are deleted only after the
+/// new one is durable. The latest file is always the one restored: if it is corrupt, truncated or of a newer format,
+/// loading fails with a message naming it rather than quietly falling back to the previous one.
+/// </remarks>
+public sealed partial class DirectoryCheckpointStore : ICheckpointStore
+{
+    private const string Extension = ".ckpt";
+    private const string TempExtension = ".tmp";
+    private const int Keep = 2;
+    private readonly ConcurrentDictionary<CheckpointKey, long> _lastSequence = new();
+    private readonly TimeProvider _clock;
+
+    public DirectoryCheckpointStore(string root, TimeProvider? clock = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        Root = root;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>The folder under which every group's checkpoints live.</summary>
+    public string Root { get; }
+
+    public string Description => $"directory {Root}";
+
+    public void Open()
+    {
+        try
+        {
+            Directory.CreateDirectory(Root);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowHelper.Throw($"cannot create the checkpoint directory {Root} ({ex.Message}); set processor.checkpoint.directory to a writable folder", inner: ex);
+        }
+    }
+
+    /// <summary>The folder of one task's checkpoints.</summary>
+    public string TaskDirectory(CheckpointKey key) =>
+        Path.Combine(Root, SafeName(key.Group), SafeName(key.Topology), key.Task.ToString());
+
+    public Checkpoint Save(CheckpointKey key, IReadOnlyList<PartitionOffset> offsets, ReadOnlySpan<byte> state)
+    {
+        var folder = TaskDirectory(key);
+        Directory.CreateDirectory(folder);
+        var sequence = _lastSequence.TryGetValue(key, out var last) ? last + 1 : LatestSequence(folder) + 1;
+        var createdAt = _clock.GetUtcNow();
+        var bytes = CheckpointFormat.Encode(key, sequence, createdAt, offsets, state);
+        var path = Path.Combine(folder, FileName(sequence));
+        var temp = path + TempExtension;
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.None))
+        {
+            file.Write(bytes);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+        FsyncDirectory(folder);
+        _lastSequence[key] = sequence;
+        Prune(folder, sequence);
+        return new Checkpoint(key, sequence, offsets, state.ToArray(), createdAt, path);
+    }
+
+    public Checkpoint? TryLoadLatest(CheckpointKey key)
+    {
+        var folder = TaskDirectory(key);
+        var sequences = SequencesIn(folder);
+        if (sequences.Count == 0) return null;
+        var path = Path.Combine(folder, FileName(sequences[^1]));
+        var checkpoint = CheckpointFormat.Decode(File.ReadAllBytes(path), path, Remedy(sequences.Count > 1, folder));
+        if (checkpoint.Key != key)
+            throw new CheckpointException($"checkpoint {path} belongs to {checkpoint.Key}, not {key}; it was copied or moved here: delete it, or the folder {folder} to start from the committed offsets with empty state");
+        _lastSequence.AddOrUpdate(key, checkpoint.Sequence, (_, s) => Math.Max(s, checkpoint.Sequence));
+        return checkpoint;
+    }
+
+    public IReadOnlyList<long> Sequences(CheckpointKey key) => SequencesIn(TaskDirectory(key));
+
+    public void Dispose()
+    {
+    }
+
+    private static string Remedy(bool hasPrevious, string folder) => hasPrevious
+        ? $"delete it to restore the previous checkpoint, or delete the folder {folder} to start from the committed offsets with empty state"
+        : $"delete the folder {folder} to start from the committed offsets with empty state";
+
+    private static string FileName(long sequence) => sequence.ToString("D6", CultureInfo.InvariantCulture) + Extension;
+
+    private static long LatestSequence(string folder) => SequencesIn(folder) is { Count: > 0 } s ? s[^1] : 0;
+
+    private static List<long> SequencesIn(string folder)
+    {
+        var sequences = new List<long>();
+        if (!Directory.Exists(folder)) return sequences;
+        foreach (var file in Directory.EnumerateFiles(folder, "*" + Extension))
+        {
+            // Temporary files end in .ckpt.tmp and do not match; anything else not named by a sequence is not ours.
+            if (long.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var s)) sequences.Add(s);
+        }
+        sequences.Sort();
+        return sequences;
+    }
+
+    private static void Prune(string folder, long latest)
+    {
+        foreach (var s in SequencesIn(folder))
+            if (s <= latest - Keep) TryDelete(Path.Combine(folder, FileName(s)));
+        foreach (var temp in Directory.EnumerateFiles(folder, "*" + Extension + TempExtension)) TryDelete(temp);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Kept one write longer; the next successful save tries again.
+        }
+    }
+
+    // A rename is durable only once the directory entry is: fsync the folder (POSIX; Windows has no equivalent and needs none).
+    // .NET refuses to open a directory as a file, hence open(2) itself.
+    private static void FsyncDirectory(string folder)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var fd = Open(folder, 0 /* O_RDONLY */);
+        if (fd < 0) ThrowHelper.Throw($"cannot open checkpoint folder {folder} to fsync it (errno {Marshal.GetLastPInvokeError()})", isTransient: true);
+        try
+        {
+            if (Fsync(fd) != 0) ThrowHelper.Throw($"fsync of checkpoint folder {folder} failed (errno {Marshal.GetLastPInvokeError()})", isTransient: true);
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    private static string SafeName(string name)
+    {
+        var invalid = Path.GetInvalidFileNameChars();
+        var chars = name.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+            if (Array.IndexOf(invalid, chars[i]) >= 0 || chars[i] == '%') chars[i] = '_';
+        var safe = new string(chars);
+        return safe is "." or ".." || safe.Length == 0 ? "_" + safe : safe;
+    }
+}

@@ -1,0 +1,204 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using Npgsql;
+using Sluice.Core.Errors;
+using Sluice.Streaming.Processing;
+using Sluice.Streaming.State;
+
+namespace Sluice.Streaming.Checkpoints;
+
+/// <summary>Checkpoints in a PostgreSQL table, for processors on several machines: one row per task and sequence, the last two kept.</summary>
+/// <remarks>
+/// <see cref="Open"/> creates <c>sluice_checkpoints</c> if it is missing (idempotent, under an advisory lock so that
+/// processors starting together do not race). A save inserts the row and deletes the task's older ones in one
+/// transaction. Each row carries the format version and a CRC-32C over the same bytes the directory store writes, so a
+/// row damaged or edited by hand, or written by a newer Sluice, is refused with a message naming it.
+/// </remarks>
+public sealed class PostgresCheckpointStore : ICheckpointStore
+{
+    /// <summary>The table's name.</summary>
+    public const string Table = "sluice_checkpoints";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _clock;
+    private readonly string _description;
+
+    public PostgresCheckpointStore(string connectionString, TimeProvider? clock = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigurationException("postgres.connectionString", $"cannot be read ({ex.Message}); write for example Host=localhost;Username=sluice;Database=sluice");
+        }
+        _description = $"postgres table {Table} in database {builder.Database} on {builder.Host}:{builder.Port}";
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    public string Description => _description;
+
+    public void Open()
+    {
+        try
+        {
+            using var connection = _dataSource.OpenConnection();
+            using var tx = connection.BeginTransaction();
+            Execute(connection, $"SELECT pg_advisory_xact_lock(hashtext('{Table}'))");
+            Execute(connection, $"""
+                CREATE TABLE IF NOT EXISTS {Table} (
+                    group_id       text        NOT NULL,
+                    topology       text        NOT NULL,
+                    task           integer     NOT NULL,
+                    sequence       bigint      NOT NULL,
+                    format_version integer     NOT NULL,
+                    offsets        jsonb       NOT NULL,
+                    state          bytea       NOT NULL,
+                    crc            bigint      NOT NULL,
+                    created_at     timestamptz NOT NULL,
+                    PRIMARY KEY (group_id, topology, task, sequence))
+                """);
+            tx.Commit();
+        }
+        catch (NpgsqlException ex)
+        {
+            ThrowHelper.Throw($"cannot use the checkpoint store, {_description} ({ex.Message}); check postgres.connectionString", isTransient: ex.IsTransient, ex);
+        }
+    }
+
+    public Checkpoint Save(CheckpointKey key, IReadOnlyList<PartitionOffset> offsets, ReadOnlySpan<byte> state)
+    {
+        var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(_clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var stateCopy = state.ToArray();
+        using var connection = _dataSource.OpenConnection();
+        using var tx = connection.BeginTransaction();
+        long sequence;
+        using (var next = new NpgsqlCommand($"SELECT coalesce(max(sequence), 0) + 1 FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3", connection, tx))
+        {
+            AddKey(next, key);
+            sequence = (long)next.ExecuteScalar()!;
+        }
+        var bytes = CheckpointFormat.Encode(key, sequence, createdAt, offsets, stateCopy);
+        using (var insert = new NpgsqlCommand(
+                   $"INSERT INTO {Table} (group_id, topology, task, sequence, format_version, offsets, state, crc, created_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)",
+                   connection, tx))
+        {
+            AddKey(insert, key);
+            insert.Parameters.Add(new NpgsqlParameter { Value = sequence });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (int)CheckpointFormat.Version });
+            insert.Parameters.Add(new NpgsqlParameter { Value = OffsetsJson(offsets) });
+            insert.Parameters.Add(new NpgsqlParameter { Value = stateCopy });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (long)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(^4)) });
+            insert.Parameters.Add(new NpgsqlParameter { Value = createdAt.UtcDateTime });
+            insert.ExecuteNonQuery();
+        }
+        using (var prune = new NpgsqlCommand($"DELETE FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3 AND sequence <= $4", connection, tx))
+        {
+            AddKey(prune, key);
+            prune.Parameters.Add(new NpgsqlParameter { Value = sequence - 2 });
+            prune.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return new Checkpoint(key, sequence, offsets, stateCopy, createdAt, Location(key, sequence));
+    }
+
+    public Checkpoint? TryLoadLatest(CheckpointKey key)
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var select = new NpgsqlCommand(
+            $"SELECT sequence, format_version, offsets::text, state, crc, created_at, (SELECT count(*) FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3) " +
+            $"FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3 ORDER BY sequence DESC LIMIT 1", connection);
+        AddKey(select, key);
+        using var reader = select.ExecuteReader();
+        if (!reader.Read()) return null;
+        var sequence = reader.GetInt64(0);
+        var version = reader.GetInt32(1);
+        var location = Location(key, sequence);
+        var remedy = Remedy(key, sequence, hasPrevious: reader.GetInt64(6) > 1);
+        if (version is < 0 or > ushort.MaxValue) throw new CheckpointException($"checkpoint {location} has format version {version}; {remedy}");
+        IReadOnlyList<PartitionOffset> offsets;
+        try
+        {
+            offsets = ParseOffsets(reader.GetString(2));
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            throw new CheckpointException($"checkpoint {location} is corrupt (offsets are not readable: {ex.Message}); {remedy}", ex);
+        }
+        var state = (byte[])reader.GetValue(3);
+        var crc = reader.GetInt64(4);
+        var createdAt = new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero);
+        // The row is checked as the directory store checks a file: same bytes, same checksum, same messages.
+        var bytes = CheckpointFormat.Encode(key, sequence, createdAt, offsets, state, (ushort)version);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(^4), unchecked((uint)crc));
+        return CheckpointFormat.Decode(bytes, location, remedy);
+    }
+
+    public IReadOnlyList<long> Sequences(CheckpointKey key)
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var select = new NpgsqlCommand($"SELECT sequence FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3 ORDER BY sequence", connection);
+        AddKey(select, key);
+        using var reader = select.ExecuteReader();
+        var sequences = new List<long>();
+        while (reader.Read()) sequences.Add(reader.GetInt64(0));
+        return sequences;
+    }
+
+    public void Dispose() => _dataSource.Dispose();
+
+    private static string Location(CheckpointKey key, long sequence) =>
+        $"in {Table} (group {key.Group}, topology {key.Topology}, {key.Task}, sequence {sequence})";
+
+    private static string Remedy(CheckpointKey key, long sequence, bool hasPrevious)
+    {
+        var where = $"group_id = '{key.Group}' AND topology = '{key.Topology}' AND task = {key.Task.Partition}";
+        var all = $"delete the task's rows (DELETE FROM {Table} WHERE {where}) to start from the committed offsets with empty state";
+        return hasPrevious ? $"delete that row (DELETE FROM {Table} WHERE {where} AND sequence = {sequence}) to restore the previous checkpoint, or {all}" : all;
+    }
+
+    private static void AddKey(NpgsqlCommand command, CheckpointKey key)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Group });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Topology });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Task.Partition });
+    }
+
+    private static void Execute(NpgsqlConnection connection, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+
+    private static string OffsetsJson(IReadOnlyList<PartitionOffset> offsets)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var o in offsets)
+            {
+                json.WriteStartObject();
+                json.WriteString("topic", o.Partition.Topic);
+                json.WriteNumber("partition", o.Partition.Partition);
+                json.WriteNumber("offset", o.Offset);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static List<PartitionOffset> ParseOffsets(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var offsets = new List<PartitionOffset>();
+        foreach (var o in document.RootElement.EnumerateArray())
+            offsets.Add(new PartitionOffset(new TopicPartition(o.GetProperty("topic").GetString()!, o.GetProperty("partition").GetInt32()), o.GetProperty("offset").GetInt64()));
+        return offsets;
+    }
+}

@@ -1,0 +1,252 @@
+using Sluice.Streaming.Checkpoints;
+using Sluice.Streaming.Processing;
+using Sluice.Streaming.State;
+using Sluice.Streaming.Testing;
+using Sluice.Streaming.Time;
+using Sluice.Streaming.Windows;
+
+namespace Sluice.UnitTests.Streaming.Checkpoints;
+
+/// <summary>The commit coordinator's order and its restore decisions, with task state as plain blobs.</summary>
+public sealed class CommitCoordinatorTests : IDisposable
+{
+    private const string Topic = "in";
+    private readonly List<string> _events = [];
+    private readonly ManualClock _clock = new(DateTimeOffset.UnixEpoch);
+    private readonly FakeSource _source;
+    private readonly BlobState _state;
+    private readonly MemoryStore _store;
+    private readonly TaskManager _tasks;
+    private readonly CommitCoordinator _coordinator;
+
+    public CommitCoordinatorTests()
+    {
+        _source = new FakeSource(_events);
+        _state = new BlobState(_events);
+        _store = new MemoryStore(_events);
+        var topology = new TestTopology(TumblingWindows.Of(TimeSpan.FromMilliseconds(100)));
+        _tasks = new TaskManager(topology, WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero), _clock, new LoggingCollector(_events));
+        _coordinator = new CommitCoordinator(_source, _tasks, new LoggingCollector(_events), _clock,
+            checkpoints: new CheckpointSettings(_store, "g", TimeSpan.FromSeconds(10)) { State = _state });
+    }
+
+    private static PartitionStart Start(int partition, long? committed, long logStart = 0, long logEnd = 1000) =>
+        new(new TopicPartition(Topic, partition), committed, logStart, logEnd);
+
+    // As the Kafka source does: the offsets the coordinator chooses become the partitions' positions.
+    private IReadOnlyDictionary<TopicPartition, long> Assign(params PartitionStart[] starts)
+    {
+        var chosen = _coordinator.OnAssigned(starts);
+        _source.Started(chosen);
+        return chosen;
+    }
+
+    private static CheckpointKey Key(int partition) => new("g", "test", new TaskId(partition));
+
+    [Fact]
+    public void a_checkpoint_flushes_then_snapshots_and_persists_each_task_then_commits()
+    {
+        Assign(Start(0, 5), Start(1, 7));
+        _source.Advance(new TopicPartition(Topic, 0), 9);
+        _events.Clear();
+
+        _coordinator.Checkpoint();
+
+        Assert.Equal(["flush", "snapshot task-0", "save task-0 in[0]@9", "snapshot task-1", "save task-1 in[1]@7", "commit all"], _events);
+    }
+
+    [Fact]
+    public void ticks_checkpoint_and_commit_only_once_the_interval_is_up()
+    {
+        Assign(Start(0, 5));
+        _events.Clear();
+
+        _clock.Advance(TimeSpan.FromSeconds(9));
+        _coordinator.Tick();
+        Assert.Empty(_events);
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        _coordinator.Tick();
+        Assert.Equal(["flush", "snapshot task-0", "save task-0 in[0]@5", "commit all"], _events);
+    }
+
+    [Fact]
+    public void a_task_whose_input_has_not_moved_is_not_checkpointed_again()
+    {
+        Assign(Start(0, 5));
+        _coordinator.Checkpoint();
+        _events.Clear();
+
+        _coordinator.Checkpoint();
+
+        Assert.Equal(["flush", "commit all"], _events);
+    }
+
+    [Fact]
+    public void an_assigned_task_restores_its_latest_checkpoint_and_starts_at_its_offset_not_the_committed_one()
+    {
+        _store.Save(Key(1), [new PartitionOffset(new TopicPartition(Topic, 1), 40)], [1, 2, 3]);
+        _events.Clear();
+
+        var starts = Assign(Start(1, committed: 55));
+
+        Assert.Equal(40, starts[new TopicPartition(Topic, 1)]);
+        Assert.Equal(["load task-1", "restore task-1 3 bytes"], _events);
+        Assert.Empty(_coordinator.LostInput);
+    }
+
+    [Fact]
+    public void without_a_checkpoint_a_task_starts_empty_at_the_committed_offset_or_else_the_log_start()
+    {
+        var starts = Assign(Start(0, committed: 55), Start(1, committed: null, logStart: 12));
+
+        Assert.Equal(55, starts[new TopicPartition(Topic, 0)]);
+        Assert.Equal(12, starts[new TopicPartition(Topic, 1)]);
+        Assert.DoesNotContain(_events, e => e.StartsWith("restore", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void input_deleted_past_the_checkpoint_is_counted_and_reading_resumes_at_the_log_start()
+    {
+        _store.Save(Key(2), [new PartitionOffset(new TopicPartition(Topic, 2), 10)], [9]);
+
+        var starts = Assign(Start(2, committed: 10, logStart: 25));
+
+        Assert.Equal(25, starts[new TopicPartition(Topic, 2)]);
+        Assert.Equal(15, _coordinator.LostInput[new TopicPartition(Topic, 2)]);
+        Assert.Equal(15, _coordinator.LostInputRecords);
+    }
+
+    [Fact]
+    public void a_checkpoint_beyond_the_end_of_its_partition_is_refused()
+    {
+        _store.Save(Key(0), [new PartitionOffset(new TopicPartition(Topic, 0), 500)], [9]);
+
+        var ex = Assert.Throws<CheckpointException>(() => Assign(Start(0, committed: null, logEnd: 20)));
+
+        Assert.Contains("memory:task-0#1", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ends at 20", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void a_snapshot_the_task_cannot_restore_names_the_checkpoint()
+    {
+        _store.Save(Key(0), [new PartitionOffset(new TopicPartition(Topic, 0), 5)], [0xFF]);
+        _state.Refuse = true;
+
+        var ex = Assert.Throws<CheckpointException>(() => Assign(Start(0, committed: null)));
+
+        Assert.Contains("checkpoint memory:task-0#1 could not be restored into task-0", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void revocation_checkpoints_and_commits_the_revoked_tasks_before_closing_them_and_after_stop_commits_nothing()
+    {
+        Assign(Start(0, 5), Start(1, 7));
+        _source.Advance(new TopicPartition(Topic, 1), 8);
+        _events.Clear();
+
+        _coordinator.OnRevoked([new TopicPartition(Topic, 1)]);
+        Assert.Equal(["flush", "snapshot task-1", "save task-1 in[1]@8", "commit in[1]"], _events);
+        Assert.Null(_tasks.Task(1));
+
+        _coordinator.Stop();
+        _events.Clear();
+        _coordinator.OnRevoked([new TopicPartition(Topic, 0)]);
+        Assert.Empty(_events);
+        Assert.Null(_tasks.Task(0));
+    }
+
+    [Fact]
+    public void lost_partitions_close_their_tasks_without_a_checkpoint_or_a_commit()
+    {
+        Assign(Start(0, 5));
+        _events.Clear();
+
+        _coordinator.OnLost([new TopicPartition(Topic, 0)]);
+
+        Assert.Empty(_events);
+        Assert.Null(_tasks.Task(0));
+    }
+
+    public void Dispose() => _tasks.Dispose();
+
+    private sealed class FakeSource(List<string> events) : IPartitionSource
+    {
+        private readonly Dictionary<TopicPartition, long> _positions = [];
+
+        public void Advance(TopicPartition partition, long next) => _positions[partition] = next;
+
+        public void Subscribe(IReadOnlyCollection<string> topics, IAssignmentListener listener) { }
+
+        public SourceRecord? Poll(TimeSpan timeout) => null;
+
+        public void MarkProcessed(in SourceRecord record) => _positions[record.TopicPartition] = record.Offset + 1;
+
+        // As the Kafka source does: the start chosen on assignment is the position until a record is processed.
+        public long? PositionOf(TopicPartition partition) => _positions.TryGetValue(partition, out var p) ? p : null;
+
+        public void Commit() => events.Add("commit all");
+
+        public void Commit(IReadOnlyCollection<TopicPartition> partitions) => events.Add("commit " + string.Join(",", partitions));
+
+        public void Dispose() { }
+
+        internal void Started(IReadOnlyDictionary<TopicPartition, long> starts)
+        {
+            foreach (var (tp, offset) in starts) _positions[tp] = offset;
+        }
+    }
+
+    private sealed class BlobState(List<string> events) : ITaskStateSerializer
+    {
+        public bool Refuse { get; set; }
+
+        public byte[] Snapshot(StreamTask task)
+        {
+            events.Add($"snapshot {task.TaskId}");
+            return [(byte)task.TaskId.Partition];
+        }
+
+        public void Restore(StreamTask task, ReadOnlySpan<byte> state)
+        {
+            if (Refuse) throw new CheckpointException("header", "written by another topology");
+            events.Add($"restore {task.TaskId} {state.Length} bytes");
+        }
+    }
+
+    private sealed class LoggingCollector(List<string> events) : IFlushableCollector
+    {
+        public void Send<TKey, TValue>(string topic, in Record<TKey, TValue> record) { }
+
+        public void Flush() => events.Add("flush");
+    }
+
+    private sealed class MemoryStore(List<string> events) : ICheckpointStore
+    {
+        private readonly Dictionary<CheckpointKey, List<Checkpoint>> _saved = [];
+
+        public string Description => "memory";
+
+        public void Open() { }
+
+        public Checkpoint Save(CheckpointKey key, IReadOnlyList<PartitionOffset> offsets, ReadOnlySpan<byte> state)
+        {
+            events.Add($"save {key.Task} {string.Join(",", offsets)}");
+            if (!_saved.TryGetValue(key, out var list)) _saved[key] = list = [];
+            var checkpoint = new Checkpoint(key, list.Count + 1, [.. offsets], state.ToArray(), DateTimeOffset.UnixEpoch, $"memory:{key.Task}#{list.Count + 1}");
+            list.Add(checkpoint);
+            return checkpoint;
+        }
+
+        public Checkpoint? TryLoadLatest(CheckpointKey key)
+        {
+            events.Add($"load {key.Task}");
+            return _saved.TryGetValue(key, out var list) ? list[^1] : null;
+        }
+
+        public IReadOnlyList<long> Sequences(CheckpointKey key) => _saved.TryGetValue(key, out var list) ? list.Select(c => c.Sequence).ToList() : [];
+
+        public void Dispose() { }
+    }
+}
