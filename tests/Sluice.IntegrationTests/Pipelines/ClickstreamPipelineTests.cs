@@ -4,7 +4,7 @@ using Sluice.Core.Events;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Manifests;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Streaming.Kafka;
 using Sluice.Streaming.Processing;
@@ -58,7 +58,7 @@ public sealed class ClickstreamPipelineFixture : IDisposable
         foreach (var topic in OutputTopics) _broker.Broker.CreateTopic(topic, 3);
 
         Manifest = new ManifestBuilder();
-        var truth = new GroundTruthSink(new KafkaSink(_broker.Factory.CreateProducer("pipeline-test")), settings.EventsTopic);
+        var truth = new GroundTruthWriter(new KafkaTrafficWriter(_broker.Factory.CreateProducer("pipeline-test")), settings.EventsTopic);
         using (truth) GeneratorRunner.Run(new ClickstreamGenerator(settings), truth, manifest: Manifest);
         ExpectedSessions = truth.Sessions;
 
@@ -122,7 +122,7 @@ public sealed class ClickstreamPipelineFixture : IDisposable
     }
 
     /// <summary>Forwards to Kafka and remembers the sessions of the counted events (what the manifest counts, per session).</summary>
-    private sealed class GroundTruthSink(KafkaSink inner, string eventsTopic) : IRecordSink
+    private sealed class GroundTruthWriter(KafkaTrafficWriter inner, string eventsTopic) : ITrafficWriter
     {
         public HashSet<(string, string)> Sessions { get; } = [];
 
