@@ -10,6 +10,8 @@ public sealed class SluiceOptions
     public GeneratorOptions Generator { get; set; } = new();
     public ProcessorOptions Processor { get; set; } = new();
     public SchemaRegistryOptions SchemaRegistry { get; set; } = new();
+    public PostgresOptions Postgres { get; set; } = new();
+    public SinksOptions Sinks { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
 
     /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
@@ -19,6 +21,8 @@ public sealed class SluiceOptions
         Generator.Validate();
         Processor.Validate();
         SchemaRegistry.Validate();
+        Postgres.Validate();
+        Sinks.Validate();
         Logging.Validate();
     }
 }
@@ -243,6 +247,54 @@ public sealed class SchemaRegistryOptions
         if (Url.Length > 0 && (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
             ThrowHelper.ThrowConfiguration("schemaRegistry.url", $"'{Url}' is not an http(s) URL; write for example http://localhost:8081, or leave it empty for the embedded registry");
     }
+}
+
+public sealed class PostgresOptions
+{
+    /// <summary>Npgsql connection string of the database the PostgreSQL sink writes; empty when no sink uses it. A secret: never logged.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    internal void Validate()
+    {
+        if (ConnectionString.Length == 0) return;
+        // Checked for shape only, and the value never quoted: it usually holds a password.
+        var builder = new System.Data.Common.DbConnectionStringBuilder();
+        try
+        {
+            builder.ConnectionString = ConnectionString;
+        }
+        catch (ArgumentException)
+        {
+            ThrowHelper.ThrowConfiguration("postgres.connectionString", "is not a list of key=value pairs separated by ';'; write for example Host=localhost;Username=sluice;Database=sluice");
+        }
+        if (!builder.ContainsKey("Host") && !builder.ContainsKey("Server"))
+            ThrowHelper.ThrowConfiguration("postgres.connectionString", "names no Host; write for example Host=localhost;Username=sluice;Database=sluice");
+    }
+}
+
+public sealed class SinksOptions
+{
+    /// <summary>Records written to a store in one transaction at most.</summary>
+    public int BatchSize { get; set; } = 10_000;
+    /// <summary>A batch that has not filled is written after this long.</summary>
+    public TimeSpan BatchInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>The longest wait between two attempts to write a batch while the store is down.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+    public SinkOptions Postgres { get; set; } = new() { GroupId = "sluice-sink-postgres" };
+
+    internal void Validate()
+    {
+        Check.Range("sinks.batchSize", BatchSize, 1, 1_000_000);
+        Check.Positive("sinks.batchInterval", BatchInterval, max: TimeSpan.FromMinutes(10));
+        Check.Positive("sinks.maxRetryDelay", MaxRetryDelay, max: TimeSpan.FromHours(1));
+        Check.NotEmpty("sinks.postgres.groupId", Postgres.GroupId);
+    }
+}
+
+public sealed class SinkOptions
+{
+    /// <summary>The sink's Kafka consumer group; its offsets are stored in the sink's own store, atomically with the rows.</summary>
+    public string GroupId { get; set; } = "";
 }
 
 public sealed class LoggingOptions
