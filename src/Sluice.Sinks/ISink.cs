@@ -2,7 +2,7 @@ namespace Sluice.Sinks;
 
 /// <summary>A store that lands the pipeline's output records together with the Kafka offsets it has consumed.</summary>
 /// <remarks>
-/// Call order: <see cref="Open"/> once (migrations, connectivity), <see cref="ReadOffsets"/> whenever partitions are
+/// One thread at a time. Call order: <see cref="Open"/> once (migrations, connectivity), <see cref="ReadOffsets"/> whenever partitions are
 /// assigned, <see cref="Write"/> any number of times, then Dispose. A write is all or nothing: the rows and the
 /// batch's next offsets are stored in one transaction, so the stored offsets, not Kafka's committed ones, say what
 /// the store holds. Rows are upserted or skipped by their stable id, so a batch written twice (a replay after a

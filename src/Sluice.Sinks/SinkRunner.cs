@@ -33,6 +33,7 @@ public sealed class SinkRunner : IDisposable
     private long _written;
     private long _batches;
     private int _attempts;
+    private long _retries;
     private CancellationToken _stop;
 
     public SinkRunner(ISink sink, KafkaClientFactory factory, SinkRunnerOptions options, ILogger? logger = null)
@@ -57,6 +58,9 @@ public sealed class SinkRunner : IDisposable
 
     /// <summary>Batches stored so far by this runner.</summary>
     public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Failed attempts to write a batch that were retried.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>Where each partition started when it was last assigned: the stored offset, or 0 for one never written.</summary>
     public IReadOnlyDictionary<SinkPartition, long> AssignedAt
@@ -189,6 +193,7 @@ public sealed class SinkRunner : IDisposable
                 MaxDelay = _options.MaxRetryDelay,
                 OnRetry = args =>
                 {
+                    Interlocked.Increment(ref _retries);
                     if (args.Outcome.Exception is not BrokenCircuitException)
                         _logger.LogWarning("{Sink}: {Error}; waiting {Delay:0.0} s before attempt {Attempt}, reading nothing meanwhile",
                             _sink.Name, args.Outcome.Exception?.Message, args.RetryDelay.TotalSeconds, args.AttemptNumber + 2);

@@ -48,9 +48,9 @@ internal static class SinkTestData
     }
 
     /// <summary>Distinct stable ids per output: the rows a sink must hold after storing <paramref name="records"/>.</summary>
-    public static Dictionary<OutputKind, long> ExpectedRows(IEnumerable<SinkRecord> records)
+    public static Dictionary<OutputKind, long> ExpectedRows(IEnumerable<SinkRecord> records, SinkTopics? topics = null)
     {
-        var parsed = ParsedBatch.Parse(new SinkBatch("expected", records.ToList()), SinkTopics.Default);
+        var parsed = ParsedBatch.Parse(new SinkBatch("expected", records.ToList()), topics ?? SinkTopics.Default);
         return Enum.GetValues<OutputKind>().ToDictionary(k => k, k => (long)parsed.Rows(k).Select(r => r.Id).Distinct().Count());
     }
 
