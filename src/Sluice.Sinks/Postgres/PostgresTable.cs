@@ -34,7 +34,7 @@ internal sealed class PgTable<T> where T : OutputRow
         Columns = columns;
         var names = string.Join(", ", columns.Select(c => c.Name));
         var stage = $"stage_{name}";
-        CreateStage = $"CREATE TEMP TABLE IF NOT EXISTS {stage} ({string.Join(", ", columns.Select(c => $"{c.Name} {c.Type}"))}, _seq integer NOT NULL) ON COMMIT DELETE ROWS";
+        CreateStage = $"CREATE TEMP TABLE IF NOT EXISTS {stage} ({ColumnDefinitions}, _seq integer NOT NULL) ON COMMIT DELETE ROWS";
         _copy = $"COPY {stage} ({names}, _seq) FROM STDIN (FORMAT BINARY)";
         var keys = string.Join(", ", key);
         var update = columns.Where(c => !key.Contains(c.Name)).Select(c => c.Name).ToList();
@@ -53,14 +53,23 @@ internal sealed class PgTable<T> where T : OutputRow
     public string Merge { get; }
 
     /// <summary>Binary COPY of <paramref name="rows"/> into the stage.</summary>
-    public void Copy(NpgsqlConnection connection, IReadOnlyList<T> rows)
+    public void Copy(NpgsqlConnection connection, IReadOnlyList<T> rows) => Copy(connection, rows, _copy, sequence: true);
+
+    /// <summary>Binary COPY of <paramref name="rows"/> into <paramref name="table"/>, which has this table's columns (the benchmark's baseline).</summary>
+    public void CopyInto(NpgsqlConnection connection, string table, IReadOnlyList<T> rows) =>
+        Copy(connection, rows, $"COPY {table} ({string.Join(", ", Columns.Select(c => c.Name))}) FROM STDIN (FORMAT BINARY)", sequence: false);
+
+    /// <summary>The columns as CREATE TABLE lists them, without keys or constraints.</summary>
+    public string ColumnDefinitions => string.Join(", ", Columns.Select(c => $"{c.Name} {c.Type}"));
+
+    private void Copy(NpgsqlConnection connection, IReadOnlyList<T> rows, string copy, bool sequence)
     {
-        using var writer = connection.BeginBinaryImport(_copy);
+        using var writer = connection.BeginBinaryImport(copy);
         foreach (var row in rows)
         {
             writer.StartRow();
             foreach (var c in Columns) c.Write(writer, row);
-            writer.Write(row.Sequence, NpgsqlDbType.Integer);
+            if (sequence) writer.Write(row.Sequence, NpgsqlDbType.Integer);
         }
         writer.Complete();
     }
