@@ -1,6 +1,10 @@
 namespace Sluice.Sinks.Postgres;
 
 /// <summary>The SQL of the migrations: tables keyed by each output's stable id, and the views people query.</summary>
+/// <remarks>
+/// Each migration is written out whole, even where two tables share columns (events and bot_events): a released
+/// migration must never change, and a fragment shared between them would let an edit for a new migration reach an old one.
+/// </remarks>
 internal static class PostgresSchema
 {
     /// <summary>Migration 1: one table per output, keyed by its stable id, and the stored offsets.</summary>
