@@ -105,7 +105,7 @@ public sealed partial class ClickstreamGenerator : IEnumerable<GeneratedRecord>
 
     /// <summary>
     /// Whether click records carry a <see cref="ClickEvent"/> in <see cref="GeneratedRecord.Event"/> (default true).
-    /// Consumers of the payload alone turn it off (<see cref="GeneratorRunner"/> does for sinks that do not read
+    /// Consumers of the payload alone turn it off (<see cref="GeneratorRunner"/> does for writers that do not read
     /// events): an object of about 184 bytes per event is then never built. The payloads are the same either way.
     /// </summary>
     public bool MaterializeEvents { get; set; } = true;

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using Sluice.Generate.Manifests;
 using Sluice.Generate.Pacing;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 
 namespace Sluice.Generate;
 
@@ -16,26 +16,26 @@ public sealed record RunSummary(long Records, long ClickRecords, long CdcRecords
     public double RecordsPerSecond => Elapsed > TimeSpan.Zero ? Records / Elapsed.TotalSeconds : 0;
 }
 
-/// <summary>Drives a generator into a sink with pacing, ground truth and progress: the loop behind <c>sluice produce</c> and <c>demo</c>.</summary>
+/// <summary>Drives a generator into a writer with pacing, ground truth and progress: the loop behind <c>sluice produce</c> and <c>demo</c>.</summary>
 public static class GeneratorRunner
 {
     private const int ProgressEvery = 16_384;
 
-    /// <summary>Runs until the generator's limit or cancellation, then flushes the sink.</summary>
+    /// <summary>Runs until the generator's limit or cancellation, then flushes the writer.</summary>
     /// <remarks>
-    /// A record enters the manifest only after the sink accepted it, so the ground truth describes what was sent.
+    /// A record enters the manifest only after the writer accepted it, so the ground truth describes what was sent.
     /// Cancellation stops between records and still flushes, so everything counted was delivered. The generator builds
-    /// event objects only when the sink reads them (<see cref="IRecordSink.ReadsEvents"/>).
+    /// event objects only when the writer reads them (<see cref="ITrafficWriter.ReadsEvents"/>).
     /// </remarks>
     // Optimised at once, as the generator's per-event methods are (see ClickstreamGenerator): the loop runs for seconds.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static RunSummary Run(ClickstreamGenerator generator, IRecordSink sink, Pacer? pacer = null, ManifestBuilder? manifest = null,
+    public static RunSummary Run(ClickstreamGenerator generator, ITrafficWriter writer, Pacer? pacer = null, ManifestBuilder? manifest = null,
         Action<RunProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generator);
-        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(writer);
         pacer ??= Pacer.Max;
-        generator.MaterializeEvents = sink.ReadsEvents;
+        generator.MaterializeEvents = writer.ReadsEvents;
         var paced = !pacer.IsUnpaced;
         var clock = Stopwatch.StartNew();
         long records = 0, cdc = 0;
@@ -51,7 +51,7 @@ public static class GeneratorRunner
                 // Sleeping in steps of at least a millisecond; shorter waits are caught up by the next record.
                 if (wait >= TimeSpan.FromMilliseconds(1) && cancellationToken.WaitHandle.WaitOne(wait)) { cancelled = true; break; }
             }
-            sink.Write(record);
+            writer.Write(record);
             manifest?.Add(record);
             records++;
             if (record.Kind == RecordKind.Cdc) cdc++;
@@ -61,7 +61,7 @@ public static class GeneratorRunner
                 if (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
             }
         }
-        sink.Flush(CancellationToken.None);
+        writer.Flush(CancellationToken.None);
         clock.Stop();
         progress?.Invoke(new RunProgress(records, generator.ClickRecords, generator.Clock, clock.Elapsed));
         return new RunSummary(records, records - cdc, cdc, clock.Elapsed, cancelled);

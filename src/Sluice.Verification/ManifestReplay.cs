@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Sluice.Core.Errors;
 using Sluice.Generate;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 
 namespace Sluice.Verification;
 
@@ -93,12 +93,12 @@ public static class ManifestReplay
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         var capture = new PartitioningSink(settings.EventsTopic, partitions);
-        using IRecordSink sink = format == PayloadFormat.Avro ? new AvroSink(capture, avroSchemaId) : capture;
-        var generator = new ClickstreamGenerator(settings) { MaterializeEvents = sink.ReadsEvents };
+        using ITrafficWriter writer = format == PayloadFormat.Avro ? new AvroTrafficWriter(capture, avroSchemaId) : capture;
+        var generator = new ClickstreamGenerator(settings) { MaterializeEvents = writer.ReadsEvents };
         long taken = 0;
         while (taken < records && generator.MoveNext())
         {
-            sink.Write(generator.Current);
+            writer.Write(generator.Current);
             taken++;
         }
         if (capture.RandomKeys > 0)
@@ -108,7 +108,7 @@ public static class ManifestReplay
     }
 
     /// <summary>Keeps the click records of one topic, each in the list of its key's partition with the next offset.</summary>
-    private sealed class PartitioningSink(string topic, int partitions) : IRecordSink
+    private sealed class PartitioningSink(string topic, int partitions) : ITrafficWriter
     {
         private readonly List<TopicRecord>[] _partitions = Enumerable.Range(0, partitions).Select(_ => new List<TopicRecord>()).ToArray();
 
@@ -136,7 +136,7 @@ public static class ManifestReplay
         {
         }
 
-        // The click payloads are all that is kept: JSON needs no event objects. (The Avro sink in front reads them.)
+        // The click payloads are all that is kept: JSON needs no event objects. (The Avro writer in front reads them.)
         public bool ReadsEvents => false;
 
         public void Dispose()

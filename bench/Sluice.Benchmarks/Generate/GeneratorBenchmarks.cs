@@ -1,12 +1,12 @@
 using BenchmarkDotNet.Attributes;
 using Sluice.Core.Configuration;
 using Sluice.Generate;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Kafka;
 
 namespace Sluice.Benchmarks.Generate;
 
-/// <summary>Generation speed: to a null sink (the generator alone) and through the embedded broker (the Kafka client too).</summary>
+/// <summary>Generation speed: to a null writer (the generator alone) and through the embedded broker (the Kafka client too).</summary>
 /// <remarks>Each operation is one click record; a run produces <see cref="Events"/> of them with the default fault rates and CDC.</remarks>
 [MemoryDiagnoser]
 [SimpleJob(warmupCount: 2, iterationCount: 5)]
@@ -35,18 +35,18 @@ public class GeneratorBenchmarks
     public void NewGenerator() => _generator = new ClickstreamGenerator(Settings);
 
     [Benchmark(OperationsPerInvoke = Events)]
-    public long NullSink()
+    public long NullTrafficWriter()
     {
-        var sink = new NullSink();
-        GeneratorRunner.Run(_generator, sink);
-        return sink.Bytes;
+        var writer = new NullTrafficWriter();
+        GeneratorRunner.Run(_generator, writer);
+        return writer.Bytes;
     }
 
     [Benchmark(OperationsPerInvoke = Events)]
     public long EmbeddedBroker()
     {
-        using var sink = KafkaSink.Create(_factory!, "bench");
-        GeneratorRunner.Run(_generator, sink);
-        return sink.Delivered;
+        using var writer = KafkaTrafficWriter.Create(_factory!, "bench");
+        GeneratorRunner.Run(_generator, writer);
+        return writer.Delivered;
     }
 }

@@ -3,7 +3,7 @@ using Avro.Generic;
 using Avro.IO;
 using Sluice.Core.Events;
 using Sluice.Generate;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Schemas.Events;
 
 namespace Sluice.Benchmarks.Schemas;
@@ -98,12 +98,12 @@ internal static class AvroLibraryComparison
     {
         var settings = new GeneratorSettings { MaxEvents = frames, Cdc = false, MalformedRate = 0, LateRate = 0, DuplicateRate = 0 };
         var capture = new Bodies();
-        using (var sink = new AvroSink(capture, 1))
+        using (var sink = new AvroTrafficWriter(capture, 1))
             GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
         return [.. capture.List];
     }
 
-    private sealed class Bodies : IRecordSink
+    private sealed class Bodies : ITrafficWriter
     {
         public List<byte[]> List { get; } = [];
 

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Sluice.Core.Events;
 using Sluice.Generate;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Schemas.Avro;
 using Sluice.Schemas.Events;
@@ -12,7 +12,7 @@ namespace Sluice.Benchmarks.Schemas;
 /// <summary>Decode speed of generated v3 click events in the Confluent wire format, through the processor's decoder.</summary>
 /// <remarks>
 /// The frames are what <c>sluice produce --format avro</c> sends: the generator's sessions (users, anonymous visitors,
-/// bots, the product catalogue, searches) re-encoded by <see cref="AvroSink"/>, faults off so every frame decodes.
+/// bots, the product catalogue, searches) re-encoded by <see cref="AvroTrafficWriter"/>, faults off so every frame decodes.
 /// Each operation is one frame through <see cref="ClickEventDecoder"/>: magic byte, schema id, plan, v3 fast path and
 /// the field-length check. The target is under 333 ns per frame, 3 million decodes per second on one core.
 /// </remarks>
@@ -55,7 +55,7 @@ public class ClickEventAvroDecodeBenchmarks
     private static byte[][] Generate(GeneratorSettings settings)
     {
         var capture = new CaptureSink();
-        using (var sink = new AvroSink(capture, SchemaId))
+        using (var sink = new AvroTrafficWriter(capture, SchemaId))
             GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
         return [.. capture.Frames];
     }
@@ -104,7 +104,7 @@ public class ClickEventAvroDecodeBenchmarks
         return ok;
     }
 
-    private sealed class CaptureSink : IRecordSink
+    private sealed class CaptureSink : ITrafficWriter
     {
         public List<byte[]> Frames { get; } = [];
 

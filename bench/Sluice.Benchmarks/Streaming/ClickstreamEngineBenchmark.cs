@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
 
 namespace Sluice.Benchmarks.Streaming;

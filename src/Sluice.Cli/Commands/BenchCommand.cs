@@ -14,6 +14,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure throughput; each subcommand prints a table of figures");
         command.Subcommands.Add(Kafka());
         command.Subcommands.Add(BenchEngineCommand.Create());
+        command.Subcommands.Add(BenchPostgresCommand.Create());
         return command;
     }
 

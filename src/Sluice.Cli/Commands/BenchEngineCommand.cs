@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Errors;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
 using Spectre.Console;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Events;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Pipelines.Demo;
 using Spectre.Console;
 

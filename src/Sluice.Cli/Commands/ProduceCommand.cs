@@ -11,7 +11,7 @@ using Sluice.Generate.Faults;
 using Sluice.Generate.Journeys;
 using Sluice.Generate.Manifests;
 using Sluice.Generate.Pacing;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Kafka;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;
@@ -139,7 +139,7 @@ public static class ProduceCommand
             EmbeddedSchemaRegistry? registry = null;
             try
             {
-                IRecordSink sink;
+                ITrafficWriter writer;
                 string target;
                 switch (outputKind)
                 {
@@ -161,33 +161,33 @@ public static class ProduceCommand
                             }
                             var schemaId = await RegisterAsync(url, userInfo, settings.EventsTopic, ct);
                             truth.AvroSchemaId = schemaId;
-                            sink = new AvroSink(KafkaSink.Create(connection.Factory), schemaId);
+                            writer = new AvroTrafficWriter(KafkaTrafficWriter.Create(connection.Factory), schemaId);
                             target += $", Avro v3 as schema id {schemaId.ToString(CultureInfo.InvariantCulture)} of {settings.EventsTopic}-value at {url}";
                         }
                         else
                         {
-                            sink = KafkaSink.Create(connection.Factory);
+                            writer = KafkaTrafficWriter.Create(connection.Factory);
                         }
                         break;
                     case "files":
                         var fileFormat = formatName == "csv" ? FileFormat.Csv : FileFormat.Jsonl;
-                        sink = new FileSink(r.GetValue(dir)!, fileFormat, r.GetValue(fileMax));
+                        writer = new FileTrafficWriter(r.GetValue(dir)!, fileFormat, r.GetValue(fileMax));
                         target = $"{Path.GetFullPath(r.GetValue(dir)!)} ({(fileFormat == FileFormat.Csv ? "csv" : "jsonl")})";
                         break;
                     case "stdout":
-                        sink = new StreamSink(Console.OpenStandardOutput());
+                        writer = new StreamTrafficWriter(Console.OpenStandardOutput());
                         target = "stdout (JSON lines)";
                         break;
                     default:
-                        sink = new NullSink();
+                        writer = new NullTrafficWriter();
                         target = "null (discarded)";
                         break;
                 }
 
                 RunSummary summary;
-                using (sink)
+                using (writer)
                 {
-                    summary = await RunWithProgress(console, generator, sink, pacer, truth, settings, ct);
+                    summary = await RunWithProgress(console, generator, writer, pacer, truth, settings, ct);
                 }
                 if (manifestPath is not null) truth.WriteFile(manifestPath, generator);
                 WriteSummary(console, generator, truth, summary, target, manifestPath);
@@ -202,7 +202,7 @@ public static class ProduceCommand
         return command;
     }
 
-    private static async Task<RunSummary> RunWithProgress(IAnsiConsole console, ClickstreamGenerator generator, IRecordSink sink, Pacer pacer,
+    private static async Task<RunSummary> RunWithProgress(IAnsiConsole console, ClickstreamGenerator generator, ITrafficWriter writer, Pacer pacer,
         ManifestBuilder truth, GeneratorSettings settings, CancellationToken ct)
     {
         RunSummary? summary = null;
@@ -214,7 +214,7 @@ public static class ProduceCommand
                 var byEvents = settings.MaxEvents > 0;
                 var startMs = settings.Start.ToUnixTimeMilliseconds();
                 var task = ctx.AddTask("events", maxValue: byEvents ? settings.MaxEvents : settings.Duration!.Value.TotalMilliseconds);
-                summary = await Task.Run(() => GeneratorRunner.Run(generator, sink, pacer, truth, p =>
+                summary = await Task.Run(() => GeneratorRunner.Run(generator, writer, pacer, truth, p =>
                 {
                     task.Value = byEvents ? p.ClickRecords : Math.Max(0, p.EventClock - startMs);
                     var rate = p.Elapsed.TotalSeconds > 0 ? p.Records / p.Elapsed.TotalSeconds : 0;

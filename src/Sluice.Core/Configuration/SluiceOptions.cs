@@ -11,6 +11,7 @@ public sealed class SluiceOptions
     public ProcessorOptions Processor { get; set; } = new();
     public SchemaRegistryOptions SchemaRegistry { get; set; } = new();
     public PostgresOptions Postgres { get; set; } = new();
+    public SinksOptions Sinks { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
 
     /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
@@ -22,6 +23,8 @@ public sealed class SluiceOptions
         SchemaRegistry.Validate();
         if (Processor.Checkpoint.Store.Equals("postgres", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(Postgres.ConnectionString))
             ThrowHelper.ThrowConfiguration("processor.checkpoint.store", "postgres needs postgres.connectionString; set it, or use the directory store");
+        Postgres.Validate();
+        Sinks.Validate();
         Logging.Validate();
     }
 }
@@ -270,8 +273,51 @@ public sealed class SchemaRegistryOptions
 
 public sealed class PostgresOptions
 {
-    /// <summary>Npgsql connection string; the checkpoint store's when <c>processor.checkpoint.store</c> is postgres. Never logged.</summary>
+    /// <summary>Npgsql connection string: the database the PostgreSQL sink writes, and the checkpoint store's when
+    /// <c>processor.checkpoint.store</c> is postgres. A secret: never logged.</summary>
     public string ConnectionString { get; set; } = "";
+
+    internal void Validate()
+    {
+        if (ConnectionString.Length == 0) return;
+        // Checked for shape only, and the value never quoted: it usually holds a password.
+        var builder = new System.Data.Common.DbConnectionStringBuilder();
+        try
+        {
+            builder.ConnectionString = ConnectionString;
+        }
+        catch (ArgumentException)
+        {
+            ThrowHelper.ThrowConfiguration("postgres.connectionString", "is not a list of key=value pairs separated by ';'; write for example Host=localhost;Username=sluice;Database=sluice");
+        }
+        if (!builder.ContainsKey("Host") && !builder.ContainsKey("Server"))
+            ThrowHelper.ThrowConfiguration("postgres.connectionString", "names no Host; write for example Host=localhost;Username=sluice;Database=sluice");
+    }
+}
+
+public sealed class SinksOptions
+{
+    /// <summary>Records written to a store in one transaction at most.</summary>
+    public int BatchSize { get; set; } = 10_000;
+    /// <summary>A batch that has not filled is written after this long.</summary>
+    public TimeSpan BatchInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>The longest wait between two attempts to write a batch while the store is down.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+    public SinkOptions Postgres { get; set; } = new() { GroupId = "sluice-sink-postgres" };
+
+    internal void Validate()
+    {
+        Check.Range("sinks.batchSize", BatchSize, 1, 1_000_000);
+        Check.Positive("sinks.batchInterval", BatchInterval, max: TimeSpan.FromMinutes(10));
+        Check.Positive("sinks.maxRetryDelay", MaxRetryDelay, max: TimeSpan.FromHours(1));
+        Check.NotEmpty("sinks.postgres.groupId", Postgres.GroupId);
+    }
+}
+
+public sealed class SinkOptions
+{
+    /// <summary>The sink's Kafka consumer group; its offsets are stored in the sink's own store, atomically with the rows.</summary>
+    public string GroupId { get; set; } = "";
 }
 
 public sealed class LoggingOptions

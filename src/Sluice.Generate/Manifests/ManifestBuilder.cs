@@ -4,7 +4,7 @@ using System.Text.Json;
 using Sluice.Core.Events;
 using Sluice.Generate.Cdc;
 using Sluice.Generate.Faults;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 
 namespace Sluice.Generate.Manifests;
 

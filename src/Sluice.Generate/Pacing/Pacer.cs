@@ -17,7 +17,7 @@ public sealed class Pacer
         _speed = speed;
     }
 
-    /// <summary>No pacing: produce as fast as the sink takes records.</summary>
+    /// <summary>No pacing: produce as fast as the writer takes records.</summary>
     public static Pacer Max { get; } = new(0, 0);
 
     public bool IsUnpaced => _recordsPerSecond <= 0 && _speed <= 0;

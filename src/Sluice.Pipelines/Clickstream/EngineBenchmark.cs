@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Sluice.Core.Events;
 using Sluice.Generate;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;
 using Sluice.Streaming.Kafka;
@@ -157,14 +157,14 @@ public static class EngineBenchmark
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         var capture = new CapturingSink(partitions, count);
-        using IRecordSink sink = format == PayloadFormat.Avro ? new AvroSink(capture, AvroSchemaId) : capture;
+        using ITrafficWriter writer = format == PayloadFormat.Avro ? new AvroTrafficWriter(capture, AvroSchemaId) : capture;
         // CDC records are skipped, so the limit leaves room and the loop stops on the click count.
         var generator = new ClickstreamGenerator(new GeneratorSettings { MaxEvents = 2L * count });
         while (capture.Count < count && generator.MoveNext())
         {
             var record = generator.Current;
             if (record.Kind != RecordKind.Click) continue;
-            sink.Write(record);
+            writer.Write(record);
             if ((capture.Count & 0xFFFF) == 0) progress?.Invoke(capture.Count);
         }
         progress?.Invoke(capture.Count);
@@ -249,7 +249,7 @@ public static class EngineBenchmark
     }
 
     /// <summary>Keeps a copy of each payload in the list of its key's partition.</summary>
-    private sealed class CapturingSink : IRecordSink
+    private sealed class CapturingSink : ITrafficWriter
     {
         public CapturingSink(int partitions, int expected)
         {

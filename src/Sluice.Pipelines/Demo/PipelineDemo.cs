@@ -6,7 +6,7 @@ using Sluice.Generate;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Manifests;
 using Sluice.Generate.Pacing;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Pipelines.Hosting;
@@ -262,12 +262,12 @@ public sealed class PipelineDemo
         var manifest = new ManifestBuilder();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (_settings.Duration is { } d) stop.CancelAfter(d);
-        var kafka = KafkaSink.Create(_factory, "demo-producer");
-        IRecordSink wire = _settings.Format == PayloadFormat.Avro ? new AvroSink(kafka, _schemaId) : kafka;
-        using var sink = new BackPressureSink(wire, this, stop.Token);
+        var kafka = KafkaTrafficWriter.Create(_factory, "demo-producer");
+        ITrafficWriter wire = _settings.Format == PayloadFormat.Avro ? new AvroTrafficWriter(kafka, _schemaId) : kafka;
+        using var writer = new BackPressureWriter(wire, this, stop.Token);
         try
         {
-            GeneratorRunner.Run(generator, sink, _settings.Rate > 0 ? Pacer.Rate(_settings.Rate) : Pacer.Max, manifest,
+            GeneratorRunner.Run(generator, writer, _settings.Rate > 0 ? Pacer.Rate(_settings.Rate) : Pacer.Max, manifest,
                 p => Interlocked.Exchange(ref _produced, p.ClickRecords), stop.Token);
         }
         finally
@@ -281,11 +281,11 @@ public sealed class PipelineDemo
     }
 
     // Holds the producer back while it is more than MaxLag click records ahead of the processors.
-    private sealed class BackPressureSink(IRecordSink inner, PipelineDemo demo, CancellationToken ct) : IRecordSink
+    private sealed class BackPressureWriter(ITrafficWriter inner, PipelineDemo demo, CancellationToken ct) : ITrafficWriter
     {
         private long _written;
 
-        public IRecordSink Inner { get; } = inner;
+        public ITrafficWriter Inner { get; } = inner;
 
         public void Write(in GeneratedRecord record)
         {

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Configuration;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Pipelines.Demo;
 using Sluice.Schemas.Avro;
 using Sluice.TestKit;

@@ -4,11 +4,8 @@ using Sluice.Core.Events;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Manifests;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
-using Sluice.Streaming.Kafka;
-using Sluice.Streaming.Processing;
-using TopicPartition = Confluent.Kafka.TopicPartition;
 using Sluice.TestKit;
 
 namespace Sluice.IntegrationTests.Pipelines;
@@ -58,12 +55,12 @@ public sealed class ClickstreamPipelineFixture : IDisposable
         foreach (var topic in OutputTopics) _broker.Broker.CreateTopic(topic, 3);
 
         Manifest = new ManifestBuilder();
-        var truth = new GroundTruthSink(new KafkaSink(_broker.Factory.CreateProducer("pipeline-test")), settings.EventsTopic);
+        var truth = new GroundTruthWriter(new KafkaTrafficWriter(_broker.Factory.CreateProducer("pipeline-test")), settings.EventsTopic);
         using (truth) GeneratorRunner.Run(new ClickstreamGenerator(settings), truth, manifest: Manifest);
         ExpectedSessions = truth.Sessions;
 
-        Processed = RunTopology(settings.EventsTopic, Manifest.ClickRecords);
-        foreach (var topic in OutputTopics) Outputs[topic] = ReadAll(topic);
+        Processed = PipelineRun.RunTopology(_broker, Options, Manifest.ClickRecords, RunTimeout);
+        foreach (var topic in OutputTopics) Outputs[topic] = PipelineRun.ReadAll(_broker, topic, Json, ReadTimeout);
     }
 
     public ClickstreamOptions Options { get; }
@@ -80,49 +77,14 @@ public sealed class ClickstreamPipelineFixture : IDisposable
 
     public void Dispose() => _broker.Dispose();
 
-    private long RunTopology(string input, long expected)
+    private static JsonElement Json(ConsumeResult<byte[], byte[]> r)
     {
-        var topology = new ClickstreamTopology(Options);
-        using var collector = ClickstreamJson.RegisterAll(new KafkaRecordCollector(_broker.Factory));
-        using var source = new KafkaPartitionSource(_broker.Factory, "clickstream-it-" + Guid.NewGuid().ToString("N"));
-        using var tasks = new TaskManager(topology, topology.WatermarkStrategy, TimeProvider.System, collector);
-        StreamRunner? runner = null;
-        runner = new StreamRunner(source, tasks, [input], TimeProvider.System, outputs: collector);
-        using var timeout = new CancellationTokenSource(RunTimeout);
-        runner.Run(timeout.Token, endOfInput: () => runner.Processed >= expected);
-        if (runner.Processed < expected)
-            throw new TimeoutException($"the topology processed {runner.Processed:N0} of {expected:N0} input records within {RunTimeout.TotalMinutes} min");
-        return runner.Processed;
-    }
-
-    private List<JsonElement> ReadAll(string topic)
-    {
-        using var consumer = _broker.Factory.CreateConsumer("clickstream-it-reader-" + Guid.NewGuid().ToString("N"));
-        var partitions = _broker.Broker.Topics[topic];
-        var remaining = new Dictionary<int, long>();
-        for (var p = 0; p < partitions; p++)
-        {
-            var high = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(30)).High.Value;
-            if (high > 0) remaining[p] = high;
-        }
-        // Assigning partitions directly skips the mock coordinator's slow rebalance.
-        consumer.Assign(remaining.Keys.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var values = new List<JsonElement>();
-        var deadline = DateTime.UtcNow + ReadTimeout;
-        while (remaining.Count > 0)
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"reading {topic}: {values.Count:N0} records read, partitions {string.Join(",", remaining.Keys)} not at their end within {ReadTimeout.TotalMinutes} min");
-            var r = consumer.Consume(TimeSpan.FromMilliseconds(500));
-            if (r is null || r.IsPartitionEOF) continue;
-            using (var doc = JsonDocument.Parse(r.Message.Value)) values.Add(doc.RootElement.Clone());
-            if (r.Offset.Value + 1 >= remaining.GetValueOrDefault(r.Partition.Value, long.MaxValue)) remaining.Remove(r.Partition.Value);
-        }
-        return values;
+        using var doc = JsonDocument.Parse(r.Message.Value);
+        return doc.RootElement.Clone();
     }
 
     /// <summary>Forwards to Kafka and remembers the sessions of the counted events (what the manifest counts, per session).</summary>
-    private sealed class GroundTruthSink(KafkaSink inner, string eventsTopic) : IRecordSink
+    private sealed class GroundTruthWriter(KafkaTrafficWriter inner, string eventsTopic) : ITrafficWriter
     {
         public HashSet<(string, string)> Sessions { get; } = [];
 

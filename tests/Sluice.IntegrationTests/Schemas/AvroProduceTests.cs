@@ -3,7 +3,7 @@ using Sluice.Core.Configuration;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Manifests;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Schemas.Avro;
@@ -43,7 +43,7 @@ public sealed class AvroProduceTests : IAsyncLifetime
         var schemaId = await client.RegisterAvroAsync(_registry.Url.ToString(), Settings.EventsTopic + "-value", EventSchemas.V3Json);
         var manifest = new ManifestBuilder { Format = PayloadFormat.Avro };
         RunSummary summary;
-        using (var sink = new AvroSink(new KafkaSink(factory.CreateProducer("avro-test")), schemaId))
+        using (var sink = new AvroTrafficWriter(new KafkaTrafficWriter(factory.CreateProducer("avro-test")), schemaId))
         {
             summary = GeneratorRunner.Run(new ClickstreamGenerator(Settings), sink, manifest: manifest);
         }
@@ -60,7 +60,7 @@ public sealed class AvroProduceTests : IAsyncLifetime
             var r = consumer.Consume(TimeSpan.FromMilliseconds(500));
             if (r is null || r.IsPartitionEOF) continue;
             consumed++;
-            var kind = KafkaSink.LabelOf(r.Message.Headers);
+            var kind = KafkaTrafficWriter.LabelOf(r.Message.Headers);
             seen[(int)kind]++;
             var ok = decoder.TryDecode(r.Message.Value, out var e, out var error);
             var expected = kind.ExpectedReasonCode(PayloadFormat.Avro);

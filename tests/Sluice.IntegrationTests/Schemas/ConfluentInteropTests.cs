@@ -6,7 +6,7 @@ using Confluent.SchemaRegistry;
 using Confluent.SchemaRegistry.Serdes;
 using Sluice.Core.Events;
 using Sluice.Generate;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Schemas.Avro;
 using EnumSchema = Avro.EnumSchema;
@@ -98,7 +98,7 @@ public sealed class ConfluentInteropTests : IAsyncLifetime
         var settings = new GeneratorSettings { Users = 50, Products = 20, MaxEvents = 500, MalformedRate = 0, DuplicateRate = 0, Cdc = false };
         var id = await _client.RegisterSchemaAsync(settings.EventsTopic + "-value", new Confluent.SchemaRegistry.Schema(EventSchemas.V3Json, SchemaType.Avro));
         var captured = new CapturingSink();
-        using (var sink = new AvroSink(captured, id))
+        using (var sink = new AvroTrafficWriter(captured, id))
         {
             GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
         }
@@ -121,7 +121,7 @@ public sealed class ConfluentInteropTests : IAsyncLifetime
         Assert.Equal(expected, viaDeserializer);
     }
 
-    // Sluice writes v3 with its own codec (what AvroSink sends); v1 and v2 frames are what an older Sluice producer wrote.
+    // Sluice writes v3 with its own codec (what AvroTrafficWriter sends); v1 and v2 frames are what an older Sluice producer wrote.
     private static byte[] SluiceFrame(ClickEvent e, int writer, int id)
     {
         if (writer == 3) return new ClickEventAvroSerializer(id).Serialize(e);
@@ -213,7 +213,7 @@ public sealed class ConfluentInteropTests : IAsyncLifetime
         }
     }
 
-    private sealed class CapturingSink : IRecordSink
+    private sealed class CapturingSink : ITrafficWriter
     {
         public List<(byte[] Frame, ClickEvent Event)> Records { get; } = [];
 

@@ -191,6 +191,28 @@ public sealed class SluiceConfigurationTests
         }
         return result;
     }
+
+    [Theory]
+    [InlineData("postgres.connectionString=Host=db;Password='unclosed-secret", "postgres.connectionString")]
+    [InlineData("postgres.connectionString=Username=sluice;Password=s3cret-value", "postgres.connectionString")]
+    [InlineData("sinks.batchSize=0", "sinks.batchSize")]
+    [InlineData("sinks.batchInterval=00:00:00", "sinks.batchInterval")]
+    [InlineData("sinks.postgres.groupId= ", "sinks.postgres.groupId")]
+    public void invalid_sink_settings_name_the_key_and_never_quote_a_connection_string(string set, string key)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, [set]));
+        Assert.Equal(key, ex.Key);
+        Assert.DoesNotContain("secret", ex.Message);
+    }
+
+    [Fact]
+    public void sink_settings_have_their_documented_defaults()
+    {
+        var options = SluiceConfiguration.Load(RepoConfig, ["postgres.connectionString=Host=localhost;Username=sluice;Password=x;Database=sluice"]);
+        Assert.Equal(10_000, options.Sinks.BatchSize);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.Sinks.BatchInterval);
+        Assert.Equal("sluice-sink-postgres", options.Sinks.Postgres.GroupId);
+    }
 }
 
 [CollectionDefinition(nameof(ConfigurationCollection), DisableParallelization = true)]

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Manifests;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 
 namespace Sluice.UnitTests.Generate;
 
@@ -58,7 +58,7 @@ public class EventObjectsTests
         Assert.True(bytesOnly.Clean > 1_500);
         Assert.Equal(readsEvents.Clean, readsEvents.CleanWithEvent);
         Assert.Equal(bytesOnly.Clean, readsEvents.Clean);
-        Assert.False(new NullSink().ReadsEvents);
+        Assert.False(new NullTrafficWriter().ReadsEvents);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public class EventObjectsTests
         return buffer.WrittenSpan.ToArray();
     }
 
-    private sealed class Probe(bool readsEvents) : IRecordSink
+    private sealed class Probe(bool readsEvents) : ITrafficWriter
     {
         public int Clean { get; private set; }
         public int CleanWithEvent { get; private set; }

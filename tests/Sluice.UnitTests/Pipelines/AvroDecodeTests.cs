@@ -4,7 +4,7 @@ using Sluice.Core.Events;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Manifests;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Schemas.Avro;
 using Sluice.Schemas.Events;
@@ -140,10 +140,10 @@ public sealed class AvroDecodeTests
     public void avro_sink_makes_each_structural_fault_fail_with_the_code_the_manifest_expects(FaultKind kind)
     {
         var capture = new CaptureSink();
-        using var sink = new AvroSink(capture, schemaId: 3);
+        using var writer = new AvroTrafficWriter(capture, schemaId: 3);
         var e = Event();
         var json = kind == FaultKind.NotJson ? new byte[] { 0x00, 0xFF, 0xFE, 0x1F } : ClickEventJson.ToBytes(e);
-        sink.Write(new GeneratedRecord(RecordKind.Click, "clicks", "u1", json, e.Timestamp, e.Timestamp, kind, e.EventId, null));
+        writer.Write(new GeneratedRecord(RecordKind.Click, "clicks", "u1", json, e.Timestamp, e.Timestamp, kind, e.EventId, null));
 
         Assert.False(new ClickEventDecoder(Registry()).TryDecode(capture.Last, out _, out var error));
         Assert.Equal(kind.ExpectedReasonCode(PayloadFormat.Avro), error.ReasonCode);
@@ -153,9 +153,9 @@ public sealed class AvroDecodeTests
     public void avro_sink_writes_valid_events_as_v3_frames_under_its_schema_id()
     {
         var capture = new CaptureSink();
-        using var sink = new AvroSink(capture, schemaId: 3);
+        using var writer = new AvroTrafficWriter(capture, schemaId: 3);
         var e = Event(EventType.Purchase, product: "p-1", price: -1, quantity: 1);
-        sink.Write(new GeneratedRecord(RecordKind.Click, "clicks", "u1", ClickEventJson.ToBytes(e), e.Timestamp, e.Timestamp,
+        writer.Write(new GeneratedRecord(RecordKind.Click, "clicks", "u1", ClickEventJson.ToBytes(e), e.Timestamp, e.Timestamp,
             FaultKind.NegativePrice, e.EventId, e));
 
         Assert.Equal(V3Frame(e), capture.Last);
@@ -174,9 +174,9 @@ public sealed class AvroDecodeTests
         };
         var manifest = new ManifestBuilder { Format = PayloadFormat.Avro };
         var capture = new CaptureSink();
-        using (var sink = new AvroSink(capture, schemaId: 3, ownsInner: false))
+        using (var writer = new AvroTrafficWriter(capture, schemaId: 3, ownsInner: false))
         {
-            GeneratorRunner.Run(new ClickstreamGenerator(settings), sink, manifest: manifest);
+            GeneratorRunner.Run(new ClickstreamGenerator(settings), writer, manifest: manifest);
         }
         using var d = AvroDriver();
         foreach (var payload in capture.All) d.Pipe(payload);
@@ -194,7 +194,7 @@ public sealed class AvroDecodeTests
         Assert.Equal(manifest.FaultCount(FaultKind.Bot), d.Output<ClickEvent>("clickstream.bots").Count);
     }
 
-    private sealed class CaptureSink : IRecordSink
+    private sealed class CaptureSink : ITrafficWriter
     {
         public List<byte[]> All { get; } = [];
 

@@ -84,8 +84,8 @@ public class EngineBenchmarkTests
     [Fact]
     public void avro_and_json_traffic_give_the_same_outputs()
     {
-        var avro = EngineBenchmark.Generate(20_000, partitions: 2, Sluice.Generate.Sinks.PayloadFormat.Avro);
-        var json = EngineBenchmark.Generate(20_000, partitions: 2, Sluice.Generate.Sinks.PayloadFormat.Json);
+        var avro = EngineBenchmark.Generate(20_000, partitions: 2, Sluice.Generate.Writers.PayloadFormat.Avro);
+        var json = EngineBenchmark.Generate(20_000, partitions: 2, Sluice.Generate.Writers.PayloadFormat.Json);
         Assert.NotNull(avro.Schemas);
         Assert.Null(json.Schemas);
         Assert.Equal(20_000, avro.Events);

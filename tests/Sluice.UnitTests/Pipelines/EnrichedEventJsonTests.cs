@@ -14,7 +14,7 @@ public class EnrichedEventJsonTests
     [Fact]
     public void generated_traffic_is_written_exactly_as_utf8jsonwriter_writes_it()
     {
-        var input = EngineBenchmark.Generate(5_000, 1, Sluice.Generate.Sinks.PayloadFormat.Json);
+        var input = EngineBenchmark.Generate(5_000, 1, Sluice.Generate.Writers.PayloadFormat.Json);
         var written = 0;
         foreach (var payload in input.Partitions[0])
         {

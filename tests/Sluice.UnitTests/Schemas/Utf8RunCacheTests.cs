@@ -1,6 +1,6 @@
 using Sluice.Core.Events;
 using Sluice.Generate;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Schemas.Avro;
 using Sluice.Schemas.Events;
 using Xunit;
@@ -348,7 +348,7 @@ public sealed class Utf8RunCacheTests
         }
     }
 
-    private sealed class FrameSink : IRecordSink
+    private sealed class FrameSink : ITrafficWriter
     {
         public List<byte[]> Bodies { get; } = [];
 
@@ -371,7 +371,7 @@ public sealed class Utf8RunCacheTests
             MalformedRate = 0, LateRate = 0, DuplicateRate = 0,
         };
         var capture = new FrameSink();
-        using (var sink = new AvroSink(capture, schemaId: 3))
+        using (var sink = new AvroTrafficWriter(capture, schemaId: 3))
             GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
         return capture;
     }

@@ -1,6 +1,6 @@
 using System.Text;
 using Sluice.Generate;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Sluice.Core.Errors;
 using Sluice.Generate;
 using Sluice.Generate.Manifests;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Verification;
 
 namespace Sluice.UnitTests.Verification;
@@ -50,7 +50,7 @@ public class ManifestReplayTests
     {
         var manifest = new ManifestBuilder();
         var generator = new ClickstreamGenerator(new GeneratorSettings { MaxEvents = 10 });
-        GeneratorRunner.Run(generator, new NullSink(), manifest: manifest);
+        GeneratorRunner.Run(generator, new NullTrafficWriter(), manifest: manifest);
         var path = Path.Combine(Path.GetTempPath(), $"replay-{Guid.NewGuid():N}.json");
         try
         {
@@ -68,7 +68,7 @@ public class ManifestReplayTests
         }
     }
 
-    private sealed class Recorder(string topic) : IRecordSink
+    private sealed class Recorder(string topic) : ITrafficWriter
     {
         public List<(string Key, byte[] Value)> Records { get; } = [];
 

@@ -3,7 +3,7 @@ using System.Text;
 using Sluice.Core.Events;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Kafka;
@@ -143,7 +143,7 @@ internal sealed class ClickstreamRun
         return buffer.WrittenSpan.ToArray();
     }
 
-    private sealed class Capture : IRecordSink
+    private sealed class Capture : ITrafficWriter
     {
         public List<GeneratedRecord> Records { get; } = [];
 

@@ -1,18 +1,18 @@
 using Sluice.Generate;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 
 namespace Sluice.UnitTests.Generate;
 
-public class StreamSinkTests
+public class StreamTrafficWriterTests
 {
     [Fact]
     public void writes_one_line_per_record_and_leaves_the_stream_open_when_asked()
     {
         var stream = new MemoryStream();
         var generator = new ClickstreamGenerator(new GeneratorSettings { Users = 200, Products = 50, MaxEvents = 500, Cdc = false });
-        using (var sink = new StreamSink(stream, leaveOpen: true))
+        using (var writer = new StreamTrafficWriter(stream, leaveOpen: true))
         {
-            GeneratorRunner.Run(generator, sink);
+            GeneratorRunner.Run(generator, writer);
         }
         var text = System.Text.Encoding.UTF8.GetString(stream.ToArray());
         Assert.Equal(500, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
@@ -23,11 +23,11 @@ public class StreamSinkTests
     [Fact]
     public void null_sink_counts_records_and_bytes()
     {
-        var sink = new NullSink();
-        var summary = GeneratorRunner.Run(new ClickstreamGenerator(new GeneratorSettings { Users = 200, MaxEvents = 1_000, Cdc = false }), sink);
-        Assert.Equal(1_000, sink.Records);
-        Assert.Equal(summary.Records, sink.Records);
-        Assert.True(sink.Bytes > 1_000 * 300);
+        var writer = new NullTrafficWriter();
+        var summary = GeneratorRunner.Run(new ClickstreamGenerator(new GeneratorSettings { Users = 200, MaxEvents = 1_000, Cdc = false }), writer);
+        Assert.Equal(1_000, writer.Records);
+        Assert.Equal(summary.Records, writer.Records);
+        Assert.True(writer.Bytes > 1_000 * 300);
     }
 }
 
@@ -37,14 +37,14 @@ public class GeneratorRunnerTests
     public void cancellation_stops_between_records_and_reports_it()
     {
         using var cts = new CancellationTokenSource();
-        var sink = new NullSink();
+        var writer = new NullTrafficWriter();
         var settings = new GeneratorSettings { Users = 200, MaxEvents = 0, Duration = TimeSpan.FromDays(365), Cdc = false };
-        var summary = GeneratorRunner.Run(new ClickstreamGenerator(settings), sink, progress: p =>
+        var summary = GeneratorRunner.Run(new ClickstreamGenerator(settings), writer, progress: p =>
         {
             if (p.Records >= 50_000) cts.Cancel();
         }, cancellationToken: cts.Token);
         Assert.True(summary.Cancelled);
-        Assert.Equal(sink.Records, summary.Records);
+        Assert.Equal(writer.Records, summary.Records);
         Assert.InRange(summary.Records, 50_000, 70_000);
     }
 
@@ -53,7 +53,7 @@ public class GeneratorRunnerTests
     {
         RunProgress last = default;
         var generator = new ClickstreamGenerator(new GeneratorSettings { Users = 200, MaxEvents = 1_234 });
-        var summary = GeneratorRunner.Run(generator, new NullSink(), progress: p => last = p);
+        var summary = GeneratorRunner.Run(generator, new NullTrafficWriter(), progress: p => last = p);
         Assert.Equal(summary.Records, last.Records);
         Assert.Equal(1_234, last.ClickRecords);
         Assert.Equal(generator.Clock, last.EventClock);

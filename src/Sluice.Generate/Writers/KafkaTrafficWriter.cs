@@ -4,7 +4,7 @@ using Sluice.Core.Errors;
 using Sluice.Generate.Faults;
 using Sluice.Kafka;
 
-namespace Sluice.Generate.Sinks;
+namespace Sluice.Generate.Writers;
 
 /// <summary>Produces records to Kafka: keyed by user (or session), event time as the message timestamp, fault label as a header.</summary>
 /// <remarks>
@@ -18,7 +18,7 @@ namespace Sluice.Generate.Sinks;
 /// producer, for callers that share one. In that path one message object and the header lists are reused (the client
 /// reads them during <c>Produce</c> and keeps neither) and only the value array its API requires is allocated.</para>
 /// </remarks>
-public sealed class KafkaSink : IRecordSink
+public sealed class KafkaTrafficWriter : ITrafficWriter
 {
     private static readonly TimeSpan QueueFullPause = TimeSpan.FromMilliseconds(50);
     private static readonly byte[] HeaderNameZ = Encoding.UTF8.GetBytes(FaultKinds.HeaderName + "\0");
@@ -34,23 +34,23 @@ public sealed class KafkaSink : IRecordSink
     private long _failed;
     private string? _firstError;
 
-    /// <summary>A sink over a Confluent.Kafka producer (see <see cref="Tune"/> for the settings that make it cheaper).</summary>
-    public KafkaSink(IProducer<string, byte[]> producer, bool ownsProducer = true, bool labelCleanRecords = false)
+    /// <summary>A writer over a Confluent.Kafka producer (see <see cref="Tune"/> for the settings that make it cheaper).</summary>
+    public KafkaTrafficWriter(IProducer<string, byte[]> producer, bool ownsProducer = true, bool labelCleanRecords = false)
         : this(labelCleanRecords, ownsProducer)
     {
         ArgumentNullException.ThrowIfNull(producer);
         _producer = producer;
     }
 
-    /// <summary>A sink over a <see cref="RecordProducer"/>.</summary>
-    public KafkaSink(RecordProducer producer, bool ownsProducer = true, bool labelCleanRecords = false)
+    /// <summary>A writer over a <see cref="RecordProducer"/>.</summary>
+    public KafkaTrafficWriter(RecordProducer producer, bool ownsProducer = true, bool labelCleanRecords = false)
         : this(labelCleanRecords, ownsProducer)
     {
         ArgumentNullException.ThrowIfNull(producer);
         _records = producer;
     }
 
-    private KafkaSink(bool labelCleanRecords, bool ownsProducer)
+    private KafkaTrafficWriter(bool labelCleanRecords, bool ownsProducer)
     {
         _ownsProducer = ownsProducer;
         // Headers are read, not changed, by Produce: one instance per label serves every message. Clean records get
@@ -70,17 +70,17 @@ public sealed class KafkaSink : IRecordSink
         _onDelivery = OnDelivery;
     }
 
-    /// <summary>A sink that owns a <see cref="RecordProducer"/> made by <paramref name="factory"/> with the factory's settings.</summary>
-    public static KafkaSink Create(KafkaClientFactory factory, string clientIdSuffix = "generator", bool labelCleanRecords = false,
+    /// <summary>A writer that owns a <see cref="RecordProducer"/> made by <paramref name="factory"/> with the factory's settings.</summary>
+    public static KafkaTrafficWriter Create(KafkaClientFactory factory, string clientIdSuffix = "generator", bool labelCleanRecords = false,
         Action<ProducerConfig>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        return new KafkaSink(factory.CreateRecordProducer(clientIdSuffix, configure), ownsProducer: true, labelCleanRecords);
+        return new KafkaTrafficWriter(factory.CreateRecordProducer(clientIdSuffix, configure), ownsProducer: true, labelCleanRecords);
     }
 
     /// <summary>
-    /// Settings for a Confluent.Kafka producer given to this sink: delivery reports carry only the outcome, which is all
-    /// the sink reads. Idempotence, acks and batching stay as the factory set them.
+    /// Settings for a Confluent.Kafka producer given to this writer: delivery reports carry only the outcome, which is all
+    /// the writer reads. Idempotence, acks and batching stay as the factory set them.
     /// </summary>
     /// <remarks>
     /// By default the client keeps each message's key and value alive until its report and copies headers and

@@ -1,25 +1,25 @@
 using System.Runtime.CompilerServices;
-namespace Sluice.Generate.Sinks;
+namespace Sluice.Generate.Writers;
 
 /// <summary>Where generated records go: Kafka, rotating files, a stream, or nowhere (for benchmarks).</summary>
 /// <remarks>Call order: <see cref="Write"/> any number of times, then <see cref="Flush"/>, then Dispose.</remarks>
-public interface IRecordSink : IDisposable
+public interface ITrafficWriter : IDisposable
 {
-    /// <summary>Accepts one record. The payload may be reused once this returns, so sinks copy what they keep.</summary>
+    /// <summary>Accepts one record. The payload may be reused once this returns, so writers copy what they keep.</summary>
     void Write(in GeneratedRecord record);
 
     /// <summary>Returns once every record written so far is delivered or on disk; throws if any could not be.</summary>
     void Flush(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Whether <see cref="Write"/> reads <see cref="GeneratedRecord.Event"/>. A sink that needs only the payload, key and
+    /// Whether <see cref="Write"/> reads <see cref="GeneratedRecord.Event"/>. A writer that needs only the payload, key and
     /// labels says false, and <see cref="GeneratorRunner"/> then lets the generator skip building event objects.
     /// </summary>
     bool ReadsEvents => true;
 }
 
 /// <summary>Discards records, counting them: the generator's own speed without any output cost.</summary>
-public sealed class NullSink : IRecordSink
+public sealed class NullTrafficWriter : ITrafficWriter
 {
     public long Records { get; private set; }
     public long Bytes { get; private set; }

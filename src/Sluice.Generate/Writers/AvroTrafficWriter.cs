@@ -3,9 +3,9 @@ using Sluice.Generate.Faults;
 using Sluice.Schemas.Avro;
 using Sluice.Schemas.Events;
 
-namespace Sluice.Generate.Sinks;
+namespace Sluice.Generate.Writers;
 
-/// <summary>Re-encodes click records as v3 Avro in the Confluent wire format before handing them to another sink.</summary>
+/// <summary>Re-encodes click records as v3 Avro in the Confluent wire format before handing them to another writer.</summary>
 /// <remarks>
 /// The generator writes JSON; this decorator turns each click record into magic byte 0, the 4-byte schema id and the
 /// Avro body of <see cref="GeneratedRecord.Event"/>, keeping key, times and fault label. CDC records pass unchanged.
@@ -19,7 +19,7 @@ namespace Sluice.Generate.Sinks;
 /// </list>
 /// Negative prices, zero quantities and oversized fields encode fine and are left to validation and field limits.
 /// </remarks>
-public sealed class AvroSink : IRecordSink
+public sealed class AvroTrafficWriter : ITrafficWriter
 {
     /// <summary>The id written into <c>malformed.wrong_types</c> frames: registries hand out ids upwards from 1, never this.</summary>
     public const int UnregisteredSchemaId = int.MaxValue;
@@ -28,13 +28,13 @@ public sealed class AvroSink : IRecordSink
     private const int EventTypeOffset = ConfluentWireFormat.HeaderLength + 1 + 36;
     private const int EventTypeCount = 6;
 
-    private readonly IRecordSink _inner;
+    private readonly ITrafficWriter _inner;
     private readonly bool _ownsInner;
     private readonly AvroBuffer _buffer = new(1024);
     private byte[] _copy = new byte[1024];
 
     /// <summary>Wraps <paramref name="inner"/>; frames carry <paramref name="schemaId"/>, the id registered for <see cref="EventSchemas.V3"/>.</summary>
-    public AvroSink(IRecordSink inner, int schemaId, bool ownsInner = true)
+    public AvroTrafficWriter(ITrafficWriter inner, int schemaId, bool ownsInner = true)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentOutOfRangeException.ThrowIfNegative(schemaId);

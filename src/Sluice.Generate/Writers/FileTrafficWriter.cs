@@ -3,7 +3,7 @@ using System.Text;
 using Sluice.Core.Events;
 using Sluice.Core.Errors;
 
-namespace Sluice.Generate.Sinks;
+namespace Sluice.Generate.Writers;
 
 /// <summary>File formats of the staging directory.</summary>
 public enum FileFormat
@@ -14,13 +14,13 @@ public enum FileFormat
 
 /// <summary>Writes click events to rotating JSONL or CSV files in a staging directory, CDC changes to JSONL beside them.</summary>
 /// <remarks>
-/// A file is written as <c>name.tmp</c> and renamed to its final name when it is full or the sink is flushed, so a
+/// A file is written as <c>name.tmp</c> and renamed to its final name when it is full or the writer is flushed, so a
 /// file-source pipeline that lists <c>*.jsonl</c> / <c>*.csv</c> only ever sees complete files. Names carry a
 /// six-digit sequence (<c>clickstream-000001.jsonl</c>) so lexical order is write order.
 /// In CSV, a record whose payload is not an event at all (malformed on purpose) is written as a row whose first
 /// column holds the raw payload and whose other columns are empty, which a reader rejects as it should.
 /// </remarks>
-public sealed class FileSink : IRecordSink
+public sealed class FileTrafficWriter : ITrafficWriter
 {
     public const string EventsPrefix = "clickstream";
     public const string CdcPrefix = "users-cdc";
@@ -39,7 +39,7 @@ public sealed class FileSink : IRecordSink
     private readonly RotatingFile _cdc;
     private readonly StringBuilder _row = new(1024);
 
-    public FileSink(string directory, FileFormat format = FileFormat.Jsonl, int maxRecordsPerFile = 100_000)
+    public FileTrafficWriter(string directory, FileFormat format = FileFormat.Jsonl, int maxRecordsPerFile = 100_000)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         if (maxRecordsPerFile < 1) ThrowHelper.ThrowConfiguration("generator.fileMaxRecords", $"{maxRecordsPerFile} must be at least 1");
@@ -143,7 +143,7 @@ public sealed class FileSink : IRecordSink
     }
 
     /// <summary>One series of files (events or CDC): the open temp file, its record count and the sequence.</summary>
-    private sealed class RotatingFile(FileSink owner, string prefix, string extension)
+    private sealed class RotatingFile(FileTrafficWriter owner, string prefix, string extension)
     {
         private FileStream? _stream;
         private string _finalPath = "";

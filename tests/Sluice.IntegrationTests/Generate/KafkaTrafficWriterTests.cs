@@ -4,12 +4,12 @@ using Sluice.Core.Errors;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Manifests;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 using Sluice.Kafka;
 
 namespace Sluice.IntegrationTests.Generate;
 
-public sealed class KafkaSinkTests : IDisposable
+public sealed class KafkaTrafficWriterTests : IDisposable
 {
     private const int Partitions = 3;
     private readonly EmbeddedBroker _broker;
@@ -17,7 +17,7 @@ public sealed class KafkaSinkTests : IDisposable
 
     private static readonly GeneratorSettings Settings = new() { Users = 500, Products = 100, MaxEvents = 3_000, CdcRate = 0.01 };
 
-    public KafkaSinkTests()
+    public KafkaTrafficWriterTests()
     {
         _broker = EmbeddedBroker.Start(1, [new TopicSpec(Settings.EventsTopic, Partitions), new TopicSpec(Settings.CdcTopic, Partitions)]);
         _factory = new KafkaClientFactory(new KafkaOptions(), _broker.BootstrapServers);
@@ -47,13 +47,13 @@ public sealed class KafkaSinkTests : IDisposable
     {
         var manifest = new ManifestBuilder();
         RunSummary summary;
-        using (var sink = recordProducer
-                   ? KafkaSink.Create(_factory, "generator-test")
-                   : new KafkaSink(_factory.CreateProducer("generator-test", KafkaSink.Tune)))
+        using (var writer = recordProducer
+                   ? KafkaTrafficWriter.Create(_factory, "generator-test")
+                   : new KafkaTrafficWriter(_factory.CreateProducer("generator-test", KafkaTrafficWriter.Tune)))
         {
-            summary = GeneratorRunner.Run(new ClickstreamGenerator(Settings), sink, manifest: manifest);
-            Assert.Equal(summary.Records, sink.Delivered);
-            Assert.Equal(0, sink.Failed);
+            summary = GeneratorRunner.Run(new ClickstreamGenerator(Settings), writer, manifest: manifest);
+            Assert.Equal(summary.Records, writer.Delivered);
+            Assert.Equal(0, writer.Failed);
         }
 
         var clicks = ReadAll(Settings.EventsTopic, summary.ClickRecords);
@@ -64,16 +64,16 @@ public sealed class KafkaSinkTests : IDisposable
         while (again.MoveNext())
             if (again.Current.Kind == RecordKind.Click) expected.Add(again.Current.Payload.ToArray());
         Assert.Equal(expected.OrderBy(Convert.ToHexString), clicks.Select(c => c.Message.Value).OrderBy(Convert.ToHexString));
-        var byLabel = clicks.GroupBy(c => KafkaSink.LabelOf(c.Message.Headers)).ToDictionary(g => g.Key, g => g.Count());
+        var byLabel = clicks.GroupBy(c => KafkaTrafficWriter.LabelOf(c.Message.Headers)).ToDictionary(g => g.Key, g => g.Count());
         for (var k = 0; k < FaultKinds.Count; k++)
         {
             var kind = (FaultKind)k;
             Assert.Equal(manifest.FaultCount(kind), byLabel.GetValueOrDefault(kind));
         }
         // Faulty records carry the header; clean ones go without it.
-        Assert.All(clicks.Where(c => KafkaSink.LabelOf(c.Message.Headers) != FaultKind.None),
+        Assert.All(clicks.Where(c => KafkaTrafficWriter.LabelOf(c.Message.Headers) != FaultKind.None),
             c => Assert.NotNull(c.Message.Headers.GetLastBytes(FaultKinds.HeaderName)));
-        foreach (var c in clicks.Where(c => KafkaSink.LabelOf(c.Message.Headers) == FaultKind.None))
+        foreach (var c in clicks.Where(c => KafkaTrafficWriter.LabelOf(c.Message.Headers) == FaultKind.None))
         {
             Assert.True(Sluice.Core.Events.ClickEventJson.TryRead(c.Message.Value, out var e, out _));
             Assert.Equal(e!.PartitionKey, c.Message.Key);
@@ -84,13 +84,13 @@ public sealed class KafkaSinkTests : IDisposable
             Assert.Single(user.Select(c => c.Partition.Value).Distinct());
 
         var changes = ReadAll(Settings.CdcTopic, summary.CdcRecords);
-        Assert.All(changes, c => Assert.Equal(FaultKind.None, KafkaSink.LabelOf(c.Message.Headers)));
+        Assert.All(changes, c => Assert.Equal(FaultKind.None, KafkaTrafficWriter.LabelOf(c.Message.Headers)));
         Assert.Equal(summary.CdcRecords, changes.Count);
         Assert.Equal(manifest.CdcRecords, changes.Count);
     }
 }
 
-public sealed class KafkaSinkLabelAllTests : IDisposable
+public sealed class KafkaTrafficWriterLabelAllTests : IDisposable
 {
     private readonly EmbeddedBroker _broker = EmbeddedBroker.Start(1, [new TopicSpec("labels", 1)]);
 
@@ -103,11 +103,11 @@ public sealed class KafkaSinkLabelAllTests : IDisposable
     {
         var factory = new KafkaClientFactory(new KafkaOptions(), _broker.BootstrapServers);
         var settings = new GeneratorSettings { Users = 100, MaxEvents = 200, Cdc = false, EventsTopic = "labels" };
-        using (var sink = recordProducer
-                   ? KafkaSink.Create(factory, labelCleanRecords: true)
-                   : new KafkaSink(factory.CreateProducer(), labelCleanRecords: true))
+        using (var writer = recordProducer
+                   ? KafkaTrafficWriter.Create(factory, labelCleanRecords: true)
+                   : new KafkaTrafficWriter(factory.CreateProducer(), labelCleanRecords: true))
         {
-            GeneratorRunner.Run(new ClickstreamGenerator(settings), sink);
+            GeneratorRunner.Run(new ClickstreamGenerator(settings), writer);
         }
         using var consumer = factory.CreateConsumer("labels-" + Guid.NewGuid().ToString("N"));
         consumer.Assign(new TopicPartitionOffset("labels", 0, Offset.Beginning));
@@ -124,7 +124,7 @@ public sealed class KafkaSinkLabelAllTests : IDisposable
     }
 }
 
-public sealed class KafkaSinkDeliveryFailureTests : IDisposable
+public sealed class KafkaTrafficWriterDeliveryFailureTests : IDisposable
 {
     private readonly EmbeddedBroker _broker = EmbeddedBroker.Start(1, [new TopicSpec("unreachable", 1)]);
 
@@ -141,13 +141,13 @@ public sealed class KafkaSinkDeliveryFailureTests : IDisposable
         var settings = new GeneratorSettings { Users = 100, MaxEvents = 50, Cdc = false, EventsTopic = "unreachable" };
         // Idempotence needs a producer id from the broker; a short timeout fails the queued messages quickly.
         Action<ProducerConfig> quick = c => c.MessageTimeoutMs = 1_500;
-        using var sink = recordProducer
-            ? KafkaSink.Create(factory, "down-test", configure: quick)
-            : new KafkaSink(factory.CreateProducer("down-test", c => { KafkaSink.Tune(c); quick(c); }));
-        var ex = Assert.Throws<SluiceException>(() => GeneratorRunner.Run(new ClickstreamGenerator(settings), sink));
+        using var writer = recordProducer
+            ? KafkaTrafficWriter.Create(factory, "down-test", configure: quick)
+            : new KafkaTrafficWriter(factory.CreateProducer("down-test", c => { KafkaTrafficWriter.Tune(c); quick(c); }));
+        var ex = Assert.Throws<SluiceException>(() => GeneratorRunner.Run(new ClickstreamGenerator(settings), writer));
 
-        Assert.Equal(50, sink.Failed);
-        Assert.Equal(0, sink.Delivered);
+        Assert.Equal(50, writer.Failed);
+        Assert.Equal(0, writer.Delivered);
         Assert.StartsWith("50 of 50 records were not delivered to Kafka (unreachable: ", ex.Message, StringComparison.Ordinal);
         Assert.True(ex.IsTransient);
     }

@@ -1,12 +1,12 @@
-namespace Sluice.Generate.Sinks;
+namespace Sluice.Generate.Writers;
 
 /// <summary>Writes every record's payload as one line to a stream (stdout for <c>--output stdout</c>).</summary>
-public sealed class StreamSink : IRecordSink
+public sealed class StreamTrafficWriter : ITrafficWriter
 {
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
 
-    public StreamSink(Stream stream, bool leaveOpen = false)
+    public StreamTrafficWriter(Stream stream, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         // Many small writes: a buffer turns them into few system calls.

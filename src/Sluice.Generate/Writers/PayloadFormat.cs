@@ -1,7 +1,7 @@
 using Sluice.Generate.Faults;
 using Sluice.Schemas.Avro;
 
-namespace Sluice.Generate.Sinks;
+namespace Sluice.Generate.Writers;
 
 /// <summary>How click events are written on the wire: JSON v3 (the generator's own bytes) or Confluent-framed Avro v3.</summary>
 public enum PayloadFormat : byte
@@ -21,7 +21,7 @@ public static class PayloadFormats
     /// <paramref name="format"/>; null for kinds that are not malformed.
     /// </summary>
     /// <remarks>
-    /// In Avro the structural faults become broken frames (see <see cref="AvroSink"/>); the validation-level faults
+    /// In Avro the structural faults become broken frames (see <see cref="AvroTrafficWriter"/>); the validation-level faults
     /// (negative price, zero quantity) and oversized fields encode fine and are caught after decoding, with the same
     /// codes as in JSON.
     /// </remarks>

@@ -3,13 +3,13 @@ using Sluice.Core.Events;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Manifests;
-using Sluice.Generate.Sinks;
+using Sluice.Generate.Writers;
 
 namespace Sluice.IntegrationTests.Generate;
 
-public sealed class FileSinkTests : IDisposable
+public sealed class FileTrafficWriterTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sluice-filesink-" + Guid.NewGuid().ToString("N"));
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sluice-filewriter-" + Guid.NewGuid().ToString("N"));
 
     private static readonly GeneratorSettings Settings = new() { Users = 500, Products = 100, MaxEvents = 2_500, CdcRate = 0.01 };
 
@@ -20,8 +20,8 @@ public sealed class FileSinkTests : IDisposable
 
     private RunSummary Produce(FileFormat format, int maxRecords, ManifestBuilder? manifest = null)
     {
-        using var sink = new FileSink(_dir, format, maxRecords);
-        return GeneratorRunner.Run(new ClickstreamGenerator(Settings), sink, manifest: manifest);
+        using var writer = new FileTrafficWriter(_dir, format, maxRecords);
+        return GeneratorRunner.Run(new ClickstreamGenerator(Settings), writer, manifest: manifest);
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class FileSinkTests : IDisposable
         File.WriteAllText(_dir, "a file, not a directory");
         try
         {
-            var ex = Assert.Throws<Sluice.Core.Errors.SluiceException>(() => new FileSink(Path.Combine(_dir, "sub")));
+            var ex = Assert.Throws<Sluice.Core.Errors.SluiceException>(() => new FileTrafficWriter(Path.Combine(_dir, "sub")));
             Assert.Contains("staging directory", ex.Message);
         }
         finally

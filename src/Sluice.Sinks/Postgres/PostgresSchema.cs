@@ -1,0 +1,226 @@
+namespace Sluice.Sinks.Postgres;
+
+/// <summary>The SQL of the migrations: tables keyed by each output's stable id, and the views people query.</summary>
+/// <remarks>
+/// Each migration is written out whole, even where two tables share columns (events and bot_events): a released
+/// migration must never change, and a fragment shared between them would let an edit for a new migration reach an old one.
+/// </remarks>
+internal static class PostgresSchema
+{
+    /// <summary>Migration 1: one table per output, keyed by its stable id, and the stored offsets.</summary>
+    public const string Tables = """
+        CREATE TABLE events (
+            event_id uuid PRIMARY KEY,
+            event_type text NOT NULL,
+            event_time timestamptz NOT NULL,
+            user_id text,
+            session_id text NOT NULL,
+            product_id text,
+            product_category text,
+            price_cents bigint,
+            quantity integer,
+            search_query text,
+            page_url text,
+            referrer text,
+            user_agent text,
+            ip_address text,
+            geo_country text,
+            geo_city text,
+            user_segment text,
+            device_type text,
+            browser text,
+            campaign_id text,
+            schema_version integer NOT NULL,
+            revenue_cents bigint,
+            event_hour integer,
+            event_date date,
+            is_mobile boolean,
+            processing_time timestamptz,
+            ingest_lag_ms bigint,
+            source_partition integer,
+            source_offset bigint
+        );
+        CREATE INDEX events_event_time ON events (event_time);
+
+        CREATE TABLE bot_events (
+            event_id uuid PRIMARY KEY,
+            event_type text NOT NULL,
+            event_time timestamptz NOT NULL,
+            user_id text,
+            session_id text NOT NULL,
+            product_id text,
+            product_category text,
+            price_cents bigint,
+            quantity integer,
+            search_query text,
+            page_url text,
+            referrer text,
+            user_agent text,
+            ip_address text,
+            geo_country text,
+            geo_city text,
+            user_segment text,
+            device_type text,
+            browser text,
+            campaign_id text,
+            schema_version integer NOT NULL
+        );
+
+        CREATE TABLE dead_letters (
+            source_topic text NOT NULL,
+            source_partition integer NOT NULL,
+            source_offset bigint NOT NULL,
+            reason_code text NOT NULL,
+            detail text NOT NULL,
+            failed_at timestamptz NOT NULL,
+            key bytea,
+            payload bytea NOT NULL,
+            payload_truncated boolean NOT NULL,
+            payload_length bigint,
+            payload_sha256 text,
+            PRIMARY KEY (source_topic, source_partition, source_offset)
+        );
+
+        CREATE TABLE late_events (
+            aggregate text NOT NULL,
+            source_topic text NOT NULL,
+            source_partition integer NOT NULL,
+            source_offset bigint NOT NULL,
+            reason_code text NOT NULL,
+            event_id uuid NOT NULL,
+            event_time timestamptz NOT NULL,
+            window_start timestamptz NOT NULL,
+            window_end timestamptz NOT NULL,
+            watermark timestamptz NOT NULL,
+            event jsonb NOT NULL,
+            PRIMARY KEY (aggregate, source_topic, source_partition, source_offset)
+        );
+
+        CREATE TABLE window_aggregates (
+            aggregate text NOT NULL,
+            window_start timestamptz NOT NULL,
+            window_end timestamptz NOT NULL,
+            dimension text NOT NULL,
+            dimension_value text NOT NULL,
+            partition integer NOT NULL,
+            metric text NOT NULL,
+            value double precision NOT NULL,
+            PRIMARY KEY (aggregate, window_start, dimension, dimension_value, partition, metric)
+        );
+
+        CREATE TABLE sessions (
+            session_key text NOT NULL,
+            session_start timestamptz NOT NULL,
+            session_end timestamptz NOT NULL,
+            user_id text,
+            session_id text NOT NULL,
+            partition integer NOT NULL,
+            duration_ms bigint NOT NULL,
+            events integer NOT NULL,
+            page_views integer NOT NULL,
+            cart_adds integer NOT NULL,
+            purchases integer NOT NULL,
+            revenue_cents bigint NOT NULL,
+            converted boolean NOT NULL,
+            abandoned_cart boolean NOT NULL,
+            landing_page text,
+            exit_page text,
+            PRIMARY KEY (session_key, session_start)
+        );
+
+        CREATE TABLE sink_offsets (
+            group_id text NOT NULL,
+            topic text NOT NULL,
+            partition integer NOT NULL,
+            next_offset bigint NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (group_id, topic, partition)
+        );
+        """;
+
+    /// <summary>Migration 2: what people query. Partial aggregates are summed here; rates are recomputed from summed counts.</summary>
+    public const string Views = """
+        -- One row per window, dimension and metric over all partitions. Counts add up across partitions (a user lives in
+        -- one); a rate does not, so the conversion rates are recomputed from the summed counts, never averaged.
+        CREATE VIEW window_totals AS
+        WITH sums AS (
+            SELECT aggregate, window_start, max(window_end) AS window_end, dimension, dimension_value, metric,
+                   sum(value) AS value, count(*) AS partitions
+            FROM window_aggregates
+            WHERE metric NOT IN ('conversion_rate_sessions', 'conversion_rate_carts')
+            GROUP BY aggregate, window_start, dimension, dimension_value, metric)
+        SELECT aggregate, window_start, window_end, dimension, dimension_value, metric, value, partitions FROM sums
+        UNION ALL
+        SELECT d.aggregate, d.window_start, d.window_end, d.dimension, d.dimension_value, r.metric,
+               CASE WHEN d.value > 0 THEN coalesce(n.value, 0) / d.value ELSE 0 END, d.partitions
+        FROM (VALUES ('conversion_rate_sessions', 'purchases', 'sessions'),
+                     ('conversion_rate_carts', 'purchases', 'add_to_carts')) AS r (metric, numerator, denominator)
+        JOIN sums d ON d.aggregate = 'commerce_5m' AND d.metric = r.denominator
+        LEFT JOIN sums n ON n.aggregate = d.aggregate AND n.window_start = d.window_start AND n.dimension = d.dimension
+                        AND n.dimension_value = d.dimension_value AND n.metric = r.numerator;
+
+        CREATE VIEW hourly_summary AS
+        SELECT date_trunc('hour', event_time, 'UTC') AS hour,
+               count(*) AS events,
+               count(DISTINCT coalesce(user_id, session_id)) AS visitors,
+               count(DISTINCT session_id) AS sessions,
+               count(*) FILTER (WHERE event_type = 'page_view') AS page_views,
+               count(*) FILTER (WHERE event_type = 'add_to_cart') AS cart_adds,
+               count(*) FILTER (WHERE event_type = 'purchase') AS purchases,
+               coalesce(sum(revenue_cents), 0) AS revenue_cents
+        FROM events
+        GROUP BY 1;
+
+        CREATE VIEW category_performance AS
+        SELECT product_category AS category,
+               count(*) FILTER (WHERE event_type = 'page_view') AS views,
+               count(*) FILTER (WHERE event_type = 'add_to_cart') AS cart_adds,
+               count(*) FILTER (WHERE event_type = 'purchase') AS purchases,
+               coalesce(sum(revenue_cents), 0) AS revenue_cents,
+               count(DISTINCT coalesce(user_id, session_id)) FILTER (WHERE event_type = 'purchase') AS buyers
+        FROM events
+        WHERE product_category IS NOT NULL
+        GROUP BY product_category;
+
+        -- Per day of session start: how far sessions went. Each stage counts sessions, so every share is at most 1.
+        CREATE VIEW funnel AS
+        SELECT date_trunc('day', session_start, 'UTC') AS day,
+               count(*) AS sessions,
+               count(*) FILTER (WHERE page_views > 0) AS viewed,
+               count(*) FILTER (WHERE cart_adds > 0) AS added_to_cart,
+               count(*) FILTER (WHERE converted) AS converted,
+               count(*) FILTER (WHERE abandoned_cart) AS abandoned_cart,
+               (count(*) FILTER (WHERE converted))::double precision / count(*) AS conversion_rate
+        FROM sessions
+        GROUP BY 1;
+
+        CREATE VIEW top_products AS
+        SELECT product_id, product_category,
+               count(*) FILTER (WHERE event_type = 'page_view') AS views,
+               count(*) FILTER (WHERE event_type = 'add_to_cart') AS cart_adds,
+               count(*) FILTER (WHERE event_type = 'purchase') AS purchases,
+               coalesce(sum(revenue_cents), 0) AS revenue_cents,
+               rank() OVER (ORDER BY coalesce(sum(revenue_cents), 0) DESC) AS revenue_rank
+        FROM events
+        WHERE product_id IS NOT NULL
+        GROUP BY product_id, product_category;
+
+        CREATE VIEW session_stats AS
+        SELECT date_trunc('day', session_start, 'UTC') AS day,
+               count(*) AS sessions,
+               count(DISTINCT user_id) AS users,
+               avg(duration_ms) / 1000.0 AS avg_duration_s,
+               avg(events) AS avg_events,
+               sum(revenue_cents) AS revenue_cents,
+               (count(*) FILTER (WHERE converted))::double precision / count(*) AS converted_share,
+               (count(*) FILTER (WHERE abandoned_cart))::double precision / count(*) AS abandoned_cart_share
+        FROM sessions
+        GROUP BY 1;
+
+        CREATE VIEW dead_letters_by_reason AS
+        SELECT reason_code, count(*) AS dead_letters, count(*) FILTER (WHERE payload_truncated) AS truncated,
+               min(failed_at) AS first_failed_at, max(failed_at) AS last_failed_at
+        FROM dead_letters
+        GROUP BY reason_code;
+        """;
+}

@@ -1,0 +1,131 @@
+namespace Sluice.Sinks.Rows;
+
+/// <summary>A parsed output record; <see cref="Sequence"/> is its place in the batch, so that of two records with one id the later wins.</summary>
+public abstract class OutputRow
+{
+    public int Sequence { get; set; }
+
+    /// <summary>The stable id as text: rows with equal ids are one row in every sink.</summary>
+    public abstract string Id { get; }
+}
+
+/// <summary>A click event: an enriched one (clickstream.enriched, with the derived fields) or a bot's (clickstream.bots, without). Id: <see cref="EventId"/>.</summary>
+public sealed class EventRow : OutputRow
+{
+    public override string Id => EventId.ToString();
+
+    public Guid EventId { get; set; }
+    public string EventType { get; set; } = "";
+    /// <summary>Event time, epoch milliseconds.</summary>
+    public long Timestamp { get; set; }
+    public string? UserId { get; set; }
+    public string SessionId { get; set; } = "";
+    public string? ProductId { get; set; }
+    public string? ProductCategory { get; set; }
+    public long? PriceCents { get; set; }
+    public int? Quantity { get; set; }
+    public string? SearchQuery { get; set; }
+    public string? PageUrl { get; set; }
+    public string? Referrer { get; set; }
+    public string? UserAgent { get; set; }
+    public string? IpAddress { get; set; }
+    public string? GeoCountry { get; set; }
+    public string? GeoCity { get; set; }
+    public string? UserSegment { get; set; }
+    public string? DeviceType { get; set; }
+    public string? Browser { get; set; }
+    public string? CampaignId { get; set; }
+    public int SchemaVersion { get; set; }
+
+    // Derived by the processor: present on enriched events, absent on bots'.
+    public long? RevenueCents { get; set; }
+    public int? EventHour { get; set; }
+    public DateOnly? EventDate { get; set; }
+    public bool? IsMobile { get; set; }
+    /// <summary>When the processor handled it, epoch milliseconds.</summary>
+    public long? ProcessingTime { get; set; }
+    public long? IngestLagMs { get; set; }
+    /// <summary>Partition of the input record.</summary>
+    public int? SourcePartition { get; set; }
+    /// <summary>Offset of the input record.</summary>
+    public long? SourceOffset { get; set; }
+}
+
+/// <summary>A dead letter (clickstream.dlq). Id: its source position (topic, partition, offset).</summary>
+public sealed class DeadLetterRow : OutputRow
+{
+    public override string Id => $"{SourceTopic}[{SourcePartition}]@{SourceOffset}";
+
+    public string ReasonCode { get; set; } = "";
+    public string Detail { get; set; } = "";
+    public string SourceTopic { get; set; } = "";
+    public int SourcePartition { get; set; }
+    public long SourceOffset { get; set; }
+    /// <summary>Epoch milliseconds.</summary>
+    public long FailedAt { get; set; }
+    public byte[]? Key { get; set; }
+    public byte[] Payload { get; set; } = [];
+    /// <summary>True when <see cref="Payload"/> is a prefix of the original, whose length and SHA-256 follow.</summary>
+    public bool PayloadTruncated { get; set; }
+    public long? PayloadLength { get; set; }
+    public string? PayloadSha256 { get; set; }
+}
+
+/// <summary>An event an aggregate refused as late (clickstream.late). Id: aggregate and source position.</summary>
+public sealed class LateRow : OutputRow
+{
+    public override string Id => $"{Aggregate}|{SourceTopic}[{SourcePartition}]@{SourceOffset}";
+
+    public string Aggregate { get; set; } = "";
+    public string ReasonCode { get; set; } = "";
+    public long EventTimestamp { get; set; }
+    public long WindowStart { get; set; }
+    public long WindowEnd { get; set; }
+    public long Watermark { get; set; }
+    public string SourceTopic { get; set; } = "";
+    public int SourcePartition { get; set; }
+    public long SourceOffset { get; set; }
+    public Guid EventId { get; set; }
+    /// <summary>The refused event as the processor wrote it (JSON).</summary>
+    public string Event { get; set; } = "{}";
+}
+
+/// <summary>One partial aggregate value of one partition (clickstream.aggregated). Id: aggregate, window start, dimension, value, partition, metric.</summary>
+public sealed class AggregateRow : OutputRow
+{
+    /// <summary>The Kafka key's form: "{aggregate}|{window start}|{dimension}={value}|{partition}|{metric}".</summary>
+    public override string Id => $"{Aggregate}|{WindowStart}|{Dimension}={DimensionValue}|{Partition}|{Metric}";
+
+    public string Aggregate { get; set; } = "";
+    public long WindowStart { get; set; }
+    public long WindowEnd { get; set; }
+    public int Partition { get; set; }
+    public string Dimension { get; set; } = "";
+    public string DimensionValue { get; set; } = "";
+    public string Metric { get; set; } = "";
+    public double Value { get; set; }
+}
+
+/// <summary>A closed session (clickstream.sessions). Id: session key (user, or session for anonymous visitors) and start.</summary>
+public sealed class SessionRow : OutputRow
+{
+    /// <summary>The Kafka key's form: "{key}|{start}".</summary>
+    public override string Id => $"{SessionKey}|{SessionStart}";
+
+    public string SessionKey { get; set; } = "";
+    public string? UserId { get; set; }
+    public string SessionId { get; set; } = "";
+    public int Partition { get; set; }
+    public long SessionStart { get; set; }
+    public long SessionEnd { get; set; }
+    public long DurationMs { get; set; }
+    public int Events { get; set; }
+    public int PageViews { get; set; }
+    public int CartAdds { get; set; }
+    public int Purchases { get; set; }
+    public long RevenueCents { get; set; }
+    public bool Converted { get; set; }
+    public bool AbandonedCart { get; set; }
+    public string? LandingPage { get; set; }
+    public string? ExitPage { get; set; }
+}

@@ -1,0 +1,99 @@
+using System.Buffers;
+using Sluice.Generate;
+using Sluice.Generate.Writers;
+using Sluice.Pipelines.Clickstream;
+using Sluice.Sinks;
+using Sluice.Sinks.Rows;
+using Sluice.Streaming.Kafka;
+using Sluice.Streaming.Testing;
+
+namespace Sluice.IntegrationTests.Sinks;
+
+/// <summary>Real outputs of the clickstream topology (the test driver over generated traffic with every fault kind), as a sink reads them.</summary>
+internal static class SinkTestData
+{
+    public const int Partitions = 3;
+
+    /// <summary>Every output record of <paramref name="events"/> generated events, each output topic's partitions numbered from offset 0.</summary>
+    public static List<SinkRecord> Outputs(int events, long seed = 7)
+    {
+        var settings = new GeneratorSettings
+        {
+            Seed = seed, Users = 500, Products = 100, ConcurrentSessions = 40, MaxEvents = events, Cdc = false,
+            MalformedRate = 0.02, LateRate = 0.02, DuplicateRate = 0.02, BotRate = 0.03, OutOfOrderRate = 0.05,
+        };
+        var capture = new Capture();
+        GeneratorRunner.Run(new ClickstreamGenerator(settings), capture);
+
+        var options = new ClickstreamOptions();
+        var topology = new ClickstreamTopology(options);
+        using var driver = new TopologyTestDriver(topology, topology.WatermarkStrategy, new ManualClock(settings.Start.AddDays(30)));
+        foreach (var (key, value) in capture.Records)
+            driver.Pipe(options.InputTopic, (int)((uint)string.GetHashCode(key, StringComparison.Ordinal) % Partitions), value, System.Text.Encoding.UTF8.GetBytes(key));
+        driver.EndOfInput();
+
+        var serializers = ClickstreamJson.RegisterAll(new RecordSerializers());
+        var records = new List<SinkRecord>();
+        foreach (var topic in SinkTopics.Default.All)
+        {
+            var next = new long[Partitions];
+            var i = 0;
+            foreach (var r in driver.Collector.Records(topic))
+            {
+                var partition = i++ % Partitions;
+                records.Add(new SinkRecord(topic, partition, next[partition]++, r.Timestamp, Bytes(serializers, r.Key), Bytes(serializers, r.Value)));
+            }
+        }
+        return records;
+    }
+
+    /// <summary>Distinct stable ids per output: the rows a sink must hold after storing <paramref name="records"/>.</summary>
+    public static Dictionary<OutputKind, long> ExpectedRows(IEnumerable<SinkRecord> records, SinkTopics? topics = null)
+    {
+        var parsed = ParsedBatch.Parse(new SinkBatch("expected", records.ToList()), topics ?? SinkTopics.Default);
+        return Enum.GetValues<OutputKind>().ToDictionary(k => k, k => (long)parsed.Rows(k).Select(r => r.Id).Distinct().Count());
+    }
+
+    private static byte[]? Bytes(RecordSerializers s, object? value) => value switch
+    {
+        null => null,
+        byte[] b => b,
+        string x => System.Text.Encoding.UTF8.GetBytes(x),
+        _ => Write(s, value),
+    };
+
+    // The serialisers are registered per static type: dispatch on the runtime type as the Kafka collector's typed senders do.
+    private static byte[] Write(RecordSerializers s, object value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        switch (value)
+        {
+            case AggregateRowKey k: s.For<AggregateRowKey>()(k, buffer); break;
+            case SessionKey k: s.For<SessionKey>()(k, buffer); break;
+            case EnrichedEvent e: s.For<EnrichedEvent>()(e, buffer); break;
+            case Sluice.Streaming.Errors.DeadLetterRecord d: s.For<Sluice.Streaming.Errors.DeadLetterRecord>()(d, buffer); break;
+            case Sluice.Streaming.Errors.LateRecord<EnrichedEvent> l: s.For<Sluice.Streaming.Errors.LateRecord<EnrichedEvent>>()(l, buffer); break;
+            case Sluice.Core.Events.ClickEvent c: s.For<Sluice.Core.Events.ClickEvent>()(c, buffer); break;
+            case Sluice.Pipelines.Clickstream.AggregateRow r: s.For<Sluice.Pipelines.Clickstream.AggregateRow>()(r, buffer); break;
+            case SessionSummary ss: s.For<SessionSummary>()(ss, buffer); break;
+            default: throw new InvalidOperationException($"no serialiser for {value.GetType().Name}");
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private sealed class Capture : ITrafficWriter
+    {
+        public List<(string Key, byte[] Value)> Records { get; } = [];
+
+        public bool ReadsEvents => false;
+
+        public void Write(in GeneratedRecord record)
+        {
+            if (record.Kind == RecordKind.Click) Records.Add((record.Key, record.Payload.ToArray()));
+        }
+
+        public void Flush(CancellationToken cancellationToken = default) { }
+
+        public void Dispose() { }
+    }
+}
