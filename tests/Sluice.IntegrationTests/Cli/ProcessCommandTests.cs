@@ -64,23 +64,34 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         Assert.Equal(0, await second.WaitForExitAsync(Long));
     }
 
-    [Fact]
-    public async Task a_corrupt_checkpoint_stops_the_processor_with_one_line_naming_the_file()
+    [Theory]
+    [InlineData("corrupt", "is corrupt (CRC mismatch); ")]
+    [InlineData("newer", "has format version 2, written by a newer Sluice; this one reads up to version 1")]
+    public async Task a_corrupt_or_newer_format_checkpoint_stops_the_processor_with_one_line_naming_the_file_and_emits_nothing(string damage, string expected)
     {
         using var dir = new TempDirectory("sluice-ckpt");
-        var group = $"corrupt-{Guid.NewGuid():N}";
+        var group = $"{damage}-{Guid.NewGuid():N}";
         var args = ProcessArgs(input.Broker.BootstrapServers, group, dir.Path);
 
-        // 1. A run that leaves checkpoints behind.
+        // 1. A run that leaves checkpoints behind, stopped before the end of the input, so a restart would have work to do.
         await RunThenTerminateAsync(args, input.Broker.BootstrapServers, dir.Path, group, toEnd: false);
 
-        // 2. One byte of task-0's latest checkpoint flips.
+        // 2. Task-0's latest checkpoint is damaged: one byte flipped, or rewritten whole (valid CRC) as a newer format version.
         var store = new DirectoryCheckpointStore(dir.Path);
         var key = new CheckpointKey(group, "clickstream", new TaskId(0));
         var file = Path.Combine(store.TaskDirectory(key), $"{store.Sequences(key)[^1]:D6}.ckpt");
         var bytes = await File.ReadAllBytesAsync(file);
-        bytes[bytes.Length / 2] ^= 0xFF;
+        if (damage == "corrupt")
+        {
+            bytes[bytes.Length / 2] ^= 0xFF;
+        }
+        else
+        {
+            var current = CheckpointFormat.Decode(bytes, file, "");
+            bytes = CheckpointFormat.Encode(key, current.Sequence, current.CreatedAt, current.Offsets, current.State, version: CheckpointFormat.Version + 1);
+        }
         await File.WriteAllBytesAsync(file, bytes);
+        var outputsBefore = OutputEnds(input.Broker.BootstrapServers);
 
         // 3. The restart refuses it: exit 1, one line naming the file and what to do, no stack trace.
         using var second = SluiceChild.Start(args);
@@ -88,11 +99,18 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         var errors = second.Lines.Where(l => l.StartsWith("sluice: ", StringComparison.Ordinal)).ToList();
         var error = Assert.Single(errors);
         output.WriteLine(error);
-        Assert.Contains(file, error, StringComparison.Ordinal);
-        Assert.Contains("corrupt (CRC mismatch)", error, StringComparison.Ordinal);
+        Assert.Contains($"checkpoint {file} {expected}", error, StringComparison.Ordinal);
         Assert.Contains("to start from the committed offsets with empty state", error, StringComparison.Ordinal);
         Assert.DoesNotContain(second.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+
+        // 4. Nothing was emitted: no output topic grew, and the refused checkpoint is still the latest (not overwritten).
+        Assert.Equal(outputsBefore, OutputEnds(input.Broker.BootstrapServers));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(file));
     }
+
+    private static Dictionary<string, long> OutputEnds(string bootstrap) =>
+        new[] { "clickstream.enriched", "clickstream.dlq", "clickstream.late", "clickstream.bots", "clickstream.aggregated", "clickstream.sessions" }
+            .ToDictionary(t => t, t => EndOffsets(bootstrap, t).Values.Sum());
 
     [Fact]
     public async Task a_missing_broker_is_one_line_and_exit_1()
