@@ -99,13 +99,15 @@ internal static class ProcessorRuns
 
     public static KafkaClientFactory Factory(string bootstrap) => new(new KafkaOptions { BootstrapServers = bootstrap }, bootstrap);
 
-    /// <summary><c>sluice verify</c> of everything the broker holds; its table goes to the test output, its rows are returned.</summary>
+    /// <summary><c>sluice verify</c> of everything the broker holds; its table and a line per output go to the test output, its rows are returned.</summary>
     public static async Task<VerifyReport> VerifyAsync(string bootstrap, string? manifest, ITestOutputHelper output)
     {
         string[] manifestArgs = manifest is null ? [] : ["--manifest", manifest];
         var result = await SluiceProcess.RunAsync(["verify", "--bootstrap-servers", bootstrap, "--examples", "3", .. manifestArgs], TimeSpan.FromMinutes(5));
         output.WriteLine(result.StdOut);
-        return new VerifyReport(result);
+        var report = new VerifyReport(result);
+        foreach (var row in report.Rows) output.WriteLine(row.ToString());
+        return report;
     }
 
     /// <summary>Asserts what every fault test ends with: verify exits 0 and no output has anything missing, extra, different or conflicting.</summary>

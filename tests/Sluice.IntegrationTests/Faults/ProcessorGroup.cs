@@ -40,6 +40,33 @@ internal sealed class ProcessorGroup : IDisposable
         return child;
     }
 
+    /// <summary>Starts a process in every slot and waits until each has been assigned its partitions.</summary>
+    public async Task StartAllAsync()
+    {
+        for (var slot = 0; slot < _slots.Length; slot++) Start(slot);
+        for (var slot = 0; slot < _slots.Length; slot++) await AssignedAsync(slot);
+    }
+
+    /// <summary>Starts a new process in <paramref name="slot"/> and waits until it has partitions and has processed a record (or the input has all been read).</summary>
+    public async Task<Recovery> RestartAsync(int slot, Task produced)
+    {
+        var restarted = Start(slot);
+        var connected = (await restarted.WaitForTimedLineAsync(l => Has(l, "connected to"), Long, "a connection")).At;
+        var assigned = await AssignedAsync(slot);
+        var first = await FirstRecordAsync(slot, produced);
+        return new Recovery(restarted.StartedAt, connected, assigned, first, restarted.Lines.Count(l => Has(l, "Restored task-")));
+    }
+
+    /// <summary>Waits until the group's checkpoints have reached the end of every input partition.</summary>
+    public Task CheckpointedToEndAsync() => WaitForCheckpointsAtEndAsync(Bootstrap, CheckpointDirectory, Group, Running);
+
+    /// <summary>Waits until the group's checkpoints have reached the end of the input, then SIGTERM to every running process (see <see cref="TerminateAllAsync"/>).</summary>
+    public async Task StopAtEndAsync()
+    {
+        await CheckpointedToEndAsync();
+        await TerminateAllAsync();
+    }
+
     /// <summary>Waits until the process in <paramref name="slot"/> has been assigned partitions (its <paramref name="skip"/>+1-th assignment); returns when.</summary>
     public async Task<DateTime> AssignedAsync(int slot, int skip = 0) =>
         (await this[slot].WaitForTimedLineAsync(l => Has(l, "was assigned clickstream"), Long, "an assignment", skip)).At;
@@ -85,4 +112,12 @@ internal sealed class ProcessorGroup : IDisposable
         foreach (var child in _all) child.Dispose();
         _checkpoints.Dispose();
     }
+}
+
+/// <summary>How a restarted process came back: started, broker checked, partitions assigned, first record processed (null: nothing left to read).</summary>
+internal sealed record Recovery(DateTime Started, DateTime Connected, DateTime Assigned, DateTime? FirstRecord, int TasksRestored)
+{
+    public override string ToString() =>
+        $"broker checked after {Seconds(Started, Connected)}, rebalance (join) {Seconds(Connected, Assigned)}, first record " +
+        $"{(FirstRecord is { } f ? Seconds(Started, f) : "none: nothing left to read")} after the restart; {TasksRestored} task(s) restored";
 }

@@ -22,8 +22,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         using var dir = new TempDirectory("sluice-rolling");
         var manifest = dir.File("truth.json");
         using var group = new ProcessorGroup(broker.BootstrapServers, "rolling", Processes);
-        for (var slot = 0; slot < Processes; slot++) group.Start(slot);
-        for (var slot = 0; slot < Processes; slot++) await group.AssignedAsync(slot);
+        await group.StartAllAsync();
 
         // 2. The producer starts, paced.
         var clock = Stopwatch.StartNew();
@@ -37,22 +36,16 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
             var stoppedAt = clock.Elapsed;
             await TerminateAsync(group[slot]);
             Assert.Contains(group[slot].Lines, l => Has(l, "left the group"));
-            var restarted = group.Start(slot);
-            var assigned = await group.AssignedAsync(slot);
-            var first = await group.FirstRecordAsync(slot, produced);
-            output.WriteLine($"process {slot + 1} stopped at {stoppedAt.TotalSeconds:0.0} s{(produced.IsCompleted ? " (input all produced)" : "")}; restarted, assigned after " +
-                             $"{Seconds(restarted.StartedAt, assigned)}, first record {(first is { } f ? Seconds(restarted.StartedAt, f) : "none: nothing left to read")} after the restart; " +
-                             $"{restarted.Lines.Count(l => Has(l, "Restored task-"))} task(s) restored");
+            var recovery = await group.RestartAsync(slot, produced);
+            output.WriteLine($"process {slot + 1} stopped at {stoppedAt.TotalSeconds:0.0} s{(produced.IsCompleted ? " (input all produced)" : "")}; restarted: {recovery}");
         }
 
         // 4. Once the input is all produced and checkpointed to its end, SIGTERM every process.
         await produced;
-        await WaitForCheckpointsAtEndAsync(broker.BootstrapServers, group.CheckpointDirectory, group.Group, group.Running);
-        await group.TerminateAllAsync();
+        await group.StopAtEndAsync();
 
         // 5. verify: equal, and not one record twice: a clean stop hands over state and offsets that agree.
         var verify = await VerifyAsync(broker.BootstrapServers, manifest, output);
-        foreach (var row in verify.Rows) output.WriteLine(row.ToString());
         AssertEqual(verify);
         Assert.Equal(0, verify.Duplicates);
     }
