@@ -9,6 +9,7 @@ public sealed partial class SluiceChild : IDisposable
 {
     private readonly Process _process;
     private readonly List<string> _lines = [];
+    private readonly List<DateTime> _arrivals = [];
     private readonly StringBuilder _stdout = new();
     private readonly Lock _lock = new();
 
@@ -18,7 +19,11 @@ public sealed partial class SluiceChild : IDisposable
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
-            lock (_lock) _lines.Add(e.Data);
+            lock (_lock)
+            {
+                _lines.Add(e.Data);
+                _arrivals.Add(DateTime.UtcNow);
+            }
         };
         process.OutputDataReceived += (_, e) =>
         {
@@ -34,6 +39,9 @@ public sealed partial class SluiceChild : IDisposable
         new(SluiceProcess.Start(args, environment, workingDirectory));
 
     public int Id => _process.Id;
+
+    /// <summary>When the process was started (UTC), for figures measured from its own log lines.</summary>
+    public DateTime StartedAt { get; } = DateTime.UtcNow;
 
     public bool HasExited => _process.HasExited;
 
@@ -57,19 +65,32 @@ public sealed partial class SluiceChild : IDisposable
     }
 
     /// <summary>Waits for a stderr line (from the start of the output) that matches; returns it, or throws with the output so far.</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what, int skip = 0)
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what, int skip = 0) =>
+        (await WaitForTimedLineAsync(match, timeout, what, skip).ConfigureAwait(false)).Line;
+
+    /// <summary>As <see cref="WaitForLineAsync"/>, with the time (UTC) the line arrived: recovery figures need when, not only whether.</summary>
+    public async Task<(string Line, DateTime At)> WaitForTimedLineAsync(Func<string, bool> match, TimeSpan timeout, string what, int skip = 0)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var seen = 0;
-            foreach (var line in Lines)
-                if (match(line) && seen++ >= skip) return line;
-            if (_process.HasExited && Lines.Count(match) <= skip)
+            if (Find(match, skip) is { } found) return found;
+            if (_process.HasExited && Find(match, skip) is null)
                 throw new InvalidOperationException($"sluice exited ({_process.ExitCode}) before {what}; stderr:\n{StdErr}");
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"no {what} within {timeout}; stderr:\n{StdErr}");
-            await Task.Delay(50);
+            await Task.Delay(50).ConfigureAwait(false);
         }
+    }
+
+    private (string Line, DateTime At)? Find(Func<string, bool> match, int skip)
+    {
+        lock (_lock)
+        {
+            var seen = 0;
+            for (var i = 0; i < _lines.Count; i++)
+                if (match(_lines[i]) && seen++ >= skip) return (_lines[i], _arrivals[i]);
+        }
+        return null;
     }
 
     /// <summary>SIGTERM: the process should stop cleanly.</summary>
@@ -130,11 +151,13 @@ public sealed class BrokerProcess : IDisposable
 
     public string BootstrapServers { get; }
 
-    public static async Task<BrokerProcess> StartAsync(TimeSpan? timeout = null)
+    /// <summary>Starts <c>sluice broker</c>; with <paramref name="partitions"/>, every pipeline topic gets that many (<c>kafka.partitions</c>).</summary>
+    public static async Task<BrokerProcess> StartAsync(TimeSpan? timeout = null, int? partitions = null)
     {
         var dir = new TempDirectory("sluice-broker-file");
         var file = dir.File("bootstrap");
-        var child = SluiceChild.Start(["broker", "--bootstrap-file", file]);
+        string[] settings = partitions is { } n ? ["--set", $"kafka.partitions={n}"] : [];
+        var child = SluiceChild.Start(["broker", "--bootstrap-file", file, .. settings]);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (!File.Exists(file))
         {

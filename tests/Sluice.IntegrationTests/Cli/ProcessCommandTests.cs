@@ -1,14 +1,9 @@
 using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
-using Confluent.Kafka;
-using Sluice.Core.Configuration;
-using Sluice.Kafka;
 using Sluice.Streaming.Checkpoints;
 using Sluice.Streaming.Processing;
 using Sluice.TestKit;
 using Xunit.Abstractions;
-using KafkaTopicPartition = Confluent.Kafka.TopicPartition;
+using static Sluice.IntegrationTests.Cli.ProcessorRuns;
 
 namespace Sluice.IntegrationTests.Cli;
 
@@ -35,29 +30,10 @@ public sealed class ProcessInputFixture : IAsyncLifetime
 /// <summary><c>sluice process</c> as a real child process against a standalone embedded broker: stop, restart, kill -9, bad set-ups.</summary>
 public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHelper output) : IClassFixture<ProcessInputFixture>
 {
-    // The machine is shared and the mock coordinator takes about the session timeout per rebalance: generous timeouts.
-    private static readonly TimeSpan Long = TimeSpan.FromMinutes(3);
-    private const string Topic = "clickstream.events";
     private const int Partitions = 6;
     private const int Rate = 2_500;
 
-    internal static async Task ProduceAsync(string bootstrap, int rate = 0)
-    {
-        using var dir = new TempDirectory("sluice-produce");
-        var result = await SluiceProcess.RunAsync(
-            ["produce", "--bootstrap-servers", bootstrap, "--events", ProcessInputFixture.Events.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--rate", rate.ToString(System.Globalization.CultureInfo.InvariantCulture), "--manifest", dir.File("truth.json")], Long);
-        Assert.True(result.ExitCode == 0, result.StdErr);
-    }
-
-    private static string[] ProcessArgs(string bootstrap, string group, string checkpoints, int members = 1) =>
-    [
-        "process", "--bootstrap-servers", bootstrap, "--members", members.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        "--set", $"processor.groupId={group}",
-        "--set", $"processor.checkpoint.directory={checkpoints}",
-        "--set", "processor.checkpointInterval=00:00:02",
-        "--set", "kafka.sessionTimeout=00:00:06",
-    ];
+    internal static Task ProduceAsync(string bootstrap, int rate = 0) => ProcessorRuns.ProduceAsync(bootstrap, ProcessInputFixture.Events, rate);
 
     [Fact]
     public async Task sigterm_stops_cleanly_with_a_checkpoint_and_a_restart_restores_every_task_at_its_offsets()
@@ -71,7 +47,7 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         var lines = await RunThenTerminateAsync(args, input.Broker.BootstrapServers, dir.Path, group, toEnd: true);
         Assert.Contains(lines, l => l.Contains("left the group", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("fail:", StringComparison.Ordinal));
-        var saved = LatestOffsets(dir.Path, group);
+        var saved = LatestOffsets(dir.Path, group, Partitions);
         Assert.Equal(Partitions, saved.Count);
 
         // 3. Restarted, every task restores its checkpoint and reads on from the checkpoint's offset.
@@ -88,23 +64,34 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         Assert.Equal(0, await second.WaitForExitAsync(Long));
     }
 
-    [Fact]
-    public async Task a_corrupt_checkpoint_stops_the_processor_with_one_line_naming_the_file()
+    [Theory]
+    [InlineData("corrupt", "is corrupt (CRC mismatch); ")]
+    [InlineData("newer", "has format version 2, written by a newer Sluice; this one reads up to version 1")]
+    public async Task a_corrupt_or_newer_format_checkpoint_stops_the_processor_with_one_line_naming_the_file_and_emits_nothing(string damage, string expected)
     {
         using var dir = new TempDirectory("sluice-ckpt");
-        var group = $"corrupt-{Guid.NewGuid():N}";
+        var group = $"{damage}-{Guid.NewGuid():N}";
         var args = ProcessArgs(input.Broker.BootstrapServers, group, dir.Path);
 
-        // 1. A run that leaves checkpoints behind.
+        // 1. A run that leaves checkpoints behind, stopped before the end of the input, so a restart would have work to do.
         await RunThenTerminateAsync(args, input.Broker.BootstrapServers, dir.Path, group, toEnd: false);
 
-        // 2. One byte of task-0's latest checkpoint flips.
+        // 2. Task-0's latest checkpoint is damaged: one byte flipped, or rewritten whole (valid CRC) as a newer format version.
         var store = new DirectoryCheckpointStore(dir.Path);
         var key = new CheckpointKey(group, "clickstream", new TaskId(0));
         var file = Path.Combine(store.TaskDirectory(key), $"{store.Sequences(key)[^1]:D6}.ckpt");
         var bytes = await File.ReadAllBytesAsync(file);
-        bytes[bytes.Length / 2] ^= 0xFF;
+        if (damage == "corrupt")
+        {
+            bytes[bytes.Length / 2] ^= 0xFF;
+        }
+        else
+        {
+            var current = CheckpointFormat.Decode(bytes, file, "");
+            bytes = CheckpointFormat.Encode(key, current.Sequence, current.CreatedAt, current.Offsets, current.State, version: CheckpointFormat.Version + 1);
+        }
         await File.WriteAllBytesAsync(file, bytes);
+        var outputsBefore = OutputEnds(input.Broker.BootstrapServers);
 
         // 3. The restart refuses it: exit 1, one line naming the file and what to do, no stack trace.
         using var second = SluiceChild.Start(args);
@@ -112,11 +99,18 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         var errors = second.Lines.Where(l => l.StartsWith("sluice: ", StringComparison.Ordinal)).ToList();
         var error = Assert.Single(errors);
         output.WriteLine(error);
-        Assert.Contains(file, error, StringComparison.Ordinal);
-        Assert.Contains("corrupt (CRC mismatch)", error, StringComparison.Ordinal);
+        Assert.Contains($"checkpoint {file} {expected}", error, StringComparison.Ordinal);
         Assert.Contains("to start from the committed offsets with empty state", error, StringComparison.Ordinal);
         Assert.DoesNotContain(second.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+
+        // 4. Nothing was emitted: no output topic grew, and the refused checkpoint is still the latest (not overwritten).
+        Assert.Equal(outputsBefore, OutputEnds(input.Broker.BootstrapServers));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(file));
     }
+
+    private static Dictionary<string, long> OutputEnds(string bootstrap) =>
+        new[] { "clickstream.enriched", "clickstream.dlq", "clickstream.late", "clickstream.bots", "clickstream.aggregated", "clickstream.sessions" }
+            .ToDictionary(t => t, t => EndOffsets(bootstrap, t).Values.Sum());
 
     [Fact]
     public async Task a_missing_broker_is_one_line_and_exit_1()
@@ -167,7 +161,7 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
             Assert.Equal(137, await run.WaitForExitAsync(Long));
             await produced;
         }
-        var atKill = LatestOffsets(crashDir.Path, "crash");
+        var atKill = LatestOffsets(crashDir.Path, "crash", Partitions);
         var ends = EndOffsets(crashed.BootstrapServers);
         output.WriteLine($"checkpointed at kill: {string.Join(", ", atKill.OrderBy(k => k.Key).Select(k => $"{k.Key}@{k.Value}"))} of {string.Join(", ", ends.OrderBy(k => k.Key).Select(k => $"{k.Key}@{k.Value}"))}");
         Assert.True(atKill.Sum(k => k.Value) < ends.Sum(k => k.Value), "the kill came after the whole input was checkpointed: not mid-run");
@@ -196,7 +190,7 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         }
 
         // 5. Every window aggregate's final value and every session equal the uninterrupted run's; duplicates by stable id are allowed and counted.
-        AssertSameOutputs(reference.BootstrapServers, crashed.BootstrapServers);
+        AssertSameOutputs(reference.BootstrapServers, crashed.BootstrapServers, output);
     }
 
     [Fact]
@@ -234,62 +228,7 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         // 4. The same results as one uninterrupted process.
         await RunThenTerminateAsync(ProcessArgs(reference.BootstrapServers, "reference", referenceDir.Path), reference.BootstrapServers,
             referenceDir.Path, "reference", toEnd: true);
-        AssertSameOutputs(reference.BootstrapServers, shared.BootstrapServers);
-    }
-
-    // Two standalone brokers, each with a checkpoint directory: one for an uninterrupted run, one for a run with faults.
-    private sealed class ReferenceAndFaulted : IDisposable
-    {
-        public required BrokerProcess Reference { get; init; }
-        public required BrokerProcess Faulted { get; init; }
-        public TempDirectory ReferenceDir { get; } = new("sluice-ckpt-ref");
-        public TempDirectory FaultedDir { get; } = new("sluice-ckpt-faulted");
-
-        public static async Task<ReferenceAndFaulted> StartAsync()
-        {
-            var brokers = await Task.WhenAll(BrokerProcess.StartAsync(), BrokerProcess.StartAsync());
-            return new ReferenceAndFaulted { Reference = brokers[0], Faulted = brokers[1] };
-        }
-
-        public void Dispose()
-        {
-            Reference.Dispose();
-            Faulted.Dispose();
-            ReferenceDir.Dispose();
-            FaultedDir.Dispose();
-        }
-    }
-
-    private void AssertSameOutputs(string referenceBootstrap, string actualBootstrap)
-    {
-        var expectedAggregates = ReadFinal(referenceBootstrap, "clickstream.aggregated", AggregateId);
-        var actualAggregates = ReadFinal(actualBootstrap, "clickstream.aggregated", AggregateId);
-        var expectedSessions = ReadFinal(referenceBootstrap, "clickstream.sessions", SessionId);
-        var actualSessions = ReadFinal(actualBootstrap, "clickstream.sessions", SessionId);
-        var expectedEnriched = ReadFinal(referenceBootstrap, "clickstream.enriched", EventId);
-        var actualEnriched = ReadFinal(actualBootstrap, "clickstream.enriched", EventId);
-        output.WriteLine($"aggregate rows: {expectedAggregates.Final.Count} expected, {actualAggregates.Final.Count} after the faults ({actualAggregates.Duplicates} duplicates)");
-        output.WriteLine($"sessions: {expectedSessions.Final.Count} expected, {actualSessions.Final.Count} after the faults ({actualSessions.Duplicates} duplicates)");
-        output.WriteLine($"enriched events: {expectedEnriched.Final.Count} expected, {actualEnriched.Final.Count} after the faults ({actualEnriched.Duplicates} duplicates)");
-        Assert.Equal(0, expectedAggregates.Duplicates);
-        Assert.NotEmpty(expectedAggregates.Final);
-        Assert.NotEmpty(expectedSessions.Final);
-        AssertSameResults(expectedAggregates.Final, actualAggregates.Final, "aggregate");
-        AssertSameResults(expectedSessions.Final, actualSessions.Final, "session");
-        Assert.Equal(expectedEnriched.Final.Keys.Order(), actualEnriched.Final.Keys.Order());
-        Assert.Equal(0, actualAggregates.Conflicts + actualSessions.Conflicts);
-    }
-
-    // Runs the processor until it has written a checkpoint (with toEnd, until its checkpoints reach the end of the
-    // input), then SIGTERM: it must exit 0. Returns its log lines.
-    private static async Task<IReadOnlyList<string>> RunThenTerminateAsync(string[] args, string bootstrap, string directory, string group, bool toEnd)
-    {
-        using var run = SluiceChild.Start(args);
-        await run.WaitForLineAsync(l => l.Contains("Checkpoint written", StringComparison.Ordinal), Long, "a checkpoint");
-        if (toEnd) await WaitForCheckpointsAtEndAsync(bootstrap, directory, group, run);
-        run.Terminate();
-        Assert.Equal(0, await run.WaitForExitAsync(Long));
-        return run.Lines;
+        AssertSameOutputs(reference.BootstrapServers, shared.BootstrapServers, output);
     }
 
     private static void AssertOneLineError(ProcessResult result, string expected)
@@ -299,103 +238,5 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         var error = Assert.Single(lines, l => l.StartsWith("sluice: ", StringComparison.Ordinal));
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
-    }
-
-    private static void AssertSameResults(Dictionary<string, string> expected, Dictionary<string, string> actual, string what)
-    {
-        var missing = expected.Keys.Except(actual.Keys).Take(5).ToList();
-        Assert.True(missing.Count == 0, $"{what} results missing after the crash: {string.Join("; ", missing)}");
-        var extra = actual.Keys.Except(expected.Keys).Take(5).ToList();
-        Assert.True(extra.Count == 0, $"{what} results not in the uninterrupted run: {string.Join("; ", extra)}");
-        var different = expected.Where(kv => actual[kv.Key] != kv.Value).Take(5).Select(kv => $"{kv.Key}: {kv.Value} vs {actual[kv.Key]}").ToList();
-        Assert.True(different.Count == 0, $"{what} results that differ: {string.Join("; ", different)}");
-    }
-
-    private static Dictionary<int, long> LatestOffsets(string directory, string group)
-    {
-        var store = new DirectoryCheckpointStore(directory);
-        var offsets = new Dictionary<int, long>();
-        for (var p = 0; p < Partitions; p++)
-        {
-            if (store.TryLoadLatest(new CheckpointKey(group, "clickstream", new TaskId(p))) is { } checkpoint)
-                offsets[p] = checkpoint.OffsetOf(new Sluice.Streaming.Processing.TopicPartition(Topic, p)) ?? -1;
-        }
-        return offsets;
-    }
-
-    private static Dictionary<int, long> EndOffsets(string bootstrap)
-    {
-        using var consumer = Factory(bootstrap).CreateConsumer($"probe-{Guid.NewGuid():N}");
-        return Enumerable.Range(0, Partitions).ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new KafkaTopicPartition(Topic, p), TimeSpan.FromSeconds(30)).High.Value);
-    }
-
-    private static async Task WaitForCheckpointsAtEndAsync(string bootstrap, string directory, string group, SluiceChild run)
-    {
-        var ends = EndOffsets(bootstrap);
-        var deadline = DateTime.UtcNow + Long;
-        while (true)
-        {
-            var latest = LatestOffsets(directory, group);
-            if (ends.All(e => latest.TryGetValue(e.Key, out var o) && o == e.Value)) return;
-            if (run.HasExited) throw new InvalidOperationException($"sluice process exited before checkpointing the whole input; stderr:\n{run.StdErr}");
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"checkpoints did not reach the end of the input within {Long}: {string.Join(", ", latest)} of {string.Join(", ", ends)}; stderr:\n{run.StdErr}");
-            await Task.Delay(250);
-        }
-    }
-
-    private static KafkaClientFactory Factory(string bootstrap) => new(new KafkaOptions { BootstrapServers = bootstrap }, bootstrap);
-
-    private sealed record Results(Dictionary<string, string> Final, long Duplicates, long Conflicts);
-
-    private static string AggregateId(ConsumeResult<string, byte[]> r)
-    {
-        using var json = JsonDocument.Parse(r.Message.Value);
-        var e = json.RootElement;
-        return $"{e.GetProperty("aggregate").GetString()}|{e.GetProperty("window_start").GetInt64()}|{e.GetProperty("partition").GetInt32()}|" +
-               $"{e.GetProperty("dimension").GetString()}={e.GetProperty("dimension_value").GetString()}|{e.GetProperty("metric").GetString()}";
-    }
-
-    private static string SessionId(ConsumeResult<string, byte[]> r) => r.Message.Key;
-
-    private static string EventId(ConsumeResult<string, byte[]> r)
-    {
-        using var json = JsonDocument.Parse(r.Message.Value);
-        return json.RootElement.GetProperty("event_id").GetString()!;
-    }
-
-    // Everything the topic holds, from its start: by stable id, the last value, how many ids came again, and how many
-    // came again with another value (a replay must re-emit identical records).
-    private static Results ReadFinal(string bootstrap, string topic, Func<ConsumeResult<string, byte[]>, string> id)
-    {
-        using var consumer = Factory(bootstrap).CreateConsumer($"reader-{Guid.NewGuid():N}");
-        var remaining = new Dictionary<int, long>();
-        for (var p = 0; p < Partitions; p++)
-        {
-            var w = consumer.QueryWatermarkOffsets(new KafkaTopicPartition(topic, p), TimeSpan.FromSeconds(30));
-            // The embedded broker keeps 5 MiB per partition: a log that does not start at 0 has lost records.
-            Assert.True(w.Low.Value == 0, $"{topic}[{p}] starts at {w.Low.Value}: the broker deleted records; make the input smaller");
-            if (w.High.Value > 0) remaining[p] = w.High.Value;
-        }
-        consumer.Assign(remaining.Keys.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var final = new Dictionary<string, string>(StringComparer.Ordinal);
-        long duplicates = 0, conflicts = 0;
-        var deadline = DateTime.UtcNow + Long;
-        while (remaining.Count > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"reading {topic} did not reach its end");
-            var r = consumer.Consume(TimeSpan.FromMilliseconds(500));
-            if (r?.Message is null) continue;
-            var key = id(r);
-            var value = Encoding.UTF8.GetString(r.Message.Value);
-            if (final.TryGetValue(key, out var earlier))
-            {
-                duplicates++;
-                if (earlier != value) conflicts++;
-            }
-            final[key] = value;
-            if (r.Offset.Value + 1 >= remaining[r.Partition.Value]) remaining.Remove(r.Partition.Value);
-        }
-        return new Results(final, duplicates, conflicts);
     }
 }
