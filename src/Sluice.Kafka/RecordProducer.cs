@@ -21,7 +21,7 @@ namespace Sluice.Kafka;
 /// idempotence, acks, compression and batching are the same as every other Sluice producer. A thread of its own serves
 /// delivery reports. Call <see cref="Produce"/> from one thread; the counters may be read from any.</para>
 /// </remarks>
-public sealed unsafe class RecordProducer : IDisposable
+public sealed unsafe partial class RecordProducer : IDisposable
 {
     private const int PollMs = 100;
     private const int QueueFullPollMs = 10;

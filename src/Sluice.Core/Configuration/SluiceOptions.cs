@@ -205,6 +205,14 @@ public sealed class ProcessorOptions
 
     /// <summary>How often every task's state is checkpointed with its input offsets (also on revocation and on stop).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>at_least_once (outputs flushed, then offsets committed) or exactly_once (outputs and offsets in one Kafka transaction per checkpoint).</summary>
+    public string Guarantee { get; set; } = "at_least_once";
+
+    /// <summary>True when <see cref="Guarantee"/> is exactly_once.</summary>
+    public bool ExactlyOnce => Guarantee.Equals("exactly_once", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The most a transaction may stay open under exactly_once: brokers abort older ones (transaction.max.timeout.ms, 15 min by default).</summary>
+    public static readonly TimeSpan MaxTransactionInterval = TimeSpan.FromMinutes(5);
     /// <summary>Where checkpoints are kept.</summary>
     public CheckpointOptions Checkpoint { get; set; } = new();
 
@@ -218,6 +226,9 @@ public sealed class ProcessorOptions
         if (MaxOutOfOrderness < TimeSpan.Zero)
             ThrowHelper.ThrowConfiguration("processor.maxOutOfOrderness", "must be zero or positive, for example 00:02:00");
         Check.Positive("processor.checkpointInterval", CheckpointInterval, max: TimeSpan.FromDays(1));
+        Check.OneOf("processor.guarantee", Guarantee, "at_least_once", "exactly_once");
+        if (ExactlyOnce && CheckpointInterval > MaxTransactionInterval)
+            ThrowHelper.ThrowConfiguration("processor.checkpointInterval", $"{CheckpointInterval} is longer than the {MaxTransactionInterval} a transaction may stay open with processor.guarantee exactly_once (each checkpoint commits one); shorten it");
         Check.OneOf("processor.checkpoint.store", Checkpoint.Store, "directory", "postgres");
         Check.NotEmpty("processor.checkpoint.directory", Checkpoint.Directory);
     }

@@ -155,7 +155,8 @@ public sealed class PipelineDemo
         var checkpoints = new CheckpointSettings(checkpointFolder.Store, _options.Processor.GroupId, _options.Processor.CheckpointInterval);
         var created = new List<ClickstreamProcessor>();
         for (var i = 0; i < Math.Max(1, _settings.Processors); i++)
-            created.Add(new ClickstreamProcessor(_factory, _topology, _options.Processor.GroupId, $"processor-{i + 1}", _loggers, _schemas, checkpoints));
+            created.Add(new ClickstreamProcessor(_factory, _topology, _options.Processor.GroupId, $"processor-{i + 1}", _loggers, _schemas, checkpoints,
+                _options.Processor.ExactlyOnce));
         Volatile.Write(ref _members, created);
         var members = _members.Select(m => m.RunAsync(stopAll.Token, () => Volatile.Read(ref inputDone))).ToList();
         var tally = _tally.RunAsync(stopLiveTally.Token);

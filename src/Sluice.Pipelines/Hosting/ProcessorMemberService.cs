@@ -29,7 +29,8 @@ public sealed partial class ProcessorMemberService(ClickstreamProcessor member, 
         try
         {
             await Member.RunAsync(stoppingToken).ConfigureAwait(false);
-            LogStopped(logger, Member.Name, Member.Processed, Member.CheckpointsWritten);
+            if (Member.ExactlyOnce) LogStoppedExactlyOnce(logger, Member.Name, Member.Processed, Member.CheckpointsWritten, Member.TransactionsCommitted);
+            else LogStopped(logger, Member.Name, Member.Processed, Member.CheckpointsWritten);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -41,6 +42,9 @@ public sealed partial class ProcessorMemberService(ClickstreamProcessor member, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Member} stopped after {Records} records and {Checkpoints} task checkpoints; it has left the group")]
     private static partial void LogStopped(ILogger logger, string member, long records, long checkpoints);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Member} stopped after {Records} records, {Checkpoints} task checkpoints and {Transactions} committed transactions; it has left the group")]
+    private static partial void LogStoppedExactlyOnce(ILogger logger, string member, long records, long checkpoints, long transactions);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Member} failed: {Reason}; stopping the other members")]
     private static partial void LogFailed(ILogger logger, string member, string reason);
