@@ -78,6 +78,12 @@ public sealed partial class SluiceChild : IDisposable
     /// <summary>SIGKILL: kill -9, nothing runs after it.</summary>
     public void KillHard() => Signal(9);
 
+    /// <summary>SIGSTOP: the process freezes; its peers' connections stay open and go unanswered, as in a network partition.</summary>
+    public void Pause() => Signal(19);
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal(18);
+
     /// <summary>Waits for the exit and returns its code; kills the process and throws after <paramref name="timeout"/>.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
@@ -130,6 +136,12 @@ public sealed class BrokerProcess : IDisposable
 
     public string BootstrapServers { get; }
 
+    /// <summary>Freezes the broker (SIGSTOP): it stops answering without closing a connection.</summary>
+    public void Pause() => _child.Pause();
+
+    /// <summary>Lets a paused broker answer again.</summary>
+    public void Resume() => _child.Resume();
+
     public static async Task<BrokerProcess> StartAsync(TimeSpan? timeout = null)
     {
         var dir = new TempDirectory("sluice-broker-file");
@@ -152,6 +164,7 @@ public sealed class BrokerProcess : IDisposable
 
     public void Dispose()
     {
+        _child.Resume(); // a paused process would not act on SIGTERM
         _child.Terminate();
         try
         {

@@ -46,6 +46,7 @@ internal static class DemoCommand
             // While the live table owns the terminal, only warnings and errors are logged.
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging, live ? LogLevel.Warning : null);
             using var connection = KafkaConnection.Open(options, loggers);
+            var availability = connection.WatchAvailability(options, loggers);
 
             var maxEvents = parse.GetValue(events);
             var settings = new PipelineDemoSettings
@@ -56,9 +57,12 @@ internal static class DemoCommand
                 Processors = parse.GetValue(processors),
                 Format = parse.GetValue(format) == "json" ? PayloadFormat.Json : PayloadFormat.Avro,
             };
-            var demo = new PipelineDemo(options, connection.Factory, settings, loggers);
-            var run = demo.RunAsync(ct);
+            var demo = new PipelineDemo(options, connection.Factory, settings, loggers, () => availability.IsAvailable);
+            // Past kafka.unavailableDeadline the run stops and the command exits with the watch's one line.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, availability.Expired);
+            var run = demo.RunAsync(stop.Token);
             await DemoView.ShowAsync(demo, run, live).ConfigureAwait(false);
+            if (connection.Unavailable is { } unavailable) throw unavailable;
             var final = demo.Snapshot();
             var matches = DemoView.PrintSummary(final, options.Kafka.Topics.Events, Describe(demo, options));
             return ct.IsCancellationRequested ? 130 : matches ? 0 : 1;

@@ -44,6 +44,8 @@ public sealed class KafkaOptions
     public int Partitions { get; set; } = 6;
     /// <summary>How long to wait for a broker to answer before giving up with an error.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long commands keep retrying when every broker has stopped answering (from the last answer), not ready meanwhile, before exiting with an error.</summary>
+    public TimeSpan UnavailableDeadline { get; set; } = TimeSpan.FromMinutes(2);
     /// <summary>Consumer-group session timeout: a member silent this long is dropped; also how long the embedded broker takes per rebalance.</summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
@@ -54,6 +56,9 @@ public sealed class KafkaOptions
         Check.Range("kafka.partitions", Partitions, 1, 10_000);
         Check.Range("kafka.embedded.brokers", Embedded.Brokers, 1, 16);
         Check.Positive("kafka.connectTimeout", ConnectTimeout, max: TimeSpan.FromHours(1));
+        Check.Positive("kafka.unavailableDeadline", UnavailableDeadline, max: TimeSpan.FromDays(7));
+        if (UnavailableDeadline < ConnectTimeout)
+            ThrowHelper.ThrowConfiguration("kafka.unavailableDeadline", $"{UnavailableDeadline} is shorter than kafka.connectTimeout ({ConnectTimeout}), after which brokers count as unreachable; make it at least as long");
         if (SessionTimeout < TimeSpan.FromSeconds(1) || SessionTimeout > TimeSpan.FromMinutes(30))
             ThrowHelper.ThrowConfiguration("kafka.sessionTimeout", $"{SessionTimeout} is out of range; allowed 00:00:01 to 00:30:00 (brokers also bound it)");
         Check.OneOf("kafka.securityProtocol", SecurityProtocol, "plaintext", "ssl", "sasl_plaintext", "sasl_ssl");

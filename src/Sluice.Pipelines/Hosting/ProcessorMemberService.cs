@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Sluice.Kafka;
 
 namespace Sluice.Pipelines.Hosting;
 
@@ -12,6 +13,20 @@ public sealed class ProcessorFailures
     public Exception? First => Volatile.Read(ref _first);
 
     public void Record(Exception exception) => Interlocked.CompareExchange(ref _first, exception, null);
+}
+
+/// <summary>Whether a processor host can do its work now: what a readiness probe (<c>/readyz</c>) reports.</summary>
+/// <remarks>Not ready while no broker answers (<see cref="BrokerAvailability"/>) or once a member has failed.</remarks>
+public sealed class ProcessorReadiness(BrokerAvailability? brokers, ProcessorFailures failures)
+{
+    /// <summary>True when the brokers answer and every member is running.</summary>
+    public bool IsReady => Reason is null;
+
+    /// <summary>Why it is not ready, or null.</summary>
+    public string? Reason =>
+        failures.First is { } failed ? $"a member failed: {failed.Message}"
+        : brokers is { IsAvailable: false } ? "no Kafka broker answers"
+        : null;
 }
 
 /// <summary>One processor group member as a hosted service: runs until the host stops, then checkpoints, commits and leaves the group.</summary>

@@ -149,15 +149,9 @@ public sealed class KafkaPartitionSource : IPartitionSource
     {
         if (_consumer is null) return;
         _closing = true;
-        try
-        {
-            _consumer.Close();
-        }
-        finally
-        {
-            _consumer.Dispose();
-            _consumer = null;
-        }
+        var consumer = _consumer;
+        _consumer = null;
+        _factory.Close(consumer);
     }
 
     private List<TopicPartitionOffset> Assign(IConsumer<byte[]?, byte[]> consumer, List<Confluent.Kafka.TopicPartition> assigned)
