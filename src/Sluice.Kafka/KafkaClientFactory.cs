@@ -50,7 +50,10 @@ public sealed class KafkaClientFactory
             CompressionType = CompressionType.Lz4,
             LingerMs = 5,
             BatchSize = 1_000_000,
-            QueueBufferingMaxMessages = 1_000_000,
+            // Bounded, so that a producer faster than the brokers (or one whose brokers are away) waits instead of
+            // growing: a million queued 350-byte records held about 0.5 GB of native memory.
+            QueueBufferingMaxMessages = _options.ProducerQueueMessages,
+            QueueBufferingMaxKbytes = _options.ProducerQueueMegabytes * 1024,
             // Records wait in the queue while the brokers are away; the command gives up at kafka.unavailableDeadline,
             // so the client must not drop them before.
             MessageTimeoutMs = (int)Math.Min(int.MaxValue, Math.Max(120_000, (_options.UnavailableDeadline + _options.ConnectTimeout).TotalMilliseconds + 30_000)),
@@ -69,6 +72,7 @@ public sealed class KafkaClientFactory
             AutoOffsetReset = AutoOffsetReset.Earliest,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             IsolationLevel = IsolationLevel.ReadCommitted,
+            QueuedMaxMessagesKbytes = _options.ConsumerPrefetchMegabytes * 1024,
         };
         // The mock coordinator completes a rebalance only after about the session timeout: 6 s for the in-process
         // embedded broker; a standalone one (`sluice broker`) looks like any cluster, so kafka.sessionTimeout says.

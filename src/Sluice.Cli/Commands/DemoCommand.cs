@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
+using Sluice.Core.Diagnostics;
 using Sluice.Core.Events;
 using Sluice.Generate.Sinks;
 using Sluice.Pipelines.Demo;
@@ -61,7 +62,7 @@ internal static class DemoCommand
             // Past kafka.unavailableDeadline the run stops and the command exits with the watch's one line.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, availability.Expired);
             var run = demo.RunAsync(stop.Token);
-            await DemoView.ShowAsync(demo, run, live).ConfigureAwait(false);
+            await DemoView.ShowAsync(demo, run, live, loggers.CreateLogger("Sluice.Demo")).ConfigureAwait(false);
             if (connection.Unavailable is { } unavailable) throw unavailable;
             var final = demo.Snapshot();
             var matches = DemoView.PrintSummary(final, options.Kafka.Topics.Events, Describe(demo, options));
@@ -81,7 +82,7 @@ internal static class DemoView
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static async Task ShowAsync(PipelineDemo demo, Task run, bool live)
+    public static async Task ShowAsync(PipelineDemo demo, Task run, bool live, ILogger? memory = null)
     {
         if (!live)
         {
@@ -90,8 +91,12 @@ internal static class DemoView
                 await Task.WhenAny(run, Task.Delay(2000)).ConfigureAwait(false);
                 var s = demo.Snapshot();
                 var o = s.Outputs;
+                var m = ProcessMemory.Read();
                 Console.WriteLine($"{s.Elapsed:mm\\:ss} produced {s.Produced:N0}  processed {s.Processed:N0}  enriched {o.Enriched:N0}  " +
-                                  $"dead-lettered {o.DeadLettered:N0}  late {o.Late:N0}  bots {o.Bots:N0}  windows final {o.EventsPerMinute.Count:N0}");
+                                  $"dead-lettered {o.DeadLettered:N0}  late {o.Late:N0}  bots {o.Bots:N0}  windows final {o.EventsPerMinute.Count:N0}  " +
+                                  $"rss {m.ResidentBytes >> 20:N0} MB");
+                // Where the memory is, at debug: --set logging.level=Debug.
+                memory?.LogDebug("memory: {Memory}", m);
             }
             await run.ConfigureAwait(false);
             return;

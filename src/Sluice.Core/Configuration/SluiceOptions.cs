@@ -44,6 +44,12 @@ public sealed class KafkaOptions
     public int Partitions { get; set; } = 6;
     /// <summary>How long to wait for a broker to answer before giving up with an error.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Records a producer holds before its caller waits (back-pressure): librdkafka's queue.buffering.max.messages.</summary>
+    public int ProducerQueueMessages { get; set; } = 100_000;
+    /// <summary>Megabytes a producer holds before its caller waits: librdkafka's queue.buffering.max.kbytes.</summary>
+    public int ProducerQueueMegabytes { get; set; } = 64;
+    /// <summary>Megabytes a consumer fetches ahead of the application: librdkafka's queued.max.messages.kbytes.</summary>
+    public int ConsumerPrefetchMegabytes { get; set; } = 16;
     /// <summary>How long commands keep retrying when every broker has stopped answering (from the last answer), not ready meanwhile, before exiting with an error.</summary>
     public TimeSpan UnavailableDeadline { get; set; } = TimeSpan.FromMinutes(2);
     /// <summary>Consumer-group session timeout: a member silent this long is dropped; also how long the embedded broker takes per rebalance.</summary>
@@ -57,6 +63,9 @@ public sealed class KafkaOptions
         Check.Range("kafka.embedded.brokers", Embedded.Brokers, 1, 16);
         Check.Positive("kafka.connectTimeout", ConnectTimeout, max: TimeSpan.FromHours(1));
         Check.Positive("kafka.unavailableDeadline", UnavailableDeadline, max: TimeSpan.FromDays(7));
+        Check.Range("kafka.producerQueueMessages", ProducerQueueMessages, 1_000, 10_000_000);
+        Check.Range("kafka.producerQueueMegabytes", ProducerQueueMegabytes, 1, 2_097_151);
+        Check.Range("kafka.consumerPrefetchMegabytes", ConsumerPrefetchMegabytes, 1, 2_097_151);
         if (UnavailableDeadline < ConnectTimeout)
             ThrowHelper.ThrowConfiguration("kafka.unavailableDeadline", $"{UnavailableDeadline} is shorter than kafka.connectTimeout ({ConnectTimeout}), after which brokers count as unreachable; make it at least as long");
         if (SessionTimeout < TimeSpan.FromSeconds(1) || SessionTimeout > TimeSpan.FromMinutes(30))
