@@ -38,6 +38,9 @@ public sealed class KafkaClientFactory
     /// <summary>True when talking to the in-process mock cluster, whose group coordinator needs short timeouts.</summary>
     public bool IsEmbedded { get; }
 
+    /// <summary>The watch over this cluster, once one started (<see cref="BrokerAvailability.Start"/>): producers made from then on give up at its deadline, and clients close without waiting for brokers that do not answer.</summary>
+    public BrokerAvailability? Availability { get; internal set; }
+
     public ProducerConfig ProducerConfig(string? clientIdSuffix = null)
     {
         var config = new ProducerConfig
@@ -47,8 +50,13 @@ public sealed class KafkaClientFactory
             CompressionType = CompressionType.Lz4,
             LingerMs = 5,
             BatchSize = 1_000_000,
-            QueueBufferingMaxMessages = 1_000_000,
-            MessageTimeoutMs = 120_000,
+            // Bounded, so that a producer faster than the brokers (or one whose brokers are away) waits instead of
+            // growing: a million queued 350-byte records held about 0.5 GB of native memory.
+            QueueBufferingMaxMessages = _options.ProducerQueueMessages,
+            QueueBufferingMaxKbytes = _options.ProducerQueueMegabytes * 1024,
+            // Records wait in the queue while the brokers are away; the command gives up at kafka.unavailableDeadline,
+            // so the client must not drop them before.
+            MessageTimeoutMs = (int)Math.Min(int.MaxValue, Math.Max(120_000, (_options.UnavailableDeadline + _options.ConnectTimeout).TotalMilliseconds + 30_000)),
         };
         ApplyCommon(config, clientIdSuffix ?? "producer");
         return config;
@@ -64,6 +72,7 @@ public sealed class KafkaClientFactory
             AutoOffsetReset = AutoOffsetReset.Earliest,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             IsolationLevel = IsolationLevel.ReadCommitted,
+            QueuedMaxMessagesKbytes = _options.ConsumerPrefetchMegabytes * 1024,
         };
         // The mock coordinator completes a rebalance only after about the session timeout: 6 s for the in-process
         // embedded broker; a standalone one (`sluice broker`) looks like any cluster, so kafka.sessionTimeout says.
@@ -95,7 +104,9 @@ public sealed class KafkaClientFactory
     {
         var config = ProducerConfig(clientIdSuffix);
         configure?.Invoke(config);
-        return RecordProducer.Create(config, _logger);
+        var producer = RecordProducer.Create(config, _logger);
+        producer.Availability = Availability;
+        return producer;
     }
 
     /// <summary>A consumer with logging wired; callers add their own rebalance handlers through <paramref name="configure"/>.</summary>
@@ -125,16 +136,22 @@ public sealed class KafkaClientFactory
             .Build();
     }
 
-    /// <summary>Fails with a one-line error when no broker answers within <see cref="KafkaOptions.ConnectTimeout"/>.</summary>
-    public Metadata EnsureReachable()
+    /// <summary>An admin client for probing whether the cluster answers: its own log lines and errors go to debug, since the caller reports the outcome once.</summary>
+    public IAdminClient CreateProbeClient(string clientIdSuffix = "probe")
     {
         var config = new AdminClientConfig();
-        ApplyCommon(config, "probe");
-        // A broker that is down is reported once, below; what the probe's retries say is detail, logged at debug.
-        using var admin = new AdminClientBuilder(config)
+        ApplyCommon(config, clientIdSuffix);
+        return new AdminClientBuilder(config)
             .SetLogHandler((_, m) => LibrdkafkaLog.Write(_logger, LogLevel.Debug, m.Facility, m.Name, m.Message))
             .SetErrorHandler((_, e) => _logger.LogDebug("kafka {Code}: {Reason}", e.Code, e.Reason))
             .Build();
+    }
+
+    /// <summary>Fails with a one-line error when no broker answers within <see cref="KafkaOptions.ConnectTimeout"/>.</summary>
+    public Metadata EnsureReachable()
+    {
+        // A broker that is down is reported once, below; what the probe's retries say is detail, logged at debug.
+        using var admin = CreateProbeClient();
         try
         {
             return admin.GetMetadata(_options.ConnectTimeout);
@@ -168,13 +185,48 @@ public sealed class KafkaClientFactory
         }
     }
 
+    /// <summary>Errors every client repeats while the brokers are unreachable.</summary>
+    internal static bool IsOutage(ErrorCode code) => code is ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown
+        or ErrorCode.Local_TimedOut or ErrorCode.Local_Resolve or ErrorCode.Local_TimedOutQueue;
+
+    private static void CloseNow<TKey, TValue>(IConsumer<TKey, TValue> consumer)
+    {
+        try
+        {
+            consumer.Close();
+        }
+        finally
+        {
+            consumer.Dispose();
+        }
+    }
+
     private void Log(LogMessage message) =>
-        LibrdkafkaLog.Write(_logger, LibrdkafkaLog.Level((int)message.Level), message.Facility, message.Name, message.Message);
+        LibrdkafkaLog.Write(_logger, LibrdkafkaLog.Level((int)message.Level, Availability), message.Facility, message.Name, message.Message);
+
+    /// <summary>
+    /// Closes a consumer (leaving its group) and disposes it; while no broker answers, leaving cannot finish and librdkafka
+    /// would wait for it indefinitely, so the close is given <c>kafka.connectTimeout</c> and then abandoned (the process is
+    /// stopping: the group drops the member after its session timeout).
+    /// </summary>
+    public void Close<TKey, TValue>(IConsumer<TKey, TValue> consumer)
+    {
+        ArgumentNullException.ThrowIfNull(consumer);
+        if (Availability is not { IsAvailable: false })
+        {
+            CloseNow(consumer);
+            return;
+        }
+        var closing = Task.Run(() => CloseNow(consumer));
+        if (!closing.Wait(_options.ConnectTimeout))
+            _logger.LogWarning("{Client} did not leave its group within {Timeout} s (no broker answers); abandoned", consumer.Name, _options.ConnectTimeout.TotalSeconds);
+    }
 
     private void LogError(Error error)
     {
-        // Local transport errors repeat while a broker is down; the client retries by itself.
-        var level = error.IsFatal ? LogLevel.Error : LogLevel.Warning;
+        // Local transport errors repeat while a broker is down and the client retries by itself; the outage is reported
+        // once, by BrokerAvailability.
+        var level = error.IsFatal ? LogLevel.Error : IsOutage(error.Code) ? LogLevel.Debug : LogLevel.Warning;
         _logger.Log(level, "kafka {Code}: {Reason}", error.Code, error.Reason);
     }
 }

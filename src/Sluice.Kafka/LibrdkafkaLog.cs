@@ -14,6 +14,10 @@ internal static class LibrdkafkaLog
         _ => LogLevel.Debug,
     };
 
+    /// <summary>As <see cref="Level(int)"/>, but debug while <paramref name="availability"/> reports an outage: every client repeats its connection failures then, and the watch has reported the outage once.</summary>
+    public static LogLevel Level(int syslogLevel, BrokerAvailability? availability) =>
+        availability is { IsAvailable: false } ? LogLevel.Debug : Level(syslogLevel);
+
     /// <summary>Writes one librdkafka line; called on librdkafka's threads, where an exception would end the process, so a logger that throws is ignored.</summary>
     public static void Write(ILogger? logger, LogLevel level, string? facility, string? name, string? message)
     {

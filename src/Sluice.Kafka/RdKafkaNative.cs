@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Sluice.Kafka;
 
-/// <summary>P/Invoke declarations of the librdkafka calls Sluice makes itself (rdkafka.h): client lifecycle for the embedded broker, and producing for <see cref="RecordProducer"/>.</summary>
+/// <summary>P/Invoke declarations of the librdkafka calls Sluice makes itself (rdkafka.h): client lifecycle for the embedded broker, and producing and transactions for <see cref="RecordProducer"/>.</summary>
 internal static partial class RdKafkaNative
 {
     private const string Lib = "librdkafka";
@@ -98,6 +98,48 @@ internal static partial class RdKafkaNative
 
     [LibraryImport(Lib, EntryPoint = "rd_kafka_outq_len")]
     public static partial int OutQueueLength(IntPtr rk);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_error_is_fatal")]
+    public static partial int ErrorIsFatal(IntPtr error);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_error_is_retriable")]
+    public static partial int ErrorIsRetriable(IntPtr error);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_error_txn_requires_abort")]
+    public static partial int ErrorTxnRequiresAbort(IntPtr error);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_init_transactions")]
+    public static partial IntPtr InitTransactions(IntPtr rk, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_begin_transaction")]
+    public static partial IntPtr BeginTransaction(IntPtr rk);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_send_offsets_to_transaction")]
+    public static partial IntPtr SendOffsetsToTransaction(IntPtr rk, IntPtr offsets, IntPtr groupMetadata, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_commit_transaction")]
+    public static partial IntPtr CommitTransaction(IntPtr rk, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_abort_transaction")]
+    public static partial IntPtr AbortTransaction(IntPtr rk, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_topic_partition_list_new")]
+    public static partial IntPtr PartitionListNew(int size);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_topic_partition_list_add", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr PartitionListAdd(IntPtr list, string topic, int partition);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_topic_partition_list_set_offset", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int PartitionListSetOffset(IntPtr list, string topic, int partition, long offset);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_topic_partition_list_destroy")]
+    public static partial void PartitionListDestroy(IntPtr list);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_consumer_group_metadata_read")]
+    public static unsafe partial IntPtr GroupMetadataRead(IntPtr* groupMetadata, byte* buffer, nuint size);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_consumer_group_metadata_destroy")]
+    public static partial void GroupMetadataDestroy(IntPtr groupMetadata);
 
     [LibraryImport(Lib, EntryPoint = "rd_kafka_err2str")]
     public static partial IntPtr ErrToString(int err);

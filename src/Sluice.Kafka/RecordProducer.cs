@@ -21,7 +21,7 @@ namespace Sluice.Kafka;
 /// idempotence, acks, compression and batching are the same as every other Sluice producer. A thread of its own serves
 /// delivery reports. Call <see cref="Produce"/> from one thread; the counters may be read from any.</para>
 /// </remarks>
-public sealed unsafe class RecordProducer : IDisposable
+public sealed unsafe partial class RecordProducer : IDisposable
 {
     private const int PollMs = 100;
     private const int QueueFullPollMs = 10;
@@ -97,6 +97,11 @@ public sealed unsafe class RecordProducer : IDisposable
 
     /// <summary>True once the client hit a fatal error (an idempotent producer that lost its sequence): it delivers nothing more and must be replaced.</summary>
     public bool IsFatal => _fatal;
+
+    /// <summary>The watch over the cluster: past its deadline a full queue or a flush stops waiting with <see cref="OperationCanceledException"/>, and during an outage librdkafka's lines go to debug.</summary>
+    internal BrokerAvailability? Availability { get; set; }
+
+    private CancellationToken GiveUp => Availability?.Expired ?? CancellationToken.None;
 
     /// <summary>Messages handed to librdkafka and not yet reported delivered or failed.</summary>
     public int InFlight => _disposed ? 0 : RdKafkaNative.OutQueueLength(_rk);
@@ -195,8 +200,9 @@ public sealed unsafe class RecordProducer : IDisposable
                 var text = code == RdKafkaNative.ErrQueueFull ? null : Marshal.PtrToStringUTF8(RdKafkaNative.ErrorString(error));
                 RdKafkaNative.ErrorDestroy(error);
                 // Back-pressure: serve delivery reports so the queue drains, then try again. Never drop.
-                if (code == RdKafkaNative.ErrQueueFull) RdKafkaNative.Poll(_rk, QueueFullPollMs);
-                else ThrowHelper.Throw($"Kafka refused a message for {topic}: {text}");
+                if (code != RdKafkaNative.ErrQueueFull) ThrowHelper.Throw($"Kafka refused a message for {topic}: {text}");
+                GiveUp.ThrowIfCancellationRequested();
+                RdKafkaNative.Poll(_rk, QueueFullPollMs);
             }
         }
     }
@@ -208,6 +214,7 @@ public sealed unsafe class RecordProducer : IDisposable
         while (RdKafkaNative.Flush(_rk, PollMs) == RdKafkaNative.ErrTimedOut)
         {
             if (cancellationToken.IsCancellationRequested) return false;
+            GiveUp.ThrowIfCancellationRequested();
         }
         return true;
     }
@@ -279,7 +286,9 @@ public sealed unsafe class RecordProducer : IDisposable
             producer._fatal = true;
             producer.Fail($"fatal: {text}");
         }
-        LibrdkafkaLog.Write(producer._logger, err == RdKafkaNative.ErrFatal ? LogLevel.Error : LogLevel.Warning, "ERROR", "producer", text);
+        // Errors every client repeats while the brokers are away are reported once, by BrokerAvailability.
+        var level = err == RdKafkaNative.ErrFatal ? LogLevel.Error : KafkaClientFactory.IsOutage((Confluent.Kafka.ErrorCode)err) ? LogLevel.Debug : LogLevel.Warning;
+        LibrdkafkaLog.Write(producer._logger, level, "ERROR", "producer", text);
     }
 
     [UnmanagedCallersOnly]
@@ -287,7 +296,7 @@ public sealed unsafe class RecordProducer : IDisposable
     {
         var producer = From(RdKafkaNative.Opaque(rk));
         if (producer?._logger is not { } logger) return;
-        LibrdkafkaLog.Write(logger, LibrdkafkaLog.Level(level), Marshal.PtrToStringUTF8(facility), "producer", Marshal.PtrToStringUTF8(message));
+        LibrdkafkaLog.Write(logger, LibrdkafkaLog.Level(level, producer.Availability), Marshal.PtrToStringUTF8(facility), "producer", Marshal.PtrToStringUTF8(message));
     }
 
     private static string Text(byte[] errstr)

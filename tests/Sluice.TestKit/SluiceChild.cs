@@ -99,6 +99,12 @@ public sealed partial class SluiceChild : IDisposable
     /// <summary>SIGKILL: kill -9, nothing runs after it.</summary>
     public void KillHard() => Signal(9);
 
+    /// <summary>SIGSTOP: the process freezes; its peers' connections stay open and go unanswered, as in a network partition.</summary>
+    public void Pause() => Signal(19);
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal(18);
+
     /// <summary>Waits for the exit and returns its code; kills the process and throws after <paramref name="timeout"/>.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
@@ -151,6 +157,12 @@ public sealed class BrokerProcess : IDisposable
 
     public string BootstrapServers { get; }
 
+    /// <summary>Freezes the broker (SIGSTOP): it stops answering without closing a connection.</summary>
+    public void Pause() => _child.Pause();
+
+    /// <summary>Lets a paused broker answer again.</summary>
+    public void Resume() => _child.Resume();
+
     /// <summary>Starts <c>sluice broker</c>; with <paramref name="partitions"/>, every pipeline topic gets that many (<c>kafka.partitions</c>).</summary>
     public static async Task<BrokerProcess> StartAsync(TimeSpan? timeout = null, int? partitions = null)
     {
@@ -175,6 +187,7 @@ public sealed class BrokerProcess : IDisposable
 
     public void Dispose()
     {
+        _child.Resume(); // a paused process would not act on SIGTERM
         _child.Terminate();
         try
         {

@@ -24,36 +24,50 @@ internal static class BenchEngineCommand
                 DefaultValueFactory = _ => "avro",
             }
             .Require(v => v is "avro" or "json", "--format must be avro or json");
-        var iterations = new Option<int>("--iterations")
+        var iterations = new Option<int?>("--iterations")
             {
-                Description = "Timed passes after one untimed warm-up pass; the table shows the median pass",
-                DefaultValueFactory = _ => 3,
+                Description = "Timed passes after one untimed warm-up pass; the table shows the median pass (default 3; with --checkpoint-interval, pairs of passes, default 4)",
             }
-            .Require(v => v is >= 1 and <= 100, "--iterations must be between 1 and 100");
+            .Require(v => v is null or >= 1 and <= 100, "--iterations must be between 1 and 100");
+        var checkpointInterval = new Option<TimeSpan?>("--checkpoint-interval")
+        {
+            Description = "Also measure checkpoints: pairs of passes without and with a snapshot of every task at this interval of processing " +
+                          "(10s, 500ms or hh:mm:ss) into a directory store in a temporary folder, alternated; reports the CPU ratio and the snapshots",
+            CustomParser = ParseInterval,
+        };
+        var users = new Option<int?>("--users") { Description = "Users in the generated traffic (generator default 10,000)" }
+            .Require(v => v is null or >= 1 and <= 50_000_000, "--users must be between 1 and 50000000");
+        var sessions = new Option<int?>("--concurrent-sessions")
+            {
+                Description = "Sessions in progress at once in the generated traffic (default users / 100); many leave many sessions open in the state",
+            }
+            .Require(v => v is null or >= 1 and <= 1_000_000, "--concurrent-sessions must be between 1 and 1000000");
         var serialize = new Option<bool>("--serialize")
         {
             Description = "Also write every output record as the processor sends it to Kafka (JSON into reused buffers), without sending it",
         };
         var command = new Command("engine", "Run decode → validate → dedupe → bots → enrich → every aggregate in process and report throughput, CPU and allocation")
         {
-            input, events, partitions, format, iterations, serialize,
+            input, events, partitions, format, iterations, serialize, checkpointInterval, users, sessions,
         };
         command.SetAction(parse =>
         {
             var file = parse.GetValue(input);
-            int n = parse.GetValue(events), parts = parse.GetValue(partitions), passes = parse.GetValue(iterations);
+            var interval = parse.GetValue(checkpointInterval);
+            int n = parse.GetValue(events), parts = parse.GetValue(partitions), passes = parse.GetValue(iterations) ?? (interval is null ? 3 : 4);
             if (file is not null && !file.Exists)
                 throw new SluiceException($"input file {file.FullName} does not exist; pass a JSON-lines file of events or leave out --input", isTransient: false);
 
             var wire = file is not null ? PayloadFormat.Json : parse.GetValue(format) == "json" ? PayloadFormat.Json : PayloadFormat.Avro;
             EngineBenchmarkInput? data = null;
             EngineBenchmarkResult? result = null;
+            CheckpointCostResult? cost = null;
             AnsiConsole.Progress().Start(ctx =>
             {
                 var load = ctx.AddTask(file is null ? "generate" : "read", maxValue: file is null ? n : 1);
                 if (file is null)
                 {
-                    data = EngineBenchmark.Generate(n, parts, wire, done => load.Value = done);
+                    data = EngineBenchmark.Generate(n, parts, wire, done => load.Value = done, parse.GetValue(users), parse.GetValue(sessions));
                 }
                 else
                 {
@@ -61,6 +75,13 @@ internal static class BenchEngineCommand
                     load.Value = 1;
                 }
                 if (data.Events == 0) return;
+                if (interval is { } every)
+                {
+                    var pairs = ctx.AddTask($"process (warm-up + {passes} pairs without and with checkpoints)", maxValue: 2 * passes + 1);
+                    cost = EngineBenchmark.RunCheckpointComparison(data.Partitions, every, passes, data.Schemas, progress: done => pairs.Value = done);
+                    result = cost.On;
+                    return;
+                }
                 var run = ctx.AddTask($"process (warm-up + {passes} timed)", maxValue: passes + 1);
                 result = EngineBenchmark.RunPartitioned(data.Partitions, schemas: data.Schemas, iterations: passes, progress: done => run.Value = done,
                     serialize: parse.GetValue(serialize));
@@ -69,10 +90,63 @@ internal static class BenchEngineCommand
                 throw new SluiceException($"{file?.FullName} holds no events; it needs one JSON event per line", isTransient: false);
 
             var source = file is null ? $"generated traffic ({wire.ToWireName()})" : $"{file.Name} (json)";
+            if (cost is not null)
+            {
+                AnsiConsole.Write(CheckpointTable(cost, source));
+                return 0;
+            }
             AnsiConsole.Write(Table(result, parse.GetValue(serialize) ? source + ", outputs serialised" : source));
             return 0;
         });
         return command;
+    }
+
+    // 10s, 500ms, 2m or a TimeSpan (00:00:10).
+    private static TimeSpan? ParseInterval(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
+        TimeSpan? span = null;
+        foreach (var (suffix, unit) in new[] { ("ms", 0.001), ("s", 1.0), ("m", 60.0) })
+        {
+            if (text.Length > suffix.Length && text.EndsWith(suffix, StringComparison.Ordinal)
+                && double.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n))
+            {
+                span = TimeSpan.FromSeconds(n * unit);
+                break;
+            }
+        }
+        if (span is null && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var parsed)) span = parsed;
+        if (span is not { } value || value <= TimeSpan.Zero || value > TimeSpan.FromHours(1))
+        {
+            result.AddError($"--checkpoint-interval '{text}' is not a positive interval of at most an hour; write for example 10s, 500ms or 00:00:10");
+            return null;
+        }
+        return value;
+    }
+
+    private static Table CheckpointTable(CheckpointCostResult c, string source)
+    {
+        var s = c.Snapshots;
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"Checkpoint cost over {source}: {c.On.Partitions} partition(s), {Environment.ProcessorCount} cores; " +
+                   $"{c.CpuRatios.Count} pairs of passes without and with a checkpoint of every task every {c.Interval.TotalSeconds:0.###} s, alternated");
+        table.AddColumn("measure");
+        table.AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow("events per pass", $"{c.On.Events:N0}");
+        table.AddRow("CPU µs/event without checkpoints (median pass)", $"{c.Off.CpuMicrosPerEvent:N3}");
+        table.AddRow("CPU µs/event with checkpoints (median pass)", $"{c.On.CpuMicrosPerEvent:N3}");
+        table.AddRow("CPU ratio with/without, per pair", string.Join("  ", c.CpuRatios.Select(r => r.ToString("N3", CultureInfo.InvariantCulture))));
+        table.AddRow("CPU ratio, median of the pairs", $"{c.MedianCpuRatio:N3}");
+        table.AddRow("events/s without / with (median passes)", $"{c.Off.EventsPerSecond:N0} / {c.On.EventsPerSecond:N0}");
+        table.AddRow("checkpoints in the median pass (all tasks)", $"{s.Count:N0}");
+        if (s.Count > 0)
+        {
+            table.AddRow("state per checkpoint, mean / largest", $"{s.Bytes / s.Count:N0} / {s.MaxBytes:N0} bytes");
+            table.AddRow("snapshot (serialise) per checkpoint, mean", $"{s.SnapshotTime.TotalMilliseconds / s.Count:N1} ms");
+            table.AddRow("persist (write, fsync, rename) per checkpoint, mean", $"{s.PersistTime.TotalMilliseconds / s.Count:N1} ms");
+        }
+        table.AddRow("state of all tasks at the end of the input", $"{s.FinalBytes:N0} bytes, serialised in {s.FinalSnapshotTime.TotalMilliseconds:N0} ms");
+        return table;
     }
 
     private static Table Table(EngineBenchmarkResult r, string source)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
+using Sluice.Core.Diagnostics;
 using Sluice.Core.Events;
 using Sluice.Generate.Writers;
 using Sluice.Pipelines.Demo;
@@ -46,6 +47,7 @@ internal static class DemoCommand
             // While the live table owns the terminal, only warnings and errors are logged.
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging, live ? LogLevel.Warning : null);
             using var connection = KafkaConnection.Open(options, loggers);
+            var availability = connection.WatchAvailability(options, loggers);
 
             var maxEvents = parse.GetValue(events);
             var settings = new PipelineDemoSettings
@@ -56,9 +58,12 @@ internal static class DemoCommand
                 Processors = parse.GetValue(processors),
                 Format = parse.GetValue(format) == "json" ? PayloadFormat.Json : PayloadFormat.Avro,
             };
-            var demo = new PipelineDemo(options, connection.Factory, settings, loggers);
-            var run = demo.RunAsync(ct);
-            await DemoView.ShowAsync(demo, run, live).ConfigureAwait(false);
+            var demo = new PipelineDemo(options, connection.Factory, settings, loggers, () => availability.IsAvailable);
+            // Past kafka.unavailableDeadline the run stops and the command exits with the watch's one line.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, availability.Expired);
+            var run = demo.RunAsync(stop.Token);
+            await DemoView.ShowAsync(demo, run, live, loggers.CreateLogger("Sluice.Demo")).ConfigureAwait(false);
+            if (connection.Unavailable is { } unavailable) throw unavailable;
             var final = demo.Snapshot();
             var matches = DemoView.PrintSummary(final, options.Kafka.Topics.Events, Describe(demo, options));
             return ct.IsCancellationRequested ? 130 : matches ? 0 : 1;
@@ -77,7 +82,7 @@ internal static class DemoView
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static async Task ShowAsync(PipelineDemo demo, Task run, bool live)
+    public static async Task ShowAsync(PipelineDemo demo, Task run, bool live, ILogger? memory = null)
     {
         if (!live)
         {
@@ -86,8 +91,12 @@ internal static class DemoView
                 await Task.WhenAny(run, Task.Delay(2000)).ConfigureAwait(false);
                 var s = demo.Snapshot();
                 var o = s.Outputs;
+                var m = ProcessMemory.Read();
                 Console.WriteLine($"{s.Elapsed:mm\\:ss} produced {s.Produced:N0}  processed {s.Processed:N0}  enriched {o.Enriched:N0}  " +
-                                  $"dead-lettered {o.DeadLettered:N0}  late {o.Late:N0}  bots {o.Bots:N0}  windows final {o.EventsPerMinute.Count:N0}");
+                                  $"dead-lettered {o.DeadLettered:N0}  late {o.Late:N0}  bots {o.Bots:N0}  windows final {o.EventsPerMinute.Count:N0}  " +
+                                  $"rss {m.ResidentBytes >> 20:N0} MB");
+                // Where the memory is, at debug: --set logging.level=Debug.
+                memory?.LogDebug("memory: {Memory}", m);
             }
             await run.ConfigureAwait(false);
             return;

@@ -43,6 +43,7 @@ internal static class ProcessCommand
         // that waits in the group for a topic that does not exist.
         using var connection = KafkaConnection.Open(options, loggers);
         EnsureTopics(connection, options);
+        var availability = connection.WatchAvailability(options, loggers);
         await EnsureRegistryAsync(options, ct).ConfigureAwait(false);
         using var store = CheckpointStores.FromOptions(options);
         store.Open();
@@ -50,6 +51,7 @@ internal static class ProcessCommand
             memberCount, options.Processor.GroupId, options.Kafka.Topics.Events, options.Processor.CheckpointInterval, store.Description);
 
         var failures = new ProcessorFailures();
+        var readiness = new ProcessorReadiness(availability, failures);
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "sluice-process" });
         builder.Logging.ClearProviders();
         builder.Services.Configure<HostOptions>(o =>
@@ -60,6 +62,7 @@ internal static class ProcessCommand
             o.ServicesStopConcurrently = true;
         });
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.AddSingleton(readiness);
         var memberLogger = loggers.CreateLogger("Sluice.Process.Member");
         var processors = new List<ClickstreamProcessor>();
         for (var i = 0; i < memberCount; i++)
@@ -71,8 +74,12 @@ internal static class ProcessCommand
         }
         using (var host = builder.Build())
         {
+            // Past kafka.unavailableDeadline the members stop: their last checkpoint cannot be flushed, and the command
+            // exits with the watch's one line.
+            using var giveUp = availability.Expired.Register(() => host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication());
             await host.RunAsync(ct).ConfigureAwait(false);
         }
+        if (connection.Unavailable is { } unavailable) throw unavailable;
 
         if (failures.First is { } failure)
         {

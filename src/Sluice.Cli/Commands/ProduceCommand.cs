@@ -145,6 +145,7 @@ public static class ProduceCommand
                 {
                     case "kafka":
                         connection = KafkaConnection.Open(options, loggers);
+                        connection.WatchAvailability(options, loggers);
                         target = connection.Embedded is { } broker
                             ? $"embedded broker {broker.BootstrapServers} ({options.Kafka.Partitions} partitions)"
                             : $"Kafka {options.Kafka.BootstrapServers}";
@@ -185,10 +186,20 @@ public static class ProduceCommand
                 }
 
                 RunSummary summary;
-                using (writer)
+                // Past kafka.unavailableDeadline the run stops, and the producer stops waiting to flush.
+                using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, connection?.Availability?.Expired ?? CancellationToken.None);
+                try
                 {
-                    summary = await RunWithProgress(console, generator, writer, pacer, truth, settings, ct);
+                    using (writer)
+                    {
+                        summary = await RunWithProgress(console, generator, writer, pacer, truth, settings, run.Token);
+                    }
                 }
+                catch (OperationCanceledException) when (connection?.Unavailable is { } unavailable)
+                {
+                    throw unavailable;
+                }
+                if (connection?.Unavailable is { } gaveUp) throw gaveUp;
                 if (manifestPath is not null) truth.WriteFile(manifestPath, generator);
                 WriteSummary(console, generator, truth, summary, target, manifestPath);
                 return summary.Cancelled ? 130 : 0;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Configuration;
+using Sluice.Core.Errors;
 using Sluice.Kafka;
 
 namespace Sluice.Cli.Hosting;
@@ -24,6 +25,17 @@ internal sealed class KafkaConnection : IDisposable
     /// <summary>The cluster's metadata as it answered at start-up: brokers and topics.</summary>
     public Confluent.Kafka.Metadata Metadata { get; }
     public EmbeddedBroker? Embedded { get; }
+
+    /// <summary>The watch over the brokers once <see cref="WatchAvailability"/> started it: readiness and the unavailable deadline.</summary>
+    public BrokerAvailability? Availability { get; private set; }
+
+    /// <summary>Starts watching whether the brokers answer (<c>kafka.connectTimeout</c>, <c>kafka.unavailableDeadline</c>); the factory's producers give up at the deadline.</summary>
+    public BrokerAvailability WatchAvailability(SluiceOptions options, ILoggerFactory loggers) =>
+        Availability ??= new BrokerAvailability(Factory, options.Kafka.ConnectTimeout, options.Kafka.UnavailableDeadline,
+            loggers.CreateLogger("Sluice.Kafka")).Start();
+
+    /// <summary>When the brokers stayed away past the deadline: the one-line error to stop with (use where a wait was given up).</summary>
+    public SluiceException? Unavailable => Availability?.Failure is { } failure ? new SluiceException(failure, isTransient: true) : null;
 
     /// <summary>Starts the embedded broker when no bootstrap servers are configured, creates the topics, checks the cluster answers.</summary>
     public static KafkaConnection Open(SluiceOptions options, ILoggerFactory loggers) =>
@@ -60,5 +72,9 @@ internal sealed class KafkaConnection : IDisposable
         }
     }
 
-    public void Dispose() => Embedded?.Dispose();
+    public void Dispose()
+    {
+        Availability?.Dispose();
+        Embedded?.Dispose();
+    }
 }

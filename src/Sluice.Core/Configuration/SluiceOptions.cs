@@ -47,6 +47,14 @@ public sealed class KafkaOptions
     public int Partitions { get; set; } = 6;
     /// <summary>How long to wait for a broker to answer before giving up with an error.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Records a producer holds before its caller waits (back-pressure): librdkafka's queue.buffering.max.messages.</summary>
+    public int ProducerQueueMessages { get; set; } = 100_000;
+    /// <summary>Megabytes a producer holds before its caller waits: librdkafka's queue.buffering.max.kbytes.</summary>
+    public int ProducerQueueMegabytes { get; set; } = 64;
+    /// <summary>Megabytes a consumer fetches ahead of the application: librdkafka's queued.max.messages.kbytes.</summary>
+    public int ConsumerPrefetchMegabytes { get; set; } = 16;
+    /// <summary>How long commands keep retrying when every broker has stopped answering (from the last answer), not ready meanwhile, before exiting with an error.</summary>
+    public TimeSpan UnavailableDeadline { get; set; } = TimeSpan.FromMinutes(2);
     /// <summary>Consumer-group session timeout: a member silent this long is dropped; also how long the embedded broker takes per rebalance.</summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
@@ -57,6 +65,12 @@ public sealed class KafkaOptions
         Check.Range("kafka.partitions", Partitions, 1, 10_000);
         Check.Range("kafka.embedded.brokers", Embedded.Brokers, 1, 16);
         Check.Positive("kafka.connectTimeout", ConnectTimeout, max: TimeSpan.FromHours(1));
+        Check.Positive("kafka.unavailableDeadline", UnavailableDeadline, max: TimeSpan.FromDays(7));
+        Check.Range("kafka.producerQueueMessages", ProducerQueueMessages, 1_000, 10_000_000);
+        Check.Range("kafka.producerQueueMegabytes", ProducerQueueMegabytes, 1, 2_097_151);
+        Check.Range("kafka.consumerPrefetchMegabytes", ConsumerPrefetchMegabytes, 1, 2_097_151);
+        if (UnavailableDeadline < ConnectTimeout)
+            ThrowHelper.ThrowConfiguration("kafka.unavailableDeadline", $"{UnavailableDeadline} is shorter than kafka.connectTimeout ({ConnectTimeout}), after which brokers count as unreachable; make it at least as long");
         if (SessionTimeout < TimeSpan.FromSeconds(1) || SessionTimeout > TimeSpan.FromMinutes(30))
             ThrowHelper.ThrowConfiguration("kafka.sessionTimeout", $"{SessionTimeout} is out of range; allowed 00:00:01 to 00:30:00 (brokers also bound it)");
         Check.OneOf("kafka.securityProtocol", SecurityProtocol, "plaintext", "ssl", "sasl_plaintext", "sasl_ssl");
@@ -208,6 +222,14 @@ public sealed class ProcessorOptions
 
     /// <summary>How often every task's state is checkpointed with its input offsets (also on revocation and on stop).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>at_least_once (outputs flushed, then offsets committed) or exactly_once (outputs and offsets in one Kafka transaction per checkpoint).</summary>
+    public string Guarantee { get; set; } = "at_least_once";
+
+    /// <summary>True when <see cref="Guarantee"/> is exactly_once.</summary>
+    public bool ExactlyOnce => Guarantee.Equals("exactly_once", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The most a transaction may stay open under exactly_once: brokers abort older ones (transaction.max.timeout.ms, 15 min by default).</summary>
+    public static readonly TimeSpan MaxTransactionInterval = TimeSpan.FromMinutes(5);
     /// <summary>Where checkpoints are kept.</summary>
     public CheckpointOptions Checkpoint { get; set; } = new();
 
@@ -221,6 +243,9 @@ public sealed class ProcessorOptions
         if (MaxOutOfOrderness < TimeSpan.Zero)
             ThrowHelper.ThrowConfiguration("processor.maxOutOfOrderness", "must be zero or positive, for example 00:02:00");
         Check.Positive("processor.checkpointInterval", CheckpointInterval, max: TimeSpan.FromDays(1));
+        Check.OneOf("processor.guarantee", Guarantee, "at_least_once", "exactly_once");
+        if (ExactlyOnce && CheckpointInterval > MaxTransactionInterval)
+            ThrowHelper.ThrowConfiguration("processor.checkpointInterval", $"{CheckpointInterval} is longer than the {MaxTransactionInterval} a transaction may stay open with processor.guarantee exactly_once (each checkpoint commits one); shorten it");
         Check.OneOf("processor.checkpoint.store", Checkpoint.Store, "directory", "postgres");
         Check.NotEmpty("processor.checkpoint.directory", Checkpoint.Directory);
     }

@@ -70,6 +70,7 @@ public sealed class PipelineDemo
     private readonly PipelineDemoSettings _settings;
     private readonly ILoggerFactory _loggers;
     private readonly ClickstreamOptions _topology;
+    private readonly Func<bool> _brokersAnswer;
     // Created once the schema registry is known; replaced whole, so readers on other threads see one list or the other.
     private IReadOnlyList<ClickstreamProcessor> _members = [];
     private EmbeddedSchemaRegistry? _registry;
@@ -91,8 +92,10 @@ public sealed class PipelineDemo
 
     private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(30);
 
-    public PipelineDemo(SluiceOptions options, KafkaClientFactory factory, PipelineDemoSettings settings, ILoggerFactory loggers)
+    /// <param name="brokersAnswer">Whether the brokers answer now (<see cref="BrokerAvailability.IsAvailable"/>): processing that stops while they do not is not a stall.</param>
+    public PipelineDemo(SluiceOptions options, KafkaClientFactory factory, PipelineDemoSettings settings, ILoggerFactory loggers, Func<bool>? brokersAnswer = null)
     {
+        _brokersAnswer = brokersAnswer ?? (() => true);
         _options = options;
         _factory = factory;
         _settings = settings;
@@ -155,7 +158,8 @@ public sealed class PipelineDemo
         var checkpoints = new CheckpointSettings(checkpointFolder.Store, _options.Processor.GroupId, _options.Processor.CheckpointInterval);
         var created = new List<ClickstreamProcessor>();
         for (var i = 0; i < Math.Max(1, _settings.Processors); i++)
-            created.Add(new ClickstreamProcessor(_factory, _topology, _options.Processor.GroupId, $"processor-{i + 1}", _loggers, _schemas, checkpoints));
+            created.Add(new ClickstreamProcessor(_factory, _topology, _options.Processor.GroupId, $"processor-{i + 1}", _loggers, _schemas, checkpoints,
+                _options.Processor.ExactlyOnce));
         Volatile.Write(ref _members, created);
         var members = _members.Select(m => m.RunAsync(stopAll.Token, () => Volatile.Read(ref inputDone))).ToList();
         var tally = _tally.RunAsync(stopLiveTally.Token);
@@ -170,7 +174,8 @@ public sealed class PipelineDemo
             {
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
                 ThrowIfFaulted(members);
-                if (Processed() != lastProgress.Processed) lastProgress = (Processed(), DateTime.UtcNow);
+                // Waiting for brokers that do not answer is reported by the availability watch, and bounded by its deadline.
+                if (Processed() != lastProgress.Processed || !_brokersAnswer()) lastProgress = (Processed(), DateTime.UtcNow);
                 else if (DateTime.UtcNow - lastProgress.At > StallTimeout)
                     throw new Core.Errors.SluiceException(
                         $"processing stopped at {lastProgress.Processed:N0} of {Interlocked.Read(ref _produced):N0} records for {StallTimeout.TotalSeconds:0} s; " +

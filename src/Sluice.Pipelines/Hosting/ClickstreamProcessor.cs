@@ -27,19 +27,25 @@ public sealed class ClickstreamProcessor
     private readonly ISchemaSource? _schemas;
     private readonly IDisposable? _ownedSchemas;
     private readonly CheckpointSettings? _checkpoints;
+    private readonly bool _exactlyOnce;
     private StreamRunner? _runner;
+    private KafkaRecordCollector? _outputs;
     private int _ownedPartitions;
 
     /// <summary>A member of <paramref name="groupId"/>; with <paramref name="schemas"/> (a registry client, shared) it also reads Avro frames.</summary>
-    /// <remarks>With <paramref name="checkpoints"/> (whose group must be <paramref name="groupId"/>) tasks are checkpointed and restored.</remarks>
+    /// <remarks>
+    /// With <paramref name="checkpoints"/> (whose group must be <paramref name="groupId"/>) tasks are checkpointed and restored.
+    /// With <paramref name="exactlyOnce"/> the outputs are written in Kafka transactions that commit the input offsets
+    /// with them, as <see cref="TransactionalId"/>.
+    /// </remarks>
     public ClickstreamProcessor(KafkaClientFactory factory, ClickstreamOptions options, string groupId, string name, ILoggerFactory loggers,
-        ISchemaSource? schemas = null, CheckpointSettings? checkpoints = null)
-        : this(factory, options, groupId, name, loggers, schemas, ownsSchemas: false, checkpoints)
+        ISchemaSource? schemas = null, CheckpointSettings? checkpoints = null, bool exactlyOnce = false)
+        : this(factory, options, groupId, name, loggers, schemas, ownsSchemas: false, checkpoints, exactlyOnce)
     {
     }
 
     private ClickstreamProcessor(KafkaClientFactory factory, ClickstreamOptions options, string groupId, string name, ILoggerFactory loggers,
-        ISchemaSource? schemas, bool ownsSchemas, CheckpointSettings? checkpoints)
+        ISchemaSource? schemas, bool ownsSchemas, CheckpointSettings? checkpoints, bool exactlyOnce)
     {
         if (checkpoints is not null && checkpoints.Group != groupId)
             throw new ArgumentException($"checkpoints are filed under group {checkpoints.Group} but the member joins {groupId}", nameof(checkpoints));
@@ -54,7 +60,21 @@ public sealed class ClickstreamProcessor
         _schemas = schemas;
         _ownedSchemas = ownsSchemas ? schemas as IDisposable : null;
         _checkpoints = checkpoints;
+        _exactlyOnce = exactlyOnce;
+        // Stable per member, as Kafka Streams' exactly-once v2 keeps one producer per stream thread: a restarted member
+        // fences its predecessor's producer and aborts the transaction it left open, instead of the broker waiting for it
+        // to time out. The host name keeps members of processes on different machines apart.
+        TransactionalId = $"{groupId}-{Environment.MachineName}-{name}";
     }
+
+    /// <summary>The transactional.id of this member's producer under exactly-once.</summary>
+    public string TransactionalId { get; }
+
+    /// <summary>True when outputs and offsets are committed in Kafka transactions.</summary>
+    public bool ExactlyOnce => _exactlyOnce;
+
+    /// <summary>Transactions this member has committed (exactly-once only).</summary>
+    public long TransactionsCommitted => Volatile.Read(ref _outputs) is { } o ? o.TransactionsCommitted : 0;
 
     /// <summary>
     /// A member configured from <paramref name="options"/>: topics, group id and out-of-orderness, and the registry at
@@ -69,7 +89,8 @@ public sealed class ClickstreamProcessor
         var registry = options.SchemaRegistry.Url.Length > 0 ? RegistrySchemaSource.Connect(options.SchemaRegistry) : null;
         var group = options.Processor.GroupId;
         var checkpoints = store is null ? null : new CheckpointSettings(store, group, options.Processor.CheckpointInterval);
-        return new ClickstreamProcessor(factory, TopologyOptions(options), group, name, loggers, registry, ownsSchemas: true, checkpoints);
+        return new ClickstreamProcessor(factory, TopologyOptions(options), group, name, loggers, registry, ownsSchemas: true, checkpoints,
+            options.Processor.ExactlyOnce);
     }
 
     /// <summary>The topology's options from the configuration.</summary>
@@ -99,6 +120,10 @@ public sealed class ClickstreamProcessor
 
     public string Name { get; }
 
+    // A transaction is open for a checkpoint interval; the broker aborts one open longer than this.
+    private TimeSpan TransactionTimeout =>
+        TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(60).Ticks, 3 * (_checkpoints?.Interval ?? TimeSpan.Zero).Ticks));
+
     /// <summary>True when Avro frames are read (a schema source was given or configured).</summary>
     public bool ReadsAvro => _schemas is not null;
 
@@ -124,12 +149,16 @@ public sealed class ClickstreamProcessor
         try
         {
             var topology = new ClickstreamTopology(_options, _schemas);
-            using var outputs = ClickstreamJson.RegisterAll(new KafkaRecordCollector(_factory));
-            using var source = new KafkaPartitionSource(_factory, _groupId);
+            using var source = new KafkaPartitionSource(_factory, _groupId) { CommitSynchronously = _exactlyOnce };
+            using var outputs = ClickstreamJson.RegisterAll(_exactlyOnce
+                ? KafkaRecordCollector.Transactional(_factory, TransactionalId, () => source.GroupMetadata, TransactionTimeout)
+                : new KafkaRecordCollector(_factory));
+            Volatile.Write(ref _outputs, outputs);
             using var tasks = new TaskManager(topology, topology.WatermarkStrategy, TimeProvider.System, outputs, _loggers.CreateLogger<TaskManager>());
             tasks.TaskCreated += _ => Interlocked.Increment(ref _ownedPartitions);
             tasks.TaskClosing += _ => Interlocked.Decrement(ref _ownedPartitions);
-            var coordinator = new CommitCoordinator(source, tasks, outputs, TimeProvider.System, _loggers.CreateLogger<CommitCoordinator>(), _checkpoints, Name);
+            var coordinator = new CommitCoordinator(source, tasks, outputs, TimeProvider.System, _loggers.CreateLogger<CommitCoordinator>(), _checkpoints, Name,
+                _exactlyOnce ? outputs : null);
             var runner = new StreamRunner(source, tasks, topology.SourceTopics, TimeProvider.System, TimeSpan.FromMilliseconds(250), outputs,
                 _loggers.CreateLogger<StreamRunner>(), coordinator);
             Volatile.Write(ref _runner, runner);

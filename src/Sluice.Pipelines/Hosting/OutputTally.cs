@@ -54,17 +54,23 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
     private void Run(CancellationToken ct)
     {
         // A private group and no commits: each reader sees everything from the start.
-        using var consumer = factory.CreateConsumer($"sluice-tally-{Guid.NewGuid():N}", "tally");
-        consumer.Subscribe(Topics);
-        Dictionary<TopicPartition, long>? ends = null;
-        while (!ct.IsCancellationRequested)
+        var consumer = factory.CreateConsumer($"sluice-tally-{Guid.NewGuid():N}", "tally");
+        try
         {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } r) Count(r);
-            if (!Volatile.Read(ref _drainRequested)) continue;
-            ends ??= EndOffsets(consumer);
-            if (ends.All(e => consumer.Position(e.Key) is var p && p != Offset.Unset && p.Value >= e.Value)) break;
+            consumer.Subscribe(Topics);
+            Dictionary<TopicPartition, long>? ends = null;
+            while (!ct.IsCancellationRequested)
+            {
+                if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } r) Count(r);
+                if (!Volatile.Read(ref _drainRequested)) continue;
+                ends ??= EndOffsets(consumer);
+                if (ends.All(e => consumer.Position(e.Key) is var p && p != Offset.Unset && p.Value >= e.Value)) break;
+            }
         }
-        consumer.Close();
+        finally
+        {
+            factory.Close(consumer);
+        }
     }
 
     // The end of every output partition now; a partition with nothing in it has nothing to wait for.

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Sluice.Kafka;
 
 namespace Sluice.Pipelines.Hosting;
 
@@ -12,6 +13,20 @@ public sealed class ProcessorFailures
     public Exception? First => Volatile.Read(ref _first);
 
     public void Record(Exception exception) => Interlocked.CompareExchange(ref _first, exception, null);
+}
+
+/// <summary>Whether a processor host can do its work now: what a readiness probe (<c>/readyz</c>) reports.</summary>
+/// <remarks>Not ready while no broker answers (<see cref="BrokerAvailability"/>) or once a member has failed.</remarks>
+public sealed class ProcessorReadiness(BrokerAvailability? brokers, ProcessorFailures failures)
+{
+    /// <summary>True when the brokers answer and every member is running.</summary>
+    public bool IsReady => Reason is null;
+
+    /// <summary>Why it is not ready, or null.</summary>
+    public string? Reason =>
+        failures.First is { } failed ? $"a member failed: {failed.Message}"
+        : brokers is { IsAvailable: false } ? "no Kafka broker answers"
+        : null;
 }
 
 /// <summary>One processor group member as a hosted service: runs until the host stops, then checkpoints, commits and leaves the group.</summary>
@@ -29,7 +44,8 @@ public sealed partial class ProcessorMemberService(ClickstreamProcessor member, 
         try
         {
             await Member.RunAsync(stoppingToken).ConfigureAwait(false);
-            LogStopped(logger, Member.Name, Member.Processed, Member.CheckpointsWritten);
+            if (Member.ExactlyOnce) LogStoppedExactlyOnce(logger, Member.Name, Member.Processed, Member.CheckpointsWritten, Member.TransactionsCommitted);
+            else LogStopped(logger, Member.Name, Member.Processed, Member.CheckpointsWritten);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -41,6 +57,9 @@ public sealed partial class ProcessorMemberService(ClickstreamProcessor member, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Member} stopped after {Records} records and {Checkpoints} task checkpoints; it has left the group")]
     private static partial void LogStopped(ILogger logger, string member, long records, long checkpoints);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Member} stopped after {Records} records, {Checkpoints} task checkpoints and {Transactions} committed transactions; it has left the group")]
+    private static partial void LogStoppedExactlyOnce(ILogger logger, string member, long records, long checkpoints, long transactions);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Member} failed: {Reason}; stopping the other members")]
     private static partial void LogFailed(ILogger logger, string member, string reason);

@@ -55,4 +55,7 @@ public interface ICheckpointStore : IDisposable
 
     /// <summary>The sequences stored for the task, oldest first.</summary>
     IReadOnlyList<long> Sequences(CheckpointKey key);
+
+    /// <summary>Deletes one checkpoint durably (one whose transaction never committed); the previous one becomes the latest. Nothing happens when it is absent.</summary>
+    void Discard(CheckpointKey key, long sequence);
 }

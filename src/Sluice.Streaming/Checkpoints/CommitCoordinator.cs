@@ -29,6 +29,13 @@ public sealed record CheckpointSettings(ICheckpointStore Store, string Group, Ti
 /// committed offset (or the log start). If the broker has deleted input past that offset (the embedded broker keeps
 /// 5 MiB per partition), the records between are lost: that is logged as an error, counted in
 /// <see cref="LostInput"/>, and reading continues from the log start; such a run is not exact.</para>
+/// <para>Exactly-once (given an <see cref="ITransactionalCollector"/>): the outputs are written in a Kafka transaction, and
+/// the commit is that transaction's, with the input positions sent into it, so outputs and offsets become visible together
+/// or not at all: flush → snapshot → persist → send offsets → commit the transaction → then the consumer's own commit of
+/// the same positions. A revocation commits every task, not only the revoked ones, because the transaction holds every
+/// task's outputs. A failure anywhere in the round aborts the transaction and stops the member: its tasks' state is
+/// ahead of what committed. A checkpoint persisted for a transaction that then did not commit is ahead of the committed
+/// offsets; on assignment such a checkpoint is discarded and the one before it, which matches them, restored.</para>
 /// <para>Used from the poll thread only, except <see cref="LostInput"/> and the counters, which any thread may read.</para>
 /// </remarks>
 public sealed partial class CommitCoordinator : IRestoringAssignmentListener
@@ -36,6 +43,7 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
     private readonly IPartitionSource _source;
     private readonly TaskManager _tasks;
     private readonly IFlushableCollector? _outputs;
+    private readonly ITransactionalCollector? _transactions;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly CheckpointSettings? _checkpoints;
@@ -47,13 +55,15 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
     private bool _stopped;
     private long _checkpointsWritten;
 
+    /// <param name="transactions">When given, outputs and input offsets commit together in its transactions (exactly-once); <paramref name="outputs"/> may then be null.</param>
     public CommitCoordinator(IPartitionSource source, TaskManager tasks, IFlushableCollector? outputs, TimeProvider clock,
-        ILogger? logger = null, CheckpointSettings? checkpoints = null, string member = "member")
+        ILogger? logger = null, CheckpointSettings? checkpoints = null, string member = "member", ITransactionalCollector? transactions = null)
     {
         _member = member;
         _source = source ?? throw new ArgumentNullException(nameof(source));
         _tasks = tasks ?? throw new ArgumentNullException(nameof(tasks));
-        _outputs = outputs;
+        _transactions = transactions;
+        _outputs = outputs ?? transactions;
         _clock = clock ?? throw new ArgumentNullException(nameof(clock));
         _logger = logger ?? NullLogger.Instance;
         _checkpoints = checkpoints;
@@ -109,7 +119,7 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
         foreach (var group in partitions.GroupBy(p => p.Partition.Partition))
         {
             Checkpoint? checkpoint = null;
-            if (_checkpoints is not null && !existing.Contains(group.Key) && _tasks.Task(group.Key) is { } task) checkpoint = Restore(task);
+            if (_checkpoints is not null && !existing.Contains(group.Key) && _tasks.Task(group.Key) is { } task) checkpoint = Restore(task, [.. group]);
             foreach (var start in group) chosen[start.Partition] = StartOffset(start, checkpoint);
         }
         return chosen;
@@ -121,9 +131,10 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
         if (partitions.Count > 0) LogRevoked(_logger, _member, string.Join(", ", partitions));
         if (!_stopped)
         {
-            _outputs?.Flush();
-            if (_checkpoints is not null) Save(partitions.Select(p => p.Partition).Distinct());
-            _source.Commit(partitions);
+            // The transaction holds every task's outputs, so every task is checkpointed and committed with it. Offsets are
+            // only stored here: a synchronous commit from inside a rebalance callback can wait forever.
+            if (_transactions is not null) CommitRound(AllTasks(), [.. AllPartitions()]);
+            else CommitRound(partitions.Select(p => p.Partition).Distinct(), partitions);
         }
         Close(partitions);
     }
@@ -150,17 +161,7 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
     }
 
     /// <summary>Flush → snapshot → persist every task (when checkpointing) → commit, now.</summary>
-    public void Checkpoint()
-    {
-        if (_checkpoints is null)
-        {
-            Commit();
-            return;
-        }
-        _outputs?.Flush();
-        Save(_tasks.Tasks.Select(t => t.TaskId.Partition).ToList());
-        _source.Commit();
-    }
+    public void Checkpoint() => CommitRound(_checkpoints is null ? null : AllTasks(), null);
 
     /// <summary>The last checkpoint and commit before leaving the group; later revocations (the consumer closing) commit nothing.</summary>
     public void Stop()
@@ -170,10 +171,54 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
         _stopped = true;
     }
 
-    private void Commit()
+    private void Commit() => CommitRound(null, null);
+
+    // The one order: flush → snapshot and persist (tasks to save, when checkpointing) → the transaction's commit of outputs
+    // and positions (exactly-once) → the consumer's commit (of every partition, or of `partitions` only, stored for its
+    // auto-commit). With transactions, a failure before the transaction committed aborts it and stops the member.
+    private void CommitRound(IEnumerable<int>? save, IReadOnlyCollection<TopicPartition>? partitions)
     {
-        _outputs?.Flush();
-        _source.Commit();
+        try
+        {
+            _outputs?.Flush();
+            if (save is not null) Save(save);
+            _transactions?.CommitTransaction(Positions());
+        }
+        catch (Exception ex) when (_transactions is not null && ex is not OutOfMemoryException)
+        {
+            Abort(ex);
+        }
+        if (partitions is null) _source.Commit();
+        else _source.Commit(partitions);
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void Abort(Exception cause)
+    {
+        try
+        {
+            _transactions!.AbortTransaction();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogAbortFailed(_logger, _member, ex.Message);
+        }
+        throw new Core.Errors.SluiceException(
+            $"{_member}: the transaction was aborted ({cause.Message}); its outputs are discarded and no input offset moved. " +
+            "Restarted, the processor resumes from the last checkpoint whose transaction committed", isTransient: true, cause);
+    }
+
+    private List<int> AllTasks() => _tasks.Tasks.Select(t => t.TaskId.Partition).ToList();
+
+    private IEnumerable<TopicPartition> AllPartitions() => _tasks.Tasks.SelectMany(t => _tasks.PartitionsOf(t.TaskId.Partition));
+
+    // Every assigned input partition's next offset to read, for the transaction.
+    private List<PartitionOffset> Positions()
+    {
+        var positions = new List<PartitionOffset>();
+        foreach (var tp in AllPartitions())
+            if (_source.PositionOf(tp) is { } next) positions.Add(new PartitionOffset(tp, next));
+        return positions;
     }
 
     private void Close(IReadOnlyCollection<TopicPartition> partitions)
@@ -183,11 +228,20 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
             if (_tasks.Task(p.Partition) is null) _lastSaved.Remove(p.Partition);
     }
 
-    private Checkpoint? Restore(StreamTask task)
+    private Checkpoint? Restore(StreamTask task, IReadOnlyList<PartitionStart> starts)
     {
         var settings = _checkpoints!;
         var key = new CheckpointKey(settings.Group, _tasks.TopologyName, task.TaskId);
         var checkpoint = settings.Store.TryLoadLatest(key);
+        // With transactions the committed offsets say which checkpoint's outputs committed: one ahead of them was persisted
+        // for a transaction that was aborted or never finished (the process died between persisting and committing).
+        // Restoring it would skip the input whose outputs were discarded.
+        while (_transactions is not null && checkpoint is not null && AheadOfCommitted(checkpoint, starts) is { } ahead)
+        {
+            LogDiscarded(_logger, task.TaskId.ToString(), checkpoint.Sequence, ahead, checkpoint.Location);
+            settings.Store.Discard(key, checkpoint.Sequence);
+            checkpoint = settings.Store.TryLoadLatest(key);
+        }
         if (checkpoint is null) return null;
         try
         {
@@ -203,6 +257,17 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
         LogRestored(_logger, task.TaskId.ToString(), checkpoint.Sequence, string.Join(", ", checkpoint.Offsets),
             checkpoint.State.Length, age.TotalSeconds, checkpoint.Location);
         return checkpoint;
+    }
+
+    private static string? AheadOfCommitted(Checkpoint checkpoint, IReadOnlyList<PartitionStart> starts)
+    {
+        foreach (var start in starts)
+        {
+            var committed = start.Committed ?? start.LogStart;
+            if (checkpoint.OffsetOf(start.Partition) is { } offset && offset > committed)
+                return string.Create(CultureInfo.InvariantCulture, $"{start.Partition}@{offset} where the committed offset is {(start.Committed is null ? "none" : committed)}");
+        }
+        return null;
     }
 
     private long StartOffset(PartitionStart start, Checkpoint? checkpoint)
@@ -287,6 +352,12 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Task} was not checkpointed: the position of one of its partitions is not known")]
     private static partial void LogPositionUnknown(ILogger logger, string task);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Discarded checkpoint #{Sequence} of {Task}: it reads on from {Ahead}, so the transaction it was written for did not commit (aborted, or the process stopped first); restoring the one before it ({Location})")]
+    private static partial void LogDiscarded(ILogger logger, string task, long sequence, string ahead, string location);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Member}: aborting the transaction failed too ({Reason}); the broker aborts it when the producer's transaction times out or the next instance starts")]
+    private static partial void LogAbortFailed(ILogger logger, string member, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoint written for {Count} task(s) to {Store} in {Ms} ms: {Tasks}")]
     private static partial void LogCheckpointWritten(ILogger logger, int count, string store, long ms, string tasks);

@@ -67,7 +67,7 @@ public sealed partial class DirectoryCheckpointStore : ICheckpointStore
         File.Move(temp, path, overwrite: true);
         FsyncDirectory(folder);
         _lastSequence[key] = sequence;
-        Prune(folder, sequence);
+        Prune(folder);
         return new Checkpoint(key, sequence, offsets, state.ToArray(), createdAt, path);
     }
 
@@ -85,6 +85,15 @@ public sealed partial class DirectoryCheckpointStore : ICheckpointStore
     }
 
     public IReadOnlyList<long> Sequences(CheckpointKey key) => SequencesIn(TaskDirectory(key));
+
+    public void Discard(CheckpointKey key, long sequence)
+    {
+        var folder = TaskDirectory(key);
+        var path = Path.Combine(folder, FileName(sequence));
+        if (!File.Exists(path)) return;
+        File.Delete(path);
+        FsyncDirectory(folder);
+    }
 
     public void Dispose()
     {
@@ -111,10 +120,11 @@ public sealed partial class DirectoryCheckpointStore : ICheckpointStore
         return sequences;
     }
 
-    private static void Prune(string folder, long latest)
+    // The last two files stay, whatever their sequences: after a discarded checkpoint they are not consecutive.
+    private static void Prune(string folder)
     {
-        foreach (var s in SequencesIn(folder))
-            if (s <= latest - Keep) TryDelete(Path.Combine(folder, FileName(s)));
+        var sequences = SequencesIn(folder);
+        for (var i = 0; i < sequences.Count - Keep; i++) TryDelete(Path.Combine(folder, FileName(sequences[i])));
         foreach (var temp in Directory.EnumerateFiles(folder, "*" + Extension + TempExtension)) TryDelete(temp);
     }
 

@@ -96,10 +96,12 @@ public sealed class PostgresCheckpointStore : ICheckpointStore
             insert.Parameters.Add(new NpgsqlParameter { Value = createdAt.UtcDateTime });
             insert.ExecuteNonQuery();
         }
-        using (var prune = new NpgsqlCommand($"DELETE FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3 AND sequence <= $4", connection, tx))
+        // The last two rows stay, whatever their sequences: after a discarded checkpoint they are not consecutive.
+        using (var prune = new NpgsqlCommand(
+                   $"DELETE FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3 AND sequence NOT IN " +
+                   $"(SELECT sequence FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3 ORDER BY sequence DESC LIMIT 2)", connection, tx))
         {
             AddKey(prune, key);
-            prune.Parameters.Add(new NpgsqlParameter { Value = sequence - 2 });
             prune.ExecuteNonQuery();
         }
         tx.Commit();
@@ -147,6 +149,15 @@ public sealed class PostgresCheckpointStore : ICheckpointStore
         var sequences = new List<long>();
         while (reader.Read()) sequences.Add(reader.GetInt64(0));
         return sequences;
+    }
+
+    public void Discard(CheckpointKey key, long sequence)
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var delete = new NpgsqlCommand($"DELETE FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3 AND sequence = $4", connection);
+        AddKey(delete, key);
+        delete.Parameters.Add(new NpgsqlParameter { Value = sequence });
+        delete.ExecuteNonQuery();
     }
 
     public void Dispose() => _dataSource.Dispose();

@@ -72,7 +72,30 @@ public sealed class KafkaPartitionSource : IPartitionSource
 
     public long? PositionOf(StreamTopicPartition partition) => _positions.TryGetValue(partition, out var next) ? next : null;
 
-    public void Commit() => Commit(_positions.Keys);
+    /// <summary>The consumer's group metadata (group, generation, member) for a transaction's offsets; null before subscribing.</summary>
+    public IConsumerGroupMetadata? GroupMetadata => _consumer?.ConsumerGroupMetadata;
+
+    /// <summary>
+    /// When set, <see cref="Commit()"/> (never called from a rebalance callback) also commits the stored offsets at once
+    /// instead of leaving them to the auto-commit interval. Exactly-once needs the committed offsets current after every
+    /// transaction, because a restore compares checkpoints with them: a real broker commits them with the transaction,
+    /// the embedded one does not store offsets sent in a transaction.
+    /// </summary>
+    public bool CommitSynchronously { get; init; }
+
+    public void Commit()
+    {
+        Commit(_positions.Keys);
+        if (!CommitSynchronously || _closing || _stored.Count == 0) return;
+        try
+        {
+            _consumer!.Commit(_stored.Select(kv => new TopicPartitionOffset(kv.Key.Topic, kv.Key.Partition, kv.Value)));
+        }
+        catch (KafkaException ex) when (IsRebalanceError(ex.Error.Code))
+        {
+            // Handed back meanwhile: the new owner restores from the checkpoint the transaction committed.
+        }
+    }
 
     public void Commit(IReadOnlyCollection<StreamTopicPartition> partitions) => Commit((IEnumerable<StreamTopicPartition>)partitions);
 
@@ -126,15 +149,9 @@ public sealed class KafkaPartitionSource : IPartitionSource
     {
         if (_consumer is null) return;
         _closing = true;
-        try
-        {
-            _consumer.Close();
-        }
-        finally
-        {
-            _consumer.Dispose();
-            _consumer = null;
-        }
+        var consumer = _consumer;
+        _consumer = null;
+        _factory.Close(consumer);
     }
 
     private List<TopicPartitionOffset> Assign(IConsumer<byte[]?, byte[]> consumer, List<Confluent.Kafka.TopicPartition> assigned)

@@ -38,6 +38,19 @@ public interface IFlushableCollector : IRecordCollector
     void Flush();
 }
 
+/// <summary>
+/// Outputs written in Kafka transactions: what a task sends becomes visible to read_committed readers only with the
+/// input positions it was computed from (exactly-once), or, aborted, not at all.
+/// </summary>
+public interface ITransactionalCollector : IFlushableCollector
+{
+    /// <summary>Commits every record sent since the last commit together with <paramref name="positions"/> (the next offsets to read) for the consumer group; a transaction with no records still commits the positions.</summary>
+    void CommitTransaction(IReadOnlyCollection<PartitionOffset> positions);
+
+    /// <summary>Aborts the open transaction, if any: its records are discarded and no position moves.</summary>
+    void AbortTransaction();
+}
+
 /// <summary>The poll loop: records from an <see cref="IPartitionSource"/> into a <see cref="TaskManager"/>, with periodic punctuation and commits.</summary>
 /// <remarks>
 /// Every interval tasks re-check idleness and the <see cref="CommitCoordinator"/> gets its turn: it flushes the outputs,

@@ -72,6 +72,27 @@ public abstract class CheckpointStoreContract
     }
 
     [Fact]
+    public void a_discarded_checkpoint_leaves_the_previous_one_latest_and_the_next_save_keeps_both()
+    {
+        using var store = OpenStore();
+        store.Save(Key, Offsets(10), State(1));
+        var discarded = store.Save(Key, Offsets(20), State(2));
+
+        store.Discard(Key, discarded.Sequence);
+        Assert.Equal(Offsets(10), store.TryLoadLatest(Key)!.Offsets);
+        store.Discard(Key, discarded.Sequence); // absent: nothing happens
+
+        // 1. The checkpoint restored after the discard must survive the next save, or a second failure would leave
+        //    nothing that matches the committed offsets.
+        store.Save(Key, Offsets(30), State(3));
+        Assert.Equal(2, store.Sequences(Key).Count);
+        using var reopened = OpenStore();
+        Assert.Equal(Offsets(30), reopened.TryLoadLatest(Key)!.Offsets);
+        reopened.Discard(Key, reopened.Sequences(Key)[^1]);
+        Assert.Equal(Offsets(10), reopened.TryLoadLatest(Key)!.Offsets);
+    }
+
+    [Fact]
     public void a_corrupt_latest_checkpoint_is_an_error_naming_it_and_what_to_do()
     {
         using var store = OpenStore();

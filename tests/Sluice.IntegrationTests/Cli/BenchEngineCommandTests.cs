@@ -29,6 +29,23 @@ public sealed class BenchEngineCommandTests
     }
 
     [Fact]
+    public async Task checkpoint_interval_reports_the_cpu_ratio_of_alternated_pairs_and_the_snapshots()
+    {
+        var r = await SluiceProcess.RunAsync(["bench", "engine", "--events", "20000", "--checkpoint-interval", "1ms", "--iterations", "2",
+            "--users", "5000", "--concurrent-sessions", "2000"], Timeout);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        var rows = Rows(r.StdOut);
+        Assert.Equal(2, rows["CPU ratio with/without, per pair"].Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.True(Count(rows["checkpoints in the median pass (all tasks)"]) > 0, r.StdOut);
+        Assert.Contains("bytes", rows["state per checkpoint, mean / largest"], StringComparison.Ordinal);
+        Assert.Contains("bytes, serialised in", rows["state of all tasks at the end of the input"], StringComparison.Ordinal);
+
+        var bad = await SluiceProcess.RunAsync(["bench", "engine", "--checkpoint-interval", "soon"], Timeout);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--checkpoint-interval 'soon'", bad.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task json_lines_input_is_processed_and_a_missing_file_is_one_line()
     {
         using var dir = new TempDirectory();

@@ -1,9 +1,15 @@
 using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Sluice.Core.Configuration;
+using Sluice.Kafka;
 using Sluice.Streaming.Checkpoints;
 using Sluice.Streaming.Processing;
 using Sluice.TestKit;
 using Xunit.Abstractions;
 using static Sluice.IntegrationTests.Cli.ProcessorRuns;
+using KafkaTopicPartition = Confluent.Kafka.TopicPartition;
 
 namespace Sluice.IntegrationTests.Cli;
 
@@ -138,14 +144,16 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         AssertOneLineError(result, "process needs a Kafka cluster");
     }
 
-    [Fact]
-    public async Task after_kill_9_the_restarted_processor_restores_and_its_outputs_equal_an_uninterrupted_run()
+    [Theory]
+    [InlineData("at_least_once")]
+    [InlineData("exactly_once")]
+    public async Task after_kill_9_the_restarted_processor_restores_and_its_outputs_equal_an_uninterrupted_run(string guarantee)
     {
         // 1. Two brokers that get the same generated input (same seed and options), paced at 2,500 events/s so that it
         //    arrives while the processors run: one broker for an uninterrupted run, one for the crash.
         using var pair = await ReferenceAndFaulted.StartAsync();
         var (reference, crashed, referenceDir, crashDir) = (pair.Reference, pair.Faulted, pair.ReferenceDir, pair.FaultedDir);
-        var args = ProcessArgs(crashed.BootstrapServers, "crash", crashDir.Path);
+        var args = ProcessArgs(crashed.BootstrapServers, "crash", crashDir.Path, guarantee: guarantee);
         var killedAt = new Stopwatch();
         using (var run = SluiceChild.Start(args))
         {
@@ -187,6 +195,15 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
             await WaitForCheckpointsAtEndAsync(crashed.BootstrapServers, crashDir.Path, "crash", restarted);
             restarted.Terminate();
             Assert.Equal(0, await restarted.WaitForExitAsync(Long));
+            if (guarantee == "exactly_once")
+            {
+                // The restarted member's producer fenced the killed one's (same transactional.id), wrote in transactions,
+                // and the group's committed offsets reached the end of the input with the last of them.
+                var stopped = Assert.Single(restarted.Lines, l => l.Contains("committed transactions", StringComparison.Ordinal));
+                output.WriteLine(stopped);
+                Assert.DoesNotContain(" 0 committed transactions", stopped, StringComparison.Ordinal);
+                Assert.Equal(ends, CommittedOffsets(crashed.BootstrapServers, "crash"));
+            }
         }
 
         // 5. Every window aggregate's final value and every session equal the uninterrupted run's; duplicates by stable id are allowed and counted.
@@ -238,5 +255,12 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         var error = Assert.Single(lines, l => l.StartsWith("sluice: ", StringComparison.Ordinal));
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    private static Dictionary<int, long> CommittedOffsets(string bootstrap, string group)
+    {
+        using var consumer = Factory(bootstrap).CreateConsumer(group);
+        return consumer.Committed(Enumerable.Range(0, Partitions).Select(p => new KafkaTopicPartition(Topic, p)), TimeSpan.FromSeconds(30))
+            .ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
     }
 }

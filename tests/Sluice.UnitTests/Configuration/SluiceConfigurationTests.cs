@@ -89,6 +89,7 @@ public sealed class SluiceConfigurationTests
     [InlineData("generator.speed=fast", "generator.speed")]
     [InlineData("generator.speed=-2x", "generator.speed")]
     [InlineData("processor.windowSize=5", "processor.windowSize")]
+    [InlineData("processor.guarantee=exactly-once", "processor.guarantee")]
     [InlineData("logging.format=xml", "logging.format")]
     [InlineData("kafka.bootstrapServers=localhost", "kafka.bootstrapServers")]
     [InlineData("kafka.securityProtocol=tls", "kafka.securityProtocol")]
@@ -99,6 +100,15 @@ public sealed class SluiceConfigurationTests
     {
         var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, [set]));
         Assert.Equal(key, ex.Key);
+    }
+
+    [Fact]
+    public void exactly_once_refuses_a_checkpoint_interval_longer_than_a_transaction_may_stay_open()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() =>
+            SluiceConfiguration.Load(RepoConfig, ["processor.guarantee=exactly_once", "processor.checkpointInterval=00:10:00"]));
+        Assert.Equal("processor.checkpointInterval", ex.Key);
+        Assert.True(SluiceConfiguration.Load(RepoConfig, ["processor.guarantee=exactly_once"]).Processor.ExactlyOnce);
     }
 
     [Fact]

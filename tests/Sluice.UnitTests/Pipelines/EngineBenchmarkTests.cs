@@ -36,6 +36,26 @@ public class EngineBenchmarkTests
     }
 
     [Fact]
+    public void checkpoint_passes_alternate_with_plain_ones_snapshot_every_task_into_a_real_store_and_change_no_output()
+    {
+        var payloads = SampleEvents.Generate(20_000, seed: 7, startMs: 1_700_000_000_000);
+        var before = Directory.GetDirectories(Path.GetTempPath(), "sluice-bench-checkpoints-*").Length;
+        var passes = new List<int>();
+
+        var cost = EngineBenchmark.RunCheckpointComparison(EngineBenchmark.Split(payloads, 2), TimeSpan.FromTicks(1), pairs: 2, progress: passes.Add);
+
+        Assert.Equal([1, 2, 3, 4, 5], passes); // the warm-up, then off, on, off, on
+        Assert.Equal(2, cost.CpuRatios.Count);
+        Assert.Equal(cost.Off.Outputs, cost.On.Outputs);
+        // Due at every look at the clock: one checkpoint per task per 1,024 records.
+        Assert.InRange(cost.Snapshots.Count, 18, 22);
+        Assert.True(cost.Snapshots.MaxBytes > 0 && cost.Snapshots.Bytes >= cost.Snapshots.MaxBytes);
+        Assert.True(cost.Snapshots.PersistTime > TimeSpan.Zero);
+        Assert.True(cost.Snapshots.FinalBytes > cost.Snapshots.MaxBytes / 2);
+        Assert.Equal(before, Directory.GetDirectories(Path.GetTempPath(), "sluice-bench-checkpoints-*").Length);
+    }
+
+    [Fact]
     public void serialising_the_outputs_changes_no_count_and_reports_the_bytes_a_processor_would_send()
     {
         var input = EngineBenchmark.Generate(4000, 2);

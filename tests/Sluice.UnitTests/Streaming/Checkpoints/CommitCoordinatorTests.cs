@@ -18,6 +18,8 @@ public sealed class CommitCoordinatorTests : IDisposable
     private readonly MemoryStore _store;
     private readonly TaskManager _tasks;
     private readonly CommitCoordinator _coordinator;
+    private readonly TransactionalCollector _transactions;
+    private readonly CommitCoordinator _exactlyOnce;
 
     public CommitCoordinatorTests()
     {
@@ -28,15 +30,20 @@ public sealed class CommitCoordinatorTests : IDisposable
         _tasks = new TaskManager(topology, WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero), _clock, new LoggingCollector(_events));
         _coordinator = new CommitCoordinator(_source, _tasks, new LoggingCollector(_events), _clock,
             checkpoints: new CheckpointSettings(_store, "g", TimeSpan.FromSeconds(10)) { State = _state });
+        _transactions = new TransactionalCollector(_events);
+        _exactlyOnce = new CommitCoordinator(_source, _tasks, null, _clock,
+            checkpoints: new CheckpointSettings(_store, "g", TimeSpan.FromSeconds(10)) { State = _state }, transactions: _transactions);
     }
 
     private static PartitionStart Start(int partition, long? committed, long logStart = 0, long logEnd = 1000) =>
         new(new TopicPartition(Topic, partition), committed, logStart, logEnd);
 
     // As the Kafka source does: the offsets the coordinator chooses become the partitions' positions.
-    private IReadOnlyDictionary<TopicPartition, long> Assign(params PartitionStart[] starts)
+    private IReadOnlyDictionary<TopicPartition, long> Assign(params PartitionStart[] starts) => Assign(_coordinator, starts);
+
+    private IReadOnlyDictionary<TopicPartition, long> Assign(CommitCoordinator coordinator, params PartitionStart[] starts)
     {
-        var chosen = _coordinator.OnAssigned(starts);
+        var chosen = coordinator.OnAssigned(starts);
         _source.Started(chosen);
         return chosen;
     }
@@ -169,7 +176,91 @@ public sealed class CommitCoordinatorTests : IDisposable
         Assert.Null(_tasks.Task(0));
     }
 
+    [Fact]
+    public void exactly_once_commits_the_transaction_with_every_position_after_the_checkpoints_and_before_the_consumer_commit()
+    {
+        Assign(_exactlyOnce, Start(0, 5), Start(1, 7));
+        _source.Advance(new TopicPartition(Topic, 0), 9);
+        _events.Clear();
+
+        _exactlyOnce.Checkpoint();
+
+        Assert.Equal(["flush", "snapshot task-0", "save task-0 in[0]@9", "snapshot task-1", "save task-1 in[1]@7",
+            "commit transaction in[0]@9, in[1]@7", "commit all"], _events);
+    }
+
+    [Fact]
+    public void exactly_once_revocation_checkpoints_and_commits_every_task_because_the_transaction_holds_all_their_outputs()
+    {
+        Assign(_exactlyOnce, Start(0, 5), Start(1, 7));
+        _source.Advance(new TopicPartition(Topic, 0), 6);
+        _source.Advance(new TopicPartition(Topic, 1), 8);
+        _events.Clear();
+
+        _exactlyOnce.OnRevoked([new TopicPartition(Topic, 1)]);
+
+        Assert.Equal(["flush", "snapshot task-0", "save task-0 in[0]@6", "snapshot task-1", "save task-1 in[1]@8",
+            "commit transaction in[0]@6, in[1]@8", "commit in[0],in[1]"], _events);
+        Assert.NotNull(_tasks.Task(0));
+        Assert.Null(_tasks.Task(1));
+    }
+
+    [Fact]
+    public void exactly_once_a_failed_commit_aborts_the_transaction_commits_no_offset_and_stops_the_member()
+    {
+        Assign(_exactlyOnce, Start(0, 5));
+        _source.Advance(new TopicPartition(Topic, 0), 9);
+        _transactions.FailCommit = true;
+        _events.Clear();
+
+        var ex = Assert.Throws<Sluice.Core.Errors.SluiceException>(_exactlyOnce.Checkpoint);
+
+        Assert.Equal(["flush", "snapshot task-0", "save task-0 in[0]@9", "commit transaction in[0]@9", "abort transaction"], _events);
+        Assert.Contains("the transaction was aborted (broker said no)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void exactly_once_a_checkpoint_ahead_of_the_committed_offsets_is_discarded_and_the_one_before_restored()
+    {
+        // 1. Checkpoint #1 committed with its transaction (offset 40); #2 was persisted, but its transaction did not commit.
+        _store.Save(Key(1), [new PartitionOffset(new TopicPartition(Topic, 1), 40)], [1]);
+        _store.Save(Key(1), [new PartitionOffset(new TopicPartition(Topic, 1), 70)], [1, 2]);
+        _events.Clear();
+
+        // 2. The committed offset is #1's: #2 goes, #1 is restored and reading resumes where its transaction committed.
+        var starts = Assign(_exactlyOnce, Start(1, committed: 40));
+
+        Assert.Equal(40, starts[new TopicPartition(Topic, 1)]);
+        Assert.Equal(["load task-1", "discard task-1 #2", "load task-1", "restore task-1 1 bytes"], _events);
+    }
+
+    [Fact]
+    public void at_least_once_restores_the_latest_checkpoint_even_when_it_is_ahead_of_the_committed_offsets()
+    {
+        _store.Save(Key(1), [new PartitionOffset(new TopicPartition(Topic, 1), 40)], [1]);
+        _store.Save(Key(1), [new PartitionOffset(new TopicPartition(Topic, 1), 70)], [1, 2]);
+
+        Assert.Equal(70, Assign(Start(1, committed: 40))[new TopicPartition(Topic, 1)]);
+    }
+
     public void Dispose() => _tasks.Dispose();
+
+    private sealed class TransactionalCollector(List<string> events) : ITransactionalCollector
+    {
+        public bool FailCommit { get; set; }
+
+        public void Send<TKey, TValue>(string topic, in Record<TKey, TValue> record) { }
+
+        public void Flush() => events.Add("flush");
+
+        public void CommitTransaction(IReadOnlyCollection<PartitionOffset> positions)
+        {
+            events.Add("commit transaction " + string.Join(", ", positions));
+            if (FailCommit) throw new InvalidOperationException("broker said no");
+        }
+
+        public void AbortTransaction() => events.Add("abort transaction");
+    }
 
     private sealed class FakeSource(List<string> events) : IPartitionSource
     {
@@ -234,7 +325,8 @@ public sealed class CommitCoordinatorTests : IDisposable
         {
             events.Add($"save {key.Task} {string.Join(",", offsets)}");
             if (!_saved.TryGetValue(key, out var list)) _saved[key] = list = [];
-            var checkpoint = new Checkpoint(key, list.Count + 1, [.. offsets], state.ToArray(), DateTimeOffset.UnixEpoch, $"memory:{key.Task}#{list.Count + 1}");
+            var sequence = list.Count == 0 ? 1 : list[^1].Sequence + 1;
+            var checkpoint = new Checkpoint(key, sequence, [.. offsets], state.ToArray(), DateTimeOffset.UnixEpoch, $"memory:{key.Task}#{sequence}");
             list.Add(checkpoint);
             return checkpoint;
         }
@@ -246,6 +338,12 @@ public sealed class CommitCoordinatorTests : IDisposable
         }
 
         public IReadOnlyList<long> Sequences(CheckpointKey key) => _saved.TryGetValue(key, out var list) ? list.Select(c => c.Sequence).ToList() : [];
+
+        public void Discard(CheckpointKey key, long sequence)
+        {
+            events.Add($"discard {key.Task} #{sequence}");
+            if (_saved.TryGetValue(key, out var list)) list.RemoveAll(c => c.Sequence == sequence);
+        }
 
         public void Dispose() { }
     }

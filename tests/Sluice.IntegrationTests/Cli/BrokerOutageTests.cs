@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Sluice.TestKit;
+using Xunit.Abstractions;
+
+namespace Sluice.IntegrationTests.Cli;
+
+/// <summary>
+/// The broker stops answering while <c>produce</c>, <c>process</c> and <c>demo</c> run (a <c>sluice broker</c> child frozen
+/// with SIGSTOP: connections stay open and go unanswered, as in a partition): one warning within
+/// <c>kafka.connectTimeout</c>, then either the broker answers again and the run finishes, or <c>kafka.unavailableDeadline</c>
+/// passes and the command exits 1 with one line.
+/// </summary>
+public sealed class BrokerOutageTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Long = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
+    // The probe waits at most a quarter of the connect timeout, twice a second; the rest is a loaded machine's margin.
+    private static readonly TimeSpan WarningSlack = TimeSpan.FromSeconds(4);
+    private const string Warning = "has answered for";
+    private const string Back = "answer again after";
+
+    private static string[] Timeouts(string deadline) =>
+        ["--set", "kafka.connectTimeout=00:00:02", "--set", $"kafka.unavailableDeadline={deadline}", "--set", "kafka.sessionTimeout=00:00:06"];
+
+    [Fact]
+    public async Task produce_warns_once_within_the_connect_timeout_and_exits_1_with_one_line_at_the_deadline()
+    {
+        using var broker = await BrokerProcess.StartAsync();
+        using var produce = SluiceChild.Start(["produce", "--bootstrap-servers", broker.BootstrapServers, "--events", "1000000", "--rate", "5000", .. Timeouts("00:00:08")]);
+        await produce.WaitForLineAsync(l => l.Contains("connected to", StringComparison.Ordinal), Long, "a connection");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var down = Stopwatch.StartNew();
+        broker.Pause();
+        await AssertWarnedInTimeAsync(produce, broker.BootstrapServers, down);
+
+        Assert.Equal(1, await produce.WaitForExitAsync(Long));
+        output.WriteLine($"exited {down.Elapsed.TotalSeconds:0.0} s after the broker stopped answering");
+        AssertOneErrorLine(produce, broker.BootstrapServers);
+    }
+
+    [Fact]
+    public async Task produce_goes_on_when_the_broker_answers_again_before_the_deadline()
+    {
+        using var broker = await BrokerProcess.StartAsync();
+        using var produce = SluiceChild.Start(["produce", "--bootstrap-servers", broker.BootstrapServers, "--events", "40000", "--rate", "5000", .. Timeouts("00:01:00")]);
+        await produce.WaitForLineAsync(l => l.Contains("connected to", StringComparison.Ordinal), Long, "a connection");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var down = Stopwatch.StartNew();
+        broker.Pause();
+        await AssertWarnedInTimeAsync(produce, broker.BootstrapServers, down);
+        broker.Resume();
+
+        await produce.WaitForLineAsync(l => l.Contains(Back, StringComparison.Ordinal), Long, "the broker answering again");
+        Assert.Equal(0, await produce.WaitForExitAsync(Long));
+        Assert.Contains("40,000", produce.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain(produce.Lines, l => l.StartsWith("sluice: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task process_is_not_ready_while_the_broker_is_away_and_exits_1_with_one_line_at_the_deadline()
+    {
+        using var broker = await BrokerProcess.StartAsync();
+        using var dir = new TempDirectory("sluice-outage");
+        await ProcessCommandTests.ProduceAsync(broker.BootstrapServers);
+        using var process = SluiceChild.Start(["process", "--bootstrap-servers", broker.BootstrapServers,
+            "--set", $"processor.checkpoint.directory={dir.Path}", "--set", "processor.checkpointInterval=00:00:02", .. Timeouts("00:00:08")]);
+        await process.WaitForLineAsync(l => l.Contains("Checkpoint written", StringComparison.Ordinal), Long, "a checkpoint");
+
+        var down = Stopwatch.StartNew();
+        broker.Pause();
+        await AssertWarnedInTimeAsync(process, broker.BootstrapServers, down);
+        Assert.Contains(process.Lines, l => l.Contains("not ready", StringComparison.Ordinal));
+
+        Assert.Equal(1, await process.WaitForExitAsync(Long));
+        output.WriteLine($"exited {down.Elapsed.TotalSeconds:0.0} s after the broker stopped answering");
+        AssertOneErrorLine(process, broker.BootstrapServers);
+    }
+
+    [Fact]
+    public async Task demo_waits_for_a_broker_that_answers_again_and_its_outputs_still_match_the_ground_truth()
+    {
+        using var broker = await BrokerProcess.StartAsync();
+        using var demo = SluiceChild.Start(["demo", "--bootstrap-servers", broker.BootstrapServers, "--events", "30000", "--rate", "2500", "--no-live",
+            .. Timeouts("00:01:00")]);
+        await demo.WaitForLineAsync(l => l.Contains("First record processed", StringComparison.Ordinal), Long, "a first record");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var down = Stopwatch.StartNew();
+        broker.Pause();
+        await AssertWarnedInTimeAsync(demo, broker.BootstrapServers, down);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        broker.Resume();
+
+        await demo.WaitForLineAsync(l => l.Contains(Back, StringComparison.Ordinal), Long, "the broker answering again");
+        Assert.Equal(0, await demo.WaitForExitAsync(TimeSpan.FromMinutes(3)));
+        Assert.Contains("every output matches the ground truth", demo.StdOut, StringComparison.Ordinal);
+    }
+
+    private async Task AssertWarnedInTimeAsync(SluiceChild child, string bootstrap, Stopwatch down)
+    {
+        var warning = await child.WaitForLineAsync(l => l.Contains(Warning, StringComparison.Ordinal), Long, "the unreachable warning");
+        var after = down.Elapsed;
+        output.WriteLine($"{after.TotalSeconds:0.0} s after the broker stopped answering: {warning}");
+        Assert.Contains(bootstrap, warning, StringComparison.Ordinal);
+        Assert.True(after <= ConnectTimeout + WarningSlack, $"the warning came {after.TotalSeconds:0.0} s after the broker stopped answering");
+        Assert.Single(child.Lines, l => l.Contains(Warning, StringComparison.Ordinal));
+    }
+
+    private static void AssertOneErrorLine(SluiceChild child, string bootstrap)
+    {
+        var error = Assert.Single(child.Lines, l => l.StartsWith("sluice: ", StringComparison.Ordinal));
+        Assert.Contains($"no Kafka broker at {bootstrap} has answered", error, StringComparison.Ordinal);
+        Assert.Contains("kafka.unavailableDeadline", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(child.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+}
