@@ -5,7 +5,7 @@ using Sluice.Cli.Hosting;
 using Sluice.Core.Diagnostics;
 using Sluice.Core.Events;
 using Sluice.Generate.Writers;
-using Sluice.Pipelines.Demo;
+using Sluice.App.Demo;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;

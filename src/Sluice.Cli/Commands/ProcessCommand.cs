@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
-using Sluice.Pipelines.Demo;
 using Sluice.Pipelines.Hosting;
 using Sluice.Streaming.Checkpoints;
 
@@ -97,7 +96,7 @@ internal static class ProcessCommand
     private static void EnsureTopics(KafkaConnection connection, SluiceOptions options)
     {
         var metadata = connection.Metadata;
-        foreach (var topic in PipelineDemo.Topics(options).Where(t => t != options.Kafka.Topics.CdcUsers))
+        foreach (var topic in PipelineTopics.All(options).Where(t => t != options.Kafka.Topics.CdcUsers))
         {
             var found = metadata.Topics.FirstOrDefault(t => t.Topic == topic);
             if (found is null || found.Error.Code == ErrorCode.UnknownTopicOrPart || found.Partitions.Count == 0)

@@ -9,12 +9,13 @@ using Sluice.Generate.Pacing;
 using Sluice.Generate.Writers;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
+using Sluice.App.Hosting;
 using Sluice.Pipelines.Hosting;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;
 using Sluice.Streaming.Checkpoints;
 
-namespace Sluice.Pipelines.Demo;
+namespace Sluice.App.Demo;
 
 /// <summary>How long the demo runs and how hard it pushes.</summary>
 public sealed record PipelineDemoSettings
@@ -105,11 +106,7 @@ public sealed class PipelineDemo
     }
 
     /// <summary>The topics the demo needs, for a broker that must create them.</summary>
-    public static IReadOnlyList<string> Topics(SluiceOptions options)
-    {
-        var t = TopologyOptions(options);
-        return [t.InputTopic, t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.AggregatedTopic, t.SessionsTopic, t.BotsTopic, options.Kafka.Topics.CdcUsers];
-    }
+    public static IReadOnlyList<string> Topics(SluiceOptions options) => PipelineTopics.All(options);
 
     /// <summary>The topology's options from the configuration.</summary>
     public static ClickstreamOptions TopologyOptions(SluiceOptions options) => ClickstreamProcessor.TopologyOptions(options);
