@@ -106,6 +106,16 @@ public sealed class PipelineDemo
         };
     }
 
+    /// <summary>Checks everything a run uses before anything starts: the <c>processor.*</c> keys as the topology reads them, and the generator's settings.</summary>
+    /// <remarks>The rest of the configuration was checked when it was loaded; <see cref="RunAsync"/> calls this first.</remarks>
+    /// <exception cref="ConfigurationException">Naming the first invalid key.</exception>
+    public static void Validate(SluiceOptions options, PipelineDemoSettings settings)
+    {
+        ClickstreamProcessor.Validate(options);
+        GeneratorSettingsFor(options, settings).Validate();
+        if (settings.Processors < 1) throw new ArgumentOutOfRangeException(nameof(settings), settings.Processors, "a demo runs at least one processor member");
+    }
+
     /// <summary>How click events travel in this run.</summary>
     public PayloadFormat Format => _settings.Format;
 
@@ -130,10 +140,12 @@ public sealed class PipelineDemo
     }
 
     /// <summary>Runs the demo to its end (or until cancelled); then <see cref="Snapshot"/> holds the final tally and the ground truth.</summary>
+    /// <exception cref="ConfigurationException">An invalid value (<see cref="Validate"/>), before anything has started.</exception>
     /// <exception cref="SluiceException">A service failed to start or failed while running (the first failure), or the brokers stayed away past <c>kafka.unavailableDeadline</c>.</exception>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("a demo runs once");
+        Validate(_options, _settings);
         _clock.Start();
         try
         {

@@ -36,6 +36,8 @@ internal static class ProcessCommand
     private static async Task<int> RunAsync(SluiceOptions options, int memberCount, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger("Sluice.Process");
+        // Every value first: a bad processor.* key is one line, before any broker is contacted or checkpoint directory created.
+        ClickstreamProcessor.Validate(options);
         if (options.Kafka.UseEmbeddedBroker)
             ThrowHelper.Throw("process needs a Kafka cluster: set kafka.bootstrapServers or pass --bootstrap-servers (`sluice broker` runs the embedded one in its own process)");
         // Everything that can be checked is checked before joining the group, so a mistake is one line, not a member
