@@ -1,5 +1,6 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
+using Sluice.App.Bench;
 using Sluice.Pipelines.Clickstream;
 
 namespace Sluice.Benchmarks.Pipelines;

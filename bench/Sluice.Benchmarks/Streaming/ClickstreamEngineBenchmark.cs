@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Sluice.App.Bench;
 using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
 

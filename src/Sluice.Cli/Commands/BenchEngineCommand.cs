@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Sluice.App.Bench;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Errors;
 using Sluice.Generate.Writers;

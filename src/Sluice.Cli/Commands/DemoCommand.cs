@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Diagnostics;
 using Sluice.Core.Events;
 using Sluice.Generate.Writers;
-using Sluice.Pipelines.Demo;
+using Sluice.App.Demo;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
@@ -46,9 +47,6 @@ internal static class DemoCommand
             var live = !parse.GetValue(noLive) && !Console.IsOutputRedirected;
             // While the live table owns the terminal, only warnings and errors are logged.
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging, live ? LogLevel.Warning : null);
-            using var connection = KafkaConnection.Open(options, loggers);
-            var availability = connection.WatchAvailability(options, loggers);
-
             var maxEvents = parse.GetValue(events);
             var settings = new PipelineDemoSettings
             {
@@ -58,12 +56,10 @@ internal static class DemoCommand
                 Processors = parse.GetValue(processors),
                 Format = parse.GetValue(format) == "json" ? PayloadFormat.Json : PayloadFormat.Avro,
             };
-            var demo = new PipelineDemo(options, connection.Factory, settings, loggers, () => availability.IsAvailable);
-            // Past kafka.unavailableDeadline the run stops and the command exits with the watch's one line.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, availability.Expired);
-            var run = demo.RunAsync(stop.Token);
-            await DemoView.ShowAsync(demo, run, live, loggers.CreateLogger("Sluice.Demo")).ConfigureAwait(false);
-            if (connection.Unavailable is { } unavailable) throw unavailable;
+            // Past kafka.unavailableDeadline the run stops and RunAsync throws the availability watch's one line.
+            var demo = new PipelineDemo(options, settings, loggers);
+            demo.AddService(new DemoViewService(demo, live, loggers.CreateLogger("Sluice.Demo")));
+            await demo.RunAsync(ct).ConfigureAwait(false);
             var final = demo.Snapshot();
             var matches = DemoView.PrintSummary(final, options.Kafka.Topics.Events, Describe(demo, options));
             return ct.IsCancellationRequested ? 130 : matches ? 0 : 1;
@@ -77,18 +73,25 @@ internal static class DemoCommand
         : "json";
 }
 
+/// <summary>The demo's view as a hosted service of its run: the live table, or progress lines with <c>--no-live</c>, until the run stops.</summary>
+internal sealed class DemoViewService(PipelineDemo demo, bool live, ILogger logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => DemoView.ShowAsync(demo, stoppingToken, live, logger);
+}
+
 /// <summary>Renders the demo: a live view while it runs, and a summary against the ground truth at the end.</summary>
 internal static class DemoView
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static async Task ShowAsync(PipelineDemo demo, Task run, bool live, ILogger? memory = null)
+    /// <summary>Shows <paramref name="demo"/> until <paramref name="stop"/>, then its state once more.</summary>
+    public static async Task ShowAsync(PipelineDemo demo, CancellationToken stop, bool live, ILogger? memory = null)
     {
         if (!live)
         {
-            while (!run.IsCompleted)
+            while (true)
             {
-                await Task.WhenAny(run, Task.Delay(2000)).ConfigureAwait(false);
+                var stopped = await PauseAsync(TimeSpan.FromSeconds(2), stop).ConfigureAwait(false);
                 var s = demo.Snapshot();
                 var o = s.Outputs;
                 var m = ProcessMemory.Read();
@@ -97,21 +100,30 @@ internal static class DemoView
                                   $"rss {m.ResidentBytes >> 20:N0} MB");
                 // Where the memory is, at debug: --set logging.level=Debug.
                 memory?.LogDebug("memory: {Memory}", m);
+                if (stopped) return;
             }
-            await run.ConfigureAwait(false);
-            return;
         }
 
         await AnsiConsole.Live(new Markup("starting…")).AutoClear(false).StartAsync(async ctx =>
         {
-            while (!run.IsCompleted)
-            {
-                ctx.UpdateTarget(Render(demo.Snapshot()));
-                await Task.WhenAny(run, Task.Delay(250)).ConfigureAwait(false);
-            }
+            do ctx.UpdateTarget(Render(demo.Snapshot()));
+            while (!await PauseAsync(TimeSpan.FromMilliseconds(250), stop).ConfigureAwait(false));
             ctx.UpdateTarget(Render(demo.Snapshot()));
         }).ConfigureAwait(false);
-        await run.ConfigureAwait(false);
+    }
+
+    // Waits, or less when stopped; true when stopped.
+    private static async Task<bool> PauseAsync(TimeSpan wait, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(wait, stop).ConfigureAwait(false);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
     }
 
     private static Rows Render(PipelineDemoSnapshot s)
@@ -196,6 +208,8 @@ internal static class DemoView
         AnsiConsole.Write(table);
         // Plain text: the console would wrap a markup line at its width, splitting the URL.
         Console.WriteLine($"payloads on {eventsTopic}: {payloads}");
+        foreach (var (sink, written) in s.Sinks ?? new Dictionary<string, long>())
+            Console.WriteLine($"sink {sink}: {written.ToString("N0", Inv)} output records stored");
         AnsiConsole.MarkupLine(allMatch ? "[green]every output matches the ground truth[/]" : "[red]the outputs do not match the ground truth[/]");
         return allMatch;
     }

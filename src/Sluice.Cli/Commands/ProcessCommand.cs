@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
-using Sluice.Pipelines.Demo;
 using Sluice.Pipelines.Hosting;
 using Sluice.Streaming.Checkpoints;
 
@@ -37,6 +36,8 @@ internal static class ProcessCommand
     private static async Task<int> RunAsync(SluiceOptions options, int memberCount, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger("Sluice.Process");
+        // Every value first: a bad processor.* key is one line, before any broker is contacted or checkpoint directory created.
+        ClickstreamProcessor.Validate(options);
         if (options.Kafka.UseEmbeddedBroker)
             ThrowHelper.Throw("process needs a Kafka cluster: set kafka.bootstrapServers or pass --bootstrap-servers (`sluice broker` runs the embedded one in its own process)");
         // Everything that can be checked is checked before joining the group, so a mistake is one line, not a member
@@ -52,26 +53,11 @@ internal static class ProcessCommand
 
         var failures = new ProcessorFailures();
         var readiness = new ProcessorReadiness(availability, failures);
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "sluice-process" });
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o =>
-        {
-            // A member's last checkpoint and leaving the group take seconds; the host must wait for them.
-            o.ShutdownTimeout = TimeSpan.FromSeconds(60);
-            o.ServicesStartConcurrently = true;
-            o.ServicesStopConcurrently = true;
-        });
-        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        var builder = ProcessorHost.CreateBuilder("sluice-process");
         builder.Services.AddSingleton(readiness);
-        var memberLogger = loggers.CreateLogger("Sluice.Process.Member");
-        var processors = new List<ClickstreamProcessor>();
-        for (var i = 0; i < memberCount; i++)
-        {
-            var member = ClickstreamProcessor.FromOptions(options, connection.Factory, $"member-{i + 1}", loggers, store);
-            processors.Add(member);
-            builder.Services.AddSingleton<IHostedService>(sp =>
-                new ProcessorMemberService(member, sp.GetRequiredService<IHostApplicationLifetime>(), failures, memberLogger));
-        }
+        var group = new ProcessorGroup();
+        ProcessorHost.AddMembers(builder.Services, memberCount, i => ClickstreamProcessor.FromOptions(options, connection.Factory, $"member-{i}", loggers, store),
+            group, failures, loggers.CreateLogger("Sluice.Process.Member"));
         using (var host = builder.Build())
         {
             // Past kafka.unavailableDeadline the members stop: their last checkpoint cannot be flushed, and the command
@@ -86,18 +72,18 @@ internal static class ProcessCommand
             if (failure is SluiceException) throw failure;
             ThrowHelper.Throw($"a processor member failed: {failure.GetType().Name}: {failure.Message}", inner: failure);
         }
-        var lost = processors.SelectMany(p => p.LostInput).ToList();
+        var lost = group.LostInput;
         if (lost.Count > 0)
             logger.LogError("process: not exact: the broker deleted {Records} input records before they were read ({Partitions})",
                 lost.Sum(l => l.Value), string.Join(", ", lost.Select(l => $"{l.Key}: {l.Value}")));
-        logger.LogInformation("process: stopped cleanly after {Records} records", processors.Sum(p => p.Processed));
+        logger.LogInformation("process: stopped cleanly after {Records} records", group.Processed);
         return 0;
     }
 
     private static void EnsureTopics(KafkaConnection connection, SluiceOptions options)
     {
         var metadata = connection.Metadata;
-        foreach (var topic in PipelineDemo.Topics(options).Where(t => t != options.Kafka.Topics.CdcUsers))
+        foreach (var topic in PipelineTopics.All(options).Where(t => t != options.Kafka.Topics.CdcUsers))
         {
             var found = metadata.Topics.FirstOrDefault(t => t.Topic == topic);
             if (found is null || found.Error.Code == ErrorCode.UnknownTopicOrPart || found.Partitions.Count == 0)

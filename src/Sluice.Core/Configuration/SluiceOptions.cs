@@ -195,7 +195,7 @@ public sealed class ProcessorOptions
     public TimeSpan MaxOutOfOrderness { get; set; } = TimeSpan.FromMinutes(2);
 
     // The clickstream topology's thresholds and state limits. These are its defaults too (ClickstreamOptions reads
-    // them from here); the topology validates them when it is built and names the processor.* key.
+    // them from here); ClickstreamProcessor.Validate checks them, naming the processor.* key, before `process` or `demo` starts anything.
 
     /// <summary>Prices above this many cents are rejected (price_above_maximum).</summary>
     public long MaxPriceCents { get; set; } = 10_000_000;

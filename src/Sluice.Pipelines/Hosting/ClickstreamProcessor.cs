@@ -93,6 +93,11 @@ public sealed class ClickstreamProcessor
             options.Processor.ExactlyOnce);
     }
 
+    /// <summary>Checks every <c>processor.*</c> key the topology reads, as it would when built.</summary>
+    /// <remarks>Call before starting anything (a broker, a checkpoint directory, a consumer), so a bad value is one line naming its key.</remarks>
+    /// <exception cref="Core.Errors.ConfigurationException">Naming the first invalid key.</exception>
+    public static void Validate(SluiceOptions options) => TopologyOptions(options).Validate();
+
     /// <summary>The topology's options from the configuration.</summary>
     public static ClickstreamOptions TopologyOptions(SluiceOptions options)
     {

@@ -1,55 +1,43 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Sluice.Kafka;
 
 namespace Sluice.Pipelines.Hosting;
 
-/// <summary>The first failure of any member of a processor host, for the command to report once the others have stopped cleanly.</summary>
-public sealed class ProcessorFailures
-{
-    private Exception? _first;
-
-    /// <summary>The first failure recorded, or null.</summary>
-    public Exception? First => Volatile.Read(ref _first);
-
-    public void Record(Exception exception) => Interlocked.CompareExchange(ref _first, exception, null);
-}
-
-/// <summary>Whether a processor host can do its work now: what a readiness probe (<c>/readyz</c>) reports.</summary>
-/// <remarks>Not ready while no broker answers (<see cref="BrokerAvailability"/>) or once a member has failed.</remarks>
-public sealed class ProcessorReadiness(BrokerAvailability? brokers, ProcessorFailures failures)
-{
-    /// <summary>True when the brokers answer and every member is running.</summary>
-    public bool IsReady => Reason is null;
-
-    /// <summary>Why it is not ready, or null.</summary>
-    public string? Reason =>
-        failures.First is { } failed ? $"a member failed: {failed.Message}"
-        : brokers is { IsAvailable: false } ? "no Kafka broker answers"
-        : null;
-}
-
-/// <summary>One processor group member as a hosted service: runs until the host stops, then checkpoints, commits and leaves the group.</summary>
+/// <summary>One processor group member as a hosted service: runs until the host stops (or its input ends), then checkpoints, commits and leaves the group.</summary>
 /// <remarks>
-/// A member that fails records why and stops the host, so the other members also checkpoint and leave cleanly and
-/// the command can exit with that one error, instead of the host logging a stack trace and running on one member short.
+/// <para>The member is created when the service starts, not when the host is built, so it can use what services started
+/// before it provide (the cluster's client factory, a schema registry); it joins <paramref name="group"/> then.</para>
+/// <para>A member that fails records why and stops the host, so the other members also checkpoint and leave cleanly and
+/// the command can exit with that one error, instead of the host logging a stack trace and running on one member short.</para>
 /// </remarks>
-public sealed partial class ProcessorMemberService(ClickstreamProcessor member, IHostApplicationLifetime lifetime, ProcessorFailures failures, ILogger logger)
+/// <param name="endOfInput">For a bounded run (the demo): says when the input is exhausted, so every window closes and the member stops by itself.</param>
+public sealed partial class ProcessorMemberService(
+    Func<ClickstreamProcessor> create, ProcessorGroup group, IHostApplicationLifetime lifetime, ProcessorFailures failures, ILogger logger,
+    Func<bool>? endOfInput = null)
     : BackgroundService
 {
-    public ClickstreamProcessor Member { get; } = member;
+    /// <summary>The member, once the service has started; null before.</summary>
+    public ClickstreamProcessor? Member { get; private set; }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        Member = create();
+        group.Add(this);
+        return base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var member = Member!;
         try
         {
-            await Member.RunAsync(stoppingToken).ConfigureAwait(false);
-            if (Member.ExactlyOnce) LogStoppedExactlyOnce(logger, Member.Name, Member.Processed, Member.CheckpointsWritten, Member.TransactionsCommitted);
-            else LogStopped(logger, Member.Name, Member.Processed, Member.CheckpointsWritten);
+            await member.RunAsync(stoppingToken, endOfInput).ConfigureAwait(false);
+            if (member.ExactlyOnce) LogStoppedExactlyOnce(logger, member.Name, member.Processed, member.CheckpointsWritten, member.TransactionsCommitted);
+            else LogStopped(logger, member.Name, member.Processed, member.CheckpointsWritten);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            LogFailed(logger, Member.Name, ex.Message);
+            LogFailed(logger, member.Name, ex.Message);
             failures.Record(ex);
             lifetime.StopApplication();
         }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.App.Demo;
 using Sluice.Core.Configuration;
 using Sluice.Generate.Writers;
-using Sluice.Pipelines.Demo;
 using Sluice.Schemas.Avro;
 using Sluice.TestKit;
 

@@ -112,7 +112,7 @@ public class ClickEventDecodePathTests
     [Fact]
     public void fast_path_and_reader_path_decode_the_same_events()
     {
-        foreach (var payload in Sluice.Pipelines.Clickstream.SampleEvents.Generate(500, seed: 11))
+        foreach (var payload in Sluice.App.Samples.SampleEvents.Generate(500, seed: 11))
         {
             Assert.True(ClickEventJson.TryRead(payload, out var fast, out _));
             // A nested unknown field is outside the fast scanner's subset: this decode goes through the reader.

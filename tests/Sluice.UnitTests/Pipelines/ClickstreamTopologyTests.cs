@@ -1,3 +1,4 @@
+using Sluice.App.Samples;
 using Sluice.Core.Events;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Streaming.Errors;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Sluice.App.Bench;
 using Sluice.Core.Events;
 using Sluice.Pipelines.Clickstream;
 

@@ -1,6 +1,6 @@
 using Sluice.Core.Events;
 
-namespace Sluice.Pipelines.Clickstream;
+namespace Sluice.App.Samples;
 
 /// <summary>Deterministic synthetic clickstream payloads for tests and the engine benchmark (not the traffic generator).</summary>
 /// <remarks>

@@ -2,13 +2,14 @@ using System.Diagnostics;
 using Sluice.Core.Events;
 using Sluice.Generate;
 using Sluice.Generate.Writers;
+using Sluice.Pipelines.Clickstream;
 using Sluice.Schemas.Events;
 using Sluice.Schemas.Registry;
 using Sluice.Streaming.Kafka;
 using Sluice.Streaming.Processing;
 using Sluice.Streaming.Time;
 
-namespace Sluice.Pipelines.Clickstream;
+namespace Sluice.App.Bench;
 
 /// <summary>What one engine benchmark run measured.</summary>
 /// <param name="Events">Payloads processed (timed run).</param>

@@ -4,7 +4,7 @@ using Sluice.Core.Events;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
 
-namespace Sluice.Pipelines.Hosting;
+namespace Sluice.App.Hosting;
 
 /// <summary>What the pipeline's output topics hold, as a reader of those topics sees it.</summary>
 public sealed record OutputCounts(

@@ -1,6 +1,8 @@
+using Sluice.App.Bench;
+using Sluice.App.Samples;
 using Sluice.Pipelines.Clickstream;
 
-namespace Sluice.UnitTests.Pipelines;
+namespace Sluice.UnitTests.App;
 
 public class EngineBenchmarkTests
 {

@@ -2,16 +2,17 @@ using Microsoft.Extensions.Logging;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Kafka;
+using Sluice.Pipelines.Hosting;
 
-namespace Sluice.Cli.Hosting;
+namespace Sluice.App.Hosting;
 
 /// <summary>The cluster a command talks to, and the one factory its Kafka clients come from.</summary>
 /// <remarks>
 /// Every client is built from the validated <c>kafka.*</c> keys (command-line options such as <c>--bootstrap-servers</c>
-/// have already been folded into them by <see cref="GlobalOptions.LoadOptions"/>), so security settings, client id
+/// have already been folded into them by the command line's loader), so security settings, client id
 /// and timeouts are the same for every command.
 /// </remarks>
-internal sealed class KafkaConnection : IDisposable
+public sealed class KafkaConnection : IDisposable
 {
     private KafkaConnection(KafkaClientFactory factory, EmbeddedBroker? embedded, Confluent.Kafka.Metadata metadata)
     {
@@ -47,7 +48,7 @@ internal sealed class KafkaConnection : IDisposable
 
     /// <summary>Every topic the pipeline reads or writes, with the configured partition count.</summary>
     public static IEnumerable<TopicSpec> Topics(SluiceOptions options) =>
-        Pipelines.Demo.PipelineDemo.Topics(options).Select(t => new TopicSpec(t, options.Kafka.Partitions));
+        PipelineTopics.All(options).Select(t => new TopicSpec(t, options.Kafka.Partitions));
 
     /// <summary>The embedded broker, logging through <paramref name="loggers"/>.</summary>
     public static EmbeddedBroker StartEmbedded(SluiceOptions options, ILoggerFactory loggers, IEnumerable<TopicSpec> topics) =>

@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using Sluice.Pipelines.Clickstream;
 using Sluice.Schemas.Registry;
 using Sluice.Streaming.Checkpoints;
 using Sluice.Streaming.Processing;
 
-namespace Sluice.Pipelines.Clickstream;
+namespace Sluice.App.Bench;
 
 /// <summary>Snapshots taken in one pass: how many, how large, how long they took.</summary>
 /// <param name="Count">Snapshots taken on the interval (the final one of each task not included).</param>

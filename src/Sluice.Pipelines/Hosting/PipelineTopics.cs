@@ -1,0 +1,14 @@
+using Sluice.Core.Configuration;
+
+namespace Sluice.Pipelines.Hosting;
+
+/// <summary>The topics the clickstream pipeline reads and writes, as configured.</summary>
+public static class PipelineTopics
+{
+    /// <summary>The events topic, every output topic of the topology, and the CDC topic of user changes: what a broker must create.</summary>
+    public static IReadOnlyList<string> All(SluiceOptions options)
+    {
+        var t = ClickstreamProcessor.TopologyOptions(options);
+        return [t.InputTopic, t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.AggregatedTopic, t.SessionsTopic, t.BotsTopic, options.Kafka.Topics.CdcUsers];
+    }
+}
