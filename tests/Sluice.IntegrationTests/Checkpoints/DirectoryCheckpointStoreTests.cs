@@ -35,8 +35,11 @@ public sealed class DirectoryCheckpointStoreTests : CheckpointStoreContract, IDi
     protected override void MakeLatestNewer(CheckpointKey key)
     {
         var path = LatestFile(key);
-        var current = CheckpointFormat.Decode(File.ReadAllBytes(path), path, "");
-        File.WriteAllBytes(path, CheckpointFormat.Encode(key, current.Sequence, current.CreatedAt, current.Offsets, current.State, version: CheckpointFormat.Version + 1));
+        Checkpoint current;
+        using (var file = File.OpenRead(path)) current = CheckpointFormat.Read(file, path, "");
+        using (current)
+        using (var file = File.Create(path))
+            CheckpointFormat.Write(file, key, current.Sequence, current.CreatedAt, current.Offsets, current.State, version: CheckpointFormat.Version + 1);
     }
 
     protected override string NameOfLatest(CheckpointKey key, long sequence) =>
