@@ -86,4 +86,21 @@ public sealed class DirectoryCheckpointStoreTests : CheckpointStoreContract, IDi
     }
 
     public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void a_refused_save_leaves_no_file_behind_and_a_damaged_epoch_file_is_an_error_naming_it()
+    {
+        using var store = OpenStore();
+        var folder = ((DirectoryCheckpointStore)store).TaskDirectory(Key);
+        var stale = store.Claim(Key);
+        store.Save(Key, [], [1], stale);
+        store.Claim(Key);
+
+        Assert.Throws<CheckpointFencedException>(() => store.Save(Key, [], [2], stale));
+        Assert.Equal(["000001.ckpt"], Directory.EnumerateFiles(folder, "*.ckpt*").Select(Path.GetFileName));
+
+        File.WriteAllText(Path.Combine(folder, "owner.epoch"), "x");
+        var ex = Assert.Throws<CheckpointException>(() => store.Claim(Key));
+        Assert.Contains(Path.Combine(folder, "owner.epoch"), ex.Message, StringComparison.Ordinal);
+    }
 }
