@@ -117,7 +117,7 @@ public static partial class EngineBenchmark
         {
             var task = tasks.Task(input.Partition)!;
             var start = Stopwatch.GetTimestamp();
-            var state = StreamTaskState.Instance.Snapshot(task);
+            using var state = StreamTaskState.Instance.Snapshot(task);
             var snapshotted = Stopwatch.GetTimestamp();
             var snapshotTime = Stopwatch.GetElapsedTime(start, snapshotted);
             SnapshotStats taken;

@@ -49,6 +49,8 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
     private readonly CheckpointSettings? _checkpoints;
     private readonly string _member;
     private readonly Dictionary<int, PartitionOffset[]> _lastSaved = [];
+    private readonly Dictionary<int, long> _epochs = [];
+    private readonly HashSet<TopicPartition> _fenced = [];
     private readonly Dictionary<TopicPartition, long> _lostInput = [];
     private readonly Lock _lostLock = new();
     private DateTimeOffset _nextCheckpoint;
@@ -112,7 +114,11 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
         var existing = new HashSet<int>();
         foreach (var task in _tasks.Tasks) existing.Add(task.TaskId.Partition);
         var list = new List<TopicPartition>(partitions.Count);
-        foreach (var p in partitions) list.Add(p.Partition);
+        foreach (var p in partitions)
+        {
+            list.Add(p.Partition);
+            _fenced.Remove(p.Partition); // assigned again: claimed anew below
+        }
         _tasks.OnAssigned(list);
 
         var chosen = new Dictionary<TopicPartition, long>(partitions.Count);
@@ -188,6 +194,7 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
         {
             Abort(ex);
         }
+        if (_fenced.Count > 0) partitions = [.. (partitions ?? [.. AllPartitions()]).Where(p => !_fenced.Contains(p))];
         if (partitions is null) _source.Commit();
         else _source.Commit(partitions);
     }
@@ -225,13 +232,34 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
     {
         _tasks.OnRevoked(partitions);
         foreach (var p in partitions)
-            if (_tasks.Task(p.Partition) is null) _lastSaved.Remove(p.Partition);
+        {
+            _fenced.Remove(p);
+            if (_tasks.Task(p.Partition) is not null) continue;
+            _lastSaved.Remove(p.Partition);
+            _epochs.Remove(p.Partition);
+        }
+    }
+
+    /// <summary>Input partitions whose task another member took over (its checkpoint write was refused): their records are skipped and their offsets never committed here until the group takes them away.</summary>
+    public bool IsFenced(TopicPartition partition) => _fenced.Count > 0 && _fenced.Contains(partition);
+
+    // Another member owns the task now: its state here is stale. Dropped, and the partitions left alone until the
+    // group revokes them (or reports them lost); committing their positions could move the new owner's offsets.
+    private void Fence(int partition, IReadOnlyList<TopicPartition> inputs, CheckpointFencedException ex)
+    {
+        LogFenced(_logger, _member, $"task-{partition}", ex.Message);
+        _tasks.OnRevoked(inputs);
+        _lastSaved.Remove(partition);
+        _epochs.Remove(partition);
+        foreach (var tp in inputs) _fenced.Add(tp);
     }
 
     private Checkpoint? Restore(StreamTask task, IReadOnlyList<PartitionStart> starts)
     {
         var settings = _checkpoints!;
         var key = new CheckpointKey(settings.Group, _tasks.TopologyName, task.TaskId);
+        // Claimed before loading: from here on a write by the task's previous owner is refused, so what is loaded stays the latest.
+        _epochs[task.TaskId.Partition] = settings.Store.Claim(key);
         var checkpoint = settings.Store.TryLoadLatest(key);
         // With transactions the committed offsets say which checkpoint's outputs committed: one ahead of them was persisted
         // for a transaction that was aborted or never finished (the process died between persisting and committing).
@@ -240,22 +268,29 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
         {
             LogDiscarded(_logger, task.TaskId.ToString(), checkpoint.Sequence, ahead, checkpoint.Location);
             settings.Store.Discard(key, checkpoint.Sequence);
+            checkpoint.Dispose();
             checkpoint = settings.Store.TryLoadLatest(key);
         }
         if (checkpoint is null) return null;
+        var bytes = checkpoint.State.Length;
         try
         {
-            settings.State.Restore(task, checkpoint.State);
+            settings.State.Restore(task, checkpoint.State.Sequence);
         }
         catch (CheckpointException ex)
         {
             // The snapshot's own message says what is wrong and what to do; this names the checkpoint it came from.
             throw new CheckpointException($"checkpoint {checkpoint.Location} could not be restored into {task.TaskId}: {ex.Message}", ex);
         }
+        finally
+        {
+            // Only the offsets and the location are kept: the state's chunks go back to the pool.
+            checkpoint.Dispose();
+        }
         _lastSaved[task.TaskId.Partition] = [.. checkpoint.Offsets];
         var age = _clock.GetUtcNow() - checkpoint.CreatedAt;
         LogRestored(_logger, task.TaskId.ToString(), checkpoint.Sequence, string.Join(", ", checkpoint.Offsets),
-            checkpoint.State.Length, age.TotalSeconds, checkpoint.Location);
+            bytes, age.TotalSeconds, checkpoint.Location);
         return checkpoint;
     }
 
@@ -323,8 +358,18 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
             }
             // Nothing read since the last checkpoint: that checkpoint restores the same state the same input would rebuild.
             if (_lastSaved.TryGetValue(partition, out var last) && last.AsSpan().SequenceEqual(offsets)) continue;
-            var state = settings.State.Snapshot(task);
-            var saved = settings.Store.Save(new CheckpointKey(settings.Group, _tasks.TopologyName, task.TaskId), offsets, state);
+            using var state = settings.State.Snapshot(task);
+            var key = new CheckpointKey(settings.Group, _tasks.TopologyName, task.TaskId);
+            Checkpoint saved;
+            try
+            {
+                saved = settings.Store.Save(key, offsets, state, _epochs.GetValueOrDefault(partition));
+            }
+            catch (CheckpointFencedException ex)
+            {
+                Fence(partition, inputs, ex);
+                continue;
+            }
             _lastSaved[partition] = offsets;
             Interlocked.Increment(ref _checkpointsWritten);
             written.Add(string.Create(CultureInfo.InvariantCulture, $"{task.TaskId} #{saved.Sequence} at {string.Join(", ", offsets)} ({state.Length:N0} bytes)"));
@@ -339,7 +384,7 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
     private static partial void LogRevoked(ILogger logger, string member, string partitions);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Task} from checkpoint #{Sequence}: reading on from {Offsets}; {Bytes} bytes of state, written {AgeSeconds:0.0} s ago ({Location})")]
-    private static partial void LogRestored(ILogger logger, string task, long sequence, string offsets, int bytes, double ageSeconds, string location);
+    private static partial void LogRestored(ILogger logger, string task, long sequence, string offsets, long bytes, double ageSeconds, string location);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No checkpoint for {Partition}; starting from committed offset {Offset} with empty state")]
     private static partial void LogNoCheckpoint(ILogger logger, string partition, long offset);
@@ -358,6 +403,9 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Member}: aborting the transaction failed too ({Reason}); the broker aborts it when the producer's transaction times out or the next instance starts")]
     private static partial void LogAbortFailed(ILogger logger, string member, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Member} lost {Task} to another member: {Reason}. Its state here is dropped; the partition's records are skipped until the group takes it away")]
+    private static partial void LogFenced(ILogger logger, string member, string task, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoint written for {Count} task(s) to {Store} in {Ms} ms: {Tasks}")]
     private static partial void LogCheckpointWritten(ILogger logger, int count, string store, long ms, string tasks);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
 using Sluice.Core.Errors;
 using Sluice.Streaming.State;
 
@@ -13,11 +14,18 @@ namespace Sluice.Streaming.Checkpoints;
 /// by a crash (never renamed) is ignored and removed by the next write. Older checkpoints are deleted only after the
 /// new one is durable. The latest file is always the one restored: if it is corrupt, truncated or of a newer format,
 /// loading fails with a message naming it rather than quietly falling back to the previous one.
+/// <para>The state is streamed from its chunks into the file, and read back into chunks: no array of its size.</para>
+/// <para>Fencing: the task's owner epoch is the file <c>owner.epoch</c> in its folder (written as checkpoints are). A
+/// claim and the rename that makes a checkpoint visible both run holding <c>owner.lock</c> (an exclusive lock on the
+/// file, which other processes on this machine respect too), so a save checks the epoch and renames as one step.</para>
 /// </remarks>
 public sealed partial class DirectoryCheckpointStore : ICheckpointStore
 {
     private const string Extension = ".ckpt";
     private const string TempExtension = ".tmp";
+    private const string EpochFile = "owner.epoch";
+    private const string LockFile = "owner.lock";
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
     private const int Keep = 2;
     private readonly ConcurrentDictionary<CheckpointKey, long> _lastSequence = new();
     private readonly TimeProvider _clock;
@@ -50,25 +58,47 @@ public sealed partial class DirectoryCheckpointStore : ICheckpointStore
     public string TaskDirectory(CheckpointKey key) =>
         Path.Combine(Root, SafeName(key.Group), SafeName(key.Topology), key.Task.ToString());
 
-    public Checkpoint Save(CheckpointKey key, IReadOnlyList<PartitionOffset> offsets, ReadOnlySpan<byte> state)
+    public long Claim(CheckpointKey key)
     {
+        var folder = TaskDirectory(key);
+        Directory.CreateDirectory(folder);
+        using var held = Lock(folder);
+        var epoch = ReadEpoch(folder) + 1;
+        var path = Path.Combine(folder, EpochFile);
+        WriteDurably(path, file => file.Write(Encoding.ASCII.GetBytes(epoch.ToString(CultureInfo.InvariantCulture))));
+        FsyncDirectory(folder);
+        return epoch;
+    }
+
+    public Checkpoint Save(CheckpointKey key, IReadOnlyList<PartitionOffset> offsets, SnapshotBuffer state, long epoch = 0)
+    {
+        ArgumentNullException.ThrowIfNull(state);
         var folder = TaskDirectory(key);
         Directory.CreateDirectory(folder);
         var sequence = _lastSequence.TryGetValue(key, out var last) ? last + 1 : LatestSequence(folder) + 1;
         var createdAt = _clock.GetUtcNow();
-        var bytes = CheckpointFormat.Encode(key, sequence, createdAt, offsets, state);
         var path = Path.Combine(folder, FileName(sequence));
         var temp = path + TempExtension;
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.None))
+        // The header goes through the stream's buffer; the state's chunks, as large as that buffer, straight to the file.
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: SnapshotBuffer.ChunkSize, FileOptions.None))
         {
-            file.Write(bytes);
+            CheckpointFormat.Write(file, key, sequence, createdAt, offsets, state);
             file.Flush(flushToDisk: true);
         }
-        File.Move(temp, path, overwrite: true);
-        FsyncDirectory(folder);
+        using (Lock(folder))
+        {
+            var current = ReadEpoch(folder);
+            if (epoch < current)
+            {
+                TryDelete(temp);
+                throw new CheckpointFencedException(key, epoch, current, Path.Combine(folder, EpochFile));
+            }
+            File.Move(temp, path, overwrite: true);
+            FsyncDirectory(folder);
+        }
         _lastSequence[key] = sequence;
         Prune(folder);
-        return new Checkpoint(key, sequence, offsets, state.ToArray(), createdAt, path);
+        return new Checkpoint(key, sequence, offsets, state, createdAt, path);
     }
 
     public Checkpoint? TryLoadLatest(CheckpointKey key)
@@ -77,9 +107,14 @@ public sealed partial class DirectoryCheckpointStore : ICheckpointStore
         var sequences = SequencesIn(folder);
         if (sequences.Count == 0) return null;
         var path = Path.Combine(folder, FileName(sequences[^1]));
-        var checkpoint = CheckpointFormat.Decode(File.ReadAllBytes(path), path, Remedy(sequences.Count > 1, folder));
+        Checkpoint checkpoint;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: SnapshotBuffer.ChunkSize, FileOptions.SequentialScan))
+            checkpoint = CheckpointFormat.Read(file, path, Remedy(sequences.Count > 1, folder));
         if (checkpoint.Key != key)
+        {
+            checkpoint.Dispose();
             throw new CheckpointException($"checkpoint {path} belongs to {checkpoint.Key}, not {key}; it was copied or moved here: delete it, or the folder {folder} to start from the committed offsets with empty state");
+        }
         _lastSequence.AddOrUpdate(key, checkpoint.Sequence, (_, s) => Math.Max(s, checkpoint.Sequence));
         return checkpoint;
     }
@@ -102,6 +137,51 @@ public sealed partial class DirectoryCheckpointStore : ICheckpointStore
     private static string Remedy(bool hasPrevious, string folder) => hasPrevious
         ? $"delete it to restore the previous checkpoint, or delete the folder {folder} to start from the committed offsets with empty state"
         : $"delete the folder {folder} to start from the committed offsets with empty state";
+
+    // The task's latest claimed epoch; 0 when none was claimed.
+    private static long ReadEpoch(string folder)
+    {
+        var path = Path.Combine(folder, EpochFile);
+        if (!File.Exists(path)) return 0;
+        var text = File.ReadAllText(path).Trim();
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch))
+            throw new CheckpointException($"the owner epoch file {path} holds '{text}', not an epoch; delete it (the next member to take the task claims epoch 1)");
+        return epoch;
+    }
+
+    private static void WriteDurably(string path, Action<FileStream> write)
+    {
+        var temp = path + TempExtension;
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.None))
+        {
+            write(file);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    // An exclusive lock on the task folder's lock file: .NET takes it with flock(2) on Unix, so members in other
+    // processes wait for it too. Held for a claim or a rename only, never while a state is written.
+    private static FileStream Lock(string folder)
+    {
+        var path = Path.Combine(folder, LockFile);
+        var deadline = DateTime.UtcNow + LockTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(5);
+            }
+            catch (IOException ex)
+            {
+                ThrowHelper.Throw($"could not lock {path} within {LockTimeout.TotalSeconds:0} s ({ex.Message}); another process holds it", isTransient: true, ex);
+            }
+        }
+    }
 
     private static string FileName(long sequence) => sequence.ToString("D6", CultureInfo.InvariantCulture) + Extension;
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text.Json;
 using Npgsql;
 using Sluice.Core.Errors;
@@ -13,11 +12,19 @@ namespace Sluice.Streaming.Checkpoints;
 /// processors starting together do not race). A save inserts the row and deletes the task's older ones in one
 /// transaction. Each row carries the format version and a CRC-32C over the same bytes the directory store writes, so a
 /// row damaged or edited by hand, or written by a newer Sluice, is refused with a message naming it.
+/// <para>The state goes to the <c>bytea</c> column as a stream from its chunks and comes back as one (sequential
+/// access) into chunks: no array of its size on either side.</para>
+/// <para>Fencing: <c>sluice_checkpoint_owners</c> holds each task's latest claimed epoch. A claim increments it; a save
+/// locks that row (<c>FOR UPDATE</c>) in its transaction and is refused when the row's epoch is above its own, so a
+/// claim waits for a save in flight and a save after a claim sees it.</para>
 /// </remarks>
 public sealed class PostgresCheckpointStore : ICheckpointStore
 {
     /// <summary>The table's name.</summary>
     public const string Table = "sluice_checkpoints";
+
+    /// <summary>The table of owner epochs, one row per task.</summary>
+    public const string OwnersTable = "sluice_checkpoint_owners";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _clock;
@@ -62,6 +69,15 @@ public sealed class PostgresCheckpointStore : ICheckpointStore
                     created_at     timestamptz NOT NULL,
                     PRIMARY KEY (group_id, topology, task, sequence))
                 """);
+            Execute(connection, $"""
+                CREATE TABLE IF NOT EXISTS {OwnersTable} (
+                    group_id   text        NOT NULL,
+                    topology   text        NOT NULL,
+                    task       integer     NOT NULL,
+                    epoch      bigint      NOT NULL,
+                    claimed_at timestamptz NOT NULL,
+                    PRIMARY KEY (group_id, topology, task))
+                """);
             tx.Commit();
         }
         catch (NpgsqlException ex)
@@ -70,19 +86,36 @@ public sealed class PostgresCheckpointStore : ICheckpointStore
         }
     }
 
-    public Checkpoint Save(CheckpointKey key, IReadOnlyList<PartitionOffset> offsets, ReadOnlySpan<byte> state)
+    public long Claim(CheckpointKey key)
     {
+        using var connection = _dataSource.OpenConnection();
+        using var claim = new NpgsqlCommand(
+            $"INSERT INTO {OwnersTable} AS o (group_id, topology, task, epoch, claimed_at) VALUES ($1, $2, $3, 1, now()) " +
+            "ON CONFLICT (group_id, topology, task) DO UPDATE SET epoch = o.epoch + 1, claimed_at = now() RETURNING epoch", connection);
+        AddKey(claim, key);
+        return (long)claim.ExecuteScalar()!;
+    }
+
+    public Checkpoint Save(CheckpointKey key, IReadOnlyList<PartitionOffset> offsets, SnapshotBuffer state, long epoch = 0)
+    {
+        ArgumentNullException.ThrowIfNull(state);
         var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(_clock.GetUtcNow().ToUnixTimeMilliseconds());
-        var stateCopy = state.ToArray();
         using var connection = _dataSource.OpenConnection();
         using var tx = connection.BeginTransaction();
+        using (var owner = new NpgsqlCommand($"SELECT epoch FROM {OwnersTable} WHERE group_id = $1 AND topology = $2 AND task = $3 FOR UPDATE", connection, tx))
+        {
+            AddKey(owner, key);
+            if (owner.ExecuteScalar() is long current && epoch < current)
+                throw new CheckpointFencedException(key, epoch, current, $"{OwnersTable} (group {key.Group}, topology {key.Topology}, {key.Task})");
+        }
         long sequence;
         using (var next = new NpgsqlCommand($"SELECT coalesce(max(sequence), 0) + 1 FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3", connection, tx))
         {
             AddKey(next, key);
             sequence = (long)next.ExecuteScalar()!;
         }
-        var bytes = CheckpointFormat.Encode(key, sequence, createdAt, offsets, stateCopy);
+        var crc = CheckpointFormat.Checksum(key, sequence, createdAt, offsets, state);
+        using (var stateStream = state.AsStream())
         using (var insert = new NpgsqlCommand(
                    $"INSERT INTO {Table} (group_id, topology, task, sequence, format_version, offsets, state, crc, created_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)",
                    connection, tx))
@@ -91,8 +124,8 @@ public sealed class PostgresCheckpointStore : ICheckpointStore
             insert.Parameters.Add(new NpgsqlParameter { Value = sequence });
             insert.Parameters.Add(new NpgsqlParameter { Value = (int)CheckpointFormat.Version });
             insert.Parameters.Add(new NpgsqlParameter { Value = OffsetsJson(offsets) });
-            insert.Parameters.Add(new NpgsqlParameter { Value = stateCopy });
-            insert.Parameters.Add(new NpgsqlParameter { Value = (long)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(^4)) });
+            insert.Parameters.Add(new NpgsqlParameter { Value = stateStream, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea, Size = checked((int)state.Length) });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (long)crc });
             insert.Parameters.Add(new NpgsqlParameter { Value = createdAt.UtcDateTime });
             insert.ExecuteNonQuery();
         }
@@ -105,39 +138,46 @@ public sealed class PostgresCheckpointStore : ICheckpointStore
             prune.ExecuteNonQuery();
         }
         tx.Commit();
-        return new Checkpoint(key, sequence, offsets, stateCopy, createdAt, Location(key, sequence));
+        return new Checkpoint(key, sequence, offsets, state, createdAt, Location(key, sequence));
     }
 
     public Checkpoint? TryLoadLatest(CheckpointKey key)
     {
         using var connection = _dataSource.OpenConnection();
         using var select = new NpgsqlCommand(
-            $"SELECT sequence, format_version, offsets::text, state, crc, created_at, (SELECT count(*) FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3) " +
-            $"FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3 ORDER BY sequence DESC LIMIT 1", connection);
+            $"SELECT sequence, format_version, offsets::text, (SELECT count(*) FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3), " +
+            $"crc, created_at, state FROM {Table} WHERE group_id = $1 AND topology = $2 AND task = $3 ORDER BY sequence DESC LIMIT 1", connection);
         AddKey(select, key);
-        using var reader = select.ExecuteReader();
+        // Sequential access: the state column is streamed, not buffered as one array; columns are read in order.
+        using var reader = select.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
         if (!reader.Read()) return null;
         var sequence = reader.GetInt64(0);
         var version = reader.GetInt32(1);
+        var offsetsJson = reader.GetString(2);
         var location = Location(key, sequence);
-        var remedy = Remedy(key, sequence, hasPrevious: reader.GetInt64(6) > 1);
+        var remedy = Remedy(key, sequence, hasPrevious: reader.GetInt64(3) > 1);
+        var crc = reader.GetInt64(4);
+        var createdAt = new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero);
         if (version is < 0 or > ushort.MaxValue) throw new CheckpointException($"checkpoint {location} has format version {version}; {remedy}");
+        CheckpointFormat.CheckVersion(version, location, remedy);
         IReadOnlyList<PartitionOffset> offsets;
         try
         {
-            offsets = ParseOffsets(reader.GetString(2));
+            offsets = ParseOffsets(offsetsJson);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
             throw new CheckpointException($"checkpoint {location} is corrupt (offsets are not readable: {ex.Message}); {remedy}", ex);
         }
-        var state = (byte[])reader.GetValue(3);
-        var crc = reader.GetInt64(4);
-        var createdAt = new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero);
-        // The row is checked as the directory store checks a file: same bytes, same checksum, same messages.
-        var bytes = CheckpointFormat.Encode(key, sequence, createdAt, offsets, state, (ushort)version);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(^4), unchecked((uint)crc));
-        return CheckpointFormat.Decode(bytes, location, remedy);
+        SnapshotBuffer state;
+        using (var column = reader.GetStream(6)) state = SnapshotBuffer.ReadFrom(column);
+        // The row is checked as the directory store checks a file: the checksum over the same bytes, the same message.
+        if (CheckpointFormat.Checksum(key, sequence, createdAt, offsets, state, (ushort)version) != unchecked((uint)crc))
+        {
+            state.Dispose();
+            throw CheckpointFormat.Corrupt(location, remedy);
+        }
+        return new Checkpoint(key, sequence, offsets, state, createdAt, location);
     }
 
     public IReadOnlyList<long> Sequences(CheckpointKey key)

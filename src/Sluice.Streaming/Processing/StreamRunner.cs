@@ -95,10 +95,8 @@ public sealed class StreamRunner
         {
             if (_source.Poll(TimeSpan.FromMilliseconds(100)) is { } record)
             {
-                _tasks.Process(record);
-                _source.MarkProcessed(record);
-                // Once, for the operator measuring recovery: how long from start (or restart) to work done.
-                if (++Processed == 1) _logger.LogInformation("First record processed: {Source}", record.Source);
+                // A partition whose task another member took over: its records are that member's to process.
+                if (!Coordinator.IsFenced(new TopicPartition(record.Topic, record.Partition))) Process(record);
             }
             else if (endOfInput?.Invoke() == true)
             {
@@ -115,5 +113,13 @@ public sealed class StreamRunner
         }
         Coordinator.Stop();
         _logger.LogInformation("Stream runner stopped after {Records} records", Processed);
+    }
+
+    private void Process(in SourceRecord record)
+    {
+        _tasks.Process(record);
+        _source.MarkProcessed(record);
+        // Once, for the operator measuring recovery: how long from start (or restart) to work done.
+        if (++Processed == 1) _logger.LogInformation("First record processed: {Source}", record.Source);
     }
 }

@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using System.Buffers;
 using System.Text;
 using Sluice.Streaming.State;
 
@@ -25,13 +25,20 @@ public sealed partial class StreamTask
     private bool _started;
     private bool _restoreFailed;
 
-    /// <summary>The task's whole state (windows, sessions, dedup ids, watermarks, what has fired) as one blob, for <see cref="Restore"/>.</summary>
-    /// <remarks>Call between records, on the task's thread. Counters are not included: they count what this process did.</remarks>
+    /// <summary>The task's whole state as one array: for tests and tools; checkpoints use <see cref="SnapshotToBuffer"/>.</summary>
     public byte[] Snapshot()
+    {
+        using var buffer = SnapshotToBuffer();
+        return buffer.ToArray();
+    }
+
+    /// <summary>The task's whole state (windows, sessions, dedup ids, watermarks, what has fired) in pooled chunks, for <see cref="Restore(ReadOnlySequence{byte})"/>; the caller disposes it.</summary>
+    /// <remarks>Call between records, on the task's thread. Counters are not included: they count what this process did.</remarks>
+    public SnapshotBuffer SnapshotToBuffer()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var participants = SnapshotParticipants();
-        var writer = new SnapshotWriter(64 * 1024);
+        using var writer = new SnapshotWriter();
         writer.WriteBytesRaw(SnapshotMagic);
         writer.WriteVarUInt64(SnapshotFormatVersion);
         writer.BeginSection(HeaderSection);
@@ -49,22 +56,27 @@ public sealed partial class StreamTask
             p.Participant.WriteSnapshot(writer);
             writer.EndSection();
         }
-        return writer.ToArray();
+        return writer.Detach();
     }
 
     /// <summary>Loads a <see cref="Snapshot"/> into this task, which must be freshly built: before its first record, punctuation or watermark.</summary>
     /// <exception cref="CheckpointException">The snapshot is corrupt or truncated, of a newer format, or from a task of
     /// another partition, topology or configuration; the message names the section. The task must then be discarded.</exception>
-    public void Restore(ReadOnlySpan<byte> snapshot)
+    public void Restore(ReadOnlyMemory<byte> snapshot) => Restore(new ReadOnlySequence<byte>(snapshot));
+
+    /// <summary>Loads a snapshot held in chunks (a <see cref="SnapshotBuffer"/>'s <see cref="SnapshotBuffer.Sequence"/>) into this freshly built task.</summary>
+    /// <exception cref="CheckpointException">As <see cref="Restore(ReadOnlyMemory{byte})"/>.</exception>
+    public void Restore(ReadOnlySequence<byte> snapshot)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_started) throw new InvalidOperationException($"task {TaskId} has already processed records: restore a snapshot only into a freshly built task");
         _started = true;
         _restoreFailed = true;
         var participants = SnapshotParticipants();
-        if (snapshot.Length < SnapshotMagic.Length || !snapshot[..SnapshotMagic.Length].SequenceEqual(SnapshotMagic))
+        Span<byte> magic = stackalloc byte[4];
+        if (snapshot.Length < SnapshotMagic.Length || !CopyPrefix(snapshot, magic).SequenceEqual(SnapshotMagic))
             throw new CheckpointException(HeaderSection, "not a Sluice task snapshot (it does not start with SLSN)");
-        var reader = new SnapshotReader(snapshot[SnapshotMagic.Length..], HeaderSection);
+        var reader = new SnapshotReader(snapshot.Slice(SnapshotMagic.Length), HeaderSection);
         var version = reader.ReadVarUInt64();
         if (version > SnapshotFormatVersion)
             throw new CheckpointException(HeaderSection, $"format version {version} is newer than this build reads (up to {SnapshotFormatVersion})",
@@ -91,6 +103,12 @@ public sealed partial class StreamTask
         }
         if (!reader.End) throw new CheckpointException(participants.Count > 0 ? participants[^1].Section : TaskSection, $"{reader.Remaining} unexpected bytes after the last section");
         _restoreFailed = false;
+    }
+
+    private static Span<byte> CopyPrefix(ReadOnlySequence<byte> sequence, Span<byte> into)
+    {
+        sequence.Slice(0, into.Length).CopyTo(into);
+        return into;
     }
 
     private void CheckHeader(ref SnapshotReader header, List<SnapshotPart> participants)

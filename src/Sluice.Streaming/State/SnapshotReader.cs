@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Hashing;
@@ -5,33 +6,38 @@ using System.Text;
 
 namespace Sluice.Streaming.State;
 
-/// <summary>Reads what a <see cref="SnapshotWriter"/> wrote, over a span; every problem is a <see cref="CheckpointException"/> naming the section.</summary>
-/// <remarks>A ref struct over the snapshot's bytes: reading allocates nothing but the values it returns.</remarks>
+/// <summary>Reads what a <see cref="SnapshotWriter"/> wrote, over a sequence of chunks; every problem is a <see cref="CheckpointException"/> naming the section.</summary>
+/// <remarks>A ref struct over the snapshot's bytes (a <see cref="SnapshotBuffer"/>'s chunks, or one array): reading
+/// allocates nothing but the values it returns, and needs no contiguous copy of the snapshot.</remarks>
 public ref struct SnapshotReader
 {
-    private readonly ReadOnlySpan<byte> _data;
-    private int _position;
+    private SequenceReader<byte> _data;
 
     /// <summary>A reader over <paramref name="data"/>, reporting problems in the section named <paramref name="section"/>.</summary>
-    public SnapshotReader(ReadOnlySpan<byte> data, string section)
+    public SnapshotReader(ReadOnlySequence<byte> data, string section)
     {
-        _data = data;
+        _data = new SequenceReader<byte>(data);
         Section = section;
+    }
+
+    /// <summary>A reader over one array's bytes.</summary>
+    public SnapshotReader(ReadOnlyMemory<byte> data, string section) : this(new ReadOnlySequence<byte>(data), section)
+    {
     }
 
     /// <summary>The section being read, as named in errors.</summary>
     public readonly string Section { get; }
 
     /// <summary>Bytes not read yet.</summary>
-    public readonly int Remaining => _data.Length - _position;
+    public readonly long Remaining => _data.Remaining;
 
-    public readonly bool End => _position == _data.Length;
+    public readonly bool End => _data.End;
 
     /// <summary>Opens the next section, which must be named <paramref name="name"/>: checks its length and checksum and returns a reader over its body.</summary>
     public SnapshotReader ReadSection(string name)
     {
         if (End) Fail(name, "missing: the snapshot ends before it (truncated?)");
-        var start = _position;
+        var start = _data.Consumed;
         string? found;
         try
         {
@@ -43,17 +49,16 @@ public ref struct SnapshotReader
         }
         if (found != name)
         {
-            _position = start;
+            _data.Rewind(_data.Consumed - start);
             Fail(name, found is null ? "not found where expected (the data there is not a section header)" : $"expected here, but the snapshot has section '{found}'");
         }
         if (Remaining < 8) Fail(name, "truncated in its header");
-        var length = BinaryPrimitives.ReadInt32LittleEndian(_data.Slice(_position, 4));
-        var checksum = BinaryPrimitives.ReadUInt32LittleEndian(_data.Slice(_position + 4, 4));
-        _position += 8;
+        _data.TryReadLittleEndian(out int length);
+        _data.TryReadLittleEndian(out int checksum);
         if (length < 0 || length > Remaining) Fail(name, $"truncated: its header declares {length} bytes, {Remaining} remain");
-        var body = _data.Slice(_position, length);
-        if (Crc32.HashToUInt32(body) != checksum) Fail(name, "corrupt: checksum mismatch");
-        _position += length;
+        var body = _data.UnreadSequence.Slice(0, length);
+        if (Checksum(body) != (uint)checksum) Fail(name, "corrupt: checksum mismatch");
+        _data.Advance(length);
         return new SnapshotReader(body, name);
     }
 
@@ -65,8 +70,8 @@ public ref struct SnapshotReader
 
     public byte ReadByte()
     {
-        if (_position >= _data.Length) Fail("ends early");
-        return _data[_position++];
+        if (!_data.TryRead(out var value)) Fail("ends early");
+        return value;
     }
 
     public bool ReadBoolean() => ReadByte() switch
@@ -117,9 +122,7 @@ public ref struct SnapshotReader
 
     public long ReadInt64()
     {
-        if (Remaining < 8) Fail("ends early");
-        var value = BinaryPrimitives.ReadInt64LittleEndian(_data.Slice(_position, 8));
-        _position += 8;
+        if (!_data.TryReadLittleEndian(out long value)) Fail("ends early");
         return value;
     }
 
@@ -127,10 +130,10 @@ public ref struct SnapshotReader
 
     public Guid ReadGuid()
     {
-        if (Remaining < 16) Fail("ends early");
-        var value = new Guid(_data.Slice(_position, 16));
-        _position += 16;
-        return value;
+        Span<byte> bytes = stackalloc byte[16];
+        if (!_data.TryCopyTo(bytes)) Fail("ends early");
+        _data.Advance(16);
+        return new Guid(bytes);
     }
 
     public string? ReadString()
@@ -139,19 +142,33 @@ public ref struct SnapshotReader
         if (raw == 0) return null;
         var length = raw - 1;
         if (length > (ulong)Remaining) Fail($"a string of {length} bytes runs past the end");
-        var value = Encoding.UTF8.GetString(_data.Slice(_position, (int)length));
-        _position += (int)length;
+        var n = (int)length;
+        string value;
+        if (_data.UnreadSpan.Length >= n)
+        {
+            value = Encoding.UTF8.GetString(_data.UnreadSpan[..n]);
+        }
+        else
+        {
+            // The string spans two chunks: copied out first.
+            var rented = ArrayPool<byte>.Shared.Rent(n);
+            _data.TryCopyTo(rented.AsSpan(0, n));
+            value = Encoding.UTF8.GetString(rented, 0, n);
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+        _data.Advance(n);
         return value;
     }
 
     /// <summary>A string that must not be null.</summary>
     public string ReadRequiredString() => ReadString() ?? FailWith<string>("a required string is null");
 
-    public ReadOnlySpan<byte> ReadBytes()
+    public byte[] ReadBytes()
     {
         var length = ReadCount();
-        var bytes = _data.Slice(_position, length);
-        _position += length;
+        var bytes = new byte[length];
+        _data.TryCopyTo(bytes);
+        _data.Advance(length);
         return bytes;
     }
 
@@ -162,6 +179,14 @@ public ref struct SnapshotReader
     /// <summary>Throws a <see cref="CheckpointException"/> for this section, as an expression of any type.</summary>
     [DoesNotReturn]
     public readonly T FailWith<T>(string problem) => throw new CheckpointException(Section, problem);
+
+    private static uint Checksum(ReadOnlySequence<byte> body)
+    {
+        if (body.IsSingleSegment) return Crc32.HashToUInt32(body.FirstSpan);
+        var crc = new Crc32();
+        foreach (var segment in body) crc.Append(segment.Span);
+        return crc.GetCurrentHashAsUInt32();
+    }
 
     [DoesNotReturn]
     private static void Fail(string section, string problem) => throw new CheckpointException(section, problem);

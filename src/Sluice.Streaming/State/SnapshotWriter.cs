@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Text;
 
 namespace Sluice.Streaming.State;
@@ -12,25 +12,48 @@ namespace Sluice.Streaming.State;
 /// bytes in <see cref="Guid.TryWriteBytes(Span{byte})"/> order.</para>
 /// <para>A section is its name (a string), the body's length (4 bytes) and the body's CRC-32 (4 bytes), then the body:
 /// a reader can tell which section is truncated or corrupt, and name it. Sections may nest.</para>
+/// <para>The bytes go to a <see cref="SnapshotBuffer"/> of pooled chunks, so a snapshot of any size allocates no contiguous
+/// array of its size: a section's header is filled in where it was left, across chunks if need be.</para>
 /// </remarks>
-public sealed class SnapshotWriter
+public sealed class SnapshotWriter : IDisposable
 {
-    private byte[] _buffer;
-    private int _length;
-    private readonly Stack<int> _open = new();
+    private readonly SnapshotBuffer _buffer = new();
+    private readonly Stack<long> _open = new();
+    private byte[] _chunk = [];
+    private int _at = SnapshotBuffer.ChunkSize; // where the next byte goes in _chunk; ChunkSize: take a new chunk first
+    private long _chunkStart = -SnapshotBuffer.ChunkSize;
+    private bool _detached;
 
-    public SnapshotWriter(int initialCapacity = 4096) => _buffer = new byte[Math.Max(16, initialCapacity)];
+    public SnapshotWriter()
+    {
+    }
 
     /// <summary>Bytes written so far.</summary>
-    public int Length => _length;
+    public long Length => _chunkStart + _at;
 
-    /// <summary>The bytes written so far; valid until the next write.</summary>
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
-
+    /// <summary>The bytes written, as one array: for tests and small snapshots.</summary>
     public byte[] ToArray()
     {
+        using var buffer = Detach();
+        return buffer.ToArray();
+    }
+
+    /// <summary>Ends writing and hands over the bytes; the caller disposes them. The writer cannot be used after.</summary>
+    public SnapshotBuffer Detach()
+    {
         if (_open.Count > 0) throw new InvalidOperationException($"{_open.Count} snapshot section(s) still open");
-        return WrittenSpan.ToArray();
+        ObjectDisposedException.ThrowIf(_detached, this);
+        Sync();
+        _detached = true;
+        return _buffer;
+    }
+
+    /// <summary>Gives the chunks back unless <see cref="Detach"/> handed them over.</summary>
+    public void Dispose()
+    {
+        if (_detached) return;
+        _detached = true;
+        _buffer.Dispose();
     }
 
     /// <summary>Starts a section; everything written until the matching <see cref="EndSection"/> is its body.</summary>
@@ -38,40 +61,55 @@ public sealed class SnapshotWriter
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         WriteString(name);
-        Reserve(8);
-        _length += 8; // length and checksum, filled in by EndSection
-        _open.Push(_length);
+        WriteBytesRaw(stackalloc byte[8]); // length and checksum, filled in by EndSection
+        _open.Push(Length);
     }
 
     /// <summary>Ends the innermost open section: its length and checksum are filled in.</summary>
     public void EndSection()
     {
         if (!_open.TryPop(out var bodyStart)) throw new InvalidOperationException("no snapshot section is open");
-        var body = _buffer.AsSpan(bodyStart, _length - bodyStart);
-        BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(bodyStart - 8), body.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(bodyStart - 4), Crc32.HashToUInt32(body));
+        var length = Length - bodyStart;
+        if (length > int.MaxValue) throw new InvalidOperationException($"a snapshot section cannot exceed {int.MaxValue} bytes ({length:N0} written)");
+        Sync();
+        Span<byte> header = stackalloc byte[8];
+        BinaryPrimitives.WriteInt32LittleEndian(header, (int)length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], _buffer.Crc32Of(bodyStart, length));
+        _buffer.Overwrite(bodyStart - 8, header);
     }
 
     public void WriteByte(byte value)
     {
-        Reserve(1);
-        _buffer[_length++] = value;
+        if (_at == SnapshotBuffer.ChunkSize) NextChunk();
+        _chunk[_at++] = value;
     }
 
     public void WriteBoolean(bool value) => WriteByte(value ? (byte)1 : (byte)0);
 
     public void WriteVarUInt64(ulong value)
     {
-        Reserve(10);
-        var buffer = _buffer;
-        var i = _length;
+        if (SnapshotBuffer.ChunkSize - _at < 10)
+        {
+            Span<byte> bytes = stackalloc byte[10];
+            var n = 0;
+            while (value >= 0x80)
+            {
+                bytes[n++] = (byte)(value | 0x80);
+                value >>= 7;
+            }
+            bytes[n++] = (byte)value;
+            WriteBytesRaw(bytes[..n]);
+            return;
+        }
+        var buffer = _chunk;
+        var i = _at;
         while (value >= 0x80)
         {
             buffer[i++] = (byte)(value | 0x80);
             value >>= 7;
         }
         buffer[i++] = (byte)value;
-        _length = i;
+        _at = i;
     }
 
     /// <summary>A signed integer, zigzag-encoded: small magnitudes of either sign take few bytes.</summary>
@@ -89,9 +127,15 @@ public sealed class SnapshotWriter
     /// <summary>Eight bytes, little-endian.</summary>
     public void WriteInt64(long value)
     {
-        Reserve(8);
-        BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_length), value);
-        _length += 8;
+        if (SnapshotBuffer.ChunkSize - _at < 8)
+        {
+            Span<byte> bytes = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(bytes, value);
+            WriteBytesRaw(bytes);
+            return;
+        }
+        BinaryPrimitives.WriteInt64LittleEndian(_chunk.AsSpan(_at), value);
+        _at += 8;
     }
 
     /// <summary>Eight bytes, little-endian IEEE 754: the exact value, NaN payloads included.</summary>
@@ -99,9 +143,9 @@ public sealed class SnapshotWriter
 
     public void WriteGuid(Guid value)
     {
-        Reserve(16);
-        value.TryWriteBytes(_buffer.AsSpan(_length, 16));
-        _length += 16;
+        Span<byte> bytes = stackalloc byte[16];
+        value.TryWriteBytes(bytes);
+        WriteBytesRaw(bytes);
     }
 
     /// <summary>UTF-8, preceded by its byte length plus one (0 for null).</summary>
@@ -115,44 +159,70 @@ public sealed class SnapshotWriter
         // Most strings (ids, names) are short: at most 126 UTF-8 bytes fit a one-byte length, written after the bytes.
         if (value.Length <= 42)
         {
-            Reserve(1 + value.Length * 3);
-            var n = Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_length + 1));
-            _buffer[_length] = (byte)(n + 1);
-            _length += 1 + n;
+            if (SnapshotBuffer.ChunkSize - _at >= 1 + value.Length * 3)
+            {
+                var n = Encoding.UTF8.GetBytes(value, _chunk.AsSpan(_at + 1));
+                _chunk[_at] = (byte)(n + 1);
+                _at += 1 + n;
+                return;
+            }
+            Span<byte> bytes = stackalloc byte[1 + 42 * 3];
+            var written = Encoding.UTF8.GetBytes(value, bytes[1..]);
+            bytes[0] = (byte)(written + 1);
+            WriteBytesRaw(bytes[..(1 + written)]);
             return;
         }
         var count = Encoding.UTF8.GetByteCount(value);
         WriteVarUInt64((ulong)count + 1);
-        Reserve(count);
-        _length += Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_length));
+        if (SnapshotBuffer.ChunkSize - _at >= count)
+        {
+            _at += Encoding.UTF8.GetBytes(value, _chunk.AsSpan(_at));
+            return;
+        }
+        var rented = ArrayPool<byte>.Shared.Rent(count);
+        try
+        {
+            var n = Encoding.UTF8.GetBytes(value, rented);
+            WriteBytesRaw(rented.AsSpan(0, n));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Raw bytes, without a length (magic numbers).</summary>
     public void WriteBytesRaw(ReadOnlySpan<byte> bytes)
     {
-        Reserve(bytes.Length);
-        bytes.CopyTo(_buffer.AsSpan(_length));
-        _length += bytes.Length;
+        while (!bytes.IsEmpty)
+        {
+            if (_at == SnapshotBuffer.ChunkSize) NextChunk();
+            var n = Math.Min(bytes.Length, SnapshotBuffer.ChunkSize - _at);
+            bytes[..n].CopyTo(_chunk.AsSpan(_at));
+            _at += n;
+            bytes = bytes[n..];
+        }
     }
 
     /// <summary>Raw bytes, preceded by their length.</summary>
     public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
         WriteCount(bytes.Length);
-        Reserve(bytes.Length);
-        bytes.CopyTo(_buffer.AsSpan(_length));
-        _length += bytes.Length;
+        WriteBytesRaw(bytes);
     }
 
-    private void Reserve(int bytes)
+    // The writer fills the current chunk through _chunk/_at and tells the buffer how far it got only when it moves on.
+    private void NextChunk()
     {
-        if (_buffer.Length - _length >= bytes) return;
-        var size = Math.Max((long)_buffer.Length * 2, (long)_length + bytes);
-        if (size > Array.MaxLength)
-        {
-            size = (long)_length + bytes;
-            if (size > Array.MaxLength) throw new InvalidOperationException($"a snapshot cannot exceed {Array.MaxLength} bytes");
-        }
-        Array.Resize(ref _buffer, (int)size);
+        ObjectDisposedException.ThrowIf(_detached, this);
+        Sync();
+        var (chunk, at) = _buffer.Tail();
+        (_chunk, _at, _chunkStart) = (chunk, at, _buffer.Length - at);
+    }
+
+    private void Sync()
+    {
+        var behind = Length - _buffer.Length;
+        if (behind > 0) _buffer.Advance((int)behind);
     }
 }

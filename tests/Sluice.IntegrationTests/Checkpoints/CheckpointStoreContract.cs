@@ -48,7 +48,7 @@ public abstract class CheckpointStoreContract
         Assert.Equal(2, loaded.Sequence);
         Assert.Equal(saved.Sequence, loaded.Sequence);
         Assert.Equal(Offsets(250), loaded.Offsets);
-        Assert.Equal(State(2), loaded.State);
+        Assert.Equal(State(2), loaded.State.ToArray());
         Assert.Equal(250, loaded.OffsetOf(new TopicPartition("clickstream.events", 3)));
         Assert.True(Math.Abs((loaded.CreatedAt - DateTimeOffset.UtcNow).TotalMinutes) < 5);
     }
@@ -58,7 +58,7 @@ public abstract class CheckpointStoreContract
     {
         using var store = OpenStore();
         store.Save(Key, Offsets(0), []);
-        Assert.Empty(store.TryLoadLatest(Key)!.State);
+        Assert.Empty(store.TryLoadLatest(Key)!.State.ToArray());
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public abstract class CheckpointStoreContract
         for (var i = 1; i <= 5; i++) store.Save(Key, Offsets(i * 10), State(i));
 
         Assert.Equal([4L, 5L], store.Sequences(Key));
-        Assert.Equal(State(5), store.TryLoadLatest(Key)!.State);
+        Assert.Equal(State(5), store.TryLoadLatest(Key)!.State.ToArray());
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public abstract class CheckpointStoreContract
             var latest = store.TryLoadLatest(key)!;
             Assert.Equal(8, latest.Sequence);
             Assert.Equal(Offsets(key.Task.Partition * 1000 + 8), latest.Offsets);
-            Assert.Equal(State(key.Task.Partition * 10 + 8), latest.State);
+            Assert.Equal(State(key.Task.Partition * 10 + 8), latest.State.ToArray());
             Assert.Equal([7L, 8L], store.Sequences(key));
         }
     }
@@ -152,7 +152,7 @@ public abstract class CheckpointStoreContract
         }
 
         using var second = OpenStore();
-        Assert.Equal(State(2), second.TryLoadLatest(Key)!.State);
+        Assert.Equal(State(2), second.TryLoadLatest(Key)!.State.ToArray());
         Assert.Equal(3, second.Save(Key, Offsets(30), State(3)).Sequence);
         Assert.Equal([2L, 3L], second.Sequences(Key));
     }
@@ -174,6 +174,50 @@ public abstract class CheckpointStoreContract
         using var store = OpenStore();
         var state = State(7, 8 * 1024 * 1024 + 3);
         store.Save(Key, Offsets(1), state);
-        Assert.Equal(state, store.TryLoadLatest(Key)!.State);
+        Assert.Equal(state, store.TryLoadLatest(Key)!.State.ToArray());
+    }
+
+    [Fact]
+    public void claims_return_increasing_epochs_that_a_reopened_store_continues()
+    {
+        using (var store = OpenStore())
+        {
+            Assert.Equal(1, store.Claim(Key));
+            Assert.Equal(2, store.Claim(Key));
+            Assert.Equal(1, store.Claim(Key with { Task = new TaskId(4) }));
+        }
+        using var reopened = OpenStore();
+        Assert.Equal(3, reopened.Claim(Key));
+    }
+
+    [Fact]
+    public void a_save_by_a_member_that_lost_the_task_is_refused_and_the_new_owners_checkpoint_stays()
+    {
+        using var store = OpenStore();
+        // 1. The first owner claims the task and checkpoints it.
+        var stale = store.Claim(Key);
+        store.Save(Key, Offsets(10), State(1), stale);
+
+        // 2. A second member takes the task over (through another connection or process) and checkpoints it.
+        using var other = OpenStore();
+        var owner = other.Claim(Key);
+        other.Save(Key, Offsets(20), State(2), owner);
+
+        // 3. The first, paused past its session timeout, wakes up and writes: refused, nothing written.
+        var ex = Assert.Throws<CheckpointFencedException>(() => store.Save(Key, Offsets(15), State(3), stale));
+        Assert.Equal(stale, ex.Epoch);
+        Assert.Equal(owner, ex.CurrentEpoch);
+        Assert.Contains("refused", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<CheckpointFencedException>(() => store.Save(Key, Offsets(15), State(3))); // a writer that never claimed
+
+        using var loaded = store.TryLoadLatest(Key)!;
+        Assert.Equal(Offsets(20), loaded.Offsets);
+        Assert.Equal(State(2), loaded.State.ToArray());
+        Assert.Equal(2, store.Sequences(Key).Count);
+
+        // 4. The owner goes on writing; other tasks are not affected by the claim.
+        other.Save(Key, Offsets(30), State(4), owner);
+        store.Save(Key with { Task = new TaskId(5) }, Offsets(1), State(5), stale);
+        Assert.Equal(Offsets(30), other.TryLoadLatest(Key)!.Offsets);
     }
 }

@@ -35,8 +35,11 @@ public sealed class DirectoryCheckpointStoreTests : CheckpointStoreContract, IDi
     protected override void MakeLatestNewer(CheckpointKey key)
     {
         var path = LatestFile(key);
-        var current = CheckpointFormat.Decode(File.ReadAllBytes(path), path, "");
-        File.WriteAllBytes(path, CheckpointFormat.Encode(key, current.Sequence, current.CreatedAt, current.Offsets, current.State, version: CheckpointFormat.Version + 1));
+        Checkpoint current;
+        using (var file = File.OpenRead(path)) current = CheckpointFormat.Read(file, path, "");
+        using (current)
+        using (var file = File.Create(path))
+            CheckpointFormat.Write(file, key, current.Sequence, current.CreatedAt, current.Offsets, current.State, version: CheckpointFormat.Version + 1);
     }
 
     protected override string NameOfLatest(CheckpointKey key, long sequence) =>
@@ -83,4 +86,21 @@ public sealed class DirectoryCheckpointStoreTests : CheckpointStoreContract, IDi
     }
 
     public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void a_refused_save_leaves_no_file_behind_and_a_damaged_epoch_file_is_an_error_naming_it()
+    {
+        using var store = OpenStore();
+        var folder = ((DirectoryCheckpointStore)store).TaskDirectory(Key);
+        var stale = store.Claim(Key);
+        store.Save(Key, [], [1], stale);
+        store.Claim(Key);
+
+        Assert.Throws<CheckpointFencedException>(() => store.Save(Key, [], [2], stale));
+        Assert.Equal(["000001.ckpt"], Directory.EnumerateFiles(folder, "*.ckpt*").Select(Path.GetFileName));
+
+        File.WriteAllText(Path.Combine(folder, "owner.epoch"), "x");
+        var ex = Assert.Throws<CheckpointException>(() => store.Claim(Key));
+        Assert.Contains(Path.Combine(folder, "owner.epoch"), ex.Message, StringComparison.Ordinal);
+    }
 }

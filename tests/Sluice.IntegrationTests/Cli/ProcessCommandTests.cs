@@ -93,8 +93,10 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
         }
         else
         {
-            var current = CheckpointFormat.Decode(bytes, file, "");
-            bytes = CheckpointFormat.Encode(key, current.Sequence, current.CreatedAt, current.Offsets, current.State, version: CheckpointFormat.Version + 1);
+            using var current = CheckpointFormat.Read(new MemoryStream(bytes), file, "");
+            using var rewritten = new MemoryStream();
+            CheckpointFormat.Write(rewritten, key, current.Sequence, current.CreatedAt, current.Offsets, current.State, version: CheckpointFormat.Version + 1);
+            bytes = rewritten.ToArray();
         }
         await File.WriteAllBytesAsync(file, bytes);
         var outputsBefore = OutputEnds(input.Broker.BootstrapServers);

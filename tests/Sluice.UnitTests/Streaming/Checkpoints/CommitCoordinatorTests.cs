@@ -63,6 +63,36 @@ public sealed class CommitCoordinatorTests : IDisposable
     }
 
     [Fact]
+    public void a_member_whose_task_was_claimed_by_another_drops_it_and_neither_saves_nor_commits_it()
+    {
+        // 1. This member owns tasks 0 and 1 and has read on past the committed offsets.
+        Assign(Start(0, 5), Start(1, 7));
+        _source.Advance(new TopicPartition(Topic, 0), 9);
+        _source.Advance(new TopicPartition(Topic, 1), 8);
+        // 2. Meanwhile another member took task 0 over (a rebalance this one missed while paused).
+        _store.ClaimElsewhere(Key(0));
+        _events.Clear();
+
+        // 3. The refused write drops task 0's state here; task 1 is saved; only task 1's partition is committed.
+        _coordinator.Checkpoint();
+
+        Assert.Equal(["flush", "snapshot task-0", "snapshot task-1", "save task-1 in[1]@8", "commit in[1]"], _events);
+        Assert.Null(_tasks.Task(0));
+        Assert.NotNull(_tasks.Task(1));
+        Assert.True(_coordinator.IsFenced(new TopicPartition(Topic, 0)));
+        Assert.False(_coordinator.IsFenced(new TopicPartition(Topic, 1)));
+
+        // 4. Assigned again (the group gives it back), the task is claimed anew and saves again.
+        _coordinator.OnRevoked([new TopicPartition(Topic, 0)]);
+        Assign(Start(0, 5));
+        Assert.False(_coordinator.IsFenced(new TopicPartition(Topic, 0)));
+        _source.Advance(new TopicPartition(Topic, 0), 12);
+        _events.Clear();
+        _coordinator.Checkpoint();
+        Assert.Contains("save task-0 in[0]@12", _events);
+    }
+
+    [Fact]
     public void ticks_checkpoint_and_commit_only_once_the_interval_is_up()
     {
         Assign(Start(0, 5));
@@ -293,13 +323,13 @@ public sealed class CommitCoordinatorTests : IDisposable
     {
         public bool Refuse { get; set; }
 
-        public byte[] Snapshot(StreamTask task)
+        public SnapshotBuffer Snapshot(StreamTask task)
         {
             events.Add($"snapshot {task.TaskId}");
-            return [(byte)task.TaskId.Partition];
+            return SnapshotBuffer.From([(byte)task.TaskId.Partition]);
         }
 
-        public void Restore(StreamTask task, ReadOnlySpan<byte> state)
+        public void Restore(StreamTask task, System.Buffers.ReadOnlySequence<byte> state)
         {
             if (Refuse) throw new CheckpointException("header", "written by another topology");
             events.Add($"restore {task.TaskId} {state.Length} bytes");
@@ -316,17 +346,28 @@ public sealed class CommitCoordinatorTests : IDisposable
     private sealed class MemoryStore(List<string> events) : ICheckpointStore
     {
         private readonly Dictionary<CheckpointKey, List<Checkpoint>> _saved = [];
+        private readonly Dictionary<CheckpointKey, long> _epochs = [];
+
+        /// <summary>Claims the task as another member would.</summary>
+        public void ClaimElsewhere(CheckpointKey key) => _epochs[key] = _epochs.GetValueOrDefault(key) + 1;
 
         public string Description => "memory";
 
         public void Open() { }
 
-        public Checkpoint Save(CheckpointKey key, IReadOnlyList<PartitionOffset> offsets, ReadOnlySpan<byte> state)
+        public long Claim(CheckpointKey key)
         {
+            _epochs[key] = _epochs.GetValueOrDefault(key) + 1;
+            return _epochs[key];
+        }
+
+        public Checkpoint Save(CheckpointKey key, IReadOnlyList<PartitionOffset> offsets, SnapshotBuffer state, long epoch = 0)
+        {
+            if (epoch < _epochs.GetValueOrDefault(key)) throw new CheckpointFencedException(key, epoch, _epochs[key], "memory");
             events.Add($"save {key.Task} {string.Join(",", offsets)}");
             if (!_saved.TryGetValue(key, out var list)) _saved[key] = list = [];
             var sequence = list.Count == 0 ? 1 : list[^1].Sequence + 1;
-            var checkpoint = new Checkpoint(key, sequence, [.. offsets], state.ToArray(), DateTimeOffset.UnixEpoch, $"memory:{key.Task}#{sequence}");
+            var checkpoint = new Checkpoint(key, sequence, [.. offsets], SnapshotBuffer.From(state.ToArray()), DateTimeOffset.UnixEpoch, $"memory:{key.Task}#{sequence}");
             list.Add(checkpoint);
             return checkpoint;
         }
@@ -334,7 +375,8 @@ public sealed class CommitCoordinatorTests : IDisposable
         public Checkpoint? TryLoadLatest(CheckpointKey key)
         {
             events.Add($"load {key.Task}");
-            return _saved.TryGetValue(key, out var list) ? list[^1] : null;
+            // A copy, as a store reading its backing returns: the caller disposes what it loaded.
+            return _saved.TryGetValue(key, out var list) ? list[^1] with { State = SnapshotBuffer.From(list[^1].State.ToArray()) } : null;
         }
 
         public IReadOnlyList<long> Sequences(CheckpointKey key) => _saved.TryGetValue(key, out var list) ? list.Select(c => c.Sequence).ToList() : [];

@@ -108,7 +108,7 @@ public class ClickstreamSnapshotTests(ClickstreamRunFixture fixture) : IClassFix
         Assert.StartsWith("store ", corrupt.Section, StringComparison.Ordinal);
         Assert.Contains("checksum mismatch", corrupt.Message, StringComparison.Ordinal);
 
-        var truncated = Assert.Throws<CheckpointException>(() => builder.Task(0).Restore(snapshot.AsSpan(0, snapshot.Length - 7)));
+        var truncated = Assert.Throws<CheckpointException>(() => builder.Task(0).Restore(snapshot.AsMemory(0, snapshot.Length - 7)));
         Assert.Equal("operator sessions", truncated.Section);
         Assert.Contains("truncated", truncated.Message, StringComparison.Ordinal);
 
