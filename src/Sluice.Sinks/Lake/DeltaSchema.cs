@@ -106,6 +106,50 @@ internal sealed class DeltaSchema<TRow>
         _ => throw new NotSupportedException(value.GetType().Name),
     };
 
+    /// <summary>The stats of files rewritten into one, from theirs: counts added, bounds the widest; a column one file has no bound for gets none.</summary>
+    public static string MergeStats(IReadOnlyList<string> stats)
+    {
+        var parsed = stats.Select(s => JsonNode.Parse(s)!.AsObject()).ToList();
+        long records = parsed.Sum(p => p["numRecords"]!.GetValue<long>());
+        var nulls = new JsonObject();
+        foreach (var name in parsed.SelectMany(p => p["nullCount"]!.AsObject().Select(kv => kv.Key)).Distinct(StringComparer.Ordinal))
+            nulls[name] = parsed.Sum(p => p["nullCount"]![name]?.GetValue<long>() ?? 0);
+        return new JsonObject
+        {
+            ["numRecords"] = records, ["minValues"] = Bound(parsed, "minValues", -1), ["maxValues"] = Bound(parsed, "maxValues", 1), ["nullCount"] = nulls,
+        }.ToJsonString(DeltaJson.Options);
+    }
+
+    private static JsonObject Bound(List<JsonObject> stats, string which, int sign)
+    {
+        var result = new JsonObject();
+        var names = stats.SelectMany(p => p[which]!.AsObject().Select(kv => kv.Key)).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var name in names)
+        {
+            JsonNode? best = null;
+            var complete = true;
+            foreach (var s in stats)
+            {
+                var v = s[which]![name];
+                // A file without a bound for the column, but with non-null values in it, leaves the merged file without one.
+                if (v is null)
+                {
+                    if (s["nullCount"]![name]?.GetValue<long>() != s["numRecords"]!.GetValue<long>()) complete = false;
+                    continue;
+                }
+                if (best is null || sign * CompareJson(v, best) > 0) best = v;
+            }
+            if (complete && best is not null) result[name] = best.DeepClone();
+        }
+        return result;
+    }
+
+    // Numbers by value; strings (text, and timestamps in one fixed ISO format) ordinally.
+    private static int CompareJson(JsonNode a, JsonNode b) =>
+        a.GetValueKind() == JsonValueKind.String
+            ? string.CompareOrdinal(a.GetValue<string>(), b.GetValue<string>())
+            : a.GetValue<double>().CompareTo(b.GetValue<double>());
+
     /// <summary>True when <paramref name="schemaString"/> has the same fields, types and order as this one.</summary>
     public bool SameAs(string schemaString)
     {

@@ -80,6 +80,10 @@ public sealed class LakeTable<TRow> : ILakeTable where TRow : class, new()
     public const string PartitionColumn = "event_date";
     // Parquet.Net's default ZSTD level (SmallestSize) compresses 10,000 events in seconds; Fastest in a tenth of a second, files 5 % larger.
     private static readonly ParquetOptions Parquet = new() { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = System.IO.Compression.CompressionLevel.Fastest };
+    private static readonly ParquetOptions Appending = new()
+    {
+        CompressionMethod = CompressionMethod.Zstd, CompressionLevel = System.IO.Compression.CompressionLevel.Fastest, Append = true,
+    };
     private static readonly DeltaSchema<TRow> Schema = new(PartitionColumn);
 
     private readonly Func<SinkRecord, TRow> _map;
@@ -277,21 +281,29 @@ public sealed class LakeTable<TRow> : ILakeTable where TRow : class, new()
         if (version % DeltaLog.CheckpointInterval == 0) Log.WriteCheckpoint(Snapshot);
     }
 
-    private AddAction WriteFile(DateOnly date, List<TRow> rows, long now, bool dataChange, out string file)
+    private AddAction WriteFile(DateOnly date, List<TRow> rows, long now, bool dataChange, out string file) =>
+        WriteFile(date, [rows], Schema.Stats(rows), now, dataChange, out file);
+
+    private AddAction WriteFile(DateOnly date, IEnumerable<IList<TRow>> rowGroups, string stats, long now, bool dataChange, out string file)
     {
         var partitionValue = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var relative = $"{PartitionColumn}={partitionValue}/part-00000-{Guid.NewGuid()}.c000.zstd.parquet";
         file = Path.Combine(Log.TableRoot, relative.Replace('/', Path.DirectorySeparatorChar));
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        using (var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write))
+        using (var stream = new FileStream(file, FileMode.CreateNew, FileAccess.ReadWrite))
         {
-            ParquetSerializer.SerializeAsync(rows, stream, Parquet).GetAwaiter().GetResult();
+            var first = true;
+            foreach (var rows in rowGroups)
+            {
+                ParquetSerializer.SerializeAsync(rows, stream, first ? Parquet : Appending).GetAwaiter().GetResult();
+                first = false;
+            }
             stream.Flush(flushToDisk: true);
         }
         return new AddAction
         {
             Path = relative, PartitionValues = new() { [PartitionColumn] = partitionValue }, Size = new FileInfo(file).Length,
-            ModificationTime = now, DataChange = dataChange, Stats = Schema.Stats(rows),
+            ModificationTime = now, DataChange = dataChange, Stats = stats,
         };
     }
 
@@ -311,8 +323,9 @@ public sealed class LakeTable<TRow> : ILakeTable where TRow : class, new()
             foreach (var partition in partitions)
             {
                 var olds = partition.OrderBy(a => a.ModificationTime).ThenBy(a => a.Path, StringComparer.Ordinal).ToList();
-                var rows = olds.SelectMany(ReadFile).ToList();
-                var add = WriteFile(DateOnly.ParseExact(partition.Key, "yyyy-MM-dd", CultureInfo.InvariantCulture), rows, now, dataChange: false, out var file);
+                // One old file in memory at a time, appended to the new file as a row group of its own.
+                var add = WriteFile(DateOnly.ParseExact(partition.Key, "yyyy-MM-dd", CultureInfo.InvariantCulture), olds.Select(ReadFile),
+                    DeltaSchema<TRow>.MergeStats([.. olds.Select(o => o.Stats!)]), now, dataChange: false, out var file);
                 written.Add(file);
                 foreach (var old in olds)
                     actions.Add(new DeltaAction

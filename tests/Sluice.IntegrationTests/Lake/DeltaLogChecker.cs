@@ -69,6 +69,7 @@ internal static partial class DeltaLogChecker
             var rows = LakeReader.Scalar<long>(duck, $"SELECT count(*) FROM read_parquet('{file}')");
             if (rows != numRecords) problems.Add($"{add.Path}: stats say {numRecords} rows, the file holds {rows}");
             expectedRows += numRecords;
+            problems.AddRange(StatsProblems(add, file, duck));
             var folder = add.Path.Split('/')[0];
             if (folder != $"event_date={add.PartitionValues.GetValueOrDefault("event_date")}") problems.Add($"{add.Path}: partitionValues {JsonSerializer.Serialize(add.PartitionValues)} do not match its folder");
         }
@@ -108,6 +109,24 @@ internal static partial class DeltaLogChecker
         if (rearrangedRows != removedRows) problems.Add($"version {version}: removes {removedRows} rows and adds {rearrangedRows} with dataChange false");
         var txnIds = actions.Where(a => a.Txn is not null).Select(a => a.Txn!.AppId).ToList();
         if (txnIds.Count != txnIds.Distinct().Count()) problems.Add($"version {version}: an appId twice");
+    }
+
+    // nullCount of every column, and minValues/maxValues of the numeric ones, against what DuckDB reads from the file.
+    private static IEnumerable<string> StatsProblems(AddAction add, string file, DuckDBConnection duck)
+    {
+        var stats = JsonNode.Parse(add.Stats!)!;
+        foreach (var (column, count) in stats["nullCount"]!.AsObject())
+        {
+            var nulls = LakeReader.Scalar<long>(duck, $"SELECT count(*) - count(\"{column}\") FROM read_parquet('{file}')");
+            if (nulls != count!.GetValue<long>()) yield return $"{add.Path}: nullCount of {column} is {count}, the file has {nulls}";
+        }
+        foreach (var which in new[] { "min", "max" })
+            foreach (var (column, bound) in stats[which + "Values"]!.AsObject())
+            {
+                if (bound!.GetValueKind() != JsonValueKind.Number) continue;
+                var actual = LakeReader.Scalar<double>(duck, $"SELECT {which}(\"{column}\")::DOUBLE FROM read_parquet('{file}')");
+                if (actual != bound.GetValue<double>()) yield return $"{add.Path}: {which}Values of {column} is {bound}, the file's is {actual}";
+            }
     }
 
     private static long Rows(AddAction add) => JsonNode.Parse(add.Stats!)!["numRecords"]!.GetValue<long>();
