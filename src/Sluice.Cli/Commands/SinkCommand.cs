@@ -68,7 +68,20 @@ internal static class SinkCommand
                 }
                 var factory = ClusterCommands.ExistingCluster(options, loggers, "sink");
                 foreach (var (sink, runnerOptions) in sinks) runners.Add(new SinkRunner(sink, factory, runnerOptions, logger));
-                await Task.WhenAll(runners.Select(r => Task.Run(() => r.Run(ct), CancellationToken.None))).ConfigureAwait(false);
+                // A sink that stops for good stops the others too: the command's exit code then says so, instead of running on half-done.
+                using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                await Task.WhenAll(runners.Select(r => Task.Run(() =>
+                {
+                    try
+                    {
+                        r.Run(stopAll.Token);
+                    }
+                    catch
+                    {
+                        stopAll.Cancel();
+                        throw;
+                    }
+                }, CancellationToken.None))).ConfigureAwait(false);
                 foreach (var (runner, target) in runners.Zip(targets))
                     logger.LogInformation("{Target}: stopped after writing {Records:N0} records in {Batches:N0} batches", target, runner.Written, runner.Batches);
             }
