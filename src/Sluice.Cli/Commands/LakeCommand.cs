@@ -76,7 +76,8 @@ internal static class LakeCommand
     private static LakeSink OpenLake(ParseResult parse, Option<string?> path)
     {
         var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(path, "lake.path"));
-        var lake = SinkCommand.CreateLake(options, SinkCommand.Topics(options), NullLogger.Instance);
+        // Maintenance skips nothing by id, so it needs no id memory: opening a lake of millions of rows stays instant.
+        var lake = new LakeSink(options.Lake.Path, SinkCommand.Topics(options), options.Kafka.Topics.Events, recentIds: 0, NullLogger.Instance);
         lake.Open();
         return lake;
     }

@@ -88,6 +88,7 @@ public sealed class LakeTable<TRow> : ILakeTable where TRow : class, new()
 
     private readonly Func<SinkRecord, TRow> _map;
     private readonly Func<TRow, string>? _idOf;
+    private readonly Func<string, IEnumerable<string>>? _idsInFile;
     private readonly Func<TRow, DateTime> _timeOf;
     private RecentIds _recent = new(0);
 
@@ -96,9 +97,13 @@ public sealed class LakeTable<TRow> : ILakeTable where TRow : class, new()
     /// <param name="topic">The topic feeding the table.</param>
     /// <param name="map">Reads a record into a row (errors name the record's position).</param>
     /// <param name="idOf">The row's stable id; null for a table whose rows are identified by their position alone (bronze).</param>
+    /// <param name="idsInFile">Reads the ids of a data file from its id columns alone, to rebuild the id memory at start.</param>
     /// <param name="timeOf">The time whose UTC date is the row's <c>event_date</c>.</param>
-    public LakeTable(string lakeRoot, string name, string topic, Func<SinkRecord, TRow> map, Func<TRow, string>? idOf, Func<TRow, DateTime> timeOf)
+    public LakeTable(string lakeRoot, string name, string topic, Func<SinkRecord, TRow> map, Func<TRow, string>? idOf,
+        Func<string, IEnumerable<string>>? idsInFile, Func<TRow, DateTime> timeOf)
     {
+        if ((idOf is null) != (idsInFile is null)) throw new ArgumentException("a table with ids reads them from its files too", nameof(idsInFile));
+        _idsInFile = idsInFile;
         Name = name;
         Topic = topic;
         Log = new DeltaLog(Path.Combine(lakeRoot, name.Replace('/', Path.DirectorySeparatorChar)));
@@ -124,7 +129,7 @@ public sealed class LakeTable<TRow> : ILakeTable where TRow : class, new()
             ThrowHelper.ThrowConfiguration("lake.path", $"the Delta table at {Log.TableRoot} has another schema than this sluice writes to {Name}; " +
                 "point lake.path at another folder or move the table away");
         _recent = new RecentIds(_idOf is null ? 0 : recentIdCapacity);
-        if (_idOf is not null) Remember(recentIdCapacity);
+        if (_idOf is not null && recentIdCapacity > 0) Remember(recentIdCapacity);
     }
 
     private void Create()
@@ -169,7 +174,7 @@ public sealed class LakeTable<TRow> : ILakeTable where TRow : class, new()
         // Oldest first, so that the oldest are the first forgotten.
         chosen.Reverse();
         foreach (var add in chosen)
-            foreach (var row in ReadFile(add)) _recent.Add(RecentIds.Digest(_idOf!(row)));
+            foreach (var id in _idsInFile!(Path.Combine(Log.TableRoot, Uri.UnescapeDataString(add.Path)))) _recent.Add(RecentIds.Digest(id));
     }
 
     private static long NumRecords(AddAction add) =>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Sluice.Core.Errors;
 using Sluice.Sinks.Rows;
@@ -16,25 +15,23 @@ public static class LakeTables
     /// <summary>The tables under <paramref name="lakeRoot"/> for these topics.</summary>
     public static IReadOnlyList<ILakeTable> Create(string lakeRoot, SinkTopics topics, string inputTopic) =>
     [
-        new LakeTable<BronzeRow>(lakeRoot, "bronze/events", inputTopic, BronzeRow.From, idOf: null, r => r.Timestamp),
+        new LakeTable<BronzeRow>(lakeRoot, "bronze/events", inputTopic, BronzeRow.From, idOf: null, idsInFile: null, r => r.Timestamp),
         new LakeTable<EventLakeRow>(lakeRoot, "silver/events", topics.Enriched,
-            r => EventLakeRow.From(Parse(r, OutputRowParser.Event)), e => e.EventId, e => e.EventTime),
+            r => EventLakeRow.From(Parse(r, OutputRowParser.Event)), e => e.EventId, LakeIds.Reader<EventIdColumns>(), e => e.EventTime),
         new LakeTable<EventLakeRow>(lakeRoot, "silver/bot_events", topics.Bots,
-            r => EventLakeRow.From(Parse(r, OutputRowParser.Event)), e => e.EventId, e => e.EventTime),
+            r => EventLakeRow.From(Parse(r, OutputRowParser.Event)), e => e.EventId, LakeIds.Reader<EventIdColumns>(), e => e.EventTime),
         new LakeTable<DeadLetterLakeRow>(lakeRoot, "silver/dead_letters", topics.DeadLetters,
-            r => DeadLetterLakeRow.From(Parse(r, OutputRowParser.DeadLetter)), d => $"{d.SourceTopic}[{d.SourcePartition}]@{d.SourceOffset}", d => d.FailedAt),
+            r => DeadLetterLakeRow.From(Parse(r, OutputRowParser.DeadLetter)), d => LakeIds.DeadLetter(d.SourceTopic, d.SourcePartition, d.SourceOffset), LakeIds.Reader<DeadLetterIdColumns>(), d => d.FailedAt),
         new LakeTable<LateLakeRow>(lakeRoot, "silver/late_events", topics.Late,
-            r => LateLakeRow.From(Parse(r, OutputRowParser.Late)), l => $"{l.Aggregate}|{l.SourceTopic}[{l.SourcePartition}]@{l.SourceOffset}", l => l.EventTime),
+            r => LateLakeRow.From(Parse(r, OutputRowParser.Late)), l => LakeIds.Late(l.Aggregate, l.SourceTopic, l.SourcePartition, l.SourceOffset), LakeIds.Reader<LateIdColumns>(), l => l.EventTime),
         new LakeTable<AggregateLakeRow>(lakeRoot, "gold/window_aggregates", topics.Aggregated,
             r => AggregateLakeRow.From(Parse(r, OutputRowParser.Aggregate)),
-            a => string.Create(CultureInfo.InvariantCulture, $"{a.Aggregate}|{Millis(a.WindowStart)}|{a.Dimension}={a.DimensionValue}|{a.Partition}|{a.Metric}"),
+            a => LakeIds.Aggregate(a.Aggregate, a.WindowStart, a.Dimension, a.DimensionValue, a.Partition, a.Metric), LakeIds.Reader<AggregateIdColumns>(),
             a => a.WindowStart),
         new LakeTable<SessionLakeRow>(lakeRoot, "gold/sessions", topics.Sessions,
-            r => SessionLakeRow.From(Parse(r, OutputRowParser.Session)), s => string.Create(CultureInfo.InvariantCulture, $"{s.SessionKey}|{Millis(s.SessionStart)}"),
-            s => s.SessionStart),
+            r => SessionLakeRow.From(Parse(r, OutputRowParser.Session)), s => LakeIds.Session(s.SessionKey, s.SessionStart),
+            LakeIds.Reader<SessionIdColumns>(), s => s.SessionStart),
     ];
-
-    private static long Millis(DateTime utc) => (long)(utc - DateTime.UnixEpoch).TotalMilliseconds;
 
     private delegate T Parser<out T>(ReadOnlySpan<byte> json, int sequence);
 
