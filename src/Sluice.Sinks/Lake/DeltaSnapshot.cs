@@ -18,9 +18,8 @@ public sealed class DeltaSnapshot
     public Dictionary<string, long> Transactions { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Applies one commit's (or checkpoint's) actions in order.</summary>
-    internal void Apply(DeltaAction action, long? lastUpdated = null)
+    internal void Apply(DeltaAction action)
     {
-        _ = lastUpdated;
         if (action.Protocol is { } p) Protocol = p;
         if (action.MetaData is { } m) Metadata = m;
         if (action.Txn is { } t) Transactions[t.AppId] = t.Version;

@@ -283,7 +283,15 @@ public sealed class LakeTable<TRow> : ILakeTable where TRow : class, new()
     {
         foreach (var a in actions) Snapshot.Apply(a);
         Snapshot.Version = version;
-        if (version % DeltaLog.CheckpointInterval == 0) Log.WriteCheckpoint(Snapshot);
+        if (version % DeltaLog.CheckpointInterval != 0) return;
+        try
+        {
+            Log.WriteCheckpoint(Snapshot);
+        }
+        catch (IOException)
+        {
+            // The commit stands; readers replay from the previous checkpoint, and the next tenth version writes a checkpoint again.
+        }
     }
 
     private AddAction WriteFile(DateOnly date, List<TRow> rows, long now, bool dataChange, out string file) =>
