@@ -5,21 +5,24 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Pipelines.Hosting;
 using Sluice.Sinks;
+using Sluice.Sinks.Lake;
 using Sluice.Sinks.Postgres;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice sink --to postgres</c>: lands the output topics in a store, exactly once, until stopped.</summary>
+/// <summary><c>sluice sink --to postgres,lake</c>: lands the output topics in stores, exactly once, until stopped.</summary>
 internal static class SinkCommand
 {
     /// <summary>Stores a sink can name; those without an implementation yet are refused as such.</summary>
-    private static readonly string[] Planned = ["duckdb", "lake"];
+    private static readonly string[] Planned = ["duckdb"];
+
+    private static readonly string[] Known = ["postgres", "lake"];
 
     public static Command Create()
     {
         var to = new Option<string[]>("--to")
         {
-            Description = "Where the outputs go: postgres (duckdb and lake are not there yet); a list, comma-separated or repeated",
+            Description = "Where the outputs go: postgres, lake (duckdb is not there yet); a list, comma-separated or repeated",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
@@ -41,16 +44,52 @@ internal static class SinkCommand
             var logger = loggers.CreateLogger("Sluice.Sinks");
             var topics = Topics(options);
 
-            // The store first: a wrong password or an unreachable server is reported before any consumer joins the group.
-            using var sink = CreatePostgres(options, topics, logger);
-            sink.Open(ct);
-            logger.LogInformation("postgres: schema ready at {Server}", sink.Server);
-            var factory = ClusterCommands.ExistingCluster(options, loggers, "sink");
-
-            using var runner = new SinkRunner(sink, factory, RunnerOptions(options, options.Sinks.Postgres.GroupId, topics), logger);
-            await Task.Run(() => runner.Run(ct), CancellationToken.None).ConfigureAwait(false);
-            logger.LogInformation("{Targets}: stopped after writing {Records:N0} records in {Batches:N0} batches", string.Join(", ", targets),
-                runner.Written, runner.Batches);
+            // The stores first: a wrong password, an unreachable server or an unwritable lake.path is reported before any consumer joins a group.
+            var sinks = new List<(ISink Sink, SinkRunnerOptions Options)>();
+            var runners = new List<SinkRunner>();
+            try
+            {
+                foreach (var target in targets)
+                {
+                    if (target == "postgres")
+                    {
+                        var postgres = CreatePostgres(options, topics, logger);
+                        sinks.Add((postgres, RunnerOptions(options, options.Sinks.Postgres.GroupId, topics.All)));
+                        postgres.Open(ct);
+                        logger.LogInformation("postgres: schema ready at {Server}", postgres.Server);
+                    }
+                    else
+                    {
+                        var lake = CreateLake(options, topics, logger);
+                        sinks.Add((lake, RunnerOptions(options, options.Sinks.Lake.GroupId, lake.Topics)));
+                        lake.Open(ct);
+                        logger.LogInformation("lake: {Tables} Delta tables ready at {Root}", lake.Tables.Count, lake.Root);
+                    }
+                }
+                var factory = ClusterCommands.ExistingCluster(options, loggers, "sink");
+                foreach (var (sink, runnerOptions) in sinks) runners.Add(new SinkRunner(sink, factory, runnerOptions, logger));
+                // A sink that stops for good stops the others too: the command's exit code then says so, instead of running on half-done.
+                using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                await Task.WhenAll(runners.Select(r => Task.Run(() =>
+                {
+                    try
+                    {
+                        r.Run(stopAll.Token);
+                    }
+                    catch
+                    {
+                        stopAll.Cancel();
+                        throw;
+                    }
+                }, CancellationToken.None))).ConfigureAwait(false);
+                foreach (var (runner, target) in runners.Zip(targets))
+                    logger.LogInformation("{Target}: stopped after writing {Records:N0} records in {Batches:N0} batches", target, runner.Written, runner.Batches);
+            }
+            finally
+            {
+                foreach (var runner in runners) runner.Dispose();
+                foreach (var (sink, _) in sinks) sink.Dispose();
+            }
             return 0;
         });
         return command;
@@ -64,7 +103,7 @@ internal static class SinkCommand
         foreach (var t in targets)
         {
             if (Planned.Contains(t)) throw new UsageException($"--to {t}: that sink is not there yet; use --to postgres");
-            if (t != "postgres") throw new UsageException($"--to {t}: unknown sink; use postgres");
+            if (!Known.Contains(t)) throw new UsageException($"--to {t}: unknown sink; use {string.Join(" or ", Known)}");
         }
         if (targets.Count == 0) throw new UsageException("--to: name a sink, for example --to postgres");
         return targets;
@@ -86,10 +125,14 @@ internal static class SinkCommand
         return new PostgresSink(options.Postgres.ConnectionString, topics, logger);
     }
 
-    private static SinkRunnerOptions RunnerOptions(SluiceOptions options, string groupId, SinkTopics topics) => new()
+    /// <summary>The lake sink at <c>lake.path</c>: it lands the input topic (bronze) and the outputs (silver, gold).</summary>
+    public static LakeSink CreateLake(SluiceOptions options, SinkTopics topics, ILogger logger) =>
+        new(options.Lake.Path, topics, options.Kafka.Topics.Events, options.Lake.RecentIds, logger);
+
+    private static SinkRunnerOptions RunnerOptions(SluiceOptions options, string groupId, IReadOnlyList<string> topics) => new()
     {
         GroupId = groupId,
-        Topics = topics.All,
+        Topics = topics,
         BatchSize = options.Sinks.BatchSize,
         BatchInterval = options.Sinks.BatchInterval,
         MaxRetryDelay = options.Sinks.MaxRetryDelay,

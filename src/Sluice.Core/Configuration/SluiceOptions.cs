@@ -12,6 +12,7 @@ public sealed class SluiceOptions
     public SchemaRegistryOptions SchemaRegistry { get; set; } = new();
     public PostgresOptions Postgres { get; set; } = new();
     public SinksOptions Sinks { get; set; } = new();
+    public LakeOptions Lake { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
 
     /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
@@ -25,6 +26,7 @@ public sealed class SluiceOptions
             ThrowHelper.ThrowConfiguration("processor.checkpoint.store", "postgres needs postgres.connectionString; set it, or use the directory store");
         Postgres.Validate();
         Sinks.Validate();
+        Lake.Validate();
         Logging.Validate();
     }
 }
@@ -329,6 +331,7 @@ public sealed class SinksOptions
     /// <summary>The longest wait between two attempts to write a batch while the store is down.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
     public SinkOptions Postgres { get; set; } = new() { GroupId = "sluice-sink-postgres" };
+    public SinkOptions Lake { get; set; } = new() { GroupId = "sluice-sink-lake" };
 
     internal void Validate()
     {
@@ -336,6 +339,25 @@ public sealed class SinksOptions
         Check.Positive("sinks.batchInterval", BatchInterval, max: TimeSpan.FromMinutes(10));
         Check.Positive("sinks.maxRetryDelay", MaxRetryDelay, max: TimeSpan.FromHours(1));
         Check.NotEmpty("sinks.postgres.groupId", Postgres.GroupId);
+        Check.NotEmpty("sinks.lake.groupId", Lake.GroupId);
+    }
+}
+
+public sealed class LakeOptions
+{
+    /// <summary>Folder of the lake's Delta tables (bronze/, silver/, gold/), relative to the working directory.</summary>
+    public string Path { get; set; } = "./data/lake";
+    /// <summary>Stable ids remembered per table, newest first, to skip rows the processor wrote twice.</summary>
+    public int RecentIds { get; set; } = 1_000_000;
+
+    internal void Validate()
+    {
+        Check.NotEmpty("lake.path", Path);
+        if (Path.IndexOfAny(System.IO.Path.GetInvalidPathChars()) >= 0)
+            ThrowHelper.ThrowConfiguration("lake.path", $"'{Path}' holds characters no path may hold; write a folder such as ./data/lake");
+        if (File.Exists(Path))
+            ThrowHelper.ThrowConfiguration("lake.path", $"'{Path}' is a file; name a folder (created if missing), such as ./data/lake");
+        Check.Range("lake.recentIds", RecentIds, 0, 100_000_000);
     }
 }
 

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Sluice.Core.Errors;
+using Sluice.Sinks.Rows;
+
+namespace Sluice.Sinks.Lake;
+
+/// <summary>The lake's tables, bronze → silver → gold, each fed by one topic.</summary>
+/// <remarks>
+/// bronze/events: every input record as received (raw bytes, key, topic, partition, offset, timestamp), invalid ones included;
+/// silver/events, silver/bot_events, silver/dead_letters, silver/late_events: the processor's per-event outputs;
+/// gold/window_aggregates and gold/sessions: its aggregates.
+/// </remarks>
+public static class LakeTables
+{
+    /// <summary>The tables under <paramref name="lakeRoot"/> for these topics.</summary>
+    public static IReadOnlyList<ILakeTable> Create(string lakeRoot, SinkTopics topics, string inputTopic) =>
+    [
+        new LakeTable<BronzeRow>(lakeRoot, "bronze/events", inputTopic, BronzeRow.From, idOf: null, idsInFile: null, r => r.Timestamp),
+        new LakeTable<EventLakeRow>(lakeRoot, "silver/events", topics.Enriched,
+            r => EventLakeRow.From(Parse(r, OutputRowParser.Event)), e => e.EventId, LakeIds.Reader<EventIdColumns>(), e => e.EventTime),
+        new LakeTable<EventLakeRow>(lakeRoot, "silver/bot_events", topics.Bots,
+            r => EventLakeRow.From(Parse(r, OutputRowParser.Event)), e => e.EventId, LakeIds.Reader<EventIdColumns>(), e => e.EventTime),
+        new LakeTable<DeadLetterLakeRow>(lakeRoot, "silver/dead_letters", topics.DeadLetters,
+            r => DeadLetterLakeRow.From(Parse(r, OutputRowParser.DeadLetter)), d => LakeIds.DeadLetter(d.SourceTopic, d.SourcePartition, d.SourceOffset), LakeIds.Reader<DeadLetterIdColumns>(), d => d.FailedAt),
+        new LakeTable<LateLakeRow>(lakeRoot, "silver/late_events", topics.Late,
+            r => LateLakeRow.From(Parse(r, OutputRowParser.Late)), l => LakeIds.Late(l.Aggregate, l.SourceTopic, l.SourcePartition, l.SourceOffset), LakeIds.Reader<LateIdColumns>(), l => l.EventTime),
+        new LakeTable<AggregateLakeRow>(lakeRoot, "gold/window_aggregates", topics.Aggregated,
+            r => AggregateLakeRow.From(Parse(r, OutputRowParser.Aggregate)),
+            a => LakeIds.Aggregate(a.Aggregate, a.WindowStart, a.Dimension, a.DimensionValue, a.Partition, a.Metric), LakeIds.Reader<AggregateIdColumns>(),
+            a => a.WindowStart),
+        new LakeTable<SessionLakeRow>(lakeRoot, "gold/sessions", topics.Sessions,
+            r => SessionLakeRow.From(Parse(r, OutputRowParser.Session)), s => LakeIds.Session(s.SessionKey, s.SessionStart),
+            LakeIds.Reader<SessionIdColumns>(), s => s.SessionStart),
+    ];
+
+    private delegate T Parser<out T>(ReadOnlySpan<byte> json, int sequence);
+
+    private static T Parse<T>(SinkRecord record, Parser<T> parse)
+    {
+        if (record.Value is null)
+            ThrowHelper.Throw($"{record.Position} has no value; the processor never writes one, so the sink stops rather than guess what it means");
+        try
+        {
+            return parse(record.Value, 0);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            // Output topics hold only what the processor wrote: skipping a record that does not read back would lose it silently.
+            throw new SluiceException($"{record.Position} is not a readable record ({ex.Message}); the sink stops rather than skip it", false, ex);
+        }
+    }
+}
