@@ -27,7 +27,7 @@ internal static class VerifyCommand
         var outputsFrom = new Option<string?>("--outputs-from")
         {
             Description = "Read the outputs from the directory `sluice record --dir` wrote instead of the topics (for runs larger than the broker keeps)",
-        };
+        }.Require(v => v is null || Directory.Exists(v), "--outputs-from names no directory; pass the one `sluice record --dir` wrote");
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for a topic read to make progress", DefaultValueFactory = _ => 120 };
         var command = new Command("verify",
             "Recompute every output from the input in batch and compare with the output topics by stable id: missing, extra, different, duplicated")

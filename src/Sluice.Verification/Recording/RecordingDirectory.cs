@@ -28,7 +28,7 @@ public static class RecordingDirectory
     public static IReadOnlyList<List<TopicRecord>> Read(string directory, string topic)
     {
         if (!Directory.Exists(directory))
-            ThrowHelper.ThrowConfiguration("--outputs-from", $"{directory} does not exist; pass the directory `sluice record --dir` wrote");
+            ThrowHelper.Throw($"cannot verify: {directory} does not exist; pass the directory `sluice record --dir` wrote");
         var partitions = Partitions(directory, topic);
         if (partitions.Count == 0)
             ThrowHelper.Throw($"cannot verify: {directory} holds no recording of {topic}; `sluice record --dir {directory}` records every output topic of the run");

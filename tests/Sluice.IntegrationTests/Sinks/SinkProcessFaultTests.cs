@@ -25,9 +25,9 @@ public sealed class SinkProcessFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task a_sink_killed_9_times_mid_run_lands_every_row_once()
     {
-        // 1. The six output topics hold the outputs of 30,000 generated events; a database of its own.
+        // 1. The six output topics hold the outputs of 20,000 generated events; a database of its own.
         using var broker = StartBroker();
-        var records = SinkTestData.Outputs(30_000, seed: 23);
+        var records = SinkTestData.Outputs(20_000, seed: 23);
         Produce(broker, records);
         await using var db = await PostgresTestServer.CreateDatabaseAsync();
         var total = records.Count;
@@ -170,9 +170,9 @@ public sealed class SinkProcessFaultTests(ITestOutputHelper output)
         producer.Flush(Long);
     }
 
-    // Small batches, so a run takes many transactions and a kill lands inside one often.
+    // Batches of 1,000 (against 10,000 by default), so a run takes dozens of transactions and a kill lands inside one often.
     private static SluiceChild StartSink(EmbeddedBroker broker, string connectionString, params string[] extra) =>
-        SluiceChild.Start(["sink", "--to", "postgres", "--bootstrap-servers", broker.BootstrapServers, "--set", "sinks.batchSize=300", .. extra],
+        SluiceChild.Start(["sink", "--to", "postgres", "--bootstrap-servers", broker.BootstrapServers, "--set", "sinks.batchSize=1000", .. extra],
             new Dictionary<string, string> { ["SLUICE__POSTGRES__CONNECTIONSTRING"] = connectionString });
 
     /// <summary>The records the sink has stored: the sum of its stored next offsets (every partition starts at 0).</summary>

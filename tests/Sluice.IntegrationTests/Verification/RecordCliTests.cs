@@ -133,6 +133,14 @@ public sealed class RecordCliTests(ITestOutputHelper output)
         Assert.Matches(@"the recording of clickstream\.sessions\[0\] in .* ends at offset [\d,-]+ but the broker holds a record at [\d,]+; let `sluice record` catch up", behind.StdErr);
     }
 
+    [Fact]
+    public async Task verify_outputs_from_a_directory_that_does_not_exist_is_refused_before_anything_is_read()
+    {
+        var r = await SluiceProcess.RunAsync(["verify", "--bootstrap-servers", "127.0.0.1:9", "--outputs-from", "/nonexistent/recording"], Long);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--outputs-from names no directory; pass the one `sluice record --dir` wrote", r.StdErr, StringComparison.Ordinal);
+    }
+
     // Numbered records round-robin over every output topic and partition, with a pause now and then so the kills land
     // both mid-stream and between bursts. Returns how many were written.
     private static long Produce(KafkaClientFactory factory, CancellationToken stop)
