@@ -28,8 +28,8 @@ public sealed class KillNineUnderLoadTests(ITestOutputHelper output)
     /// The size: SLUICE_FAULT_EVENTS events (1,000,000 by `./build.sh test-faults`) at 5,000/s on 48 partitions,
     /// so each input partition receives about 100 records a second and the processors stay far inside the broker's 5 MiB
     /// per partition (it cuts the input's oldest records after they are processed and checkpointed; verify regenerates
-    /// the input from the manifest). The outputs outgrow the broker; the recorder keeps them whole. Kills come every 2 to
-    /// 14 s, so the ten of them fall while the input is still arriving.
+    /// the input from the manifest). The recorder keeps the outputs whole whatever the broker still holds. Kills come after
+    /// pauses of 0.5 to 14 s, so the ten of them fall while the input is still arriving.
     /// </summary>
     [FullSizeFaultFact]
     [Trait("Category", "FullSizeFaults")]
