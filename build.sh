@@ -3,6 +3,7 @@
 #   deps          install the Debian packages the tests need (PostgreSQL; idempotent)
 #   build         build the solution (Release)
 #   test [ARGS]   build, start a throwaway PostgreSQL on 127.0.0.1, run every test (ARGS go to dotnet test)
+#   test-faults   build, then the fault tests at full size (1M events; SLUICE_FAULT_EVENTS=N for another size)
 #   demo [ARGS]   build, then `sluice demo ARGS` (embedded broker, nothing else to install)
 #   bench [ARGS]  build, then `sluice bench ARGS`
 #   run ARGS      build if needed, then `sluice ARGS`
@@ -60,15 +61,25 @@ test_all() {
   return $rc
 }
 
+# The fault tests the issues size at 1M events: minutes each, so not part of `test`.
+test_faults() {
+  build
+  step "fault tests at full size (${SLUICE_FAULT_EVENTS:=1000000} events)"
+  export SLUICE_FAULT_EVENTS
+  dotnet test tests/Sluice.IntegrationTests -c "$config" --no-build -nologo --filter "Category=FullSizeFaults" \
+    --logger "console;verbosity=detailed" "$@"
+}
+
 verb=${1:-help}
 [ $# -gt 0 ] && shift
 case "$verb" in
   deps) deps ;;
   build) build ;;
   test) test_all "$@" ;;
+  test-faults) test_faults "$@" ;;
   demo) run_cli demo "$@" ;;
   bench) run_cli bench "$@" ;;
   run) run_cli "$@" ;;
   help|-h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) echo "build.sh: unknown verb '$verb'; use deps, build, test, demo, bench or run" >&2; exit 2 ;;
+  *) echo "build.sh: unknown verb '$verb'; use deps, build, test, test-faults, demo, bench or run" >&2; exit 2 ;;
 esac

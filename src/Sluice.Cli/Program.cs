@@ -23,6 +23,7 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(TopicsCommand.Create());
 root.Subcommands.Add(TailCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
+root.Subcommands.Add(RecordCommand.Create());
 root.Subcommands.Add(SinkCommand.Create());
 root.Subcommands.Add(LakeCommand.Create());
 

@@ -29,10 +29,7 @@ public sealed class TopicReader(KafkaClientFactory factory, TimeSpan timeout) : 
             starts.Add(new TopicPartitionOffset(log.Topic, log.Partition, start));
         }
         if (remaining.Count == 0) return result;
-        var config = factory.ConsumerConfig("sluice-verify", "verify");
-        config.EnableAutoCommit = false;
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetKeyDeserializer(Deserializers.ByteArray!).SetValueDeserializer(Deserializers.ByteArray!).Build();
+        using var consumer = AssignedConsumer(factory, "verify");
         consumer.Assign(starts);
         var index = logs.Select((l, i) => (l.Partition, i)).ToDictionary(x => x.Partition, x => x.i);
         var deadline = DateTime.UtcNow + timeout;
@@ -52,6 +49,17 @@ public sealed class TopicReader(KafkaClientFactory factory, TimeSpan timeout) : 
         }
         consumer.Close();
         return result;
+    }
+
+    /// <summary>A consumer for partitions assigned by hand: it joins no group and commits nothing; keys and values stay bytes.</summary>
+    public static IConsumer<byte[]?, byte[]?> AssignedConsumer(KafkaClientFactory factory, string clientIdSuffix, Action<ConsumerConfig>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        var config = factory.ConsumerConfig("sluice-verify", clientIdSuffix);
+        config.EnableAutoCommit = false;
+        configure?.Invoke(config);
+        return new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetKeyDeserializer(Deserializers.ByteArray!).SetValueDeserializer(Deserializers.ByteArray!).Build();
     }
 
     public void Dispose() => _inspector.Dispose();

@@ -3,6 +3,7 @@ using Sluice.Core.Errors;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Schemas.Registry;
+using Sluice.Verification.Recording;
 
 namespace Sluice.Verification;
 
@@ -74,6 +75,57 @@ public static class Verifier
                 .ToList();
         }
         return outputs;
+    }
+
+    /// <summary>
+    /// Every output topic as <c>sluice record</c> kept it in <paramref name="directory"/>; the records the broker still
+    /// holds must be byte-identical to it at the same offsets, and none may lie past its end (a recorder behind).
+    /// </summary>
+    /// <param name="origin">Set to one line for the summary: what was read and what was checked against the broker.</param>
+    public static Dictionary<ClickstreamOutput, List<OutputRecord>> ReadRecordedOutputs(string directory, TopicReader reader, ClickstreamOptions options, out string origin)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var outputs = new Dictionary<ClickstreamOutput, List<OutputRecord>>();
+        long recorded = 0, compared = 0;
+        foreach (var output in ClickstreamOutputs.All)
+        {
+            var topic = output.Topic(options);
+            var partitions = RecordingDirectory.Read(directory, topic);
+            var logs = reader.Logs(topic);
+            if (partitions.Count != logs.Count)
+                ThrowHelper.Throw($"cannot verify: {directory} recorded {partitions.Count} partitions of {topic}, the broker has {logs.Count}; the recording is of another run");
+            var held = reader.Read(logs);
+            foreach (var log in logs)
+            {
+                var mine = partitions[log.Partition];
+                var last = mine.Count == 0 ? -1 : mine[^1].Offset;
+                foreach (var r in held[log.Partition])
+                {
+                    if (r.Offset > last)
+                        ThrowHelper.Throw($"cannot verify: the recording of {topic}[{log.Partition}] in {directory} ends at offset {last:N0} but the broker holds a record at {r.Offset:N0}; " +
+                            "let `sluice record` catch up (or start it again: it resumes) before verifying");
+                    var at = mine.BinarySearch(r, OffsetOrder.Instance);
+                    if (at < 0 || !mine[at].Value.AsSpan().SequenceEqual(r.Value) || !KeyEquals(mine[at].Key, r.Key))
+                        ThrowHelper.Throw($"cannot verify: {topic}[{log.Partition}]@{r.Offset:N0} on the broker differs from the recording in {directory}{(at < 0 ? " (not recorded)" : "")}; the recording is of another run");
+                    compared++;
+                }
+            }
+            recorded += partitions.Sum(p => (long)p.Count);
+            outputs[output] = partitions.SelectMany(p => p)
+                .Select(r => new OutputRecord(r.Key, r.Value, Position: $"recorded {r.Topic}[{r.Partition}]@{r.Offset.ToString(CultureInfo.InvariantCulture)}"))
+                .ToList();
+        }
+        origin = $"outputs read from the recording in {directory} ({recorded:N0} records); the {compared:N0} the broker still holds are byte-identical to it";
+        return outputs;
+    }
+
+    private static bool KeyEquals(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+
+    private sealed class OffsetOrder : IComparer<TopicRecord>
+    {
+        public static readonly OffsetOrder Instance = new();
+
+        public int Compare(TopicRecord? x, TopicRecord? y) => x!.Offset.CompareTo(y!.Offset);
     }
 
     /// <summary>Recomputes <paramref name="input"/> and compares every output with <paramref name="actual"/>.</summary>

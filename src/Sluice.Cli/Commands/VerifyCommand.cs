@@ -24,11 +24,15 @@ internal static class VerifyCommand
         };
         var registry = new Option<string?>("--registry") { Description = "Schema registry URL for Avro input (default schemaRegistry.url)" };
         var examples = new Option<int>("--examples") { Description = "Differences shown per kind and output", DefaultValueFactory = _ => 5 };
+        var outputsFrom = new Option<string?>("--outputs-from")
+        {
+            Description = "Read the outputs from the directory `sluice record --dir` wrote instead of the topics (for runs larger than the broker keeps)",
+        }.Require(v => v is null || Directory.Exists(v), "--outputs-from names no directory; pass the one `sluice record --dir` wrote");
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for a topic read to make progress", DefaultValueFactory = _ => 120 };
         var command = new Command("verify",
             "Recompute every output from the input in batch and compare with the output topics by stable id: missing, extra, different, duplicated")
         {
-            bootstrap, manifest, regenerate, registry, examples, timeout,
+            bootstrap, manifest, regenerate, registry, examples, timeout, outputsFrom,
         };
         command.SetAction(parse =>
         {
@@ -39,7 +43,11 @@ internal static class VerifyCommand
             using var reader = new TopicReader(factory, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))));
 
             var input = Verifier.ReadInput(reader, topology.InputTopic, parse.GetValue(manifest), parse.GetValue(regenerate));
-            var outputs = Verifier.ReadOutputs(reader, topology);
+            string? recordedOrigin = null;
+            var outputs = parse.GetValue(outputsFrom) is { } recording
+                ? Verifier.ReadRecordedOutputs(Path.GetFullPath(recording), reader, topology, out recordedOrigin)
+                : Verifier.ReadOutputs(reader, topology);
+            if (recordedOrigin is not null) AnsiConsole.MarkupLine(Markup.Escape(recordedOrigin));
             // Decoded as the processor decodes: Avro frames too when it has a registry (schemaRegistry.url), JSON only when not.
             using var schemas = options.SchemaRegistry.Url.Length > 0 ? RegistrySchemaSource.Connect(options.SchemaRegistry) : null;
             var result = Verifier.Compare(input, outputs, topology, schemas, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Math.Max(0, parse.GetValue(examples)));
