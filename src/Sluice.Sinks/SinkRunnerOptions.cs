@@ -19,7 +19,7 @@ public sealed class SinkRunnerOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The longest wait between two attempts (<c>sinks.maxRetryDelay</c>).</summary>
-    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>After consecutive failures the circuit opens: no attempt at all for this long.</summary>
     public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(5);

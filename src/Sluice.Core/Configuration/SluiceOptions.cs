@@ -329,7 +329,7 @@ public sealed class SinksOptions
     /// <summary>A batch that has not filled is written after this long.</summary>
     public TimeSpan BatchInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>The longest wait between two attempts to write a batch while the store is down.</summary>
-    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
     public SinkOptions Postgres { get; set; } = new() { GroupId = "sluice-sink-postgres" };
     public SinkOptions Lake { get; set; } = new() { GroupId = "sluice-sink-lake" };
 
