@@ -12,6 +12,7 @@ public sealed class SluiceOptions
     public SchemaRegistryOptions SchemaRegistry { get; set; } = new();
     public PostgresOptions Postgres { get; set; } = new();
     public SinksOptions Sinks { get; set; } = new();
+    public WarehouseOptions Warehouse { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
 
     /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
@@ -25,6 +26,7 @@ public sealed class SluiceOptions
             ThrowHelper.ThrowConfiguration("processor.checkpoint.store", "postgres needs postgres.connectionString; set it, or use the directory store");
         Postgres.Validate();
         Sinks.Validate();
+        Warehouse.Validate();
         Logging.Validate();
     }
 }
@@ -329,6 +331,7 @@ public sealed class SinksOptions
     /// <summary>The longest wait between two attempts to write a batch while the store is down.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
     public SinkOptions Postgres { get; set; } = new() { GroupId = "sluice-sink-postgres" };
+    public SinkOptions DuckDb { get; set; } = new() { GroupId = "sluice-sink-duckdb" };
 
     internal void Validate()
     {
@@ -336,6 +339,20 @@ public sealed class SinksOptions
         Check.Positive("sinks.batchInterval", BatchInterval, max: TimeSpan.FromMinutes(10));
         Check.Positive("sinks.maxRetryDelay", MaxRetryDelay, max: TimeSpan.FromHours(1));
         Check.NotEmpty("sinks.postgres.groupId", Postgres.GroupId);
+        Check.NotEmpty("sinks.duckdb.groupId", DuckDb.GroupId);
+    }
+}
+
+public sealed class WarehouseOptions
+{
+    /// <summary>The DuckDB file the warehouse sink writes and <c>sluice sql</c> reads; its directory is checked for writing when a sink starts.</summary>
+    public string Path { get; set; } = "./data/sluice.duckdb";
+
+    internal void Validate()
+    {
+        Check.NotEmpty("warehouse.path", Path);
+        if (Directory.Exists(Path))
+            ThrowHelper.ThrowConfiguration("warehouse.path", $"{Path} is a directory; name the DuckDB file in it, for example {System.IO.Path.Combine(Path, "sluice.duckdb")}");
     }
 }
 

@@ -128,7 +128,7 @@ public sealed class PostgresSink : ISink
         _dataSource.Dispose();
     }
 
-    private static void Stage<T>(NpgsqlConnection connection, NpgsqlBatch merge, PgTable<T> table, List<T> rows) where T : OutputRow
+    private static void Stage<T>(NpgsqlConnection connection, NpgsqlBatch merge, PgTable<T> table, List<T> rows) where T : OutputRow, new()
     {
         if (rows.Count == 0) return;
         table.Copy(connection, rows);
