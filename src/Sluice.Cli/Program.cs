@@ -24,6 +24,7 @@ root.Subcommands.Add(TopicsCommand.Create());
 root.Subcommands.Add(TailCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(SinkCommand.Create());
+root.Subcommands.Add(SqlCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

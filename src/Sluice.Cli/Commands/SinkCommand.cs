@@ -5,21 +5,25 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Pipelines.Hosting;
 using Sluice.Sinks;
+using Sluice.Sinks.DuckDb;
 using Sluice.Sinks.Postgres;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice sink --to postgres</c>: lands the output topics in a store, exactly once, until stopped.</summary>
+/// <summary><c>sluice sink --to postgres,duckdb</c>: lands the output topics in stores, exactly once, until stopped; each sink its own consumer group.</summary>
 internal static class SinkCommand
 {
     /// <summary>Stores a sink can name; those without an implementation yet are refused as such.</summary>
-    private static readonly string[] Planned = ["duckdb", "lake"];
+    private static readonly string[] Planned = ["lake"];
+
+    /// <summary>Stores a sink can write today.</summary>
+    private static readonly string[] Available = ["postgres", "duckdb"];
 
     public static Command Create()
     {
         var to = new Option<string[]>("--to")
         {
-            Description = "Where the outputs go: postgres (duckdb and lake are not there yet); a list, comma-separated or repeated",
+            Description = "Where the outputs go: postgres, duckdb (the warehouse file), or a list of them, comma-separated or repeated, each in its own consumer group (lake is not there yet)",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
@@ -28,32 +32,88 @@ internal static class SinkCommand
         {
             Description = "Npgsql connection string of the PostgreSQL database (default postgres.connectionString; prefer SLUICE__POSTGRES__CONNECTIONSTRING, which ps does not show)",
         };
+        var warehouse = new Option<string?>("--warehouse") { Description = "The DuckDB file of the duckdb sink (default warehouse.path)" };
         var command = new Command("sink",
             "Consume the output topics in the sink's own group and land them in a store with their offsets, exactly once, until Ctrl+C or SIGTERM")
         {
-            to, bootstrap, connection,
+            to, bootstrap, connection, warehouse,
         };
         command.SetAction(async (parse, ct) =>
         {
             var targets = Targets(parse.GetValue(to) ?? []);
-            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"), OptionKey.Of(connection, "postgres.connectionString"));
+            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"), OptionKey.Of(connection, "postgres.connectionString"),
+                OptionKey.Of(warehouse, "warehouse.path"));
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             var logger = loggers.CreateLogger("Sluice.Sinks");
             var topics = Topics(options);
 
-            // The store first: a wrong password or an unreachable server is reported before any consumer joins the group.
-            using var sink = CreatePostgres(options, topics, logger);
-            sink.Open(ct);
-            logger.LogInformation("postgres: schema ready at {Server}", sink.Server);
-            var factory = ClusterCommands.ExistingCluster(options, loggers, "sink");
-
-            using var runner = new SinkRunner(sink, factory, RunnerOptions(options, options.Sinks.Postgres.GroupId, topics), logger);
-            await Task.Run(() => runner.Run(ct), CancellationToken.None).ConfigureAwait(false);
-            logger.LogInformation("{Targets}: stopped after writing {Records:N0} records in {Batches:N0} batches", string.Join(", ", targets),
-                runner.Written, runner.Batches);
+            // The stores first: a wrong password, an unreachable server or a warehouse file another process holds is
+            // reported before any consumer joins a group.
+            var sinks = new List<(ISink Sink, string GroupId)>();
+            try
+            {
+                foreach (var target in targets)
+                {
+                    var (sink, group) = target == "duckdb"
+                        ? ((ISink)CreateDuckDb(options, topics, logger, parse.GetResult(warehouse) is { Implicit: false } ? "--warehouse" : DuckDbWarehouse.PathKey), options.Sinks.DuckDb.GroupId)
+                        : (CreatePostgres(options, topics, logger), options.Sinks.Postgres.GroupId);
+                    sinks.Add((sink, group));
+                    sink.Open(ct);
+                    logger.LogInformation("{Sink}: schema ready {Where}", sink.Name,
+                        sink is PostgresSink pg ? $"at {pg.Server}" : $"in {((DuckDbSink)sink).Path}");
+                }
+                var factory = ClusterCommands.ExistingCluster(options, loggers, "sink");
+                await RunAll(sinks, factory, options, topics, logger, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                foreach (var (sink, _) in sinks) sink.Dispose();
+            }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>One runner per sink, each in its own consumer group, side by side; the first that fails stops the others.</summary>
+    private static async Task RunAll(List<(ISink Sink, string GroupId)> sinks, Sluice.Kafka.KafkaClientFactory factory, SluiceOptions options,
+        SinkTopics topics, ILogger logger, CancellationToken ct)
+    {
+        var runners = sinks.Select(s => new SinkRunner(s.Sink, factory, RunnerOptions(options, s.GroupId, topics), logger)).ToList();
+        try
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var runs = runners.Select(runner => Task.Run(() =>
+            {
+                try
+                {
+                    runner.Run(stop.Token);
+                }
+                catch
+                {
+                    // One store failing for good ends the command; the others write what they hold and leave their groups.
+                    stop.Cancel();
+                    throw;
+                }
+            }, CancellationToken.None)).ToList();
+            try
+            {
+                await Task.WhenAll(runs).ConfigureAwait(false);
+            }
+            catch
+            {
+                // WhenAll rethrows the first failure in task order; the first that happened is more telling, but every one is logged.
+                foreach (var failed in runs.Where(r => r.IsFaulted).Skip(1))
+                    logger.LogError("{Error}", failed.Exception!.InnerException!.Message);
+                throw;
+            }
+            for (var i = 0; i < runners.Count; i++)
+                logger.LogInformation("{Sink}: stopped after writing {Records:N0} records in {Batches:N0} batches", sinks[i].Sink.Name,
+                    runners[i].Written, runners[i].Batches);
+        }
+        finally
+        {
+            foreach (var runner in runners) runner.Dispose();
+        }
     }
 
     /// <summary>The stores named by --to, checked before anything starts.</summary>
@@ -63,10 +123,10 @@ internal static class SinkCommand
             .Select(v => v.ToLowerInvariant()).Distinct().ToList();
         foreach (var t in targets)
         {
-            if (Planned.Contains(t)) throw new UsageException($"--to {t}: that sink is not there yet; use --to postgres");
-            if (t != "postgres") throw new UsageException($"--to {t}: unknown sink; use postgres");
+            if (Planned.Contains(t)) throw new UsageException($"--to {t}: that sink is not there yet; use --to {string.Join(", ", Available)}");
+            if (!Available.Contains(t)) throw new UsageException($"--to {t}: unknown sink; use {string.Join(" or ", Available)}, or a list of them");
         }
-        if (targets.Count == 0) throw new UsageException("--to: name a sink, for example --to postgres");
+        if (targets.Count == 0) throw new UsageException("--to: name a sink, for example --to duckdb");
         return targets;
     }
 
@@ -85,6 +145,10 @@ internal static class SinkCommand
                 "for example 'Host=localhost;Username=sluice;Password=...;Database=sluice', or pass --connection");
         return new PostgresSink(options.Postgres.ConnectionString, topics, logger);
     }
+
+    /// <summary>The DuckDB warehouse sink of <c>warehouse.path</c>; <paramref name="key"/> is what named the file, for errors.</summary>
+    public static DuckDbSink CreateDuckDb(SluiceOptions options, SinkTopics topics, ILogger logger, string key = DuckDbWarehouse.PathKey) =>
+        new(options.Warehouse.Path, topics, logger, key: key);
 
     private static SinkRunnerOptions RunnerOptions(SluiceOptions options, string groupId, SinkTopics topics) => new()
     {

@@ -18,9 +18,9 @@ public static partial class DuckDbWarehouse
     /// <summary>Fails unless the file's directory exists or can be created, and a file can be written there.</summary>
     public static void EnsureWritable(string path, string key = PathKey)
     {
-        if (string.IsNullOrWhiteSpace(path)) ThrowHelper.ThrowConfiguration(key, "must name the DuckDB file, for example ./data/sluice.duckdb");
+        if (string.IsNullOrWhiteSpace(path)) throw Problem(key, "must name the DuckDB file, for example ./data/sluice.duckdb");
         var full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) ThrowHelper.ThrowConfiguration(key, $"{path} is a directory; name the DuckDB file in it, for example {Path.Combine(path, "sluice.duckdb")}");
+        if (Directory.Exists(full)) throw Problem(key, $"{path} is a directory; name the DuckDB file in it, for example {Path.Combine(path, "sluice.duckdb")}");
         var directory = Path.GetDirectoryName(full)!;
         try
         {
@@ -30,7 +30,7 @@ public static partial class DuckDbWarehouse
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            ThrowHelper.ThrowConfiguration(key, $"the directory {directory} of {path} cannot be written ({ex.Message.TrimEnd('.')}); choose a writable directory");
+            throw Problem(key, $"the directory {directory} of {path} cannot be written ({ex.Message.TrimEnd('.')}); choose a writable directory");
         }
     }
 
@@ -44,9 +44,9 @@ public static partial class DuckDbWarehouse
     /// <summary>Opens an existing <paramref name="path"/> read-only, for queries.</summary>
     public static DuckDBConnection OpenReadOnly(string path, string key = PathKey)
     {
-        if (string.IsNullOrWhiteSpace(path)) ThrowHelper.ThrowConfiguration(key, "must name the DuckDB file, for example ./data/sluice.duckdb");
+        if (string.IsNullOrWhiteSpace(path)) throw Problem(key, "must name the DuckDB file, for example ./data/sluice.duckdb");
         if (!File.Exists(path))
-            ThrowHelper.ThrowConfiguration(key, $"{path} does not exist; `sluice sink --to duckdb` creates it, or name another file");
+            throw Problem(key, $"{path} does not exist; `sluice sink --to duckdb` creates it, or name another file");
         return Open(path, readOnly: true, key);
     }
 
@@ -70,10 +70,14 @@ public static partial class DuckDbWarehouse
     internal static SluiceException OpenFailed(string path, string key, DuckDBException ex)
     {
         if (LockHolder().Match(ex.Message) is { Success: true } m)
-            return new ConfigurationException(key, $"the DuckDB file {path} is open in another process ({m.Groups["holder"].Value.Trim()}); DuckDB lets only one " +
+            return Problem(key, $"the DuckDB file {path} is open in another process ({m.Groups["holder"].Value.Trim()}); DuckDB lets only one " +
                 "process open a file while it is written: stop that process (a running `sluice sink --to duckdb`, a duckdb shell), or name another file");
-        return new ConfigurationException(key, $"the DuckDB file {path} cannot be opened ({Short(ex)})");
+        return Problem(key, $"the DuckDB file {path} cannot be opened ({Short(ex)})");
     }
+
+    /// <summary>A problem with the file named by <paramref name="key"/>: a configuration key, or a command's option (starting with --).</summary>
+    internal static SluiceException Problem(string key, string problem) =>
+        key.StartsWith("--", StringComparison.Ordinal) ? new SluiceException($"{key}: {problem}") : new ConfigurationException(key, problem);
 
     /// <summary>DuckDB's message without its "DuckDBOpen failed: " wrapping and on one line.</summary>
     internal static string Short(Exception ex) =>
