@@ -40,6 +40,9 @@ public sealed class DuckDbSink : ISink
 
     public string Name => "duckdb";
 
+    /// <summary>DuckDB's SQL for a timestamp column as epoch milliseconds, for reading tables back (<see cref="Tables.StoredRows"/>).</summary>
+    public static string EpochMs(string column) => DuckDbTables.EpochMs(column);
+
     /// <summary>The warehouse file, as configured.</summary>
     public string Path => _path;
 

@@ -56,6 +56,9 @@ public sealed class PostgresSink : ISink
 
     public string Name => "postgres";
 
+    /// <summary>PostgreSQL's SQL for a timestamp column as epoch milliseconds, for reading tables back (<see cref="Tables.StoredRows"/>).</summary>
+    public static string EpochMs(string column) => PostgresTables.EpochMs(column);
+
     /// <summary>host:port/database, what errors and logs say instead of the connection string.</summary>
     public string Server => $"{_settings.Host}:{_settings.Port}/{_settings.Database ?? _settings.Username}";
 
