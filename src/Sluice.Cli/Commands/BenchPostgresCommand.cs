@@ -57,7 +57,7 @@ internal static class BenchPostgresCommand
     private static string N(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>Batches of enriched events as the processor writes them, every event new; untimed by the benchmark.</summary>
-    private sealed class EnrichedBatches(int size)
+    internal sealed class EnrichedBatches(int size)
     {
         private readonly ClickstreamGenerator _generator = new(new GeneratorSettings
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Errors;
 using Sluice.Sinks.Rows;
+using Sluice.Sinks.Tables;
 
 namespace Sluice.Sinks.DuckDb;
 
@@ -52,6 +53,7 @@ public sealed class DuckDbSink : ISink
         try
         {
             DuckDbMigrations.Apply(connection, _path, _logger);
+            Configure(connection);
             CreateStages(connection);
         }
         catch (DuckDBException ex)
@@ -120,7 +122,7 @@ public sealed class DuckDbSink : ISink
     {
         if (rows.Count == 0) return;
         table.Append(connection, rows);
-        Execute(connection, table.Merge);
+        Execute(connection, OutputTable<T>.Unique(rows) ? table.MergeUnique : table.Merge);
         Execute(connection, $"DELETE FROM {table.Stage}");
     }
 
@@ -151,6 +153,7 @@ public sealed class DuckDbSink : ISink
         var connection = DuckDbWarehouse.OpenForWriting(_path, _key);
         try
         {
+            Configure(connection);
             CreateStages(connection);
         }
         catch
@@ -160,6 +163,16 @@ public sealed class DuckDbSink : ISink
         }
         return _connection = connection;
     }
+
+    /// <summary>
+    /// DuckDB checkpoints (rewrites the file from its write-ahead log) when the log passes 16 MB, and every checkpoint
+    /// writes the primary keys' indexes whole: with the default, checkpoints were most of a batch's commit time and grew
+    /// with the tables. A larger log means fewer of them; commits stay durable (the log is synced at each), and a
+    /// restart replays at most this much.
+    /// </summary>
+    public const string CheckpointThreshold = "256MB";
+
+    private static void Configure(DuckDBConnection connection) => Execute(connection, $"SET checkpoint_threshold = '{CheckpointThreshold}'");
 
     private static void CreateStages(DuckDBConnection connection)
     {

@@ -18,12 +18,16 @@ internal sealed class DuckDbTable<T> where T : OutputRow, new()
         Stage = $"stage_{table.Name}";
         CreateStage = $"CREATE TEMP TABLE IF NOT EXISTS {Stage} ({ColumnDefinitions}, _seq INTEGER NOT NULL)";
         Merge = table.MergeFrom(Stage);
+        MergeUnique = table.MergeFrom(Stage, unique: true);
     }
 
     public OutputTable<T> Table { get; }
     public string Stage { get; }
     public string CreateStage { get; }
     public string Merge { get; }
+
+    /// <summary>The merge for a batch whose keys are distinct, without the sort that keeps the latest of each.</summary>
+    public string MergeUnique { get; }
 
     /// <summary>The columns as CREATE TABLE lists them, without keys or constraints.</summary>
     public string ColumnDefinitions => string.Join(", ", Table.Columns.Select(c => $"{c.Name} {DuckDbTables.SqlType(c.Type)}"));

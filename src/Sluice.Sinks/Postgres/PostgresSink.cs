@@ -5,6 +5,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Sluice.Core.Errors;
 using Sluice.Sinks.Rows;
+using Sluice.Sinks.Tables;
 
 namespace Sluice.Sinks.Postgres;
 
@@ -135,7 +136,7 @@ public sealed class PostgresSink : ISink
     {
         if (rows.Count == 0) return;
         table.Copy(connection, rows);
-        merge.BatchCommands.Add(new NpgsqlBatchCommand(table.Merge));
+        merge.BatchCommands.Add(new NpgsqlBatchCommand(OutputTable<T>.Unique(rows) ? table.MergeUnique : table.Merge));
     }
 
     private static NpgsqlBatchCommand OffsetsCommand(SinkBatch batch)

@@ -21,6 +21,7 @@ internal sealed class PgTable<T> where T : OutputRow, new()
         CreateStage = $"CREATE TEMP TABLE IF NOT EXISTS {stage} ({ColumnDefinitions}, _seq integer NOT NULL) ON COMMIT DELETE ROWS";
         _copy = $"COPY {stage} ({table.ColumnList}, _seq) FROM STDIN (FORMAT BINARY)";
         Merge = table.MergeFrom(stage);
+        MergeUnique = table.MergeFrom(stage, unique: true);
     }
 
     public OutputTable<T> Table { get; }
@@ -29,6 +30,9 @@ internal sealed class PgTable<T> where T : OutputRow, new()
 
     /// <summary>The INSERT … SELECT … ON CONFLICT from the stage into the table.</summary>
     public string Merge { get; }
+
+    /// <summary>The merge for a batch whose keys are distinct, without the sort that keeps the latest of each.</summary>
+    public string MergeUnique { get; }
 
     /// <summary>Binary COPY of <paramref name="rows"/> into the stage.</summary>
     public void Copy(NpgsqlConnection connection, IReadOnlyList<T> rows) => Copy(connection, rows, _copy, sequence: true);

@@ -60,11 +60,13 @@ public sealed class OutputTable<T> : IOutputTable where T : Rows.OutputRow, new(
 
     /// <summary>
     /// INSERT … SELECT from <paramref name="stage"/> (this table's columns and an integer <c>_seq</c>, the batch position)
-    /// into the table: one row per key (the latest in the batch, so ON CONFLICT never meets a key twice in one
-    /// statement), skipped or updated on a stored key; an update that would change nothing is skipped, so replaying a
-    /// batch writes no new row versions. PostgreSQL and DuckDB both read this SQL.
+    /// into the table, skipping or updating a stored key; an update that would change nothing is skipped, so replaying
+    /// a batch writes no new row versions. PostgreSQL and DuckDB both read this SQL.
     /// </summary>
-    public string MergeFrom(string stage)
+    /// <param name="unique">The staged rows' keys are known to be distinct. When they may not be, the statement keeps one
+    /// row per key, the latest in the batch (DISTINCT ON … ORDER BY key, _seq DESC), so that ON CONFLICT never meets a key
+    /// twice in one statement; that sort is a quarter of DuckDB's merge time, so batches without repeats skip it.</param>
+    public string MergeFrom(string stage, bool unique = false)
     {
         var keys = string.Join(", ", Key);
         var update = Columns.Where(c => !Key.Contains(c.Name)).Select(c => c.Name).ToList();
@@ -72,7 +74,19 @@ public sealed class OutputTable<T> : IOutputTable where T : Rows.OutputRow, new(
             ? "DO NOTHING"
             : $"DO UPDATE SET {string.Join(", ", update.Select(c => $"{c} = EXCLUDED.{c}"))} " +
               $"WHERE ({string.Join(", ", update.Select(c => $"t.{c}"))}) IS DISTINCT FROM ({string.Join(", ", update.Select(c => $"EXCLUDED.{c}"))})";
-        return $"INSERT INTO {Name} AS t ({ColumnList}) SELECT DISTINCT ON ({keys}) {ColumnList} FROM {stage} ORDER BY {keys}, _seq DESC ON CONFLICT ({keys}) {conflict}";
+        var select = unique
+            ? $"SELECT {ColumnList} FROM {stage}"
+            : $"SELECT DISTINCT ON ({keys}) {ColumnList} FROM {stage} ORDER BY {keys}, _seq DESC";
+        return $"INSERT INTO {Name} AS t ({ColumnList}) {select} ON CONFLICT ({keys}) {conflict}";
+    }
+
+    /// <summary>True when no two of <paramref name="rows"/> share a stable id (and so a key).</summary>
+    public static bool Unique(IReadOnlyList<T> rows)
+    {
+        var ids = new HashSet<string>(rows.Count, StringComparer.Ordinal);
+        foreach (var r in rows)
+            if (!ids.Add(r.Id)) return false;
+        return true;
     }
 
     /// <summary>Writes every column of <paramref name="row"/> to <paramref name="writer"/>, in table order.</summary>
