@@ -19,7 +19,7 @@ internal static partial class SqlCommand
 {
     public static Command Create()
     {
-        var query = new Argument<string>("query") { Description = "The SQL to run (DuckDB's dialect); the last statement's result is printed" };
+        var query = new Argument<string>("query") { Description = "The SQL to run (DuckDB's dialect); each statement's result is printed in turn" };
         var warehouse = new Option<string?>("--warehouse") { Description = "The DuckDB file to query (default warehouse.path)" };
         var format = new Option<string>("--format") { Description = "table (readable), csv (a header row, RFC 4180) or json (an array of objects)", DefaultValueFactory = _ => "table" }
             .AcceptOnlyFromAmong("table", "csv", "json");
@@ -44,7 +44,9 @@ internal static partial class SqlCommand
                 using var command = connection.CreateCommand();
                 command.CommandText = sql;
                 using var reader = command.ExecuteReader();
-                QueryOutput.Write(reader, parse.GetValue(format)!, Console.Out);
+                // Several statements separated by ';' print their results in turn.
+                do QueryOutput.Write(reader, parse.GetValue(format)!, Console.Out);
+                while (reader.NextResult());
             }
             catch (DuckDBException ex)
             {
