@@ -64,7 +64,11 @@ public sealed class DuckDbPipelineTests
             while (!(Stored(factory, "sluice-sink-duckdb", ends) && Stored(factory, "sluice-sink-postgres", ends)))
             {
                 if (sink.HasExited) Assert.Fail($"sluice sink exited early: {await sinkErr}");
-                if (watch.Elapsed > Step) Assert.Fail($"the sinks did not store every output record within {Step}: {KillAnd(sink)}{await sinkErr}");
+                if (watch.Elapsed > Step)
+                {
+                    sink.Kill(entireProcessTree: true);
+                    Assert.Fail($"the sinks did not store every output record within {Step}: {await sinkErr}");
+                }
                 await Task.Delay(500);
             }
 
@@ -140,12 +144,6 @@ public sealed class DuckDbPipelineTests
             broker.Kill(entireProcessTree: true);
             await broker.WaitForExitAsync();
         }
-    }
-
-    private static string KillAnd(Process p)
-    {
-        p.Kill(entireProcessTree: true);
-        return "";
     }
 
     private static Dictionary<TopicPartition, long> EndOffsets(KafkaClientFactory factory)
