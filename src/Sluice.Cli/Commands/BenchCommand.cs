@@ -16,6 +16,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BenchEngineCommand.Create());
         command.Subcommands.Add(BenchPostgresCommand.Create());
         command.Subcommands.Add(BenchLakeCommand.Create());
+        command.Subcommands.Add(BenchDuckDbCommand.Create());
         return command;
     }
 

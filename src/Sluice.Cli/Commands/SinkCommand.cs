@@ -5,24 +5,23 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Pipelines.Hosting;
 using Sluice.Sinks;
+using Sluice.Sinks.DuckDb;
 using Sluice.Sinks.Lake;
 using Sluice.Sinks.Postgres;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice sink --to postgres,lake</c>: lands the output topics in stores, exactly once, until stopped.</summary>
+/// <summary><c>sluice sink --to postgres,duckdb,lake</c>: lands the output topics in stores, exactly once, until stopped; each sink its own consumer group.</summary>
 internal static class SinkCommand
 {
-    /// <summary>Stores a sink can name; those without an implementation yet are refused as such.</summary>
-    private static readonly string[] Planned = ["duckdb"];
-
-    private static readonly string[] Known = ["postgres", "lake"];
+    /// <summary>Stores a sink can write today.</summary>
+    private static readonly string[] Available = ["postgres", "duckdb", "lake"];
 
     public static Command Create()
     {
         var to = new Option<string[]>("--to")
         {
-            Description = "Where the outputs go: postgres, lake (duckdb is not there yet); a list, comma-separated or repeated",
+            Description = "Where the outputs go: postgres, duckdb (the warehouse file), lake (Delta tables of Parquet), or a list of them, comma-separated or repeated, each in its own consumer group",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
@@ -31,68 +30,101 @@ internal static class SinkCommand
         {
             Description = "Npgsql connection string of the PostgreSQL database (default postgres.connectionString; prefer SLUICE__POSTGRES__CONNECTIONSTRING, which ps does not show)",
         };
+        var warehouse = new Option<string?>("--warehouse") { Description = "The DuckDB file of the duckdb sink (default warehouse.path)" };
         var command = new Command("sink",
             "Consume the output topics in the sink's own group and land them in a store with their offsets, exactly once, until Ctrl+C or SIGTERM")
         {
-            to, bootstrap, connection,
+            to, bootstrap, connection, warehouse,
         };
         command.SetAction(async (parse, ct) =>
         {
             var targets = Targets(parse.GetValue(to) ?? []);
-            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"), OptionKey.Of(connection, "postgres.connectionString"));
+            var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"), OptionKey.Of(connection, "postgres.connectionString"),
+                OptionKey.Of(warehouse, "warehouse.path"));
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             var logger = loggers.CreateLogger("Sluice.Sinks");
             var topics = Topics(options);
 
-            // The stores first: a wrong password, an unreachable server or an unwritable lake.path is reported before any consumer joins a group.
-            var sinks = new List<(ISink Sink, SinkRunnerOptions Options)>();
-            var runners = new List<SinkRunner>();
+            // The stores first: a wrong password, an unreachable server, a warehouse file another process holds or an
+            // unwritable lake.path is reported before any consumer joins a group.
+            var sinks = new List<(ISink Sink, SinkRunnerOptions Runner)>();
             try
             {
                 foreach (var target in targets)
                 {
-                    if (target == "postgres")
+                    ISink sink = target switch
                     {
-                        var postgres = CreatePostgres(options, topics, logger);
-                        sinks.Add((postgres, RunnerOptions(options, options.Sinks.Postgres.GroupId, topics.All)));
-                        postgres.Open(ct);
-                        logger.LogInformation("postgres: schema ready at {Server}", postgres.Server);
-                    }
-                    else
+                        "duckdb" => CreateDuckDb(options, topics, logger, parse.GetResult(warehouse) is { Implicit: false } ? "--warehouse" : DuckDbWarehouse.PathKey),
+                        "lake" => CreateLake(options, topics, logger),
+                        _ => CreatePostgres(options, topics, logger),
+                    };
+                    sinks.Add((sink, RunnerOptions(options, sink switch
                     {
-                        var lake = CreateLake(options, topics, logger);
-                        sinks.Add((lake, RunnerOptions(options, options.Sinks.Lake.GroupId, lake.Topics)));
-                        lake.Open(ct);
-                        logger.LogInformation("lake: {Tables} Delta tables ready at {Root}", lake.Tables.Count, lake.Root);
-                    }
+                        DuckDbSink => options.Sinks.DuckDb.GroupId,
+                        LakeSink => options.Sinks.Lake.GroupId,
+                        _ => options.Sinks.Postgres.GroupId,
+                    }, sink is LakeSink l ? l.Topics : topics.All)));
+                    sink.Open(ct);
+                    logger.LogInformation("{Sink}: ready {Where}", sink.Name, sink switch
+                    {
+                        PostgresSink pg => $"at {pg.Server}",
+                        DuckDbSink duck => $"in {duck.Path}",
+                        LakeSink lake => $"with {lake.Tables.Count} Delta tables at {lake.Root}",
+                        _ => "",
+                    });
                 }
                 var factory = ClusterCommands.ExistingCluster(options, loggers, "sink");
-                foreach (var (sink, runnerOptions) in sinks) runners.Add(new SinkRunner(sink, factory, runnerOptions, logger));
-                // A sink that stops for good stops the others too: the command's exit code then says so, instead of running on half-done.
-                using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                await Task.WhenAll(runners.Select(r => Task.Run(() =>
-                {
-                    try
-                    {
-                        r.Run(stopAll.Token);
-                    }
-                    catch
-                    {
-                        stopAll.Cancel();
-                        throw;
-                    }
-                }, CancellationToken.None))).ConfigureAwait(false);
-                foreach (var (runner, target) in runners.Zip(targets))
-                    logger.LogInformation("{Target}: stopped after writing {Records:N0} records in {Batches:N0} batches", target, runner.Written, runner.Batches);
+                await RunAll(sinks, factory, logger, ct).ConfigureAwait(false);
             }
             finally
             {
-                foreach (var runner in runners) runner.Dispose();
                 foreach (var (sink, _) in sinks) sink.Dispose();
             }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>One runner per sink, each in its own consumer group, side by side; the first that fails stops the others.</summary>
+    private static async Task RunAll(List<(ISink Sink, SinkRunnerOptions Runner)> sinks, Sluice.Kafka.KafkaClientFactory factory, ILogger logger,
+        CancellationToken ct)
+    {
+        var runners = sinks.Select(s => new SinkRunner(s.Sink, factory, s.Runner, logger)).ToList();
+        try
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var runs = runners.Select(runner => Task.Run(() =>
+            {
+                try
+                {
+                    runner.Run(stop.Token);
+                }
+                catch
+                {
+                    // One store failing for good ends the command; the others write what they hold and leave their groups.
+                    stop.Cancel();
+                    throw;
+                }
+            }, CancellationToken.None)).ToList();
+            try
+            {
+                await Task.WhenAll(runs).ConfigureAwait(false);
+            }
+            catch
+            {
+                // WhenAll rethrows the first failure in task order; the first that happened is more telling, but every one is logged.
+                foreach (var failed in runs.Where(r => r.IsFaulted).Skip(1))
+                    logger.LogError("{Error}", failed.Exception!.InnerException!.Message);
+                throw;
+            }
+            for (var i = 0; i < runners.Count; i++)
+                logger.LogInformation("{Sink}: stopped after writing {Records:N0} records in {Batches:N0} batches", sinks[i].Sink.Name,
+                    runners[i].Written, runners[i].Batches);
+        }
+        finally
+        {
+            foreach (var runner in runners) runner.Dispose();
+        }
     }
 
     /// <summary>The stores named by --to, checked before anything starts.</summary>
@@ -102,10 +134,9 @@ internal static class SinkCommand
             .Select(v => v.ToLowerInvariant()).Distinct().ToList();
         foreach (var t in targets)
         {
-            if (Planned.Contains(t)) throw new UsageException($"--to {t}: that sink is not there yet; use --to postgres");
-            if (!Known.Contains(t)) throw new UsageException($"--to {t}: unknown sink; use {string.Join(" or ", Known)}");
+            if (!Available.Contains(t)) throw new UsageException($"--to {t}: unknown sink; use {string.Join(" or ", Available)}, or a list of them");
         }
-        if (targets.Count == 0) throw new UsageException("--to: name a sink, for example --to postgres");
+        if (targets.Count == 0) throw new UsageException("--to: name a sink, for example --to duckdb");
         return targets;
     }
 
@@ -124,6 +155,10 @@ internal static class SinkCommand
                 "for example 'Host=localhost;Username=sluice;Password=...;Database=sluice', or pass --connection");
         return new PostgresSink(options.Postgres.ConnectionString, topics, logger);
     }
+
+    /// <summary>The DuckDB warehouse sink of <c>warehouse.path</c>; <paramref name="key"/> is what named the file, for errors.</summary>
+    public static DuckDbSink CreateDuckDb(SluiceOptions options, SinkTopics topics, ILogger logger, string key = DuckDbWarehouse.PathKey) =>
+        new(options.Warehouse.Path, topics, logger, key: key);
 
     /// <summary>The lake sink at <c>lake.path</c>: it lands the input topic (bronze) and the outputs (silver, gold).</summary>
     public static LakeSink CreateLake(SluiceOptions options, SinkTopics topics, ILogger logger) =>

@@ -13,6 +13,7 @@ public sealed class SluiceOptions
     public PostgresOptions Postgres { get; set; } = new();
     public SinksOptions Sinks { get; set; } = new();
     public LakeOptions Lake { get; set; } = new();
+    public WarehouseOptions Warehouse { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
 
     /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
@@ -27,6 +28,7 @@ public sealed class SluiceOptions
         Postgres.Validate();
         Sinks.Validate();
         Lake.Validate();
+        Warehouse.Validate();
         Logging.Validate();
     }
 }
@@ -332,6 +334,7 @@ public sealed class SinksOptions
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
     public SinkOptions Postgres { get; set; } = new() { GroupId = "sluice-sink-postgres" };
     public SinkOptions Lake { get; set; } = new() { GroupId = "sluice-sink-lake" };
+    public SinkOptions DuckDb { get; set; } = new() { GroupId = "sluice-sink-duckdb" };
 
     internal void Validate()
     {
@@ -340,6 +343,7 @@ public sealed class SinksOptions
         Check.Positive("sinks.maxRetryDelay", MaxRetryDelay, max: TimeSpan.FromHours(1));
         Check.NotEmpty("sinks.postgres.groupId", Postgres.GroupId);
         Check.NotEmpty("sinks.lake.groupId", Lake.GroupId);
+        Check.NotEmpty("sinks.duckdb.groupId", DuckDb.GroupId);
     }
 }
 
@@ -358,6 +362,19 @@ public sealed class LakeOptions
         if (File.Exists(Path))
             ThrowHelper.ThrowConfiguration("lake.path", $"'{Path}' is a file; name a folder (created if missing), such as ./data/lake");
         Check.Range("lake.recentIds", RecentIds, 0, 100_000_000);
+    }
+}
+
+public sealed class WarehouseOptions
+{
+    /// <summary>The DuckDB file the warehouse sink writes and <c>sluice sql</c> reads; its directory is checked for writing when a sink starts.</summary>
+    public string Path { get; set; } = "./data/sluice.duckdb";
+
+    internal void Validate()
+    {
+        Check.NotEmpty("warehouse.path", Path);
+        if (Directory.Exists(Path))
+            ThrowHelper.ThrowConfiguration("warehouse.path", $"{Path} is a directory; name the DuckDB file in it, for example {System.IO.Path.Combine(Path, "sluice.duckdb")}");
     }
 }
 

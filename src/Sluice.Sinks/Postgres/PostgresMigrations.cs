@@ -4,9 +4,6 @@ using Sluice.Core.Errors;
 
 namespace Sluice.Sinks.Postgres;
 
-/// <summary>One step of the schema; once released, its SQL never changes (a change is a new migration).</summary>
-internal sealed record Migration(int Version, string Name, string Sql);
-
 /// <summary>Brings a database to the schema this binary writes, recording each step in <c>sluice_migrations</c>.</summary>
 /// <remarks>
 /// Each migration runs in its own transaction with its row in <c>sluice_migrations</c>, so a crash leaves the schema at

@@ -5,6 +5,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Sluice.Core.Errors;
 using Sluice.Sinks.Rows;
+using Sluice.Sinks.Tables;
 
 namespace Sluice.Sinks.Postgres;
 
@@ -55,6 +56,9 @@ public sealed class PostgresSink : ISink
     }
 
     public string Name => "postgres";
+
+    /// <summary>PostgreSQL's SQL for a timestamp column as epoch milliseconds, for reading tables back (<see cref="Tables.StoredRows"/>).</summary>
+    public static string EpochMs(string column) => PostgresTables.EpochMs(column);
 
     /// <summary>host:port/database, what errors and logs say instead of the connection string.</summary>
     public string Server => $"{_settings.Host}:{_settings.Port}/{_settings.Database ?? _settings.Username}";
@@ -128,11 +132,11 @@ public sealed class PostgresSink : ISink
         _dataSource.Dispose();
     }
 
-    private static void Stage<T>(NpgsqlConnection connection, NpgsqlBatch merge, PgTable<T> table, List<T> rows) where T : OutputRow
+    private static void Stage<T>(NpgsqlConnection connection, NpgsqlBatch merge, PgTable<T> table, List<T> rows) where T : OutputRow, new()
     {
         if (rows.Count == 0) return;
         table.Copy(connection, rows);
-        merge.BatchCommands.Add(new NpgsqlBatchCommand(table.Merge));
+        merge.BatchCommands.Add(new NpgsqlBatchCommand(OutputTable<T>.Unique(rows) ? table.MergeUnique : table.Merge));
     }
 
     private static NpgsqlBatchCommand OffsetsCommand(SinkBatch batch)

@@ -1,12 +1,14 @@
+using System.Data.Common;
 using Npgsql;
 using Sluice.Sinks;
 using Sluice.Sinks.Postgres;
+using Sluice.Sinks.Tables;
 using Sluice.TestKit;
 
 namespace Sluice.IntegrationTests.Sinks;
 
 /// <summary>The sink contract against PostgreSQL, a fresh database per test.</summary>
-public sealed class PostgresSinkContractTests : SinkContractTests, IAsyncLifetime
+public sealed class PostgresSinkContractTests : SqlSinkContractTests, IAsyncLifetime
 {
     private TemporaryDatabase _db = null!;
 
@@ -15,6 +17,17 @@ public sealed class PostgresSinkContractTests : SinkContractTests, IAsyncLifetim
     public async Task DisposeAsync() => await _db.DisposeAsync();
 
     protected override ISink CreateSink(Action? beforeCommit = null) => new PostgresSink(_db.ConnectionString, SinkTopics.Default, beforeCommit: beforeCommit);
+
+    protected override DbConnection OpenQuery()
+    {
+        var connection = new NpgsqlConnection(_db.ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    protected override string EpochMs(string column) => PostgresTables.EpochMs(column);
+
+    protected override string DataType(ColumnType type) => type == ColumnType.Timestamp ? "timestamp with time zone" : PostgresTables.SqlType(type);
 
     protected override Dictionary<OutputKind, long> CountRows() => new()
     {

@@ -63,8 +63,6 @@ public sealed class SinkCliTests
     }
 
     [Theory]
-    [InlineData("duckdb", "not there yet")]
-    [InlineData("postgres,duckdb", "not there yet")]
     [InlineData("mysql", "unknown sink")]
     public async Task a_sink_that_does_not_exist_is_a_usage_error(string to, string says)
     {

@@ -6,7 +6,7 @@ namespace Sluice.IntegrationTests.Sinks;
 /// <remarks>Each test starts from an empty store (a fresh database or file per test instance).</remarks>
 public abstract class SinkContractTests
 {
-    private const string Group = "contract";
+    protected const string Group = "contract";
 
     /// <summary>The outputs of 3,000 generated events: every output kind, with duplicates and late events among them.</summary>
     protected static readonly IReadOnlyList<SinkRecord> Records = SinkTestData.Outputs(3_000);
@@ -19,15 +19,6 @@ public abstract class SinkContractTests
 
     /// <summary>Every row of every table, in a canonical order: equal fingerprints mean equal contents.</summary>
     protected abstract string Fingerprint();
-
-    private ISink Opened(Action? beforeCommit = null)
-    {
-        var sink = CreateSink(beforeCommit);
-        sink.Open();
-        return sink;
-    }
-
-    private static SinkBatch Batch(IEnumerable<SinkRecord> records) => new(Group, records.ToList());
 
     [Fact]
     public void opening_twice_applies_the_migrations_once_and_leaves_the_store_as_it_was()
@@ -111,4 +102,14 @@ public abstract class SinkContractTests
         Assert.Equal(expected.OrderBy(p => p.Key.ToString()), reopened.ReadOffsets(Group).OrderBy(p => p.Key.ToString()));
         Assert.Equal(SinkTestData.ExpectedRows(Records), CountRows());
     }
+
+    /// <summary>A new sink opened over this test's store.</summary>
+    protected ISink Opened(Action? beforeCommit = null)
+    {
+        var sink = CreateSink(beforeCommit);
+        sink.Open();
+        return sink;
+    }
+
+    protected static SinkBatch Batch(IEnumerable<SinkRecord> records) => new(Group, records.ToList());
 }

@@ -223,6 +223,26 @@ public sealed class SluiceConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(1), options.Sinks.BatchInterval);
         Assert.Equal("sluice-sink-postgres", options.Sinks.Postgres.GroupId);
     }
+
+    [Fact]
+    public void the_warehouse_defaults_to_a_file_under_data_with_its_own_sink_group()
+    {
+        var options = SluiceConfiguration.Load(RepoConfig, []);
+        Assert.Equal("./data/sluice.duckdb", options.Warehouse.Path);
+        Assert.Equal("sluice-sink-duckdb", options.Sinks.DuckDb.GroupId);
+        Assert.Equal("/tmp/w.duckdb", SluiceConfiguration.Load(RepoConfig, ["warehouse.path=/tmp/w.duckdb"]).Warehouse.Path);
+    }
+
+    [Theory]
+    [InlineData("warehouse.path= ", "warehouse.path", "must")]
+    [InlineData("warehouse.path=/tmp", "warehouse.path", "is a directory")]
+    [InlineData("sinks.duckdb.groupId= ", "sinks.duckdb.groupId", "must")]
+    public void invalid_warehouse_settings_name_the_key(string set, string key, string says)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, [set]));
+        Assert.Equal(key, ex.Key);
+        Assert.Contains(says, ex.Message);
+    }
 }
 
 [CollectionDefinition(nameof(ConfigurationCollection), DisableParallelization = true)]

@@ -1,0 +1,228 @@
+namespace Sluice.Sinks.DuckDb;
+
+/// <summary>The SQL of the warehouse's migrations: PostgreSQL's tables and views (Postgres/PostgresSchema.cs) in DuckDB's dialect.</summary>
+/// <remarks>
+/// Written out whole, as PostgreSQL's are: a released migration never changes. The columns are those of
+/// <see cref="Tables.OutputTables"/> (a test compares them). Differences from PostgreSQL: DuckDB's types (VARCHAR, BLOB,
+/// JSON, DOUBLE), no secondary index on <c>event_time</c> (DuckDB prunes by its zone maps and advises against ART
+/// indexes for range scans), hours and days cut in UTC with <c>timezone('UTC', …)</c> since DuckDB's date_trunc takes
+/// no time zone, and sums of bigint columns cast back to BIGINT (DuckDB widens them to HUGEINT).
+/// </remarks>
+internal static class DuckDbSchema
+{
+    /// <summary>Migration 1: one table per output, keyed by its stable id, and the stored offsets.</summary>
+    public const string Tables = """
+        CREATE TABLE events (
+            event_id UUID PRIMARY KEY,
+            event_type VARCHAR NOT NULL,
+            event_time TIMESTAMPTZ NOT NULL,
+            user_id VARCHAR,
+            session_id VARCHAR NOT NULL,
+            product_id VARCHAR,
+            product_category VARCHAR,
+            price_cents BIGINT,
+            quantity INTEGER,
+            search_query VARCHAR,
+            page_url VARCHAR,
+            referrer VARCHAR,
+            user_agent VARCHAR,
+            ip_address VARCHAR,
+            geo_country VARCHAR,
+            geo_city VARCHAR,
+            user_segment VARCHAR,
+            device_type VARCHAR,
+            browser VARCHAR,
+            campaign_id VARCHAR,
+            schema_version INTEGER NOT NULL,
+            revenue_cents BIGINT,
+            event_hour INTEGER,
+            event_date DATE,
+            is_mobile BOOLEAN,
+            processing_time TIMESTAMPTZ,
+            ingest_lag_ms BIGINT,
+            source_partition INTEGER,
+            source_offset BIGINT
+        );
+
+        CREATE TABLE bot_events (
+            event_id UUID PRIMARY KEY,
+            event_type VARCHAR NOT NULL,
+            event_time TIMESTAMPTZ NOT NULL,
+            user_id VARCHAR,
+            session_id VARCHAR NOT NULL,
+            product_id VARCHAR,
+            product_category VARCHAR,
+            price_cents BIGINT,
+            quantity INTEGER,
+            search_query VARCHAR,
+            page_url VARCHAR,
+            referrer VARCHAR,
+            user_agent VARCHAR,
+            ip_address VARCHAR,
+            geo_country VARCHAR,
+            geo_city VARCHAR,
+            user_segment VARCHAR,
+            device_type VARCHAR,
+            browser VARCHAR,
+            campaign_id VARCHAR,
+            schema_version INTEGER NOT NULL
+        );
+
+        CREATE TABLE dead_letters (
+            source_topic VARCHAR NOT NULL,
+            source_partition INTEGER NOT NULL,
+            source_offset BIGINT NOT NULL,
+            reason_code VARCHAR NOT NULL,
+            detail VARCHAR NOT NULL,
+            failed_at TIMESTAMPTZ NOT NULL,
+            key BLOB,
+            payload BLOB NOT NULL,
+            payload_truncated BOOLEAN NOT NULL,
+            payload_length BIGINT,
+            payload_sha256 VARCHAR,
+            PRIMARY KEY (source_topic, source_partition, source_offset)
+        );
+
+        CREATE TABLE late_events (
+            aggregate VARCHAR NOT NULL,
+            source_topic VARCHAR NOT NULL,
+            source_partition INTEGER NOT NULL,
+            source_offset BIGINT NOT NULL,
+            reason_code VARCHAR NOT NULL,
+            event_id UUID NOT NULL,
+            event_time TIMESTAMPTZ NOT NULL,
+            window_start TIMESTAMPTZ NOT NULL,
+            window_end TIMESTAMPTZ NOT NULL,
+            watermark TIMESTAMPTZ NOT NULL,
+            event JSON NOT NULL,
+            PRIMARY KEY (aggregate, source_topic, source_partition, source_offset)
+        );
+
+        CREATE TABLE window_aggregates (
+            aggregate VARCHAR NOT NULL,
+            window_start TIMESTAMPTZ NOT NULL,
+            window_end TIMESTAMPTZ NOT NULL,
+            dimension VARCHAR NOT NULL,
+            dimension_value VARCHAR NOT NULL,
+            partition INTEGER NOT NULL,
+            metric VARCHAR NOT NULL,
+            value DOUBLE NOT NULL,
+            PRIMARY KEY (aggregate, window_start, dimension, dimension_value, partition, metric)
+        );
+
+        CREATE TABLE sessions (
+            session_key VARCHAR NOT NULL,
+            session_start TIMESTAMPTZ NOT NULL,
+            session_end TIMESTAMPTZ NOT NULL,
+            user_id VARCHAR,
+            session_id VARCHAR NOT NULL,
+            partition INTEGER NOT NULL,
+            duration_ms BIGINT NOT NULL,
+            events INTEGER NOT NULL,
+            page_views INTEGER NOT NULL,
+            cart_adds INTEGER NOT NULL,
+            purchases INTEGER NOT NULL,
+            revenue_cents BIGINT NOT NULL,
+            converted BOOLEAN NOT NULL,
+            abandoned_cart BOOLEAN NOT NULL,
+            landing_page VARCHAR,
+            exit_page VARCHAR,
+            PRIMARY KEY (session_key, session_start)
+        );
+
+        CREATE TABLE sink_offsets (
+            group_id VARCHAR NOT NULL,
+            topic VARCHAR NOT NULL,
+            partition INTEGER NOT NULL,
+            next_offset BIGINT NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (group_id, topic, partition)
+        );
+        """;
+
+    /// <summary>Migration 2: what people query. Partial aggregates are summed here; rates are recomputed from summed counts.</summary>
+    public const string Views = """
+        -- One row per window, dimension and metric over all partitions. Counts add up across partitions (a user lives in
+        -- one); a rate does not, so the conversion rates are recomputed from the summed counts, never averaged.
+        CREATE VIEW window_totals AS
+        WITH sums AS (
+            SELECT aggregate, window_start, max(window_end) AS window_end, dimension, dimension_value, metric,
+                   sum(value) AS value, count(*) AS partitions
+            FROM window_aggregates
+            WHERE metric NOT IN ('conversion_rate_sessions', 'conversion_rate_carts')
+            GROUP BY aggregate, window_start, dimension, dimension_value, metric)
+        SELECT aggregate, window_start, window_end, dimension, dimension_value, metric, value, partitions FROM sums
+        UNION ALL
+        SELECT d.aggregate, d.window_start, d.window_end, d.dimension, d.dimension_value, r.metric,
+               CASE WHEN d.value > 0 THEN coalesce(n.value, 0) / d.value ELSE 0 END, d.partitions
+        FROM (VALUES ('conversion_rate_sessions', 'purchases', 'sessions'),
+                     ('conversion_rate_carts', 'purchases', 'add_to_carts')) AS r (metric, numerator, denominator)
+        JOIN sums d ON d.aggregate = 'commerce_5m' AND d.metric = r.denominator
+        LEFT JOIN sums n ON n.aggregate = d.aggregate AND n.window_start = d.window_start AND n.dimension = d.dimension
+                        AND n.dimension_value = d.dimension_value AND n.metric = r.numerator;
+
+        CREATE VIEW hourly_summary AS
+        SELECT timezone('UTC', date_trunc('hour', timezone('UTC', event_time))) AS hour,
+               count(*) AS events,
+               count(DISTINCT coalesce(user_id, session_id)) AS visitors,
+               count(DISTINCT session_id) AS sessions,
+               count(*) FILTER (WHERE event_type = 'page_view') AS page_views,
+               count(*) FILTER (WHERE event_type = 'add_to_cart') AS cart_adds,
+               count(*) FILTER (WHERE event_type = 'purchase') AS purchases,
+               coalesce(sum(revenue_cents), 0)::BIGINT AS revenue_cents
+        FROM events
+        GROUP BY 1;
+
+        CREATE VIEW category_performance AS
+        SELECT product_category AS category,
+               count(*) FILTER (WHERE event_type = 'page_view') AS views,
+               count(*) FILTER (WHERE event_type = 'add_to_cart') AS cart_adds,
+               count(*) FILTER (WHERE event_type = 'purchase') AS purchases,
+               coalesce(sum(revenue_cents), 0)::BIGINT AS revenue_cents,
+               count(DISTINCT coalesce(user_id, session_id)) FILTER (WHERE event_type = 'purchase') AS buyers
+        FROM events
+        WHERE product_category IS NOT NULL
+        GROUP BY product_category;
+
+        -- Per day of session start: how far sessions went. Each stage counts sessions, so every share is at most 1.
+        CREATE VIEW funnel AS
+        SELECT timezone('UTC', date_trunc('day', timezone('UTC', session_start))) AS day,
+               count(*) AS sessions,
+               count(*) FILTER (WHERE page_views > 0) AS viewed,
+               count(*) FILTER (WHERE cart_adds > 0) AS added_to_cart,
+               count(*) FILTER (WHERE converted) AS converted,
+               count(*) FILTER (WHERE abandoned_cart) AS abandoned_cart,
+               (count(*) FILTER (WHERE converted))::DOUBLE / count(*) AS conversion_rate
+        FROM sessions
+        GROUP BY 1;
+
+        CREATE VIEW top_products AS
+        SELECT product_id, product_category,
+               count(*) FILTER (WHERE event_type = 'page_view') AS views,
+               count(*) FILTER (WHERE event_type = 'add_to_cart') AS cart_adds,
+               count(*) FILTER (WHERE event_type = 'purchase') AS purchases,
+               coalesce(sum(revenue_cents), 0)::BIGINT AS revenue_cents,
+               rank() OVER (ORDER BY coalesce(sum(revenue_cents), 0) DESC) AS revenue_rank
+        FROM events
+        WHERE product_id IS NOT NULL
+        GROUP BY product_id, product_category;
+
+        CREATE VIEW session_stats AS
+        SELECT timezone('UTC', date_trunc('day', timezone('UTC', session_start))) AS day,
+               count(*) AS sessions,
+               count(DISTINCT user_id) AS users,
+               avg(duration_ms) / 1000.0 AS avg_duration_s,
+               avg(events) AS avg_events,
+               sum(revenue_cents)::BIGINT AS revenue_cents,
+               (count(*) FILTER (WHERE converted))::DOUBLE / count(*) AS converted_share,
+               (count(*) FILTER (WHERE abandoned_cart))::DOUBLE / count(*) AS abandoned_cart_share
+        FROM sessions
+        GROUP BY 1;
+
+        CREATE VIEW dead_letters_by_reason AS
+        SELECT reason_code, count(*) AS dead_letters, count(*) FILTER (WHERE payload_truncated) AS truncated,
+               min(failed_at) AS first_failed_at, max(failed_at) AS last_failed_at
+        FROM dead_letters
+        GROUP BY reason_code;
+        """;
+}
