@@ -131,7 +131,15 @@ public sealed partial class SluiceChild : IDisposable
         catch (InvalidOperationException)
         {
         }
+        var cwd = _process.StartInfo.WorkingDirectory;
         _process.Dispose();
+        // The working directory SluiceProcess made for this child, and whatever the command wrote into it.
+        if (Path.GetFileName(cwd).StartsWith("sluice-cwd-", StringComparison.Ordinal) && Path.GetDirectoryName(cwd) == Path.TrimEndingDirectorySeparator(Path.GetTempPath()))
+        {
+            try { Directory.Delete(cwd, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
     }
 
     private void Signal(int signal)

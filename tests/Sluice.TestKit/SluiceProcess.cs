@@ -19,8 +19,10 @@ public static class SluiceProcess
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            // An empty working directory: no config/sluice.yaml is picked up unless a test passes --config.
-            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+            // An empty working directory of the process's own: no config/sluice.yaml is picked up unless a test passes
+            // --config, and what a command writes under ./data by default (the demo's warehouse file and lake) is not
+            // shared with the tests beside it.
+            WorkingDirectory = workingDirectory ?? Directory.CreateTempSubdirectory("sluice-cwd-").FullName,
         };
         info.ArgumentList.Add(DllPath);
         foreach (var a in args) info.ArgumentList.Add(a);

@@ -114,6 +114,7 @@ public sealed class PipelineDemo
         ClickstreamProcessor.Validate(options);
         GeneratorSettingsFor(options, settings).Validate();
         if (settings.Processors < 1) throw new ArgumentOutOfRangeException(nameof(settings), settings.Processors, "a demo runs at least one processor member");
+        foreach (var sink in settings.Sinks) SinkCatalog.Check(sink, options);
     }
 
     /// <summary>How click events travel in this run.</summary>
@@ -192,12 +193,12 @@ public sealed class PipelineDemo
         // this one's topics (the embedded broker starts them at 0). Rows are upserted by stable id, so what an earlier run
         // stored is not duplicated.
         var run = Guid.NewGuid().ToString("N")[..12];
-        foreach (var sink in DemoSinks.Configured(_options, sinkLogger))
+        foreach (var sink in DemoSinks.Configured(_options, _settings.Sinks, sinkLogger))
         {
             var runner = new SinkRunnerOptions
             {
                 GroupId = $"{sink.GroupId}-demo-{run}",
-                Topics = DemoSinks.Topics(_options).All,
+                Topics = sink.Topics,
                 BatchSize = _options.Sinks.BatchSize,
                 BatchInterval = _options.Sinks.BatchInterval,
                 MaxRetryDelay = _options.Sinks.MaxRetryDelay,

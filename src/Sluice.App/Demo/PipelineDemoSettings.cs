@@ -15,4 +15,6 @@ public sealed record PipelineDemoSettings
     public int Processors { get; init; } = 1;
     /// <summary>How click events travel: v3 Avro in the Confluent wire format through a schema registry (the default), or JSON.</summary>
     public PayloadFormat Format { get; init; } = PayloadFormat.Avro;
+    /// <summary>Stores to land the outputs in (<see cref="Hosting.SinkCatalog.Names"/>); none unless given (<c>demo</c>'s default is <see cref="DemoSinks.Default"/>).</summary>
+    public IReadOnlyList<string> Sinks { get; init; } = [];
 }

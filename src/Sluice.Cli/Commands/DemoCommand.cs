@@ -36,13 +36,19 @@ internal static class DemoCommand
             DefaultValueFactory = _ => "avro",
         };
         format.AcceptOnlyFromAmong("avro", "json");
+        var sinks = new Option<string?>("--sinks")
+        {
+            Description = "Stores to land the outputs in, comma-separated: duckdb (warehouse.path), lake (lake.path), postgres (postgres.connectionString), " +
+                          "or none (default duckdb,lake, and postgres when postgres.connectionString is set)",
+        };
 
         var command = new Command("demo", "Run generator, broker, processors and an output reader together and watch it live")
         {
-            events, duration, rate, processors, bootstrap, noLive, format,
+            events, duration, rate, processors, bootstrap, noLive, format, sinks,
         };
         command.SetAction(async (parse, ct) =>
         {
+            var stores = parse.GetValue(sinks) is { } named ? Stores(named) : null;
             var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"));
             var live = !parse.GetValue(noLive) && !Console.IsOutputRedirected;
             // While the live table owns the terminal, only warnings and errors are logged.
@@ -55,6 +61,7 @@ internal static class DemoCommand
                 Rate = parse.GetValue(rate) ?? (maxEvents is null ? 2000 : 0),
                 Processors = parse.GetValue(processors),
                 Format = parse.GetValue(format) == "json" ? PayloadFormat.Json : PayloadFormat.Avro,
+                Sinks = stores ?? DemoSinks.Default(options),
             };
             // Past kafka.unavailableDeadline the run stops and RunAsync throws the availability watch's one line.
             var demo = new PipelineDemo(options, settings, loggers);
@@ -66,6 +73,10 @@ internal static class DemoCommand
         });
         return command;
     }
+
+    /// <summary>The stores of a <c>--sinks</c> value: a comma-separated list of <see cref="SinkCatalog.Names"/>, or <c>none</c>.</summary>
+    private static IReadOnlyList<string> Stores(string value) =>
+        value.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? [] : SinkCommand.Targets([value], "--sinks");
 
     // What travelled on the events topic, for the summary: the format and, for Avro, the registry and schema id.
     private static string Describe(PipelineDemo demo, Core.Configuration.SluiceOptions options) => demo.Format == PayloadFormat.Avro

@@ -77,7 +77,7 @@ internal static class LakeCommand
     {
         var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(path, "lake.path"));
         // Maintenance skips nothing by id, so it needs no id memory: opening a lake of millions of rows stays instant.
-        var lake = new LakeSink(options.Lake.Path, SinkCommand.Topics(options), options.Kafka.Topics.Events, recentIds: 0, NullLogger.Instance);
+        var lake = new LakeSink(options.Lake.Path, SinkCatalog.Topics(options), options.Kafka.Topics.Events, recentIds: 0, NullLogger.Instance);
         lake.Open();
         return lake;
     }

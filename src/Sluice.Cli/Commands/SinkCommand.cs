@@ -2,12 +2,8 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
-using Sluice.Core.Errors;
-using Sluice.Pipelines.Hosting;
 using Sluice.Sinks;
 using Sluice.Sinks.DuckDb;
-using Sluice.Sinks.Lake;
-using Sluice.Sinks.Postgres;
 
 namespace Sluice.Cli.Commands;
 
@@ -15,7 +11,7 @@ namespace Sluice.Cli.Commands;
 internal static class SinkCommand
 {
     /// <summary>Stores a sink can write today.</summary>
-    private static readonly string[] Available = ["postgres", "duckdb", "lake"];
+    private static IReadOnlyList<string> Available => SinkCatalog.Names;
 
     public static Command Create()
     {
@@ -43,35 +39,20 @@ internal static class SinkCommand
                 OptionKey.Of(warehouse, "warehouse.path"));
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             var logger = loggers.CreateLogger("Sluice.Sinks");
-            var topics = Topics(options);
 
             // The stores first: a wrong password, an unreachable server, a warehouse file another process holds or an
             // unwritable lake.path is reported before any consumer joins a group.
             var sinks = new List<(ISink Sink, SinkRunnerOptions Runner)>();
             try
             {
+                var warehouseKey = parse.GetResult(warehouse) is { Implicit: false } ? "--warehouse" : DuckDbWarehouse.PathKey;
                 foreach (var target in targets)
                 {
-                    ISink sink = target switch
-                    {
-                        "duckdb" => CreateDuckDb(options, topics, logger, parse.GetResult(warehouse) is { Implicit: false } ? "--warehouse" : DuckDbWarehouse.PathKey),
-                        "lake" => CreateLake(options, topics, logger),
-                        _ => CreatePostgres(options, topics, logger),
-                    };
-                    sinks.Add((sink, RunnerOptions(options, sink switch
-                    {
-                        DuckDbSink => options.Sinks.DuckDb.GroupId,
-                        LakeSink => options.Sinks.Lake.GroupId,
-                        _ => options.Sinks.Postgres.GroupId,
-                    }, sink is LakeSink l ? l.Topics : topics.All)));
+                    var store = SinkCatalog.Define(target, options, logger, warehouseKey);
+                    var sink = store.Create();
+                    sinks.Add((sink, RunnerOptions(options, store.GroupId, store.Topics)));
                     sink.Open(ct);
-                    logger.LogInformation("{Sink}: ready {Where}", sink.Name, sink switch
-                    {
-                        PostgresSink pg => $"at {pg.Server}",
-                        DuckDbSink duck => $"in {duck.Path}",
-                        LakeSink lake => $"with {lake.Tables.Count} Delta tables at {lake.Root}",
-                        _ => "",
-                    });
+                    logger.LogInformation("{Sink}: ready {Where}", sink.Name, SinkCatalog.Describe(sink));
                 }
                 var factory = ClusterCommands.ExistingCluster(options, loggers, "sink");
                 await RunAll(sinks, factory, logger, ct).ConfigureAwait(false);
@@ -127,42 +108,16 @@ internal static class SinkCommand
         }
     }
 
-    /// <summary>The stores named by --to, checked before anything starts.</summary>
-    private static List<string> Targets(IEnumerable<string> values)
+    /// <summary>The stores named by <paramref name="option"/> (comma-separated or repeated), checked before anything starts.</summary>
+    internal static List<string> Targets(IEnumerable<string> values, string option = "--to")
     {
         var targets = values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             .Select(v => v.ToLowerInvariant()).Distinct().ToList();
         foreach (var t in targets)
-        {
-            if (!Available.Contains(t)) throw new UsageException($"--to {t}: unknown sink; use {string.Join(" or ", Available)}, or a list of them");
-        }
-        if (targets.Count == 0) throw new UsageException("--to: name a sink, for example --to duckdb");
+            if (!Available.Contains(t)) throw new UsageException($"{option} {t}: unknown sink; use {string.Join(" or ", Available)}, or a list of them");
+        if (targets.Count == 0) throw new UsageException($"{option}: name a sink, for example {option} duckdb");
         return targets;
     }
-
-    /// <summary>The output topics the processor writes, as configured.</summary>
-    public static SinkTopics Topics(SluiceOptions options)
-    {
-        var t = ClickstreamProcessor.TopologyOptions(options);
-        return new SinkTopics(t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.BotsTopic, t.AggregatedTopic, t.SessionsTopic);
-    }
-
-    /// <summary>The PostgreSQL sink of <c>postgres.connectionString</c>, which must be set.</summary>
-    public static PostgresSink CreatePostgres(SluiceOptions options, SinkTopics topics, ILogger logger)
-    {
-        if (options.Postgres.ConnectionString.Length == 0)
-            ThrowHelper.ThrowConfiguration("postgres.connectionString", "must be set for the PostgreSQL sink: set SLUICE__POSTGRES__CONNECTIONSTRING, " +
-                "for example 'Host=localhost;Username=sluice;Password=...;Database=sluice', or pass --connection");
-        return new PostgresSink(options.Postgres.ConnectionString, topics, logger);
-    }
-
-    /// <summary>The DuckDB warehouse sink of <c>warehouse.path</c>; <paramref name="key"/> is what named the file, for errors.</summary>
-    public static DuckDbSink CreateDuckDb(SluiceOptions options, SinkTopics topics, ILogger logger, string key = DuckDbWarehouse.PathKey) =>
-        new(options.Warehouse.Path, topics, logger, key: key);
-
-    /// <summary>The lake sink at <c>lake.path</c>: it lands the input topic (bronze) and the outputs (silver, gold).</summary>
-    public static LakeSink CreateLake(SluiceOptions options, SinkTopics topics, ILogger logger) =>
-        new(options.Lake.Path, topics, options.Kafka.Topics.Events, options.Lake.RecentIds, logger);
 
     private static SinkRunnerOptions RunnerOptions(SluiceOptions options, string groupId, IReadOnlyList<string> topics) => new()
     {

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Logging;
+using Sluice.Core.Configuration;
+using Sluice.Core.Errors;
+using Sluice.Pipelines.Hosting;
+using Sluice.Sinks;
+using Sluice.Sinks.DuckDb;
+using Sluice.Sinks.Lake;
+using Sluice.Sinks.Postgres;
+
+namespace Sluice.App.Hosting;
+
+/// <summary>A store as configured: its name, its <c>sinks.&lt;name&gt;.groupId</c>, the topics it reads, and how to create its sink.</summary>
+public sealed record SinkDefinition(string Name, string GroupId, IReadOnlyList<string> Topics, Func<ISink> Create);
+
+/// <summary>The stores Sluice lands outputs in, by the names <c>sink --to</c> and <c>demo --sinks</c> take: the one place a store is added.</summary>
+public static class SinkCatalog
+{
+    /// <summary>Every store's name, in the order a list of them starts.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["postgres", "duckdb", "lake"];
+
+    /// <summary>The store called <paramref name="name"/> (one of <see cref="Names"/>), configured from <paramref name="options"/>.</summary>
+    /// <param name="warehouseKey">What named the DuckDB file, for its errors: <c>warehouse.path</c> or the command's option.</param>
+    public static SinkDefinition Define(string name, SluiceOptions options, ILogger logger, string warehouseKey = DuckDbWarehouse.PathKey)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var topics = Topics(options);
+        return name switch
+        {
+            "postgres" => new SinkDefinition(name, options.Sinks.Postgres.GroupId, topics.All, () => CreatePostgres(options, topics, logger)),
+            "duckdb" => new SinkDefinition(name, options.Sinks.DuckDb.GroupId, topics.All,
+                () => new DuckDbSink(options.Warehouse.Path, topics, logger, key: warehouseKey)),
+            // The lake lands the input topic too (bronze).
+            "lake" => new SinkDefinition(name, options.Sinks.Lake.GroupId, [options.Kafka.Topics.Events, .. topics.All],
+                () => new LakeSink(options.Lake.Path, topics, options.Kafka.Topics.Events, options.Lake.RecentIds, logger)),
+            _ => throw new ArgumentOutOfRangeException(nameof(name), name, $"not a store; one of {string.Join(", ", Names)}"),
+        };
+    }
+
+    /// <summary>Checks what the store called <paramref name="name"/> needs of the configuration, before anything starts.</summary>
+    /// <exception cref="ConfigurationException">A setting the store needs is missing, naming its key.</exception>
+    public static void Check(string name, SluiceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (name == "postgres") RequireConnectionString(options);
+    }
+
+    /// <summary>The output topics the processor writes, as configured.</summary>
+    public static SinkTopics Topics(SluiceOptions options)
+    {
+        var t = ClickstreamProcessor.TopologyOptions(options);
+        return new SinkTopics(t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.BotsTopic, t.AggregatedTopic, t.SessionsTopic);
+    }
+
+    /// <summary>Where the store keeps what it holds, for logs: host:port/database, a file, a folder.</summary>
+    public static string Describe(ISink sink) => sink switch
+    {
+        PostgresSink pg => $"at {pg.Server}",
+        DuckDbSink duck => $"in {duck.Path}",
+        LakeSink lake => $"with {lake.Tables.Count} Delta tables at {lake.Root}",
+        _ => "",
+    };
+
+    private static PostgresSink CreatePostgres(SluiceOptions options, SinkTopics topics, ILogger logger)
+    {
+        RequireConnectionString(options);
+        return new PostgresSink(options.Postgres.ConnectionString, topics, logger);
+    }
+
+    private static void RequireConnectionString(SluiceOptions options)
+    {
+        if (options.Postgres.ConnectionString.Length == 0)
+            ThrowHelper.ThrowConfiguration("postgres.connectionString", "must be set for the PostgreSQL sink: set SLUICE__POSTGRES__CONNECTIONSTRING, " +
+                "for example 'Host=localhost;Username=sluice;Password=...;Database=sluice', or pass --connection");
+    }
+}
