@@ -62,6 +62,7 @@ public sealed class PipelineDemo
     private volatile GeneratorService? _generator;
     private readonly List<SinkService> _sinks = [];
     private volatile bool _inputDone, _finished;
+    private TimeSpan? _stored;
     private volatile OutputCounts? _final;
     private GroundTruth? _truth;
     private int _started;
@@ -176,14 +177,17 @@ public sealed class PipelineDemo
             : new KafkaClusterService(_connected));
         if (Format == PayloadFormat.Avro)
             services.AddSingleton<IHostedService>(_ => _registry = new SchemaRegistryService(_options.SchemaRegistry, ValueSubject(_options)));
-        services.AddSingleton<IHostedService>(_ => _reader = new OutputReaderService(() => Cluster.Factory, _topology));
+        services.AddSingleton<IHostedService>(_ => _reader = new OutputReaderService(() => Cluster.Factory, _topology, _settings.Probes?.OutputRead));
 
         var checkpoints = new CheckpointSettings(store, group, _options.Processor.CheckpointInterval);
         ProcessorHost.AddMembers(services, Math.Max(1, _settings.Processors),
             i => new ClickstreamProcessor(Cluster.Factory, _topology, group, $"processor-{i}", _loggers, _registry, checkpoints, _options.Processor.ExactlyOnce),
             _group, _failures, _loggers.CreateLogger("Sluice.Demo.Member"), () => _inputDone);
 
-        var generator = new GeneratorRun(GeneratorSettingsFor(_options, _settings), Format, _settings.Rate, _settings.Duration);
+        var generator = new GeneratorRun(GeneratorSettingsFor(_options, _settings), Format, _settings.Rate, _settings.Duration)
+        {
+            Wrap = _settings.Probes?.Producer,
+        };
         services.AddSingleton<IHostedService>(sp => _generator = new GeneratorService(generator, () => Cluster.Factory, () => SchemaId,
             () => _group.Processed, MaxLag, _failures, sp.GetRequiredService<IHostApplicationLifetime>()));
 
@@ -192,7 +196,7 @@ public sealed class PipelineDemo
         // this one's topics (the embedded broker starts them at 0). Rows are upserted by stable id, so what an earlier run
         // stored is not duplicated.
         var run = Guid.NewGuid().ToString("N")[..12];
-        foreach (var sink in DemoSinks.Configured(_options, sinkLogger))
+        foreach (var sink in SinksFor(_options, _settings, sinkLogger))
         {
             var runner = new SinkRunnerOptions
             {
@@ -204,7 +208,8 @@ public sealed class PipelineDemo
             };
             services.AddSingleton<IHostedService>(sp =>
             {
-                var service = new SinkService(sink.Name, sink.Create, () => Cluster.Factory, runner, _failures,
+                Func<ISink> create = _settings.Probes?.Sink is { } wrap ? () => wrap(sink.Name, sink.Create()) : sink.Create;
+                var service = new SinkService(sink.Name, create, () => Cluster.Factory, runner, _failures,
                     sp.GetRequiredService<IHostApplicationLifetime>(), sinkLogger);
                 lock (_sinks) _sinks.Add(service);
                 return service;
@@ -252,9 +257,34 @@ public sealed class PipelineDemo
         await reader.Completion.ConfigureAwait(false);
         _final = reader.Snapshot();
         _clock.Stop();
+        _sinkWait.Start();
         List<SinkService> sinks;
         lock (_sinks) sinks = [.. _sinks];
         foreach (var sink in sinks) await sink.WaitForEndsAsync(SinkCatchUpTimeout, ct).ConfigureAwait(false);
+        // The clock stopped when the reader had drained; the sinks' wait ran on after it.
+        _sinkWait.Stop();
+        _stored = _clock.Elapsed + _sinkWait.Elapsed;
+    }
+
+    private readonly Stopwatch _sinkWait = new();
+
+    /// <summary>From the first event produced until every output was read and every sink had stored it; null until then.</summary>
+    public TimeSpan? StoredElapsed => _stored;
+
+    /// <summary>The stores a run starts: those <see cref="DemoSinks.Configured"/> enables, narrowed to <see cref="PipelineDemoSettings.Sinks"/>.</summary>
+    /// <exception cref="ConfigurationException">A name in <see cref="PipelineDemoSettings.Sinks"/> that the configuration does not enable.</exception>
+    public static IReadOnlyList<DemoSink> SinksFor(SluiceOptions options, PipelineDemoSettings settings, ILogger logger)
+    {
+        var configured = DemoSinks.Configured(options, logger);
+        if (settings.Sinks is not { } wanted) return configured;
+        foreach (var name in wanted)
+        {
+            if (configured.All(s => s.Name != name))
+                throw new ConfigurationException("sinks",
+                    $"'{name}' is not a store this configuration enables (enabled: {(configured.Count == 0 ? "none" : string.Join(", ", configured.Select(s => s.Name)))}); " +
+                    "PostgreSQL needs postgres.connectionString");
+        }
+        return configured.Where(s => wanted.Contains(s.Name)).ToList();
     }
 
     // Production starts once every member owns partitions: the throughput counts from the first event, not from

@@ -15,4 +15,8 @@ public sealed record PipelineDemoSettings
     public int Processors { get; init; } = 1;
     /// <summary>How click events travel: v3 Avro in the Confluent wire format through a schema registry (the default), or JSON.</summary>
     public PayloadFormat Format { get; init; } = PayloadFormat.Avro;
+    /// <summary>The stores to run, by name, among those <see cref="DemoSinks.Configured"/> enables; null for all of them, empty for none.</summary>
+    public IReadOnlySet<string>? Sinks { get; init; }
+    /// <summary>Measuring points around the stages (<c>bench e2e</c>); null for none.</summary>
+    public PipelineProbes? Probes { get; init; }
 }

@@ -15,6 +15,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Kafka());
         command.Subcommands.Add(BenchEngineCommand.Create());
         command.Subcommands.Add(BenchPostgresCommand.Create());
+        command.Subcommands.Add(BenchE2eCommand.Create());
         return command;
     }
 
