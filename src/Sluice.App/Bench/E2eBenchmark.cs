@@ -19,7 +19,7 @@ public sealed record E2eBenchmarkSettings(long Events, int Processors, int Round
 /// <param name="Produced">Click records produced.</param>
 /// <param name="Pipeline">From the first record produced until every output was read and every sink had stored it.</param>
 /// <param name="BareMessages">Input records the plain consumer read: what the broker still held (it keeps 5 MiB per partition).</param>
-/// <param name="Bare">The plain consumer's time from its first record to its last.</param>
+/// <param name="Bare">The plain consumer's time from its assignment to its last record.</param>
 /// <param name="CpuSeconds">The process's CPU time over the pipeline's run (host start to end, joining the group included).</param>
 /// <param name="Threads">CPU per thread over the same span.</param>
 public sealed record E2eRound(
@@ -107,8 +107,8 @@ public static class E2eBenchmark
         return new E2eRound(snapshot.Produced, elapsed, messages, took, cpu, probe.Summaries(), threads, snapshot, sinks);
     }
 
-    // A plain consumer in a group of its own reads what the broker holds of the input topic, as fast as it can, with the
-    // same client settings the members use; timed from its first record to its last.
+    // A plain consumer reads what the broker holds of the input topic as fast as it can, with the client settings the members
+    // use. It is assigned the partitions (no group to join), and timed from the assignment: what it prefetches counts.
     private static (long Messages, TimeSpan Elapsed) ConsumeInput(KafkaConnection connection, SluiceOptions options, CancellationToken ct)
     {
         var factory = connection.Factory;
@@ -117,24 +117,25 @@ public static class E2eBenchmark
         try
         {
             long held = 0;
+            var start = new List<TopicPartitionOffset>();
             for (var p = 0; p < options.Kafka.Partitions; p++)
             {
                 var w = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10));
                 held += w.High.Value - w.Low.Value;
+                start.Add(new TopicPartitionOffset(topic, p, w.Low));
             }
             if (held == 0) return (0, TimeSpan.Zero);
-            consumer.Subscribe(topic);
+            var watch = Stopwatch.StartNew();
+            consumer.Assign(start);
             long consumed = 0;
-            var watch = new Stopwatch();
             while (consumed < held && !ct.IsCancellationRequested)
             {
                 var r = consumer.Consume(TimeSpan.FromSeconds(30));
                 if (r is null)
                     throw new SluiceException($"the plain consumer read {consumed:N0} of the {held:N0} input records the broker holds, then nothing for 30 s", isTransient: true);
-                if (r.IsPartitionEOF) continue;
-                if (consumed++ == 0) watch.Start();
+                if (!r.IsPartitionEOF) consumed++;
             }
-            return (consumed - 1, watch.Elapsed); // timed from the first record: the records after it
+            return (consumed, watch.Elapsed);
         }
         finally
         {
