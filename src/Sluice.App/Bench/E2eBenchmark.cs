@@ -21,15 +21,17 @@ public sealed record E2eBenchmarkSettings(long Events, int Processors, int Round
 /// <param name="BareMessages">Input records the plain consumer read: what the broker still held (it keeps 5 MiB per partition).</param>
 /// <param name="Bare">The plain consumer's time from its assignment to its last record.</param>
 /// <param name="CpuSeconds">The process's CPU time over the pipeline's run (host start to end, joining the group included).</param>
+/// <param name="BareCpuSeconds">The process's CPU time while the plain consumer read (nothing else runs then).</param>
 /// <param name="Threads">CPU per thread over the same span.</param>
 public sealed record E2eRound(
-    long Produced, TimeSpan Pipeline, long BareMessages, TimeSpan Bare, double CpuSeconds,
+    long Produced, TimeSpan Pipeline, long BareMessages, TimeSpan Bare, double CpuSeconds, double BareCpuSeconds,
     IReadOnlyList<LatencySummary> Latency, IReadOnlyList<ThreadCpu> Threads, PipelineDemoSnapshot Snapshot, IReadOnlyList<string> Sinks)
 {
     public double PipelineRate => Produced / Math.Max(Pipeline.TotalSeconds, 1e-9);
     public double BareRate => BareMessages / Math.Max(Bare.TotalSeconds, 1e-9);
     public double Ratio => PipelineRate / Math.Max(BareRate, 1e-9);
     public double CpuMicrosPerEvent => CpuSeconds * 1e6 / Math.Max(1, Produced);
+    public double BareCpuMicrosPerRecord => BareCpuSeconds * 1e6 / Math.Max(1, BareMessages);
 }
 
 /// <summary>
@@ -103,8 +105,12 @@ public static class E2eBenchmark
         var elapsed = demo.StoredElapsed ?? throw new SluiceException("the pipeline ended before every output was stored", isTransient: true);
 
         bare();
+        process.Refresh();
+        var bareBefore = process.TotalProcessorTime;
         var (messages, took) = ConsumeInput(connection, options, ct);
-        return new E2eRound(snapshot.Produced, elapsed, messages, took, cpu, probe.Summaries(), threads, snapshot, sinks);
+        process.Refresh();
+        var bareCpu = (process.TotalProcessorTime - bareBefore).TotalSeconds;
+        return new E2eRound(snapshot.Produced, elapsed, messages, took, cpu, bareCpu, probe.Summaries(), threads, snapshot, sinks);
     }
 
     // A plain consumer reads what the broker holds of the input topic as fast as it can, with the client settings the members

@@ -104,6 +104,7 @@ internal static class BenchE2eCommand
         }
         Row("process CPU-seconds (host start to end)", r => r.CpuSeconds.ToString("N2", Inv), r => r.CpuSeconds, "N2");
         Row("process CPU µs per click record", r => r.CpuMicrosPerEvent.ToString("N1", Inv), r => r.CpuMicrosPerEvent, "N1");
+        Row("plain consumer: process CPU µs per record", r => r.BareCpuMicrosPerRecord.ToString("N2", Inv), r => r.BareCpuMicrosPerRecord, "N2");
         return table;
     }
 
@@ -133,6 +134,7 @@ internal static class BenchE2eCommand
         "sl-generator" => "generator: generate, encode, produce calls (sl-generator)",
         _ when thread.StartsWith("sl-processor", StringComparison.Ordinal) => "processor members: consume calls, decode, topology, output produce calls (sl-processor-N)",
         "sl-reader" => "output reader (sl-reader)",
+        _ when thread.StartsWith("sluice-producer", StringComparison.Ordinal) => "producers' delivery-report polling (sluice-producer-poll)",
         _ when thread.StartsWith("sl-sink-", StringComparison.Ordinal) => $"sink {thread["sl-sink-".Length..]} (sl-sink-…)",
         _ when thread.Contains("mock", StringComparison.OrdinalIgnoreCase) => $"embedded broker: librdkafka mock cluster ({thread})",
         _ when thread.StartsWith("rdk:", StringComparison.Ordinal) => "Kafka clients' librdkafka threads, every client (rdk:main, rdk:broker…)",
