@@ -10,7 +10,7 @@ public sealed record ThreadCpu(string Name, double Seconds);
 /// threads which end before the span does (a producer, a member) still count. Linux only; elsewhere it reports nothing.
 /// </summary>
 /// <remarks>
-/// Threads are told apart by their names (<c>comm</c>, at most 15 characters): Sluice names its stage threads <c>sl-…</c>,
+/// Threads are told apart by their names (<c>comm</c>, at most 15 characters): Sluice names its stage threads <c>sl-…</c> and <c>sink-NAME</c>,
 /// librdkafka names its own <c>rdk:…</c>, the runtime <c>.NET …</c>. A thread's CPU before <see cref="Start"/> is not
 /// counted; between samples a thread that ends loses at most one interval.
 /// </remarks>

@@ -189,7 +189,7 @@ public sealed class PipelineDemo
             Wrap = _settings.Probes?.Producer,
         };
         services.AddSingleton<IHostedService>(sp => _generator = new GeneratorService(generator, () => Cluster.Factory, () => SchemaId,
-            () => _group.Processed, MaxLag, _failures, sp.GetRequiredService<IHostApplicationLifetime>()));
+            Paced, MaxLag, _failures, sp.GetRequiredService<IHostApplicationLifetime>()));
 
         var sinkLogger = _loggers.CreateLogger("Sluice.Sinks");
         // Each run reads the outputs in a group of its own: offsets a store kept for an earlier run's broker do not match
@@ -218,6 +218,22 @@ public sealed class PipelineDemo
 
         services.AddSingleton<IHostedService>(sp => new DemoRunService(RunToEndAsync, _failures, sp.GetRequiredService<IHostApplicationLifetime>()));
         foreach (var added in _added) services.AddSingleton(added);
+    }
+
+    // What the producer is paced against, in click records: what the members have processed, less how far the slowest
+    // store lags behind the output reader (in output records, about 1.4 per click record, so the bound is conservative).
+    // The broker deletes a partition's oldest records beyond 5 MiB, outputs included: a store that fell further behind
+    // would find its next records gone.
+    private long Paced()
+    {
+        var processed = _group.Processed;
+        long slowest = long.MaxValue;
+        lock (_sinks)
+        {
+            foreach (var sink in _sinks) slowest = Math.Min(slowest, sink.Written);
+        }
+        if (slowest == long.MaxValue || _reader is not { } reader) return processed;
+        return processed - Math.Max(0, reader.Read - slowest);
     }
 
     private KafkaClusterService Cluster => _cluster ?? throw new InvalidOperationException("the Kafka cluster service has not been created");

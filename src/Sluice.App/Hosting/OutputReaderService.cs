@@ -16,6 +16,9 @@ public sealed class OutputReaderService(Func<KafkaClientFactory> factory, Clicks
     /// <summary>What the output topics held so far, as read.</summary>
     public OutputCounts Snapshot() => Volatile.Read(ref _tally)?.Snapshot() ?? Nothing;
 
+    /// <summary>Output records read so far, over every output topic.</summary>
+    public long Read => Volatile.Read(ref _tally)?.Read ?? 0;
+
     /// <summary>Completes when the reader has stopped: drained to the ends, or stopped with the host.</summary>
     public Task Completion => ExecuteTask ?? Task.CompletedTask;
 

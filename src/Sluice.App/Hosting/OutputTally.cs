@@ -29,6 +29,11 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
     private IReadOnlyList<string> Topics =>
         [topics.EnrichedTopic, topics.DeadLetterTopic, topics.LateTopic, topics.BotsTopic, topics.AggregatedTopic, topics.SessionsTopic];
 
+    /// <summary>Output records read so far, over every output topic.</summary>
+    public long Read => Interlocked.Read(ref _read);
+
+    private long _read;
+
     public OutputCounts Snapshot()
     {
         lock (_gate)
@@ -97,6 +102,7 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
     private void Count(ConsumeResult<string, byte[]> r)
     {
         var topic = r.Topic;
+        Interlocked.Increment(ref _read);
         lock (_gate)
         {
             if (topic == topics.EnrichedTopic) _enriched++;

@@ -55,7 +55,7 @@ public sealed class SinkService(
         {
             await Task.Factory.StartNew(() =>
                 {
-                    GeneratorService.NameThread($"sl-sink-{Name}");
+                    GeneratorService.NameThread($"sink-{Name}");
                     _runner!.Run(stoppingToken);
                 }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
                 .ConfigureAwait(false);

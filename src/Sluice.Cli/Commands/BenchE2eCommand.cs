@@ -128,14 +128,14 @@ internal static class BenchE2eCommand
         return table;
     }
 
-    // Sluice names its stage threads sl-…; librdkafka names its own rdk:… (the mock cluster's thread among them); the runtime .NET ….
+    // Sluice names its stage threads sl-… and sink-NAME; librdkafka names its own rdk:… (the mock cluster's thread among them); the runtime .NET ….
     internal static string Stage(string thread) => thread switch
     {
         "sl-generator" => "generator: generate, encode, produce calls (sl-generator)",
         _ when thread.StartsWith("sl-processor", StringComparison.Ordinal) => "processor members: consume calls, decode, topology, output produce calls (sl-processor-N)",
         "sl-reader" => "output reader (sl-reader)",
         _ when thread.StartsWith("sluice-producer", StringComparison.Ordinal) => "producers' delivery-report polling (sluice-producer-poll)",
-        _ when thread.StartsWith("sl-sink-", StringComparison.Ordinal) => $"sink {thread["sl-sink-".Length..]} (sl-sink-…)",
+        _ when thread.StartsWith("sink-", StringComparison.Ordinal) => $"store: its sink runner and writes ({thread})",
         _ when thread.Contains("mock", StringComparison.OrdinalIgnoreCase) => $"embedded broker: librdkafka mock cluster ({thread})",
         _ when thread.StartsWith("rdk:", StringComparison.Ordinal) => "Kafka clients' librdkafka threads, every client (rdk:main, rdk:broker…)",
         _ when thread.StartsWith(".NET", StringComparison.Ordinal) => "runtime: GC, JIT, thread pool (.NET …)",
