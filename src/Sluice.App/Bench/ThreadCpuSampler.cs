@@ -12,7 +12,7 @@ public sealed record ThreadCpu(string Name, double Seconds);
 /// <remarks>
 /// Threads are told apart by their names (<c>comm</c>, at most 15 characters): Sluice names its stage threads <c>sl-…</c> and <c>sink-NAME</c>,
 /// librdkafka names its own <c>rdk:…</c>, the runtime <c>.NET …</c>. A thread's CPU before <see cref="Start"/> is not
-/// counted; between samples a thread that ends loses at most one interval.
+/// counted; a thread that ends loses what it used since the last sample, all of it if it lived less than one interval.
 /// </remarks>
 public sealed class ThreadCpuSampler : IDisposable
 {

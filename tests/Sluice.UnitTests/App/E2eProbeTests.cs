@@ -55,17 +55,24 @@ public class E2eProbeTests
         if (!OperatingSystem.IsLinux()) return;
         using var sampler = new ThreadCpuSampler();
         sampler.Start(TimeSpan.FromMilliseconds(20));
+        using var burnt = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
         var thread = new Thread(() =>
         {
-            // Burn until this thread's own CPU clock has passed 100 ms (a condition, not a timing).
+            // Burn until this thread's own CPU clock has passed 100 ms (a condition, not a timing), then stay alive until
+            // the sampler has taken its last sample: a thread that ends between two samples is not seen.
             var start = ThreadTicks();
             var x = 0.0;
             while (ThreadTicks() - start < 10) for (var i = 0; i < 100_000; i++) x += Math.Sqrt(i);
             GC.KeepAlive(x);
+            burnt.Set();
+            release.Wait();
         }) { Name = "sl-test-burner" };
         thread.Start();
-        thread.Join();
+        burnt.Wait();
         var threads = sampler.Stop();
+        release.Set();
+        thread.Join();
         var burner = Assert.Single(threads, t => t.Name == "sl-test-burner");
         Assert.True(burner.Seconds >= 0.1, burner.ToString());
     }
