@@ -78,6 +78,9 @@ public sealed class KafkaClientFactory
         // embedded broker; a standalone one (`sluice broker`) looks like any cluster, so kafka.sessionTimeout says.
         var session = IsEmbedded ? TimeSpan.FromSeconds(6) : _options.SessionTimeout;
         config.SessionTimeoutMs = (int)session.TotalMilliseconds;
+        // The mock broker answers a fetch that finds nothing only after the whole fetch.wait.max.ms (500 ms by default),
+        // even when records arrive meanwhile: a consumer that had caught up stalled half a second each time (bench e2e).
+        if (IsEmbedded) config.FetchWaitMaxMs = 10;
         config.HeartbeatIntervalMs = (int)Math.Clamp(session.TotalMilliseconds / 12, 100, 3000);
         ApplyCommon(config, clientIdSuffix ?? "consumer");
         return config;

@@ -62,6 +62,7 @@ public sealed class PipelineDemo
     private volatile GeneratorService? _generator;
     private readonly List<SinkService> _sinks = [];
     private volatile bool _inputDone, _finished;
+    private TimeSpan? _stored;
     private volatile OutputCounts? _final;
     private GroundTruth? _truth;
     private int _started;
@@ -177,16 +178,19 @@ public sealed class PipelineDemo
             : new KafkaClusterService(_connected));
         if (Format == PayloadFormat.Avro)
             services.AddSingleton<IHostedService>(_ => _registry = new SchemaRegistryService(_options.SchemaRegistry, ValueSubject(_options)));
-        services.AddSingleton<IHostedService>(_ => _reader = new OutputReaderService(() => Cluster.Factory, _topology));
+        services.AddSingleton<IHostedService>(_ => _reader = new OutputReaderService(() => Cluster.Factory, _topology, _settings.Probes?.OutputRead));
 
         var checkpoints = new CheckpointSettings(store, group, _options.Processor.CheckpointInterval);
         ProcessorHost.AddMembers(services, Math.Max(1, _settings.Processors),
             i => new ClickstreamProcessor(Cluster.Factory, _topology, group, $"processor-{i}", _loggers, _registry, checkpoints, _options.Processor.ExactlyOnce),
             _group, _failures, _loggers.CreateLogger("Sluice.Demo.Member"), () => _inputDone);
 
-        var generator = new GeneratorRun(GeneratorSettingsFor(_options, _settings), Format, _settings.Rate, _settings.Duration);
+        var generator = new GeneratorRun(GeneratorSettingsFor(_options, _settings), Format, _settings.Rate, _settings.Duration)
+        {
+            Wrap = _settings.Probes?.Producer,
+        };
         services.AddSingleton<IHostedService>(sp => _generator = new GeneratorService(generator, () => Cluster.Factory, () => SchemaId,
-            () => _group.Processed, MaxLag, _failures, sp.GetRequiredService<IHostApplicationLifetime>()));
+            Paced, MaxLag, _failures, sp.GetRequiredService<IHostApplicationLifetime>()));
 
         var sinkLogger = _loggers.CreateLogger("Sluice.Sinks");
         // Each run reads the outputs in a group of its own: offsets a store kept for an earlier run's broker do not match
@@ -205,7 +209,8 @@ public sealed class PipelineDemo
             };
             services.AddSingleton<IHostedService>(sp =>
             {
-                var service = new SinkService(sink.Name, sink.Create, () => Cluster.Factory, runner, _failures,
+                Func<ISink> create = _settings.Probes?.Sink is { } wrap ? () => wrap(sink.Name, sink.Create()) : sink.Create;
+                var service = new SinkService(sink.Name, create, () => Cluster.Factory, runner, _failures,
                     sp.GetRequiredService<IHostApplicationLifetime>(), sinkLogger);
                 lock (_sinks) _sinks.Add(service);
                 return service;
@@ -214,6 +219,22 @@ public sealed class PipelineDemo
 
         services.AddSingleton<IHostedService>(sp => new DemoRunService(RunToEndAsync, _failures, sp.GetRequiredService<IHostApplicationLifetime>()));
         foreach (var added in _added) services.AddSingleton(added);
+    }
+
+    // What the producer is paced against, in click records: what the members have processed, less how far the slowest
+    // store lags behind the output reader (in output records, about 1.4 per click record, so the bound is conservative).
+    // The broker deletes a partition's oldest records beyond 5 MiB, outputs included: a store that fell further behind
+    // would find its next records gone.
+    private long Paced()
+    {
+        var processed = _group.Processed;
+        long slowest = long.MaxValue;
+        lock (_sinks)
+        {
+            foreach (var sink in _sinks) slowest = Math.Min(slowest, sink.Written);
+        }
+        if (slowest == long.MaxValue || _reader is not { } reader) return processed;
+        return processed - Math.Max(0, reader.Read - slowest);
     }
 
     private KafkaClusterService Cluster => _cluster ?? throw new InvalidOperationException("the Kafka cluster service has not been created");
@@ -253,10 +274,19 @@ public sealed class PipelineDemo
         await reader.Completion.ConfigureAwait(false);
         _final = reader.Snapshot();
         _clock.Stop();
+        _sinkWait.Start();
         List<SinkService> sinks;
         lock (_sinks) sinks = [.. _sinks];
         foreach (var sink in sinks) await sink.WaitForEndsAsync(SinkCatchUpTimeout, ct).ConfigureAwait(false);
+        // The clock stopped when the reader had drained; the sinks' wait ran on after it.
+        _sinkWait.Stop();
+        _stored = _clock.Elapsed + _sinkWait.Elapsed;
     }
+
+    private readonly Stopwatch _sinkWait = new();
+
+    /// <summary>From the first event produced until every output was read and every sink had stored it; null until then.</summary>
+    public TimeSpan? StoredElapsed => _stored;
 
     // Production starts once every member owns partitions: the throughput counts from the first event, not from
     // joining the group, and no partition moves (checkpoint, restore, replay) while the run is measured.

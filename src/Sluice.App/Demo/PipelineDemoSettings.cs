@@ -17,4 +17,6 @@ public sealed record PipelineDemoSettings
     public PayloadFormat Format { get; init; } = PayloadFormat.Avro;
     /// <summary>Stores to land the outputs in (<see cref="Hosting.SinkCatalog.Names"/>); none unless given (<c>demo</c>'s default is <see cref="DemoSinks.Default"/>).</summary>
     public IReadOnlyList<string> Sinks { get; init; } = [];
+    /// <summary>Measuring points around the stages (<c>bench e2e</c>); null for none.</summary>
+    public PipelineProbes? Probes { get; init; }
 }

@@ -13,7 +13,11 @@ namespace Sluice.App.Hosting;
 /// <param name="Settings">The generator's settings, validated (<see cref="GeneratorSettings.Validate"/>).</param>
 /// <param name="Rate">Click records per second; 0 as fast as possible.</param>
 /// <param name="Duration">Wall-clock time to produce for; null for no limit (then <see cref="GeneratorSettings.MaxEvents"/> ends it).</param>
-public sealed record GeneratorRun(GeneratorSettings Settings, PayloadFormat Format, int Rate, TimeSpan? Duration);
+public sealed record GeneratorRun(GeneratorSettings Settings, PayloadFormat Format, int Rate, TimeSpan? Duration)
+{
+    /// <summary>Wraps the Kafka writer (a measuring point); null writes as it is.</summary>
+    public Func<ITrafficWriter, ITrafficWriter>? Wrap { get; init; }
+}
 
 /// <summary>The traffic generator writing to Kafka, as a hosted service: it produces once told to start, and keeps the manifest of what it sent.</summary>
 /// <remarks>
@@ -64,12 +68,14 @@ public sealed class GeneratorService(
 
     private void Produce(CancellationToken ct)
     {
+        NameThread("sl-generator");
         var generator = new ClickstreamGenerator(run.Settings);
         var manifest = new ManifestBuilder();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (run.Duration is { } d) stop.CancelAfter(d);
         var kafka = KafkaTrafficWriter.Create(factory(), "demo-producer");
         ITrafficWriter wire = run.Format == PayloadFormat.Avro ? new AvroTrafficWriter(kafka, schemaId()) : kafka;
+        if (run.Wrap is { } wrap) wire = wrap(wire);
         using var writer = new BackPressureWriter(wire, this, stop.Token);
         try
         {
@@ -109,6 +115,19 @@ public sealed class GeneratorService(
     }
 
     private long Consumed() => consumed();
+
+    // The operating system's name of the thread (/proc/self/task/*/comm), so profiles can tell the stages apart; the
+    // thread is the task's own (LongRunning), so renaming it touches no pool thread.
+    internal static void NameThread(string name)
+    {
+        try
+        {
+            Thread.CurrentThread.Name = name;
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
 
     private long MaxLag => maxLag;
 }

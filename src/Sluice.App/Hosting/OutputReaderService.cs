@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
@@ -5,7 +6,8 @@ using Sluice.Pipelines.Clickstream;
 namespace Sluice.App.Hosting;
 
 /// <summary>The reader of the output topics (an <see cref="OutputTally"/>) as a hosted service: it follows them from the start until the host stops or, after <see cref="RequestDrain"/>, until their ends.</summary>
-public sealed class OutputReaderService(Func<KafkaClientFactory> factory, ClickstreamOptions topics) : BackgroundService
+/// <param name="observe">Called for every output record read (a measuring point); null for none.</param>
+public sealed class OutputReaderService(Func<KafkaClientFactory> factory, ClickstreamOptions topics, Action<ConsumeResult<string, byte[]>>? observe = null) : BackgroundService
 {
     /// <summary>Counts of nothing read: what a reader reports before it starts.</summary>
     public static readonly OutputCounts Nothing = new(0, 0, 0, 0, 0, 0, new Dictionary<string, long>(), new Dictionary<long, long[]>());
@@ -13,6 +15,9 @@ public sealed class OutputReaderService(Func<KafkaClientFactory> factory, Clicks
 
     /// <summary>What the output topics held so far, as read.</summary>
     public OutputCounts Snapshot() => Volatile.Read(ref _tally)?.Snapshot() ?? Nothing;
+
+    /// <summary>Output records read so far, over every output topic.</summary>
+    public long Read => Volatile.Read(ref _tally)?.Read ?? 0;
 
     /// <summary>Completes when the reader has stopped: drained to the ends, or stopped with the host.</summary>
     public Task Completion => ExecuteTask ?? Task.CompletedTask;
@@ -22,7 +27,7 @@ public sealed class OutputReaderService(Func<KafkaClientFactory> factory, Clicks
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        Volatile.Write(ref _tally, new OutputTally(factory(), topics));
+        Volatile.Write(ref _tally, new OutputTally(factory(), topics, observe));
         return base.StartAsync(cancellationToken);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Sluice.Core.Events;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
@@ -17,7 +18,8 @@ public sealed record OutputCounts(
 /// reason code, and the 1-minute per-event-type rows of <c>clickstream.aggregated</c> summed over partitions
 /// (rows are partial, one per partition; a reader adds them up). This is how a serving layer sees the pipeline.
 /// </summary>
-public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions topics)
+/// <param name="observe">Called for every output record read, on the reader's thread (a measuring point); null for none.</param>
+public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions topics, Action<ConsumeResult<string, byte[]>>? observe = null)
 {
     private readonly Lock _gate = new();
     private long _enriched, _dlq, _late, _bots, _aggregates, _sessions;
@@ -26,6 +28,11 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
 
     private IReadOnlyList<string> Topics =>
         [topics.EnrichedTopic, topics.DeadLetterTopic, topics.LateTopic, topics.BotsTopic, topics.AggregatedTopic, topics.SessionsTopic];
+
+    /// <summary>Output records read so far, over every output topic.</summary>
+    public long Read => Interlocked.Read(ref _read);
+
+    private long _read;
 
     public OutputCounts Snapshot()
     {
@@ -53,6 +60,7 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
 
     private void Run(CancellationToken ct)
     {
+        GeneratorService.NameThread("sl-reader");
         // A private group and no commits: each reader sees everything from the start.
         var consumer = factory.CreateConsumer($"sluice-tally-{Guid.NewGuid():N}", "tally");
         try
@@ -61,7 +69,11 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
             Dictionary<TopicPartition, long>? ends = null;
             while (!ct.IsCancellationRequested)
             {
-                if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } r) Count(r);
+                if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } r)
+                {
+                    Count(r);
+                    observe?.Invoke(r);
+                }
                 if (!Volatile.Read(ref _drainRequested)) continue;
                 ends ??= EndOffsets(consumer);
                 if (ends.All(e => consumer.Position(e.Key) is var p && p != Offset.Unset && p.Value >= e.Value)) break;
@@ -73,26 +85,24 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
         }
     }
 
-    // The end of every output partition now; a partition with nothing in it has nothing to wait for.
+    // The end of every output partition now; a partition with nothing in it has nothing to wait for. One ListOffsets
+    // request through an admin client of its own: asked through the reader's consumer, each partition's query would queue
+    // behind the consumer's pending fetch (up to fetch.wait.max.ms on the embedded broker), 36 partitions one after another.
     private Dictionary<TopicPartition, long> EndOffsets(IConsumer<string, byte[]> consumer)
     {
-        var ends = new Dictionary<TopicPartition, long>();
         using var admin = factory.CreateAdminClient("tally");
-        foreach (var topic in admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Where(t => Topics.Contains(t.Topic)))
-        {
-            foreach (var p in topic.Partitions)
-            {
-                var tp = new TopicPartition(topic.Topic, p.PartitionId);
-                var high = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value;
-                if (high > 0) ends[tp] = high;
-            }
-        }
-        return ends;
+        var partitions = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Where(t => Topics.Contains(t.Topic))
+            .SelectMany(t => t.Partitions.Select(p => new TopicPartitionOffsetSpec { TopicPartition = new TopicPartition(t.Topic, p.PartitionId), OffsetSpec = OffsetSpec.Latest() }))
+            .ToList();
+        var result = admin.ListOffsetsAsync(partitions, new ListOffsetsOptions { RequestTimeout = TimeSpan.FromSeconds(10) }).GetAwaiter().GetResult();
+        return result.ResultInfos.Where(r => r.TopicPartitionOffsetError.Offset.Value > 0)
+            .ToDictionary(r => r.TopicPartitionOffsetError.TopicPartition, r => r.TopicPartitionOffsetError.Offset.Value);
     }
 
     private void Count(ConsumeResult<string, byte[]> r)
     {
         var topic = r.Topic;
+        Interlocked.Increment(ref _read);
         lock (_gate)
         {
             if (topic == topics.EnrichedTopic) _enriched++;

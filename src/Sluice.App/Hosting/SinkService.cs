@@ -53,7 +53,11 @@ public sealed class SinkService(
     {
         try
         {
-            await Task.Factory.StartNew(() => _runner!.Run(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            await Task.Factory.StartNew(() =>
+                {
+                    GeneratorService.NameThread($"sink-{Name}");
+                    _runner!.Run(stoppingToken);
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
                 .ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -17,6 +17,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BenchPostgresCommand.Create());
         command.Subcommands.Add(BenchLakeCommand.Create());
         command.Subcommands.Add(BenchDuckDbCommand.Create());
+        command.Subcommands.Add(BenchE2eCommand.Create());
         return command;
     }
 

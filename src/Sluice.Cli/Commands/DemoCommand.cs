@@ -75,7 +75,7 @@ internal static class DemoCommand
     }
 
     /// <summary>The stores of a <c>--sinks</c> value: a comma-separated list of <see cref="SinkCatalog.Names"/>, or <c>none</c>.</summary>
-    private static IReadOnlyList<string> Stores(string value) =>
+    internal static IReadOnlyList<string> Stores(string value) =>
         value.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? [] : SinkCommand.Targets([value], "--sinks");
 
     // What travelled on the events topic, for the summary: the format and, for Avro, the registry and schema id.

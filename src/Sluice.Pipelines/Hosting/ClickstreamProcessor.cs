@@ -151,6 +151,9 @@ public sealed class ClickstreamProcessor
 
     private void Run(CancellationToken cancellationToken, Func<bool>? endOfInput)
     {
+        // The operating system's name of the thread (/proc/self/task/*/comm), so profiles can tell the members apart.
+        // The thread is this task's own (LongRunning), so renaming it touches no pool thread.
+        Thread.CurrentThread.Name = "sl-" + Name;
         try
         {
             var topology = new ClickstreamTopology(_options, _schemas);
