@@ -29,45 +29,7 @@ public sealed class PostgresSinkContractTests : SqlSinkContractTests, IAsyncLife
 
     protected override string DataType(ColumnType type) => type == ColumnType.Timestamp ? "timestamp with time zone" : PostgresTables.SqlType(type);
 
-    protected override Dictionary<OutputKind, long> CountRows() => new()
-    {
-        [OutputKind.Enriched] = Scalar<long>("SELECT count(*) FROM events"),
-        [OutputKind.DeadLetters] = Scalar<long>("SELECT count(*) FROM dead_letters"),
-        [OutputKind.Late] = Scalar<long>("SELECT count(*) FROM late_events"),
-        [OutputKind.Bots] = Scalar<long>("SELECT count(*) FROM bot_events"),
-        [OutputKind.Aggregated] = Scalar<long>("SELECT count(*) FROM window_aggregates"),
-        [OutputKind.Sessions] = Scalar<long>("SELECT count(*) FROM sessions"),
-    };
+    protected override string TextType => "text";
 
-    protected override string Fingerprint() =>
-        string.Join(";", PostgresTables.Names.Append("sink_offsets").Select(t =>
-            $"{t}:" + Scalar<string>($"SELECT coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), 'empty') FROM {t} x")));
-
-    [Fact]
-    public void migrations_are_recorded_once_each()
-    {
-        using (var sink = CreateSink()) sink.Open();
-        using (var sink = CreateSink()) sink.Open();
-        Assert.Equal(2, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
-        Assert.Equal(2, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
-    }
-
-    [Fact]
-    public void a_database_migrated_by_a_newer_sluice_is_refused_with_its_version()
-    {
-        using (var sink = CreateSink()) sink.Open();
-        Scalar<int>("INSERT INTO sluice_migrations (version, name) VALUES (99, 'from the future') RETURNING version");
-        using var newer = CreateSink();
-        var ex = Assert.Throws<Sluice.Core.Errors.SluiceException>(() => newer.Open());
-        Assert.Contains("schema version 99", ex.Message);
-        Assert.Contains("postgres.connectionString", ex.Message);
-    }
-
-    private T Scalar<T>(string sql)
-    {
-        using var connection = new NpgsqlConnection(_db.ConnectionString);
-        connection.Open();
-        using var cmd = new NpgsqlCommand(sql, connection);
-        return (T)cmd.ExecuteScalar()!;
-    }
+    protected override string StoreKey => "postgres.connectionString";
 }

@@ -17,6 +17,48 @@ public abstract class SqlSinkContractTests : SinkContractTests
     /// <summary>What the store's information_schema.columns.data_type says for a column of <paramref name="type"/>.</summary>
     protected abstract string DataType(ColumnType type);
 
+    /// <summary>The store's name for the text type a row is cast to for fingerprints: text, VARCHAR.</summary>
+    protected abstract string TextType { get; }
+
+    /// <summary>The setting that names the store, which its errors name.</summary>
+    protected abstract string StoreKey { get; }
+
+    protected override Dictionary<OutputKind, long> CountRows() =>
+        Enum.GetValues<OutputKind>().ToDictionary(k => k, k => Scalar<long>($"SELECT count(*) FROM {OutputTables.Of(k).Name}"));
+
+    protected override string Fingerprint() =>
+        string.Join(";", OutputTables.All.Select(t => t.Name).Append("sink_offsets").Select(t =>
+            $"{t}:" + Scalar<string>($"SELECT coalesce(md5(string_agg(x::{TextType}, '|' ORDER BY x::{TextType})), 'empty') FROM {t} x")));
+
+    /// <summary>The first column of the first row of <paramref name="sql"/>, read on a connection of its own.</summary>
+    protected T Scalar<T>(string sql)
+    {
+        using var connection = OpenQuery();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return (T)Convert.ChangeType(cmd.ExecuteScalar()!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void migrations_are_recorded_once_each()
+    {
+        using (var sink = CreateSink()) sink.Open();
+        using (var sink = CreateSink()) sink.Open();
+        Assert.Equal(2, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
+        Assert.Equal(2, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
+    }
+
+    [Fact]
+    public void a_store_migrated_by_a_newer_sluice_is_refused_with_its_version()
+    {
+        using (var sink = CreateSink()) sink.Open();
+        Scalar<int>("INSERT INTO sluice_migrations (version, name) VALUES (99, 'from the future') RETURNING version");
+        using var newer = CreateSink();
+        var ex = Assert.Throws<Sluice.Core.Errors.SluiceException>(() => newer.Open());
+        Assert.Contains("schema version 99", ex.Message);
+        Assert.Contains(StoreKey, ex.Message);
+    }
+
     [Fact]
     public void every_table_has_the_columns_of_the_shared_definition_in_order()
     {
