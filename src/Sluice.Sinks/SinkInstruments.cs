@@ -24,6 +24,9 @@ public static class SinkInstruments
             "Circuit breaker: 0 closed, 1 open, 2 half-open");
     }
 
+    /// <summary>Creates the instruments (once); call before a reader subscribes to <see cref="MeterName"/>.</summary>
+    public static void EnsureCreated() => Meter.GetHashCode();
+
     /// <summary>The runners running now.</summary>
     public static IReadOnlyList<SinkRunner> Running => Volatile.Read(ref _runners);
 

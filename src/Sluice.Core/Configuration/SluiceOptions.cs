@@ -14,6 +14,8 @@ public sealed class SluiceOptions
     public SinksOptions Sinks { get; set; } = new();
     public LakeOptions Lake { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
+    public ObserveOptions Observe { get; set; } = new();
+    public DashboardOptions Dashboard { get; set; } = new();
 
     /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
     public void Validate()
@@ -28,6 +30,7 @@ public sealed class SluiceOptions
         Sinks.Validate();
         Lake.Validate();
         Logging.Validate();
+        Observe.Validate(Dashboard);
     }
 }
 

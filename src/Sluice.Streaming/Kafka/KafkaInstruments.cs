@@ -18,6 +18,9 @@ public static class KafkaInstruments
             "Records in the partition beyond the processor's position (log end minus position)");
     }
 
+    /// <summary>Creates the instruments (once); call before a reader subscribes to <see cref="MeterName"/>.</summary>
+    public static void EnsureCreated() => Meter.GetHashCode();
+
     /// <summary>Reports <paramref name="source"/>'s lag until it is detached.</summary>
     public static void Attach(KafkaPartitionSource source)
     {
