@@ -57,6 +57,9 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
     /// <summary>Further routes for the same host (the REST API, the dashboard); called once, before the server starts.</summary>
     public Action<IEndpointRouteBuilder>? MapEndpoints { get; init; }
 
+    /// <summary>Called with <see cref="Url"/> once the server listens (the demo prints it).</summary>
+    public Action<Uri>? OnStarted { get; init; }
+
     /// <summary>Adds a server for <paramref name="options"/> to <paramref name="services"/> (first, so it is up before the members) when observe.listen is set.</summary>
     public static ObserveServer? AddTo(IServiceCollection services, SluiceOptions options, IReadOnlyList<IReadinessCheck> checks, ILogger logger)
     {
@@ -108,6 +111,7 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         Url = new Uri(bound ?? _options.Listen);
         _logger.LogInformation("observe: serving /metrics, /healthz and /readyz at {Url}{Token}", Url, _gate.Required ? " (token required)" : "");
+        OnStarted?.Invoke(Url);
     }
 
     private IResult Ready()
