@@ -134,9 +134,12 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>Stops listening and releases the web host (the container that holds this service did not create it, so it would not dispose it).</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_app is { } app) await app.StopAsync(cancellationToken);
+        if (_app is not { } app) return;
+        await app.StopAsync(cancellationToken);
+        await DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()
