@@ -27,6 +27,7 @@ root.Subcommands.Add(RecordCommand.Create());
 root.Subcommands.Add(SinkCommand.Create());
 root.Subcommands.Add(LakeCommand.Create());
 root.Subcommands.Add(SqlCommand.Create());
+root.Subcommands.Add(StatusCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -34,6 +34,7 @@ public sealed class SinkRunner : IDisposable
     private long _batches;
     private int _attempts;
     private long _retries;
+    private int _circuit;
     private CancellationToken _stop;
 
     public SinkRunner(ISink sink, KafkaClientFactory factory, SinkRunnerOptions options, ILogger? logger = null)
@@ -62,6 +63,12 @@ public sealed class SinkRunner : IDisposable
     /// <summary>Failed attempts to write a batch that were retried.</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
+    /// <summary>The sink's name (the store it writes).</summary>
+    public string Name => _sink.Name;
+
+    /// <summary>The circuit breaker's state now: 0 closed (writing), 1 open (not attempting), 2 half-open (one trial write).</summary>
+    public int CircuitState => Volatile.Read(ref _circuit);
+
     /// <summary>Where each partition started when it was last assigned: the stored offset, or 0 for one never written.</summary>
     public IReadOnlyDictionary<SinkPartition, long> AssignedAt
     {
@@ -73,6 +80,7 @@ public sealed class SinkRunner : IDisposable
     public void Run(CancellationToken stop)
     {
         _stop = stop;
+        SinkInstruments.Attach(this);
         _consumer.Subscribe(_options.Topics);
         _logger.LogInformation("{Sink}: reading {Topics} in group {Group}, batches of up to {Size:N0} records or {Interval} s",
             _sink.Name, string.Join(", ", _options.Topics), _options.GroupId, _options.BatchSize, _options.BatchInterval.TotalSeconds);
@@ -96,7 +104,14 @@ public sealed class SinkRunner : IDisposable
         {
             // Stopped while waiting for the store: the batch is still held, and gets one last chance below.
         }
-        FlushOnStop();
+        try
+        {
+            FlushOnStop();
+        }
+        finally
+        {
+            SinkInstruments.Detach(this);
+        }
         _consumer.Close();
     }
 
@@ -128,6 +143,7 @@ public sealed class SinkRunner : IDisposable
         if (_attempts > 1)
             _logger.LogInformation("{Sink}: batch of {Records:N0} records written after {Attempts} attempts ({Seconds:0.0} s)",
                 _sink.Name, batch.Count, _attempts, watch.Elapsed.TotalSeconds);
+        SinkInstruments.BatchDuration.Record(watch.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("sink", _sink.Name));
         Interlocked.Add(ref _written, batch.Count);
         Interlocked.Increment(ref _batches);
         _pending.Clear();
@@ -209,11 +225,18 @@ public sealed class SinkRunner : IDisposable
                 BreakDuration = _options.BreakDuration,
                 OnOpened = args =>
                 {
+                    Volatile.Write(ref _circuit, 1);
                     _logger.LogWarning("{Sink}: circuit open after repeated failures: no attempt for {Seconds:0} s", _sink.Name, args.BreakDuration.TotalSeconds);
+                    return default;
+                },
+                OnHalfOpened = _ =>
+                {
+                    Volatile.Write(ref _circuit, 2);
                     return default;
                 },
                 OnClosed = _ =>
                 {
+                    Volatile.Write(ref _circuit, 0);
                     _logger.LogInformation("{Sink}: the store answers again; circuit closed", _sink.Name);
                     return default;
                 },

@@ -27,6 +27,8 @@ public static class SluiceProcess
         info.ArgumentList.Add(DllPath);
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        // Children run side by side: each serves /metrics on a free port unless the test chose one.
+        if (!info.Environment.ContainsKey("SLUICE__OBSERVE__LISTEN")) info.Environment["SLUICE__OBSERVE__LISTEN"] = "http://127.0.0.1:0";
         return Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
     }
 

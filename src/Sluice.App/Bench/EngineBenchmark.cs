@@ -258,6 +258,7 @@ public static partial class EngineBenchmark
         // Serialisers per partition: the JSON ones share a writer, and each partition runs on its own thread.
         var collector = new CountingCollector(serialize ? ClickstreamJson.RegisterAll(new RecordSerializers()) : null);
         using var tasks = new TaskManager(topology, topology.WatermarkStrategy, TimeProvider.System, collector);
+        Volatile.Read(ref _telemetry)?.Attach(tasks);
         var topic = topology.SourceTopics[0];
         var input = new TopicPartition(topic, partition);
         tasks.OnAssigned([input]);

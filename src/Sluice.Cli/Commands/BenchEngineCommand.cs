@@ -47,9 +47,13 @@ internal static class BenchEngineCommand
         {
             Description = "Also write every output record as the processor sends it to Kafka (JSON into reused buffers), without sending it",
         };
+        var metrics = new Option<bool>("--metrics")
+        {
+            Description = "Measure what metrics cost: pairs of passes without and with the instruments attached and collected every 100 ms, alternated; reports the CPU ratio",
+        };
         var command = new Command("engine", "Run decode → validate → dedupe → bots → enrich → every aggregate in process and report throughput, CPU and allocation")
         {
-            input, events, partitions, format, iterations, serialize, checkpointInterval, users, sessions,
+            input, events, partitions, format, iterations, serialize, checkpointInterval, users, sessions, metrics,
         };
         command.SetAction(parse =>
         {
@@ -63,6 +67,7 @@ internal static class BenchEngineCommand
             EngineBenchmarkInput? data = null;
             EngineBenchmarkResult? result = null;
             CheckpointCostResult? cost = null;
+            MetricsCostResult? metricsCost = null;
             AnsiConsole.Progress().Start(ctx =>
             {
                 var load = ctx.AddTask(file is null ? "generate" : "read", maxValue: file is null ? n : 1);
@@ -83,6 +88,13 @@ internal static class BenchEngineCommand
                     result = cost.On;
                     return;
                 }
+                if (parse.GetValue(metrics))
+                {
+                    var pairs = ctx.AddTask($"process (warm-up + {passes} pairs without and with metrics)", maxValue: 2 * passes + 1);
+                    metricsCost = EngineBenchmark.RunMetricsComparison(data.Partitions, passes, data.Schemas, progress: done => pairs.Value = done);
+                    result = metricsCost.On;
+                    return;
+                }
                 var run = ctx.AddTask($"process (warm-up + {passes} timed)", maxValue: passes + 1);
                 result = EngineBenchmark.RunPartitioned(data.Partitions, schemas: data.Schemas, iterations: passes, progress: done => run.Value = done,
                     serialize: parse.GetValue(serialize));
@@ -91,6 +103,11 @@ internal static class BenchEngineCommand
                 throw new SluiceException($"{file?.FullName} holds no events; it needs one JSON event per line", isTransient: false);
 
             var source = file is null ? $"generated traffic ({wire.ToWireName()})" : $"{file.Name} (json)";
+            if (metricsCost is not null)
+            {
+                AnsiConsole.Write(MetricsTable(metricsCost, source));
+                return 0;
+            }
             if (cost is not null)
             {
                 AnsiConsole.Write(CheckpointTable(cost, source));
@@ -123,6 +140,23 @@ internal static class BenchEngineCommand
             return null;
         }
         return value;
+    }
+
+    private static Table MetricsTable(MetricsCostResult m, string source)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"Metrics cost over {source}: {m.On.Partitions} partition(s), {Environment.ProcessorCount} cores; " +
+                   $"{m.CpuRatios.Count} pairs of passes without and with metrics (collected every {m.CollectInterval.TotalMilliseconds:0} ms), alternated");
+        table.AddColumn("measure");
+        table.AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow("events per pass", m.On.Events.ToString("N0", CultureInfo.InvariantCulture));
+        table.AddRow("CPU per event, metrics off (median pass)", $"{m.Off.CpuMicrosPerEvent.ToString("F2", CultureInfo.InvariantCulture)} us");
+        table.AddRow("CPU per event, metrics on (median pass)", $"{m.On.CpuMicrosPerEvent.ToString("F2", CultureInfo.InvariantCulture)} us");
+        table.AddRow("CPU ratio on/off per pair", string.Join(" ", m.CpuRatios.Select(r => r.ToString("F3", CultureInfo.InvariantCulture))));
+        table.AddRow("CPU ratio on/off (median pair)", m.MedianRatio.ToString("F3", CultureInfo.InvariantCulture));
+        table.AddRow("events/s off / on (median)", $"{m.Off.EventsPerSecond.ToString("N0", CultureInfo.InvariantCulture)} / {m.On.EventsPerSecond.ToString("N0", CultureInfo.InvariantCulture)}");
+        table.AddRow("collections in the median on pass", m.Collections.ToString(CultureInfo.InvariantCulture));
+        return table;
     }
 
     private static Table CheckpointTable(CheckpointCostResult c, string source)

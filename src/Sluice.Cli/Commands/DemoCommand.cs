@@ -3,6 +3,8 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
+using Sluice.Serve;
+using Sluice.Serve.Health;
 using Sluice.Core.Diagnostics;
 using Sluice.Core.Events;
 using Sluice.Generate.Writers;
@@ -66,6 +68,11 @@ internal static class DemoCommand
             // Past kafka.unavailableDeadline the run stops and RunAsync throws the availability watch's one line.
             var demo = new PipelineDemo(options, settings, loggers);
             demo.AddService(new DemoViewService(demo, live, loggers.CreateLogger("Sluice.Demo")));
+            if (options.Observe.Enabled)
+                demo.AddService(new ObserveServer(options.Observe, options.Dashboard, DemoReadiness(demo, options), loggers.CreateLogger("Sluice.Observe"))
+                {
+                    OnStarted = url => Console.WriteLine($"metrics and health at {url}metrics, {url}healthz, {url}readyz"),
+                });
             await demo.RunAsync(ct).ConfigureAwait(false);
             var final = demo.Snapshot();
             var matches = DemoView.PrintSummary(final, options.Kafka.Topics.Events, Describe(demo, options));
@@ -77,6 +84,18 @@ internal static class DemoCommand
     /// <summary>The stores of a <c>--sinks</c> value: a comma-separated list of <see cref="SinkCatalog.Names"/>, or <c>none</c>.</summary>
     internal static IReadOnlyList<string> Stores(string value) =>
         value.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? [] : SinkCommand.Targets([value], "--sinks");
+
+    // The demo's /readyz: its processors own partitions, its sinks write, its lag is under observe.readyMaxLag.
+    private static IReadOnlyList<IReadinessCheck> DemoReadiness(PipelineDemo demo, Sluice.Core.Configuration.SluiceOptions options) =>
+    [
+        new ReadinessCheck("partitions", () => demo.Ownership.Partitions > 0
+            ? ReadinessResult.Pass($"{demo.Ownership.Partitions} partition(s) owned by {demo.Ownership.Members} member(s)")
+            : ReadinessResult.Fail("no partition assigned yet")),
+        new ReadinessCheck("sinks", ProcessorReadinessChecks.Sinks),
+        new ReadinessCheck("lag", () => Sluice.Streaming.Kafka.KafkaInstruments.TotalLag is { } lag && lag > options.Observe.ReadyMaxLag
+            ? ReadinessResult.Fail($"{lag} record(s) behind, over observe.readyMaxLag {options.Observe.ReadyMaxLag}")
+            : ReadinessResult.Pass($"{Sluice.Streaming.Kafka.KafkaInstruments.TotalLag?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "not measured"} record(s) behind")),
+    ];
 
     // What travelled on the events topic, for the summary: the format and, for Avro, the registry and schema id.
     private static string Describe(PipelineDemo demo, Core.Configuration.SluiceOptions options) => demo.Format == PayloadFormat.Avro

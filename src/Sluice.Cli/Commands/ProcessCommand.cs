@@ -7,6 +7,8 @@ using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Pipelines.Hosting;
+using Sluice.Serve;
+using Sluice.Serve.Health;
 using Sluice.Streaming.Checkpoints;
 
 namespace Sluice.Cli.Commands;
@@ -56,6 +58,8 @@ internal static class ProcessCommand
         var builder = ProcessorHost.CreateBuilder("sluice-process");
         builder.Services.AddSingleton(readiness);
         var group = new ProcessorGroup();
+        // Before the members: up, and not ready, before any partition is assigned.
+        ObserveServer.AddTo(builder.Services, options, ProcessorReadinessChecks.For(group, readiness, options.Observe.ReadyMaxLag), loggers.CreateLogger("Sluice.Observe"));
         ProcessorHost.AddMembers(builder.Services, memberCount, i => ClickstreamProcessor.FromOptions(options, connection.Factory, $"member-{i}", loggers, store),
             group, failures, loggers.CreateLogger("Sluice.Process.Member"));
         using (var host = builder.Build())

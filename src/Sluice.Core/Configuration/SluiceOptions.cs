@@ -15,6 +15,8 @@ public sealed class SluiceOptions
     public LakeOptions Lake { get; set; } = new();
     public WarehouseOptions Warehouse { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
+    public ObserveOptions Observe { get; set; } = new();
+    public DashboardOptions Dashboard { get; set; } = new();
 
     /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
     public void Validate()
@@ -30,6 +32,7 @@ public sealed class SluiceOptions
         Lake.Validate();
         Warehouse.Validate();
         Logging.Validate();
+        Observe.Validate(Dashboard);
     }
 }
 

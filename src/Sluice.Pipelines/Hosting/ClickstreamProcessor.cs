@@ -4,6 +4,7 @@ using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Schemas.Registry;
 using Sluice.Streaming.Checkpoints;
+using Sluice.Streaming.Diagnostics;
 using Sluice.Streaming.Kafka;
 using Sluice.Streaming.Processing;
 
@@ -170,7 +171,16 @@ public sealed class ClickstreamProcessor
             var runner = new StreamRunner(source, tasks, topology.SourceTopics, TimeProvider.System, TimeSpan.FromMilliseconds(250), outputs,
                 _loggers.CreateLogger<StreamRunner>(), coordinator);
             Volatile.Write(ref _runner, runner);
-            runner.Run(cancellationToken, endOfInput);
+            TaskTelemetry.Shared.Attach(tasks);
+            KafkaInstruments.Attach(source);
+            try
+            {
+                runner.Run(cancellationToken, endOfInput);
+            }
+            finally
+            {
+                KafkaInstruments.Detach(source);
+            }
         }
         finally
         {

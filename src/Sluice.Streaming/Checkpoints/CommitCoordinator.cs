@@ -1,3 +1,4 @@
+using Sluice.Streaming.Diagnostics;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
@@ -372,8 +373,10 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
             }
             _lastSaved[partition] = offsets;
             Interlocked.Increment(ref _checkpointsWritten);
+            StreamingInstruments.CheckpointSize.Record(state.Length);
             written.Add(string.Create(CultureInfo.InvariantCulture, $"{task.TaskId} #{saved.Sequence} at {string.Join(", ", offsets)} ({state.Length:N0} bytes)"));
         }
+        if (written.Count > 0) StreamingInstruments.CheckpointDuration.Record(watch.Elapsed.TotalSeconds);
         if (written.Count > 0) LogCheckpointWritten(_logger, written.Count, settings.Store.Description, watch.ElapsedMilliseconds, string.Join("; ", written));
     }
 

@@ -29,6 +29,7 @@ public sealed class KafkaPartitionSource : IPartitionSource
     private IConsumer<byte[]?, byte[]>? _consumer;
     private IAssignmentListener? _listener;
     private bool _closing;
+    private IReadOnlyDictionary<StreamTopicPartition, long> _lag = new Dictionary<StreamTopicPartition, long>();
 
     public KafkaPartitionSource(KafkaClientFactory factory, string groupId)
     {
@@ -83,9 +84,14 @@ public sealed class KafkaPartitionSource : IPartitionSource
     /// </summary>
     public bool CommitSynchronously { get; init; }
 
+    /// <summary>Records each assigned partition holds beyond the position (log end − position), as of the last <see cref="Commit()"/>; read from any thread.</summary>
+    /// <remarks>Refreshed on the poll thread at each commit from the log end the consumer's fetches last reported (no request is made).</remarks>
+    public IReadOnlyDictionary<StreamTopicPartition, long> Lag => Volatile.Read(ref _lag);
+
     public void Commit()
     {
         Commit(_positions.Keys);
+        RefreshLag();
         if (!CommitSynchronously || _closing || _stored.Count == 0) return;
         try
         {
@@ -152,6 +158,18 @@ public sealed class KafkaPartitionSource : IPartitionSource
         var consumer = _consumer;
         _consumer = null;
         _factory.Close(consumer);
+    }
+
+    private void RefreshLag()
+    {
+        if (_consumer is not { } consumer || _closing) return;
+        var lag = new Dictionary<StreamTopicPartition, long>(_positions.Count);
+        foreach (var (tp, next) in _positions)
+        {
+            var end = consumer.GetWatermarkOffsets(new Confluent.Kafka.TopicPartition(tp.Topic, tp.Partition)).High;
+            if (end != Offset.Unset) lag[tp] = Math.Max(0, end.Value - next);
+        }
+        Volatile.Write(ref _lag, lag);
     }
 
     private List<TopicPartitionOffset> Assign(IConsumer<byte[]?, byte[]> consumer, List<Confluent.Kafka.TopicPartition> assigned)

@@ -13,7 +13,7 @@ public readonly record struct WindowEntry<TKey, TValue>(long WindowStart, TKey K
 /// a hard entry limit that the operator checks with <see cref="IsOverCapacity"/> and answers by closing its
 /// oldest windows early (counted there), so nothing leaves the store unseen.
 /// </remarks>
-public sealed class WindowStore<TKey, TValue> : IStateStore where TKey : notnull
+public sealed class WindowStore<TKey, TValue> : IStateStore, IWindowCounter where TKey : notnull
 {
     private readonly SortedDictionary<long, Dictionary<TKey, TValue>> _windows = [];
     private readonly IEqualityComparer<TKey>? _comparer;

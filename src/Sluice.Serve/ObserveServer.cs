@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using Sluice.Core.Configuration;
+using Sluice.Pipelines.Clickstream;
+using Sluice.Serve.Health;
+using Sluice.Sinks;
+using Sluice.Streaming.Diagnostics;
+using Sluice.Streaming.Kafka;
+
+namespace Sluice.Serve;
+
+/// <summary>
+/// The HTTP endpoint of a running pipeline, on Kestrel: <c>/metrics</c> (Prometheus text, the OpenTelemetry exporter),
+/// <c>/healthz</c> (alive) and <c>/readyz</c> (every <see cref="IReadinessCheck"/>; 503 when one fails), JSON.
+/// </summary>
+/// <remarks>
+/// A hosted service: added before the processor members, it is up (and not ready) before any partition is assigned,
+/// and stops with them. Every request passes the <see cref="TokenGate"/> first. The REST API and the dashboard map
+/// their routes through <see cref="MapEndpoints"/>.
+/// </remarks>
+public sealed class ObserveServer : IHostedService, IAsyncDisposable
+{
+    /// <summary>Every meter Sluice's components publish.</summary>
+    public static readonly IReadOnlyList<string> Meters =
+        [StreamingInstruments.MeterName, KafkaInstruments.MeterName, ClickstreamInstruments.MeterName, SinkInstruments.MeterName];
+
+    private readonly ObserveOptions _options;
+    private readonly TokenGate _gate;
+    private readonly IReadOnlyList<IReadinessCheck> _checks;
+    private readonly ILogger _logger;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private WebApplication? _app;
+
+    public ObserveServer(ObserveOptions options, DashboardOptions dashboard, IReadOnlyList<IReadinessCheck> checks, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(dashboard);
+        _options = options;
+        _gate = new TokenGate(dashboard.Token);
+        _checks = checks ?? throw new ArgumentNullException(nameof(checks));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    /// <summary>Where the server listens once started (the bound port when observe.listen asked for 0); null before.</summary>
+    public Uri? Url { get; private set; }
+
+    /// <summary>Further routes for the same host (the REST API, the dashboard); called once, before the server starts.</summary>
+    public Action<IEndpointRouteBuilder>? MapEndpoints { get; init; }
+
+    /// <summary>Called with <see cref="Url"/> once the server listens (the demo prints it).</summary>
+    public Action<Uri>? OnStarted { get; init; }
+
+    /// <summary>Adds a server for <paramref name="options"/> to <paramref name="services"/> (first, so it is up before the members) when observe.listen is set.</summary>
+    public static ObserveServer? AddTo(IServiceCollection services, SluiceOptions options, IReadOnlyList<IReadinessCheck> checks, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Observe.Enabled) return null;
+        var server = new ObserveServer(options.Observe, options.Dashboard, checks, logger);
+        services.AddSingleton<IHostedService>(server);
+        return server;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        StreamingInstruments.EnsureCreated();
+        ClickstreamInstruments.EnsureCreated();
+        KafkaInstruments.EnsureCreated();
+        SinkInstruments.EnsureCreated();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, ApplicationName = "sluice-observe" });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(_options.ListenUri.GetLeftPart(UriPartial.Authority));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+        {
+            foreach (var meter in Meters) metrics.AddMeter(meter);
+            // Every scrape sees the counts of that moment (the exporter caches answers for 300 ms by default).
+            metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+            if (_options.OtlpEndpoint.Length > 0)
+                metrics.AddOtlpExporter(o =>
+                {
+                    o.Endpoint = new Uri(_options.OtlpEndpoint);
+                    o.Protocol = _options.OtlpProtocol.Equals("http", StringComparison.OrdinalIgnoreCase) ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+                });
+        });
+        var app = builder.Build();
+        app.Use((context, next) => _gate.InvokeAsync(context, next));
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGet("/healthz", () => Results.Json(new { status = "alive", uptimeSeconds = Math.Round(Stopwatch.GetElapsedTime(_started).TotalSeconds, 1) }));
+        app.MapGet("/readyz", Ready);
+        MapEndpoints?.Invoke(app);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            await app.DisposeAsync();
+            Core.Errors.ThrowHelper.Throw($"cannot listen on {_options.Listen} ({ex.Message}); choose another observe.listen (port 0 picks a free one)", inner: ex);
+        }
+        _app = app;
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        Url = new Uri(bound ?? _options.Listen);
+        _logger.LogInformation("observe: serving /metrics, /healthz and /readyz at {Url}{Token}", Url, _gate.Required ? " (token required)" : "");
+        OnStarted?.Invoke(Url);
+    }
+
+    private IResult Ready()
+    {
+        var results = _checks.Select(c => (c.Name, Result: Run(c))).ToList();
+        var ready = results.All(r => r.Result.Ok);
+        return Results.Json(new { ready, checks = results.Select(r => new { name = r.Name, ok = r.Result.Ok, detail = r.Result.Detail }) },
+            statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static ReadinessResult Run(IReadinessCheck check)
+    {
+        try
+        {
+            return check.Check();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return ReadinessResult.Fail($"the check failed: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Stops listening and releases the web host (the container that holds this service did not create it, so it would not dispose it).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not { } app) return;
+        await app.StopAsync(cancellationToken);
+        await DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app) await app.DisposeAsync();
+        _app = null;
+    }
+}

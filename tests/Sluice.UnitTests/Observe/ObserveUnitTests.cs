@@ -1,0 +1,152 @@
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Http;
+using Sluice.Core.Configuration;
+using Sluice.Core.Errors;
+using Sluice.Serve;
+using Sluice.Streaming.Diagnostics;
+using Sluice.Streaming.Testing;
+using Sluice.Streaming.Time;
+using Sluice.Streaming.Windows;
+using Sluice.UnitTests.Streaming;
+
+namespace Sluice.UnitTests.Observe;
+
+/// <summary>The pieces behind the observe endpoint: task counters across task lifetimes, the instruments, the token gate, the keys, the Prometheus reader.</summary>
+public sealed class ObserveUnitTests
+{
+    private static readonly string RepoConfig = Path.Combine(Sluice.TestKit.RepoRoot.Path, "config", "sluice.yaml");
+
+    private static TopologyTestDriver Driver() =>
+        new(new TestTopology(TumblingWindows.Of(TimeSpan.FromMilliseconds(100))), WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero));
+
+    [Fact]
+    public void a_closed_tasks_counts_stay_in_the_totals_so_counters_never_go_back()
+    {
+        var telemetry = new TaskTelemetry();
+        using var driver = Driver();
+        telemetry.Attach(driver.TaskManager);
+        driver.Assign(0, 1);
+        driver.Pipe(TestTopology.Input("a", 10), partition: 0);
+        driver.Pipe(TestTopology.Input("b", 20), partition: 0);
+        driver.Pipe(TestTopology.Input("c", 30), partition: 1);
+        Assert.Equal(2, telemetry.Counters("records_in")[("", 0)]);
+        Assert.Equal(3, telemetry.Total("records_in"));
+
+        driver.Revoke(0);
+        Assert.Single(telemetry.LiveTasks);
+        Assert.Equal(2, telemetry.Counters("records_in")[("", 0)]);
+        driver.Assign(0);
+        driver.Pipe(TestTopology.Input("d", 40), partition: 0);
+        Assert.Equal(3, telemetry.Counters("records_in")[("", 0)]);
+        Assert.Equal(4, telemetry.Total("records_in"));
+    }
+
+    [Fact]
+    public void the_records_counter_reports_per_partition_what_the_tasks_counted_when_collected()
+    {
+        using var driver = Driver();
+        TaskTelemetry.Shared.Attach(driver.TaskManager);
+        var before = Collect("sluice.processor.records");
+        driver.Assign(40, 41);
+        for (var i = 0; i < 5; i++) driver.Pipe(TestTopology.Input("k", 10 + i), partition: 40);
+        driver.Pipe(TestTopology.Input("k", 10), partition: 41);
+        var after = Collect("sluice.processor.records");
+        Assert.Equal(5, after.GetValueOrDefault(40) - before.GetValueOrDefault(40));
+        Assert.Equal(1, after.GetValueOrDefault(41) - before.GetValueOrDefault(41));
+    }
+
+    private static Dictionary<int, long> Collect(string instrumentName)
+    {
+        StreamingInstruments.EnsureCreated();
+        var values = new Dictionary<int, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == StreamingInstruments.MeterName && instrument.Name == instrumentName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags) if (tag.Key == "partition") values[(int)tag.Value!] = value;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return values;
+    }
+
+    [Theory]
+    [InlineData("Bearer secret-token-0123456789", null, true)]
+    [InlineData("bearer secret-token-0123456789", null, true)]
+    [InlineData(null, "secret-token-0123456789", true)]
+    [InlineData("Bearer secret-token-012345678", null, false)]
+    [InlineData("Basic secret-token-0123456789", null, false)]
+    [InlineData(null, null, false)]
+    [InlineData(null, "", false)]
+    public void the_token_gate_takes_a_bearer_header_or_a_token_query_and_nothing_else(string? header, string? query, bool allowed)
+    {
+        var gate = new TokenGate("secret-token-0123456789");
+        var context = new DefaultHttpContext();
+        if (header is not null) context.Request.Headers.Authorization = header;
+        if (query is not null) context.Request.QueryString = QueryString.Create("token", query);
+        Assert.Equal(allowed, gate.Allows(context.Request));
+    }
+
+    [Fact]
+    public void without_a_token_the_gate_lets_everything_through() => Assert.True(new TokenGate("").Allows(new DefaultHttpContext().Request));
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9464")]
+    [InlineData("http://127.0.0.2:0")]
+    [InlineData("http://localhost:9464")]
+    [InlineData("http://[::1]:9464")]
+    [InlineData("")]
+    public void loopback_or_nothing_needs_no_token(string listen)
+    {
+        var options = SluiceConfiguration.Load(RepoConfig, [$"observe.listen={listen}"]);
+        Assert.Equal(listen.Length > 0, options.Observe.Enabled);
+    }
+
+    [Theory]
+    [InlineData("http://0.0.0.0:9464")]
+    [InlineData("http://192.168.1.5:9464")]
+    [InlineData("http://[::]:9464")]
+    public void any_other_address_needs_a_token_of_16_characters(string listen)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, [$"observe.listen={listen}", "dashboard.token=short"]));
+        Assert.Equal("dashboard.token", ex.Key);
+        var options = SluiceConfiguration.Load(RepoConfig, [$"observe.listen={listen}", "dashboard.token=0123456789abcdef"]);
+        Assert.False(options.Observe.IsLoopback);
+    }
+
+    [Theory]
+    [InlineData("observe.listen=127.0.0.1:9464", "observe.listen")]
+    [InlineData("observe.listen=http://127.0.0.1:9464/metrics", "observe.listen")]
+    [InlineData("observe.listen=https://127.0.0.1:9464", "observe.listen")]
+    [InlineData("observe.otlpProtocol=udp", "observe.otlpProtocol")]
+    [InlineData("observe.otlpEndpoint=ftp://x:1", "observe.otlpEndpoint")]
+    public void a_bad_observe_value_names_its_key(string set, string key)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, [set]));
+        Assert.Equal(key, ex.Key);
+    }
+
+    [Fact]
+    public void the_prometheus_reader_reads_names_labels_escapes_and_special_values()
+    {
+        var samples = PrometheusText.Parse("""
+            # HELP sluice_processor_dead_letters_total Records routed
+            # TYPE sluice_processor_dead_letters_total counter
+            sluice_processor_dead_letters_total{otel_scope_name="Sluice.Streaming",reason="invalid_json"} 41 1700000000000
+            sluice_processor_dead_letters_total{reason="a \"quoted\" \\ one"} 2
+            sluice_checkpoint_duration_seconds_bucket{le="+Inf"} 6
+            target_info 1
+            up NaN
+
+            """);
+        Assert.Equal(43, PrometheusText.Sum(samples, "sluice_processor_dead_letters_total"));
+        Assert.Equal("invalid_json", samples[0].Label("reason"));
+        Assert.Equal("a \"quoted\" \\ one", samples[1].Label("reason"));
+        Assert.Equal("+Inf", samples[2].Label("le"));
+        Assert.True(double.IsNaN(samples[4].Value));
+        Assert.Throws<FormatException>(() => PrometheusText.Parse("garbage"));
+    }
+}
