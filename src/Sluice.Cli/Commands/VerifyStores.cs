@@ -126,7 +126,7 @@ internal sealed class VerifyStores : IDisposable
     private static bool WriteLake(LakeReadback lake, VerificationInput input, int examples)
     {
         foreach (var file in lake.MissingFiles)
-            AnsiConsole.MarkupLine($"[red]lake: live file {Markup.Escape(file)} is in the Delta log but not on disk; its rows are missing above[/]");
+            AnsiConsole.MarkupLine($"[red]lake: live file {Markup.Escape(file)} is in the Delta log but not on disk: its rows count as missing[/]");
         var bronze = BronzeComparison.Compare(input, lake.Connection, $"SELECT topic, \"partition\", \"offset\" FROM {LakeReadback.BronzeView}", examples);
         var table = new Table().Border(TableBorder.Rounded).Title("lake: bronze/events against the input records");
         table.AddColumn(new TableColumn("table").NoWrap());

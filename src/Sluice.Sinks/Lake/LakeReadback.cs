@@ -26,7 +26,7 @@ public sealed class LakeReadback : IDisposable
 
     public DuckDBConnection Connection { get; }
 
-    /// <summary>Live files (full paths) the log names but the disk lacks.</summary>
+    /// <summary>Live files the log names but the disk lacks, relative to the lake's folder ("bronze/events/event_date=…/part-….parquet").</summary>
     public IReadOnlyList<string> MissingFiles { get; }
 
     /// <summary>Reads every table's log under <paramref name="lakeRoot"/> and creates the views.</summary>
@@ -67,7 +67,7 @@ public sealed class LakeReadback : IDisposable
         {
             var file = Path.GetFullPath(Path.Combine(log.TableRoot, Uri.UnescapeDataString(add.Path).Replace('/', Path.DirectorySeparatorChar)));
             if (File.Exists(file)) files.Add((file, add.PartitionValues));
-            else missing.Add(file);
+            else missing.Add(Path.GetRelativePath(lakeRoot, file).Replace(Path.DirectorySeparatorChar, '/'));
         }
         return files;
     }
