@@ -53,7 +53,8 @@ public sealed class LakeVerifyPipelineTests
 
             // 2. The lake sink until its group has stored the input (bronze) and every output record, then SIGTERM.
             var ends = EndOffsets(factory, [new KafkaOptions().Topics.Events, .. SinkTopics.Default.All]);
-            sink = SluiceProcess.Start(["sink", "--to", "lake", "--bootstrap-servers", bootstrap, "--set", $"lake.path={lake}", "--set", "kafka.sessionTimeout=00:00:06"]);
+            sink = SluiceProcess.Start(["sink", "--to", "lake", "--bootstrap-servers", bootstrap, "--set", $"lake.path={lake}", "--set", "kafka.sessionTimeout=00:00:06",
+                "--set", "sinks.batchSize=500"]);
             var sinkErr = sink.StandardError.ReadToEndAsync();
             var watch = Stopwatch.StartNew();
             while (!Stored(factory, "sluice-sink-lake", ends))
@@ -70,15 +71,24 @@ public sealed class LakeVerifyPipelineTests
             await sink.WaitForExitAsync().WaitAsync(Step);
             Assert.True(sink.ExitCode == 0, $"exit {sink.ExitCode}: {await sinkErr}");
 
-            // 3. verify: the topics and the lake's tables equal the batch recomputation, bronze holds every input record once.
+            // 3. Compaction: each partition's files become one, the old ones stay on disk as tombstones (no vacuum), so a
+            //    reader that listed the folder instead of the log would see every row twice.
+            var compact = await SluiceProcess.RunAsync(["lake", "compact", "--path", lake], Step);
+            Assert.True(compact.ExitCode == 0, compact.StdErr);
+            var removed = new DeltaLog(Path.Combine(lake, "bronze", "events")).Read().Tombstones.Keys;
+            Assert.NotEmpty(removed);
+            Assert.All(removed, r => Assert.True(File.Exists(Path.Combine(lake, "bronze", "events", r)), r));
+
+            // 4. verify: the topics and the lake's tables equal the batch recomputation, bronze holds every input record once.
             var verify = await SluiceProcess.RunAsync(["verify", "--bootstrap-servers", bootstrap, "--manifest", manifest, "--store", "lake", "--lake", lake], Step);
             Assert.True(verify.ExitCode == 0, verify.StdOut + verify.StdErr);
             Assert.Contains("verify: every output equals its recomputation", verify.StdOut);
             Assert.Contains("verify: every table of lake equals its recomputation", verify.StdOut);
             Assert.Contains("lake: bronze/events against the input records", verify.StdOut);
             Assert.DoesNotContain("DIFFERS", verify.StdOut);
+            Assert.Matches(@"bronze/events\s*│\s*5,000\s*│\s*5,000\s*│\s*0\s*│\s*0\s*│\s*0\s*│\s*equal", verify.StdOut);
 
-            // 4. One live file of silver/events rewritten with one event's country changed, one live file of bronze deleted.
+            // 5. One live file of silver/events rewritten with one event's country changed, one live file of bronze deleted.
             var eventsLog = new DeltaLog(Path.Combine(lake, "silver", "events"));
             var eventsFile = Path.Combine(eventsLog.TableRoot, eventsLog.Read().Files.Keys.Order(StringComparer.Ordinal).First());
             var bronzeLog = new DeltaLog(Path.Combine(lake, "bronze", "events"));
