@@ -34,12 +34,12 @@ internal static class VerifyCommand
         {
             bootstrap, manifest, regenerate, registry, examples, timeout, outputsFrom,
         };
-        var (store, warehouse) = VerifyStores.AddOptions(command);
+        var (store, warehouse, lake) = VerifyStores.AddOptions(command);
         command.SetAction(parse =>
         {
             var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"), OptionKey.Of(registry, "schemaRegistry.url"));
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
-            using var stores = VerifyStores.Open(parse, options, store, warehouse);
+            using var stores = VerifyStores.Open(parse, options, store, warehouse, lake);
             var factory = ClusterCommands.ExistingCluster(options, loggers, "verify");
             var topology = ClickstreamProcessor.TopologyOptions(options);
             using var reader = new TopicReader(factory, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))));
@@ -55,7 +55,7 @@ internal static class VerifyCommand
             var result = Verifier.Compare(input, outputs, topology, schemas, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Math.Max(0, parse.GetValue(examples)));
 
             Write(result);
-            var storesEqual = stores.CompareAndWrite(() => new BatchRecomputation(topology, schemas, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).Run(input),
+            var storesEqual = stores.CompareAndWrite(input, () => new BatchRecomputation(topology, schemas, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).Run(input),
                 Math.Max(0, parse.GetValue(examples)));
             return result.IsEqual && storesEqual ? 0 : 1;
         });

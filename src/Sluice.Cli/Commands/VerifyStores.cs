@@ -6,6 +6,7 @@ using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Sinks.DuckDb;
+using Sluice.Sinks.Lake;
 using Sluice.Sinks.Postgres;
 using Sluice.Verification;
 using Spectre.Console;
@@ -16,31 +17,34 @@ namespace Sluice.Cli.Commands;
 /// <remarks>The stores are opened (read-only for DuckDB) before anything else is read, so a wrong setting is reported first.</remarks>
 internal sealed class VerifyStores : IDisposable
 {
-    private static readonly string[] Known = ["postgres", "duckdb"];
+    private static readonly string[] Known = ["postgres", "duckdb", "lake"];
 
     private readonly List<(string Name, string Where, DbConnection Connection, Func<string, string> EpochMs)> _stores = [];
+    private LakeReadback? _lake;
 
-    /// <summary>Adds --store and --warehouse to <c>verify</c>.</summary>
-    public static (Option<string[]> Store, Option<string?> Warehouse) AddOptions(Command command)
+    /// <summary>Adds --store, --warehouse and --lake to <c>verify</c>.</summary>
+    public static (Option<string[]> Store, Option<string?> Warehouse, Option<string?> Lake) AddOptions(Command command)
     {
         var store = new Option<string[]>("--store")
         {
-            Description = "Also compare a sink's store with the recomputation, table by table: postgres (postgres.connectionString) or duckdb (warehouse.path); repeatable",
+            Description = "Also compare a sink's store with the recomputation, table by table: postgres (postgres.connectionString), duckdb (warehouse.path) or lake (lake.path); repeatable",
             AllowMultipleArgumentsPerToken = true,
         };
         var warehouse = new Option<string?>("--warehouse") { Description = "The DuckDB file for --store duckdb (default warehouse.path)" };
         command.Options.Add(store);
+        var lake = new Option<string?>("--lake") { Description = "The lake folder for --store lake (default lake.path)" };
         command.Options.Add(warehouse);
-        return (store, warehouse);
+        command.Options.Add(lake);
+        return (store, warehouse, lake);
     }
 
     /// <summary>Opens every store --store names; none when it is not given.</summary>
-    public static VerifyStores Open(ParseResult parse, SluiceOptions options, Option<string[]> store, Option<string?> warehouse)
+    public static VerifyStores Open(ParseResult parse, SluiceOptions options, Option<string[]> store, Option<string?> warehouse, Option<string?> lake)
     {
         var names = (parse.GetValue(store) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             .Select(v => v.ToLowerInvariant()).Distinct().ToList();
         foreach (var n in names.Where(n => !Known.Contains(n)))
-            throw new UsageException($"--store {n}: unknown store; use postgres or duckdb");
+            throw new UsageException($"--store {n}: unknown store; use postgres, duckdb or lake");
         var stores = new VerifyStores();
         try
         {
@@ -51,6 +55,13 @@ internal sealed class VerifyStores : IDisposable
                     var key = parse.GetResult(warehouse) is { Implicit: false } ? "--warehouse" : DuckDbWarehouse.PathKey;
                     var path = parse.GetValue(warehouse) ?? options.Warehouse.Path;
                     stores._stores.Add((name, path, DuckDbWarehouse.OpenReadOnly(path, key), DuckDbSink.EpochMs));
+                }
+                else if (name == "lake")
+                {
+                    var key = parse.GetResult(lake) is { Implicit: false } ? "--lake" : "lake.path";
+                    var path = parse.GetValue(lake) ?? options.Lake.Path;
+                    stores._lake = OpenLake(path, key);
+                    stores._stores.Add((name, path, stores._lake.Connection, DuckDbSink.EpochMs));
                 }
                 else
                 {
@@ -67,7 +78,8 @@ internal sealed class VerifyStores : IDisposable
     }
 
     /// <summary>Compares every store with the recomputation of <paramref name="input"/> and prints a table each; true when all are equal.</summary>
-    public bool CompareAndWrite(Func<ExpectedOutputs> recompute, int examples)
+    /// <remarks>For the lake, bronze/events is also compared with <paramref name="input"/> by position.</remarks>
+    public bool CompareAndWrite(VerificationInput input, Func<ExpectedOutputs> recompute, int examples)
     {
         if (_stores.Count == 0) return true;
         var expected = recompute();
@@ -86,6 +98,7 @@ internal sealed class VerifyStores : IDisposable
             }
             Write(name, where, reports);
             equal &= reports.All(r => r.IsEqual);
+            if (name == "lake" && _lake is not null) equal &= WriteLake(_lake, input, examples);
         }
         return equal;
     }
@@ -93,6 +106,38 @@ internal sealed class VerifyStores : IDisposable
     public void Dispose()
     {
         foreach (var s in _stores) s.Connection.Dispose();
+    }
+
+    private static LakeReadback OpenLake(string path, string key)
+    {
+        if (!Directory.Exists(path))
+            throw new ConfigurationException(key, $"'{path}' is no folder; name the folder `sluice sink --to lake` wrote (lake.path or --lake)");
+        try
+        {
+            return LakeReadback.Open(path);
+        }
+        catch (Exception ex) when (ex is DbException or IOException or System.Text.Json.JsonException)
+        {
+            throw new ConfigurationException(key, $"the lake at '{path}' could not be read for verify --store lake ({ex.Message.ReplaceLineEndings(" ").TrimEnd('.')})");
+        }
+    }
+
+    /// <summary>The lake's files the log names but the disk lacks, and bronze/events against the input; true when both are clean.</summary>
+    private static bool WriteLake(LakeReadback lake, VerificationInput input, int examples)
+    {
+        foreach (var file in lake.MissingFiles)
+            AnsiConsole.MarkupLine($"[red]lake: live file {Markup.Escape(file)} is in the Delta log but not on disk: its rows count as missing[/]");
+        var bronze = BronzeComparison.Compare(input, lake.Connection, $"SELECT topic, \"partition\", \"offset\" FROM {LakeReadback.BronzeView}", examples);
+        var table = new Table().Border(TableBorder.Rounded).Title("lake: bronze/events against the input records");
+        table.AddColumn(new TableColumn("table").NoWrap());
+        foreach (var c in new[] { "input", "actual", "missing", "extra", "dups" }) table.AddColumn(new TableColumn(c).RightAligned());
+        table.AddColumn("result");
+        table.AddRow("bronze/events", N(bronze.Expected), N(bronze.Actual), Bad(bronze.Missing), Bad(bronze.Extra), Bad(bronze.Duplicates),
+            bronze.IsEqual ? "[green]equal[/]" : "[red]DIFFERS[/]");
+        table.Caption("by position (topic, partition, offset): one row per input record, valid or not.");
+        AnsiConsole.Write(table);
+        foreach (var e in bronze.Examples) AnsiConsole.MarkupLine($"  {Markup.Escape(e)}");
+        return bronze.IsEqual && lake.MissingFiles.Count == 0;
     }
 
     private static NpgsqlConnection OpenPostgres(SluiceOptions options)
