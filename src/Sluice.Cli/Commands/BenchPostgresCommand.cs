@@ -23,7 +23,7 @@ internal static class BenchPostgresCommand
         var rounds = new Option<int>("--rounds") { Description = "Sink and raw passes each, alternated", DefaultValueFactory = _ => 2 }
             .Require(v => v is >= 1 and <= 20, "--rounds must be between 1 and 20");
         var command = new Command("postgres",
-            "The PostgreSQL sink's write path (COPY into a stage, merge by key into logged tables, offsets, commit) for generated enriched events, " +
+            "The PostgreSQL sink's write path (JSON parsed, binary COPY into the logged events table, or a stage and a merge when an id repeats; offsets; commit) for generated enriched events, " +
             "against raw binary COPY of the same columns into an unlogged table, alternated in one run; batches of sinks.batchSize")
         {
             connection, rows, rounds,
@@ -43,7 +43,7 @@ internal static class BenchPostgresCommand
             table.AddColumn(new TableColumn("rows/s").RightAligned());
             table.AddColumn(new TableColumn("seconds").RightAligned());
             foreach (var p in passes)
-                table.AddRow($"{p.Round}. {(p.Method == "sink" ? "sink: COPY to stage + merge + offsets, logged, one commit per batch" : "raw: binary COPY into an unlogged table")}",
+                table.AddRow($"{p.Round}. {(p.Method == "sink" ? "sink: parse, COPY into logged events (merge on a repeated id) + offsets, one commit per batch" : "raw: binary COPY into an unlogged table")}",
                     N(p.RowsPerSecond), p.Seconds.ToString("N2", CultureInfo.InvariantCulture));
             double Median(string method) => passes.Where(p => p.Method == method).Select(p => p.RowsPerSecond).Order().ElementAt(passes.Count(p => p.Method == method) / 2);
             var (sink, raw) = (Median("sink"), Median("raw"));

@@ -5,7 +5,7 @@ using Sluice.Sinks.Rows;
 namespace Sluice.Sinks.Postgres;
 
 /// <summary>One timed pass of <see cref="PostgresBenchmark"/>.</summary>
-/// <param name="Method">sink (COPY into the stage, merge, offsets, commit) or raw (binary COPY into an unlogged table).</param>
+/// <param name="Method">sink (<see cref="PostgresSink.Write"/>: parse, COPY into events, offsets, commit) or raw (binary COPY into an unlogged table).</param>
 public sealed record PostgresBenchmarkPass(string Method, int Round, long Rows, double Seconds)
 {
     public double RowsPerSecond => Rows / Seconds;
@@ -13,8 +13,9 @@ public sealed record PostgresBenchmarkPass(string Method, int Round, long Rows, 
 
 /// <summary>The sink's durable, idempotent write path against raw binary COPY of the same rows, alternated in one run.</summary>
 /// <remarks>
-/// The sink passes write enriched events through <see cref="PostgresSink.Write"/> as the runner does: JSON parsed, COPY
-/// into the staging table, merge into the logged <c>events</c> table by primary key, offsets upserted, commit. The raw
+/// The sink passes write enriched events through <see cref="PostgresSink.Write"/> as the runner does: JSON parsed, binary
+/// COPY into the logged <c>events</c> table with its primary key and index (every id is new, so no stage and no merge),
+/// offsets upserted, commit. The raw
 /// passes COPY already parsed rows of the same columns into an UNLOGGED table with no key: the ceiling. Passes
 /// alternate (sink, raw, sink, raw…) so that a noisy machine's drift falls on both. Only the writes are timed; making
 /// the batches is not. Everything happens in a database created for the run and dropped after it.

@@ -12,7 +12,9 @@ namespace Sluice.Sinks.Postgres;
 /// <summary>Lands the clickstream outputs in PostgreSQL: one table per output keyed by stable id, offsets in <c>sink_offsets</c>.</summary>
 /// <remarks>
 /// A batch is one transaction on one long-lived connection: binary COPY of each output's rows into its staging table,
-/// then one INSERT … SELECT … ON CONFLICT per table and the upsert of the batch's next offsets, sent together.
+/// then one INSERT … SELECT … ON CONFLICT per table and the upsert of the batch's next offsets, sent together. Events
+/// and bot events, which keep the first version of an id, skip the stage when their ids are new: they are COPYed into
+/// the table itself, and a batch that meets a stored id is rolled back and merged (<see cref="InsertNew"/>).
 /// Either all of it commits or none of it: a crash at any point leaves the stored offsets describing exactly the rows
 /// stored. A connection that fails is dropped; the next write opens another (and its staging tables).
 /// </remarks>
@@ -104,18 +106,7 @@ public sealed class PostgresSink : ISink
         {
             var connection = Connection(cancellationToken);
             using var registration = cancellationToken.Register(Cancel);
-            using var tx = connection.BeginTransaction();
-            using var merge = new NpgsqlBatch(connection, tx);
-            Stage(connection, merge, PostgresTables.Events, rows.Events);
-            Stage(connection, merge, PostgresTables.Bots, rows.Bots);
-            Stage(connection, merge, PostgresTables.DeadLetters, rows.DeadLetters);
-            Stage(connection, merge, PostgresTables.Late, rows.Late);
-            Stage(connection, merge, PostgresTables.Aggregates, rows.Aggregates);
-            Stage(connection, merge, PostgresTables.Sessions, rows.Sessions);
-            merge.BatchCommands.Add(OffsetsCommand(batch));
-            merge.ExecuteNonQuery();
-            _beforeCommit?.Invoke();
-            tx.Commit();
+            if (!TryWrite(connection, batch, rows, direct: true)) TryWrite(connection, batch, rows, direct: false);
         }
         catch (Exception ex)
         {
@@ -124,6 +115,53 @@ public sealed class PostgresSink : ISink
             if (ex is NpgsqlException or SocketException or TimeoutException) throw WriteFailed(ex, $"writing a batch of {batch.Count:N0} records");
             throw;
         }
+    }
+
+    // One transaction for the whole batch. With direct, events with distinct ids are COPYed straight into their tables
+    // (see InsertNew); an id the table already has fails that COPY with a unique violation, and then the batch is rolled
+    // back and written again with every table staged and merged (false is returned for that).
+    private bool TryWrite(NpgsqlConnection connection, SinkBatch batch, ParsedBatch rows, bool direct)
+    {
+        using var tx = connection.BeginTransaction();
+        try
+        {
+            using var merge = new NpgsqlBatch(connection, tx);
+            if (!direct || !InsertNew(connection, PostgresTables.Events, rows.Events)) Stage(connection, merge, PostgresTables.Events, rows.Events);
+            if (!direct || !InsertNew(connection, PostgresTables.Bots, rows.Bots)) Stage(connection, merge, PostgresTables.Bots, rows.Bots);
+            Stage(connection, merge, PostgresTables.DeadLetters, rows.DeadLetters);
+            Stage(connection, merge, PostgresTables.Late, rows.Late);
+            Stage(connection, merge, PostgresTables.Aggregates, rows.Aggregates);
+            Stage(connection, merge, PostgresTables.Sessions, rows.Sessions);
+            merge.BatchCommands.Add(OffsetsCommand(batch));
+            merge.ExecuteNonQuery();
+            _beforeCommit?.Invoke();
+            tx.Commit();
+            return true;
+        }
+        catch (PostgresException ex) when (direct && ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            tx.Rollback();
+            _logger.LogDebug("postgres: a batch holds events already stored ({Message}); writing it again through the merge", ex.MessageText);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Events keep the first version of an id (ON CONFLICT DO NOTHING), and a batch's ids are new unless Kafka delivers
+    /// records again (after a processor crash or a sink restart). So when a batch's ids are distinct they are COPYed into
+    /// the table itself, without a stage or an INSERT … SELECT; the primary key refuses an id the table already has
+    /// (unique violation), and <see cref="TryWrite"/> then writes the batch again through the merge. False, having written
+    /// nothing, when two rows of the batch share an id.
+    /// </summary>
+    private static bool InsertNew(NpgsqlConnection connection, PgTable<EventRow> table, List<EventRow> rows)
+    {
+        if (table.Table.OnConflict != OnConflict.Nothing) return false;
+        if (rows.Count == 0) return true;
+        var distinct = new HashSet<Guid>(rows.Count);
+        foreach (var row in rows)
+            if (!distinct.Add(row.EventId)) return false;
+        table.CopyInto(connection, table.Name, rows);
+        return true;
     }
 
     public void Dispose()
