@@ -196,6 +196,9 @@ public sealed class SinkRunner : IDisposable
     private ResiliencePipeline BuildResilience()
     {
         var transient = new PredicateBuilder().Handle<SluiceException>(e => e.IsTransient);
+        // The break never outlasts the retry cap: sinks.maxRetryDelay is the promise of how soon a returning store is used.
+        var breakDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(500).Ticks,
+            Math.Min(_options.BreakDuration.Ticks, _options.MaxRetryDelay.Ticks)));
         return new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -207,6 +210,10 @@ public sealed class SinkRunner : IDisposable
                 UseJitter = true,
                 Delay = _options.RetryDelay,
                 MaxDelay = _options.MaxRetryDelay,
+                // While the circuit is open, the next attempt is the moment it half-opens: no later, so a store that
+                // returns is written to again within one break (at most MaxRetryDelay), not a break plus a backoff.
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Exception is BrokenCircuitException { RetryAfter: { } after } ? after + TimeSpan.FromMilliseconds(10) : (TimeSpan?)null),
                 OnRetry = args =>
                 {
                     Interlocked.Increment(ref _retries);
@@ -221,8 +228,8 @@ public sealed class SinkRunner : IDisposable
                 ShouldHandle = transient,
                 FailureRatio = 1.0,
                 MinimumThroughput = 3,
-                SamplingDuration = TimeSpan.FromSeconds(Math.Max(10, _options.BreakDuration.TotalSeconds * 4)),
-                BreakDuration = _options.BreakDuration,
+                SamplingDuration = TimeSpan.FromSeconds(Math.Max(10, breakDuration.TotalSeconds * 4)),
+                BreakDuration = breakDuration,
                 OnOpened = args =>
                 {
                     Volatile.Write(ref _circuit, 1);

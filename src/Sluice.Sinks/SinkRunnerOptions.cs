@@ -21,7 +21,7 @@ public sealed class SinkRunnerOptions
     /// <summary>The longest wait between two attempts (<c>sinks.maxRetryDelay</c>).</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>After consecutive failures the circuit opens: no attempt at all for this long.</summary>
+    /// <summary>After consecutive failures the circuit opens: no attempt at all for this long (never longer than <see cref="MaxRetryDelay"/>, nor under 0.5 s).</summary>
     public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>On a stop, how long the last batch may take to be written before the runner gives up on it (it is read again on the next start).</summary>
