@@ -4,8 +4,8 @@
 # Needs root for apt-get; otherwise prints the command to run.
 set -euo pipefail
 
-# the PostgreSQL 15 server the tests start.
-packages=(postgresql-15 postgresql-client-15)
+# the PostgreSQL 15 server the tests start; Chromium and its WebDriver for the dashboard tests.
+packages=(postgresql-15 postgresql-client-15 chromium chromium-driver)
 
 missing=()
 for p in "${packages[@]}"; do

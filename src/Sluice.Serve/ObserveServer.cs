@@ -12,6 +12,7 @@ using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using Sluice.Core.Configuration;
 using Sluice.Pipelines.Clickstream;
+using Sluice.Serve.Dashboard;
 using Sluice.Serve.Health;
 using Sluice.Sinks;
 using Sluice.Streaming.Diagnostics;
@@ -97,6 +98,7 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Json(new { status = "alive", uptimeSeconds = Math.Round(Stopwatch.GetElapsedTime(_started).TotalSeconds, 1) }));
         app.MapGet("/readyz", Ready);
+        DashboardAssets.Map(app);
         MapEndpoints?.Invoke(app);
         try
         {
@@ -110,7 +112,7 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
         _app = app;
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         Url = new Uri(bound ?? _options.Listen);
-        _logger.LogInformation("observe: serving /metrics, /healthz and /readyz at {Url}{Token}", Url, _gate.Required ? " (token required)" : "");
+        _logger.LogInformation("observe: serving /metrics, /healthz and /readyz at {Url} and the dashboard at {Dashboard}{Token}", Url, Url, _gate.Required ? " (token required)" : "");
         OnStarted?.Invoke(Url);
     }
 

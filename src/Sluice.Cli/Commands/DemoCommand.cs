@@ -44,9 +44,14 @@ internal static class DemoCommand
                           "or none (default duckdb,lake, and postgres when postgres.connectionString is set)",
         };
 
+        var stay = new Option<bool>("--stay")
+        {
+            Description = "Once the run has finished and its summary is printed, keep serving the dashboard, API and metrics until Ctrl+C",
+        };
+
         var command = new Command("demo", "Run generator, broker, processors and an output reader together and watch it live")
         {
-            events, duration, rate, processors, bootstrap, noLive, format, sinks,
+            events, duration, rate, processors, bootstrap, noLive, format, sinks, stay,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -68,15 +73,31 @@ internal static class DemoCommand
             // Past kafka.unavailableDeadline the run stops and RunAsync throws the availability watch's one line.
             var demo = new PipelineDemo(options, settings, loggers);
             demo.AddService(new DemoViewService(demo, live, loggers.CreateLogger("Sluice.Demo")));
-            if (options.Observe.Enabled)
-                demo.AddService(new ObserveServer(options.Observe, options.Dashboard, DemoReadiness(demo, options), loggers.CreateLogger("Sluice.Observe"))
+            // The server wraps the run rather than being one of its services, so that with --stay it outlives it.
+            var server = options.Observe.Enabled
+                ? new ObserveServer(options.Observe, options.Dashboard, DemoReadiness(demo, options), loggers.CreateLogger("Sluice.Observe"))
                 {
-                    OnStarted = url => Console.WriteLine($"metrics and health at {url}metrics, {url}healthz, {url}readyz"),
-                });
-            await demo.RunAsync(ct).ConfigureAwait(false);
-            var final = demo.Snapshot();
-            var matches = DemoView.PrintSummary(final, options.Kafka.Topics.Events, Describe(demo, options));
-            return ct.IsCancellationRequested ? 130 : matches ? 0 : 1;
+                    OnStarted = url => Console.WriteLine($"dashboard at {url}, metrics and health at {url}metrics, {url}healthz, {url}readyz"),
+                }
+                : null;
+            try
+            {
+                if (server is not null) await server.StartAsync(ct).ConfigureAwait(false);
+                await demo.RunAsync(ct).ConfigureAwait(false);
+                var final = demo.Snapshot();
+                var matches = DemoView.PrintSummary(final, options.Kafka.Topics.Events, Describe(demo, options));
+                if (ct.IsCancellationRequested) return 130;
+                if (parse.GetValue(stay) && server?.Url is { } url)
+                {
+                    Console.WriteLine($"the dashboard stays at {url} until Ctrl+C");
+                    await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                }
+                return matches ? 0 : 1;
+            }
+            finally
+            {
+                if (server is not null) await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         });
         return command;
     }
