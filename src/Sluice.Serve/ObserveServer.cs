@@ -12,6 +12,7 @@ using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using Sluice.Core.Configuration;
 using Sluice.Pipelines.Clickstream;
+using Sluice.Serve.Api;
 using Sluice.Serve.Health;
 using Sluice.Sinks;
 using Sluice.Streaming.Diagnostics;
@@ -26,7 +27,8 @@ namespace Sluice.Serve;
 /// <remarks>
 /// A hosted service: added before the processor members, it is up (and not ready) before any partition is assigned,
 /// and stops with them. Every request passes the <see cref="TokenGate"/> first. The REST API and the dashboard map
-/// their routes through <see cref="MapEndpoints"/>.
+/// their routes through <see cref="MapEndpoints"/>; the REST API (<see cref="ApiEndpoints"/>, <c>/api/…</c>) and its OpenAPI
+/// document (<c>/openapi/v1.json</c>) are served by every server, with a <see cref="MetricsHistory"/> sampling while it runs.
 /// </remarks>
 public sealed class ObserveServer : IHostedService, IAsyncDisposable
 {
@@ -40,6 +42,7 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly long _started = Stopwatch.GetTimestamp();
     private WebApplication? _app;
+    private InstrumentTotals? _totals;
 
     public ObserveServer(ObserveOptions options, DashboardOptions dashboard, IReadOnlyList<IReadinessCheck> checks, ILogger logger)
     {
@@ -56,6 +59,19 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
 
     /// <summary>Further routes for the same host (the REST API, the dashboard); called once, before the server starts.</summary>
     public Action<IEndpointRouteBuilder>? MapEndpoints { get; init; }
+
+    /// <summary><c>demo</c> or <c>process</c>, as <c>/api/status</c> reports it.</summary>
+    public string Mode { get; init; } = "process";
+
+    /// <summary>The warehouse the API's views are read from; null answers them 503 with <see cref="NoWarehouse"/>.</summary>
+    public IWarehouseReader? Warehouse { get; init; }
+
+    /// <summary>Why this process has no warehouse and how to give it one.</summary>
+    public string NoWarehouse { get; init; } =
+        "no warehouse in this process: set postgres.connectionString, or run `sluice demo`, whose DuckDB warehouse the API reads";
+
+    /// <summary>The last hour of throughput, sampled once a second while the server runs; null before it starts.</summary>
+    public MetricsHistory? History { get; private set; }
 
     /// <summary>Called with <see cref="Url"/> once the server listens (the demo prints it).</summary>
     public Action<Uri>? OnStarted { get; init; }
@@ -92,11 +108,25 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
                     o.Protocol = _options.OtlpProtocol.Equals("http", StringComparison.OrdinalIgnoreCase) ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
                 });
         });
+        var totals = new InstrumentTotals();
+        _totals = totals;
+        var history = new MetricsHistory(totals.Read);
+        History = history;
+        // Hosted by the web host: it samples from start to stop of the server, whatever process holds it.
+        builder.Services.AddSingleton<IHostedService>(history);
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Sluice";
+            document.Info.Description = "The pipeline's status, throughput and warehouse views (docs/observe.md)";
+            return Task.CompletedTask;
+        }));
         var app = builder.Build();
         app.Use((context, next) => _gate.InvokeAsync(context, next));
+        app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Json(new { status = "alive", uptimeSeconds = Math.Round(Stopwatch.GetElapsedTime(_started).TotalSeconds, 1) }));
         app.MapGet("/readyz", Ready);
+        ApiEndpoints.Map(app, new ApiContext(Mode, Warehouse, NoWarehouse, () => Stopwatch.GetElapsedTime(_started).TotalSeconds, Readiness, totals, history));
         MapEndpoints?.Invoke(app);
         try
         {
@@ -110,16 +140,22 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
         _app = app;
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         Url = new Uri(bound ?? _options.Listen);
-        _logger.LogInformation("observe: serving /metrics, /healthz and /readyz at {Url}{Token}", Url, _gate.Required ? " (token required)" : "");
+        _logger.LogInformation("observe: serving /metrics, /healthz, /readyz, /api/… and /openapi/v1.json at {Url}{Token}; warehouse: {Warehouse}", Url,
+            _gate.Required ? " (token required)" : "", Warehouse is { } w ? w.Kind : "none");
         OnStarted?.Invoke(Url);
     }
 
     private IResult Ready()
     {
-        var results = _checks.Select(c => (c.Name, Result: Run(c))).ToList();
-        var ready = results.All(r => r.Result.Ok);
-        return Results.Json(new { ready, checks = results.Select(r => new { name = r.Name, ok = r.Result.Ok, detail = r.Result.Detail }) },
+        var (ready, checks) = Readiness();
+        return Results.Json(new { ready, checks = checks.Select(c => new { name = c.Name, ok = c.Ok, detail = c.Detail }) },
             statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private (bool Ready, IReadOnlyList<(string Name, bool Ok, string Detail)> Checks) Readiness()
+    {
+        var results = _checks.Select(c => (c.Name, Result: Run(c))).Select(r => (r.Name, r.Result.Ok, r.Result.Detail)).ToList();
+        return (results.All(r => r.Ok), results);
     }
 
     private static ReadinessResult Run(IReadinessCheck check)
@@ -146,5 +182,7 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
     {
         if (_app is { } app) await app.DisposeAsync();
         _app = null;
+        _totals?.Dispose();
+        _totals = null;
     }
 }
