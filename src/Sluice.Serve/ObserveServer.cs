@@ -67,7 +67,9 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
     public IWarehouseReader? Warehouse { get; init; }
 
     /// <summary>Why this process has no warehouse and how to give it one.</summary>
-    public string NoWarehouse { get; init; } =
+    public string NoWarehouse { get; init; } = DefaultNoWarehouse;
+
+    private const string DefaultNoWarehouse =
         "no warehouse in this process: set postgres.connectionString, or run `sluice demo`, whose DuckDB warehouse the API reads";
 
     /// <summary>The last hour of throughput, sampled once a second while the server runs; null before it starts.</summary>
@@ -77,12 +79,18 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
     public Action<Uri>? OnStarted { get; init; }
 
     /// <summary>Adds a server for <paramref name="options"/> to <paramref name="services"/> (first, so it is up before the members) when observe.listen is set.</summary>
-    public static ObserveServer? AddTo(IServiceCollection services, SluiceOptions options, IReadOnlyList<IReadinessCheck> checks, ILogger logger)
+    public static ObserveServer? AddTo(IServiceCollection services, SluiceOptions options, IReadOnlyList<IReadinessCheck> checks, ILogger logger,
+        string mode = "process", WarehouseChoice? warehouse = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         if (!options.Observe.Enabled) return null;
-        var server = new ObserveServer(options.Observe, options.Dashboard, checks, logger);
+        var server = new ObserveServer(options.Observe, options.Dashboard, checks, logger)
+        {
+            Mode = mode,
+            Warehouse = warehouse?.Reader,
+            NoWarehouse = warehouse is { Reader: null, NoWarehouse: var why } ? why : DefaultNoWarehouse,
+        };
         services.AddSingleton<IHostedService>(server);
         return server;
     }
