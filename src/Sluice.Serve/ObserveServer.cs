@@ -148,7 +148,7 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
         _app = app;
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         Url = new Uri(bound ?? _options.Listen);
-        _logger.LogInformation("observe: serving /metrics, /healthz, /readyz, /api/… and /openapi/v1.json at {Url}{Token}; warehouse: {Warehouse}", Url,
+        _logger.LogInformation("observe: serving /metrics, /healthz, /readyz, /api/… and /openapi/v1.json at {Url}{Token} (warehouse: {Warehouse})", Url,
             _gate.Required ? " (token required)" : "", Warehouse is { } w ? w.Kind : "none");
         OnStarted?.Invoke(Url);
     }
