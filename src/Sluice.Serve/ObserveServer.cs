@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -128,8 +129,14 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
             document.Info.Description = "The pipeline's status, throughput and warehouse views (docs/observe.md)";
             return Task.CompletedTask;
         }));
+        // Markup in answers (a dead letter's payload) goes out escaped, \u003C, as well as being JSON.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Default);
         var app = builder.Build();
-        app.Use((context, next) => _gate.InvokeAsync(context, next));
+        app.Use((context, next) =>
+        {
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return _gate.InvokeAsync(context, next);
+        });
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Json(new { status = "alive", uptimeSeconds = Math.Round(Stopwatch.GetElapsedTime(_started).TotalSeconds, 1) }));

@@ -108,7 +108,9 @@ public static class ApiEndpoints
                 watermark = Iso(l.Watermark), reason = l.Reason,
             }),
         })).WithSummary("Late events, latest watermark first, from late_events (?limit=50)");
-        group.MapGet("/stream", (HttpContext context) => StreamAsync(context, api))
+        // Two parameters, so the handler is described in the OpenAPI document (a lone HttpContext makes it a bare RequestDelegate, which is not).
+        group.MapGet("/stream", (HttpContext context, CancellationToken aborted) => StreamAsync(context, api, aborted))
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .WithSummary("Server-sent events: every second an 'status' event whose data is /api/status with the latest throughput point in 'point'");
     }
 
@@ -141,11 +143,11 @@ public static class ApiEndpoints
         };
     }
 
-    private static async Task StreamAsync(HttpContext context, ApiContext api)
+    private static async Task StreamAsync(HttpContext context, ApiContext api, CancellationToken aborted)
     {
         var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, stopping);
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no";
