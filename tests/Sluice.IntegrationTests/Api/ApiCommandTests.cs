@@ -108,6 +108,23 @@ public sealed partial class ApiCommandTests(ITestOutputHelper output)
             Assert.Equal("postgres", (await GetAsync(http, "/api/status")).GetProperty("warehouse").GetString());
             Assert.Equal(pgSessions, (await GetAsync(http, "/api/funnel")).GetProperty("sessions").GetInt64());
         });
+
+        // 4. The DuckDB file while `sluice sink --to duckdb` writes it in another process: DuckDB's lock refuses the
+        //    read-only open, and the answer is a 503 naming the holder.
+        using var writer = SluiceChild.Start(["sink", "--to", "duckdb", "--bootstrap-servers", broker.BootstrapServers, "--warehouse", file]);
+        await writer.WaitForLineAsync(l => l.Contains("duckdb: ready", StringComparison.Ordinal), Long, "the DuckDB sink's start");
+        await WithProcessAsync(broker, dir, new() { ["SLUICE__WAREHOUSE__PATH"] = file }, async http =>
+        {
+            Assert.Equal("duckdb", (await GetAsync(http, "/api/status")).GetProperty("warehouse").GetString());
+            using var response = await http.GetAsync(new Uri("/api/funnel", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()!;
+            output.WriteLine(error);
+            Assert.StartsWith("no warehouse in this process: ", error, StringComparison.Ordinal);
+            Assert.Contains("is open in another process", error, StringComparison.Ordinal);
+            Assert.Contains($"(PID {writer.Id})", error, StringComparison.Ordinal);
+        });
+        await TerminateAsync(writer);
     }
 
     private async Task WithProcessAsync(BrokerProcess broker, TempDirectory dir, Dictionary<string, string> environment, Func<HttpClient, Task> check)
