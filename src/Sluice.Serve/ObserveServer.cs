@@ -150,6 +150,8 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
         catch (IOException ex)
         {
             await app.DisposeAsync();
+            totals.Dispose();
+            _totals = null;
             Core.Errors.ThrowHelper.Throw($"cannot listen on {_options.Listen} ({ex.Message}); choose another observe.listen (port 0 picks a free one)", inner: ex);
         }
         _app = app;

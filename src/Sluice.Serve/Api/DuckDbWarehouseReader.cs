@@ -42,7 +42,7 @@ public sealed class DuckDbWarehouseReader : SqlWarehouseReader
     {
         if (!File.Exists(_path))
             throw new WarehouseUnavailableException(InProcessWithSink
-                ? $"no warehouse in this process yet: the DuckDB sink has not created {_path} (warehouse.path); it does when it starts"
+                ? $"no warehouse in this process: the DuckDB sink has not created {_path} (warehouse.path) yet; it does when it starts, ask again then"
                 : $"no warehouse in this process: the DuckDB file {_path} (warehouse.path) does not exist; run `sluice sink --to duckdb` to create it, " +
                   "or set postgres.connectionString");
         if (!InProcessWithSink)
