@@ -43,8 +43,14 @@ public sealed partial class ApiCommandTests(ITestOutputHelper output)
         var categories = await PollAsync(http, "/api/categories", c => c.GetProperty("categories").GetArrayLength() > 0, run);
         Assert.All(categories.GetProperty("categories").EnumerateArray(), c => Assert.True(c.GetProperty("views").GetInt64() >= 0));
         status = await PollAsync(http, "/api/status", s => s.GetProperty("sinks").EnumerateArray().Any(k => k.GetProperty("name").GetString() == "duckdb"), run);
+        Assert.All(status.GetProperty("sinks").EnumerateArray(), k => Assert.Equal("closed", k.GetProperty("circuit").GetString()));
 
-        // 4. The demo still ends with every output matching the ground truth.
+        // 4. Once the input is processed the status counts every record produced, once (the sinks keep the run up while they catch up).
+        status = await PollAsync(http, "/api/status", s => s.GetProperty("recordsIn").GetInt64() >= 30_000, run);
+        Assert.Equal(30_000, status.GetProperty("recordsIn").GetInt64());
+        Assert.True(status.GetProperty("outputs").GetProperty("clickstream.enriched").GetInt64() > 0);
+
+        // 5. The demo still ends with every output matching the ground truth.
         Assert.Equal(0, await run.WaitForExitAsync(Long));
         Assert.Contains("every output matches the ground truth", run.StdOut, StringComparison.Ordinal);
     }
