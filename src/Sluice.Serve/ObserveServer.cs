@@ -58,7 +58,7 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
     /// <summary>Where the server listens once started (the bound port when observe.listen asked for 0); null before.</summary>
     public Uri? Url { get; private set; }
 
-    /// <summary>Further routes for the same host (the REST API, the dashboard); called once, before the server starts.</summary>
+    /// <summary>Further routes for the same host (the dashboard); called once, before the server starts.</summary>
     public Action<IEndpointRouteBuilder>? MapEndpoints { get; init; }
 
     /// <summary><c>demo</c> or <c>process</c>, as <c>/api/status</c> reports it.</summary>
