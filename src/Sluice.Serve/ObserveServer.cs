@@ -23,12 +23,12 @@ namespace Sluice.Serve;
 
 /// <summary>
 /// The HTTP endpoint of a running pipeline, on Kestrel: <c>/metrics</c> (Prometheus text, the OpenTelemetry exporter),
-/// <c>/healthz</c> (alive) and <c>/readyz</c> (every <see cref="IReadinessCheck"/>; 503 when one fails), JSON.
+/// <c>/healthz</c> (alive), <c>/readyz</c> (every <see cref="IReadinessCheck"/>; 503 when one fails) and the REST API under <c>/api</c>, JSON.
 /// </summary>
 /// <remarks>
 /// A hosted service: added before the processor members, it is up (and not ready) before any partition is assigned,
-/// and stops with them. Every request passes the <see cref="TokenGate"/> first. The REST API and the dashboard map
-/// their routes through <see cref="MapEndpoints"/>; the REST API (<see cref="ApiEndpoints"/>, <c>/api/…</c>) and its OpenAPI
+/// and stops with them. Every request passes the <see cref="TokenGate"/> first. The dashboard maps its routes through
+/// <see cref="MapEndpoints"/>; the REST API (<see cref="ApiEndpoints"/>, <c>/api/…</c>) and its OpenAPI
 /// document (<c>/openapi/v1.json</c>) are served by every server, with a <see cref="MetricsHistory"/> sampling while it runs.
 /// </remarks>
 public sealed class ObserveServer : IHostedService, IAsyncDisposable
