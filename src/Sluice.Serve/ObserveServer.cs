@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -12,6 +13,7 @@ using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using Sluice.Core.Configuration;
 using Sluice.Pipelines.Clickstream;
+using Sluice.Serve.Api;
 using Sluice.Serve.Dashboard;
 using Sluice.Serve.Health;
 using Sluice.Sinks;
@@ -22,12 +24,14 @@ namespace Sluice.Serve;
 
 /// <summary>
 /// The HTTP endpoint of a running pipeline, on Kestrel: <c>/metrics</c> (Prometheus text, the OpenTelemetry exporter),
-/// <c>/healthz</c> (alive) and <c>/readyz</c> (every <see cref="IReadinessCheck"/>; 503 when one fails), JSON.
+/// <c>/healthz</c> (alive), <c>/readyz</c> (every <see cref="IReadinessCheck"/>; 503 when one fails), the REST API under
+/// <c>/api</c> (JSON) and the dashboard at <c>/</c>.
 /// </summary>
 /// <remarks>
 /// A hosted service: added before the processor members, it is up (and not ready) before any partition is assigned,
-/// and stops with them. Every request passes the <see cref="TokenGate"/> first. The REST API and the dashboard map
-/// their routes through <see cref="MapEndpoints"/>.
+/// and stops with them. Every request passes the <see cref="TokenGate"/> first. The REST API (<see cref="ApiEndpoints"/>,
+/// <c>/api/…</c>), its OpenAPI document (<c>/openapi/v1.json</c>) and the dashboard (<see cref="DashboardAssets"/>) are
+/// served by every server, with a <see cref="MetricsHistory"/> sampling while it runs.
 /// </remarks>
 public sealed class ObserveServer : IHostedService, IAsyncDisposable
 {
@@ -41,6 +45,7 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly long _started = Stopwatch.GetTimestamp();
     private WebApplication? _app;
+    private InstrumentTotals? _totals;
 
     public ObserveServer(ObserveOptions options, DashboardOptions dashboard, IReadOnlyList<IReadinessCheck> checks, ILogger logger)
     {
@@ -55,19 +60,37 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
     /// <summary>Where the server listens once started (the bound port when observe.listen asked for 0); null before.</summary>
     public Uri? Url { get; private set; }
 
-    /// <summary>Further routes for the same host (the REST API, the dashboard); called once, before the server starts.</summary>
-    public Action<IEndpointRouteBuilder>? MapEndpoints { get; init; }
+    /// <summary><c>demo</c> or <c>process</c>, as <c>/api/status</c> reports it.</summary>
+    public string Mode { get; init; } = "process";
+
+    /// <summary>The warehouse the API's views are read from; null answers them 503 with <see cref="NoWarehouse"/>.</summary>
+    public IWarehouseReader? Warehouse { get; init; }
+
+    /// <summary>Why this process has no warehouse and how to give it one.</summary>
+    public string NoWarehouse { get; init; } = DefaultNoWarehouse;
+
+    private const string DefaultNoWarehouse =
+        "no warehouse in this process: set postgres.connectionString, or run `sluice demo`, whose DuckDB warehouse the API reads";
+
+    /// <summary>The last hour of throughput, sampled once a second while the server runs; null before it starts.</summary>
+    public MetricsHistory? History { get; private set; }
 
     /// <summary>Called with <see cref="Url"/> once the server listens (the demo prints it).</summary>
     public Action<Uri>? OnStarted { get; init; }
 
     /// <summary>Adds a server for <paramref name="options"/> to <paramref name="services"/> (first, so it is up before the members) when observe.listen is set.</summary>
-    public static ObserveServer? AddTo(IServiceCollection services, SluiceOptions options, IReadOnlyList<IReadinessCheck> checks, ILogger logger)
+    public static ObserveServer? AddTo(IServiceCollection services, SluiceOptions options, IReadOnlyList<IReadinessCheck> checks, ILogger logger,
+        string mode = "process", WarehouseChoice? warehouse = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         if (!options.Observe.Enabled) return null;
-        var server = new ObserveServer(options.Observe, options.Dashboard, checks, logger);
+        var server = new ObserveServer(options.Observe, options.Dashboard, checks, logger)
+        {
+            Mode = mode,
+            Warehouse = warehouse?.Reader,
+            NoWarehouse = warehouse is { Reader: null, NoWarehouse: var why } ? why : DefaultNoWarehouse,
+        };
         services.AddSingleton<IHostedService>(server);
         return server;
     }
@@ -93,13 +116,32 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
                     o.Protocol = _options.OtlpProtocol.Equals("http", StringComparison.OrdinalIgnoreCase) ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
                 });
         });
+        var totals = new InstrumentTotals();
+        _totals = totals;
+        var history = new MetricsHistory(totals.Read);
+        History = history;
+        // Hosted by the web host: it samples from start to stop of the server, whatever process holds it.
+        builder.Services.AddSingleton<IHostedService>(history);
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Sluice";
+            document.Info.Description = "The pipeline's status, throughput and warehouse views (docs/observe.md)";
+            return Task.CompletedTask;
+        }));
+        // Markup in answers (a dead letter's payload) goes out escaped, \u003C, as well as being JSON.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Default);
         var app = builder.Build();
-        app.Use((context, next) => _gate.InvokeAsync(context, next));
+        app.Use((context, next) =>
+        {
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return _gate.InvokeAsync(context, next);
+        });
+        app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Json(new { status = "alive", uptimeSeconds = Math.Round(Stopwatch.GetElapsedTime(_started).TotalSeconds, 1) }));
         app.MapGet("/readyz", Ready);
+        ApiEndpoints.Map(app, new ApiContext(Mode, Warehouse, NoWarehouse, () => Stopwatch.GetElapsedTime(_started).TotalSeconds, Readiness, totals, history));
         DashboardAssets.Map(app);
-        MapEndpoints?.Invoke(app);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -107,21 +149,29 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
         catch (IOException ex)
         {
             await app.DisposeAsync();
+            totals.Dispose();
+            _totals = null;
             Core.Errors.ThrowHelper.Throw($"cannot listen on {_options.Listen} ({ex.Message}); choose another observe.listen (port 0 picks a free one)", inner: ex);
         }
         _app = app;
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         Url = new Uri(bound ?? _options.Listen);
-        _logger.LogInformation("observe: serving /metrics, /healthz and /readyz at {Url} and the dashboard at {Dashboard}{Token}", Url, Url, _gate.Required ? " (token required)" : "");
+        _logger.LogInformation("observe: serving /metrics, /healthz, /readyz, /api/… and /openapi/v1.json at {Url} and the dashboard at {Dashboard}{Token} (warehouse: {Warehouse})", Url, Url,
+            _gate.Required ? " (token required)" : "", Warehouse is { } w ? w.Kind : "none");
         OnStarted?.Invoke(Url);
     }
 
     private IResult Ready()
     {
-        var results = _checks.Select(c => (c.Name, Result: Run(c))).ToList();
-        var ready = results.All(r => r.Result.Ok);
-        return Results.Json(new { ready, checks = results.Select(r => new { name = r.Name, ok = r.Result.Ok, detail = r.Result.Detail }) },
+        var (ready, checks) = Readiness();
+        return Results.Json(new { ready, checks = checks.Select(c => new { name = c.Name, ok = c.Ok, detail = c.Detail }) },
             statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private (bool Ready, IReadOnlyList<(string Name, bool Ok, string Detail)> Checks) Readiness()
+    {
+        var results = _checks.Select(c => (c.Name, Result: Run(c))).Select(r => (r.Name, r.Result.Ok, r.Result.Detail)).ToList();
+        return (results.All(r => r.Ok), results);
     }
 
     private static ReadinessResult Run(IReadinessCheck check)
@@ -148,5 +198,7 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
     {
         if (_app is { } app) await app.DisposeAsync();
         _app = null;
+        _totals?.Dispose();
+        _totals = null;
     }
 }

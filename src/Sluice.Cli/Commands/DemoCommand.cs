@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
 using Sluice.Serve;
+using Sluice.Serve.Api;
 using Sluice.Serve.Health;
 using Sluice.Core.Diagnostics;
 using Sluice.Core.Events;
@@ -73,11 +74,17 @@ internal static class DemoCommand
             // Past kafka.unavailableDeadline the run stops and RunAsync throws the availability watch's one line.
             var demo = new PipelineDemo(options, settings, loggers);
             demo.AddService(new DemoViewService(demo, live, loggers.CreateLogger("Sluice.Demo")));
+            var warehouse = WarehouseChoice.ForDemo(options, settings.Sinks);
+            using var disposeWarehouse = warehouse.Reader as IDisposable;
             // The server wraps the run rather than being one of its services, so that with --stay it outlives it.
             var server = options.Observe.Enabled
                 ? new ObserveServer(options.Observe, options.Dashboard, DemoReadiness(demo, options), loggers.CreateLogger("Sluice.Observe"))
                 {
-                    OnStarted = url => Console.WriteLine($"dashboard at {url}, metrics and health at {url}metrics, {url}healthz, {url}readyz"),
+                    Mode = "demo",
+                    Warehouse = warehouse.Reader,
+                    NoWarehouse = warehouse.Reader is null ? warehouse.NoWarehouse : "",
+                    OnStarted = url => Console.WriteLine($"dashboard at {url}; metrics and health at {url}metrics, {url}healthz, {url}readyz; " +
+                                                         $"API at {url}api/status (all of it in {url}openapi/v1.json)"),
                 }
                 : null;
             try

@@ -8,6 +8,7 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Pipelines.Hosting;
 using Sluice.Serve;
+using Sluice.Serve.Api;
 using Sluice.Serve.Health;
 using Sluice.Streaming.Checkpoints;
 
@@ -58,8 +59,11 @@ internal static class ProcessCommand
         var builder = ProcessorHost.CreateBuilder("sluice-process");
         builder.Services.AddSingleton(readiness);
         var group = new ProcessorGroup();
+        var warehouse = WarehouseChoice.ForProcess(options);
+        using var disposeWarehouse = warehouse.Reader as IDisposable;
         // Before the members: up, and not ready, before any partition is assigned.
-        ObserveServer.AddTo(builder.Services, options, ProcessorReadinessChecks.For(group, readiness, options.Observe.ReadyMaxLag), loggers.CreateLogger("Sluice.Observe"));
+        ObserveServer.AddTo(builder.Services, options, ProcessorReadinessChecks.For(group, readiness, options.Observe.ReadyMaxLag), loggers.CreateLogger("Sluice.Observe"),
+            "process", warehouse);
         ProcessorHost.AddMembers(builder.Services, memberCount, i => ClickstreamProcessor.FromOptions(options, connection.Factory, $"member-{i}", loggers, store),
             group, failures, loggers.CreateLogger("Sluice.Process.Member"));
         using (var host = builder.Build())

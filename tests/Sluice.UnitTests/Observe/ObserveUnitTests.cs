@@ -55,6 +55,22 @@ public sealed class ObserveUnitTests
         Assert.Equal(1, after.GetValueOrDefault(41) - before.GetValueOrDefault(41));
     }
 
+    [Fact]
+    public void the_apis_totals_read_records_in_and_dead_letters_as_the_tasks_counted_them()
+    {
+        using var totals = new Sluice.Serve.Api.InstrumentTotals();
+        using var driver = Driver();
+        TaskTelemetry.Shared.Attach(driver.TaskManager);
+        var before = totals.Read();
+        driver.Assign(42);
+        for (var i = 0; i < 4; i++) driver.Pipe(TestTopology.Input("k", 10 + i), partition: 42);
+        driver.Pipe(System.Text.Encoding.UTF8.GetBytes("not,a-record"), partition: 42);
+        var after = totals.Read();
+        Assert.Equal(5, after.RecordsIn - before.RecordsIn);
+        Assert.Equal(1, after.DeadLetters - before.DeadLetters);
+        Assert.NotNull(after.WatermarkLagSeconds);
+    }
+
     private static Dictionary<int, long> Collect(string instrumentName)
     {
         StreamingInstruments.EnsureCreated();
