@@ -32,14 +32,15 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper output)
         browser.Driver.Navigate().GoToUrl(url);
 
         // 2. While events flow, records in grows on the page without a reload, and the throughput chart gains points.
-        var first = browser.Until<long?>(_ => Number(browser.Text("kpi-recordsIn")) is { } n && n > 0 ? n : null, Wait, "records in on the page")!.Value;
-        var later = browser.Until<long?>(_ => Number(browser.Text("kpi-recordsIn")) is { } n && n > first ? n : null, Wait, "records in to grow")!.Value;
+        var first = (long)browser.Until<object?>(_ => Number(browser.Text("kpi-recordsIn")) is { } n && n > 0 ? n : null, Wait, "records in on the page")!;
+        var later = (long)browser.Until<object?>(_ => Number(browser.Text("kpi-recordsIn")) is { } n && n > first ? n : null, Wait, "records in to grow")!;
         output.WriteLine($"records in on the page: {first:N0}, then {later:N0}");
         Assert.Equal(3, browser.Driver.FindElements(By.CssSelector(".uplot canvas")).Count);
         output.WriteLine(browser.Screenshot("demo-running"));
 
         // 3. Once the run has finished the figures stand still: every number on the page equals the API's.
-        await demo.WaitForLineAsync(l => l.Contains("the dashboard stays", StringComparison.Ordinal), Long, "the end of the run");
+        await PollAsync(() => Task.FromResult(demo.StdOut.Contains("the dashboard stays", StringComparison.Ordinal) ? "" : null), "the end of the run (stdout: the dashboard stays)");
+        Assert.Contains("every output matches the ground truth", demo.StdOut, StringComparison.Ordinal);
         var status = await JsonAsync(http, "/api/status");
         var enriched = status.GetProperty("outputs").EnumerateObject().Where(o => o.Name.EndsWith(".enriched", StringComparison.Ordinal)).Sum(o => o.Value.GetInt64());
         Assert.True(enriched > 0);

@@ -56,7 +56,7 @@ public sealed class HeadlessChromium : IDisposable
     /// <summary>The text of the element with this <c>data-testid</c>.</summary>
     public string Text(string testId) => Driver.FindElement(By.CssSelector($"[data-testid='{testId}']")).Text;
 
-    /// <summary>Waits until <paramref name="condition"/> holds, polling every 200 ms.</summary>
+    /// <summary>Waits until <paramref name="condition"/> returns true or an object (Selenium's rule: not a value type but bool), polling every 200 ms.</summary>
     public T Until<T>(Func<IWebDriver, T> condition, TimeSpan timeout, string what)
     {
         var wait = new WebDriverWait(Driver, timeout) { PollingInterval = TimeSpan.FromMilliseconds(200), Message = what };

@@ -131,7 +131,7 @@
     charts.lag = new uPlot({
       width: chartWidth('chart-lag'), height: 220,
       series: [{}, { label: 'consumer lag', stroke: '#9333ea', scale: 'records' }, { label: 'watermark lag (s)', stroke: '#ea580c', scale: 's' }],
-      axes: [{}, { scale: 'records', size: 70 }, { scale: 's', side: 1, size: 70 }],
+      axes: [{}, { scale: 'records', size: 80 }, { scale: 's', side: 1, size: 100 }],
     }, state.lag, document.getElementById('chart-lag'));
     charts.revenue = new uPlot({
       width: chartWidth('chart-revenue'), height: 220,
