@@ -55,6 +55,79 @@ public sealed class ObserveUnitTests
         Assert.Equal(1, after.GetValueOrDefault(41) - before.GetValueOrDefault(41));
     }
 
+    [Fact]
+    public void the_records_counter_carries_the_input_topic_of_each_partition()
+    {
+        using var driver = new TopologyTestDriver(new TestTopology(TumblingWindows.Of(TimeSpan.FromMilliseconds(100))) { SourceTopics = ["in", "other"] },
+            WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero));
+        TaskTelemetry.Shared.Attach(driver.TaskManager);
+        driver.Assign(42);
+        for (var i = 0; i < 3; i++) driver.Pipe("in", 42, TestTopology.Input("k", 10 + i));
+        driver.Pipe("other", 42, TestTopology.Input("k", 20));
+        var series = new Dictionary<(string?, int), long>();
+        CollectTags("sluice.processor.records", (value, tags) => series[((string?)Tag(tags, "topic"), (int)Tag(tags, "partition")!)] = value);
+        Assert.Equal(3, series[("in", 42)]);
+        Assert.Equal(1, series[("other", 42)]);
+    }
+
+    [Fact]
+    public void state_bytes_are_unknown_until_a_snapshot_then_scale_with_the_entries()
+    {
+        using var driver = Driver();
+        driver.Assign(45);
+        for (var i = 0; i < 10; i++) driver.Pipe("in", 45, TestTopology.Input("k" + i, 1_000));
+        var task = driver.Task(45);
+        Assert.Null(task.EstimatedStateBytes(0));
+        var snapshot = task.Snapshot();
+        var ten = task.EstimatedStateBytes(0)!.Value;
+        Assert.InRange(ten, 10 * 5, snapshot.Length);
+        for (var i = 10; i < 20; i++) driver.Pipe("in", 45, TestTopology.Input("k" + i, 1_000));
+        Assert.Equal(2.0 * ten, task.EstimatedStateBytes(0)!.Value, 1.0);
+    }
+
+    [Fact]
+    public void session_stores_report_their_sessions_as_open_sessions()
+    {
+        using var driver = new TopologyTestDriver(new TestTopology(SessionWindows.WithGap(TimeSpan.FromSeconds(1))), WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero));
+        TaskTelemetry.Shared.Attach(driver.TaskManager);
+        var before = CollectStore("sluice.processor.sessions.open");
+        driver.Assign(46);
+        driver.Pipe("in", 46, TestTopology.Input("a", 1_000));
+        driver.Pipe("in", 46, TestTopology.Input("b", 1_100));
+        driver.Pipe("in", 46, TestTopology.Input("a", 1_200));
+        var after = CollectStore("sluice.processor.sessions.open");
+        Assert.Equal(2, after - before);
+    }
+
+    private static long CollectStore(string instrumentName)
+    {
+        long sum = 0;
+        CollectTags(instrumentName, (value, tags) =>
+        {
+            if ((string?)Tag(tags, "store") == "sum") sum += value;
+        });
+        return sum;
+    }
+
+    private static void CollectTags(string instrumentName, Action<long, ReadOnlySpan<KeyValuePair<string, object?>>> onValue)
+    {
+        StreamingInstruments.EnsureCreated();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == StreamingInstruments.MeterName && instrument.Name == instrumentName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => onValue(value, tags));
+        listener.Start();
+        listener.RecordObservableInstruments();
+    }
+
+    private static object? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
+    {
+        foreach (var tag in tags) if (tag.Key == key) return tag.Value;
+        return null;
+    }
+
     private static Dictionary<int, long> Collect(string instrumentName)
     {
         StreamingInstruments.EnsureCreated();
