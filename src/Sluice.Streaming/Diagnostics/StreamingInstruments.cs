@@ -27,6 +27,11 @@ public static class StreamingInstruments
     public static Histogram<long> CheckpointSize { get; } =
         Meter.CreateHistogram<long>("sluice.checkpoint.size", "By", "Size of one task's checkpoint");
 
+    /// <summary>Seconds from an input record's event time (<c>from="event_time"</c>) or Kafka timestamp (<c>from="produce_time"</c>) to its outputs being sent; one record in <see cref="LatencySampler.Every"/>.</summary>
+    public static Histogram<double> Latency { get; } =
+        Meter.CreateHistogram("sluice.processor.latency", "s", "End-to-end latency to the processor's outputs, sampled: one input record in " + LatencySampler.Every,
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencySampler.Buckets });
+
     static StreamingInstruments()
     {
         var tasks = TaskTelemetry.Shared;

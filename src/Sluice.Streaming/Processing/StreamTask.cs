@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Streaming.Diagnostics;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.State;
 using Sluice.Streaming.Time;
@@ -28,6 +29,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     private readonly Dictionary<string, Counter> _topicCounters = new(StringComparer.Ordinal);
     private string? _lastTopic;
     private Counter? _lastTopicCounter;
+    private int _latencyCountdown = LatencySampler.Every;
     private readonly string _topologyName;
     private long _nextCallback = EventTime.EndOfTime;
     private long _reportedEventTime;
@@ -125,6 +127,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
             DeadLetter(StreamReasonCodes.ProcessingFailed, $"{ex.GetType().Name}: {ex.Message}");
         }
         if (_hasReportedEventTime) _watermark.OnEvent(record.Topic, _reportedEventTime, NowMs);
+        if (--_latencyCountdown == 0) SampleLatency(record.Timestamp);
         // Not only when the watermark moved: the record may have asked for a time the watermark has already passed (a
         // hopping window whose first window was due but empty until now), and that result should not wait for the next rise.
         if (_watermark.Current >= _nextCallback) FireWatermark();
@@ -174,6 +177,13 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
             _topicCounters[topic] = counter = Metrics.Counter(RecordsInTopicPrefix + topic);
         _lastTopic = topic;
         return _lastTopicCounter = counter;
+    }
+
+    // Every LatencySampler.Every-th record: its outputs were sent during Process, at NowMs.
+    private void SampleLatency(long produceTimestamp)
+    {
+        _latencyCountdown = LatencySampler.Every;
+        LatencySampler.Record(NowMs, _hasReportedEventTime ? _reportedEventTime : null, produceTimestamp);
     }
 
     private void ThrowRestoreFailed() =>

@@ -71,6 +71,64 @@ public sealed class ObserveUnitTests
     }
 
     [Fact]
+    public void one_input_record_in_every_is_measured_from_its_event_time_and_from_its_kafka_timestamp()
+    {
+        // Latencies no other test produces: 1,234.5 s since the Kafka timestamp, 98,765.4 s since the event time.
+        using var driver = Driver();
+        var now = driver.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var samples = new List<(string From, double Seconds)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, StreamingInstruments.Latency)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            if (value is 1_234.5 or 98_765.4) lock (samples) samples.Add(((string)Tag(tags, "from")!, value));
+        });
+        listener.Start();
+        var records = 2 * LatencySampler.Every + LatencySampler.Every / 2;
+        for (var i = 0; i < records; i++)
+            driver.Pipe("in", 43, TestTopology.Input("k", now - 98_765_400), brokerTimestamp: now - 1_234_500);
+        Assert.Equal([("event_time", 98_765.4), ("produce_time", 1_234.5), ("event_time", 98_765.4), ("produce_time", 1_234.5)], samples);
+    }
+
+    [Fact]
+    public void a_record_without_event_time_or_kafka_timestamp_adds_no_latency_sample()
+    {
+        using var driver = Driver();
+        var count = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, StreamingInstruments.Latency)) l.EnableMeasurementEvents(instrument);
+        };
+        // Any sample from this thread is this test's: the driver processes on the caller's thread.
+        var thread = Environment.CurrentManagedThreadId;
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) =>
+        {
+            if (Environment.CurrentManagedThreadId == thread) count++;
+        });
+        listener.Start();
+        for (var i = 0; i < 3 * LatencySampler.Every; i++) driver.Pipe("in", 44, "not a record"u8.ToArray());
+        Assert.Equal(0, count);
+        driver.Pipe("in", 44, TestTopology.Input("k", 10), brokerTimestamp: 0);
+        for (var i = 1; i < LatencySampler.Every; i++) driver.Pipe("in", 44, TestTopology.Input("k", 10), brokerTimestamp: 0);
+        Assert.Equal(1, count);
+    }
+
+    [Fact]
+    public void latency_buckets_rise_from_a_millisecond_to_a_day_and_a_later_timestamp_counts_as_zero()
+    {
+        var buckets = LatencySampler.Buckets;
+        Assert.Equal(0.001, buckets[0]);
+        Assert.Equal(86_400, buckets[^1]);
+        for (var i = 1; i < buckets.Count; i++) Assert.True(buckets[i] > buckets[i - 1], $"bucket {i} ({buckets[i]}) does not rise");
+        Assert.Equal(1.5, LatencySampler.Seconds(10_000, 8_500));
+        Assert.Equal(0, LatencySampler.Seconds(10_000, 12_000));
+    }
+
+    [Fact]
     public void state_bytes_are_unknown_until_a_snapshot_then_scale_with_the_entries()
     {
         using var driver = Driver();
