@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Sluice.Core.Diagnostics;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
 using Sluice.Streaming.State;
@@ -30,7 +31,7 @@ public static class StreamingInstruments
     /// <summary>Seconds from an input record's event time (<c>from="event_time"</c>) or Kafka timestamp (<c>from="produce_time"</c>) to its outputs being sent; one record in <see cref="LatencySampler.Every"/>.</summary>
     public static Histogram<double> Latency { get; } =
         Meter.CreateHistogram("sluice.processor.latency", "s", "End-to-end latency to the processor's outputs, sampled: one input record in " + LatencySampler.Every,
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencySampler.Buckets });
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets.Seconds });
 
     static StreamingInstruments()
     {
