@@ -60,7 +60,7 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
     /// <summary>Where the server listens once started (the bound port when observe.listen asked for 0); null before.</summary>
     public Uri? Url { get; private set; }
 
-    /// <summary><c>demo</c> or <c>process</c>, as <c>/api/status</c> reports it.</summary>
+    /// <summary><c>demo</c>, <c>process</c> or <c>sink</c>, as <c>/api/status</c> reports it.</summary>
     public string Mode { get; init; } = "process";
 
     /// <summary>The warehouse the API's views are read from; null answers them 503 with <see cref="NoWarehouse"/>.</summary>

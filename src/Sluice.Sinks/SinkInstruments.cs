@@ -1,9 +1,11 @@
 using System.Diagnostics.Metrics;
+using Sluice.Core.Diagnostics;
 
 namespace Sluice.Sinks;
 
 /// <summary>The sinks' instruments (meter <c>Sluice.Sinks</c>): batch latency, rows, retries and circuit state of every running <see cref="SinkRunner"/>.</summary>
-/// <remarks>Rows, retries and circuit state are observed when a reader collects; the latency histogram is recorded once per batch.</remarks>
+/// <remarks>Rows, retries and circuit state are observed when a reader collects; the batch duration is recorded once per batch
+/// and the end-to-end latency for one stored row in <see cref="LatencySampleEvery"/>.</remarks>
 public static class SinkInstruments
 {
     public const string MeterName = "Sluice.Sinks";
@@ -15,6 +17,14 @@ public static class SinkInstruments
     /// <summary>Seconds to write one batch, retries included.</summary>
     public static Histogram<double> BatchDuration { get; } =
         Meter.CreateHistogram<double>("sluice.sink.batch.duration", "s", "Time to write one batch to the store, retries included");
+
+    /// <summary>One row in <see cref="LatencySampleEvery"/>: seconds from the output record's Kafka timestamp (the event time the processor gave it) to its batch being stored.</summary>
+    public static Histogram<double> Latency { get; } =
+        Meter.CreateHistogram("sluice.sink.latency", "s", "End-to-end latency to the store: from the output record's timestamp (its event time) to its batch being stored, one row in " + LatencySampleEvery,
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets.Seconds });
+
+    /// <summary>One stored row in this many is measured for <see cref="Latency"/>.</summary>
+    public const int LatencySampleEvery = 100;
 
     static SinkInstruments()
     {

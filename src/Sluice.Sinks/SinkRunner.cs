@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
+using Sluice.Core.Diagnostics;
 using Sluice.Core.Errors;
 using Sluice.Kafka;
 
@@ -30,6 +31,8 @@ public sealed class SinkRunner : IDisposable
     private readonly ResiliencePipeline _resilience;
     private readonly List<SinkRecord> _pending;
     private readonly Dictionary<SinkPartition, long> _assignedAt = [];
+    private readonly HashSet<SinkPartition> _owned = [];
+    private int _nextLatencySample;
     private long _written;
     private long _batches;
     private int _attempts;
@@ -68,6 +71,12 @@ public sealed class SinkRunner : IDisposable
 
     /// <summary>The circuit breaker's state now: 0 closed (writing), 1 open (not attempting), 2 half-open (one trial write).</summary>
     public int CircuitState => Volatile.Read(ref _circuit);
+
+    /// <summary>Partitions of the output topics this runner is assigned now.</summary>
+    public int AssignedPartitions
+    {
+        get { lock (_assignedAt) return _owned.Count; }
+    }
 
     /// <summary>Where each partition started when it was last assigned: the stored offset, or 0 for one never written.</summary>
     public IReadOnlyDictionary<SinkPartition, long> AssignedAt
@@ -144,11 +153,24 @@ public sealed class SinkRunner : IDisposable
             _logger.LogInformation("{Sink}: batch of {Records:N0} records written after {Attempts} attempts ({Seconds:0.0} s)",
                 _sink.Name, batch.Count, _attempts, watch.Elapsed.TotalSeconds);
         SinkInstruments.BatchDuration.Record(watch.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("sink", _sink.Name));
+        SampleLatency(batch);
         Interlocked.Add(ref _written, batch.Count);
         Interlocked.Increment(ref _batches);
         _pending.Clear();
         _options.AfterWrite?.Invoke(batch);
         CommitToKafka(batch);
+    }
+
+    // One stored row in LatencySampleEvery, counted across batches, so a row costs nothing unless it is measured.
+    private void SampleLatency(SinkBatch batch)
+    {
+        var records = batch.Records;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var i = _nextLatencySample;
+        for (; i < records.Count; i += SinkInstruments.LatencySampleEvery)
+            if (records[i].Timestamp > 0)
+                SinkInstruments.Latency.Record(LatencyBuckets.Between(records[i].Timestamp, now), new KeyValuePair<string, object?>("sink", _sink.Name));
+        _nextLatencySample = i - records.Count;
     }
 
     // Only so that consumer-group tools show the sink's lag: the offsets stored with the rows are the ones that count.
@@ -176,6 +198,7 @@ public sealed class SinkRunner : IDisposable
                 var key = new SinkPartition(tp.Topic, tp.Partition.Value);
                 var next = stored.TryGetValue(key, out var o) ? o : 0;
                 _assignedAt[key] = next;
+                _owned.Add(key);
                 result.Add(new TopicPartitionOffset(tp, stored.ContainsKey(key) ? new Offset(next) : Offset.Beginning));
             }
         }
@@ -187,6 +210,7 @@ public sealed class SinkRunner : IDisposable
     private void Forget(IEnumerable<TopicPartition> partitions, string how)
     {
         var gone = partitions.Select(p => (p.Topic, p.Partition.Value)).ToHashSet();
+        lock (_assignedAt) _owned.RemoveWhere(p => gone.Contains((p.Topic, p.Partition)));
         var dropped = _pending.RemoveAll(r => gone.Contains((r.Topic, r.Partition)));
         if (dropped > 0)
             _logger.LogInformation("{Sink}: {Count:N0} records of {How} partitions not yet written were let go; their next owner reads them from the stored offsets",

@@ -2,6 +2,9 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
+using Sluice.Serve;
+using Sluice.Serve.Api;
+using Sluice.Serve.Health;
 using Sluice.Sinks;
 using Sluice.Sinks.DuckDb;
 
@@ -55,7 +58,7 @@ internal static class SinkCommand
                     logger.LogInformation("{Sink}: ready {Where}", sink.Name, SinkCatalog.Describe(sink));
                 }
                 var factory = ClusterCommands.ExistingCluster(options, loggers, "sink");
-                await RunAll(sinks, factory, logger, ct).ConfigureAwait(false);
+                await RunAll(sinks, factory, options, loggers, ct).ConfigureAwait(false);
             }
             finally
             {
@@ -67,12 +70,25 @@ internal static class SinkCommand
     }
 
     /// <summary>One runner per sink, each in its own consumer group, side by side; the first that fails stops the others.</summary>
-    private static async Task RunAll(List<(ISink Sink, SinkRunnerOptions Runner)> sinks, Sluice.Kafka.KafkaClientFactory factory, ILogger logger,
-        CancellationToken ct)
+    /// <remarks>With observe.listen set, /metrics, /healthz and /readyz are served from before the runners join their groups until they stop.</remarks>
+    private static async Task RunAll(List<(ISink Sink, SinkRunnerOptions Runner)> sinks, Sluice.Kafka.KafkaClientFactory factory, SluiceOptions options,
+        ILoggerFactory loggers, CancellationToken ct)
     {
+        var logger = loggers.CreateLogger("Sluice.Sinks");
         var runners = sinks.Select(s => new SinkRunner(s.Sink, factory, s.Runner, logger)).ToList();
+        var warehouse = WarehouseChoice.ForSink(options, sinks.Select(s => s.Sink.Name).ToList());
+        using var disposeWarehouse = warehouse.Reader as IDisposable;
+        var server = options.Observe.Enabled
+            ? new ObserveServer(options.Observe, options.Dashboard, SinkReadinessChecks.For(runners), loggers.CreateLogger("Sluice.Observe"))
+            {
+                Mode = "sink",
+                Warehouse = warehouse.Reader,
+                NoWarehouse = warehouse.Reader is null ? warehouse.NoWarehouse : "",
+            }
+            : null;
         try
         {
+            if (server is not null) await server.StartAsync(ct).ConfigureAwait(false);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var runs = runners.Select(runner => Task.Run(() =>
             {
@@ -104,6 +120,11 @@ internal static class SinkCommand
         }
         finally
         {
+            if (server is not null)
+            {
+                await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
             foreach (var runner in runners) runner.Dispose();
         }
     }

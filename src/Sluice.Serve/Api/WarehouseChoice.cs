@@ -18,6 +18,17 @@ public sealed record WarehouseChoice(IWarehouseReader? Reader, string NoWarehous
                          "run it with --sinks duckdb (a default) or set postgres.connectionString");
     }
 
+    /// <summary><c>sink</c>: the DuckDB file it writes when it runs the duckdb store (one instance in the process), else PostgreSQL when configured.</summary>
+    public static WarehouseChoice ForSink(SluiceOptions options, IReadOnlyCollection<string> stores)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(stores);
+        if (stores.Contains("duckdb", StringComparer.OrdinalIgnoreCase))
+            return new(new DuckDbWarehouseReader(options.Warehouse.Path, inProcessWithSink: true), "");
+        if (options.Postgres.ConnectionString.Length > 0) return new(new PostgresWarehouseReader(options.Postgres.ConnectionString), "");
+        return new(null, "no warehouse in this process: this sink writes neither duckdb nor postgres; read the API of a process or sink that does");
+    }
+
     /// <summary><c>process</c>: PostgreSQL when <c>postgres.connectionString</c> is set; else the DuckDB file <c>warehouse.path</c>, read-only, when it exists.</summary>
     public static WarehouseChoice ForProcess(SluiceOptions options)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Sluice.Core.Diagnostics;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
 using Sluice.Streaming.State;
@@ -27,11 +28,16 @@ public static class StreamingInstruments
     public static Histogram<long> CheckpointSize { get; } =
         Meter.CreateHistogram<long>("sluice.checkpoint.size", "By", "Size of one task's checkpoint");
 
+    /// <summary>Seconds from an input record's event time (<c>from="event_time"</c>) or Kafka timestamp (<c>from="produce_time"</c>) to its outputs being sent; one record in <see cref="LatencySampler.Every"/>.</summary>
+    public static Histogram<double> Latency { get; } =
+        Meter.CreateHistogram("sluice.processor.latency", "s", "End-to-end latency to the processor's outputs, sampled: one input record in " + LatencySampler.Every,
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets.Seconds });
+
     static StreamingInstruments()
     {
         var tasks = TaskTelemetry.Shared;
-        Meter.CreateObservableCounter("sluice.processor.records", () => PerPartition(tasks, "records_in"), "{record}",
-            "Input records processed, per partition (task)");
+        Meter.CreateObservableCounter("sluice.processor.records", () => PerTopicPartition(tasks), "{record}",
+            "Input records processed, per topic and partition");
         Meter.CreateObservableCounter("sluice.processor.outputs", () => PerName(tasks, "records_out.", "topic"), "{record}",
             "Records sent to each output topic");
         Meter.CreateObservableCounter("sluice.processor.dead_letters", () => PerName(tasks, StreamReasonCodes.DeadLetterCounterPrefix, "reason"), "{record}",
@@ -44,6 +50,10 @@ public static class StreamingInstruments
             "Time windows holding entries, per store");
         Meter.CreateObservableGauge("sluice.processor.state.entries", () => StateEntries(tasks), "{entry}",
             "Entries in each state store (sessions for session stores)");
+        Meter.CreateObservableGauge("sluice.processor.state.size", () => StateBytes(tasks), "By",
+            "Estimated bytes in each state store: entries now times the encoded bytes per entry in the last checkpoint");
+        Meter.CreateObservableGauge("sluice.processor.sessions.open", () => OpenSessions(tasks), "{session}",
+            "Sessions open, per session store");
         Meter.CreateObservableGauge("sluice.processor.tasks", () => (long)tasks.LiveTasks.Count, "{task}",
             "Open tasks (assigned partition numbers)");
     }
@@ -51,10 +61,10 @@ public static class StreamingInstruments
     /// <summary>Creates the instruments (once); call before a reader subscribes to <see cref="MeterName"/>.</summary>
     public static void EnsureCreated() => _ = CheckpointDuration;
 
-    private static IEnumerable<Measurement<long>> PerPartition(TaskTelemetry tasks, string counter)
+    private static IEnumerable<Measurement<long>> PerTopicPartition(TaskTelemetry tasks)
     {
-        foreach (var ((name, partition), value) in tasks.Counters(counter))
-            if (name.Length == 0) yield return new(value, new KeyValuePair<string, object?>("partition", partition));
+        foreach (var ((topic, partition), value) in tasks.Counters(StreamTask.RecordsInTopicPrefix))
+            yield return new(value, new KeyValuePair<string, object?>("topic", topic), new KeyValuePair<string, object?>("partition", partition));
     }
 
     private static IEnumerable<Measurement<long>> PerName(TaskTelemetry tasks, string prefix, string label)
@@ -90,6 +100,27 @@ public static class StreamingInstruments
         var sums = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var task in tasks.LiveTasks)
             foreach (var store in task.Stores) sums[store.Name] = sums.GetValueOrDefault(store.Name) + store.Count;
+        foreach (var (name, value) in sums) yield return new(value, new KeyValuePair<string, object?>("store", name));
+    }
+
+    private static IEnumerable<Measurement<long>> StateBytes(TaskTelemetry tasks)
+    {
+        var sums = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var task in tasks.LiveTasks)
+        {
+            var stores = task.Stores;
+            for (var i = 0; i < stores.Count; i++)
+                if (task.EstimatedStateBytes(i) is { } bytes) sums[stores[i].Name] = sums.GetValueOrDefault(stores[i].Name) + bytes;
+        }
+        foreach (var (name, value) in sums) yield return new(value, new KeyValuePair<string, object?>("store", name));
+    }
+
+    private static IEnumerable<Measurement<long>> OpenSessions(TaskTelemetry tasks)
+    {
+        var sums = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var task in tasks.LiveTasks)
+            foreach (var store in task.Stores)
+                if (store is ISessionCounter) sums[store.Name] = sums.GetValueOrDefault(store.Name) + store.Count;
         foreach (var (name, value) in sums) yield return new(value, new KeyValuePair<string, object?>("store", name));
     }
 }

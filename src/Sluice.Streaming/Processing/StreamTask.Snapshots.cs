@@ -24,6 +24,20 @@ public sealed partial class StreamTask
 
     private bool _started;
     private bool _restoreFailed;
+    private StoreSize[]? _storeSizes;
+
+    /// <summary>
+    /// An estimate of the bytes store number <paramref name="store"/> (of <see cref="Stores"/>) holds now: its entries
+    /// now times the bytes per entry of its section in this task's last snapshot (its encoded size, not the heap's);
+    /// null until the task has written a snapshot.
+    /// </summary>
+    /// <remarks>Any thread: it reads what the last snapshot left and the store's entry count.</remarks>
+    public long? EstimatedStateBytes(int store)
+    {
+        if (Volatile.Read(ref _storeSizes) is not { } sizes || (uint)store >= (uint)sizes.Length) return null;
+        var (bytes, entries) = sizes[store];
+        return entries > 0 ? (long)((double)bytes / entries * _topology.Stores[store].Count) : bytes;
+    }
 
     /// <summary>The task's whole state as one array: for tests and tools; checkpoints use <see cref="SnapshotToBuffer"/>.</summary>
     public byte[] Snapshot()
@@ -50,12 +64,18 @@ public sealed partial class StreamTask
         writer.BeginSection(TaskSection);
         writer.WriteVarInt64(_nextCallback);
         writer.EndSection();
+        var sizes = new StoreSize[_topology.Stores.Count];
+        var store = 0;
         foreach (var p in participants)
         {
+            var start = writer.Length;
             writer.BeginSection(p.Section);
             p.Participant.WriteSnapshot(writer);
             writer.EndSection();
+            if (store < sizes.Length && ReferenceEquals(p.Participant, _topology.Stores[store]))
+                sizes[store] = new StoreSize(writer.Length - start, _topology.Stores[store++].Count);
         }
+        Volatile.Write(ref _storeSizes, sizes);
         return writer.Detach();
     }
 
@@ -165,6 +185,8 @@ public sealed partial class StreamTask
         for (var i = 0; i < args.Length; i++) sb.Append(i == 0 ? "" : ", ").Append(Describe(args[i]));
         return sb.Append('>').ToString();
     }
+
+    private readonly record struct StoreSize(long Bytes, long Entries);
 
     private readonly record struct SnapshotPart(string Section, string Shape, ISnapshotParticipant Participant);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Streaming.Diagnostics;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.State;
 using Sluice.Streaming.Time;
@@ -25,6 +26,10 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     private readonly IWatermarkListener[] _listeners;
     private readonly Dictionary<string, Counter> _deadLetterCounters = new(StringComparer.Ordinal);
     private readonly Counter _recordsIn;
+    private readonly Dictionary<string, Counter> _topicCounters = new(StringComparer.Ordinal);
+    private string? _lastTopic;
+    private Counter? _lastTopicCounter;
+    private int _latencyCountdown = LatencySampler.Every;
     private readonly string _topologyName;
     private long _nextCallback = EventTime.EndOfTime;
     private long _reportedEventTime;
@@ -51,6 +56,9 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         _listeners = listeners.ToArray();
         foreach (var p in topology.Processors) p.Init(this);
     }
+
+    /// <summary>Prefix of the per-topic input counters: <c>records_in.{topic}</c> (<c>records_in</c> counts every topic).</summary>
+    public const string RecordsInTopicPrefix = "records_in.";
 
     public TaskId TaskId { get; }
 
@@ -108,6 +116,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         NowMs = ReadClock();
         _hasReportedEventTime = false;
         _recordsIn.Increment();
+        TopicCounter(record.Topic).Increment();
         try
         {
             _topology.Source.Process(new Record<byte[]?, byte[]>(record.Key, record.Value, record.Timestamp, record.Source, record.Headers));
@@ -118,6 +127,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
             DeadLetter(StreamReasonCodes.ProcessingFailed, $"{ex.GetType().Name}: {ex.Message}");
         }
         if (_hasReportedEventTime) _watermark.OnEvent(record.Topic, _reportedEventTime, NowMs);
+        if (--_latencyCountdown == 0) SampleLatency(record.Timestamp);
         // Not only when the watermark moved: the record may have asked for a time the watermark has already passed (a
         // hopping window whose first window was due but empty until now), and that result should not wait for the next rise.
         if (_watermark.Current >= _nextCallback) FireWatermark();
@@ -157,6 +167,23 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         _disposed = true;
         foreach (var p in _topology.Processors) p.Close();
         foreach (var s in _topology.Stores) s.Close();
+    }
+
+    // The input topic's own counter: one string comparison per record while records come from one topic.
+    private Counter TopicCounter(string topic)
+    {
+        if (ReferenceEquals(topic, _lastTopic) || string.Equals(topic, _lastTopic, StringComparison.Ordinal)) return _lastTopicCounter!;
+        if (!_topicCounters.TryGetValue(topic, out var counter))
+            _topicCounters[topic] = counter = Metrics.Counter(RecordsInTopicPrefix + topic);
+        _lastTopic = topic;
+        return _lastTopicCounter = counter;
+    }
+
+    // Every LatencySampler.Every-th record: its outputs were sent during Process, at NowMs.
+    private void SampleLatency(long produceTimestamp)
+    {
+        _latencyCountdown = LatencySampler.Every;
+        LatencySampler.Record(NowMs, _hasReportedEventTime ? _reportedEventTime : null, produceTimestamp);
     }
 
     private void ThrowRestoreFailed() =>

@@ -19,7 +19,7 @@ public readonly record struct SessionEntry<TKey, TValue>(TKey Key, Window Window
 /// order is deterministic. The owner enforces the entry limit (<see cref="IsOverCapacity"/>) by closing the
 /// earliest-ending sessions early.
 /// </remarks>
-public sealed class SessionStore<TKey, TValue> : IStateStore where TKey : notnull
+public sealed class SessionStore<TKey, TValue> : IStateStore, ISessionCounter where TKey : notnull
 {
     private readonly Dictionary<TKey, Session> _byKey;
     private readonly EndIndex _byEnd = new();

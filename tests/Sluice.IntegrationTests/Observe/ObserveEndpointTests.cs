@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -81,6 +82,64 @@ public sealed partial class ObserveEndpointTests(ProcessInputFixture input, ITes
         Assert.All(lag, l => Assert.Equal(Topic, l.Label("topic")));
 
         await TerminateAsync(run);
+    }
+
+    [Fact]
+    public async Task process_serves_latency_state_bytes_and_input_topics_and_sink_serves_its_rows_and_latency()
+    {
+        using var dir = new TempDirectory("sluice-ckpt");
+        var produced = EndOffsets(input.Broker.BootstrapServers).Values.Sum();
+        IReadOnlyList<PrometheusSample> samples;
+        using (var run = SluiceChild.Start(ProcessArgs(input.Broker.BootstrapServers, $"observe-{Guid.NewGuid():N}", dir.Path)))
+        {
+            using var http = new HttpClient { BaseAddress = await ServedUrlAsync(run) };
+            // Every record in, and a checkpoint written since (state bytes are known from a task's last snapshot).
+            samples = await PollAsync(async () =>
+            {
+                var s = PrometheusText.Parse(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+                return PrometheusText.Sum(s, "sluice_processor_records_total") >= produced && PrometheusText.Sum(s, "sluice_processor_state_size_bytes") > 0 ? s : null;
+            }, $"{produced} records in and state bytes in /metrics", run);
+            await TerminateAsync(run);
+        }
+        var records = samples.Where(s => s.Name == "sluice_processor_records_total").ToList();
+        Assert.Equal(6, records.Count);
+        Assert.All(records, r => Assert.Equal(Topic, r.Label("topic")));
+        // One input record in 100 measured, from its event time and from its Kafka timestamp, in the latency buckets.
+        foreach (var from in new[] { "event_time", "produce_time" })
+        {
+            var count = PrometheusText.Sum(samples, "sluice_processor_latency_seconds_count", s => s.Label("from") == from);
+            output.WriteLine($"latency from {from}: {count} samples, {PrometheusText.Sum(samples, "sluice_processor_latency_seconds_sum", s => s.Label("from") == from) / count:0.0} s mean");
+            Assert.InRange(count, produced / 100 / 2, produced / 100 + 6);
+            Assert.Equal(count, PrometheusText.Sum(samples, "sluice_processor_latency_seconds_bucket", s => s.Label("from") == from && s.Label("le") == "+Inf"));
+            Assert.Contains(samples, s => s.Name == "sluice_processor_latency_seconds_bucket" && double.TryParse(s.Label("le"), CultureInfo.InvariantCulture, out var le) && le == 86_400 * 365);
+        }
+        var bytes = samples.Where(s => s.Name == "sluice_processor_state_size_bytes").ToList();
+        output.WriteLine($"state bytes: {string.Join(", ", bytes.Select(b => $"{b.Label("store")}={b.Value}"))}");
+        Assert.Contains(bytes, b => b.Label("store") is { Length: > 0 } && b.Value > 0);
+        // Sessions whose gap the watermark has not passed stay open at the end of the input.
+        Assert.True(PrometheusText.Sum(samples, "sluice_processor_sessions_open") > 0);
+
+        // The sink process serves the same endpoints: rows stored, its latency, ready once assigned with its circuit closed.
+        using var warehouse = new TempDirectory("sluice-warehouse");
+        using var sink = SluiceChild.Start(["sink", "--to", "duckdb", "--bootstrap-servers", input.Broker.BootstrapServers, "--warehouse", warehouse.File("w.duckdb"),
+            "--set", "kafka.sessionTimeout=00:00:06"]);
+        using var sinkHttp = new HttpClient { BaseAddress = await ServedUrlAsync(sink) };
+        var stored = await PollAsync(async () =>
+        {
+            var s = PrometheusText.Parse(await sinkHttp.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+            return PrometheusText.Sum(s, "sluice_sink_rows_total", x => x.Label("sink") == "duckdb") >= 1_000 ? s : null;
+        }, "sink rows in /metrics", sink);
+        var rows = PrometheusText.Sum(stored, "sluice_sink_rows_total");
+        var sampled = PrometheusText.Sum(stored, "sluice_sink_latency_seconds_count", s => s.Label("sink") == "duckdb");
+        output.WriteLine($"sink: {rows} rows, {sampled} latency samples");
+        Assert.InRange(sampled, 1, rows / 100 + 1);
+        var ready = await PollAsync(async () =>
+        {
+            using var r = await sinkHttp.GetAsync(new Uri("/readyz", UriKind.Relative));
+            return r.StatusCode == HttpStatusCode.OK ? await r.Content.ReadAsStringAsync() : null;
+        }, "sink /readyz 200", sink);
+        Assert.Equal(["partitions", "sinks"], Checks(ready).Select(c => c.Name));
+        await TerminateAsync(sink);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Configuration;
+using Sluice.Core.Diagnostics;
 using Sluice.Core.Errors;
 using Sluice.Serve;
 using Sluice.Streaming.Diagnostics;
@@ -69,6 +70,137 @@ public sealed class ObserveUnitTests
         Assert.Equal(5, after.RecordsIn - before.RecordsIn);
         Assert.Equal(1, after.DeadLetters - before.DeadLetters);
         Assert.NotNull(after.WatermarkLagSeconds);
+    }
+
+    [Fact]
+    public void the_records_counter_carries_the_input_topic_of_each_partition()
+    {
+        using var driver = new TopologyTestDriver(new TestTopology(TumblingWindows.Of(TimeSpan.FromMilliseconds(100))) { SourceTopics = ["in", "other"] },
+            WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero));
+        TaskTelemetry.Shared.Attach(driver.TaskManager);
+        driver.Assign(42);
+        for (var i = 0; i < 3; i++) driver.Pipe("in", 42, TestTopology.Input("k", 10 + i));
+        driver.Pipe("other", 42, TestTopology.Input("k", 20));
+        var series = new Dictionary<(string?, int), long>();
+        CollectTags("sluice.processor.records", (value, tags) => series[((string?)Tag(tags, "topic"), (int)Tag(tags, "partition")!)] = value);
+        Assert.Equal(3, series[("in", 42)]);
+        Assert.Equal(1, series[("other", 42)]);
+    }
+
+    [Fact]
+    public void one_input_record_in_every_is_measured_from_its_event_time_and_from_its_kafka_timestamp()
+    {
+        // Latencies no other test produces: 1,234.5 s since the Kafka timestamp, 98,765.4 s since the event time.
+        using var driver = Driver();
+        var now = driver.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var samples = new List<(string From, double Seconds)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, StreamingInstruments.Latency)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            if (value is 1_234.5 or 98_765.4) lock (samples) samples.Add(((string)Tag(tags, "from")!, value));
+        });
+        listener.Start();
+        var records = 2 * LatencySampler.Every + LatencySampler.Every / 2;
+        for (var i = 0; i < records; i++)
+            driver.Pipe("in", 43, TestTopology.Input("k", now - 98_765_400), brokerTimestamp: now - 1_234_500);
+        Assert.Equal([("event_time", 98_765.4), ("produce_time", 1_234.5), ("event_time", 98_765.4), ("produce_time", 1_234.5)], samples);
+    }
+
+    [Fact]
+    public void a_record_without_event_time_or_kafka_timestamp_adds_no_latency_sample()
+    {
+        using var driver = Driver();
+        var count = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, StreamingInstruments.Latency)) l.EnableMeasurementEvents(instrument);
+        };
+        // Any sample from this thread is this test's: the driver processes on the caller's thread.
+        var thread = Environment.CurrentManagedThreadId;
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) =>
+        {
+            if (Environment.CurrentManagedThreadId == thread) count++;
+        });
+        listener.Start();
+        for (var i = 0; i < 3 * LatencySampler.Every; i++) driver.Pipe("in", 44, "not a record"u8.ToArray());
+        Assert.Equal(0, count);
+        driver.Pipe("in", 44, TestTopology.Input("k", 10), brokerTimestamp: 0);
+        for (var i = 1; i < LatencySampler.Every; i++) driver.Pipe("in", 44, TestTopology.Input("k", 10), brokerTimestamp: 0);
+        Assert.Equal(1, count);
+    }
+
+    [Fact]
+    public void latency_buckets_rise_from_a_millisecond_to_a_year_and_a_later_timestamp_counts_as_zero()
+    {
+        var buckets = LatencyBuckets.Seconds;
+        Assert.Equal(0.001, buckets[0]);
+        Assert.Equal(365 * 86_400, buckets[^1]);
+        for (var i = 1; i < buckets.Count; i++) Assert.True(buckets[i] > buckets[i - 1], $"bucket {i} ({buckets[i]}) does not rise");
+        Assert.Equal(1.5, LatencyBuckets.Between(8_500, 10_000));
+        Assert.Equal(0, LatencyBuckets.Between(12_000, 10_000));
+    }
+
+    [Fact]
+    public void state_bytes_are_unknown_until_a_snapshot_then_scale_with_the_entries()
+    {
+        using var driver = Driver();
+        driver.Assign(45);
+        for (var i = 0; i < 10; i++) driver.Pipe("in", 45, TestTopology.Input("k" + i, 1_000));
+        var task = driver.Task(45);
+        Assert.Null(task.EstimatedStateBytes(0));
+        var snapshot = task.Snapshot();
+        var ten = task.EstimatedStateBytes(0)!.Value;
+        Assert.InRange(ten, 10 * 5, snapshot.Length);
+        for (var i = 10; i < 20; i++) driver.Pipe("in", 45, TestTopology.Input("k" + i, 1_000));
+        Assert.Equal(2.0 * ten, task.EstimatedStateBytes(0)!.Value, 1.0);
+    }
+
+    [Fact]
+    public void session_stores_report_their_sessions_as_open_sessions()
+    {
+        using var driver = new TopologyTestDriver(new TestTopology(SessionWindows.WithGap(TimeSpan.FromSeconds(1))), WatermarkStrategy.ForBoundedOutOfOrderness(TimeSpan.Zero));
+        TaskTelemetry.Shared.Attach(driver.TaskManager);
+        var before = CollectStore("sluice.processor.sessions.open");
+        driver.Assign(46);
+        driver.Pipe("in", 46, TestTopology.Input("a", 1_000));
+        driver.Pipe("in", 46, TestTopology.Input("b", 1_100));
+        driver.Pipe("in", 46, TestTopology.Input("a", 1_200));
+        var after = CollectStore("sluice.processor.sessions.open");
+        Assert.Equal(2, after - before);
+    }
+
+    private static long CollectStore(string instrumentName)
+    {
+        long sum = 0;
+        CollectTags(instrumentName, (value, tags) =>
+        {
+            if ((string?)Tag(tags, "store") == "sum") sum += value;
+        });
+        return sum;
+    }
+
+    private static void CollectTags(string instrumentName, Action<long, ReadOnlySpan<KeyValuePair<string, object?>>> onValue)
+    {
+        StreamingInstruments.EnsureCreated();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == StreamingInstruments.MeterName && instrument.Name == instrumentName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => onValue(value, tags));
+        listener.Start();
+        listener.RecordObservableInstruments();
+    }
+
+    private static object? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
+    {
+        foreach (var tag in tags) if (tag.Key == key) return tag.Value;
+        return null;
     }
 
     private static Dictionary<int, long> Collect(string instrumentName)
