@@ -74,6 +74,8 @@ internal static class DemoCommand
             // Past kafka.unavailableDeadline the run stops and RunAsync throws the availability watch's one line.
             var demo = new PipelineDemo(options, settings, loggers);
             demo.AddService(new DemoViewService(demo, live, loggers.CreateLogger("Sluice.Demo")));
+            // Every value is checked before anything starts, the server included.
+            PipelineDemo.Validate(options, settings);
             var warehouse = WarehouseChoice.ForDemo(options, settings.Sinks);
             using var disposeWarehouse = warehouse.Reader as IDisposable;
             // The server wraps the run rather than being one of its services, so that with --stay it outlives it.

@@ -53,8 +53,9 @@ public sealed class HeadlessChromium : IDisposable
         return path;
     }
 
-    /// <summary>The text of the element with this <c>data-testid</c>.</summary>
-    public string Text(string testId) => Driver.FindElement(By.CssSelector($"[data-testid='{testId}']")).Text;
+    /// <summary>The text of the element with this <c>data-testid</c> (empty when there is none), read in one script, so a redraw cannot leave a stale element.</summary>
+    public string Text(string testId) =>
+        Script($"return document.querySelector(\"[data-testid='{testId}']\")?.textContent ?? '';") as string ?? "";
 
     /// <summary>Waits until <paramref name="condition"/> returns true or an object (Selenium's rule: not a value type but bool), polling every 200 ms.</summary>
     public T Until<T>(Func<IWebDriver, T> condition, TimeSpan timeout, string what)
