@@ -15,10 +15,12 @@ namespace Sluice.IntegrationTests.Observe;
 
 /// <summary>
 /// The dashboard in headless Chromium (Debian's, through Selenium and Debian's ChromeDriver): its numbers are the API's,
-/// they move while events flow, and hostile dead-letter payloads are shown as text. Screenshots go to artifacts/dashboard/.
+/// they move while events flow, hostile dead-letter payloads are shown as text, and a token given in the page's address
+/// reaches every request. Screenshots go to artifacts/dashboard/.
 /// </summary>
 public sealed partial class DashboardBrowserTests(ITestOutputHelper output)
 {
+    private const string Token = "dashboard-test-token-0123456789";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
 
     [Fact]
@@ -102,14 +104,20 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper output)
             Assert.Equal(0, producer.Flush(Long));
         }
 
-        // 2. The processor (serving the dashboard, reading the warehouse in PostgreSQL) and a PostgreSQL sink.
+        // 2. The processor (serving the dashboard on every address, so behind a token, and reading the warehouse in
+        //    PostgreSQL) and a PostgreSQL sink.
         await using var db = await PostgresTestServer.CreateDatabaseAsync();
         var env = new Dictionary<string, string> { ["SLUICE__POSTGRES__CONNECTIONSTRING"] = db.ConnectionString };
         using var dir = new TempDirectory("sluice-ckpt");
-        using var process = SluiceChild.Start(ProcessArgs(broker.BootstrapServers, $"dash-{Guid.NewGuid():N}", dir.Path), env);
+        using var process = SluiceChild.Start(ProcessArgs(broker.BootstrapServers, $"dash-{Guid.NewGuid():N}", dir.Path),
+            new Dictionary<string, string>(env) { ["SLUICE__OBSERVE__LISTEN"] = "http://0.0.0.0:0", ["SLUICE__DASHBOARD__TOKEN"] = Token });
         using var sink = SluiceChild.Start(["sink", "--to", "postgres", "--bootstrap-servers", broker.BootstrapServers], env);
-        var url = await DashboardUrlAsync(process);
+        var url = new Uri($"http://127.0.0.1:{(await DashboardUrlAsync(process)).Port}/");
+        using (var anonymous = new HttpClient { BaseAddress = url })
+            foreach (var path in new[] { "/", "/assets/dashboard.js", "/api/status" })
+                Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync(new Uri(path, UriKind.Relative))).StatusCode);
         using var http = new HttpClient { BaseAddress = url };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
 
         // 3. The hostile letters reach the warehouse; the API names their reason.
         var letters = await PollAsync(async () =>
@@ -123,9 +131,10 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper output)
         Assert.Single(letters, i => i.GetProperty("payloadText").GetString()!.Contains(script, StringComparison.Ordinal));
         output.WriteLine($"hostile letters' reasons: {string.Join(", ", letters.Select(l => l.GetProperty("reason").GetString()))}");
 
-        // 4. In the page: choose the reason, then each hostile letter; the payload is text, and nothing ran.
+        // 4. In the page, opened with the token in its address (it passes it on to the API and the stream): choose the
+        //    reason, then each hostile letter; the payload is text, and nothing ran.
         using var browser = new HeadlessChromium();
-        browser.Driver.Navigate().GoToUrl(url);
+        browser.Driver.Navigate().GoToUrl(new Uri(url, $"/?token={Token}"));
         foreach (var letter in letters)
         {
             var offset = letter.GetProperty("sourceOffset").GetInt64();
@@ -144,11 +153,14 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper output)
             if (shown.Contains("<script>", StringComparison.Ordinal))
             {
                 Assert.Contains(script, shown, StringComparison.Ordinal);
+                browser.Script("document.getElementById('payload').scrollIntoView({ block: 'center' });");
                 output.WriteLine(browser.Screenshot("dead-letter-markup"));
             }
             if (shown.Contains("before ", StringComparison.Ordinal)) Assert.Contains('\uFFFD', shown);
             if (shown.StartsWith("xxxx", StringComparison.Ordinal)) Assert.True(shown.Length >= 1_000, $"the long payload shows {shown.Length} characters");
         }
+        // The live figures arrived over the event stream with the token: the page counted more than one update.
+        Assert.True(int.Parse(browser.Script("return String(window.sluiceDashboard.updates);") as string ?? "0", CultureInfo.InvariantCulture) > 1);
         // Nothing from a payload became markup: no script ran, no element was added, and the page's own scripts are all there are.
         Assert.Null(browser.Script("return window.__pwned ?? null;"));
         Assert.Empty(browser.Driver.FindElements(By.CssSelector("#payload *")));

@@ -246,6 +246,32 @@ public sealed class ObserveUnitTests
     }
 
     [Fact]
+    public async Task a_right_token_query_gives_the_browser_a_cookie_that_alone_lets_its_next_requests_through()
+    {
+        var gate = new TokenGate("secret-token-0123456789");
+        var first = new DefaultHttpContext();
+        first.Request.QueryString = QueryString.Create("token", "secret-token-0123456789");
+        await gate.InvokeAsync(first, _ => Task.CompletedTask);
+        var setCookie = first.Response.Headers.SetCookie.ToString();
+        Assert.StartsWith($"{TokenGate.Cookie}=secret-token-0123456789", setCookie, StringComparison.Ordinal);
+        Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
+
+        var next = new DefaultHttpContext();
+        next.Request.Headers.Cookie = $"{TokenGate.Cookie}=secret-token-0123456789";
+        Assert.True(gate.Allows(next.Request));
+        var wrong = new DefaultHttpContext();
+        wrong.Request.Headers.Cookie = $"{TokenGate.Cookie}=secret-token-012345678";
+        Assert.False(gate.Allows(wrong.Request));
+
+        var refused = new DefaultHttpContext();
+        refused.Request.QueryString = QueryString.Create("token", "nope");
+        await gate.InvokeAsync(refused, _ => throw new InvalidOperationException("the gate let a wrong token through"));
+        Assert.Equal(401, refused.Response.StatusCode);
+        Assert.Empty(refused.Response.Headers.SetCookie.ToString());
+    }
+
+    [Fact]
     public void without_a_token_the_gate_lets_everything_through() => Assert.True(new TokenGate("").Allows(new DefaultHttpContext().Request));
 
     [Theory]
