@@ -180,13 +180,17 @@ public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next) : IP
         return false;
     }
 
-    /// <summary>device_type mobile or tablet; without a device type, a mobile user agent.</summary>
+    /// <summary>
+    /// device_type mobile or tablet; without a device type, a user agent naming a phone or tablet: mobi (and mobile),
+    /// iphone, ipad or android, in any case. Safari on iPhone and iPad does not always say "Mobile", and trackers lower-case.
+    /// </summary>
     public static bool IsMobile(ClickEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
         if (e.DeviceType is { } device)
             return device.Equals("mobile", StringComparison.OrdinalIgnoreCase) || device.Equals("tablet", StringComparison.OrdinalIgnoreCase);
-        return e.UserAgent is { } ua && (ua.Contains("Mobi", StringComparison.Ordinal) || ua.Contains("Android", StringComparison.Ordinal));
+        return e.UserAgent is { } ua && (ua.Contains("mobi", StringComparison.OrdinalIgnoreCase) || ua.Contains("iphone", StringComparison.OrdinalIgnoreCase)
+            || ua.Contains("ipad", StringComparison.OrdinalIgnoreCase) || ua.Contains("android", StringComparison.OrdinalIgnoreCase));
     }
 
     private string NormalizeCountry(string? country)

@@ -47,6 +47,26 @@ public class ClickstreamTopologyTests
         Assert.Equal("u1", d.Collector.Records("clickstream.enriched")[0].Key);
     }
 
+    [Theory]
+    [InlineData("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Safari/604.1", true)]
+    [InlineData("Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 Version/16.6 Safari/604.1", true)]
+    [InlineData("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120.0 Safari/537.36", true)]
+    [InlineData("Mozilla/5.0 (Linux; U; Android 4.0.3) Mobile Safari/534.30", true)]
+    [InlineData("some-tracker/1.0 (mobi)", true)]
+    [InlineData("mozilla/5.0 (iphone; cpu iphone os 17_0 like mac os x)", true)]
+    [InlineData("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36", false)]
+    [InlineData("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15", false)]
+    public void without_a_device_type_a_phone_or_tablet_user_agent_is_mobile_in_any_case(string userAgent, bool mobile) =>
+        Assert.Equal(mobile, EnrichProcessor.IsMobile(Event(userAgent: userAgent) with { DeviceType = null }));
+
+    [Fact]
+    public void a_device_type_decides_over_the_user_agent()
+    {
+        const string iPhone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1";
+        Assert.False(EnrichProcessor.IsMobile(Event(userAgent: iPhone) with { DeviceType = "desktop" }));
+        Assert.True(EnrichProcessor.IsMobile(Event(userAgent: "Mozilla/5.0 (Windows NT 10.0)") with { DeviceType = "Tablet" }));
+    }
+
     [Fact]
     public void country_codes_in_any_case_or_padding_come_out_as_two_capitals()
     {
