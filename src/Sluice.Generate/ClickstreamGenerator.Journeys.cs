@@ -228,7 +228,7 @@ public sealed partial class ClickstreamGenerator
             evt.ProductCategory = listing.Name;
             evt.ProductCategoryJson = listing.NameJson;
         }
-        // Views and searches never carry a price: the validator rejects them (unexpected_price).
+        // Generated views and searches carry no price (a product page view may: the validator accepts it; a search may not).
         evt.PriceCents = type is EventType.PageView or EventType.Search ? null : product?.PriceCents;
         evt.Quantity = quantity;
         evt.SearchQuery = query;

@@ -64,9 +64,13 @@ public sealed class EventValidator(long maxPriceCents, TimeSpan maxFutureSkew)
                     return ReasonCodes.NegativeQuantity;
             }
         }
-        if (e.PriceCents is { } unexpected && e.EventType is EventType.PageView or EventType.Search)
+        // A product page view may show the product's price, as real trackers send it; a search, or a page view of no
+        // product, has no price to show.
+        if (e.PriceCents is { } unexpected && (e.EventType == EventType.Search || (e.EventType == EventType.PageView && string.IsNullOrWhiteSpace(e.ProductId))))
         {
-            detail = $"{e.EventType.ToWireName()} must not carry a price (price_cents {unexpected})";
+            detail = e.EventType == EventType.Search
+                ? $"search must not carry a price (price_cents {unexpected})"
+                : $"page_view of no product must not carry a price (price_cents {unexpected}); a product page view may";
             return ReasonCodes.UnexpectedPrice;
         }
         if (e.EventType.RequiresUser() && string.IsNullOrWhiteSpace(e.UserId))

@@ -91,14 +91,18 @@ public class ValidationTests
     }
 
     [Fact]
-    public void priced_page_view_is_rejected_but_a_negative_price_reads_negative_price()
+    public void a_product_page_view_may_carry_its_price_but_not_a_negative_one_and_a_page_of_no_product_none()
     {
         using var d = Driver();
         d.Pipe(Event(EventType.PageView, product: "p1", price: 1999));
         d.Pipe(Event(EventType.PageView, product: "p1", price: -1));
+        d.Pipe(Event(EventType.PageView, price: 100));
         d.Pipe(Event(EventType.PageView, product: "p1"));
-        Assert.Single(d.Output<EnrichedEvent>("clickstream.enriched"));
-        Assert.Equal([ReasonCodes.UnexpectedPrice, ReasonCodes.NegativePrice], d.Output<DeadLetterRecord>("clickstream.dlq").Select(l => l.ReasonCode));
+        var enriched = d.Output<EnrichedEvent>("clickstream.enriched");
+        Assert.Equal(2, enriched.Count);
+        // The price shown on a view is no revenue.
+        Assert.All(enriched, e => Assert.Equal(0, e.RevenueCents));
+        Assert.Equal([ReasonCodes.NegativePrice, ReasonCodes.UnexpectedPrice], d.Output<DeadLetterRecord>("clickstream.dlq").Select(l => l.ReasonCode));
     }
 
     [Fact]
