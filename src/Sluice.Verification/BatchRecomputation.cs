@@ -1,3 +1,4 @@
+using Sluice.Pipelines.Domains.Rules;
 using System.Buffers;
 using System.Text;
 using Sluice.Core.Events;
@@ -39,7 +40,7 @@ public sealed partial class BatchRecomputation
 
     private readonly ClickstreamOptions _options;
     private readonly ClickEventDecoder _decoder;
-    private readonly EventValidator _validator;
+    private readonly RuleSet<ClickEvent> _rules;
     private readonly BotDetector _bots = new();
     private readonly long _nowMs;
     private readonly long _boundMs, _latenessMs, _horizonMs, _gapMs;
@@ -51,7 +52,7 @@ public sealed partial class BatchRecomputation
         options.Validate();
         _options = options;
         _decoder = schemas is null ? ClickEventDecoder.JsonOnly : new ClickEventDecoder(schemas);
-        _validator = new EventValidator(options.MaxPriceCents, options.MaxFutureSkew);
+        _rules = ClickstreamRules.Compile(options.Domain);
         _nowMs = nowMs;
         _boundMs = Ms(options.MaxOutOfOrderness);
         _latenessMs = Ms(options.AllowedLateness);
@@ -90,7 +91,7 @@ public sealed partial class BatchRecomputation
                 continue;
             }
             var e = decoded!;
-            if (_validator.Validate(e, _nowMs, out var detail) is { } reason)
+            if (_rules.Validate(e, _nowMs, record.TimestampMs, out var detail) is { } reason)
             {
                 outputs[ClickstreamOutput.DeadLetters].Add(DeadLetter(record, reason, detail));
                 continue;

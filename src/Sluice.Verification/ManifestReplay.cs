@@ -129,7 +129,8 @@ public static class ManifestReplay
                 return;
             }
             var list = _partitions[partition];
-            list.Add(new TopicRecord(topic, partition, list.Count, key, record.Payload.ToArray()));
+            // The generator stamps each record with its event time, as it produces it.
+            list.Add(new TopicRecord(topic, partition, list.Count, key, record.Payload.ToArray(), record.EventTime));
         }
 
         public void Flush(CancellationToken cancellationToken = default)

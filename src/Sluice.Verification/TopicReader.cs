@@ -44,7 +44,7 @@ public sealed class TopicReader(KafkaClientFactory factory, TimeSpan timeout) : 
             }
             deadline = DateTime.UtcNow + timeout;
             var p = r.Partition.Value;
-            result[index[p]].Add(new TopicRecord(r.Topic, p, r.Offset.Value, r.Message.Key, r.Message.Value ?? []));
+            result[index[p]].Add(new TopicRecord(r.Topic, p, r.Offset.Value, r.Message.Key, r.Message.Value ?? [], r.Message.Timestamp.UnixTimestampMs));
             if (remaining.TryGetValue(p, out var log) && r.Offset.Value + 1 >= log.LogEnd) remaining.Remove(p);
         }
         consumer.Close();

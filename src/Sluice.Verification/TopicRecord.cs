@@ -2,7 +2,8 @@ namespace Sluice.Verification;
 
 /// <summary>One record of a topic as the broker holds it (or as the producer would have written it): position, key and value bytes.</summary>
 /// <param name="Key">The key bytes, or null for a record without a key.</param>
-public sealed record TopicRecord(string Topic, int Partition, long Offset, byte[]? Key, byte[] Value);
+/// <param name="TimestampMs">The record's log timestamp (epoch ms): what a maxAge rule measures against; 0 when unknown.</param>
+public sealed record TopicRecord(string Topic, int Partition, long Offset, byte[]? Key, byte[] Value, long TimestampMs = 0);
 
 /// <summary>The input of a run, partition by partition in offset order, and where it came from.</summary>
 /// <param name="Partitions">Index = partition number; each list in offset order from offset 0.</param>

@@ -37,6 +37,8 @@ public static class SluiceConfiguration
     public static SluiceOptions Bind(IConfiguration configuration)
     {
         var unknown = UnknownKeys(configuration, typeof(SluiceOptions), "").ToList();
+        foreach (var key in unknown)
+            if (MovedKeys.TryGetValue(key, out var moved)) throw new ConfigurationException(key, moved);
         if (unknown.Count > 0)
             throw new ConfigurationException(string.Join(", ", unknown), "unknown key; check the spelling against config/sluice.yaml, which lists every key");
         var options = new SluiceOptions();
@@ -55,6 +57,14 @@ public static class SluiceConfiguration
     /// <summary>Build then bind: the usual entry point.</summary>
     public static SluiceOptions Load(string? yamlPath = null, IEnumerable<string>? sets = null) =>
         Bind(Build(yamlPath, sets ?? []));
+
+    // Keys that a domain file now holds: their errors say where the setting went.
+    private static readonly Dictionary<string, string> MovedKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["processor.maxPriceCents"] = "is a rule of the domain file now: { code: price_above_maximum, field: price_cents, max: N } in config/domains/ecommerce.yaml; copy that file, change the rule, and set processor.domain to the copy",
+        ["processor.maxFutureSkew"] = "is a rule of the domain file now: { code: timestamp_in_future, field: timestamp, maxFutureSkew: \"00:05:00\" } in config/domains/ecommerce.yaml; copy that file, change the rule, and set processor.domain to the copy",
+        ["processor.windowSize"] = "never reached the processor: the e-commerce aggregates' windows are fixed (events_1m is 1 minute; docs/streaming.md); remove the key",
+    };
 
     private static Dictionary<string, string?> ParseSets(IEnumerable<string> sets)
     {

@@ -196,18 +196,14 @@ public sealed class GeneratorOptions
 public sealed class ProcessorOptions
 {
     public string GroupId { get; set; } = "sluice-processor";
-    /// <summary>Tumbling window size for the event-type counts.</summary>
-    public TimeSpan WindowSize { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>The domain file whose fields and rules the processors apply; empty: the built-in e-commerce domain (config/domains/ecommerce.yaml).</summary>
+    public string Domain { get; set; } = "";
     /// <summary>How far behind the newest event an event may arrive and still count.</summary>
     public TimeSpan MaxOutOfOrderness { get; set; } = TimeSpan.FromMinutes(2);
 
     // The clickstream topology's thresholds and state limits. These are its defaults too (ClickstreamOptions reads
     // them from here); ClickstreamProcessor.Validate checks them, naming the processor.* key, before `process` or `demo` starts anything.
 
-    /// <summary>Prices above this many cents are rejected (price_above_maximum).</summary>
-    public long MaxPriceCents { get; set; } = 10_000_000;
-    /// <summary>Event times further than this ahead of processing time are rejected (timestamp_in_future).</summary>
-    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
     /// <summary>Processing time after which a silent partition no longer holds the watermark back.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
     /// <summary>How long a window stays open past its end for stragglers.</summary>
@@ -243,10 +239,6 @@ public sealed class ProcessorOptions
     internal void Validate()
     {
         Check.NotEmpty("processor.groupId", GroupId);
-        Check.Positive("processor.windowSize", WindowSize);
-        // "5" reads as five days: a window that long is almost certainly a typo for 00:00:05 or 00:05:00.
-        if (WindowSize > TimeSpan.FromDays(1))
-            ThrowHelper.ThrowConfiguration("processor.windowSize", $"{WindowSize} is longer than a day; write hh:mm:ss, for example 00:01:00");
         if (MaxOutOfOrderness < TimeSpan.Zero)
             ThrowHelper.ThrowConfiguration("processor.maxOutOfOrderness", "must be zero or positive, for example 00:02:00");
         Check.Positive("processor.checkpointInterval", CheckpointInterval, max: TimeSpan.FromDays(1));

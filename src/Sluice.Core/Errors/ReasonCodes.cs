@@ -2,8 +2,8 @@ namespace Sluice.Core.Errors;
 
 /// <summary>Stable reason codes carried by dead-letter records. Never renamed once published.</summary>
 /// <remarks>
-/// The one list of codes: decoding failures first, then the business rules an event that decodes must satisfy
-/// (checked in the clickstream validator's order). The generator labels its faults with these same constants.
+/// The codes Sluice itself gives: decoding failures first, then those of the built-in e-commerce domain's rules
+/// (config/domains/ecommerce.yaml, which is where a rule's code is set). The generator labels its faults with these.
 /// </remarks>
 public static class ReasonCodes
 {
@@ -22,6 +22,8 @@ public static class ReasonCodes
     public const string TimestampNotPositive = "timestamp_not_positive";
     /// <summary>timestamp is further ahead of processing time than the configured skew.</summary>
     public const string TimestampInFuture = "timestamp_in_future";
+    /// <summary>timestamp is further before the record's Kafka timestamp than the configured maximum age.</summary>
+    public const string TimestampTooOld = "timestamp_too_old";
     /// <summary>price_cents below zero.</summary>
     public const string NegativePrice = "negative_price";
     /// <summary>price_cents above the configured maximum.</summary>
@@ -49,6 +51,6 @@ public static class ReasonCodes
     public static IReadOnlyList<string> Validation { get; } =
     [
         InvalidCountryCode, MissingPrice, MissingQuantity, NegativePrice, NegativeQuantity, PriceAboveMaximum,
-        TimestampInFuture, TimestampNotPositive, UnexpectedPrice, UserRequired, ZeroQuantity,
+        TimestampInFuture, TimestampNotPositive, TimestampTooOld, UnexpectedPrice, UserRequired, ZeroQuantity,
     ];
 }

@@ -1,5 +1,6 @@
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
+using Sluice.Pipelines.Domains;
 
 namespace Sluice.Pipelines.Clickstream;
 
@@ -17,14 +18,11 @@ public sealed class ClickstreamOptions
     public string SessionsTopic { get; set; } = "clickstream.sessions";
     public string BotsTopic { get; set; } = "clickstream.bots";
 
-    /// <summary>Prices above this many cents are rejected (price_above_maximum).</summary>
-    public long MaxPriceCents { get; set; } = Defaults.MaxPriceCents;
+    /// <summary>The domain whose fields and validation rules the topology applies: the built-in e-commerce file by default.</summary>
+    public DomainDefinition Domain { get; set; } = DomainDefinition.Ecommerce;
 
-    /// <summary>The largest <see cref="MaxPriceCents"/> accepted: any price up to it times any quantity fits in a long.</summary>
+    /// <summary>The largest maximum a price rule may set: any price up to it times any quantity fits in a long.</summary>
     public const long MaxPriceCentsLimit = long.MaxValue / int.MaxValue;
-
-    /// <summary>Event times further than this ahead of processing time are rejected (timestamp_in_future).</summary>
-    public TimeSpan MaxFutureSkew { get; set; } = Defaults.MaxFutureSkew;
 
     /// <summary>How far behind the newest event an event may be and still count (the watermark lag).</summary>
     public TimeSpan MaxOutOfOrderness { get; set; } = Defaults.MaxOutOfOrderness;
@@ -73,11 +71,8 @@ public sealed class ClickstreamOptions
         {
             if (string.IsNullOrWhiteSpace(topic)) ThrowHelper.ThrowConfiguration(key, "must name a topic");
         }
-        if (MaxPriceCents <= 0) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxPriceCents", "must be positive");
-        // revenue_cents is price x quantity: with any int quantity it must fit in 64 bits, never wrap around.
-        if (MaxPriceCents > MaxPriceCentsLimit)
-            ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxPriceCents", $"must be at most {MaxPriceCentsLimit} so that price x quantity cannot overflow");
-        if (MaxFutureSkew < TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxFutureSkew", "must be zero or positive");
+        if (Domain is null) ThrowHelper.ThrowConfiguration($"{ConfigSection}.domain", "must name a domain file");
+        _ = ClickstreamRules.Compile(Domain);
         if (MaxOutOfOrderness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxOutOfOrderness", "must be zero or positive");
         if (IdleTimeout <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.idleTimeout", "must be positive, for example 00:01:00");
         if (AllowedLateness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.allowedLateness", "must be zero or positive");

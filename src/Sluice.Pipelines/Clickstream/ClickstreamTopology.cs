@@ -1,4 +1,5 @@
 using Sluice.Core.Events;
+using Sluice.Pipelines.Domains.Rules;
 using Sluice.Schemas.Registry;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
@@ -31,7 +32,7 @@ public sealed class ClickstreamTopology : ITopology
     public const string DedupStore = "dedup";
 
     private readonly ClickstreamOptions _options;
-    private readonly EventValidator _validator;
+    private readonly RuleSet<ClickEvent> _rules;
     private readonly ISchemaSource? _schemas;
 
     /// <summary>A topology over <paramref name="options"/>; with <paramref name="schemas"/> (the registry client) it also reads Avro frames.</summary>
@@ -40,7 +41,7 @@ public sealed class ClickstreamTopology : ITopology
         _options = options ?? new ClickstreamOptions();
         _schemas = schemas;
         _options.Validate();
-        _validator = new EventValidator(_options.MaxPriceCents, _options.MaxFutureSkew);
+        _rules = ClickstreamRules.Compile(_options.Domain);
         SourceTopics = [_options.InputTopic];
     }
 
@@ -102,7 +103,7 @@ public sealed class ClickstreamTopology : ITopology
         var bots = b.Add(new BotFilterProcessor(new BotDetector(), botsSink, enrich));
         var seenIds = b.Store(new EventIdStore(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
         var dedup = b.Add(new DedupProcessor(DedupStore, bots));
-        var validate = b.Add(new ValidateProcessor(_validator, dedup));
+        var validate = b.Add(new ValidateProcessor(_rules, dedup));
         // Each task gets its own decoder: its string caches are written on every miss, and a cache shared by tasks on
         // different cores would bounce those cache lines between them. Schemas still come from the one shared source.
         // It also hands over each event id as soon as it has read it (the first field), so that the id's dedup slot is

@@ -1,4 +1,5 @@
 using Sluice.Core.Events;
+using Sluice.Pipelines.Domains.Rules;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
 using Sluice.Streaming.State;
@@ -31,8 +32,9 @@ public sealed class DecodeProcessor(IProcessor<string, ClickEvent> next, ClickEv
     }
 }
 
-/// <summary>Step 2: business rules (<see cref="Sluice.Core.Errors.ReasonCodes"/>); a valid event's time then feeds the watermark.</summary>
-public sealed class ValidateProcessor(EventValidator validator, IProcessor<string, ClickEvent> next) : IProcessor<string, ClickEvent>
+/// <summary>Step 2: the domain's rules, first broken rule's code to the dead-letter output; a valid event's time then feeds the watermark.</summary>
+/// <remarks>A maxAge rule measures against the record's Kafka timestamp, which the record still carries here.</remarks>
+public sealed class ValidateProcessor(RuleSet<ClickEvent> rules, IProcessor<string, ClickEvent> next) : IProcessor<string, ClickEvent>
 {
     private IProcessorContext _context = null!;
 
@@ -40,7 +42,7 @@ public sealed class ValidateProcessor(EventValidator validator, IProcessor<strin
 
     public void Process(in Record<string, ClickEvent> record)
     {
-        var reason = validator.Validate(record.Value, _context.NowMs, out var detail);
+        var reason = rules.Validate(record.Value, _context.NowMs, record.Timestamp, out var detail);
         if (reason is not null)
         {
             _context.DeadLetter(reason, detail);

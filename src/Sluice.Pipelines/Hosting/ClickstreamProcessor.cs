@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Sluice.Core.Configuration;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
+using Sluice.Pipelines.Domains;
 using Sluice.Schemas.Registry;
 using Sluice.Streaming.Checkpoints;
 using Sluice.Streaming.Diagnostics;
@@ -110,8 +111,7 @@ public sealed class ClickstreamProcessor
             InputTopic = options.Kafka.Topics.Events,
             DeadLetterTopic = options.Kafka.Topics.Dlq,
             MaxOutOfOrderness = p.MaxOutOfOrderness,
-            MaxPriceCents = p.MaxPriceCents,
-            MaxFutureSkew = p.MaxFutureSkew,
+            Domain = string.IsNullOrWhiteSpace(p.Domain) ? DomainDefinition.Ecommerce : DomainDefinition.Load(p.Domain),
             IdleTimeout = p.IdleTimeout,
             AllowedLateness = p.AllowedLateness,
             DedupHorizon = p.DedupHorizon,

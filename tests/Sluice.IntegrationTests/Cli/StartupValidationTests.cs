@@ -14,7 +14,7 @@ public sealed class StartupValidationTests
     private static readonly TimeSpan Quick = TimeSpan.FromSeconds(60);
 
     [Theory]
-    [InlineData("processor.maxPriceCents=-1", "processor.maxPriceCents", "must be positive")]
+    [InlineData("processor.domain=/nonexistent/shop.yaml", "processor.domain", "does not exist")]
     [InlineData("processor.sessionGap=-00:01:00", "processor.sessionGap", "must be positive")]
     [InlineData("processor.topProducts=0", "processor.topProducts", "at least 1")]
     public async Task a_bad_processor_value_stops_demo_with_one_line_naming_the_key_before_its_broker_starts(string set, string key, string problem)
@@ -48,9 +48,9 @@ public sealed class StartupValidationTests
 
         var r = await SluiceProcess.RunAsync(
             ["process", "--bootstrap-servers", cluster.BootstrapServers, "--set", $"processor.checkpoint.directory={checkpoints}",
-             "--set", "processor.maxFutureSkew=-00:00:01", "--set", "kafka.connectTimeout=00:00:02"], Quick);
+             "--set", $"processor.domain={Path.Combine(dir.Path, "missing.yaml")}", "--set", "kafka.connectTimeout=00:00:02"], Quick);
 
-        AssertOneLineError(r, 1, "'processor.maxFutureSkew'", "zero or positive");
+        AssertOneLineError(r, 1, "'processor.domain'", "does not exist");
         Assert.False(cluster.WasContacted, "process connected to the cluster before checking its options");
         Assert.False(Directory.Exists(checkpoints), "process created its checkpoint directory before checking its options");
     }

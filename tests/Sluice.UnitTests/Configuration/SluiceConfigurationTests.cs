@@ -35,9 +35,9 @@ public sealed class SluiceConfigurationTests
     [Fact]
     public void set_arguments_override_the_file()
     {
-        var options = SluiceConfiguration.Load(RepoConfig, ["kafka.partitions=12", "processor.windowSize=00:05:00"]);
+        var options = SluiceConfiguration.Load(RepoConfig, ["kafka.partitions=12", "processor.sessionGap=00:05:00"]);
         Assert.Equal(12, options.Kafka.Partitions);
-        Assert.Equal(TimeSpan.FromMinutes(5), options.Processor.WindowSize);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.Processor.SessionGap);
     }
 
     [Fact]
@@ -64,8 +64,19 @@ public sealed class SluiceConfigurationTests
     }
 
     [Theory]
+    [InlineData("processor.maxPriceCents=500", "price_above_maximum")]
+    [InlineData("processor.maxFutureSkew=00:10:00", "timestamp_in_future")]
+    [InlineData("processor.windowSize=00:05:00", "remove the key")]
+    public void a_key_the_domain_file_now_holds_says_where_it_went(string set, string hint)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(RepoConfig, [set]));
+        Assert.Equal(set[..set.IndexOf('=', StringComparison.Ordinal)], ex.Key);
+        Assert.Contains(hint, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("generator.users=abc", "generator.users", "whole number")]
-    [InlineData("processor.windowSize=soon", "processor.windowSize", "hh:mm:ss")]
+    [InlineData("processor.sessionGap=soon", "processor.sessionGap", "hh:mm:ss")]
     [InlineData("generator.invalidRate=lots", "generator.invalidRate", "number")]
     public void unreadable_value_names_the_key_and_the_expected_form(string set, string key, string expected)
     {
@@ -88,7 +99,7 @@ public sealed class SluiceConfigurationTests
     [InlineData("generator.concurrentSessions=-1", "generator.concurrentSessions")]
     [InlineData("generator.speed=fast", "generator.speed")]
     [InlineData("generator.speed=-2x", "generator.speed")]
-    [InlineData("processor.windowSize=5", "processor.windowSize")]
+    [InlineData("processor.checkpointInterval=5", "processor.checkpointInterval")]
     [InlineData("processor.guarantee=exactly-once", "processor.guarantee")]
     [InlineData("logging.format=xml", "logging.format")]
     [InlineData("kafka.bootstrapServers=localhost", "kafka.bootstrapServers")]

@@ -33,17 +33,20 @@ public sealed class ProcessorOptionsTests
     [Fact]
     public void every_threshold_set_under_processor_reaches_the_topology()
     {
+        var domainFile = Path.Combine(Path.GetTempPath(), $"sluice-domain-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(domainFile, EcommerceDomain.With("code: price_above_maximum", "  - { code: price_above_maximum, field: price_cents, max: 500 }"));
+        using var cleanup = new TempFile(domainFile);
         var options = ClickstreamProcessor.TopologyOptions(SluiceConfiguration.Load(RepoConfig,
         [
-            "processor.maxPriceCents=500", "processor.maxFutureSkew=00:00:30", "processor.idleTimeout=00:00:10",
+            $"processor.domain={domainFile}", "processor.idleTimeout=00:00:10",
             "processor.allowedLateness=00:00:20", "processor.dedupHorizon=00:10:00", "processor.dedupMaxEntries=1000",
             "processor.sessionGap=00:20:00", "processor.maxOpenSessions=2000", "processor.maxWindowEntries=3000",
             "processor.topProducts=3", "processor.topCategories=2",
         ]));
         Assert.Equal(
-            (500L, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(10), 1000, TimeSpan.FromMinutes(20),
+            (domainFile, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(10), 1000, TimeSpan.FromMinutes(20),
                 2000, 3000, 3, 2),
-            (options.MaxPriceCents, options.MaxFutureSkew, options.IdleTimeout, options.AllowedLateness, options.DedupHorizon, options.DedupMaxEntries,
+            (options.Domain.Source, options.IdleTimeout, options.AllowedLateness, options.DedupHorizon, options.DedupMaxEntries,
                 options.SessionGap, options.MaxOpenSessions, options.MaxWindowEntries, options.TopProducts, options.TopCategories));
 
         // And the topology acts on them: 600 cents is now above the maximum.
@@ -62,4 +65,9 @@ public sealed class ProcessorOptionsTests
         var ex = Assert.Throws<ConfigurationException>(() => new ClickstreamTopology(options));
         Assert.Equal("processor.sessionGap", ex.Key);
     }
+}
+
+internal sealed class TempFile(string path) : IDisposable
+{
+    public void Dispose() => File.Delete(path);
 }

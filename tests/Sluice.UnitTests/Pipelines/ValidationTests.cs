@@ -83,7 +83,7 @@ public class ValidationTests
     [Fact]
     public void thresholds_are_configurable()
     {
-        using var d = Driver(new ClickstreamOptions { MaxPriceCents = 500, MaxFutureSkew = TimeSpan.FromHours(3) });
+        using var d = Driver(new ClickstreamOptions { Domain = EcommerceDomain.WithThresholds(500, "03:00:00") });
         d.Pipe(Event(at: T0 + 4 * 60 * Minute)); // 2 h ahead of the clock: allowed now
         d.Pipe(Event(EventType.AddToCart, price: 501));
         Assert.Equal([ReasonCodes.PriceAboveMaximum], d.Output<DeadLetterRecord>("clickstream.dlq").Select(l => l.ReasonCode));
@@ -115,13 +115,14 @@ public class ValidationTests
     [Fact]
     public void a_maximum_price_whose_revenue_could_overflow_is_refused_and_the_largest_allowed_cannot()
     {
-        var ex = Assert.Throws<ConfigurationException>(() => new ClickstreamTopology(new ClickstreamOptions { MaxPriceCents = ClickstreamOptions.MaxPriceCentsLimit + 1 }));
-        Assert.Equal("clickstream.maxPriceCents", ex.Key);
+        var ex = Assert.Throws<ConfigurationException>(() => new ClickstreamTopology(new ClickstreamOptions { Domain = EcommerceDomain.WithThresholds(ClickstreamOptions.MaxPriceCentsLimit + 1) }));
+        Assert.Equal("rules[4].max", ex.Key);
+        Assert.Contains("test.yaml, line", ex.Message, StringComparison.Ordinal);
         Assert.Contains(ClickstreamOptions.MaxPriceCentsLimit.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message, StringComparison.Ordinal);
 
         // At the limit, the largest purchase still comes out with its exact revenue.
         var price = ClickstreamOptions.MaxPriceCentsLimit;
-        using var d = Driver(new ClickstreamOptions { MaxPriceCents = price });
+        using var d = Driver(new ClickstreamOptions { Domain = EcommerceDomain.WithThresholds(price) });
         d.Pipe(Event(EventType.Purchase, product: "p1", price: price, quantity: int.MaxValue));
         Assert.Equal(checked(price * int.MaxValue), Assert.Single(d.Output<EnrichedEvent>("clickstream.enriched")).RevenueCents);
     }
@@ -131,7 +132,7 @@ public class ValidationTests
     {
         Assert.Equal(
             ["invalid_country_code", "missing_price", "missing_quantity", "negative_price", "negative_quantity",
-             "price_above_maximum", "timestamp_in_future", "timestamp_not_positive", "unexpected_price", "user_required",
+             "price_above_maximum", "timestamp_in_future", "timestamp_not_positive", "timestamp_too_old", "unexpected_price", "user_required",
              "zero_quantity"],
             ReasonCodes.Validation);
     }
@@ -139,7 +140,7 @@ public class ValidationTests
     [Fact]
     public void invalid_event_does_not_move_the_watermark()
     {
-        using var d = Driver(new ClickstreamOptions { MaxFutureSkew = TimeSpan.Zero });
+        using var d = Driver(new ClickstreamOptions { Domain = EcommerceDomain.WithThresholds(maxFutureSkew: "00:00:00") });
         d.Pipe(Event(at: T0));
         var before = d.Task().Watermark;
         d.Pipe(Event(at: T0 + 10 * 60 * 60_000)); // far future: rejected

@@ -1,0 +1,325 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Sluice.Core.Configuration;
+using Sluice.Pipelines.Domains.Rules;
+using YamlDotNet.RepresentationModel;
+using static Sluice.Pipelines.Domains.DomainFileErrors;
+
+namespace Sluice.Pipelines.Domains;
+
+/// <summary>A domain file (<c>config/domains/NAME.yaml</c>) as read: its fields and its validation rules, checked for form.</summary>
+/// <remarks>
+/// The generator reads the same file's <c>journey</c> section. What a rule refers to (a field, its type) is checked when
+/// the rules are compiled against a record type (<see cref="Rules.RuleCompiler"/>); every error names the file, the line
+/// and the key.
+/// </remarks>
+public sealed partial class DomainDefinition
+{
+    private const string BuiltInResource = "Sluice.Pipelines.ecommerce.yaml";
+    private static readonly Lazy<DomainDefinition> BuiltInEcommerce = new(LoadBuiltIn);
+    private static readonly string[] Sections = ["name", "description", "journey", "fields", "rules"];
+
+    private DomainDefinition(string name, string source, IReadOnlyList<FieldSpec> fields, IReadOnlyList<RuleSpec> rules)
+    {
+        Name = name;
+        Source = source;
+        Fields = fields;
+        Rules = rules;
+    }
+
+    /// <summary>The domain's name: the file's <c>name</c>, or the file name without extension.</summary>
+    public string Name { get; }
+
+    /// <summary>Where it was read from, as errors name it.</summary>
+    public string Source { get; }
+
+    public IReadOnlyList<FieldSpec> Fields { get; }
+
+    /// <summary>The validation rules, in file order (the order they are checked in).</summary>
+    public IReadOnlyList<RuleSpec> Rules { get; }
+
+    /// <summary>The built-in e-commerce domain (config/domains/ecommerce.yaml, embedded at build).</summary>
+    public static DomainDefinition Ecommerce => BuiltInEcommerce.Value;
+
+    /// <summary>Reads and checks a domain file; throws a configuration error naming the file, line and key.</summary>
+    public static DomainDefinition Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) Fail(path, 0, "processor.domain", $"domain file {path} does not exist; pass an existing YAML file, or leave the key empty for the built-in e-commerce domain");
+        using var reader = new StreamReader(path);
+        return Parse(reader, path, Path.GetFileNameWithoutExtension(path));
+    }
+
+    /// <summary>Parses YAML text; <paramref name="source"/> names it in errors.</summary>
+    public static DomainDefinition Parse(TextReader yaml, string source, string defaultName = "domain")
+    {
+        var stream = YamlFile.Load(yaml, $"domain file {source}");
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            Fail(source, 0, "fields", "the file is empty or not a mapping; it needs at least fields: and rules:");
+            return null!;
+        }
+        foreach (var (keyNode, _) in root.Children)
+        {
+            var key = Scalar(keyNode);
+            if (!Sections.Contains(key))
+                Fail(source, keyNode, key, $"unknown section; a domain file has {string.Join(", ", Sections)}");
+        }
+        var name = Child(root, "name") is YamlScalarNode n && !string.IsNullOrWhiteSpace(n.Value) ? n.Value! : defaultName;
+        var fields = ParseFields(Child(root, "fields"), source);
+        var rules = ParseRules(Child(root, "rules"), source);
+        return new DomainDefinition(name, source, fields, rules);
+    }
+
+    private static List<FieldSpec> ParseFields(YamlNode? node, string source)
+    {
+        if (node is null) return [];
+        if (node is not YamlMappingNode map)
+        {
+            Fail(source, node, "fields", "must be a mapping of field name -> { type: ..., required: ..., role: ... }");
+            return null!;
+        }
+        var fields = new List<FieldSpec>();
+        foreach (var (keyNode, valueNode) in map.Children)
+        {
+            var name = Scalar(keyNode);
+            var key = $"fields.{name}";
+            if (!SnakeCase().IsMatch(name)) Fail(source, keyNode, key, "a field name is snake_case: lower-case letters, digits and _");
+            if (valueNode is not YamlMappingNode spec)
+            {
+                Fail(source, valueNode, key, "must be a mapping such as { type: string, required: true, role: dimension }");
+                return null!;
+            }
+            FieldType? type = null;
+            var required = false;
+            var role = FieldRole.Attribute;
+            var values = new List<string>();
+            foreach (var (pk, pv) in spec.Children)
+            {
+                var prop = Scalar(pk);
+                switch (prop)
+                {
+                    case "type":
+                        type = Enum.TryParse<FieldType>(Scalar(pv), ignoreCase: true, out var t) && !int.TryParse(Scalar(pv), out _)
+                            ? t : Invalid<FieldType>(source, pv, $"{key}.type", $"'{Scalar(pv)}' is not a type; use one of {FieldSpec.TypeNames}");
+                        break;
+                    case "required": required = Bool(pv, source, $"{key}.required"); break;
+                    case "role":
+                        role = Scalar(pv) switch
+                        {
+                            "dimension" => FieldRole.Dimension,
+                            "metric" => FieldRole.Metric,
+                            "attribute" => FieldRole.Attribute,
+                            var other => Invalid<FieldRole>(source, pv, $"{key}.role", $"'{other}' is not a role; use dimension, metric or attribute"),
+                        };
+                        break;
+                    case "values": values.AddRange(Strings(pv, source, $"{key}.values")); break;
+                    default: Fail(source, pk, $"{key}.{prop}", "unknown property; a field has type, required, role and (for an enum) values"); break;
+                }
+            }
+            if (type is null) Fail(source, spec, $"{key}.type", $"missing; use one of {FieldSpec.TypeNames}");
+            if (type == FieldType.Enum && values.Count == 0) Fail(source, spec, $"{key}.values", "an enum field lists its values: values: [a, b]");
+            if (type != FieldType.Enum && values.Count > 0) Fail(source, spec, $"{key}.values", "only an enum field has values");
+            if (role == FieldRole.Metric && type is not (FieldType.Long or FieldType.Int))
+                Fail(source, spec, $"{key}.role", "a metric is a number (long or int)");
+            if (fields.Any(f => f.Name == name)) Fail(source, keyNode, key, "declared twice");
+            fields.Add(new FieldSpec(name, type!.Value, required, role, values, (int)keyNode.Start.Line));
+        }
+        return fields;
+    }
+
+    private static List<RuleSpec> ParseRules(YamlNode? node, string source)
+    {
+        if (node is null) return [];
+        if (node is not YamlSequenceNode list)
+        {
+            Fail(source, node, "rules", "must be a list of rules: - { code: ..., field: ..., <check> }");
+            return null!;
+        }
+        var rules = new List<RuleSpec>();
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var item = list.Children[i];
+            var key = $"rules[{i}]";
+            if (item is not YamlMappingNode map)
+            {
+                Fail(source, item, key, "a rule is a mapping: { code: ..., field: ..., <check> }");
+                return null!;
+            }
+            rules.Add(ParseRule(map, i, source));
+        }
+        return rules;
+    }
+
+    private static RuleSpec ParseRule(YamlMappingNode map, int index, string source)
+    {
+        var key = $"rules[{index}]";
+        var line = (int)map.Start.Line;
+        string? code = null, field = null;
+        var checks = new List<string>();
+        var spec = new RuleSpec(index, line, "", "");
+        foreach (var (pk, pv) in map.Children)
+        {
+            var prop = Scalar(pk);
+            var at = $"{key}.{prop}";
+            switch (prop)
+            {
+                case "code":
+                    code = Scalar(pv);
+                    if (!SnakeCase().IsMatch(code) || code.Length > 64)
+                        Fail(source, pv, at, $"'{code}' is not a reason code; write snake_case of at most 64 characters, such as price_above_maximum");
+                    break;
+                case "field": field = Scalar(pv); break;
+                case "when": spec = spec with { When = Conditions(pv, source, at) }; break;
+                case "required": checks.Add(prop); spec = spec with { Required = True(pv, source, at) }; break;
+                case "absent": checks.Add(prop); spec = spec with { Absent = True(pv, source, at) }; break;
+                case "min": checks.Add("min/max"); spec = spec with { Min = Bound(pv, source, at) }; break;
+                case "max": checks.Add("min/max"); spec = spec with { Max = Bound(pv, source, at) }; break;
+                case "in":
+                    checks.Add(prop);
+                    var values = Strings(pv, source, at);
+                    if (values.Count == 0) Fail(source, pv, at, "lists at least one value");
+                    spec = spec with { In = values };
+                    break;
+                case "minLength": checks.Add("minLength/maxLength"); spec = spec with { MinLength = Count(pv, source, at) }; break;
+                case "maxLength": checks.Add("minLength/maxLength"); spec = spec with { MaxLength = Count(pv, source, at) }; break;
+                case "pattern":
+                    checks.Add(prop);
+                    try
+                    {
+                        _ = new Regex(Scalar(pv), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+                    }
+                    catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+                    {
+                        Fail(source, pv, at, $"not a regular expression the non-backtracking engine takes: {ex.Message.TrimEnd('.')}");
+                    }
+                    spec = spec with { Pattern = Scalar(pv) };
+                    break;
+                case "format":
+                    checks.Add(prop);
+                    if (!TextFormats.All.ContainsKey(Scalar(pv)))
+                        Fail(source, pv, at, $"'{Scalar(pv)}' is not a format; use one of {string.Join(", ", TextFormats.All.Keys)}, or a pattern");
+                    spec = spec with { Format = Scalar(pv) };
+                    break;
+                case "maxFutureSkew": checks.Add(prop); spec = spec with { MaxFutureSkew = Duration(pv, source, at) }; break;
+                case "maxAge": checks.Add(prop); spec = spec with { MaxAge = Duration(pv, source, at) }; break;
+                default:
+                    Fail(source, pk, at, "unknown property; a rule has code, field, when and one check: required, absent, min/max, in, minLength/maxLength, pattern, format, maxFutureSkew or maxAge");
+                    break;
+            }
+        }
+        if (code is null) Fail(source, map, $"{key}.code", "missing; every rule names the reason code its dead letters carry");
+        if (string.IsNullOrWhiteSpace(field)) Fail(source, map, $"{key}.field", "missing; a rule checks one field");
+        var distinct = checks.Distinct().ToList();
+        if (distinct.Count == 0) Fail(source, map, key, "has no check; add one of required, absent, min/max, in, minLength/maxLength, pattern, format, maxFutureSkew, maxAge");
+        if (distinct.Count > 1) Fail(source, map, key, $"has {string.Join(" and ", distinct)}; a rule makes one check (write two rules, each with its own code)");
+        if (spec.Min is { Field: null } lo && spec.Max is { Field: null } hi && lo.Value > hi.Value)
+            Fail(source, map, $"{key}.min", $"{lo.Value} is above max {hi.Value}");
+        if (spec.MinLength > spec.MaxLength) Fail(source, map, $"{key}.minLength", $"{spec.MinLength} is above maxLength {spec.MaxLength}");
+        return spec with { Code = code!, Field = field! };
+    }
+
+    private static List<ConditionSpec> Conditions(YamlNode node, string source, string key)
+    {
+        if (node is not YamlMappingNode map || map.Children.Count == 0)
+        {
+            Fail(source, node, key, "must be a mapping of field -> [values], or field -> absent / present, such as { event_type: [purchase] }");
+            return null!;
+        }
+        var result = new List<ConditionSpec>();
+        foreach (var (fk, fv) in map.Children)
+        {
+            var field = Scalar(fk);
+            result.Add(fv switch
+            {
+                YamlSequenceNode => new ConditionSpec(field, Strings(fv, source, $"{key}.{field}"), true),
+                YamlScalarNode { Value: "absent" or "null" or "~" or "" or null } => new ConditionSpec(field, null, false),
+                YamlScalarNode { Value: "present" } => new ConditionSpec(field, null, true),
+                YamlScalarNode s => new ConditionSpec(field, [s.Value!], true),
+                _ => Invalid<ConditionSpec>(source, fv, $"{key}.{field}", "write a list of values, absent or present"),
+            });
+        }
+        return result;
+    }
+
+    private static BoundSpec Bound(YamlNode node, string source, string key)
+    {
+        if (node is YamlMappingNode map && map.Children.Count == 1 && Child(map, "field") is YamlScalarNode other && !string.IsNullOrWhiteSpace(other.Value))
+            return new BoundSpec(0, other.Value);
+        if (node is YamlScalarNode s && long.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            return new BoundSpec(value, null);
+        return Invalid<BoundSpec>(source, node, key, $"'{(node as YamlScalarNode)?.Value}' is not a whole number or {{ field: other_field }}");
+    }
+
+    private static int Count(YamlNode node, string source, string key) =>
+        node is YamlScalarNode s && int.TryParse(s.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n : Invalid<int>(source, node, key, $"'{(node as YamlScalarNode)?.Value}' is not a whole number of characters (0 or more)");
+
+    private static bool Bool(YamlNode node, string source, string key) =>
+        Scalar(node) switch
+        {
+            "true" => true,
+            "false" => false,
+            var other => Invalid<bool>(source, node, key, $"'{other}' is not true or false"),
+        };
+
+    private static bool True(YamlNode node, string source, string key) =>
+        Bool(node, source, key) ? true : Invalid<bool>(source, node, key, "write true, or remove the rule");
+
+    /// <summary>A duration: hh:mm:ss, d.hh:mm:ss, or a number with a unit (500ms, 30s, 15m, 2h, 7d).</summary>
+    internal static TimeSpan Duration(YamlNode node, string source, string key)
+    {
+        var text = Scalar(node).Trim();
+        var unit = DurationWithUnit().Match(text);
+        if (unit.Success)
+        {
+            var n = long.Parse(unit.Groups[1].Value, CultureInfo.InvariantCulture);
+            return unit.Groups[2].Value switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(n),
+                "s" => TimeSpan.FromSeconds(n),
+                "m" => TimeSpan.FromMinutes(n),
+                "h" => TimeSpan.FromHours(n),
+                _ => TimeSpan.FromDays(n),
+            };
+        }
+        if (text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero)
+            return span;
+        return Invalid<TimeSpan>(source, node, key, $"'{text}' is not a duration; write hh:mm:ss, d.hh:mm:ss or a number with ms, s, m, h or d (such as 7d)");
+    }
+
+    private static List<string> Strings(YamlNode node, string source, string key)
+    {
+        if (node is not YamlSequenceNode seq)
+        {
+            Fail(source, node, key, "must be a list: [a, b]");
+            return null!;
+        }
+        return [.. seq.Children.Select(c => c is YamlScalarNode s ? s.Value ?? "" : Invalid<string>(source, c, key, "list items are plain values"))];
+    }
+
+    private static string Scalar(YamlNode node) => (node as YamlScalarNode)?.Value ?? "";
+
+    private static YamlNode? Child(YamlMappingNode map, string key) =>
+        map.Children.TryGetValue(new YamlScalarNode(key), out var node) ? node : null;
+
+    private static T Invalid<T>(string source, YamlNode node, string key, string problem)
+    {
+        DomainFileErrors.Fail(source, node, key, problem);
+        return default!;
+    }
+
+    private static DomainDefinition LoadBuiltIn()
+    {
+        using var stream = typeof(DomainDefinition).Assembly.GetManifestResourceStream(BuiltInResource)
+            ?? throw new InvalidOperationException($"embedded resource {BuiltInResource} is missing from the build");
+        using var reader = new StreamReader(stream);
+        return Parse(reader, "built-in config/domains/ecommerce.yaml", "ecommerce");
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9_]*$")]
+    private static partial Regex SnakeCase();
+
+    [GeneratedRegex("^([0-9]+)(ms|s|m|h|d)$")]
+    private static partial Regex DurationWithUnit();
+}

@@ -1,0 +1,34 @@
+namespace Sluice.Pipelines.Domains.Rules;
+
+/// <summary>How rules read one field of a record of type <typeparamref name="T"/>: as text or as a whole number.</summary>
+/// <remarks>
+/// Rules compile against these accessors once, at start; reading a field is then one delegate call, with no lookup by
+/// name and no boxing. A text field of an enum type returns its wire name.
+/// </remarks>
+public sealed class RecordField<T>
+{
+    private RecordField(string name, FieldType type, Func<T, string?>? text, Func<T, long?>? number)
+    {
+        Name = name;
+        Type = type;
+        Text = text;
+        Number = number;
+    }
+
+    public string Name { get; }
+
+    public FieldType Type { get; }
+
+    /// <summary>The value of a text or enum field; null when absent.</summary>
+    public Func<T, string?>? Text { get; }
+
+    /// <summary>The value of a number or timestamp field; null when absent.</summary>
+    public Func<T, long?>? Number { get; }
+
+    /// <summary>True for <see cref="FieldType.Long"/>, <see cref="FieldType.Int"/> and <see cref="FieldType.Timestamp"/>.</summary>
+    public bool IsNumber => Number is not null;
+
+    public static RecordField<T> OfText(string name, Func<T, string?> get, FieldType type = FieldType.String) => new(name, type, get, null);
+
+    public static RecordField<T> OfNumber(string name, Func<T, long?> get, FieldType type = FieldType.Long) => new(name, type, null, get);
+}
