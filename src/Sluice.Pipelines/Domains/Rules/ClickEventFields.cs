@@ -9,7 +9,7 @@ public static class ClickEventFields
     public static IReadOnlyList<RecordField<ClickEvent>> All { get; } =
     [
         RecordField<ClickEvent>.OfText("event_id", e => e.EventId.ToString()),
-        RecordField<ClickEvent>.OfText("event_type", e => e.EventType.ToWireName(), FieldType.Enum),
+        RecordField<ClickEvent>.OfEnum("event_type", e => e.EventType.ToWireName(), [.. EventTypes.All.Select(t => t.ToWireName())]),
         RecordField<ClickEvent>.OfNumber("timestamp", e => e.Timestamp, FieldType.Timestamp),
         RecordField<ClickEvent>.OfText("user_id", e => e.UserId),
         RecordField<ClickEvent>.OfText("session_id", e => e.SessionId),

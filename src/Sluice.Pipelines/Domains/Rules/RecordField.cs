@@ -7,8 +7,9 @@ namespace Sluice.Pipelines.Domains.Rules;
 /// </remarks>
 public sealed class RecordField<T>
 {
-    private RecordField(string name, FieldType type, Func<T, string?>? text, Func<T, long?>? number)
+    private RecordField(string name, FieldType type, Func<T, string?>? text, Func<T, long?>? number, IReadOnlyList<string>? values = null)
     {
+        Values = values ?? [];
         Name = name;
         Type = type;
         Text = text;
@@ -28,7 +29,12 @@ public sealed class RecordField<T>
     /// <summary>True for <see cref="FieldType.Long"/>, <see cref="FieldType.Int"/> and <see cref="FieldType.Timestamp"/>.</summary>
     public bool IsNumber => Number is not null;
 
+    /// <summary>The names an <see cref="FieldType.Enum"/> field can have; empty for other types.</summary>
+    public IReadOnlyList<string> Values { get; }
+
     public static RecordField<T> OfText(string name, Func<T, string?> get, FieldType type = FieldType.String) => new(name, type, get, null);
+
+    public static RecordField<T> OfEnum(string name, Func<T, string?> get, IReadOnlyList<string> values) => new(name, FieldType.Enum, get, null, values);
 
     public static RecordField<T> OfNumber(string name, Func<T, long?> get, FieldType type = FieldType.Long) => new(name, type, null, get);
 }

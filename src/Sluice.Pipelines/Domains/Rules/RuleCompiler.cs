@@ -31,6 +31,9 @@ public static class RuleCompiler
             if (!SameType(declared.Type, actual.Type))
                 Fail(domain.Source, declared.Line, $"fields.{declared.Name}.type",
                     $"is {FieldSpec.NameOf(declared.Type)} but the {domain.Name} event's field is {FieldSpec.NameOf(actual.Type)}");
+            if (actual.Values.Count > 0 && !declared.Values.SequenceEqual(actual.Values))
+                Fail(domain.Source, declared.Line, $"fields.{declared.Name}.values",
+                    $"are {string.Join(", ", declared.Values)} but the {domain.Name} event's are {string.Join(", ", actual.Values)}");
         }
     }
 
@@ -84,12 +87,10 @@ public static class RuleCompiler
         var field = Field(c.Field, spec, key, domain, byName);
         if (c.Values is null) return new RuleCondition<T>.Presence(field, c.Present);
         if (field.IsNumber) Fail(domain.Source, spec.Line, key, $"{field.Name} is a number; a when lists text values, or says absent or present");
-        if (field.Type == FieldType.Enum && domain.Fields.FirstOrDefault(f => f.Name == field.Name) is { } declared)
-        {
-            foreach (var v in c.Values)
-                if (!declared.Values.Contains(v))
-                    Fail(domain.Source, spec.Line, key, $"'{v}' is not a value of {field.Name}; it has {string.Join(", ", declared.Values)}");
-        }
+        var allowed = field.Values.Count > 0 ? field.Values : domain.Fields.FirstOrDefault(f => f.Name == field.Name)?.Values ?? [];
+        foreach (var v in c.Values)
+            if (allowed.Count > 0 && !allowed.Contains(v))
+                Fail(domain.Source, spec.Line, key, $"'{v}' is not a value of {field.Name}; it has {string.Join(", ", allowed)}");
         return new RuleCondition<T>.OneOf(field, [.. c.Values]);
     }
 
