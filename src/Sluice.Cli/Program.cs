@@ -28,6 +28,7 @@ root.Subcommands.Add(SinkCommand.Create());
 root.Subcommands.Add(LakeCommand.Create());
 root.Subcommands.Add(SqlCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
+root.Subcommands.Add(DomainCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

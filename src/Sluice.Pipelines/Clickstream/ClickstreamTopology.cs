@@ -1,3 +1,4 @@
+using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Pipelines.Domains.Rules;
 using Sluice.Schemas.Registry;
@@ -31,6 +32,12 @@ public sealed class ClickstreamTopology : ITopology
 {
     public const string DedupStore = "dedup";
 
+    // The aggregates' windows, before allowed lateness: Build wires them and Describe prints them.
+    private static readonly TimeWindows Events1mWindows = TumblingWindows.Of(TimeSpan.FromMinutes(1));
+    private static readonly TimeWindows Commerce5mWindows = TumblingWindows.Of(TimeSpan.FromMinutes(5));
+    private static readonly TimeWindows ActiveUsers5mWindows = HoppingWindows.Of(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1));
+    private static readonly TimeWindows Products1hWindows = HoppingWindows.Of(TimeSpan.FromHours(1), TimeSpan.FromMinutes(5));
+
     private readonly ClickstreamOptions _options;
     private readonly RuleSet<ClickEvent> _rules;
     private readonly ISchemaSource? _schemas;
@@ -53,9 +60,39 @@ public sealed class ClickstreamTopology : ITopology
 
     public ClickstreamOptions Options => _options;
 
+    /// <summary>The domain's validation rules, compiled.</summary>
+    public RuleSet<ClickEvent> Rules => _rules;
+
     /// <summary>The watermark strategy this topology expects: the configured out-of-orderness and idle timeout.</summary>
     public WatermarkStrategy WatermarkStrategy =>
         WatermarkStrategy.ForBoundedOutOfOrderness(_options.MaxOutOfOrderness).WithIdleness(_options.IdleTimeout);
+
+    /// <summary>The stages this topology runs, front to back, with what each acts on and where those records go: what <c>sluice domain check</c> prints.</summary>
+    public IReadOnlyList<TopologyStage> Describe()
+    {
+        var o = _options;
+        var late = o.AllowedLateness > TimeSpan.Zero ? $", lateness {o.AllowedLateness:c}" : "";
+        return
+        [
+            new("source", "every record", o.InputTopic, "JSON, or Avro frames resolved through the schema registry"),
+            new("decode", "an undecodable payload", o.DeadLetterTopic, string.Join(", ", ReasonCodes.Decoding)),
+            new("validate", $"the first of {_rules.Rules.Count} rules broken", o.DeadLetterTopic, $"the rules of {o.Domain.Name} ({o.Domain.Source})"),
+            new("dedupe", "a repeated event_id (dropped)", "", $"within {o.DedupHorizon:c} of event time, at most {o.DedupMaxEntries:N0} ids per partition"),
+            new("bot filter", "a bot user agent", o.BotsTopic, "crawler, spider, headless and HTTP-library signatures"),
+            new("enrich", "each valid event", "", "country, search query, revenue_cents, hour, date, is_mobile, ingest lag"),
+            new("late gate", "its 1-minute window closed", o.LateTopic, $"watermark: newest event time - {o.MaxOutOfOrderness:c}{late}"),
+            new("output", "each on-time event", o.EnrichedTopic, ""),
+            Window(AggregateNames.Events1m, Events1mWindows, "events by type, unique users, unique sessions"),
+            Window(AggregateNames.Commerce5m, Commerce5mWindows, "revenue, purchases, add_to_carts, sessions, converted sessions, conversion rates"),
+            Window(AggregateNames.ActiveUsers5m, ActiveUsers5mWindows, "active users"),
+            Window(AggregateNames.Products1h, Products1hWindows, $"views, carts, purchases, revenue; top {o.TopProducts} products and {o.TopCategories} categories"),
+            new("session window", $"{AggregateNames.Sessions}: gap {o.SessionGap:c}", o.SessionsTopic, $"per user, at most {o.MaxOpenSessions:N0} open per partition"),
+        ];
+
+        TopologyStage Window(string name, TimeWindows windows, string measures) =>
+            new(windows.IsTumbling ? "tumbling window" : "hopping window", $"{name}: {TimeSpan.FromMilliseconds(windows.SizeMs):c}"
+                + (windows.IsTumbling ? "" : $" every {TimeSpan.FromMilliseconds(windows.AdvanceMs):c}"), o.AggregatedTopic, measures);
+    }
 
     public TaskTopology Build(TaskId taskId)
     {
@@ -72,19 +109,19 @@ public sealed class ClickstreamTopology : ITopology
         var lateByUser = b.Add(new LateRouter<string>(lateSink));
 
         var events1m = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, EventCountsAggregator.Acc, EventCountsAggregator.Acc, EventCountsAggregator>(
-            AggregateNames.Events1m, TumblingWindows.Of(TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness), new EventCountsAggregator(),
+            AggregateNames.Events1m, Events1mWindows.WithAllowedLateness(lateness), new EventCountsAggregator(),
             b.Store(new WindowStore<int, EventCountsAggregator.Acc>(AggregateNames.Events1m, o.MaxWindowEntries, valueSerde: ClickstreamSerdes.EventCounts)),
             b.Add(new EventCountsEmitter(aggregatedSink)), lateByPartition));
         var commerce5m = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, CommerceAggregator.Acc, CommerceAggregator.Acc, CommerceAggregator>(
-            AggregateNames.Commerce5m, TumblingWindows.Of(TimeSpan.FromMinutes(5)).WithAllowedLateness(lateness), new CommerceAggregator(),
+            AggregateNames.Commerce5m, Commerce5mWindows.WithAllowedLateness(lateness), new CommerceAggregator(),
             b.Store(new WindowStore<int, CommerceAggregator.Acc>(AggregateNames.Commerce5m, o.MaxWindowEntries, valueSerde: ClickstreamSerdes.Commerce)),
             b.Add(new CommerceEmitter(aggregatedSink)), lateByPartition));
         var activeUsers = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, Dictionary<string, int>, int, ActiveUsersAggregator>(
-            AggregateNames.ActiveUsers5m, HoppingWindows.Of(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness),
+            AggregateNames.ActiveUsers5m, ActiveUsers5mWindows.WithAllowedLateness(lateness),
             new ActiveUsersAggregator(), b.Store(new WindowStore<int, Dictionary<string, int>>(AggregateNames.ActiveUsers5m, o.MaxWindowEntries, valueSerde: ClickstreamSerdes.ActiveUsers)),
             b.Add(new ActiveUsersEmitter(aggregatedSink)), lateByPartition));
         var products1h = b.Add(new WindowAggregateProcessor<int, EnrichedEvent, ProductsAggregator.Acc, ProductsAggregator.Acc, ProductsAggregator>(
-            AggregateNames.Products1h, HoppingWindows.Of(TimeSpan.FromHours(1), TimeSpan.FromMinutes(5)).WithAllowedLateness(lateness),
+            AggregateNames.Products1h, Products1hWindows.WithAllowedLateness(lateness),
             new ProductsAggregator(), b.Store(new WindowStore<int, ProductsAggregator.Acc>(AggregateNames.Products1h, o.MaxWindowEntries, valueSerde: ClickstreamSerdes.Products)),
             b.Add(new ProductsEmitter(o.TopProducts, o.TopCategories, aggregatedSink)), lateByPartition));
         var sessions = b.Add(new SessionWindowProcessor<string, EnrichedEvent, SessionAggregator.Acc, SessionAggregator.Acc, SessionAggregator>(
@@ -98,7 +135,7 @@ public sealed class ClickstreamTopology : ITopology
             _ => partition, b.Add(new FanOutProcessor<int, EnrichedEvent>(events1m, commerce5m, activeUsers, products1h))));
         var fanOut = b.Add(new FanOutProcessor<string, EnrichedEvent>(enrichedSink, byPartition, sessions));
         var lateGate = b.Add(new LateEventFilter<string, EnrichedEvent>(
-            AggregateNames.Events1m, TumblingWindows.Of(TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness), fanOut, lateSink));
+            AggregateNames.Events1m, Events1mWindows.WithAllowedLateness(lateness), fanOut, lateSink));
         var enrich = b.Add(new EnrichProcessor(lateGate));
         var bots = b.Add(new BotFilterProcessor(new BotDetector(), botsSink, enrich));
         var seenIds = b.Store(new EventIdStore(DedupStore, o.DedupHorizon, o.DedupMaxEntries));

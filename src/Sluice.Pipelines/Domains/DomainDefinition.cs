@@ -19,8 +19,9 @@ public sealed partial class DomainDefinition
     private static readonly Lazy<DomainDefinition> BuiltInEcommerce = new(LoadBuiltIn);
     private static readonly string[] Sections = ["name", "description", "journey", "fields", "rules"];
 
-    private DomainDefinition(string name, string source, IReadOnlyList<FieldSpec> fields, IReadOnlyList<RuleSpec> rules)
+    private DomainDefinition(string name, string source, IReadOnlyList<FieldSpec> fields, IReadOnlyList<RuleSpec> rules, bool hasJourney)
     {
+        HasJourney = hasJourney;
         Name = name;
         Source = source;
         Fields = fields;
@@ -34,6 +35,9 @@ public sealed partial class DomainDefinition
     public string Source { get; }
 
     public IReadOnlyList<FieldSpec> Fields { get; }
+
+    /// <summary>True when the file has a <c>journey</c> section (the generator's, checked by the generator).</summary>
+    public bool HasJourney { get; }
 
     /// <summary>The validation rules, in file order (the order they are checked in).</summary>
     public IReadOnlyList<RuleSpec> Rules { get; }
@@ -68,7 +72,7 @@ public sealed partial class DomainDefinition
         var name = Child(root, "name") is YamlScalarNode n && !string.IsNullOrWhiteSpace(n.Value) ? n.Value! : defaultName;
         var fields = ParseFields(Child(root, "fields"), source);
         var rules = ParseRules(Child(root, "rules"), source);
-        return new DomainDefinition(name, source, fields, rules);
+        return new DomainDefinition(name, source, fields, rules, Child(root, "journey") is not null);
     }
 
     private static List<FieldSpec> ParseFields(YamlNode? node, string source)

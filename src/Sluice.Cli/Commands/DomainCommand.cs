@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Sluice.Cli.Hosting;
+using Sluice.Generate.Journeys;
+using Sluice.Pipelines.Clickstream;
+using Sluice.Pipelines.Domains;
+using Sluice.Pipelines.Hosting;
+using Spectre.Console;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice domain check FILE</c>: validates a domain file and prints its fields, its rules and the topology it builds.</summary>
+internal static class DomainCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("domain", "Check domain files (config/domains/*.yaml): fields, validation rules and journeys");
+        command.Subcommands.Add(Check());
+        return command;
+    }
+
+    private static Command Check()
+    {
+        var file = new Argument<string>("FILE") { Description = "The domain file, such as config/domains/ecommerce.yaml" };
+        var command = new Command("check", "Validate a domain file as the processors and the generator would, then print its fields, rules, journey and the topology it builds") { file };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            var domain = DomainDefinition.Load(path);
+            var journey = domain.HasJourney ? TransitionTable.Load(path) : null;
+            var options = ClickstreamProcessor.TopologyOptions(GlobalOptions.LoadOptions(parse));
+            options.Domain = domain;
+            var topology = new ClickstreamTopology(options);
+
+            AnsiConsole.Write(FieldTable(domain));
+            AnsiConsole.Write(RuleTable(domain, topology));
+            AnsiConsole.Write(TopologyTable(topology));
+            AnsiConsole.WriteLine(journey is null
+                ? "journey: none (`produce --domain` needs one; the processors do not)"
+                : $"journey: valid, sessions start at {journey.Start.ToName()}");
+            AnsiConsole.WriteLine($"{path}: valid ({domain.Fields.Count} fields, {domain.Rules.Count} rules); run it with --set processor.domain={path}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Table FieldTable(DomainDefinition domain)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title($"fields of {Markup.Escape(domain.Name)} ({domain.Fields.Count})");
+        foreach (var c in new[] { "field", "type", "required", "role", "values" }) table.AddColumn(c);
+        foreach (var f in domain.Fields)
+            table.AddRow(Markup.Escape(f.Name), FieldSpec.NameOf(f.Type), f.Required ? "yes" : "", FieldSpec.NameOf(f.Role), Markup.Escape(string.Join(", ", f.Values)));
+        if (domain.Fields.Count == 0) table.AddRow("[grey]none declared: the event type's own fields apply[/]", "", "", "", "");
+        return table;
+    }
+
+    private static Table RuleTable(DomainDefinition domain, ClickstreamTopology topology)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title($"rules, checked in this order ({domain.Rules.Count})");
+        table.AddColumn(new TableColumn("#").RightAligned());
+        foreach (var c in new[] { "reason code", "field", "when", "must be", "line" }) table.AddColumn(c);
+        var compiled = topology.Rules.Rules;
+        for (var i = 0; i < compiled.Count; i++)
+        {
+            var rule = compiled[i];
+            table.AddRow((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(rule.Code), Markup.Escape(rule.Field.Name),
+                Markup.Escape(rule.When?.Text ?? ""), Markup.Escape(rule.Requirement), domain.Rules[i].Line.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return table;
+    }
+
+    private static Table TopologyTable(ClickstreamTopology topology)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("the topology it builds, front to back");
+        foreach (var c in new[] { "stage", "acts on", "to topic", "detail" }) table.AddColumn(c);
+        foreach (var s in topology.Describe())
+            table.AddRow(Markup.Escape(s.Stage), Markup.Escape(s.Acts), Markup.Escape(s.Output), Markup.Escape(s.Detail));
+        return table;
+    }
+}
