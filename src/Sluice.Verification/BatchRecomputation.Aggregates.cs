@@ -47,11 +47,13 @@ public sealed partial class BatchRecomputation
                 var purchases = w.Count(e => e.EventType == EventType.Purchase);
                 var carts = w.Count(e => e.EventType == EventType.AddToCart);
                 var sessions = w.Select(e => e.Event.SessionId).Distinct(StringComparer.Ordinal).Count();
+                var converted = w.Where(e => e.EventType == EventType.Purchase).Select(e => e.Event.SessionId).Distinct(StringComparer.Ordinal).Count();
                 row("all", "all", "revenue_cents", w.Where(e => e.EventType == EventType.Purchase).Sum(e => e.RevenueCents));
                 row("all", "all", "purchases", purchases);
                 row("all", "all", "add_to_carts", carts);
                 row("all", "all", "sessions", sessions);
-                row("all", "all", "conversion_rate_sessions", sessions == 0 ? 0 : (double)purchases / sessions);
+                row("all", "all", "converted_sessions", converted);
+                row("all", "all", "conversion_rate_sessions", sessions == 0 ? 0 : (double)converted / sessions);
                 row("all", "all", "conversion_rate_carts", carts == 0 ? 0 : (double)purchases / carts);
             });
         }

@@ -58,7 +58,9 @@ public sealed class EventCountsEmitter(IProcessor<AggregateRowKey, AggregateRow>
     }
 }
 
-/// <summary>commerce_5m rows: revenue_cents, purchases, add_to_carts, sessions and the two conversion rates.</summary>
+/// <summary>commerce_5m rows: revenue_cents, purchases, add_to_carts, sessions, converted_sessions and the two conversion rates.</summary>
+/// <remarks>The session conversion rate is sessions with a purchase over sessions, so never above 1; readers that sum
+/// partitions recompute both rates from the summed counts.</remarks>
 public sealed class CommerceEmitter(IProcessor<AggregateRowKey, AggregateRow> sink)
     : AggregateRowEmitter<CommerceAggregator.Acc>(AggregateNames.Commerce5m, sink)
 {
@@ -68,7 +70,8 @@ public sealed class CommerceEmitter(IProcessor<AggregateRowKey, AggregateRow> si
         Row("all", "all", "purchases", result.Purchases);
         Row("all", "all", "add_to_carts", result.AddToCarts);
         Row("all", "all", "sessions", result.Sessions.Count);
-        Row("all", "all", "conversion_rate_sessions", Ratio(result.Purchases, result.Sessions.Count));
+        Row("all", "all", "converted_sessions", result.ConvertedSessions.Count);
+        Row("all", "all", "conversion_rate_sessions", Ratio(result.ConvertedSessions.Count, result.Sessions.Count));
         Row("all", "all", "conversion_rate_carts", Ratio(result.Purchases, result.AddToCarts));
     }
 }

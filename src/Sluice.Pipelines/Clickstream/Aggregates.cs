@@ -68,6 +68,7 @@ public readonly struct CommerceAggregator
         ArgumentNullException.ThrowIfNull(accumulator);
         accumulator.RevenueCents = accumulator.Purchases = accumulator.AddToCarts = 0;
         accumulator.Sessions.Clear();
+        accumulator.ConvertedSessions.Clear();
     }
 
     public Acc Add(Acc accumulator, in EnrichedEvent value, long timestamp)
@@ -77,6 +78,7 @@ public readonly struct CommerceAggregator
             case EventType.Purchase:
                 accumulator.Purchases++;
                 accumulator.RevenueCents += value.RevenueCents;
+                accumulator.ConvertedSessions.Add(value.Event.SessionId);
                 break;
             case EventType.AddToCart:
                 accumulator.AddToCarts++;
@@ -92,6 +94,7 @@ public readonly struct CommerceAggregator
         target.AddToCarts += source.AddToCarts;
         target.RevenueCents += source.RevenueCents;
         target.Sessions.UnionWith(source.Sessions);
+        target.ConvertedSessions.UnionWith(source.ConvertedSessions);
         return target;
     }
 
@@ -103,6 +106,9 @@ public readonly struct CommerceAggregator
         public long Purchases { get; set; }
         public long AddToCarts { get; set; }
         public HashSet<string> Sessions { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Sessions with at least one purchase in the window: the numerator of the session conversion rate, never above <see cref="Sessions"/>.</summary>
+        public HashSet<string> ConvertedSessions { get; } = new(StringComparer.Ordinal);
     }
 }
 

@@ -91,6 +91,7 @@ public static class ClickstreamSerdes
         writer.WriteVarInt64(value.Purchases);
         writer.WriteVarInt64(value.AddToCarts);
         WriteSet(writer, value.Sessions);
+        WriteSet(writer, value.ConvertedSessions);
     }
 
     private static CommerceAggregator.Acc ReadCommerce(ref SnapshotReader reader)
@@ -102,6 +103,7 @@ public static class ClickstreamSerdes
             AddToCarts = reader.ReadVarInt64(),
         };
         ReadSet(ref reader, acc.Sessions);
+        ReadSet(ref reader, acc.ConvertedSessions);
         return acc;
     }
 

@@ -140,11 +140,10 @@ internal static class DuckDbSchema
         );
         """;
 
-    /// <summary>Migration 2: what people query. Partial aggregates are summed here; rates are recomputed from summed counts.</summary>
-    public const string Views = """
-        -- One row per window, dimension and metric over all partitions. Counts add up across partitions (a user lives in
-        -- one); a rate does not, so the conversion rates are recomputed from the summed counts, never averaged.
-        CREATE VIEW window_totals AS
+    /// <summary>The body of the window_totals view: one row per window, dimension and metric over all partitions.</summary>
+    /// <remarks>Counts add up across partitions (a user lives in one); a rate does not, so the conversion rates are
+    /// recomputed from the summed counts, never averaged: sessions with a purchase over sessions, purchases over cart adds.</remarks>
+    public const string WindowTotals = """
         WITH sums AS (
             SELECT aggregate, window_start, max(window_end) AS window_end, dimension, dimension_value, metric,
                    sum(value) AS value, count(*) AS partitions
@@ -155,12 +154,18 @@ internal static class DuckDbSchema
         UNION ALL
         SELECT d.aggregate, d.window_start, d.window_end, d.dimension, d.dimension_value, r.metric,
                CASE WHEN d.value > 0 THEN coalesce(n.value, 0) / d.value ELSE 0 END, d.partitions
-        FROM (VALUES ('conversion_rate_sessions', 'purchases', 'sessions'),
+        FROM (VALUES ('conversion_rate_sessions', 'converted_sessions', 'sessions'),
                      ('conversion_rate_carts', 'purchases', 'add_to_carts')) AS r (metric, numerator, denominator)
         JOIN sums d ON d.aggregate = 'commerce_5m' AND d.metric = r.denominator
         LEFT JOIN sums n ON n.aggregate = d.aggregate AND n.window_start = d.window_start AND n.dimension = d.dimension
                         AND n.dimension_value = d.dimension_value AND n.metric = r.numerator;
+        """;
 
+    /// <summary>Migration 3: window_totals computes the session conversion rate from converted_sessions.</summary>
+    public const string SessionConversion = "CREATE OR REPLACE VIEW window_totals AS\n" + WindowTotals;
+
+    /// <summary>Migration 2: what people query. Partial aggregates are summed here; rates are recomputed from summed counts.</summary>
+    public const string Views = "CREATE VIEW window_totals AS\n" + WindowTotals + "\n" + """
         CREATE VIEW hourly_summary AS
         SELECT timezone('UTC', date_trunc('hour', timezone('UTC', event_time))) AS hour,
                count(*) AS events,

@@ -140,6 +140,21 @@ public class ClickstreamTopologyTests
     }
 
     [Fact]
+    public void a_session_buying_three_products_is_one_converted_session_so_the_rate_never_passes_one()
+    {
+        using var d = Driver();
+        d.Pipe(Event(at: T0, product: "p1"));
+        foreach (var (product, at) in new[] { ("p1", 1000), ("p2", 2000), ("p3", 3000) })
+            d.Pipe(Event(EventType.Purchase, at: T0 + at, product: product, price: 100, quantity: 1));
+        d.EndOfInput();
+        var rows = d.Rows(AggregateNames.Commerce5m);
+        Assert.Equal(3, rows.Metric("purchases"));
+        Assert.Equal(1, rows.Metric("sessions"));
+        Assert.Equal(1, rows.Metric("converted_sessions"));
+        Assert.Equal(1.0, rows.Metric("conversion_rate_sessions"));
+    }
+
+    [Fact]
     public void conversion_rate_is_zero_when_there_are_no_add_to_carts()
     {
         using var d = Driver();
