@@ -44,8 +44,8 @@ public abstract class SqlSinkContractTests : SinkContractTests
     {
         using (var sink = CreateSink()) sink.Open();
         using (var sink = CreateSink()) sink.Open();
-        Assert.Equal(2, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
-        Assert.Equal(2, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
+        Assert.Equal(3, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
+        Assert.Equal(3, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
     }
 
     [Fact]
