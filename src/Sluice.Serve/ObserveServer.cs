@@ -182,7 +182,7 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return ReadinessResult.Fail($"the check failed: {ex.GetType().Name}: {ex.Message}");
+            return ReadinessResult.Fail(SecretRedactor.Redact($"the check failed: {ex.GetType().Name}: {ex.Message}"));
         }
     }
 
