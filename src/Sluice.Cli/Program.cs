@@ -1,8 +1,12 @@
 using System.CommandLine;
 using Sluice.Cli.Commands;
 using Sluice.Cli.Hosting;
+using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Spectre.Console;
+
+// Before anything writes or captures the console: help, tables, errors and logs all leave through the secret mask.
+RedactingWriter.Install();
 
 if (Console.IsOutputRedirected)
 {

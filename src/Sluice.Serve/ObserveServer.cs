@@ -170,7 +170,8 @@ public sealed class ObserveServer : IHostedService, IAsyncDisposable
 
     private (bool Ready, IReadOnlyList<(string Name, bool Ok, string Detail)> Checks) Readiness()
     {
-        var results = _checks.Select(c => (c.Name, Result: Run(c))).Select(r => (r.Name, r.Result.Ok, r.Result.Detail)).ToList();
+        // A detail can quote a broker's or a store's message, and whoever asks /readyz sees it.
+        var results = _checks.Select(c => (c.Name, Result: Run(c))).Select(r => (r.Name, r.Result.Ok, SecretRedactor.Redact(r.Result.Detail))).ToList();
         return (results.All(r => r.Ok), results);
     }
 

@@ -6,7 +6,8 @@ namespace Sluice.Core.Configuration;
 /// <summary>Builds and validates <see cref="SluiceOptions"/> from the layered sources.</summary>
 /// <remarks>
 /// Later layers win: built-in defaults, then the YAML file, then <c>SLUICE__SECTION__KEY</c>
-/// environment variables, then <c>--set section.key=value</c> arguments.
+/// environment variables, then <c>--set section.key=value</c> arguments. <c>${env:NAME}</c> and <c>${file:PATH}</c> in the
+/// value that wins are resolved before binding (<see cref="SecretReferences"/>).
 /// </remarks>
 public static class SluiceConfiguration
 {
@@ -30,7 +31,9 @@ public static class SluiceConfiguration
         }
         builder.AddEnvironmentVariables(EnvironmentPrefix);
         builder.AddInMemoryCollection(ParseSets(sets));
-        return builder.Build();
+        var root = builder.Build();
+        ResolveReferences(root);
+        return root;
     }
 
     /// <summary>Binds and validates; unknown keys and unconvertible values are errors that name the key.</summary>
@@ -76,6 +79,28 @@ public static class SluiceConfiguration
             result[set[..eq].Trim().Replace('.', ':')] = set[(eq + 1)..];
         }
         return result;
+    }
+
+    // Only the value that wins is resolved: a variable an overridden layer names need not be set. Setting through the root
+    // writes every layer, so the winner stays the winner.
+    private static void ResolveReferences(IConfigurationRoot root)
+    {
+        foreach (var (path, value) in root.AsEnumerable().ToList())
+            if (SecretReferences.HasReference(value)) root[path] = SecretReferences.Resolve(value!, OptionsKey(path));
+    }
+
+    // "POSTGRES:CONNECTIONSTRING", from SLUICE__POSTGRES__CONNECTIONSTRING, reported as the options spell it: "postgres.connectionString".
+    private static string OptionsKey(string path)
+    {
+        Type? type = typeof(SluiceOptions);
+        var parts = new List<string>();
+        foreach (var part in path.Split(':'))
+        {
+            var property = type?.GetProperty(part, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+            parts.Add(Dotted(property?.Name ?? part));
+            type = property?.PropertyType;
+        }
+        return string.Join('.', parts);
     }
 
     // Walks the configuration against the options types, so a typo is reported with its full dotted key.

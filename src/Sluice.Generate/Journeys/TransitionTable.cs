@@ -78,9 +78,12 @@ public sealed class TransitionTable
             return Fail("journey", source, "missing or not a mapping; write journey: { start: landing, transitions: { ... } }");
 
         var start = JourneyState.Landing;
-        if (Child(journey, "start") is YamlScalarNode startNode
-            && (!JourneyStates.TryParse(startNode.Value, out start) || start == JourneyState.Exit))
-            return Fail("journey.start", source, $"'{startNode.Value}' is not a state a session can start in; use one of {JourneyStates.NameList} except exit");
+        if (Child(journey, "start") is YamlScalarNode { Value: { } startWritten })
+        {
+            var startText = SecretReferences.Resolve(startWritten, "journey.start");
+            if (!JourneyStates.TryParse(startText, out start) || start == JourneyState.Exit)
+                return Fail("journey.start", source, $"'{startText}' is not a state a session can start in; use one of {JourneyStates.NameList} except exit");
+        }
 
         if (Child(journey, "transitions") is not YamlMappingNode rows)
             return Fail("journey.transitions", source, "missing or not a mapping of state -> { next_state: probability }");
@@ -106,7 +109,7 @@ public sealed class TransitionTable
                 var cellKey = $"{rowKey}.{toName}";
                 if (!JourneyStates.TryParse(toName, out var to))
                     return Fail(cellKey, source, $"'{toName}' is not a state; use one of {JourneyStates.NameList}");
-                var text = (valueNode as YamlScalarNode)?.Value;
+                var text = (valueNode as YamlScalarNode)?.Value is { } written ? SecretReferences.Resolve(written, cellKey) : null;
                 if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || double.IsNaN(p) || p < 0 || p > 1)
                     return Fail(cellKey, source, $"'{text}' is not a probability between 0 and 1");
                 probabilities[(int)from, (int)to] = p;

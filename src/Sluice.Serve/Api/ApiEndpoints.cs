@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Sluice.Core.Configuration;
 
 namespace Sluice.Serve.Api;
 
@@ -185,14 +186,15 @@ public static class ApiEndpoints
     private static IResult Warehouse(ApiContext api, Func<IWarehouseReader, object> query)
     {
         if (api.Warehouse is not { } warehouse)
-            return Results.Json(new { error = api.NoWarehouse }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Results.Json(new { error = SecretRedactor.Redact(api.NoWarehouse) }, statusCode: StatusCodes.Status503ServiceUnavailable);
         try
         {
             return Answer(() => query(warehouse));
         }
         catch (WarehouseUnavailableException ex)
         {
-            return Results.Json(new { error = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            // The store's own message can quote what it was given; the dashboard shows it to whoever opens it.
+            return Results.Json(new { error = SecretRedactor.Redact(ex.Message) }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 

@@ -48,6 +48,26 @@ public class TransitionTableTests
     }
 
     [Fact]
+    public void values_may_be_secret_references_resolved_like_configuration_values()
+    {
+        var name = $"SLUICE_TEST_P_{Guid.NewGuid():N}";
+        var yaml = Valid.Replace("search:           { exit: 1 }", $"search:           {{ exit: \"${{env:{name}}}\" }}");
+        var missing = Rejects(yaml);
+        Assert.Equal("journey.transitions.search.exit", missing.Key);
+        Assert.Contains(name, missing.Message);
+
+        Environment.SetEnvironmentVariable(name, "1");
+        try
+        {
+            Assert.Equal(1.0, Parse(yaml).Probability(JourneyState.Search, JourneyState.Exit));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Fact]
     public void row_that_does_not_sum_to_one_is_named()
     {
         var ex = Rejects(Valid.Replace("browse:           { product_view: 0.5, exit: 0.5 }", "browse:           { product_view: 0.5, exit: 0.45 }"));
