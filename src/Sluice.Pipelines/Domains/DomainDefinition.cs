@@ -191,13 +191,13 @@ public sealed partial class DomainDefinition
                     checks.Add(prop);
                     try
                     {
-                        _ = new Regex(Scalar(pv), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+                        _ = new Regex(Value(pv, at), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
                     }
                     catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
                     {
                         Fail(source, pv, at, $"not a regular expression the non-backtracking engine takes: {ex.Message.TrimEnd('.')}");
                     }
-                    spec = spec with { Pattern = Scalar(pv) };
+                    spec = spec with { Pattern = Value(pv, at) };
                     break;
                 case "format":
                     checks.Add(prop);
@@ -250,13 +250,13 @@ public sealed partial class DomainDefinition
     {
         if (node is YamlMappingNode map && map.Children.Count == 1 && Child(map, "field") is YamlScalarNode other && !string.IsNullOrWhiteSpace(other.Value))
             return new BoundSpec(0, other.Value);
-        if (node is YamlScalarNode s && long.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        if (node is YamlScalarNode && long.TryParse(Value(node, key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
             return new BoundSpec(value, null);
         return Invalid<BoundSpec>(source, node, key, $"'{(node as YamlScalarNode)?.Value}' is not a whole number or {{ field: other_field }}");
     }
 
     private static int Count(YamlNode node, string source, string key) =>
-        node is YamlScalarNode s && int.TryParse(s.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+        node is YamlScalarNode && int.TryParse(Value(node, key), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
             ? n : Invalid<int>(source, node, key, $"'{(node as YamlScalarNode)?.Value}' is not a whole number of characters (0 or more)");
 
     private static bool Bool(YamlNode node, string source, string key) =>
@@ -273,7 +273,7 @@ public sealed partial class DomainDefinition
     /// <summary>A duration: hh:mm:ss, d.hh:mm:ss, or a number with a unit (500ms, 30s, 15m, 2h, 7d).</summary>
     internal static TimeSpan Duration(YamlNode node, string source, string key)
     {
-        var text = Scalar(node).Trim();
+        var text = Value(node, key).Trim();
         var unit = DurationWithUnit().Match(text);
         if (unit.Success)
         {
@@ -299,10 +299,13 @@ public sealed partial class DomainDefinition
             Fail(source, node, key, "must be a list: [a, b]");
             return null!;
         }
-        return [.. seq.Children.Select(c => c is YamlScalarNode s ? s.Value ?? "" : Invalid<string>(source, c, key, "list items are plain values"))];
+        return [.. seq.Children.Select(c => c is YamlScalarNode ? Value(c, key) : Invalid<string>(source, c, key, "list items are plain values"))];
     }
 
     private static string Scalar(YamlNode node) => (node as YamlScalarNode)?.Value ?? "";
+
+    // A value (not a key or a name) may be a ${env:NAME} or ${file:PATH} reference, as in the configuration.
+    private static string Value(YamlNode node, string key) => SecretReferences.Resolve(Scalar(node), key);
 
     private static YamlNode? Child(YamlMappingNode map, string key) =>
         map.Children.TryGetValue(new YamlScalarNode(key), out var node) ? node : null;

@@ -196,4 +196,20 @@ public class DomainFileTests
         Assert.Null(Check(rules, Event(at: T0 - ms), ingestMs: T0));
         Assert.Equal("old", Check(rules, Event(at: T0 - ms - 1), ingestMs: T0));
     }
+
+    [Fact]
+    public void a_rule_value_may_be_an_environment_or_file_reference()
+    {
+        Environment.SetEnvironmentVariable("SLUICE_TEST_MAX_PRICE", "250");
+        try
+        {
+            var rules = Rules("  - { code: too_dear, field: price_cents, max: \"${env:SLUICE_TEST_MAX_PRICE}\" }");
+            Assert.Equal("too_dear", Check(rules, Event(price: 251)));
+            Assert.Null(Check(rules, Event(price: 250)));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SLUICE_TEST_MAX_PRICE", null);
+        }
+    }
 }
