@@ -1,4 +1,6 @@
 using Sluice.Core.Events;
+using Sluice.Pipelines.Quality;
+using Sluice.Pipelines.Quality.Alerts;
 using Sluice.Schemas.Registry;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
@@ -33,10 +35,13 @@ public sealed class ClickstreamTopology : ITopology
     private readonly ClickstreamOptions _options;
     private readonly EventValidator _validator;
     private readonly ISchemaSource? _schemas;
+    private readonly IQualityAlertSink? _alerts;
 
     /// <summary>A topology over <paramref name="options"/>; with <paramref name="schemas"/> (the registry client) it also reads Avro frames.</summary>
-    public ClickstreamTopology(ClickstreamOptions? options = null, ISchemaSource? schemas = null)
+    /// <param name="alerts">Where quality windows that fail a check raise alerts; none are raised without it.</param>
+    public ClickstreamTopology(ClickstreamOptions? options = null, ISchemaSource? schemas = null, IQualityAlertSink? alerts = null)
     {
+        _alerts = alerts;
         _options = options ?? new ClickstreamOptions();
         _schemas = schemas;
         _options.Validate();
@@ -61,9 +66,10 @@ public sealed class ClickstreamTopology : ITopology
         var o = _options;
         var b = new TaskTopologyBuilder();
         var lateness = o.AllowedLateness;
+        var quality = QualityWiring.Create(b, o, _alerts);
 
         var enrichedSink = b.Add(new SinkProcessor<string, EnrichedEvent>(o.EnrichedTopic));
-        var botsSink = b.Add(new SinkProcessor<string, ClickEvent>(o.BotsTopic));
+        var botsSink = quality.Bots(b.Add(new SinkProcessor<string, ClickEvent>(o.BotsTopic)));
         var lateSink = b.Add(new SinkProcessor<string, LateRecord<EnrichedEvent>>(o.LateTopic));
         var aggregatedSink = b.Add(new SinkProcessor<AggregateRowKey, AggregateRow>(o.AggregatedTopic));
         var sessionsSink = b.Add(new SinkProcessor<SessionKey, SessionSummary>(o.SessionsTopic));
@@ -97,17 +103,17 @@ public sealed class ClickstreamTopology : ITopology
             _ => partition, b.Add(new FanOutProcessor<int, EnrichedEvent>(events1m, commerce5m, activeUsers, products1h))));
         var fanOut = b.Add(new FanOutProcessor<string, EnrichedEvent>(enrichedSink, byPartition, sessions));
         var lateGate = b.Add(new LateEventFilter<string, EnrichedEvent>(
-            AggregateNames.Events1m, TumblingWindows.Of(TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness), fanOut, lateSink));
+            AggregateNames.Events1m, TumblingWindows.Of(TimeSpan.FromMinutes(1)).WithAllowedLateness(lateness), fanOut, quality.Late(lateSink)));
         var enrich = b.Add(new EnrichProcessor(lateGate));
-        var bots = b.Add(new BotFilterProcessor(new BotDetector(), botsSink, enrich));
+        var bots = quality.Unique(b.Add(new BotFilterProcessor(new BotDetector(), botsSink, enrich)));
         var seenIds = b.Store(new EventIdStore(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
-        var dedup = b.Add(new DedupProcessor(DedupStore, bots));
+        var dedup = quality.Valid(b.Add(new DedupProcessor(DedupStore, bots)));
         var validate = b.Add(new ValidateProcessor(_validator, dedup));
         // Each task gets its own decoder: its string caches are written on every miss, and a cache shared by tasks on
         // different cores would bounce those cache lines between them. Schemas still come from the one shared source.
         // It also hands over each event id as soon as it has read it (the first field), so that the id's dedup slot is
         // on its way from memory while the rest of the event is decoded, not looked up cold after validation.
         var decoder = _schemas is null ? ClickEventDecoder.JsonOnly : new ClickEventDecoder(_schemas, seenIds.Prefetch);
-        return b.Build(b.Add(new DecodeProcessor(validate, decoder)));
+        return b.Build(quality.Source(b.Add(new DecodeProcessor(validate, decoder))));
     }
 }
