@@ -114,6 +114,6 @@ public sealed class ClickstreamTopology : ITopology
         // It also hands over each event id as soon as it has read it (the first field), so that the id's dedup slot is
         // on its way from memory while the rest of the event is decoded, not looked up cold after validation.
         var decoder = _schemas is null ? ClickEventDecoder.JsonOnly : new ClickEventDecoder(_schemas, seenIds.Prefetch);
-        return b.Build(quality.Source(b.Add(new DecodeProcessor(validate, decoder))));
+        return b.Build(quality.Source(b.Add(new DecodeProcessor(quality.Decoded(validate), decoder))));
     }
 }

@@ -11,8 +11,9 @@ namespace Sluice.Pipelines.Quality;
 /// deduplication; a duplicate stops there), new (after it), bot, late. Dead letters, written through the task's
 /// context rather than passed on, reach it as an <see cref="IDeadLetterListener"/>, with their reason. After the record
 /// the last mark is its outcome, so each record counts exactly once.</para>
-/// <para>Which window: a valid record's event time; a dead letter's broker timestamp, or, when that is missing or more
-/// than the future skew ahead of processing time, the watermark (processing time before there is one). A record whose
+/// <para>Which window: a valid record's event time. A dead letter's event time when it was decoded with a usable one
+/// (positive, and at most the future skew ahead of processing time: a price or a field failed validation, not the time);
+/// else its broker timestamp when usable; else the watermark (processing time before there is one). A record whose
 /// window has already closed (late events, old dead letters) counts in the window holding the watermark: the window
 /// open when it arrived. So no record is left out and each window is still emitted once.</para>
 /// </remarks>
@@ -35,6 +36,8 @@ public sealed class QualityProbe : IProcessor<byte[]?, byte[]>, IDeadLetterListe
     private QualityOutcome _outcome;
     private ClickEvent? _event;
     private long _eventTime;
+    private long _decodedTime;
+    private bool _decoded;
     private string? _reason;
     private long _brokerTime;
     private RecordSource _source;
@@ -67,6 +70,7 @@ public sealed class QualityProbe : IProcessor<byte[]?, byte[]>, IDeadLetterListe
     {
         _pending = true;
         _marked = false;
+        _decoded = false;
         _event = null;
         _reason = null;
         _brokerTime = record.Timestamp;
@@ -102,6 +106,13 @@ public sealed class QualityProbe : IProcessor<byte[]?, byte[]>, IDeadLetterListe
     {
     }
 
+    /// <summary>A decoded event, before validation: if it is dead-lettered, its own time places it when usable.</summary>
+    internal void MarkDecoded(ClickEvent e)
+    {
+        _decodedTime = e.Timestamp;
+        _decoded = true;
+    }
+
     /// <summary>A valid event, before deduplication: its outcome is duplicate unless a later tap says more.</summary>
     internal void MarkValid(ClickEvent e, long eventTime)
     {
@@ -122,15 +133,17 @@ public sealed class QualityProbe : IProcessor<byte[]?, byte[]>, IDeadLetterListe
     private void Observe(QualityOutcome outcome, ClickEvent? e, long eventTime, string? reason)
     {
         var now = _context.NowMs;
-        var time = outcome == QualityOutcome.Invalid ? DeadLetterTime(now) : eventTime;
+        var time = outcome == QualityOutcome.Invalid ? DeadLetterTime(now, _decoded) : eventTime;
         var lag = outcome == QualityOutcome.Accepted ? now - eventTime : 0;
         var observation = new QualityObservation(outcome, outcome == QualityOutcome.Invalid ? null : e, reason, lag);
         _window.Process(new Record<int, QualityObservation>(_partition, observation, OpenWindowTime(time), _source));
     }
 
-    private long DeadLetterTime(long now)
+    private long DeadLetterTime(long now, bool decoded)
     {
-        if (_brokerTime > 0 && _brokerTime <= EventTime.Add(now, _maxFutureSkewMs)) return _brokerTime;
+        var latest = EventTime.Add(now, _maxFutureSkewMs);
+        if (decoded && _decodedTime > 0 && _decodedTime <= latest) return _decodedTime;
+        if (_brokerTime > 0 && _brokerTime <= latest) return _brokerTime;
         var watermark = _context.Watermark;
         return watermark == EventTime.NoWatermark ? now : watermark;
     }

@@ -5,7 +5,8 @@ namespace Sluice.Pipelines.Quality;
 
 /// <summary>Marks, on the record passing through, how far it got through the topology, and forwards it unchanged.</summary>
 /// <remarks>Placed between stages by <see cref="QualityWiring"/>; the <see cref="QualityProbe"/> turns the last mark into the record's outcome.</remarks>
-public sealed class QualityTap<TValue>(QualityProbe probe, QualityOutcome outcome, IProcessor<string, TValue> next) : IProcessor<string, TValue>
+/// <param name="outcome">The outcome the record has if nothing later marks it; null for the tap after decoding, which only notes the event's time.</param>
+public sealed class QualityTap<TValue>(QualityProbe probe, QualityOutcome? outcome, IProcessor<string, TValue> next) : IProcessor<string, TValue>
 {
     public void Init(IProcessorContext context)
     {
@@ -13,8 +14,12 @@ public sealed class QualityTap<TValue>(QualityProbe probe, QualityOutcome outcom
 
     public void Process(in Record<string, TValue> record)
     {
-        if (outcome == QualityOutcome.Duplicate && record.Value is ClickEvent e) probe.MarkValid(e, record.Timestamp);
-        else probe.Mark(outcome);
+        if (outcome is not { } o)
+        {
+            if (record.Value is ClickEvent decoded) probe.MarkDecoded(decoded);
+        }
+        else if (o == QualityOutcome.Duplicate && record.Value is ClickEvent e) probe.MarkValid(e, record.Timestamp);
+        else probe.Mark(o);
         next.Process(record);
     }
 

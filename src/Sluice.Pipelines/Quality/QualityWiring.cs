@@ -54,6 +54,9 @@ public sealed class QualityWiring
     public IProcessor<byte[]?, byte[]> Source(IProcessor<byte[]?, byte[]> decoder) =>
         _probe is null ? decoder : _builder!.Add(_probe.Around(decoder));
 
+    /// <summary>After decoding, in front of validation: a dead letter from here on has the event's own time, when it is usable.</summary>
+    public IProcessor<string, ClickEvent> Decoded(IProcessor<string, ClickEvent> validate) => Tap(null, validate);
+
     /// <summary>In front of deduplication: the record is valid.</summary>
     public IProcessor<string, ClickEvent> Valid(IProcessor<string, ClickEvent> dedup) => Tap(QualityOutcome.Duplicate, dedup);
 
@@ -66,7 +69,7 @@ public sealed class QualityWiring
     /// <summary>In front of the late gate's late output (not the window operators': an event late for a session is still accepted).</summary>
     public IProcessor<string, LateRecord<EnrichedEvent>> Late(IProcessor<string, LateRecord<EnrichedEvent>> lateSink) => Tap(QualityOutcome.Late, lateSink);
 
-    private IProcessor<string, T> Tap<T>(QualityOutcome outcome, IProcessor<string, T> next) =>
+    private IProcessor<string, T> Tap<T>(QualityOutcome? outcome, IProcessor<string, T> next) =>
         _probe is null ? next : _builder!.Add(new QualityTap<T>(_probe, outcome, next));
 
     // The probe moves a record whose window has closed into the open window holding the watermark, so the operator finds

@@ -36,7 +36,8 @@ public sealed partial class QualityAlertDispatcher : IQualityAlertSink, IAsyncDi
         _logger = logger ?? NullLogger.Instance;
         _queue = Channel.CreateBounded<QualityAlert>(new BoundedChannelOptions(capacity)
         {
-            FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = false,
+            // Wait, not DropWrite: TryWrite then returns false on a full queue (it never waits), so the drop is counted.
+            FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = false,
         });
         _sender = Task.Run(SendAllAsync);
     }
