@@ -26,7 +26,8 @@ namespace Sluice.Pipelines.Clickstream;
 /// and is neither enriched nor aggregated, so every aggregate counts exactly the on-time events. The one exception is
 /// sessions: an on-time event inside a user's session that has just closed (its gap ended within the event's minute)
 /// goes to the late output from the sessions operator, rather than making a second, overlapping session. Aggregates are
-/// per partition (task) and keyed by the partition number; consumers sum the partial rows.
+/// per partition (task) and keyed by the partition number; consumers sum the partial rows. Every record's outcome is
+/// also counted per window and partition for clickstream.quality (<see cref="QualityWiring"/>, docs/quality.md).
 /// </remarks>
 public sealed class ClickstreamTopology : ITopology
 {
