@@ -11,6 +11,7 @@ using Sluice.Generate.Writers;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Pipelines.Hosting;
+using Sluice.Pipelines.Quality.Alerts;
 using Sluice.Sinks;
 using Sluice.Streaming.Checkpoints;
 
@@ -66,6 +67,7 @@ public sealed class PipelineDemo
     private volatile OutputCounts? _final;
     private GroundTruth? _truth;
     private int _started;
+    private QualityAlertDispatcher? _alerts;
 
     /// <summary>A demo that connects to the cluster itself: the embedded broker when <c>kafka.bootstrapServers</c> is empty.</summary>
     public PipelineDemo(SluiceOptions options, PipelineDemoSettings settings, ILoggerFactory loggers)
@@ -152,6 +154,8 @@ public sealed class PipelineDemo
         try
         {
             using var checkpoints = new DemoCheckpointFolder();
+            await using var alerts = QualityAlertDispatcher.FromOptions(_options.Quality, _loggers);
+            _alerts = alerts;
             var builder = ProcessorHost.CreateBuilder("sluice-demo");
             Compose(builder.Services, checkpoints.Store);
             // RunAsync disposes the host, and with it the services in reverse order of creation: the broker and the
@@ -182,7 +186,7 @@ public sealed class PipelineDemo
 
         var checkpoints = new CheckpointSettings(store, group, _options.Processor.CheckpointInterval);
         ProcessorHost.AddMembers(services, Math.Max(1, _settings.Processors),
-            i => new ClickstreamProcessor(Cluster.Factory, _topology, group, $"processor-{i}", _loggers, _registry, checkpoints, _options.Processor.ExactlyOnce),
+            i => new ClickstreamProcessor(Cluster.Factory, _topology, group, $"processor-{i}", _loggers, _registry, checkpoints, _options.Processor.ExactlyOnce, _alerts),
             _group, _failures, _loggers.CreateLogger("Sluice.Demo.Member"), () => _inputDone);
 
         var generator = new GeneratorRun(GeneratorSettingsFor(_options, _settings), Format, _settings.Rate, _settings.Duration)

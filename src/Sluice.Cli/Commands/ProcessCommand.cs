@@ -7,6 +7,7 @@ using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Pipelines.Hosting;
+using Sluice.Pipelines.Quality.Alerts;
 using Sluice.Serve;
 using Sluice.Serve.Api;
 using Sluice.Serve.Health;
@@ -54,6 +55,8 @@ internal static class ProcessCommand
         logger.LogInformation("process: {Members} member(s) of group {Group} on {Topic}; checkpoints every {Interval} in {Store}",
             memberCount, options.Processor.GroupId, options.Kafka.Topics.Events, options.Processor.CheckpointInterval, store.Description);
 
+        // One per process, shared by the members; queued alerts are delivered (for up to 10 s) after the members stop.
+        await using var alerts = QualityAlertDispatcher.FromOptions(options.Quality, loggers);
         var failures = new ProcessorFailures();
         var readiness = new ProcessorReadiness(availability, failures);
         var builder = ProcessorHost.CreateBuilder("sluice-process");
@@ -64,7 +67,7 @@ internal static class ProcessCommand
         // Before the members: up, and not ready, before any partition is assigned.
         ObserveServer.AddTo(builder.Services, options, ProcessorReadinessChecks.For(group, readiness, options.Observe.ReadyMaxLag), loggers.CreateLogger("Sluice.Observe"),
             "process", warehouse);
-        ProcessorHost.AddMembers(builder.Services, memberCount, i => ClickstreamProcessor.FromOptions(options, connection.Factory, $"member-{i}", loggers, store),
+        ProcessorHost.AddMembers(builder.Services, memberCount, i => ClickstreamProcessor.FromOptions(options, connection.Factory, $"member-{i}", loggers, store, alerts),
             group, failures, loggers.CreateLogger("Sluice.Process.Member"));
         using (var host = builder.Build())
         {

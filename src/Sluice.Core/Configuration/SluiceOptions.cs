@@ -17,6 +17,7 @@ public sealed class SluiceOptions
     public LoggingOptions Logging { get; set; } = new();
     public ObserveOptions Observe { get; set; } = new();
     public DashboardOptions Dashboard { get; set; } = new();
+    public QualityOptions Quality { get; set; } = new();
 
     /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
     public void Validate()
@@ -33,6 +34,7 @@ public sealed class SluiceOptions
         Warehouse.Validate();
         Logging.Validate();
         Observe.Validate(Dashboard);
+        Quality.Validate();
     }
 }
 

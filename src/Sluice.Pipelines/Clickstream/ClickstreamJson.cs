@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Sluice.Core.Events;
+using Sluice.Pipelines.Quality;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Kafka;
 
@@ -34,7 +35,9 @@ public static class ClickstreamJson
             .Register<AggregateRow>(static (r, output) => Write(r, output))
             .Register<SessionSummary>(static (s, output) => Write(s, output))
             .Register<AggregateRowKey>(static (k, output) => RecordKeys.Write(k, output))
-            .Register<SessionKey>(static (k, output) => RecordKeys.Write(k, output));
+            .Register<SessionKey>(static (k, output) => RecordKeys.Write(k, output))
+            .Register(Serializer<QualityRow>(writer, QualityJson.Write))
+            .Register<QualityRowKey>(static (k, output) => QualityJson.WriteKey(k, output));
     }
 
     // A value written by one of the direct writers, placed inside a document another writer is building (a late

@@ -54,6 +54,9 @@ public sealed class ClickstreamOptions
     /// <summary>Categories (by revenue) listed per hourly window.</summary>
     public int TopCategories { get; set; } = Defaults.TopCategories;
 
+    /// <summary>The per-window data-quality report and its alerts (the <c>quality:</c> section; its keys are named quality.* wherever read).</summary>
+    public QualityOptions Quality { get; set; } = new();
+
     /// <summary>The configuration section these options were read from: errors name keys in it (clickstream.maxPriceCents, or
     /// processor.maxPriceCents when read from sluice.yaml).</summary>
     public string ConfigSection { get; init; } = "clickstream";
@@ -83,5 +86,6 @@ public sealed class ClickstreamOptions
         if (MaxWindowEntries < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxWindowEntries", "must be at least 1");
         if (TopProducts < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.topProducts", "must be at least 1");
         if (TopCategories < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.topCategories", "must be at least 1");
+        Quality.Validate();
     }
 }

@@ -26,4 +26,11 @@ public static class ClickstreamRules
         }
         return rules;
     }
+
+    /// <summary>How far ahead of processing time an event time may be: the domain's unconditional maxFutureSkew rule on timestamp, or zero without one.</summary>
+    public static TimeSpan MaxFutureSkew(DomainDefinition domain)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        return domain.Rules.FirstOrDefault(r => r.Field == "timestamp" && r.When.Count == 0 && r.MaxFutureSkew is not null)?.MaxFutureSkew ?? TimeSpan.Zero;
+    }
 }

@@ -1,6 +1,8 @@
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Pipelines.Domains.Rules;
+using Sluice.Pipelines.Quality;
+using Sluice.Pipelines.Quality.Alerts;
 using Sluice.Schemas.Registry;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
@@ -26,7 +28,8 @@ namespace Sluice.Pipelines.Clickstream;
 /// and is neither enriched nor aggregated, so every aggregate counts exactly the on-time events. The one exception is
 /// sessions: an on-time event inside a user's session that has just closed (its gap ended within the event's minute)
 /// goes to the late output from the sessions operator, rather than making a second, overlapping session. Aggregates are
-/// per partition (task) and keyed by the partition number; consumers sum the partial rows.
+/// per partition (task) and keyed by the partition number; consumers sum the partial rows. Every record's outcome is
+/// also counted per window and partition for clickstream.quality (<see cref="QualityWiring"/>, docs/quality.md).
 /// </remarks>
 public sealed class ClickstreamTopology : ITopology
 {
@@ -41,10 +44,13 @@ public sealed class ClickstreamTopology : ITopology
     private readonly ClickstreamOptions _options;
     private readonly RuleSet<ClickEvent> _rules;
     private readonly ISchemaSource? _schemas;
+    private readonly IQualityAlertSink? _alerts;
 
     /// <summary>A topology over <paramref name="options"/>; with <paramref name="schemas"/> (the registry client) it also reads Avro frames.</summary>
-    public ClickstreamTopology(ClickstreamOptions? options = null, ISchemaSource? schemas = null)
+    /// <param name="alerts">Where quality windows that fail a check raise alerts; none are raised without it.</param>
+    public ClickstreamTopology(ClickstreamOptions? options = null, ISchemaSource? schemas = null, IQualityAlertSink? alerts = null)
     {
+        _alerts = alerts;
         _options = options ?? new ClickstreamOptions();
         _schemas = schemas;
         _options.Validate();
@@ -99,9 +105,10 @@ public sealed class ClickstreamTopology : ITopology
         var o = _options;
         var b = new TaskTopologyBuilder();
         var lateness = o.AllowedLateness;
+        var quality = QualityWiring.Create(b, o, _alerts);
 
         var enrichedSink = b.Add(new SinkProcessor<string, EnrichedEvent>(o.EnrichedTopic));
-        var botsSink = b.Add(new SinkProcessor<string, ClickEvent>(o.BotsTopic));
+        var botsSink = quality.Bots(b.Add(new SinkProcessor<string, ClickEvent>(o.BotsTopic)));
         var lateSink = b.Add(new SinkProcessor<string, LateRecord<EnrichedEvent>>(o.LateTopic));
         var aggregatedSink = b.Add(new SinkProcessor<AggregateRowKey, AggregateRow>(o.AggregatedTopic));
         var sessionsSink = b.Add(new SinkProcessor<SessionKey, SessionSummary>(o.SessionsTopic));
@@ -135,17 +142,17 @@ public sealed class ClickstreamTopology : ITopology
             _ => partition, b.Add(new FanOutProcessor<int, EnrichedEvent>(events1m, commerce5m, activeUsers, products1h))));
         var fanOut = b.Add(new FanOutProcessor<string, EnrichedEvent>(enrichedSink, byPartition, sessions));
         var lateGate = b.Add(new LateEventFilter<string, EnrichedEvent>(
-            AggregateNames.Events1m, Events1mWindows.WithAllowedLateness(lateness), fanOut, lateSink));
+            AggregateNames.Events1m, Events1mWindows.WithAllowedLateness(lateness), fanOut, quality.Late(lateSink)));
         var enrich = b.Add(new EnrichProcessor(lateGate));
-        var bots = b.Add(new BotFilterProcessor(new BotDetector(), botsSink, enrich));
+        var bots = quality.Unique(b.Add(new BotFilterProcessor(new BotDetector(), botsSink, enrich)));
         var seenIds = b.Store(new EventIdStore(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
-        var dedup = b.Add(new DedupProcessor(DedupStore, bots));
+        var dedup = quality.Valid(b.Add(new DedupProcessor(DedupStore, bots)));
         var validate = b.Add(new ValidateProcessor(_rules, dedup));
         // Each task gets its own decoder: its string caches are written on every miss, and a cache shared by tasks on
         // different cores would bounce those cache lines between them. Schemas still come from the one shared source.
         // It also hands over each event id as soon as it has read it (the first field), so that the id's dedup slot is
         // on its way from memory while the rest of the event is decoded, not looked up cold after validation.
         var decoder = _schemas is null ? ClickEventDecoder.JsonOnly : new ClickEventDecoder(_schemas, seenIds.Prefetch);
-        return b.Build(b.Add(new DecodeProcessor(validate, decoder)));
+        return b.Build(quality.Source(b.Add(new DecodeProcessor(quality.Decoded(validate), decoder))));
     }
 }

@@ -3,6 +3,7 @@ using Sluice.Core.Configuration;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Pipelines.Domains;
+using Sluice.Pipelines.Quality.Alerts;
 using Sluice.Schemas.Registry;
 using Sluice.Streaming.Checkpoints;
 using Sluice.Streaming.Diagnostics;
@@ -30,6 +31,7 @@ public sealed class ClickstreamProcessor
     private readonly IDisposable? _ownedSchemas;
     private readonly CheckpointSettings? _checkpoints;
     private readonly bool _exactlyOnce;
+    private readonly IQualityAlertSink? _alerts;
     private StreamRunner? _runner;
     private KafkaRecordCollector? _outputs;
     private int _ownedPartitions;
@@ -38,17 +40,19 @@ public sealed class ClickstreamProcessor
     /// <remarks>
     /// With <paramref name="checkpoints"/> (whose group must be <paramref name="groupId"/>) tasks are checkpointed and restored.
     /// With <paramref name="exactlyOnce"/> the outputs are written in Kafka transactions that commit the input offsets
-    /// with them, as <see cref="TransactionalId"/>.
+    /// with them, as <see cref="TransactionalId"/>. Quality windows that fail a check raise alerts in <paramref name="alerts"/>
+    /// (one per process, shared by its members).
     /// </remarks>
     public ClickstreamProcessor(KafkaClientFactory factory, ClickstreamOptions options, string groupId, string name, ILoggerFactory loggers,
-        ISchemaSource? schemas = null, CheckpointSettings? checkpoints = null, bool exactlyOnce = false)
-        : this(factory, options, groupId, name, loggers, schemas, ownsSchemas: false, checkpoints, exactlyOnce)
+        ISchemaSource? schemas = null, CheckpointSettings? checkpoints = null, bool exactlyOnce = false, IQualityAlertSink? alerts = null)
+        : this(factory, options, groupId, name, loggers, schemas, ownsSchemas: false, checkpoints, exactlyOnce, alerts)
     {
     }
 
     private ClickstreamProcessor(KafkaClientFactory factory, ClickstreamOptions options, string groupId, string name, ILoggerFactory loggers,
-        ISchemaSource? schemas, bool ownsSchemas, CheckpointSettings? checkpoints, bool exactlyOnce)
+        ISchemaSource? schemas, bool ownsSchemas, CheckpointSettings? checkpoints, bool exactlyOnce, IQualityAlertSink? alerts)
     {
+        _alerts = alerts;
         if (checkpoints is not null && checkpoints.Group != groupId)
             throw new ArgumentException($"checkpoints are filed under group {checkpoints.Group} but the member joins {groupId}", nameof(checkpoints));
         ArgumentNullException.ThrowIfNull(factory);
@@ -85,14 +89,14 @@ public sealed class ClickstreamProcessor
     /// </summary>
     /// <remarks>With <paramref name="store"/> (opened, shared by the members) tasks are checkpointed every <c>processor.checkpointInterval</c>.</remarks>
     public static ClickstreamProcessor FromOptions(SluiceOptions options, KafkaClientFactory factory, string name, ILoggerFactory loggers,
-        ICheckpointStore? store = null)
+        ICheckpointStore? store = null, IQualityAlertSink? alerts = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var registry = options.SchemaRegistry.Url.Length > 0 ? RegistrySchemaSource.Connect(options.SchemaRegistry) : null;
         var group = options.Processor.GroupId;
         var checkpoints = store is null ? null : new CheckpointSettings(store, group, options.Processor.CheckpointInterval);
         return new ClickstreamProcessor(factory, TopologyOptions(options), group, name, loggers, registry, ownsSchemas: true, checkpoints,
-            options.Processor.ExactlyOnce);
+            options.Processor.ExactlyOnce, alerts);
     }
 
     /// <summary>Checks every <c>processor.*</c> key the topology reads, as it would when built.</summary>
@@ -121,6 +125,7 @@ public sealed class ClickstreamProcessor
             MaxWindowEntries = p.MaxWindowEntries,
             TopProducts = p.TopProducts,
             TopCategories = p.TopCategories,
+            Quality = options.Quality,
         };
     }
 
@@ -157,7 +162,7 @@ public sealed class ClickstreamProcessor
         Thread.CurrentThread.Name = "sl-" + Name;
         try
         {
-            var topology = new ClickstreamTopology(_options, _schemas);
+            var topology = new ClickstreamTopology(_options, _schemas, _alerts);
             using var source = new KafkaPartitionSource(_factory, _groupId) { CommitSynchronously = _exactlyOnce };
             using var outputs = ClickstreamJson.RegisterAll(_exactlyOnce
                 ? KafkaRecordCollector.Transactional(_factory, TransactionalId, () => source.GroupMetadata, TransactionTimeout)

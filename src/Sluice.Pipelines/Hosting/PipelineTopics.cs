@@ -9,6 +9,7 @@ public static class PipelineTopics
     public static IReadOnlyList<string> All(SluiceOptions options)
     {
         var t = ClickstreamProcessor.TopologyOptions(options);
-        return [t.InputTopic, t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.AggregatedTopic, t.SessionsTopic, t.BotsTopic, options.Kafka.Topics.CdcUsers];
+        string[] quality = t.Quality.Enabled ? [t.Quality.Topic] : [];
+        return [t.InputTopic, t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.AggregatedTopic, t.SessionsTopic, t.BotsTopic, .. quality, options.Kafka.Topics.CdcUsers];
     }
 }

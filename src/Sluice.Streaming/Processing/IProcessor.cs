@@ -100,3 +100,14 @@ internal sealed class ForwardingSender<TKey, TValue>(IRecordCollector collector,
 {
     public void Send(in Record<TKey, TValue> record) => collector.Send(topic, record);
 }
+
+/// <summary>A processor told of every dead letter its task writes, with the reason, whichever processor (or the task itself) wrote it.</summary>
+/// <remarks>
+/// For operators that account for every input record (data quality): a dead letter is written through the task's
+/// context, so no processor downstream of the one rejecting the record sees it. Called on the task's thread, while the
+/// record is being processed or, for <see cref="Errors.StreamReasonCodes.ProcessingFailed"/>, just after a processor threw.
+/// </remarks>
+public interface IDeadLetterListener
+{
+    void OnDeadLetter(string reasonCode);
+}

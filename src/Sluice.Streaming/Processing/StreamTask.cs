@@ -24,6 +24,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     private readonly string _deadLetterTopic;
     private readonly ILogger _logger;
     private readonly IWatermarkListener[] _listeners;
+    private readonly IDeadLetterListener[] _deadLetterListeners;
     private readonly Dictionary<string, Counter> _deadLetterCounters = new(StringComparer.Ordinal);
     private readonly Counter _recordsIn;
     private readonly Dictionary<string, Counter> _topicCounters = new(StringComparer.Ordinal);
@@ -54,6 +55,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         var listeners = new List<IWatermarkListener>();
         foreach (var p in topology.Processors) if (p is IWatermarkListener l) listeners.Add(l);
         _listeners = listeners.ToArray();
+        _deadLetterListeners = [.. topology.Processors.OfType<IDeadLetterListener>()];
         foreach (var p in topology.Processors) p.Init(this);
     }
 
@@ -158,6 +160,7 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         counter.Increment();
         var letter = new DeadLetterRecord(source.Value, source.Key, reasonCode, detail, source.Topic, source.Partition, source.Offset, NowMs);
         Collector.Send(_deadLetterTopic, new Record<byte[]?, DeadLetterRecord>(source.Key, letter, source.Timestamp, source.Source, source.Headers));
+        foreach (var listener in _deadLetterListeners) listener.OnDeadLetter(reasonCode);
     }
 
     /// <summary>Closes every processor and store; open windows are not emitted, because their partition may move to another process.</summary>

@@ -52,6 +52,9 @@ public sealed class KeyValueStore<TKey, TValue> : IStateStore where TKey : notnu
 
     public string Name { get; }
 
+    /// <summary>False for a store that remembers what was seen rather than holding results to emit, so closing it loses nothing pending.</summary>
+    public bool HoldsPendingResults { get; init; } = true;
+
     public long Count => _map.Count;
 
     public long Evicted => _evicted;

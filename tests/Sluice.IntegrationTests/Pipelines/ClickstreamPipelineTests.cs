@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Confluent.Kafka;
+using Sluice.Core.Configuration;
 using Sluice.Core.Events;
 using Sluice.Generate;
 using Sluice.Generate.Faults;
@@ -35,6 +36,7 @@ public sealed class ClickstreamPipelineFixture : IDisposable
             AggregatedTopic = prefix + ".aggregated",
             SessionsTopic = prefix + ".sessions",
             BotsTopic = prefix + ".bots",
+            Quality = new QualityOptions { Topic = prefix + ".quality" },
         };
         var settings = new GeneratorSettings
         {
@@ -73,7 +75,7 @@ public sealed class ClickstreamPipelineFixture : IDisposable
     public Dictionary<string, List<JsonElement>> Outputs { get; } = new(StringComparer.Ordinal);
 
     public IEnumerable<string> OutputTopics =>
-        [Options.EnrichedTopic, Options.DeadLetterTopic, Options.LateTopic, Options.AggregatedTopic, Options.SessionsTopic, Options.BotsTopic];
+        [Options.EnrichedTopic, Options.DeadLetterTopic, Options.LateTopic, Options.AggregatedTopic, Options.SessionsTopic, Options.BotsTopic, Options.Quality.Topic];
 
     public void Dispose() => _broker.Dispose();
 
@@ -186,5 +188,23 @@ public sealed class ClickstreamPipelineTests(ClickstreamPipelineFixture f) : ICl
         long counted = 0;
         foreach (var type in EventTypes.All) counted += f.Manifest.ValidCount(type);
         Assert.Equal(counted, sessions.Sum(s => s.GetProperty("events").GetInt64()));
+    }
+
+    [Fact]
+    public void quality_rows_count_every_input_record_once_by_outcome_one_row_per_window_and_partition()
+    {
+        var rows = Output(f.Options.Quality.Topic);
+        long Sum(string field) => rows.Sum(r => r.GetProperty(field).GetInt64());
+        Assert.True(rows.Count > 100, $"only {rows.Count} quality rows");
+        Assert.Equal(rows.Count, rows.Select(r => (r.GetProperty("window_start").GetInt64(), r.GetProperty("partition").GetInt32())).Distinct().Count());
+        Assert.Equal(f.Processed, Sum("records_in"));
+        Assert.Equal(Output(f.Options.DeadLetterTopic).Count, Sum("invalid"));
+        Assert.Equal(Output(f.Options.BotsTopic).Count, Sum("bots"));
+        Assert.Equal(Output(f.Options.EnrichedTopic).Count, Sum("accepted"));
+        Assert.Equal(f.Manifest.FaultCount(FaultKind.Late), Sum("late"));
+        Assert.Equal(f.Manifest.FaultCount(FaultKind.Duplicate), Sum("duplicates"));
+        Assert.All(rows, r => Assert.Equal(r.GetProperty("records_in").GetInt64(),
+            r.GetProperty("valid").GetInt64() + r.GetProperty("invalid").GetInt64()));
+        Assert.All(rows, r => Assert.Contains(r.GetProperty("grade").GetString(), new[] { "EXCELLENT", "ACCEPTABLE", "POOR" }));
     }
 }

@@ -16,8 +16,8 @@ public class ClickstreamTopologyTests
             open.Pipe(Event(EventType.PageView, user: "u1", session: "s1"));
             open.Pipe(Event(EventType.PageView, at: T0 + 1_000, user: "u2", session: "s2"));
             open.Revoke(0);
-            // Open: both users' session, and a pane in each of the four window aggregates (keyed by the partition).
-            Assert.Equal(2 + 4, open.TaskManager.DroppedStateEntries);
+            // Open: both users' session, and a pane in each of the four window aggregates and the quality window (keyed by the partition).
+            Assert.Equal(2 + 4 + 1, open.TaskManager.DroppedStateEntries);
         }
 
         using var ended = Driver();

@@ -25,6 +25,12 @@ public sealed class ProcessorOptionsTests
         foreach (var property in typeof(ClickstreamOptions).GetProperties())
         {
             if (property.Name == nameof(ClickstreamOptions.ConfigSection)) continue;
+            if (property.Name == nameof(ClickstreamOptions.Quality))
+            {
+                // A section of its own, compared by value.
+                Assert.Equal(System.Text.Json.JsonSerializer.Serialize(defaults.Quality), System.Text.Json.JsonSerializer.Serialize(fromConfig.Quality));
+                continue;
+            }
             Assert.True(Equals(property.GetValue(defaults), property.GetValue(fromConfig)),
                 $"{property.Name}: the topology's default is {property.GetValue(defaults)}, config/sluice.yaml gives {property.GetValue(fromConfig)}");
         }

@@ -5,6 +5,7 @@ using Sluice.Generate;
 using Sluice.Generate.Faults;
 using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
+using Sluice.Pipelines.Quality;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Kafka;
 using Sluice.Streaming.Processing;
@@ -121,6 +122,7 @@ internal sealed class ClickstreamRun
             byte[] b => b,
             AggregateRowKey k => Bytes(k),
             SessionKey k => Bytes(k),
+            QualityRowKey k => Bytes(k),
             var other => throw new InvalidOperationException($"no serializer for key {other.GetType()}"),
         };
         var value = r.Value switch
@@ -131,6 +133,7 @@ internal sealed class ClickstreamRun
             LateRecord<EnrichedEvent> l => Bytes(l),
             AggregateRow a => Bytes(a),
             SessionSummary s => Bytes(s),
+            QualityRow q => Bytes(q),
             var other => throw new InvalidOperationException($"no serializer for value {other?.GetType()}"),
         };
         return new WrittenRecord(r.Topic, key, value, r.Timestamp);
