@@ -5,6 +5,7 @@ using Sluice.Cli.Hosting;
 using Sluice.Core.Errors;
 using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
+using Sluice.Pipelines.Hosting;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
@@ -58,6 +59,8 @@ internal static class BenchEngineCommand
         command.SetAction(parse =>
         {
             var file = parse.GetValue(input);
+            // The topology as configured: processor.domain's rules, quality on or off, the processor's limits.
+            var topologyOptions = ClickstreamProcessor.TopologyOptions(GlobalOptions.LoadOptions(parse));
             var interval = parse.GetValue(checkpointInterval);
             int n = parse.GetValue(events), parts = parse.GetValue(partitions), passes = parse.GetValue(iterations) ?? (interval is null ? 3 : 4);
             if (file is not null && !file.Exists)
@@ -96,7 +99,7 @@ internal static class BenchEngineCommand
                     return;
                 }
                 var run = ctx.AddTask($"process (warm-up + {passes} timed)", maxValue: passes + 1);
-                result = EngineBenchmark.RunPartitioned(data.Partitions, schemas: data.Schemas, iterations: passes, progress: done => run.Value = done,
+                result = EngineBenchmark.RunPartitioned(data.Partitions, topologyOptions, schemas: data.Schemas, iterations: passes, progress: done => run.Value = done,
                     serialize: parse.GetValue(serialize));
             });
             if (result is null)
