@@ -80,7 +80,7 @@ public class EnrichedEventJsonTests
     {
         var e = x.Event;
         w.WriteStartObject();
-        w.WriteString("event_id", e.EventId);
+        w.WriteString("event_id", e.EventId.ToString());
         w.WriteString("event_type", e.EventType.ToWireName());
         w.WriteNumber("timestamp", e.Timestamp);
         Str("user_id", e.UserId);
