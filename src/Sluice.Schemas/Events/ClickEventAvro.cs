@@ -506,7 +506,8 @@ public sealed class ClickEventAvro
         {
             record.Values[f.Position] = f.Name switch
             {
-                "event_id" => e.EventId.ToString(),
+                // A Guid for a UUID, as the uuid logical type's value is; any other id as its text.
+                "event_id" => e.EventId.IsUuid ? e.EventId.Key : e.EventId.ToString(),
                 "event_type" => new AvroEnum(e.EventType.ToWireName()),
                 "timestamp" or "event_time" => DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp),
                 "user_id" => e.UserId,
