@@ -124,6 +124,10 @@ public abstract class SqlSinkContractTests : SinkContractTests
         Assert.Equal(2L, Scalar<long>("SELECT count(*) FROM events"));
         Assert.Equal("s-old", Scalar<string>($"SELECT session_id FROM events WHERE event_id = '{Lower}'"));
         Assert.Equal(1L, Scalar<long>("SELECT count(*) FROM events WHERE event_id = 'e1'"));
+        // The views over the rebuilt tables still answer.
+        Assert.Equal(2L, Scalar<long>("SELECT CAST(sum(events) AS BIGINT) FROM hourly_summary"));
+        Assert.Equal(Scalar<long>("SELECT count(*) FROM (SELECT DISTINCT product_id, product_category FROM events WHERE product_id IS NOT NULL) p"),
+            Scalar<long>("SELECT count(*) FROM top_products"));
     }
 
     private string EventIdType(string table) =>
