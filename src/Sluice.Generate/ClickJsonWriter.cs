@@ -44,14 +44,23 @@ internal static class ClickJsonWriter
         var visitorBlock = e.VisitorJson;
         var bound = FixedBytes + Bound(e.UserIdJson, e.UserId) + Bound(e.SessionIdJson, e.SessionId) + Bound(e.ProductIdJson, e.ProductId)
             + Bound(e.ProductCategoryJson, e.ProductCategory) + Bound(e.SearchQueryJson, e.SearchQuery) + Bound(e.PageUrlJson, e.PageUrl)
-            + Bound(e.ReferrerJson, e.Referrer) + Bound(e.CampaignIdJson, e.CampaignId)
+            + Bound(e.ReferrerJson, e.Referrer) + Bound(e.CampaignIdJson, e.CampaignId) + (e.EventId.IsUuid ? 0 : Bound(null, e.EventId.ToString()))
             + (visitorBlock?.Length ?? Bound(null, e.UserAgent) + Bound(null, e.IpAddress) + Bound(null, e.GeoCountry) + Bound(null, e.GeoCity)
                 + Bound(null, e.UserSegment) + Bound(null, e.DeviceType) + Bound(null, e.Browser));
         var span = output.GetSpan(bound);
         var n = 0;
-        Raw(span, ref n, "{\"event_id\":\""u8);
-        Uuid(span, ref n, e.EventId);
-        Raw(span, ref n, "\",\"event_type\":"u8);
+        if (e.EventId.IsUuid)
+        {
+            Raw(span, ref n, "{\"event_id\":\""u8);
+            Uuid(span, ref n, e.EventId.Key);
+            Raw(span, ref n, "\",\"event_type\":"u8);
+        }
+        else
+        {
+            Raw(span, ref n, "{\"event_id\":"u8);
+            Str(span, ref n, e.EventId.ToString());
+            Raw(span, ref n, ",\"event_type\":"u8);
+        }
         Copy(span, ref n, EventTypeJson[(int)e.EventType]);
         Raw(span, ref n, ",\"timestamp\":"u8);
         Number(span, ref n, e.Timestamp);

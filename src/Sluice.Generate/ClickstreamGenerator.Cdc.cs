@@ -94,6 +94,6 @@ public sealed partial class ClickstreamGenerator
         UserChangeJson.Write(_buffer, op, user, before, after, tsMs);
         _changes[(int)op]++;
         Current = new GeneratedRecord(RecordKind.Cdc, _settings.CdcTopic, user.UserId!, _buffer.WrittenMemory,
-            tsMs, _clock, FaultKind.None, Guid.Empty, null, op);
+            tsMs, _clock, FaultKind.None, default, null, op);
     }
 }

@@ -13,7 +13,7 @@ namespace Sluice.Generate;
 /// </remarks>
 internal sealed class EventFields
 {
-    public Guid EventId;
+    public EventId EventId;
     public EventType EventType;
     public long Timestamp;
     public string? UserId;

@@ -19,7 +19,7 @@ public enum RecordKind : byte
 /// <param name="EventTime">Event time, epoch ms (for CDC, ts_ms).</param>
 /// <param name="StreamTime">Simulated time at which the record was emitted; later than EventTime for late and out-of-order events.</param>
 /// <param name="Fault">The fault label; <see cref="FaultKind.None"/> for clean records and CDC.</param>
-/// <param name="EventId">The event_id, or <see cref="Guid.Empty"/> when there is none (CDC).</param>
+/// <param name="EventId">The event_id (the generator's are UUIDs), or the default (the nil UUID) when there is none (CDC).</param>
 /// <param name="Event">The event the payload was written from; null for CDC and for payloads that are not an event at all.</param>
 /// <param name="Op">For CDC records, the change operation; <see cref="ChangeOp.Read"/> (unused) for click records.</param>
 public readonly record struct GeneratedRecord(
@@ -30,7 +30,7 @@ public readonly record struct GeneratedRecord(
     long EventTime,
     long StreamTime,
     FaultKind Fault,
-    Guid EventId,
+    EventId EventId,
     ClickEvent? Event,
     ChangeOp Op = ChangeOp.Read)
 {

@@ -74,7 +74,7 @@ public sealed partial class BatchRecomputation
     private long RunPartition(int partition, IReadOnlyList<TopicRecord> input, Dictionary<ClickstreamOutput, List<OutputRecord>> outputs)
     {
         var maxEventTime = long.MinValue;
-        var firstSeen = new Dictionary<Guid, long>();
+        var firstSeen = new Dictionary<EventId, long>();
         var onTime = new List<EnrichedEvent>();
         var sessions = new SessionReplay(this, partition, outputs);
 

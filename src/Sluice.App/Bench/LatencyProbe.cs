@@ -49,7 +49,7 @@ public sealed class LatencyProbe(string enrichedTopic)
 
     private static bool Sampled(Guid id) => (id.GetHashCode() & (SampleEvery - 1)) == 0;
 
-    // Enriched records begin {"event_id":"<guid>", (EnrichedEventJson).
+    // Enriched records begin {"event_id":"<uuid>", (EnrichedEventJson); the generator's ids are UUIDs, so a UUID's key is the id.
     private static bool TryEventId(byte[] json, out Guid id)
     {
         ReadOnlySpan<byte> prefix = "{\"event_id\":\""u8;
@@ -86,7 +86,7 @@ public sealed class LatencyProbe(string enrichedTopic)
     {
         public void Write(in GeneratedRecord record)
         {
-            if (record.Kind == RecordKind.Click && Sampled(record.EventId)) probe._produced.TryAdd(record.EventId, Stopwatch.GetTimestamp());
+            if (record.Kind == RecordKind.Click && Sampled(record.EventId.Key)) probe._produced.TryAdd(record.EventId.Key, Stopwatch.GetTimestamp());
             inner.Write(record);
         }
 

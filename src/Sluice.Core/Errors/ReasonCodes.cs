@@ -17,6 +17,10 @@ public static class ReasonCodes
     public const string UnknownEventType = "unknown_event_type";
     /// <summary>A field is longer than the configured maximum.</summary>
     public const string FieldTooLong = "field_too_long";
+    /// <summary><c>event_id</c> is the empty string.</summary>
+    public const string EmptyEventId = "empty_event_id";
+    /// <summary><c>event_id</c> is longer than <see cref="Events.EventId.MaxLength"/> characters.</summary>
+    public const string EventIdTooLong = "event_id_too_long";
 
     /// <summary>timestamp is zero or negative.</summary>
     public const string TimestampNotPositive = "timestamp_not_positive";
@@ -45,7 +49,7 @@ public static class ReasonCodes
 
     /// <summary>Every decoding code, sorted.</summary>
     public static IReadOnlyList<string> Decoding { get; } =
-        [FieldTooLong, InvalidFieldType, InvalidJson, MissingRequiredFields, UnknownEventType];
+        [EmptyEventId, EventIdTooLong, FieldTooLong, InvalidFieldType, InvalidJson, MissingRequiredFields, UnknownEventType];
 
     /// <summary>Every validation (business rule) code, sorted.</summary>
     public static IReadOnlyList<string> Validation { get; } =

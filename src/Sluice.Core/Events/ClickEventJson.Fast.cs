@@ -102,7 +102,8 @@ public static partial class ClickEventJson
                     if (name.SequenceEqual("event_id"u8))
                     {
                         if (kind == Kind.Null) return true;
-                        if (kind != Kind.String || value.Length != 36 || !Utf8Parser.TryParse(value, out Guid id, out var used, 'D') || used != 36) return false;
+                        // Anything but an id (empty, too long, not UTF-8) is left to the reader path, which names the reason.
+                        if (kind != Kind.String || EventId.TryParse(value, out var id) != EventIdStatus.Valid) return false;
                         f.EventId = id;
                         return true;
                     }

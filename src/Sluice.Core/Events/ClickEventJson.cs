@@ -32,7 +32,8 @@ public static partial class ClickEventJson
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(e);
         w.WriteStartObject();
-        w.WriteString("event_id"u8, e.EventId);
+        if (e.EventId.IsUuid) w.WriteString("event_id"u8, e.EventId.Key);
+        else w.WriteString("event_id"u8, e.EventId.ToString());
         w.WriteString("event_type"u8, e.EventType.ToWireName());
         w.WriteNumber("timestamp"u8, e.Timestamp);
         WriteNullable(w, "user_id"u8, e.UserId);
@@ -221,9 +222,8 @@ public static partial class ClickEventJson
                 if (name.SequenceEqual("event_id"u8))
                 {
                     if (r.TokenType == JsonTokenType.Null) return true;
-                    if (r.TokenType != JsonTokenType.String || !r.TryGetGuid(out var id)) return TypeError("event_id", "a UUID string", out error);
-                    f.EventId = id;
-                    return true;
+                    if (r.TokenType != JsonTokenType.String) return TypeError("event_id", "a string", out error);
+                    return ReadEventId(ref r, ref f, out error);
                 }
                 if (name.SequenceEqual("quantity"u8))
                 {
@@ -298,6 +298,43 @@ public static partial class ClickEventJson
         return true;
     }
 
+    private static bool ReadEventId(ref Utf8JsonReader r, ref Fields f, out DecodeError error)
+    {
+        error = default;
+        EventIdStatus status;
+        EventId id;
+        if (!r.ValueIsEscaped && !r.HasValueSequence)
+        {
+            status = EventId.TryParse(r.ValueSpan, out id);
+        }
+        else
+        {
+            // An escape takes at most six bytes per character: more is over the limit without unescaping it.
+            var length = r.HasValueSequence ? r.ValueSequence.Length : r.ValueSpan.Length;
+            if (length > EventId.MaxLength * 6L)
+            {
+                id = default;
+                status = EventIdStatus.TooLong;
+            }
+            else
+            {
+                status = EventId.TryParse(r.GetString()!, out id);
+            }
+        }
+        switch (status)
+        {
+            case EventIdStatus.Valid:
+                f.EventId = id;
+                return true;
+            case EventIdStatus.InvalidText:
+                error = new DecodeError(ReasonCodes.InvalidJson, "not valid UTF-8 JSON");
+                return false;
+            default:
+                error = EventId.Error(status);
+                return false;
+        }
+    }
+
     private static bool ReadString(ref Utf8JsonReader r, string field, ref string? target, out DecodeError error) =>
         ReadString(ref r, field, ref target, out error, Utf8StringPool.Shared);
 
@@ -332,7 +369,7 @@ public static partial class ClickEventJson
 
     private struct Fields
     {
-        public Guid? EventId;
+        public EventId? EventId;
         public bool EventTypeSeen, EventTypeKnown;
         public EventType EventType;
         public string? EventTypeText;

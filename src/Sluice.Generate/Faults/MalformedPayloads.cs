@@ -84,7 +84,7 @@ internal static class MalformedPayloads
     {
         using var w = new Utf8JsonWriter(output, WriterOptions);
         w.WriteStartObject();
-        if (skip != "event_id") w.WriteString("event_id", e.EventId);
+        if (skip != "event_id") w.WriteString("event_id", e.EventId.ToString());
         if (skip != "event_type") w.WriteString("event_type", eventType ?? e.EventType.ToWireName());
         if (skip != "timestamp")
         {

@@ -20,8 +20,8 @@ public sealed class ManifestBuilder
     private readonly long[] _validByType = new long[EventTypes.All.Count];
     private readonly long[] _cdc = new long[4];
     private readonly Dictionary<long, long[]> _windows = [];
-    private readonly List<Guid> _late = [];
-    private readonly List<Guid> _duplicates = [];
+    private readonly List<EventId> _late = [];
+    private readonly List<EventId> _duplicates = [];
     private long _lastWindowStart = long.MinValue;
     private long[]? _lastWindow;
 
@@ -46,8 +46,8 @@ public sealed class ManifestBuilder
 
     public long FaultCount(FaultKind kind) => _faults[(int)kind];
     public long ValidCount(EventType type) => _validByType[(int)type];
-    public IReadOnlyList<Guid> LateEventIds => _late;
-    public IReadOnlyList<Guid> DuplicateEventIds => _duplicates;
+    public IReadOnlyList<EventId> LateEventIds => _late;
+    public IReadOnlyList<EventId> DuplicateEventIds => _duplicates;
 
     /// <summary>Expected counted events per window start (epoch ms), per event type.</summary>
     public IReadOnlyDictionary<long, long[]> Windows => _windows;
@@ -217,10 +217,10 @@ public sealed class ManifestBuilder
         w.WriteEndObject();
     }
 
-    private static void WriteIds(Utf8JsonWriter w, string name, List<Guid> ids)
+    private static void WriteIds(Utf8JsonWriter w, string name, List<EventId> ids)
     {
         w.WriteStartArray(name);
-        foreach (var id in ids) w.WriteStringValue(id);
+        foreach (var id in ids) w.WriteStringValue(id.ToString());
         w.WriteEndArray();
     }
 

@@ -98,7 +98,7 @@ public sealed class FileTrafficWriter : ITrafficWriter
     private static void AppendRow(StringBuilder row, ClickEvent e)
     {
         var inv = CultureInfo.InvariantCulture;
-        row.Append(e.EventId.ToString("D", inv)).Append(',');
+        Field(row, e.EventId.ToString()).Append(',');
         row.Append(e.EventType.ToWireName()).Append(',');
         row.Append(e.Timestamp.ToString(inv)).Append(',');
         Field(row, e.UserId).Append(',');

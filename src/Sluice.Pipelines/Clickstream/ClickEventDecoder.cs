@@ -27,7 +27,7 @@ public sealed class ClickEventDecoder
     public ClickEventDecoder(ISchemaSource? schemas) =>
         _avro = schemas is null ? null : new ClickEventAvroDeserializer(schemas);
 
-    /// <summary>A decoder that also reports each Avro event's id as soon as it is read, before the rest of the event
+    /// <summary>A decoder that also reports each Avro event's id key as soon as it is read, before the rest of the event
     /// (<see cref="ClickEventAvro.EventIdRead"/>): the topology prefetches the dedup slot with it.</summary>
     public ClickEventDecoder(ISchemaSource schemas, Action<Guid> eventIdRead) =>
         _avro = new ClickEventAvroDeserializer(schemas, eventIdRead: eventIdRead);

@@ -17,7 +17,7 @@ internal static class EnrichedEventJson
         var e = x.Event;
         var o = new JsonOutput(output, encoder);
         o.Raw("{\"event_id\":"u8);
-        o.Guid(e.EventId);
+        o.EventId(e.EventId);
         o.Raw(",\"event_type\":"u8);
         o.String(e.EventType.ToWireName());
         o.Raw(",\"timestamp\":"u8);

@@ -67,6 +67,13 @@ internal ref struct JsonOutput(IBufferWriter<byte> output, JavaScriptEncoder enc
         _span[_pos++] = (byte)'"';
     }
 
+    /// <summary>A UUID id formatted straight into the buffer, any other id as the string it was sent as.</summary>
+    public void EventId(Core.Events.EventId value)
+    {
+        if (value.IsUuid) Guid(value.Key);
+        else String(value.ToString());
+    }
+
     public void Date(DateOnly value)
     {
         if (value.Year > 9999 || value.Year < 1000)

@@ -13,8 +13,11 @@ namespace Sluice.Schemas.Events;
 /// <summary>The hand-written Avro codec of <see cref="ClickEvent"/> for schema v3: no reflection, no generic values.</summary>
 /// <remarks>
 /// Reads and writes exactly the field order of <see cref="EventSchemas.V3"/>; data written with any other
-/// schema goes through <see cref="AvroDecoder"/> and <see cref="TryFromRecord"/> instead. Decoding never
-/// throws: it returns a <see cref="DecodeError"/> with a code from <see cref="AvroReasonCodes"/>. An instance
+/// schema goes through <see cref="AvroDecoder"/> and <see cref="TryFromRecord"/> instead. event_id may be any string,
+/// whether the writer declared it a uuid or a plain string (the two have one wire layout). Decoding never throws: it
+/// returns a <see cref="DecodeError"/> with a code from <see cref="AvroReasonCodes"/>, or
+/// <see cref="Core.Errors.ReasonCodes.EmptyEventId"/> and <see cref="Core.Errors.ReasonCodes.EventIdTooLong"/> for an
+/// id the JSON decoder refuses too. An instance
 /// caches repeated ASCII strings (countries, browsers, product ids and URLs, recent users and sessions) so that
 /// decoding them does not allocate, and runs of fields that repeat together (a visitor's device and location) so
 /// that they cost one lookup; it is safe to share between threads.
@@ -23,8 +26,9 @@ public sealed class ClickEventAvro
 {
     private const int EventTypeCount = 6;
 
-    /// <summary>Called with each event's id as soon as it is read, before the rest of the event: the first field, so the
-    /// owner can start loading state that the id selects (a dedup table's slot) while the other fields are decoded.</summary>
+    /// <summary>Called with each event's id key (<see cref="EventId.Key"/>) as soon as it is read, before the rest of the event:
+    /// the first field, so the owner can start loading state that the id selects (a dedup table's slot) while the other
+    /// fields are decoded.</summary>
     public Action<Guid>? EventIdRead { get; init; }
 
     // One cache per kind of value, so identifiers that churn (users, addresses) cannot evict the labels
@@ -74,9 +78,16 @@ public sealed class ClickEventAvro
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(o);
-        Span<byte> uuid = stackalloc byte[36];
-        Utf8Formatter.TryFormat(e.EventId, uuid, out _);
-        o.WriteBytes(uuid);
+        if (e.EventId.IsUuid)
+        {
+            Span<byte> uuid = stackalloc byte[36];
+            Utf8Formatter.TryFormat(e.EventId.Key, uuid, out _);
+            o.WriteBytes(uuid);
+        }
+        else
+        {
+            o.WriteString(e.EventId.ToString());
+        }
         var type = (int)e.EventType;
         if ((uint)type >= EventTypeCount) throw new ArgumentOutOfRangeException(nameof(e), e.EventType, "not a defined EventType");
         o.WriteInt(type);
@@ -137,15 +148,16 @@ public sealed class ClickEventAvro
 
     private ClickEvent? Read(ref AvroReader r)
     {
-        // The usual prefix with one bounds check: the 36-character event_id (length byte 72) and a one-byte event_type
-        // index; anything else (including a bad UUID) is read again field by field, which reports it.
+        // The usual prefix with one bounds check: a UUID event_id (length byte 72) and a one-byte event_type index;
+        // anything else (any other id, a bad index) is read again field by field, which reports it.
         var head = r.Unread;
         PrefetchFrame(head);
-        Guid eventId;
+        EventId eventId;
         int type;
         if (head.Length >= 38 && head[0] == 2 * 36 && head[37] < 2 * EventTypeCount && (head[37] & 1) == 0
-            && TryParseUuid(head.Slice(1, 36), out eventId))
+            && TryParseUuid(head.Slice(1, 36), out var uuid))
         {
+            eventId = new EventId(uuid);
             type = head[37] >> 1;
             r.Skip(38);
         }
@@ -153,7 +165,7 @@ public sealed class ClickEventAvro
         {
             return null;
         }
-        EventIdRead?.Invoke(eventId);
+        EventIdRead?.Invoke(eventId.Key);
         if (!r.ReadWideLong(out var timestamp)) return null;
         // The session and product runs are next to each other: both are hashed and both buckets asked for, then both
         // candidate entries, before either is compared, so their cache misses overlap instead of following one another.
@@ -249,12 +261,21 @@ public sealed class ClickEventAvro
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool ReadPrefix(ref AvroReader r, out Guid eventId, out int type)
+    private static bool ReadPrefix(ref AvroReader r, out EventId eventId, out int type)
     {
         eventId = default;
         type = 0;
-        if (!r.ReadBytes(out var uuid)) return false;
-        if (!TryParseUuid(uuid, out eventId)) return r.Fail(AvroReasonCodes.InvalidValue, "event_id is not a 36-character UUID string");
+        if (!r.ReadBytes(out var text)) return false;
+        switch (EventId.TryParse(text, out eventId))
+        {
+            case EventIdStatus.Valid:
+                break;
+            case EventIdStatus.InvalidText:
+                return r.Fail(AvroReasonCodes.InvalidValue, "event_id is not valid UTF-8");
+            case var status:
+                var error = EventId.Error(status);
+                return r.Fail(error.ReasonCode, error.Detail);
+        }
         return r.ReadEnumIndex(EventTypeCount, out type);
     }
 
@@ -423,9 +444,10 @@ public sealed class ClickEventAvro
             error = new DecodeError(AvroReasonCodes.InvalidValue, $"event_type '{(v[1] as AvroEnum)?.Symbol}' is unknown");
             return false;
         }
+        if (!TryEventId(v[0], out var eventId, out error)) return false;
         evt = new ClickEvent
         {
-            EventId = (Guid)v[0]!,
+            EventId = eventId,
             EventType = eventType,
             Timestamp = ((DateTimeOffset)v[2]!).ToUnixTimeMilliseconds(),
             UserId = (string?)v[3],
@@ -450,6 +472,29 @@ public sealed class ClickEventAvro
         error = default;
         return true;
     }
+    // A uuid-typed reader gives a Guid, a string-typed one (any id) a string.
+    private static bool TryEventId(object? value, out EventId id, out DecodeError error)
+    {
+        error = default;
+        id = default;
+        if (value is Guid uuid)
+        {
+            id = uuid;
+            return true;
+        }
+        if (value is not string text)
+        {
+            error = new DecodeError(AvroReasonCodes.SchemaMismatch, "event_id is not a string");
+            return false;
+        }
+        var status = EventId.TryParse(text, out id);
+        if (status == EventIdStatus.Valid) return true;
+        error = status == EventIdStatus.InvalidText
+            ? new DecodeError(AvroReasonCodes.InvalidValue, "event_id is not valid Unicode text")
+            : EventId.Error(status);
+        return false;
+    }
+
     /// <summary>The event as a generic record of <paramref name="schema"/> (an older event schema, say), by field name.</summary>
     /// <remarks>For producers that still write v1 or v2; fields the schema lacks are dropped. Not a hot path.</remarks>
     public static AvroRecord ToRecord(ClickEvent e, RecordSchema schema)
@@ -461,7 +506,8 @@ public sealed class ClickEventAvro
         {
             record.Values[f.Position] = f.Name switch
             {
-                "event_id" => e.EventId,
+                // A Guid for a UUID, as the uuid logical type's value is; any other id as its text.
+                "event_id" => e.EventId.IsUuid ? e.EventId.Key : e.EventId.ToString(),
                 "event_type" => new AvroEnum(e.EventType.ToWireName()),
                 "timestamp" or "event_time" => DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp),
                 "user_id" => e.UserId,

@@ -31,15 +31,16 @@ public sealed class ClickEventAvroSerializer(int schemaId)
 
 /// <summary>Reads Confluent-framed Avro click events written with any registered event schema, as v3 events.</summary>
 /// <remarks>
-/// Frames written with v3 take the hand-written fast path; frames written with another schema are resolved
-/// against v3 (older producers, renamed fields through aliases, defaults for added fields). Bad input never
+/// Frames written with v3 (event_id a uuid or a plain string) take the hand-written fast path; frames written with
+/// another schema are resolved against v3 with event_id a plain string (older producers, renamed fields through
+/// aliases, defaults for added fields, ids of any form). Bad input never
 /// throws: it returns a <see cref="DecodeError"/> whose reason code is one of <see cref="AvroReasonCodes"/>,
 /// ready for a dead-letter record. Only an unreachable registry throws (transient), because retrying can succeed.
 /// </remarks>
 /// <param name="schemas">Where writer schemas are found by id (the registry client, cached).</param>
 /// <param name="unknownIdRetention">How long an id the registry did not know is answered from memory before
 /// asking again, so a stream of bad ids does not become a stream of registry requests; default 5 s.</param>
-/// <param name="eventIdRead">Called with a v3 frame's event id as soon as it is read (see <see cref="ClickEventAvro.EventIdRead"/>).</param>
+/// <param name="eventIdRead">Called with a v3 frame's event id key as soon as it is read (see <see cref="ClickEventAvro.EventIdRead"/>).</param>
 public sealed class ClickEventAvroDeserializer(ISchemaSource schemas, TimeSpan? unknownIdRetention = null, Action<Guid>? eventIdRead = null)
 {
     private readonly long _retentionMs = (long)(unknownIdRetention ?? TimeSpan.FromSeconds(5)).TotalMilliseconds;
@@ -91,7 +92,7 @@ public sealed class ClickEventAvroDeserializer(ISchemaSource schemas, TimeSpan? 
         {
             null => new Plan(id, null, 0, true, Environment.TickCount64 + _retentionMs),
             _ when EventSchemas.VersionOf(writer) == 3 => new Plan(id, null, 3, false, 0),
-            _ => new Plan(id, AvroDecoder.Create(writer, EventSchemas.V3), EventSchemas.VersionOf(writer), false, 0),
+            _ => new Plan(id, AvroDecoder.Create(writer, EventSchemas.V3AnyEventId), EventSchemas.VersionOf(writer), false, 0),
         };
     }
 

@@ -29,6 +29,10 @@ public static class EventSchemas
     /// <summary>Parsed v3, the schema <see cref="ClickEventAvro"/> reads and writes.</summary>
     public static readonly AvroSchema V3 = AvroSchema.Parse(V3Json);
 
+    /// <summary>v3 with event_id a plain string: what data of other writers is resolved to, so that any id is read as
+    /// text (a uuid reader would refuse ids that are not UUIDs); the same wire layout as <see cref="V3"/>.</summary>
+    internal static readonly AvroSchema V3AnyEventId = AvroSchema.Parse(WithPlainEventId(V3Json));
+
     /// <summary>Number of fields in v3.</summary>
     internal const int V3Fields = 21;
 
@@ -61,6 +65,14 @@ public static class EventSchemas
         ArgumentNullException.ThrowIfNull(schema);
         var canonical = schema.ToCanonicalJson();
         return canonical == V3Canonical ? 3 : canonical == V2Canonical ? 2 : canonical == V1Canonical ? 1 : 0;
+    }
+
+    private static string WithPlainEventId(string json)
+    {
+        var schema = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        var eventId = schema["fields"]!.AsArray().Single(f => (string?)f!["name"] == "event_id")!;
+        eventId["type"] = "string";
+        return schema.ToJsonString();
     }
 
     private static string Load(string version)

@@ -128,7 +128,8 @@ public abstract class SqlWarehouseReader : IWarehouseReader
         SELECT aggregate, event_id, {EpochMs("event_time")}, {EpochMs("window_start")}, {EpochMs("window_end")}, {EpochMs("watermark")}, reason_code
         FROM late_events ORDER BY watermark DESC, event_time DESC, aggregate, event_id LIMIT {Int(limit)}
         """,
-        r => new LateRow(r.GetString(0), r.GetValue(1) is Guid g ? g : Guid.Parse(r.GetValue(1).ToString()!), Instant(r, 2), Instant(r, 3), Instant(r, 4),
+        // Text; a store the sink has not migrated yet still holds a uuid, whose text is the same lower-case form.
+        r => new LateRow(r.GetString(0), Convert.ToString(r.GetValue(1), CultureInfo.InvariantCulture)!, Instant(r, 2), Instant(r, 3), Instant(r, 4),
             Instant(r, 5), r.GetString(6)));
 
     private List<T> Query<T>(string sql, Func<DbDataReader, T> read, params object[] args)

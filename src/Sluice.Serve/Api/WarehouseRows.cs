@@ -29,4 +29,4 @@ public sealed record DeadLetterRow(string SourceTopic, int SourcePartition, long
 public sealed record DeadLetterPage(long Total, IReadOnlyList<DeadLetterRow> Items);
 
 /// <summary>One row of <c>late_events</c>.</summary>
-public sealed record LateRow(string Aggregate, Guid EventId, DateTimeOffset EventTime, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, DateTimeOffset Watermark, string Reason);
+public sealed record LateRow(string Aggregate, string EventId, DateTimeOffset EventTime, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, DateTimeOffset Watermark, string Reason);

@@ -230,4 +230,74 @@ internal static class DuckDbSchema
         FROM dead_letters
         GROUP BY reason_code;
         """;
+
+    /// <summary>Migration 4: an event id is any string (a UUID, a ULID, a number, <c>e1</c>), so its columns hold text.</summary>
+    /// <remarks>DuckDB cannot change the type of a primary-key column, so events and bot_events are copied into tables
+    /// of the new shape, which then take their names; late_events' column is altered in place. A uuid becomes its lower-case text, the form the processor writes UUID ids in,
+    /// so rows written before and after compare equal. The views name these tables and are bound when queried.</remarks>
+    public const string TextEventIds = """
+        CREATE TABLE events_text_ids (
+            event_id VARCHAR PRIMARY KEY,
+            event_type VARCHAR NOT NULL,
+            event_time TIMESTAMPTZ NOT NULL,
+            user_id VARCHAR,
+            session_id VARCHAR NOT NULL,
+            product_id VARCHAR,
+            product_category VARCHAR,
+            price_cents BIGINT,
+            quantity INTEGER,
+            search_query VARCHAR,
+            page_url VARCHAR,
+            referrer VARCHAR,
+            user_agent VARCHAR,
+            ip_address VARCHAR,
+            geo_country VARCHAR,
+            geo_city VARCHAR,
+            user_segment VARCHAR,
+            device_type VARCHAR,
+            browser VARCHAR,
+            campaign_id VARCHAR,
+            schema_version INTEGER NOT NULL,
+            revenue_cents BIGINT,
+            event_hour INTEGER,
+            event_date DATE,
+            is_mobile BOOLEAN,
+            processing_time TIMESTAMPTZ,
+            ingest_lag_ms BIGINT,
+            source_partition INTEGER,
+            source_offset BIGINT
+        );
+        INSERT INTO events_text_ids SELECT * REPLACE (CAST(event_id AS VARCHAR) AS event_id) FROM events;
+        DROP TABLE events;
+        ALTER TABLE events_text_ids RENAME TO events;
+
+        CREATE TABLE bot_events_text_ids (
+            event_id VARCHAR PRIMARY KEY,
+            event_type VARCHAR NOT NULL,
+            event_time TIMESTAMPTZ NOT NULL,
+            user_id VARCHAR,
+            session_id VARCHAR NOT NULL,
+            product_id VARCHAR,
+            product_category VARCHAR,
+            price_cents BIGINT,
+            quantity INTEGER,
+            search_query VARCHAR,
+            page_url VARCHAR,
+            referrer VARCHAR,
+            user_agent VARCHAR,
+            ip_address VARCHAR,
+            geo_country VARCHAR,
+            geo_city VARCHAR,
+            user_segment VARCHAR,
+            device_type VARCHAR,
+            browser VARCHAR,
+            campaign_id VARCHAR,
+            schema_version INTEGER NOT NULL
+        );
+        INSERT INTO bot_events_text_ids SELECT * REPLACE (CAST(event_id AS VARCHAR) AS event_id) FROM bot_events;
+        DROP TABLE bot_events;
+        ALTER TABLE bot_events_text_ids RENAME TO bot_events;
+
+        ALTER TABLE late_events ALTER COLUMN event_id TYPE VARCHAR USING CAST(event_id AS VARCHAR);
+        """;
 }

@@ -57,7 +57,6 @@ internal sealed class DuckDbTable<T> where T : OutputRow, new()
     {
         public IDuckDBAppenderRow Row { get; set; } = null!;
 
-        public void Uuid(Guid value) => Row.AppendValue(value);
         public void Text(string? value) { if (value is null) Row.AppendNullValue(); else Row.AppendValue(value); }
         public void Integer(int? value) => Row.AppendValue(value);
         public void BigInt(long? value) => Row.AppendValue(value);
@@ -86,7 +85,6 @@ internal static class DuckDbTables
     /// <summary>DuckDB's type for a column; migration 1 spells the same.</summary>
     public static string SqlType(ColumnType type) => type switch
     {
-        ColumnType.Uuid => "UUID",
         ColumnType.Text => "VARCHAR",
         ColumnType.Integer => "INTEGER",
         ColumnType.BigInt => "BIGINT",

@@ -102,7 +102,6 @@ public sealed class LakeReadback : IDisposable
 
     private static string DuckDbType(ColumnType type) => type switch
     {
-        ColumnType.Uuid => "UUID",
         ColumnType.Integer => "INTEGER",
         ColumnType.BigInt => "BIGINT",
         ColumnType.Double => "DOUBLE",

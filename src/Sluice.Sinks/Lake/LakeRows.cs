@@ -58,7 +58,7 @@ public sealed class EventLakeRow
 
     public static EventLakeRow From(EventRow e) => new()
     {
-        EventId = e.EventId.ToString(), EventType = e.EventType, EventTime = LakeTime.Utc(e.Timestamp), UserId = e.UserId, SessionId = e.SessionId,
+        EventId = e.EventId, EventType = e.EventType, EventTime = LakeTime.Utc(e.Timestamp), UserId = e.UserId, SessionId = e.SessionId,
         ProductId = e.ProductId, ProductCategory = e.ProductCategory, PriceCents = e.PriceCents, Quantity = e.Quantity, SearchQuery = e.SearchQuery,
         PageUrl = e.PageUrl, Referrer = e.Referrer, UserAgent = e.UserAgent, IpAddress = e.IpAddress, GeoCountry = e.GeoCountry, GeoCity = e.GeoCity,
         UserSegment = e.UserSegment, DeviceType = e.DeviceType, Browser = e.Browser, CampaignId = e.CampaignId, SchemaVersion = e.SchemaVersion,
@@ -110,7 +110,7 @@ public sealed class LateLakeRow
     {
         Aggregate = l.Aggregate, ReasonCode = l.ReasonCode, EventTime = LakeTime.Utc(l.EventTimestamp), WindowStart = LakeTime.Utc(l.WindowStart),
         WindowEnd = LakeTime.Utc(l.WindowEnd), Watermark = LakeTime.Utc(l.Watermark), SourceTopic = l.SourceTopic, SourcePartition = l.SourcePartition,
-        SourceOffset = l.SourceOffset, EventId = l.EventId.ToString(), Event = l.Event,
+        SourceOffset = l.SourceOffset, EventId = l.EventId, Event = l.Event,
     };
 }
 

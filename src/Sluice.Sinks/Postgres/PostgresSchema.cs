@@ -228,4 +228,13 @@ internal static class PostgresSchema
         FROM dead_letters
         GROUP BY reason_code;
         """;
+
+    /// <summary>Migration 4: an event id is any string (a UUID, a ULID, a number, <c>e1</c>), so its columns hold text.</summary>
+    /// <remarks>Each table is rewritten once, with its primary key; a uuid becomes its lower-case text, the form the
+    /// processor writes UUID ids in, so rows written before and after compare equal.</remarks>
+    public const string TextEventIds = """
+        ALTER TABLE events ALTER COLUMN event_id TYPE text USING event_id::text;
+        ALTER TABLE bot_events ALTER COLUMN event_id TYPE text USING event_id::text;
+        ALTER TABLE late_events ALTER COLUMN event_id TYPE text USING event_id::text;
+        """;
 }

@@ -157,7 +157,7 @@ public sealed class PostgresSink : ISink
     {
         if (table.Table.OnConflict != OnConflict.Nothing) return false;
         if (rows.Count == 0) return true;
-        var distinct = new HashSet<Guid>(rows.Count);
+        var distinct = new HashSet<string>(rows.Count, StringComparer.Ordinal);
         foreach (var row in rows)
             if (!distinct.Add(row.EventId)) return false;
         table.CopyInto(connection, table.Name, rows);

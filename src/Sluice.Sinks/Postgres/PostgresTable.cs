@@ -60,7 +60,6 @@ internal sealed class PgTable<T> where T : OutputRow, new()
     /// <summary>Each value into binary COPY with its PostgreSQL type.</summary>
     private sealed class CopyWriter(NpgsqlBinaryImporter w) : IColumnWriter
     {
-        public void Uuid(Guid value) => w.Write(value, NpgsqlDbType.Uuid);
         public void Text(string? value) { if (value is null) w.WriteNull(); else w.Write(value, NpgsqlDbType.Text); }
         public void Integer(int? value) { if (value is { } v) w.Write(v, NpgsqlDbType.Integer); else w.WriteNull(); }
         public void BigInt(long? value) { if (value is { } v) w.Write(v, NpgsqlDbType.Bigint); else w.WriteNull(); }
@@ -92,7 +91,6 @@ internal static class PostgresTables
     /// <summary>PostgreSQL's type for a column; migration 1 spells the same.</summary>
     public static string SqlType(ColumnType type) => type switch
     {
-        ColumnType.Uuid => "uuid",
         ColumnType.Text => "text",
         ColumnType.Integer => "integer",
         ColumnType.BigInt => "bigint",

@@ -167,7 +167,7 @@ public static class OutputRowParser
     // Every valid event passes here: comparisons of short byte spans, most failing on length, and one string per text field.
     private static bool EventField(scoped ReadOnlySpan<byte> name, ref Utf8JsonReader r, EventRow e)
     {
-        if (name.SequenceEqual("event_id"u8)) e.EventId = r.GetGuid();
+        if (name.SequenceEqual("event_id"u8)) e.EventId = r.GetString() ?? "";
         else if (name.SequenceEqual("event_type"u8)) e.EventType = Str(ref r) ?? "";
         else if (name.SequenceEqual("timestamp"u8)) e.Timestamp = r.GetInt64();
         else if (name.SequenceEqual("user_id"u8)) e.UserId = Str(ref r);

@@ -12,9 +12,10 @@ public abstract class OutputRow
 /// <summary>A click event: an enriched one (clickstream.enriched, with the derived fields) or a bot's (clickstream.bots, without). Id: <see cref="EventId"/>.</summary>
 public sealed class EventRow : OutputRow
 {
-    public override string Id => EventId.ToString();
+    public override string Id => EventId;
 
-    public Guid EventId { get; set; }
+    /// <summary>The event id as the processor wrote it: a UUID in lower case, any other id as it was sent.</summary>
+    public string EventId { get; set; } = "";
     public string EventType { get; set; } = "";
     /// <summary>Event time, epoch milliseconds.</summary>
     public long Timestamp { get; set; }
@@ -85,7 +86,7 @@ public sealed class LateRow : OutputRow
     public string SourceTopic { get; set; } = "";
     public int SourcePartition { get; set; }
     public long SourceOffset { get; set; }
-    public Guid EventId { get; set; }
+    public string EventId { get; set; } = "";
     /// <summary>The refused event as the processor wrote it (JSON).</summary>
     public string Event { get; set; } = "{}";
 }

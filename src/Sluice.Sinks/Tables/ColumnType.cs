@@ -3,7 +3,6 @@ namespace Sluice.Sinks.Tables;
 /// <summary>What a column holds, independent of the store; each store maps it to its own SQL type.</summary>
 public enum ColumnType
 {
-    Uuid,
     Text,
     Integer,
     BigInt,

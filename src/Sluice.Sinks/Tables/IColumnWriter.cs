@@ -4,7 +4,6 @@ namespace Sluice.Sinks.Tables;
 /// <remarks>Values are typed, not boxed: a store's writer forwards each to its own bulk API (binary COPY, the appender).</remarks>
 public interface IColumnWriter
 {
-    void Uuid(Guid value);
     void Text(string? value);
     void Integer(int? value);
     void BigInt(long? value);
@@ -20,7 +19,6 @@ public interface IColumnWriter
 /// <summary>Hands a row's values out of a store's result set, column by column in table order.</summary>
 public interface IColumnReader
 {
-    Guid Uuid();
     string? Text();
     int? Integer();
     long? BigInt();

@@ -44,7 +44,7 @@ public static class OutputTables
         new("source_partition", ColumnType.Integer, (r, w) => w.Integer(r.SourcePartition), (r, v) => r.SourcePartition = v.Integer() ?? 0),
         new("source_offset", ColumnType.BigInt, (r, w) => w.BigInt(r.SourceOffset), (r, v) => r.SourceOffset = v.BigInt() ?? 0),
         new("reason_code", ColumnType.Text, (r, w) => w.Text(r.ReasonCode), (r, v) => r.ReasonCode = v.Text() ?? ""),
-        new("event_id", ColumnType.Uuid, (r, w) => w.Uuid(r.EventId), (r, v) => r.EventId = v.Uuid()),
+        new("event_id", ColumnType.Text, (r, w) => w.Text(r.EventId), (r, v) => r.EventId = v.Text() ?? ""),
         new("event_time", ColumnType.Timestamp, (r, w) => w.Timestamp(r.EventTimestamp), (r, v) => r.EventTimestamp = v.Timestamp() ?? 0),
         new("window_start", ColumnType.Timestamp, (r, w) => w.Timestamp(r.WindowStart), (r, v) => r.WindowStart = v.Timestamp() ?? 0),
         new("window_end", ColumnType.Timestamp, (r, w) => w.Timestamp(r.WindowEnd), (r, v) => r.WindowEnd = v.Timestamp() ?? 0),
@@ -94,7 +94,7 @@ public static class OutputTables
     /// <summary>The v3 event's own fields, which enriched and bot events share.</summary>
     private static OutputColumn<EventRow>[] EventColumns() =>
     [
-        new("event_id", ColumnType.Uuid, (r, w) => w.Uuid(r.EventId), (r, v) => r.EventId = v.Uuid()),
+        new("event_id", ColumnType.Text, (r, w) => w.Text(r.EventId), (r, v) => r.EventId = v.Text() ?? ""),
         new("event_type", ColumnType.Text, (r, w) => w.Text(r.EventType), (r, v) => r.EventType = v.Text() ?? ""),
         new("event_time", ColumnType.Timestamp, (r, w) => w.Timestamp(r.Timestamp), (r, v) => r.Timestamp = v.Timestamp() ?? 0),
         new("user_id", ColumnType.Text, (r, w) => w.Text(r.UserId), (r, v) => r.UserId = v.Text()),

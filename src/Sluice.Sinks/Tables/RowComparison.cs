@@ -75,7 +75,6 @@ public static class RowComparison
     {
         public List<object?> Values { get; } = new(columns);
 
-        public void Uuid(Guid value) => Values.Add(value);
         public void Text(string? value) => Values.Add(value);
         public void Integer(int? value) => Values.Add(value);
         public void BigInt(long? value) => Values.Add(value);

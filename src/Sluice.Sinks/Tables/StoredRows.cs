@@ -49,7 +49,6 @@ public static class StoredRows
             return reader.IsDBNull(i);
         }
 
-        public Guid Uuid() => Null(out var i) ? Guid.Empty : reader.GetGuid(i);
         public string? Text() => Null(out var i) ? null : reader.GetString(i);
         public int? Integer() => Null(out var i) ? null : reader.GetInt32(i);
         public long? BigInt() => Null(out var i) ? null : reader.GetInt64(i);

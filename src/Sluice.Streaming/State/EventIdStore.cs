@@ -3,11 +3,12 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using Sluice.Core.Errors;
+using Sluice.Core.Events;
 using Sluice.Streaming.Time;
 
 namespace Sluice.Streaming.State;
 
-/// <summary>One remembered id and the event time it was first seen at.</summary>
+/// <summary>One remembered id, by its <see cref="EventId.Key"/>, and the event time it was first seen at.</summary>
 public readonly record struct EventIdEntry(Guid Id, long Timestamp);
 
 /// <summary>The ids seen within a horizon of event time: the state of deduplication by event id.</summary>
@@ -23,8 +24,11 @@ public readonly record struct EventIdEntry(Guid Id, long Timestamp);
 /// after the burst has expired. The pass is paid back by the insertions that filled the table. Memory is bounded
 /// by the horizon and by <c>maxEntries</c>: above it, the ids seen earliest are forgotten first, counted in
 /// <see cref="Evicted"/>.</para>
-/// <para>Ids are hashed with a multiply-and-fold mix of both halves, so ids that are not random (sequential, or made
-/// to collide) still spread over the table; equality is exact, on all 128 bits.</para>
+/// <para>An id is kept as its 128-bit <see cref="EventId.Key"/> (the UUID itself, or a hash of any other id's text), so
+/// a slot holds no reference and a snapshot 16 bytes per id whatever the ids look like; two ids are one when their keys
+/// are (odds of a false match about 2^-128 per pair). Keys are hashed with a multiply-and-fold mix of both halves, so
+/// keys that are not random (sequential UUIDs, or made to collide) still spread over the table; equality is exact, on
+/// all 128 bits.</para>
 /// </remarks>
 public sealed class EventIdStore : IStateStore
 {
@@ -76,7 +80,7 @@ public sealed class EventIdStore : IStateStore
         if (cutoff > _cutoff) _cutoff = cutoff;
     }
 
-    /// <summary>Starts loading the slot where a lookup of <paramref name="id"/> begins, to be read a little later.</summary>
+    /// <summary>Starts loading the slot where a lookup of the id whose <see cref="EventId.Key"/> is <paramref name="id"/> begins, to be read a little later.</summary>
     public unsafe void Prefetch(Guid id)
     {
         if (!Sse.IsSupported) return;
@@ -85,6 +89,9 @@ public sealed class EventIdStore : IStateStore
     }
 
     /// <summary>Whether <paramref name="id"/> was seen within the horizon.</summary>
+    public bool Contains(EventId id) => Contains(id.Key);
+
+    /// <summary>Whether the id whose <see cref="EventId.Key"/> is <paramref name="id"/> was seen within the horizon.</summary>
     public bool Contains(Guid id)
     {
         var live = ExpiredBefore;
@@ -100,6 +107,10 @@ public sealed class EventIdStore : IStateStore
 
     /// <summary>Remembers <paramref name="id"/>, first seen at <paramref name="timestamp"/>; false when it was already seen within the horizon.</summary>
     /// <remarks>A repeat does not move the id's time: the horizon runs from the first sighting.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryAdd(EventId id, long timestamp) => TryAdd(id.Key, timestamp);
+
+    /// <summary>Remembers the id whose <see cref="EventId.Key"/> is <paramref name="id"/>, as <see cref="TryAdd(EventId, long)"/>.</summary>
     public bool TryAdd(Guid id, long timestamp)
     {
         // The earliest time marks an empty slot: an id stamped with it would vanish and cut the probe paths through it.

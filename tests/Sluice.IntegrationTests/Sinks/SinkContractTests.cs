@@ -1,4 +1,5 @@
 using Sluice.Sinks;
+using Sluice.Sinks.Rows;
 
 namespace Sluice.IntegrationTests.Sinks;
 
@@ -10,6 +11,9 @@ public abstract class SinkContractTests
 
     /// <summary>The outputs of 3,000 generated events: every output kind, with duplicates and late events among them.</summary>
     protected static readonly IReadOnlyList<SinkRecord> Records = SinkTestData.Outputs(3_000);
+
+    /// <summary>The outputs of 1,500 events, four in five with ids that are not lower-case UUIDs (e7, a ULID, a number, an upper-case UUID).</summary>
+    protected static readonly IReadOnlyList<SinkRecord> MixedIdRecords = SinkTestData.Outputs(1_500, seed: 11, mixedIds: true);
 
     /// <summary>A new sink over this test's store, not yet opened; <paramref name="beforeCommit"/> runs inside each write, before it commits.</summary>
     protected abstract ISink CreateSink(Action? beforeCommit = null);
@@ -69,6 +73,24 @@ public abstract class SinkContractTests
 
         Assert.Equal(SinkTestData.ExpectedRows(Records), CountRows());
         Assert.All(sink.ReadOffsets(Group), p => Assert.True(p.Value > high, $"{p.Key} stored {p.Value}, not past the repeated records"));
+    }
+
+    [Fact]
+    public void events_whose_ids_are_not_uuids_land_once_each_under_the_id_they_were_sent_with()
+    {
+        using var sink = Opened();
+        var batch = Batch(MixedIdRecords);
+        sink.Write(batch);
+        var contents = Fingerprint();
+        sink.Write(batch);
+
+        Assert.Equal(SinkTestData.ExpectedRows(MixedIdRecords), CountRows());
+        Assert.Equal(contents, Fingerprint());
+        var ids = ParsedBatch.Parse(batch, SinkTopics.Default).Events.Select(e => e.EventId).ToList();
+        Assert.Contains(ids, id => id.Length > 1 && id[0] == 'e' && id[1..].All(char.IsAsciiDigit));
+        Assert.Contains(ids, id => id.Length == 26 && id.StartsWith("01J", StringComparison.Ordinal));
+        Assert.Contains(ids, id => id.All(char.IsAsciiDigit));
+        Assert.DoesNotContain(ids, id => id.Length == 36 && id != id.ToLowerInvariant());
     }
 
     [Fact]

@@ -15,7 +15,11 @@ internal static class SinkTestData
     public const int Partitions = 3;
 
     /// <summary>Every output record of <paramref name="events"/> generated events, each output topic's partitions numbered from offset 0.</summary>
-    public static List<SinkRecord> Outputs(int events, long seed = 7)
+    /// <param name="events">How many events to generate.</param>
+    /// <param name="seed">The generator's seed.</param>
+    /// <param name="mixedIds">Give four in five events an id that is not a lower-case UUID (<see cref="MixedId"/>), as
+    /// other trackers send them; a duplicate or late copy keeps its original's.</param>
+    public static List<SinkRecord> Outputs(int events, long seed = 7, bool mixedIds = false)
     {
         var settings = new GeneratorSettings
         {
@@ -24,6 +28,11 @@ internal static class SinkTestData
         };
         var capture = new Capture();
         GeneratorRunner.Run(new ClickstreamGenerator(settings), capture);
+        if (mixedIds)
+        {
+            var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i < capture.Records.Count; i++) capture.Records[i] = (capture.Records[i].Key, WithMixedId(capture.Records[i].Value, ids));
+        }
 
         var options = new ClickstreamOptions();
         var topology = new ClickstreamTopology(options);
@@ -52,6 +61,30 @@ internal static class SinkTestData
     {
         var parsed = ParsedBatch.Parse(new SinkBatch("expected", records.ToList()), topics ?? SinkTopics.Default);
         return Enum.GetValues<OutputKind>().ToDictionary(k => k, k => (long)parsed.Rows(k).Select(r => r.Id).Distinct().Count());
+    }
+
+    /// <summary>The id the <paramref name="n"/>th distinct event gets with mixed ids: its UUID, <c>e{n}</c>, a ULID, a
+    /// number, or its UUID in upper case (which the processor writes back in lower case).</summary>
+    public static string MixedId(string uuid, int n) => (n % 5) switch
+    {
+        0 => uuid,
+        1 => $"e{n}",
+        2 => $"01J{n:D23}",
+        3 => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => uuid.ToUpperInvariant(),
+    };
+
+    // The generator writes "event_id":"<36 characters>"; its malformed payloads may lack it, or not be JSON at all.
+    private static byte[] WithMixedId(byte[] payload, Dictionary<string, string> ids)
+    {
+        ReadOnlySpan<byte> name = "\"event_id\":\""u8;
+        var at = payload.AsSpan().IndexOf(name);
+        if (at < 0 || payload.Length < at + name.Length + 37 || payload[at + name.Length + 36] != (byte)'"') return payload;
+        var start = at + name.Length;
+        var uuid = System.Text.Encoding.ASCII.GetString(payload, start, 36);
+        if (!Guid.TryParseExact(uuid, "D", out _)) return payload;
+        if (!ids.TryGetValue(uuid, out var id)) ids[uuid] = id = MixedId(uuid, ids.Count);
+        return [.. payload.AsSpan(0, start), .. System.Text.Encoding.UTF8.GetBytes(id), .. payload.AsSpan(start + 36)];
     }
 
     private static byte[]? Bytes(RecordSerializers s, object? value) => value switch

@@ -23,6 +23,9 @@ public abstract class SqlSinkContractTests : SinkContractTests
     /// <summary>The setting that names the store, which its errors name.</summary>
     protected abstract string StoreKey { get; }
 
+    /// <summary>The SQL of the store's migrations 1 and 2, whose event_id columns are uuids: a store an older Sluice made.</summary>
+    protected abstract IReadOnlyList<string> UuidEraMigrations { get; }
+
     protected override Dictionary<OutputKind, long> CountRows() =>
         Enum.GetValues<OutputKind>().ToDictionary(k => k, k => Scalar<long>($"SELECT count(*) FROM {OutputTables.Of(k).Name}"));
 
@@ -44,8 +47,8 @@ public abstract class SqlSinkContractTests : SinkContractTests
     {
         using (var sink = CreateSink()) sink.Open();
         using (var sink = CreateSink()) sink.Open();
-        Assert.Equal(3, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
-        Assert.Equal(3, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
+        Assert.Equal(4, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
+        Assert.Equal(4, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
     }
 
     [Fact]
@@ -81,6 +84,74 @@ public abstract class SqlSinkContractTests : SinkContractTests
         using var sink = Opened();
         var batch = Batch(Records);
         sink.Write(batch);
+        AssertStoredRowsAre(batch);
+    }
+
+    [Fact]
+    public void rows_with_ids_that_are_not_uuids_read_back_equal_the_rows_written()
+    {
+        using var sink = Opened();
+        var batch = Batch(MixedIdRecords);
+        sink.Write(batch);
+        AssertStoredRowsAre(batch);
+    }
+
+    [Fact]
+    public void a_store_whose_event_ids_are_uuids_is_migrated_to_text_at_open_and_keeps_its_rows()
+    {
+        // 1. A store as an older Sluice left it: migrations 1 and 2, event_id uuid, one event and one bot event in it.
+        const string Upper = "3F2504E0-4F89-41D3-9A0C-0305E82C3301";
+        const string Lower = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+        Execute("CREATE TABLE sluice_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+        foreach (var sql in UuidEraMigrations) Execute(sql);
+        Execute("INSERT INTO sluice_migrations (version, name) VALUES (1, 'tables'), (2, 'views')");
+        Execute($"INSERT INTO events (event_id, event_type, event_time, session_id, schema_version) VALUES ('{Upper}', 'page_view', now(), 's-old', 3)");
+        Execute($"INSERT INTO bot_events (event_id, event_type, event_time, session_id, schema_version) VALUES ('{Lower}', 'page_view', now(), 's-old', 3)");
+        Assert.NotEqual(DataType(ColumnType.Text).ToLowerInvariant(), EventIdType("events"));
+
+        // 2. Opening it applies migrations 3 and 4: every event_id column is text, the uuids their lower-case text.
+        using var sink = Opened();
+        Assert.Equal(4, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
+        foreach (var table in new[] { "events", "bot_events", "late_events" })
+            Assert.Equal(DataType(ColumnType.Text).ToLowerInvariant(), EventIdType(table));
+        Assert.Equal(Lower, Scalar<string>("SELECT event_id FROM events"));
+        Assert.Equal(Lower, Scalar<string>("SELECT event_id FROM bot_events"));
+
+        // 3. The old row's id sent again (as the processor writes a UUID, in lower case) is the same row, kept as it was;
+        //    an id that is no UUID lands beside it.
+        var enriched = MixedIdRecords.Where(r => r.Topic == SinkTopics.Default.Enriched).Take(2).ToList();
+        sink.Write(Batch([WithEventId(enriched[0], Lower), WithEventId(enriched[1], "e1")]));
+        Assert.Equal(2L, Scalar<long>("SELECT count(*) FROM events"));
+        Assert.Equal("s-old", Scalar<string>($"SELECT session_id FROM events WHERE event_id = '{Lower}'"));
+        Assert.Equal(1L, Scalar<long>("SELECT count(*) FROM events WHERE event_id = 'e1'"));
+        // The views over the rebuilt tables still answer.
+        Assert.Equal(2L, Scalar<long>("SELECT CAST(sum(events) AS BIGINT) FROM hourly_summary"));
+        Assert.Equal(Scalar<long>("SELECT count(*) FROM (SELECT DISTINCT product_id, product_category FROM events WHERE product_id IS NOT NULL) p"),
+            Scalar<long>("SELECT count(*) FROM top_products"));
+    }
+
+    private string EventIdType(string table) =>
+        Scalar<string>($"SELECT data_type FROM information_schema.columns WHERE table_name = '{table}' AND column_name = 'event_id'").ToLowerInvariant();
+
+    private void Execute(string sql)
+    {
+        using var connection = OpenQuery();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    // The record with its event_id replaced: enriched records begin {"event_id":"<id>",.
+    private static SinkRecord WithEventId(SinkRecord record, string id)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(record.Value)!.AsObject();
+        json["event_id"] = id;
+        return record with { Value = System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()) };
+    }
+
+    // Every row the store holds equals the latest record of its id in the batch, column by column.
+    private void AssertStoredRowsAre(SinkBatch batch)
+    {
         var parsed = ParsedBatch.Parse(batch, SinkTopics.Default);
 
         using var connection = OpenQuery();

@@ -57,6 +57,21 @@ public class ClickJsonWriterTests
     }
 
     [Theory]
+    [InlineData("e1")]
+    [InlineData("01ARZ3NDEKTSV4RRFFQ69G5FAV")]
+    [InlineData("quote \" backslash \\ <b>")]
+    [InlineData("control \u0001\t del \u007f")]
+    [InlineData("emoji 😀 and CJK 東京")]
+    [InlineData("3F2504E0-4F89-41D3-9A0C-0305E82C3301")]
+    public void ids_of_any_form_match_the_core_codec(string id)
+    {
+        var e = new ClickEvent { EventId = EventId.Parse(id), EventType = EventType.PageView, Timestamp = 1, SessionId = "s-1" };
+        Assert.Equal(ClickEventJson.ToBytes(e), Fast(e));
+        var longest = e with { EventId = EventId.Parse(new string('\u2028', EventId.MaxLength)) };
+        Assert.Equal(ClickEventJson.ToBytes(longest), Fast(longest));
+    }
+
+    [Theory]
     [InlineData(0L, "00000000-0000-0000-0000-000000000000")]
     [InlineData(9L, "ffffffff-ffff-ffff-ffff-ffffffffffff")]
     [InlineData(10L, "0f8fad5b-d9cb-469f-a165-70867728950e")]

@@ -183,7 +183,7 @@ public class ClickstreamGeneratorTests
     [Fact]
     public void duplicates_repeat_the_bytes_of_an_earlier_valid_event()
     {
-        var firstSeen = new Dictionary<Guid, byte[]>();
+        var firstSeen = new Dictionary<EventId, byte[]>();
         var duplicates = 0;
         foreach (var r in SmallRun.Value.Where(r => r.IsClick))
         {

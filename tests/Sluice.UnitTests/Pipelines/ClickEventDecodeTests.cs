@@ -132,7 +132,7 @@ public class ClickEventDecodePathTests
     [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":05,"session_id":"s"}""", ReasonCodes.InvalidJson)]
     [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":5.5,"session_id":"s"}""", ReasonCodes.InvalidFieldType)]
     [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":5,"session_id":7}""", ReasonCodes.InvalidFieldType)]
-    [InlineData("""{"event_id":"not-a-guid","event_type":"page_view","timestamp":5,"session_id":"s"}""", ReasonCodes.InvalidFieldType)]
+    [InlineData("""{"event_id":true,"event_type":"page_view","timestamp":5,"session_id":"s"}""", ReasonCodes.InvalidFieldType)]
     [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":5,"session_id":"s","quantity":99999999999}""", ReasonCodes.InvalidFieldType)]
     [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":5,"session_id":"a	b"}""", ReasonCodes.InvalidJson)]
     [InlineData("""{"event_id":"00000001-0000-0000-0000-000000000001","event_type":"page_view","timestamp":null,"session_id":"s"}""", ReasonCodes.MissingRequiredFields)]

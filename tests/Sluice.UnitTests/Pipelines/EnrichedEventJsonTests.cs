@@ -36,7 +36,7 @@ public class EnrichedEventJsonTests
         {
             var e = new ClickEvent
             {
-                EventId = i == 0 ? Guid.Empty : Guid.NewGuid(),
+                EventId = i == 0 ? Guid.Empty : i % 3 == 1 ? AnyId(random) : Guid.NewGuid(),
                 EventType = (EventType)(i % EventTypes.All.Count),
                 Timestamp = i % 3 == 0 ? long.MaxValue : i % 3 == 1 ? long.MinValue : i,
                 UserId = Pick(true), SessionId = Pick(false)!, ProductId = Pick(true), ProductCategory = Pick(true),
@@ -48,6 +48,13 @@ public class EnrichedEventJsonTests
             };
             AssertSameAsWriter(Enriched(e, Pick(false)!, Pick(true), dates[i % dates.Length]) with { IsMobile = i % 2 == 0, Offset = long.MaxValue - i });
         }
+    }
+
+    // An id that is no UUID, as hostile as an id may be: any string of 1 to EventId.MaxLength characters.
+    private static EventId AnyId(Random random)
+    {
+        var text = JsonOutputFixture.Hostile[random.Next(JsonOutputFixture.Hostile.Length)];
+        return EventId.Parse(text.Length == 0 ? "e" : text[..Math.Min(text.Length, EventId.MaxLength)]);
     }
 
     [Fact]
@@ -80,7 +87,7 @@ public class EnrichedEventJsonTests
     {
         var e = x.Event;
         w.WriteStartObject();
-        w.WriteString("event_id", e.EventId);
+        w.WriteString("event_id", e.EventId.ToString());
         w.WriteString("event_type", e.EventType.ToWireName());
         w.WriteNumber("timestamp", e.Timestamp);
         Str("user_id", e.UserId);

@@ -1,3 +1,4 @@
+using Sluice.Core.Events;
 using Sluice.Generate.Faults;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Streaming.State;
@@ -130,7 +131,7 @@ public class ClickstreamSnapshotTests(ClickstreamRunFixture fixture) : IClassFix
     // Duplicates whose first copy is before some cut and which come after it.
     private int DuplicatesAcross(List<int> cuts)
     {
-        var firstSeen = new Dictionary<Guid, int>();
+        var firstSeen = new Dictionary<EventId, int>();
         var across = 0;
         for (var i = 0; i < _run.Records.Count; i++)
         {

@@ -1,4 +1,5 @@
 using System.Text;
+using Sluice.Core.Events;
 using Sluice.Streaming.State;
 using Sluice.Streaming.Windows;
 
@@ -95,7 +96,7 @@ public abstract class StateStoreSnapshotContract<TStore> where TStore : class, I
         }
     }
 
-    private static byte[] Snapshot(TStore store)
+    protected static byte[] Snapshot(TStore store)
     {
         var writer = new SnapshotWriter();
         writer.BeginSection(store.SnapshotName);
@@ -104,7 +105,7 @@ public abstract class StateStoreSnapshotContract<TStore> where TStore : class, I
         return writer.ToArray();
     }
 
-    private TStore Restore(byte[] snapshot)
+    protected TStore Restore(byte[] snapshot)
     {
         var store = Create();
         var reader = new SnapshotReader(snapshot, "test");
@@ -243,7 +244,7 @@ public class EventIdStoreSnapshotTests : StateStoreSnapshotContract<EventIdStore
 
     protected override void Fill(EventIdStore store, Random random)
     {
-        foreach (var t in EdgeTimes) store.TryAdd(Guid.NewGuid(), t);
+        foreach (var t in EdgeTimes) store.TryAdd(EventId.Parse($"edge {t}"), t);
         for (var i = 0; i < 250; i++) store.TryAdd(Id(random), Time(random, Now));
     }
 
@@ -265,11 +266,38 @@ public class EventIdStoreSnapshotTests : StateStoreSnapshotContract<EventIdStore
     protected override string Contents(EventIdStore store) =>
         string.Join(";", store.All().OrderBy(e => e.Id).Select(e => $"{e.Id}@{e.Timestamp}")) + $" held {store.Count} of {store.Capacity}";
 
-    // A pool small enough that ids repeat, built from the random source so both stores see the same ids.
-    private static Guid Id(Random random)
+    [Fact]
+    public void ids_of_every_form_survive_a_checkpoint_by_their_keys()
     {
-        Span<byte> bytes = stackalloc byte[16];
-        BitConverter.TryWriteBytes(bytes, random.Next(2_000));
-        return new Guid(bytes);
+        // 1. A store holding UUIDs, ULIDs, numbers and short labels, one of them first seen as an upper-case UUID.
+        var store = Create();
+        string[] ids = ["3F2504E0-4F89-41D3-9A0C-0305E82C3301", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "42", "e1", "ünïcødé", new string('x', EventId.MaxLength)];
+        for (var i = 0; i < ids.Length; i++) Assert.True(store.TryAdd(EventId.Parse(ids[i]), Now + i));
+
+        // 2. Snapshot and restore: 16 bytes of key per id, whatever its text.
+        var restored = Restore(Snapshot(store));
+        Assert.Equal(Contents(store), Contents(restored));
+
+        // 3. Every id, in any of its spellings, is still a repeat; a near miss is not.
+        foreach (var id in ids) Assert.False(restored.TryAdd(EventId.Parse(id), Now + 10), id);
+        Assert.False(restored.TryAdd(EventId.Parse("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), Now + 10));
+        Assert.True(restored.TryAdd(EventId.Parse("E1"), Now + 10));
+        Assert.True(restored.TryAdd(EventId.Parse("43"), Now + 10));
+    }
+
+    // A pool small enough that ids repeat, of every form (UUIDs, labels, numbers, ULID-like), built from the random
+    // source so both stores see the same ids.
+    private static EventId Id(Random random)
+    {
+        var n = random.Next(2_000);
+        switch (n % 3)
+        {
+            case 0:
+                Span<byte> bytes = stackalloc byte[16];
+                BitConverter.TryWriteBytes(bytes, n);
+                return new Guid(bytes);
+            case 1: return EventId.Parse($"e{n}");
+            default: return EventId.Parse($"01J{n:D23}");
+        }
     }
 }
