@@ -124,8 +124,8 @@ public sealed partial class DomainDefinition
             if (type is null) Fail(source, spec, $"{key}.type", $"missing; use one of {FieldSpec.TypeNames}");
             if (type == FieldType.Enum && values.Count == 0) Fail(source, spec, $"{key}.values", "an enum field lists its values: values: [a, b]");
             if (type != FieldType.Enum && values.Count > 0) Fail(source, spec, $"{key}.values", "only an enum field has values");
-            if (role == FieldRole.Metric && type is not (FieldType.Long or FieldType.Int))
-                Fail(source, spec, $"{key}.role", "a metric is a number (long or int)");
+            if (role == FieldRole.Metric && type is not (FieldType.Long or FieldType.Int or FieldType.Double))
+                Fail(source, spec, $"{key}.role", "a metric is a number (long, int or double)");
             if (fields.Any(f => f.Name == name)) Fail(source, keyNode, key, "declared twice");
             fields.Add(new FieldSpec(name, type!.Value, required, role, values, (int)keyNode.Start.Line));
         }
@@ -217,8 +217,8 @@ public sealed partial class DomainDefinition
         var distinct = checks.Distinct().ToList();
         if (distinct.Count == 0) Fail(source, map, key, "has no check; add one of required, absent, min/max, in, minLength/maxLength, pattern, format, maxFutureSkew, maxAge");
         if (distinct.Count > 1) Fail(source, map, key, $"has {string.Join(" and ", distinct)}; a rule makes one check (write two rules, each with its own code)");
-        if (spec.Min is { Field: null } lo && spec.Max is { Field: null } hi && lo.Value > hi.Value)
-            Fail(source, map, $"{key}.min", $"{lo.Value} is above max {hi.Value}");
+        if (spec.Min is { Field: null } lo && spec.Max is { Field: null } hi && lo.Real > hi.Real)
+            Fail(source, map, $"{key}.min", $"{lo.Real.ToString(CultureInfo.InvariantCulture)} is above max {hi.Real.ToString(CultureInfo.InvariantCulture)}");
         if (spec.MinLength > spec.MaxLength) Fail(source, map, $"{key}.minLength", $"{spec.MinLength} is above maxLength {spec.MaxLength}");
         return spec with { Code = code!, Field = field! };
     }
@@ -252,7 +252,10 @@ public sealed partial class DomainDefinition
             return new BoundSpec(0, other.Value);
         if (node is YamlScalarNode && long.TryParse(Value(node, key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
             return new BoundSpec(value, null);
-        return Invalid<BoundSpec>(source, node, key, $"'{(node as YamlScalarNode)?.Value}' is not a whole number or {{ field: other_field }}");
+        // A fraction (or an exponent) is a limit only a double field can take; the compiler says so for the others.
+        if (node is YamlScalarNode && double.TryParse(Value(node, key), NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
+            return new BoundSpec(0, null) { Real = real, IsWhole = false };
+        return Invalid<BoundSpec>(source, node, key, $"'{(node as YamlScalarNode)?.Value}' is not a whole number, a decimal number or {{ field: other_field }}");
     }
 
     private static int Count(YamlNode node, string source, string key) =>
