@@ -7,17 +7,18 @@ using static Sluice.Pipelines.Domains.DomainFileErrors;
 
 namespace Sluice.Pipelines.Domains;
 
-/// <summary>A domain file (<c>config/domains/NAME.yaml</c>) as read: its fields and its validation rules, checked for form.</summary>
+/// <summary>A domain file (<c>config/domains/NAME.yaml</c>) as read: its fields, its validation rules and, for a domain
+/// that describes its own event, the event's key and time, its topics and its aggregates, checked for form.</summary>
 /// <remarks>
 /// The generator reads the same file's <c>journey</c> section. What a rule refers to (a field, its type) is checked when
-/// the rules are compiled against a record type (<see cref="Rules.RuleCompiler"/>); every error names the file, the line
-/// and the key.
+/// the rules are compiled against a record type (<see cref="Rules.RuleCompiler"/>); what the event and aggregates refer
+/// to, when the domain's schema is compiled (<see cref="DomainSchema"/>). Every error names the file, the line and the key.
 /// </remarks>
 public sealed partial class DomainDefinition
 {
     private const string BuiltInResource = "Sluice.Pipelines.ecommerce.yaml";
     private static readonly Lazy<DomainDefinition> BuiltInEcommerce = new(LoadBuiltIn);
-    private static readonly string[] Sections = ["name", "description", "journey", "fields", "rules"];
+    private static readonly string[] Sections = ["name", "description", "journey", "fields", "rules", "event", "topics", "aggregates"];
 
     private DomainDefinition(string name, string source, IReadOnlyList<FieldSpec> fields, IReadOnlyList<RuleSpec> rules, bool hasJourney)
     {
@@ -27,6 +28,18 @@ public sealed partial class DomainDefinition
         Fields = fields;
         Rules = rules;
     }
+
+    /// <summary>The <c>event</c> section; null for a domain whose event is a type fixed in code (e-commerce).</summary>
+    public EventSpec? Event { get; private init; }
+
+    /// <summary>The <c>topics</c> section, defaults filled in; null when the file has no <c>event</c>.</summary>
+    public TopicsSpec? Topics { get; private init; }
+
+    /// <summary>The <c>aggregates</c> section, in file order.</summary>
+    public IReadOnlyList<AggregateSpec> Aggregates { get; private init; } = [];
+
+    /// <summary>True when the file describes its own event (an <c>event</c> section): a <see cref="Topology.DomainTopology"/> runs it.</summary>
+    public bool DescribesOwnEvent => Event is not null;
 
     /// <summary>The domain's name: the file's <c>name</c>, or the file name without extension.</summary>
     public string Name { get; }
@@ -72,7 +85,19 @@ public sealed partial class DomainDefinition
         var name = Child(root, "name") is YamlScalarNode n && !string.IsNullOrWhiteSpace(n.Value) ? n.Value! : defaultName;
         var fields = ParseFields(Child(root, "fields"), source);
         var rules = ParseRules(Child(root, "rules"), source);
-        return new DomainDefinition(name, source, fields, rules, Child(root, "journey") is not null);
+        var eventSpec = ParseEvent(Child(root, "event"), source);
+        if (eventSpec is null)
+        {
+            foreach (var section in new[] { "topics", "aggregates" })
+                if (Child(root, section) is { } node)
+                    Fail(source, node, section, "belongs to a domain that describes its own event; add event: { key: FIELD, time: FIELD }");
+        }
+        return new DomainDefinition(name, source, fields, rules, Child(root, "journey") is not null)
+        {
+            Event = eventSpec,
+            Topics = eventSpec is null ? null : ParseTopics(Child(root, "topics"), source, name),
+            Aggregates = ParseAggregates(Child(root, "aggregates"), source),
+        };
     }
 
     private static List<FieldSpec> ParseFields(YamlNode? node, string source)
