@@ -3,6 +3,8 @@ using Sluice.Cli.Hosting;
 using Sluice.Generate.Journeys;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Pipelines.Domains;
+using Sluice.Pipelines.Domains.Rules;
+using Sluice.Pipelines.Domains.Topology;
 using Sluice.Pipelines.Hosting;
 using Spectre.Console;
 
@@ -27,17 +29,32 @@ internal static class DomainCommand
             var path = parse.GetValue(file)!;
             var domain = DomainDefinition.Load(path);
             var journey = domain.HasJourney ? TransitionTable.Load(path) : null;
-            var options = ClickstreamProcessor.TopologyOptions(GlobalOptions.LoadOptions(parse));
-            options.Domain = domain;
-            var topology = new ClickstreamTopology(options);
-
-            AnsiConsole.Write(FieldTable(domain));
-            AnsiConsole.Write(RuleTable(domain, topology));
-            AnsiConsole.Write(TopologyTable(topology));
+            var sluice = GlobalOptions.LoadOptions(parse);
+            IReadOnlyList<TopologyStage> stages;
+            if (domain.DescribesOwnEvent)
+            {
+                // A file with an event section is its own topology; the e-commerce event and its C# stages do not apply.
+                var topology = new DomainTopology(domain, sluice.Processor);
+                AnsiConsole.Write(FieldTable(domain));
+                AnsiConsole.Write(RuleTable(domain, topology.Rules.Rules));
+                stages = topology.Describe();
+            }
+            else
+            {
+                var options = ClickstreamProcessor.TopologyOptions(sluice);
+                options.Domain = domain;
+                var topology = new ClickstreamTopology(options);
+                AnsiConsole.Write(FieldTable(domain));
+                AnsiConsole.Write(RuleTable(domain, topology.Rules.Rules));
+                stages = topology.Describe();
+            }
+            AnsiConsole.Write(TopologyTable(stages));
             AnsiConsole.WriteLine(journey is null
                 ? "journey: none (`produce --domain` needs one; the processors do not)"
                 : $"journey: valid, sessions start at {journey.Start.ToName()}");
-            AnsiConsole.WriteLine($"{path}: valid ({domain.Fields.Count} fields, {domain.Rules.Count} rules); run it with --set processor.domain={path}");
+            AnsiConsole.WriteLine(domain.DescribesOwnEvent
+                ? $"{path}: valid ({domain.Fields.Count} fields, {domain.Rules.Count} rules, {domain.Aggregates.Count} aggregates)"
+                : $"{path}: valid ({domain.Fields.Count} fields, {domain.Rules.Count} rules); run it with --set processor.domain={path}");
             return 0;
         });
         return command;
@@ -53,12 +70,11 @@ internal static class DomainCommand
         return table;
     }
 
-    private static Table RuleTable(DomainDefinition domain, ClickstreamTopology topology)
+    private static Table RuleTable<T>(DomainDefinition domain, IReadOnlyList<Rule<T>> compiled)
     {
         var table = new Table().Border(TableBorder.Rounded).Title($"rules, checked in this order ({domain.Rules.Count})");
         table.AddColumn(new TableColumn("#").RightAligned());
         foreach (var c in new[] { "reason code", "field", "when", "must be", "line" }) table.AddColumn(c);
-        var compiled = topology.Rules.Rules;
         for (var i = 0; i < compiled.Count; i++)
         {
             var rule = compiled[i];
@@ -68,11 +84,11 @@ internal static class DomainCommand
         return table;
     }
 
-    private static Table TopologyTable(ClickstreamTopology topology)
+    private static Table TopologyTable(IReadOnlyList<TopologyStage> stages)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("the topology it builds, front to back");
         foreach (var c in new[] { "stage", "acts on", "to topic", "detail" }) table.AddColumn(c);
-        foreach (var s in topology.Describe())
+        foreach (var s in stages)
             table.AddRow(Markup.Escape(s.Stage), Markup.Escape(s.Acts), Markup.Escape(s.Output), Markup.Escape(s.Detail));
         return table;
     }

@@ -7,17 +7,18 @@ using static Sluice.Pipelines.Domains.DomainFileErrors;
 
 namespace Sluice.Pipelines.Domains;
 
-/// <summary>A domain file (<c>config/domains/NAME.yaml</c>) as read: its fields and its validation rules, checked for form.</summary>
+/// <summary>A domain file (<c>config/domains/NAME.yaml</c>) as read: its fields, its validation rules and, for a domain
+/// that describes its own event, the event's key and time, its topics and its aggregates, checked for form.</summary>
 /// <remarks>
 /// The generator reads the same file's <c>journey</c> section. What a rule refers to (a field, its type) is checked when
-/// the rules are compiled against a record type (<see cref="Rules.RuleCompiler"/>); every error names the file, the line
-/// and the key.
+/// the rules are compiled against a record type (<see cref="Rules.RuleCompiler"/>); what the event and aggregates refer
+/// to, when the domain's schema is compiled (<see cref="DomainSchema"/>). Every error names the file, the line and the key.
 /// </remarks>
 public sealed partial class DomainDefinition
 {
     private const string BuiltInResource = "Sluice.Pipelines.ecommerce.yaml";
     private static readonly Lazy<DomainDefinition> BuiltInEcommerce = new(LoadBuiltIn);
-    private static readonly string[] Sections = ["name", "description", "journey", "fields", "rules"];
+    private static readonly string[] Sections = ["name", "description", "journey", "fields", "rules", "event", "topics", "aggregates"];
 
     private DomainDefinition(string name, string source, IReadOnlyList<FieldSpec> fields, IReadOnlyList<RuleSpec> rules, bool hasJourney)
     {
@@ -27,6 +28,18 @@ public sealed partial class DomainDefinition
         Fields = fields;
         Rules = rules;
     }
+
+    /// <summary>The <c>event</c> section; null for a domain whose event is a type fixed in code (e-commerce).</summary>
+    public EventSpec? Event { get; private init; }
+
+    /// <summary>The <c>topics</c> section, defaults filled in; null when the file has no <c>event</c>.</summary>
+    public TopicsSpec? Topics { get; private init; }
+
+    /// <summary>The <c>aggregates</c> section, in file order.</summary>
+    public IReadOnlyList<AggregateSpec> Aggregates { get; private init; } = [];
+
+    /// <summary>True when the file describes its own event (an <c>event</c> section): a <see cref="Topology.DomainTopology"/> runs it.</summary>
+    public bool DescribesOwnEvent => Event is not null;
 
     /// <summary>The domain's name: the file's <c>name</c>, or the file name without extension.</summary>
     public string Name { get; }
@@ -72,7 +85,19 @@ public sealed partial class DomainDefinition
         var name = Child(root, "name") is YamlScalarNode n && !string.IsNullOrWhiteSpace(n.Value) ? n.Value! : defaultName;
         var fields = ParseFields(Child(root, "fields"), source);
         var rules = ParseRules(Child(root, "rules"), source);
-        return new DomainDefinition(name, source, fields, rules, Child(root, "journey") is not null);
+        var eventSpec = ParseEvent(Child(root, "event"), source);
+        if (eventSpec is null)
+        {
+            foreach (var section in new[] { "topics", "aggregates" })
+                if (Child(root, section) is { } node)
+                    Fail(source, node, section, "belongs to a domain that describes its own event; add event: { key: FIELD, time: FIELD }");
+        }
+        return new DomainDefinition(name, source, fields, rules, Child(root, "journey") is not null)
+        {
+            Event = eventSpec,
+            Topics = eventSpec is null ? null : ParseTopics(Child(root, "topics"), source, name),
+            Aggregates = ParseAggregates(Child(root, "aggregates"), source),
+        };
     }
 
     private static List<FieldSpec> ParseFields(YamlNode? node, string source)
@@ -124,8 +149,8 @@ public sealed partial class DomainDefinition
             if (type is null) Fail(source, spec, $"{key}.type", $"missing; use one of {FieldSpec.TypeNames}");
             if (type == FieldType.Enum && values.Count == 0) Fail(source, spec, $"{key}.values", "an enum field lists its values: values: [a, b]");
             if (type != FieldType.Enum && values.Count > 0) Fail(source, spec, $"{key}.values", "only an enum field has values");
-            if (role == FieldRole.Metric && type is not (FieldType.Long or FieldType.Int))
-                Fail(source, spec, $"{key}.role", "a metric is a number (long or int)");
+            if (role == FieldRole.Metric && type is not (FieldType.Long or FieldType.Int or FieldType.Double))
+                Fail(source, spec, $"{key}.role", "a metric is a number (long, int or double)");
             if (fields.Any(f => f.Name == name)) Fail(source, keyNode, key, "declared twice");
             fields.Add(new FieldSpec(name, type!.Value, required, role, values, (int)keyNode.Start.Line));
         }
@@ -217,8 +242,8 @@ public sealed partial class DomainDefinition
         var distinct = checks.Distinct().ToList();
         if (distinct.Count == 0) Fail(source, map, key, "has no check; add one of required, absent, min/max, in, minLength/maxLength, pattern, format, maxFutureSkew, maxAge");
         if (distinct.Count > 1) Fail(source, map, key, $"has {string.Join(" and ", distinct)}; a rule makes one check (write two rules, each with its own code)");
-        if (spec.Min is { Field: null } lo && spec.Max is { Field: null } hi && lo.Value > hi.Value)
-            Fail(source, map, $"{key}.min", $"{lo.Value} is above max {hi.Value}");
+        if (spec.Min is { Field: null } lo && spec.Max is { Field: null } hi && lo.Real > hi.Real)
+            Fail(source, map, $"{key}.min", $"{lo.Real.ToString(CultureInfo.InvariantCulture)} is above max {hi.Real.ToString(CultureInfo.InvariantCulture)}");
         if (spec.MinLength > spec.MaxLength) Fail(source, map, $"{key}.minLength", $"{spec.MinLength} is above maxLength {spec.MaxLength}");
         return spec with { Code = code!, Field = field! };
     }
@@ -252,7 +277,10 @@ public sealed partial class DomainDefinition
             return new BoundSpec(0, other.Value);
         if (node is YamlScalarNode && long.TryParse(Value(node, key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
             return new BoundSpec(value, null);
-        return Invalid<BoundSpec>(source, node, key, $"'{(node as YamlScalarNode)?.Value}' is not a whole number or {{ field: other_field }}");
+        // A fraction (or an exponent) is a limit only a double field can take; the compiler says so for the others.
+        if (node is YamlScalarNode && double.TryParse(Value(node, key), NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
+            return new BoundSpec(0, null) { Real = real, IsWhole = false };
+        return Invalid<BoundSpec>(source, node, key, $"'{(node as YamlScalarNode)?.Value}' is not a whole number, a decimal number or {{ field: other_field }}");
     }
 
     private static int Count(YamlNode node, string source, string key) =>

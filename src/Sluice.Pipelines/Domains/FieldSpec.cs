@@ -9,6 +9,8 @@ public enum FieldType
     Long,
     /// <summary>A whole number (32 bits).</summary>
     Int,
+    /// <summary>A floating-point number (64 bits, IEEE 754): a sensor reading, a ratio.</summary>
+    Double,
     /// <summary>Event time: epoch milliseconds, UTC.</summary>
     Timestamp,
     /// <summary>One of a fixed list of names (<see cref="FieldSpec.Values"/>).</summary>
@@ -34,7 +36,7 @@ public enum FieldRole
 public sealed record FieldSpec(string Name, FieldType Type, bool Required, FieldRole Role, IReadOnlyList<string> Values, int Line)
 {
     /// <summary>The names the file uses for each <see cref="FieldType"/>.</summary>
-    public static string TypeNames => "string, long, int, timestamp, enum";
+    public static string TypeNames => "string, long, int, double, timestamp, enum";
 
     /// <summary>The file's name of <paramref name="type"/>.</summary>
     public static string NameOf(FieldType type) => type.ToString().ToLowerInvariant();

@@ -24,7 +24,15 @@ public sealed record RuleSpec(int Index, int Line, string Code, string Field)
 }
 
 /// <summary>A range limit: a constant, or the value of another field of the same record.</summary>
-public sealed record BoundSpec(long Value, string? Field);
+/// <param name="Value">The constant as a whole number, when <see cref="IsWhole"/>.</param>
+public sealed record BoundSpec(long Value, string? Field)
+{
+    /// <summary>The constant as written, whole or not: what a range on a double field compares with.</summary>
+    public double Real { get; init; } = Value;
+
+    /// <summary>False for a constant with a fraction (<c>-40.5</c>), which only a double field can take.</summary>
+    public bool IsWhole { get; init; } = true;
+}
 
 /// <summary>A clause of a rule's <c>when</c>: the field is one of <see cref="Values"/>, or (no values) absent or present.</summary>
 public sealed record ConditionSpec(string Field, IReadOnlyList<string>? Values, bool Present);

@@ -50,7 +50,9 @@ public static class RuleCompiler
         if (spec.Min is not null || spec.Max is not null)
         {
             Need(field.IsNumber, spec, domain, "min/max compare numbers and timestamps", field);
-            return new RangeRule<T>(code, field, when, Bound(spec.Min, spec, "min", domain, byName), Bound(spec.Max, spec, "max", domain, byName));
+            if (field.Real is not null)
+                return new RealRangeRule<T>(code, field, when, RealBound(spec.Min, spec, "min", domain, byName), RealBound(spec.Max, spec, "max", domain, byName));
+            return new RangeRule<T>(code, field, when, Bound(spec.Min, spec, "min", domain, byName, field), Bound(spec.Max, spec, "max", domain, byName, field));
         }
         if (spec.In is { } values)
         {
@@ -94,13 +96,30 @@ public static class RuleCompiler
         return new RuleCondition<T>.OneOf(field, [.. c.Values]);
     }
 
-    private static RangeRule<T>.Bound? Bound<T>(BoundSpec? bound, RuleSpec spec, string name, DomainDefinition domain, Dictionary<string, RecordField<T>> byName)
+    private static RangeRule<T>.Bound? Bound<T>(BoundSpec? bound, RuleSpec spec, string name, DomainDefinition domain, Dictionary<string, RecordField<T>> byName,
+        RecordField<T> field)
     {
         if (bound is null) return null;
-        if (bound.Field is null) return new RangeRule<T>.Bound(bound.Value, null);
+        if (bound.Field is null)
+        {
+            if (!bound.IsWhole)
+                Fail(domain.Source, spec.Line, $"{spec.Key}.{name}", $"{bound.Real.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a whole number, and {field.Name} is {FieldSpec.NameOf(field.Type)}");
+            return new RangeRule<T>.Bound(bound.Value, null);
+        }
         var other = Field(bound.Field, spec, $"{spec.Key}.{name}.field", domain, byName);
         if (!other.IsNumber) Fail(domain.Source, spec.Line, $"{spec.Key}.{name}.field", $"{other.Name} is text; a range compares with a number or timestamp field");
+        if (other.Number is null)
+            Fail(domain.Source, spec.Line, $"{spec.Key}.{name}.field", $"{other.Name} is a double; a whole-number field compares with a whole-number or timestamp field");
         return new RangeRule<T>.Bound(0, other);
+    }
+
+    private static RealRangeRule<T>.Bound? RealBound<T>(BoundSpec? bound, RuleSpec spec, string name, DomainDefinition domain, Dictionary<string, RecordField<T>> byName)
+    {
+        if (bound is null) return null;
+        if (bound.Field is null) return new RealRangeRule<T>.Bound(bound.Real, null);
+        var other = Field(bound.Field, spec, $"{spec.Key}.{name}.field", domain, byName);
+        if (!other.IsNumber) Fail(domain.Source, spec.Line, $"{spec.Key}.{name}.field", $"{other.Name} is text; a range compares with a number or timestamp field");
+        return new RealRangeRule<T>.Bound(0, other);
     }
 
     private static RecordField<T> Field<T>(string name, RuleSpec spec, string key, DomainDefinition domain, Dictionary<string, RecordField<T>> byName)

@@ -16,7 +16,9 @@ public sealed class RequiredRule<T>(string code, RecordField<T> field, RuleCondi
     protected override bool IsBroken(T record, long nowMs, long ingestMs) => !IsPresent(Field, record);
 
     internal static bool IsPresent(RecordField<T> field, T record) =>
-        field.Text is { } text ? !string.IsNullOrWhiteSpace(text(record)) : field.Number!(record).HasValue;
+        field.Text is { } text ? !string.IsNullOrWhiteSpace(text(record))
+        : field.Number is { } number ? number(record).HasValue
+        : field.Real!(record).HasValue;
 }
 
 /// <summary><c>absent: true</c>: the field is not there (text: null or blank).</summary>
@@ -25,7 +27,7 @@ public sealed class AbsentRule<T>(string code, RecordField<T> field, RuleConditi
     public override string Requirement => "absent";
 
     public override string Describe(T record, long nowMs, long ingestMs) =>
-        $"{Field.Name} must be absent{WhenText} but is {(Field.Text is { } t ? Quote(t(record)!) : Field.Number!(record)!.Value.ToString(CultureInfo.InvariantCulture))}";
+        $"{Field.Name} must be absent{WhenText} but is {(Field.Text is { } t ? Quote(t(record)!) : Field.Number is { } n ? n(record)!.Value.ToString(CultureInfo.InvariantCulture) : Field.Real!(record)!.Value.ToString(CultureInfo.InvariantCulture))}";
 
     protected override bool IsBroken(T record, long nowMs, long ingestMs) => RequiredRule<T>.IsPresent(Field, record);
 }
@@ -73,6 +75,54 @@ public sealed class RangeRule<T>(string code, RecordField<T> field, RuleConditio
     }
 
     private static string Limit(Bound bound, long value) =>
+        bound.Other is null ? value.ToString(CultureInfo.InvariantCulture) : $"{bound.Other.Name} ({value.ToString(CultureInfo.InvariantCulture)})";
+}
+
+/// <summary><c>min</c> and/or <c>max</c> of a <see cref="FieldType.Double"/>, each a constant or another number field of the record.</summary>
+/// <remarks>NaN never reaches a rule (JSON has no NaN, and the decoder refuses what does not fit a double).</remarks>
+public sealed class RealRangeRule<T>(string code, RecordField<T> field, RuleCondition<T>? when, RealRangeRule<T>.Bound? min, RealRangeRule<T>.Bound? max)
+    : Rule<T>(code, field, when)
+{
+    private readonly Func<T, double?> _get = field.Real!;
+
+    /// <summary>The lower limit; null: none.</summary>
+    public Bound? Min => min;
+
+    /// <summary>The upper limit; null: none.</summary>
+    public Bound? Max => max;
+
+    /// <summary>A limit: <see cref="Value"/>, or the value of <see cref="Other"/> (a whole-number or double field) when set.</summary>
+    public sealed record Bound(double Value, RecordField<T>? Other)
+    {
+        public double? Of(T record) => Other is null ? Value : Other.Real is { } real ? real(record) : Other.Number!(record);
+
+        public override string ToString() => Other?.Name ?? Value.ToString(CultureInfo.InvariantCulture);
+    }
+
+    public override string Requirement => (min, max) switch
+    {
+        ({ } lo, { } hi) => $"between {lo} and {hi}",
+        ({ } lo, null) => $"at least {lo}",
+        (null, { } hi) => $"at most {hi}",
+        _ => "any",
+    };
+
+    public override string Describe(T record, long nowMs, long ingestMs)
+    {
+        var value = _get(record)!.Value;
+        var text = value.ToString(CultureInfo.InvariantCulture);
+        if (min?.Of(record) is { } lo && value < lo) return $"{Field.Name} {text} is below the minimum {Limit(min, lo)}{WhenText}";
+        return $"{Field.Name} {text} is above the maximum {Limit(max!, max!.Of(record)!.Value)}{WhenText}";
+    }
+
+    protected override bool IsBroken(T record, long nowMs, long ingestMs)
+    {
+        if (_get(record) is not { } value) return false;
+        if (min is not null && min.Of(record) is { } lo && value < lo) return true;
+        return max is not null && max.Of(record) is { } hi && value > hi;
+    }
+
+    private static string Limit(Bound bound, double value) =>
         bound.Other is null ? value.ToString(CultureInfo.InvariantCulture) : $"{bound.Other.Name} ({value.ToString(CultureInfo.InvariantCulture)})";
 }
 
