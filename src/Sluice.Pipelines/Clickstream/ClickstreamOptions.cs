@@ -61,6 +61,12 @@ public sealed class ClickstreamOptions
     /// processor.maxPriceCents when read from sluice.yaml).</summary>
     public string ConfigSection { get; init; } = "clickstream";
 
+    /// <summary>The state limits and idle timeout as a file-described domain's topology reads them.</summary>
+    public ProcessorOptions Limits => new()
+    {
+        IdleTimeout = IdleTimeout, DedupMaxEntries = DedupMaxEntries, MaxOpenSessions = MaxOpenSessions, MaxWindowEntries = MaxWindowEntries,
+    };
+
     /// <summary>Throws <see cref="ConfigurationException"/> naming the first invalid key.</summary>
     public void Validate()
     {
@@ -75,7 +81,9 @@ public sealed class ClickstreamOptions
             if (string.IsNullOrWhiteSpace(topic)) ThrowHelper.ThrowConfiguration(key, "must name a topic");
         }
         if (Domain is null) ThrowHelper.ThrowConfiguration($"{ConfigSection}.domain", "must name a domain file");
-        _ = ClickstreamRules.Compile(Domain);
+        // A domain that describes its own event runs as a DomainTopology; the e-commerce event's rules compile against ClickEvent.
+        if (Domain.Event is null) _ = ClickstreamRules.Compile(Domain);
+        else _ = new Domains.Topology.DomainTopology(Domain, Limits);
         if (MaxOutOfOrderness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxOutOfOrderness", "must be zero or positive");
         if (IdleTimeout <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.idleTimeout", "must be positive, for example 00:01:00");
         if (AllowedLateness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.allowedLateness", "must be zero or positive");

@@ -3,6 +3,7 @@ using Sluice.Core.Configuration;
 using Sluice.Kafka;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Pipelines.Domains;
+using Sluice.Pipelines.Domains.Topology;
 using Sluice.Pipelines.Quality.Alerts;
 using Sluice.Schemas.Registry;
 using Sluice.Streaming.Checkpoints;
@@ -162,13 +163,18 @@ public sealed class ClickstreamProcessor
         Thread.CurrentThread.Name = "sl-" + Name;
         try
         {
-            var topology = new ClickstreamTopology(_options, _schemas, _alerts);
+            // The e-commerce topology, or the one a domain file describes whole (processor.domain with an event: section).
+            var domain = _options.Domain.Event is null ? null : new DomainTopology(_options.Domain, _options.Limits);
+            ITopology topology = domain is null ? new ClickstreamTopology(_options, _schemas, _alerts) : domain;
+            var watermarks = domain?.WatermarkStrategy ?? ((ClickstreamTopology)topology).WatermarkStrategy;
             using var source = new KafkaPartitionSource(_factory, _groupId) { CommitSynchronously = _exactlyOnce };
-            using var outputs = ClickstreamJson.RegisterAll(_exactlyOnce
+            using var outputs = _exactlyOnce
                 ? KafkaRecordCollector.Transactional(_factory, TransactionalId, () => source.GroupMetadata, TransactionTimeout)
-                : new KafkaRecordCollector(_factory));
+                : new KafkaRecordCollector(_factory);
+            if (domain is null) ClickstreamJson.RegisterAll(outputs);
+            else DomainJson.RegisterAll(outputs.Serializers);
             Volatile.Write(ref _outputs, outputs);
-            using var tasks = new TaskManager(topology, topology.WatermarkStrategy, TimeProvider.System, outputs, _loggers.CreateLogger<TaskManager>());
+            using var tasks = new TaskManager(topology, watermarks, TimeProvider.System, outputs, _loggers.CreateLogger<TaskManager>());
             tasks.TaskCreated += _ => Interlocked.Increment(ref _ownedPartitions);
             tasks.TaskClosing += _ => Interlocked.Decrement(ref _ownedPartitions);
             var coordinator = new CommitCoordinator(source, tasks, outputs, TimeProvider.System, _loggers.CreateLogger<CommitCoordinator>(), _checkpoints, Name,

@@ -9,6 +9,8 @@ public static class PipelineTopics
     public static IReadOnlyList<string> All(SluiceOptions options)
     {
         var t = ClickstreamProcessor.TopologyOptions(options);
+        // A domain file that describes its own event names its own topics.
+        if (t.Domain.Topics is { } own) return [own.Input, own.DeadLetters, own.Valid, own.Late, own.Aggregated];
         string[] quality = t.Quality.Enabled ? [t.Quality.Topic] : [];
         return [t.InputTopic, t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.AggregatedTopic, t.SessionsTopic, t.BotsTopic, .. quality, options.Kafka.Topics.CdcUsers];
     }

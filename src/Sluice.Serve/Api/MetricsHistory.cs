@@ -71,7 +71,13 @@ public sealed class MetricsHistory(Func<InstrumentSnapshot> read, TimeProvider? 
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(IntervalSeconds), _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) Sample();
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                // A tick that waited for a busy thread pool is followed by the next on schedule, moments later: skip that
+                // one, so the points stay about a second apart and each rate spans a whole interval.
+                if (_previous is { } p && _time.GetUtcNow().ToUnixTimeMilliseconds() - p.T < IntervalSeconds * 500) continue;
+                Sample();
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -48,7 +48,7 @@ public sealed class SinkRunnerTests(SinkPipelineFixture f) : IClassFixture<SinkP
         foreach (var w in aggregates.Where(a => a.Aggregate == "commerce_5m").Select(a => a.WindowStart).Distinct())
         {
             double Sum(string metric) => aggregates.Where(a => a.Aggregate == "commerce_5m" && a.WindowStart == w && a.Metric == metric).Sum(a => a.Value);
-            var rate = Sum("sessions") > 0 ? Sum("purchases") / Sum("sessions") : 0;
+            var rate = Sum("sessions") > 0 ? Sum("converted_sessions") / Sum("sessions") : 0;
             Assert.Equal(rate, totals[$"commerce_5m|{w}|all=all|conversion_rate_sessions"], 9);
         }
 
