@@ -17,6 +17,7 @@ internal static class DuckDbMigrations
         new(1, "tables", DuckDbSchema.Tables),
         new(2, "views", DuckDbSchema.Views),
         new(3, "session conversion", DuckDbSchema.SessionConversion),
+        new(4, "quality", DuckDbSchema.Quality),
     ];
 
     public static int Latest => All[^1].Version;

@@ -20,6 +20,7 @@ internal static class PostgresMigrations
         new(1, "tables", PostgresSchema.Tables),
         new(2, "views", PostgresSchema.Views),
         new(3, "session conversion", PostgresSchema.SessionConversion),
+        new(4, "quality", PostgresSchema.Quality),
     ];
 
     public static int Latest => All[^1].Version;

@@ -58,6 +58,16 @@ public sealed class SinkRunnerTests(SinkPipelineFixture f) : IClassFixture<SinkP
         Assert.Equal((decimal)sessions.Count(s => s.Converted), funnel[1]);
         Assert.InRange((double)funnel[2]!, 0, 1);
         Assert.Equal((decimal)f.Records.Count(r => r.Topic == f.Topics.DeadLetters), Row("SELECT sum(dead_letters) FROM dead_letters_by_reason")[0]);
+
+        // Quality rows: quality_totals holds each window's counts summed over its partitions' rows on the topic.
+        var quality = f.Records.Where(r => r.Topic == f.Topics.Quality).Select(r => OutputRowParser.Quality(r.Value)).ToList();
+        Assert.NotEmpty(quality);
+        var qualityTotals = Rows("SELECT (extract(epoch FROM window_start) * 1000)::bigint, partitions, records_in, invalid, duplicates, accepted FROM quality_totals")
+            .ToDictionary(r => (long)r[0]!, r => string.Join(",", r.Skip(1)));
+        var byWindow = quality.GroupBy(q => q.WindowStart).ToList();
+        Assert.Equal(byWindow.Count, qualityTotals.Count);
+        foreach (var w in byWindow)
+            Assert.Equal($"{w.Count()},{w.Sum(q => q.RecordsIn)},{w.Sum(q => q.Invalid)},{w.Sum(q => q.Duplicates)},{w.Sum(q => q.Accepted)}", qualityTotals[w.Key]);
     }
 
     [Fact]
@@ -138,6 +148,7 @@ public sealed class SinkRunnerTests(SinkPipelineFixture f) : IClassFixture<SinkP
         [OutputKind.Bots] = (long)Row("SELECT count(*) FROM bot_events")[0]!,
         [OutputKind.Aggregated] = (long)Row("SELECT count(*) FROM window_aggregates")[0]!,
         [OutputKind.Sessions] = (long)Row("SELECT count(*) FROM sessions")[0]!,
+        [OutputKind.Quality] = (long)Row("SELECT count(*) FROM quality")[0]!,
     };
 
     private object?[] Row(string sql) => Rows(sql).Single();
