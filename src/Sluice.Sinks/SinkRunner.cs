@@ -32,6 +32,7 @@ public sealed class SinkRunner : IDisposable
     private readonly List<SinkRecord> _pending;
     private readonly Dictionary<SinkPartition, long> _assignedAt = [];
     private readonly HashSet<SinkPartition> _owned = [];
+    private readonly HashSet<string> _missingTopics = new(StringComparer.Ordinal);
     private int _nextLatencySample;
     private long _written;
     private long _batches;
@@ -99,7 +100,7 @@ public sealed class SinkRunner : IDisposable
             while (!stop.IsCancellationRequested)
             {
                 var wait = _pending.Count == 0 ? PollInterval : TimeSpan.FromTicks(Math.Clamp(deadline - Stopwatch.GetTimestamp(), 0, PollInterval.Ticks) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
-                var result = _consumer.Consume(wait);
+                var result = Consume(wait);
                 if (result is { IsPartitionEOF: false, Message: { } m })
                 {
                     if (_pending.Count == 0) deadline = Stopwatch.GetTimestamp() + (long)(_options.BatchInterval.TotalSeconds * Stopwatch.Frequency);
@@ -122,6 +123,23 @@ public sealed class SinkRunner : IDisposable
             SinkInstruments.Detach(this);
         }
         _consumer.Close();
+    }
+
+    // A subscribed topic that does not exist yet (the quality topic before a processor with quality.enabled has run, or
+    // before `sluice broker` created it) is reported by every poll's metadata as an error; the other topics are read
+    // meanwhile, and the group assigns the topic's partitions once it exists (at the consumer's next metadata refresh).
+    private ConsumeResult<byte[], byte[]>? Consume(TimeSpan wait)
+    {
+        try
+        {
+            return _consumer.Consume(wait);
+        }
+        catch (ConsumeException ex) when (ex.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic)
+        {
+            if (_missingTopics.Add(ex.Error.Reason))
+                _logger.LogWarning("{Sink}: {Reason}; reading the other topics, and this one once it exists", _sink.Name, ex.Error.Reason);
+            return null;
+        }
     }
 
     private void FlushOnStop()

@@ -44,11 +44,12 @@ public static class SinkCatalog
         if (name == "postgres") RequireConnectionString(options);
     }
 
-    /// <summary>The output topics the processor writes, as configured.</summary>
+    /// <summary>The output topics the processor writes, as configured: the quality topic only with <c>quality.enabled</c>.</summary>
     public static SinkTopics Topics(SluiceOptions options)
     {
         var t = ClickstreamProcessor.TopologyOptions(options);
-        return new SinkTopics(t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.BotsTopic, t.AggregatedTopic, t.SessionsTopic);
+        return new SinkTopics(t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.BotsTopic, t.AggregatedTopic, t.SessionsTopic,
+            t.Quality.Enabled ? t.Quality.Topic : null);
     }
 
     /// <summary>Where the store keeps what it holds, for logs: host:port/database, a file, a folder.</summary>

@@ -29,7 +29,7 @@ public static class ApiEndpoints
     public static readonly IReadOnlyList<string> Paths =
     [
         "/api/status", "/api/throughput", "/api/windows/latest", "/api/funnel", "/api/sessions", "/api/products/top", "/api/categories",
-        "/api/revenue", "/api/dead-letters/by-reason", "/api/dead-letters", "/api/late", "/api/stream",
+        "/api/revenue", "/api/dead-letters/by-reason", "/api/dead-letters", "/api/late", "/api/quality", "/api/stream",
     ];
 
     public static void Map(IEndpointRouteBuilder app, ApiContext api)
@@ -109,6 +109,16 @@ public static class ApiEndpoints
                 watermark = Iso(l.Watermark), reason = l.Reason,
             }),
         })).WithSummary("Late events, latest watermark first, from late_events (?limit=50)");
+        group.MapGet("/quality", (HttpRequest request) => Warehouse(api, w => new
+        {
+            windows = w.Quality(ApiQuery.Int(request, "limit", 60, 1, 1000)).Select(q => new
+            {
+                windowStart = Iso(q.WindowStart), windowEnd = Iso(q.WindowEnd), partitions = q.Partitions, recordsIn = q.RecordsIn, valid = q.Valid,
+                invalid = q.Invalid, duplicates = q.Duplicates, bots = q.Bots, late = q.Late, accepted = q.Accepted, invalidRate = q.InvalidRate,
+                duplicateRate = q.DuplicateRate, lateRate = q.LateRate, botRate = q.BotRate, completeness = q.Completeness,
+                ingestLagMsMean = q.IngestLagMsMean, score = q.Score, grade = q.Grade,
+            }),
+        })).WithSummary("Data quality of the latest windows, latest first, from quality_totals: counts over every partition, rates, score and grade recomputed from them (?limit=60)");
         // Two parameters, so the handler is described in the OpenAPI document (a lone HttpContext makes it a bare RequestDelegate, which is not).
         group.MapGet("/stream", (HttpContext context, CancellationToken aborted) => StreamAsync(context, api, aborted))
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")

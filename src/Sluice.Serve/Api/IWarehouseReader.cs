@@ -31,6 +31,9 @@ public interface IWarehouseReader
 
     /// <summary>The <paramref name="limit"/> late events with the latest watermark.</summary>
     IReadOnlyList<LateRow> LateEvents(int limit);
+
+    /// <summary>The <paramref name="limit"/> latest windows of <c>quality_totals</c>, latest first.</summary>
+    IReadOnlyList<QualityWindow> Quality(int limit);
 }
 
 /// <summary>No warehouse can answer: none configured, not created yet, or not reachable; the message says which and how to fix it.</summary>

@@ -132,6 +132,16 @@ public abstract class SqlWarehouseReader : IWarehouseReader
         r => new LateRow(r.GetString(0), Convert.ToString(r.GetValue(1), CultureInfo.InvariantCulture)!, Instant(r, 2), Instant(r, 3), Instant(r, 4),
             Instant(r, 5), r.GetString(6)));
 
+    public IReadOnlyList<QualityWindow> Quality(int limit) => Query(
+        $"""
+        SELECT {EpochMs("window_start")}, {EpochMs("window_end")}, partitions, records_in, valid, invalid, duplicates, bots, late, accepted,
+               invalid_rate, duplicate_rate, late_rate, bot_rate, completeness, ingest_lag_ms_mean, score, grade
+        FROM quality_totals ORDER BY window_start DESC LIMIT {Int(limit)}
+        """,
+        r => new QualityWindow(Instant(r, 0), Instant(r, 1), Long(r, 2), Long(r, 3), Long(r, 4), Long(r, 5), Long(r, 6), Long(r, 7), Long(r, 8),
+            Long(r, 9), Double(r, 10), Double(r, 11), Double(r, 12), Double(r, 13), Double(r, 14), r.IsDBNull(15) ? null : Double(r, 15),
+            Double(r, 16), r.GetString(17)));
+
     private List<T> Query<T>(string sql, Func<DbDataReader, T> read, params object[] args)
     {
         using var connection = Open();

@@ -28,5 +28,10 @@ public sealed record DeadLetterRow(string SourceTopic, int SourcePartition, long
 /// <summary>A page of <c>dead_letters</c>, newest failure first, and how many match in all.</summary>
 public sealed record DeadLetterPage(long Total, IReadOnlyList<DeadLetterRow> Items);
 
+/// <summary>One row of <c>quality_totals</c>: a window's quality over every partition, the rates, score and grade recomputed from the summed counts.</summary>
+public sealed record QualityWindow(DateTimeOffset WindowStart, DateTimeOffset WindowEnd, long Partitions, long RecordsIn, long Valid, long Invalid,
+    long Duplicates, long Bots, long Late, long Accepted, double InvalidRate, double DuplicateRate, double LateRate, double BotRate,
+    double Completeness, double? IngestLagMsMean, double Score, string Grade);
+
 /// <summary>One row of <c>late_events</c>.</summary>
 public sealed record LateRow(string Aggregate, string EventId, DateTimeOffset EventTime, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, DateTimeOffset Watermark, string Reason);

@@ -18,6 +18,7 @@ internal static class DuckDbMigrations
         new(2, "views", DuckDbSchema.Views),
         new(3, "session conversion", DuckDbSchema.SessionConversion),
         new(4, "text event ids", DuckDbSchema.TextEventIds),
+        new(5, "quality", DuckDbSchema.Quality),
     ];
 
     public static int Latest => All[^1].Version;

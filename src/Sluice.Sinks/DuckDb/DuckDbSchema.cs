@@ -300,4 +300,63 @@ internal static class DuckDbSchema
 
         ALTER TABLE late_events ALTER COLUMN event_id TYPE VARCHAR USING CAST(event_id AS VARCHAR);
         """;
+
+    /// <summary>Migration 5: the quality table and quality_totals, as PostgreSQL's (<c>PostgresSchema.Quality</c> says how the view recomputes).</summary>
+    public const string Quality = """
+        CREATE TABLE quality (
+            window_start TIMESTAMPTZ NOT NULL,
+            window_end TIMESTAMPTZ NOT NULL,
+            partition INTEGER NOT NULL,
+            records_in BIGINT NOT NULL,
+            valid BIGINT NOT NULL,
+            invalid BIGINT NOT NULL,
+            duplicates BIGINT NOT NULL,
+            bots BIGINT NOT NULL,
+            late BIGINT NOT NULL,
+            accepted BIGINT NOT NULL,
+            invalid_by_reason JSON NOT NULL,
+            null_counts JSON NOT NULL,
+            ingest_lag_ms_sum BIGINT NOT NULL,
+            ingest_lag_ms_max BIGINT,
+            ingest_lag_ms_mean DOUBLE,
+            volume_baseline DOUBLE,
+            volume_ratio DOUBLE,
+            invalid_rate DOUBLE NOT NULL,
+            duplicate_rate DOUBLE NOT NULL,
+            late_rate DOUBLE NOT NULL,
+            bot_rate DOUBLE NOT NULL,
+            completeness DOUBLE NOT NULL,
+            score DOUBLE NOT NULL,
+            grade VARCHAR NOT NULL,
+            PRIMARY KEY (window_start, partition)
+        );
+
+        CREATE VIEW quality_totals AS
+        WITH sums AS (
+            SELECT window_start, max(window_end) AS window_end, count(*) AS partitions,
+                   CAST(sum(records_in) AS BIGINT) AS records_in, CAST(sum(valid) AS BIGINT) AS valid, CAST(sum(invalid) AS BIGINT) AS invalid,
+                   CAST(sum(duplicates) AS BIGINT) AS duplicates, CAST(sum(bots) AS BIGINT) AS bots, CAST(sum(late) AS BIGINT) AS late,
+                   CAST(sum(accepted) AS BIGINT) AS accepted, CAST(sum(ingest_lag_ms_sum) AS BIGINT) AS ingest_lag_ms_sum,
+                   max(ingest_lag_ms_max) AS ingest_lag_ms_max, sum((1 - completeness) * valid) AS required_nulls_per_field
+            FROM quality
+            GROUP BY window_start),
+        rates AS (
+            SELECT *,
+                   CASE WHEN records_in > 0 THEN CAST(invalid AS DOUBLE) / records_in ELSE 0 END AS invalid_rate,
+                   CASE WHEN records_in > 0 THEN CAST(duplicates AS DOUBLE) / records_in ELSE 0 END AS duplicate_rate,
+                   CASE WHEN records_in > 0 THEN CAST(late AS DOUBLE) / records_in ELSE 0 END AS late_rate,
+                   CASE WHEN records_in > 0 THEN CAST(bots AS DOUBLE) / records_in ELSE 0 END AS bot_rate,
+                   CASE WHEN valid > 0 THEN 1 - required_nulls_per_field / valid ELSE 1 END AS completeness,
+                   CASE WHEN records_in > 0 THEN CAST(valid AS DOUBLE) / records_in ELSE 1 END AS validity
+            FROM sums),
+        scored AS (
+            SELECT *, CAST(round(CAST(100 * (0.4 * validity + 0.3 * completeness + 0.3 * (1 - duplicate_rate)) AS DECIMAL(18, 9)), 2) AS DOUBLE) AS score
+            FROM rates)
+        SELECT window_start, window_end, partitions, records_in, valid, invalid, duplicates, bots, late, accepted,
+               ingest_lag_ms_sum, ingest_lag_ms_max,
+               CASE WHEN accepted > 0 THEN CAST(ingest_lag_ms_sum AS DOUBLE) / accepted END AS ingest_lag_ms_mean,
+               invalid_rate, duplicate_rate, late_rate, bot_rate, completeness, score,
+               CASE WHEN score >= 95 THEN 'EXCELLENT' WHEN score >= 90 THEN 'ACCEPTABLE' ELSE 'POOR' END AS grade
+        FROM scored;
+        """;
 }

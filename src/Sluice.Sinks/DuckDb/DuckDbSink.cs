@@ -102,6 +102,7 @@ public sealed class DuckDbSink : ISink
             Stage(connection, DuckDbTables.Late, rows.Late);
             Stage(connection, DuckDbTables.Aggregates, rows.Aggregates);
             Stage(connection, DuckDbTables.Sessions, rows.Sessions);
+            Stage(connection, DuckDbTables.Quality, rows.Quality);
             StoreOffsets(connection, batch);
             cancellationToken.ThrowIfCancellationRequested();
             _beforeCommit?.Invoke();

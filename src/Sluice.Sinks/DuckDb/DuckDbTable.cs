@@ -60,7 +60,7 @@ internal sealed class DuckDbTable<T> where T : OutputRow, new()
         public void Text(string? value) { if (value is null) Row.AppendNullValue(); else Row.AppendValue(value); }
         public void Integer(int? value) => Row.AppendValue(value);
         public void BigInt(long? value) => Row.AppendValue(value);
-        public void Double(double value) => Row.AppendValue(value);
+        public void Double(double? value) => Row.AppendValue(value);
         public void Boolean(bool? value) => Row.AppendValue(value);
         public void Date(DateOnly? value) { if (value is { } v) Row.AppendValue(DuckDBDateOnly.FromDateOnly(v)); else Row.AppendNullValue(); }
         public void Timestamp(long? epochMs) { if (epochMs is { } v) Row.AppendValue(DateTime.UnixEpoch.AddMilliseconds(v)); else Row.AppendNullValue(); }
@@ -78,9 +78,10 @@ internal static class DuckDbTables
     public static readonly DuckDbTable<LateRow> Late = new(OutputTables.Late);
     public static readonly DuckDbTable<AggregateRow> Aggregates = new(OutputTables.Aggregates);
     public static readonly DuckDbTable<SessionRow> Sessions = new(OutputTables.Sessions);
+    public static readonly DuckDbTable<QualityRow> Quality = new(OutputTables.Quality);
 
     public static IEnumerable<string> CreateStages() =>
-        [Events.CreateStage, Bots.CreateStage, DeadLetters.CreateStage, Late.CreateStage, Aggregates.CreateStage, Sessions.CreateStage];
+        [Events.CreateStage, Bots.CreateStage, DeadLetters.CreateStage, Late.CreateStage, Aggregates.CreateStage, Sessions.CreateStage, Quality.CreateStage];
 
     /// <summary>DuckDB's type for a column; migration 1 spells the same.</summary>
     public static string SqlType(ColumnType type) => type switch

@@ -56,6 +56,13 @@ internal sealed class SessionIdColumns : ILakeId
     public string Id => LakeIds.Session(SessionKey, SessionStart);
 }
 
+internal sealed class QualityIdColumns : ILakeId
+{
+    [JsonPropertyName("window_start"), ParquetTimestamp(ParquetTimestampResolution.Microseconds, true, true)] public DateTime WindowStart { get; set; }
+    [JsonPropertyName("partition")] public int Partition { get; set; }
+    public string Id => LakeIds.Quality(WindowStart, Partition);
+}
+
 /// <summary>The stable ids of the lake's rows, in the forms <see cref="Rows.OutputRow.Id"/> gives them.</summary>
 internal static class LakeIds
 {
@@ -68,6 +75,8 @@ internal static class LakeIds
         string.Create(CultureInfo.InvariantCulture, $"{aggregate}|{Millis(windowStart)}|{dimension}={value}|{partition}|{metric}");
 
     public static string Session(string key, DateTime start) => string.Create(CultureInfo.InvariantCulture, $"{key}|{Millis(start)}");
+
+    public static string Quality(DateTime windowStart, int partition) => string.Create(CultureInfo.InvariantCulture, $"{Millis(windowStart)}|{partition}");
 
     private static long Millis(DateTime utc) => (long)(utc - DateTime.UnixEpoch).TotalMilliseconds;
 

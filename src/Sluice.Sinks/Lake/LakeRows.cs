@@ -162,6 +162,44 @@ public sealed class SessionLakeRow
     };
 }
 
+/// <summary>gold/quality: one partition's data-quality report for one window; sum the counts over partition for a window's total and recompute the rates from them.</summary>
+public sealed class QualityLakeRow
+{
+    [JsonPropertyName("window_start"), ParquetTimestamp(ParquetTimestampResolution.Microseconds, true, true)] public DateTime WindowStart { get; set; }
+    [JsonPropertyName("window_end"), ParquetTimestamp(ParquetTimestampResolution.Microseconds, true, true)] public DateTime WindowEnd { get; set; }
+    [JsonPropertyName("partition")] public int Partition { get; set; }
+    [JsonPropertyName("records_in")] public long RecordsIn { get; set; }
+    [JsonPropertyName("valid")] public long Valid { get; set; }
+    [JsonPropertyName("invalid")] public long Invalid { get; set; }
+    [JsonPropertyName("duplicates")] public long Duplicates { get; set; }
+    [JsonPropertyName("bots")] public long Bots { get; set; }
+    [JsonPropertyName("late")] public long Late { get; set; }
+    [JsonPropertyName("accepted")] public long Accepted { get; set; }
+    [JsonPropertyName("invalid_by_reason")] public string InvalidByReason { get; set; } = "{}";
+    [JsonPropertyName("null_counts")] public string NullCounts { get; set; } = "{}";
+    [JsonPropertyName("ingest_lag_ms_sum")] public long IngestLagMsSum { get; set; }
+    [JsonPropertyName("ingest_lag_ms_max")] public long? IngestLagMsMax { get; set; }
+    [JsonPropertyName("ingest_lag_ms_mean")] public double? IngestLagMsMean { get; set; }
+    [JsonPropertyName("volume_baseline")] public double? VolumeBaseline { get; set; }
+    [JsonPropertyName("volume_ratio")] public double? VolumeRatio { get; set; }
+    [JsonPropertyName("invalid_rate")] public double InvalidRate { get; set; }
+    [JsonPropertyName("duplicate_rate")] public double DuplicateRate { get; set; }
+    [JsonPropertyName("late_rate")] public double LateRate { get; set; }
+    [JsonPropertyName("bot_rate")] public double BotRate { get; set; }
+    [JsonPropertyName("completeness")] public double Completeness { get; set; }
+    [JsonPropertyName("score")] public double Score { get; set; }
+    [JsonPropertyName("grade")] public string Grade { get; set; } = "";
+
+    public static QualityLakeRow From(QualityRow q) => new()
+    {
+        WindowStart = LakeTime.Utc(q.WindowStart), WindowEnd = LakeTime.Utc(q.WindowEnd), Partition = q.Partition, RecordsIn = q.RecordsIn,
+        Valid = q.Valid, Invalid = q.Invalid, Duplicates = q.Duplicates, Bots = q.Bots, Late = q.Late, Accepted = q.Accepted,
+        InvalidByReason = q.InvalidByReason, NullCounts = q.NullCounts, IngestLagMsSum = q.IngestLagMsSum, IngestLagMsMax = q.IngestLagMsMax,
+        IngestLagMsMean = q.IngestLagMsMean, VolumeBaseline = q.VolumeBaseline, VolumeRatio = q.VolumeRatio, InvalidRate = q.InvalidRate,
+        DuplicateRate = q.DuplicateRate, LateRate = q.LateRate, BotRate = q.BotRate, Completeness = q.Completeness, Score = q.Score, Grade = q.Grade,
+    };
+}
+
 internal static class LakeTime
 {
     public static DateTime Utc(long epochMilliseconds) => DateTime.UnixEpoch.AddMilliseconds(epochMilliseconds);

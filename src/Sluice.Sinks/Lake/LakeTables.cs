@@ -8,7 +8,7 @@ namespace Sluice.Sinks.Lake;
 /// <remarks>
 /// bronze/events: every input record as received (raw bytes, key, topic, partition, offset, timestamp), invalid ones included;
 /// silver/events, silver/bot_events, silver/dead_letters, silver/late_events: the processor's per-event outputs;
-/// gold/window_aggregates and gold/sessions: its aggregates.
+/// gold/window_aggregates and gold/sessions: its aggregates; gold/quality: its data-quality rows, when it writes them.
 /// </remarks>
 public static class LakeTables
 {
@@ -31,6 +31,14 @@ public static class LakeTables
         new LakeTable<SessionLakeRow>(lakeRoot, "gold/sessions", topics.Sessions,
             r => SessionLakeRow.From(Parse(r, OutputRowParser.Session)), s => LakeIds.Session(s.SessionKey, s.SessionStart),
             LakeIds.Reader<SessionIdColumns>(), s => s.SessionStart),
+        .. Quality(lakeRoot, topics),
+    ];
+
+    // Only when the processor writes quality rows (quality.enabled), partitioned by the window's date as the aggregates are.
+    private static ILakeTable[] Quality(string lakeRoot, SinkTopics topics) => topics.Quality is not { } topic ? [] :
+    [
+        new LakeTable<QualityLakeRow>(lakeRoot, "gold/quality", topic, r => QualityLakeRow.From(Parse(r, OutputRowParser.Quality)),
+            q => LakeIds.Quality(q.WindowStart, q.Partition), LakeIds.Reader<QualityIdColumns>(), q => q.WindowStart),
     ];
 
     private delegate T Parser<out T>(ReadOnlySpan<byte> json, int sequence);

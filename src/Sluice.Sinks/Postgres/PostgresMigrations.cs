@@ -21,6 +21,7 @@ internal static class PostgresMigrations
         new(2, "views", PostgresSchema.Views),
         new(3, "session conversion", PostgresSchema.SessionConversion),
         new(4, "text event ids", PostgresSchema.TextEventIds),
+        new(5, "quality", PostgresSchema.Quality),
     ];
 
     public static int Latest => All[^1].Version;

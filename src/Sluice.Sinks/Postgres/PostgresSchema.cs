@@ -237,4 +237,69 @@ internal static class PostgresSchema
         ALTER TABLE bot_events ALTER COLUMN event_id TYPE text USING event_id::text;
         ALTER TABLE late_events ALTER COLUMN event_id TYPE text USING event_id::text;
         """;
+
+    /// <summary>Migration 5: the quality table (one row per window and partition) and quality_totals (per window, over partitions).</summary>
+    /// <remarks>
+    /// quality_totals sums the counts and recomputes every rate, the score and the grade from the sums, as
+    /// QualityScore does for one row; it never averages rates. Completeness needs the required fields' nulls, which a
+    /// row does not carry; but every row of a run has the same required fields (R), and (1 − completeness) × valid is
+    /// those nulls over R, so its sum over the valid events recomputes completeness of the summed counts exactly.
+    /// </remarks>
+    public const string Quality = """
+        CREATE TABLE quality (
+            window_start timestamptz NOT NULL,
+            window_end timestamptz NOT NULL,
+            partition integer NOT NULL,
+            records_in bigint NOT NULL,
+            valid bigint NOT NULL,
+            invalid bigint NOT NULL,
+            duplicates bigint NOT NULL,
+            bots bigint NOT NULL,
+            late bigint NOT NULL,
+            accepted bigint NOT NULL,
+            invalid_by_reason jsonb NOT NULL,
+            null_counts jsonb NOT NULL,
+            ingest_lag_ms_sum bigint NOT NULL,
+            ingest_lag_ms_max bigint,
+            ingest_lag_ms_mean double precision,
+            volume_baseline double precision,
+            volume_ratio double precision,
+            invalid_rate double precision NOT NULL,
+            duplicate_rate double precision NOT NULL,
+            late_rate double precision NOT NULL,
+            bot_rate double precision NOT NULL,
+            completeness double precision NOT NULL,
+            score double precision NOT NULL,
+            grade text NOT NULL,
+            PRIMARY KEY (window_start, partition)
+        );
+
+        CREATE VIEW quality_totals AS
+        WITH sums AS (
+            SELECT window_start, max(window_end) AS window_end, count(*) AS partitions,
+                   sum(records_in)::bigint AS records_in, sum(valid)::bigint AS valid, sum(invalid)::bigint AS invalid,
+                   sum(duplicates)::bigint AS duplicates, sum(bots)::bigint AS bots, sum(late)::bigint AS late,
+                   sum(accepted)::bigint AS accepted, sum(ingest_lag_ms_sum)::bigint AS ingest_lag_ms_sum,
+                   max(ingest_lag_ms_max) AS ingest_lag_ms_max, sum((1 - completeness) * valid) AS required_nulls_per_field
+            FROM quality
+            GROUP BY window_start),
+        rates AS (
+            SELECT *,
+                   CASE WHEN records_in > 0 THEN invalid::double precision / records_in ELSE 0 END AS invalid_rate,
+                   CASE WHEN records_in > 0 THEN duplicates::double precision / records_in ELSE 0 END AS duplicate_rate,
+                   CASE WHEN records_in > 0 THEN late::double precision / records_in ELSE 0 END AS late_rate,
+                   CASE WHEN records_in > 0 THEN bots::double precision / records_in ELSE 0 END AS bot_rate,
+                   CASE WHEN valid > 0 THEN 1 - required_nulls_per_field / valid ELSE 1 END AS completeness,
+                   CASE WHEN records_in > 0 THEN valid::double precision / records_in ELSE 1 END AS validity
+            FROM sums),
+        scored AS (
+            SELECT *, round((100 * (0.4 * validity + 0.3 * completeness + 0.3 * (1 - duplicate_rate)))::numeric, 2)::double precision AS score
+            FROM rates)
+        SELECT window_start, window_end, partitions, records_in, valid, invalid, duplicates, bots, late, accepted,
+               ingest_lag_ms_sum, ingest_lag_ms_max,
+               CASE WHEN accepted > 0 THEN ingest_lag_ms_sum::double precision / accepted END AS ingest_lag_ms_mean,
+               invalid_rate, duplicate_rate, late_rate, bot_rate, completeness, score,
+               CASE WHEN score >= 95 THEN 'EXCELLENT' WHEN score >= 90 THEN 'ACCEPTABLE' ELSE 'POOR' END AS grade
+        FROM scored;
+        """;
 }

@@ -132,6 +132,7 @@ public sealed class PostgresSink : ISink
             Stage(connection, merge, PostgresTables.Late, rows.Late);
             Stage(connection, merge, PostgresTables.Aggregates, rows.Aggregates);
             Stage(connection, merge, PostgresTables.Sessions, rows.Sessions);
+            Stage(connection, merge, PostgresTables.Quality, rows.Quality);
             merge.BatchCommands.Add(OffsetsCommand(batch));
             merge.ExecuteNonQuery();
             _beforeCommit?.Invoke();

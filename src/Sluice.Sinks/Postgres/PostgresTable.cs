@@ -63,7 +63,7 @@ internal sealed class PgTable<T> where T : OutputRow, new()
         public void Text(string? value) { if (value is null) w.WriteNull(); else w.Write(value, NpgsqlDbType.Text); }
         public void Integer(int? value) { if (value is { } v) w.Write(v, NpgsqlDbType.Integer); else w.WriteNull(); }
         public void BigInt(long? value) { if (value is { } v) w.Write(v, NpgsqlDbType.Bigint); else w.WriteNull(); }
-        public void Double(double value) => w.Write(value, NpgsqlDbType.Double);
+        public void Double(double? value) { if (value is { } v) w.Write(v, NpgsqlDbType.Double); else w.WriteNull(); }
         public void Boolean(bool? value) { if (value is { } v) w.Write(v, NpgsqlDbType.Boolean); else w.WriteNull(); }
         public void Date(DateOnly? value) { if (value is { } v) w.Write(v, NpgsqlDbType.Date); else w.WriteNull(); }
         public void Timestamp(long? epochMs) { if (epochMs is { } v) w.Write(PostgresTables.Time(v), NpgsqlDbType.TimestampTz); else w.WriteNull(); }
@@ -81,12 +81,13 @@ internal static class PostgresTables
     public static readonly PgTable<LateRow> Late = new(OutputTables.Late);
     public static readonly PgTable<AggregateRow> Aggregates = new(OutputTables.Aggregates);
     public static readonly PgTable<SessionRow> Sessions = new(OutputTables.Sessions);
+    public static readonly PgTable<QualityRow> Quality = new(OutputTables.Quality);
 
     /// <summary>Every table the sink writes, for staging and for tests.</summary>
     public static IReadOnlyList<string> Names { get; } = OutputTables.All.Select(t => t.Name).ToList();
 
     public static IEnumerable<string> CreateStages() =>
-        [Events.CreateStage, Bots.CreateStage, DeadLetters.CreateStage, Late.CreateStage, Aggregates.CreateStage, Sessions.CreateStage];
+        [Events.CreateStage, Bots.CreateStage, DeadLetters.CreateStage, Late.CreateStage, Aggregates.CreateStage, Sessions.CreateStage, Quality.CreateStage];
 
     /// <summary>PostgreSQL's type for a column; migration 1 spells the same.</summary>
     public static string SqlType(ColumnType type) => type switch

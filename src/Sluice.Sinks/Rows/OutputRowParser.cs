@@ -12,6 +12,7 @@ public sealed class ParsedBatch
     public List<LateRow> Late { get; } = [];
     public List<AggregateRow> Aggregates { get; } = [];
     public List<SessionRow> Sessions { get; } = [];
+    public List<QualityRow> Quality { get; } = [];
 
     /// <summary>The rows of one output.</summary>
     public IReadOnlyList<OutputRow> Rows(OutputKind kind) => kind switch
@@ -21,7 +22,8 @@ public sealed class ParsedBatch
         OutputKind.DeadLetters => DeadLetters,
         OutputKind.Late => Late,
         OutputKind.Aggregated => Aggregates,
-        _ => Sessions,
+        OutputKind.Sessions => Sessions,
+        _ => Quality,
     };
 
     /// <summary>Parses every record of <paramref name="batch"/>; a record on a topic that is no output, or unreadable, is an error naming its position.</summary>
@@ -54,6 +56,7 @@ public sealed class ParsedBatch
                 case OutputKind.Late: Late.Add(OutputRowParser.Late(record.Value, sequence)); break;
                 case OutputKind.Aggregated: Aggregates.Add(OutputRowParser.Aggregate(record.Value, sequence)); break;
                 case OutputKind.Sessions: Sessions.Add(OutputRowParser.Session(record.Value, sequence)); break;
+                case OutputKind.Quality: Quality.Add(OutputRowParser.Quality(record.Value, sequence)); break;
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
@@ -149,6 +152,57 @@ public static class OutputRowParser
             return true;
         });
 
+    public static QualityRow Quality(ReadOnlySpan<byte> json, int sequence = 0)
+    {
+        var row = new QualityRow { Sequence = sequence };
+        var reader = new Utf8JsonReader(json);
+        Start(ref reader);
+        while (Next(ref reader, out var name))
+        {
+            if (name.SequenceEqual("invalid_by_reason"u8)) row.InvalidByReason = Raw(json, ref reader);
+            else if (name.SequenceEqual("null_counts"u8)) row.NullCounts = Raw(json, ref reader);
+            else if (!QualityField(name, ref reader, row)) reader.Skip();
+        }
+        return row;
+    }
+
+    private static bool QualityField(scoped ReadOnlySpan<byte> name, ref Utf8JsonReader r, QualityRow q)
+    {
+        if (name.SequenceEqual("window_start"u8)) q.WindowStart = r.GetInt64();
+        else if (name.SequenceEqual("window_end"u8)) q.WindowEnd = r.GetInt64();
+        else if (name.SequenceEqual("partition"u8)) q.Partition = r.GetInt32();
+        else if (name.SequenceEqual("records_in"u8)) q.RecordsIn = r.GetInt64();
+        else if (name.SequenceEqual("valid"u8)) q.Valid = r.GetInt64();
+        else if (name.SequenceEqual("invalid"u8)) q.Invalid = r.GetInt64();
+        else if (name.SequenceEqual("duplicates"u8)) q.Duplicates = r.GetInt64();
+        else if (name.SequenceEqual("bots"u8)) q.Bots = r.GetInt64();
+        else if (name.SequenceEqual("late"u8)) q.Late = r.GetInt64();
+        else if (name.SequenceEqual("accepted"u8)) q.Accepted = r.GetInt64();
+        else if (name.SequenceEqual("ingest_lag_ms_sum"u8)) q.IngestLagMsSum = r.GetInt64();
+        else if (name.SequenceEqual("ingest_lag_ms_max"u8)) q.IngestLagMsMax = Long(ref r);
+        else if (name.SequenceEqual("ingest_lag_ms_mean"u8)) q.IngestLagMsMean = Double(ref r);
+        else if (name.SequenceEqual("volume_baseline"u8)) q.VolumeBaseline = Double(ref r);
+        else if (name.SequenceEqual("volume_ratio"u8)) q.VolumeRatio = Double(ref r);
+        else if (name.SequenceEqual("invalid_rate"u8)) q.InvalidRate = r.GetDouble();
+        else if (name.SequenceEqual("duplicate_rate"u8)) q.DuplicateRate = r.GetDouble();
+        else if (name.SequenceEqual("late_rate"u8)) q.LateRate = r.GetDouble();
+        else if (name.SequenceEqual("bot_rate"u8)) q.BotRate = r.GetDouble();
+        else if (name.SequenceEqual("completeness"u8)) q.Completeness = r.GetDouble();
+        else if (name.SequenceEqual("score"u8)) q.Score = r.GetDouble();
+        else if (name.SequenceEqual("grade"u8)) q.Grade = Str(ref r) ?? "";
+        else return false;
+        return true;
+    }
+
+    // The value the reader is on (an object or array), as the processor wrote it.
+    private static string Raw(ReadOnlySpan<byte> json, ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"expected an object, found {reader.TokenType}");
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        return System.Text.Encoding.UTF8.GetString(json[start..(int)reader.BytesConsumed]);
+    }
+
     private static bool LateField(scoped ReadOnlySpan<byte> name, ref Utf8JsonReader r, LateRow l)
     {
         if (name.SequenceEqual("aggregate"u8)) l.Aggregate = Str(ref r) ?? "";
@@ -233,4 +287,6 @@ public static class OutputRowParser
     private static string? Str(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : r.GetString();
 
     private static long? Long(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : r.GetInt64();
+
+    private static double? Double(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : r.GetDouble();
 }

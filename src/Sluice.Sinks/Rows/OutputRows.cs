@@ -130,3 +130,39 @@ public sealed class SessionRow : OutputRow
     public string? LandingPage { get; set; }
     public string? ExitPage { get; set; }
 }
+
+/// <summary>One partition's data-quality report for one window (the quality topic; docs/quality.md). Id: window start and partition.</summary>
+/// <remarks>The per-reason dead letters and per-field nulls stay JSON objects, as the processor wrote them: their keys
+/// (reason codes, tracked fields) grow with the processor, and readers sum them per key.</remarks>
+public sealed class QualityRow : OutputRow
+{
+    /// <summary>The Kafka key's form: "{window start}|{partition}".</summary>
+    public override string Id => $"{WindowStart}|{Partition}";
+
+    public long WindowStart { get; set; }
+    public long WindowEnd { get; set; }
+    public int Partition { get; set; }
+    public long RecordsIn { get; set; }
+    public long Valid { get; set; }
+    public long Invalid { get; set; }
+    public long Duplicates { get; set; }
+    public long Bots { get; set; }
+    public long Late { get; set; }
+    public long Accepted { get; set; }
+    /// <summary>Dead letters per reason code, a JSON object.</summary>
+    public string InvalidByReason { get; set; } = "{}";
+    /// <summary>Valid events lacking each tracked field, a JSON object.</summary>
+    public string NullCounts { get; set; } = "{}";
+    public long IngestLagMsSum { get; set; }
+    public long? IngestLagMsMax { get; set; }
+    public double? IngestLagMsMean { get; set; }
+    public double? VolumeBaseline { get; set; }
+    public double? VolumeRatio { get; set; }
+    public double InvalidRate { get; set; }
+    public double DuplicateRate { get; set; }
+    public double LateRate { get; set; }
+    public double BotRate { get; set; }
+    public double Completeness { get; set; }
+    public double Score { get; set; }
+    public string Grade { get; set; } = "";
+}

@@ -7,7 +7,7 @@ public interface IColumnWriter
     void Text(string? value);
     void Integer(int? value);
     void BigInt(long? value);
-    void Double(double value);
+    void Double(double? value);
     void Boolean(bool? value);
     void Date(DateOnly? value);
     /// <summary>An instant as epoch milliseconds.</summary>
@@ -22,7 +22,7 @@ public interface IColumnReader
     string? Text();
     int? Integer();
     long? BigInt();
-    double Double();
+    double? Double();
     bool? Boolean();
     DateOnly? Date();
     long? Timestamp();

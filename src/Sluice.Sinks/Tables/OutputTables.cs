@@ -62,7 +62,7 @@ public static class OutputTables
         new("dimension_value", ColumnType.Text, (r, w) => w.Text(r.DimensionValue), (r, v) => r.DimensionValue = v.Text() ?? ""),
         new("partition", ColumnType.Integer, (r, w) => w.Integer(r.Partition), (r, v) => r.Partition = v.Integer() ?? 0),
         new("metric", ColumnType.Text, (r, w) => w.Text(r.Metric), (r, v) => r.Metric = v.Text() ?? ""),
-        new("value", ColumnType.Double, (r, w) => w.Double(r.Value), (r, v) => r.Value = v.Double()),
+        new("value", ColumnType.Double, (r, w) => w.Double(r.Value), (r, v) => r.Value = v.Double() ?? double.NaN),
     ]);
 
     public static readonly OutputTable<SessionRow> Sessions = new("sessions", OutputKind.Sessions, OnConflict.Update, ["session_key", "session_start"],
@@ -85,8 +85,37 @@ public static class OutputTables
         new("exit_page", ColumnType.Text, (r, w) => w.Text(r.ExitPage), (r, v) => r.ExitPage = v.Text()),
     ]);
 
+    /// <summary>One row per window and partition, replaced by a later emission of its key (a processor replay re-emits the same row).</summary>
+    public static readonly OutputTable<QualityRow> Quality = new("quality", OutputKind.Quality, OnConflict.Update, ["window_start", "partition"],
+    [
+        new("window_start", ColumnType.Timestamp, (r, w) => w.Timestamp(r.WindowStart), (r, v) => r.WindowStart = v.Timestamp() ?? 0),
+        new("window_end", ColumnType.Timestamp, (r, w) => w.Timestamp(r.WindowEnd), (r, v) => r.WindowEnd = v.Timestamp() ?? 0),
+        new("partition", ColumnType.Integer, (r, w) => w.Integer(r.Partition), (r, v) => r.Partition = v.Integer() ?? 0),
+        new("records_in", ColumnType.BigInt, (r, w) => w.BigInt(r.RecordsIn), (r, v) => r.RecordsIn = v.BigInt() ?? 0),
+        new("valid", ColumnType.BigInt, (r, w) => w.BigInt(r.Valid), (r, v) => r.Valid = v.BigInt() ?? 0),
+        new("invalid", ColumnType.BigInt, (r, w) => w.BigInt(r.Invalid), (r, v) => r.Invalid = v.BigInt() ?? 0),
+        new("duplicates", ColumnType.BigInt, (r, w) => w.BigInt(r.Duplicates), (r, v) => r.Duplicates = v.BigInt() ?? 0),
+        new("bots", ColumnType.BigInt, (r, w) => w.BigInt(r.Bots), (r, v) => r.Bots = v.BigInt() ?? 0),
+        new("late", ColumnType.BigInt, (r, w) => w.BigInt(r.Late), (r, v) => r.Late = v.BigInt() ?? 0),
+        new("accepted", ColumnType.BigInt, (r, w) => w.BigInt(r.Accepted), (r, v) => r.Accepted = v.BigInt() ?? 0),
+        new("invalid_by_reason", ColumnType.Json, (r, w) => w.Json(r.InvalidByReason), (r, v) => r.InvalidByReason = v.Json()),
+        new("null_counts", ColumnType.Json, (r, w) => w.Json(r.NullCounts), (r, v) => r.NullCounts = v.Json()),
+        new("ingest_lag_ms_sum", ColumnType.BigInt, (r, w) => w.BigInt(r.IngestLagMsSum), (r, v) => r.IngestLagMsSum = v.BigInt() ?? 0),
+        new("ingest_lag_ms_max", ColumnType.BigInt, (r, w) => w.BigInt(r.IngestLagMsMax), (r, v) => r.IngestLagMsMax = v.BigInt()),
+        new("ingest_lag_ms_mean", ColumnType.Double, (r, w) => w.Double(r.IngestLagMsMean), (r, v) => r.IngestLagMsMean = v.Double()),
+        new("volume_baseline", ColumnType.Double, (r, w) => w.Double(r.VolumeBaseline), (r, v) => r.VolumeBaseline = v.Double()),
+        new("volume_ratio", ColumnType.Double, (r, w) => w.Double(r.VolumeRatio), (r, v) => r.VolumeRatio = v.Double()),
+        new("invalid_rate", ColumnType.Double, (r, w) => w.Double(r.InvalidRate), (r, v) => r.InvalidRate = v.Double() ?? double.NaN),
+        new("duplicate_rate", ColumnType.Double, (r, w) => w.Double(r.DuplicateRate), (r, v) => r.DuplicateRate = v.Double() ?? double.NaN),
+        new("late_rate", ColumnType.Double, (r, w) => w.Double(r.LateRate), (r, v) => r.LateRate = v.Double() ?? double.NaN),
+        new("bot_rate", ColumnType.Double, (r, w) => w.Double(r.BotRate), (r, v) => r.BotRate = v.Double() ?? double.NaN),
+        new("completeness", ColumnType.Double, (r, w) => w.Double(r.Completeness), (r, v) => r.Completeness = v.Double() ?? double.NaN),
+        new("score", ColumnType.Double, (r, w) => w.Double(r.Score), (r, v) => r.Score = v.Double() ?? double.NaN),
+        new("grade", ColumnType.Text, (r, w) => w.Text(r.Grade), (r, v) => r.Grade = v.Text() ?? ""),
+    ]);
+
     /// <summary>Every table the sinks write, in the order they are merged.</summary>
-    public static IReadOnlyList<IOutputTable> All { get; } = [Events, Bots, DeadLetters, Late, Aggregates, Sessions];
+    public static IReadOnlyList<IOutputTable> All { get; } = [Events, Bots, DeadLetters, Late, Aggregates, Sessions, Quality];
 
     /// <summary>The table of an output.</summary>
     public static IOutputTable Of(OutputKind kind) => All.Single(t => t.Kind == kind);

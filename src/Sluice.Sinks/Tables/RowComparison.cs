@@ -78,7 +78,7 @@ public static class RowComparison
         public void Text(string? value) => Values.Add(value);
         public void Integer(int? value) => Values.Add(value);
         public void BigInt(long? value) => Values.Add(value);
-        public void Double(double value) => Values.Add(value);
+        public void Double(double? value) => Values.Add(value);
         public void Boolean(bool? value) => Values.Add(value);
         public void Date(DateOnly? value) => Values.Add(value);
         public void Timestamp(long? epochMs) => Values.Add(epochMs);

@@ -34,7 +34,8 @@ public static class StoredRows
         OutputKind.DeadLetters => Read(connection, OutputTables.DeadLetters, epochMs),
         OutputKind.Late => Read(connection, OutputTables.Late, epochMs),
         OutputKind.Aggregated => Read(connection, OutputTables.Aggregates, epochMs),
-        _ => Read(connection, OutputTables.Sessions, epochMs),
+        OutputKind.Sessions => Read(connection, OutputTables.Sessions, epochMs),
+        _ => Read(connection, OutputTables.Quality, epochMs),
     };
 
     private sealed class DataReaderColumns(DbDataReader reader) : IColumnReader
@@ -52,7 +53,7 @@ public static class StoredRows
         public string? Text() => Null(out var i) ? null : reader.GetString(i);
         public int? Integer() => Null(out var i) ? null : reader.GetInt32(i);
         public long? BigInt() => Null(out var i) ? null : reader.GetInt64(i);
-        public double Double() => Null(out var i) ? double.NaN : reader.GetDouble(i);
+        public double? Double() => Null(out var i) ? null : reader.GetDouble(i);
         public bool? Boolean() => Null(out var i) ? null : reader.GetBoolean(i);
         public DateOnly? Date() => Null(out var i) ? null : reader.GetFieldValue<DateOnly>(i);
         public long? Timestamp() => Null(out var i) ? null : Convert.ToInt64(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);

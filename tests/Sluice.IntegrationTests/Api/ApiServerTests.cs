@@ -20,7 +20,7 @@ public sealed class ApiServerTests
     private static readonly string[] WarehousePaths =
     [
         "/api/windows/latest", "/api/funnel", "/api/sessions", "/api/products/top", "/api/categories", "/api/revenue",
-        "/api/dead-letters/by-reason", "/api/dead-letters", "/api/late",
+        "/api/dead-letters/by-reason", "/api/dead-letters", "/api/late", "/api/quality",
     ];
 
     private static async Task<ObserveServer> StartAsync(string token = "", IWarehouseReader? warehouse = null, string noWarehouse = "no warehouse in this process: for the test")
@@ -72,7 +72,7 @@ public sealed class ApiServerTests
             var paths = document.GetProperty("paths");
             var listed = paths.EnumerateObject().Select(p => p.Name).Where(p => p.StartsWith("/api/", StringComparison.Ordinal)).Order().ToList();
             Assert.Equal(ApiEndpoints.Paths.Order(), listed);
-            Assert.Equal(12, listed.Count);
+            Assert.Equal(13, listed.Count);
             foreach (var path in ApiEndpoints.Paths)
             {
                 var summary = paths.GetProperty(path).GetProperty("get").GetProperty("summary").GetString();

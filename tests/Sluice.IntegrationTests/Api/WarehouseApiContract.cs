@@ -226,7 +226,32 @@ public abstract class WarehouseApiContract(ApiServerFixture f)
         Assert.Equal(Math.Min(3, rows.Count), (await f.GetJsonAsync("/api/late?limit=3")).GetProperty("items").GetArrayLength());
     }
 
+    [Fact]
+    public async Task quality_is_the_latest_windows_summed_over_partitions_with_rates_from_the_sums()
+    {
+        var rows = Rows($"SELECT {f.EpochMs("window_start")}, partition, records_in, invalid, duplicates, late, bots FROM quality",
+            r => (StartMs: Long(r, 0), Partition: Long(r, 1), RecordsIn: Long(r, 2), Invalid: Long(r, 3), Duplicates: Long(r, 4), Late: Long(r, 5), Bots: Long(r, 6)));
+        Assert.NotEmpty(rows);
+        var windows = (await f.GetJsonAsync("/api/quality?limit=1000")).GetProperty("windows").EnumerateArray().ToList();
+        var byWindow = rows.GroupBy(r => r.StartMs).OrderByDescending(g => g.Key).ToList();
+        Assert.Equal(byWindow.Select(g => g.Key), windows.Select(w => Ms(w.GetProperty("windowStart"))));
+        foreach (var (g, w) in byWindow.Zip(windows))
+        {
+            long n = g.Sum(r => r.RecordsIn), invalid = g.Sum(r => r.Invalid), duplicates = g.Sum(r => r.Duplicates);
+            Assert.Equal(g.Count(), w.GetProperty("partitions").GetInt64());
+            Assert.Equal(n, w.GetProperty("recordsIn").GetInt64());
+            Assert.Equal((double)invalid / n, w.GetProperty("invalidRate").GetDouble(), 12);
+            Assert.Equal((double)duplicates / n, w.GetProperty("duplicateRate").GetDouble(), 12);
+            Assert.Equal((double)g.Sum(r => r.Late) / n, w.GetProperty("lateRate").GetDouble(), 12);
+            Assert.Equal((double)g.Sum(r => r.Bots) / n, w.GetProperty("botRate").GetDouble(), 12);
+            var score = w.GetProperty("score").GetDouble();
+            Assert.Equal(score >= 95 ? "EXCELLENT" : score >= 90 ? "ACCEPTABLE" : "POOR", w.GetProperty("grade").GetString());
+        }
+        Assert.Equal(Math.Min(2, byWindow.Count), (await f.GetJsonAsync("/api/quality?limit=2")).GetProperty("windows").GetArrayLength());
+    }
+
     [Theory]
+    [InlineData("/api/quality?limit=1001", "limit")]
     [InlineData("/api/throughput?minutes=0", "minutes")]
     [InlineData("/api/throughput?minutes=61", "minutes")]
     [InlineData("/api/dead-letters?pageSize=501", "pageSize")]

@@ -24,6 +24,7 @@ public sealed class LakeSinkContractTests : SinkContractTests, IDisposable
     {
         ["silver/events"] = OutputKind.Enriched, ["silver/bot_events"] = OutputKind.Bots, ["silver/dead_letters"] = OutputKind.DeadLetters,
         ["silver/late_events"] = OutputKind.Late, ["gold/window_aggregates"] = OutputKind.Aggregated, ["gold/sessions"] = OutputKind.Sessions,
+        ["gold/quality"] = OutputKind.Quality,
     };
 
     protected override Dictionary<OutputKind, long> CountRows()

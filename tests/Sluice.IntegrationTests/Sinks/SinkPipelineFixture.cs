@@ -20,8 +20,10 @@ public sealed class SinkPipelineFixture : IDisposable
         {
             InputTopic = prefix + ".events", EnrichedTopic = prefix + ".enriched", DeadLetterTopic = prefix + ".dlq", LateTopic = prefix + ".late",
             AggregatedTopic = prefix + ".aggregated", SessionsTopic = prefix + ".sessions", BotsTopic = prefix + ".bots",
+            Quality = new Sluice.Core.Configuration.QualityOptions { Topic = prefix + ".quality" },
         };
-        Topics = new SinkTopics(options.EnrichedTopic, options.DeadLetterTopic, options.LateTopic, options.BotsTopic, options.AggregatedTopic, options.SessionsTopic);
+        Topics = new SinkTopics(options.EnrichedTopic, options.DeadLetterTopic, options.LateTopic, options.BotsTopic, options.AggregatedTopic,
+            options.SessionsTopic, options.Quality.Topic);
         var settings = new GeneratorSettings
         {
             Seed = 4242, Users = 400, MaxEvents = 4_000, Cdc = false, EventsTopic = options.InputTopic,

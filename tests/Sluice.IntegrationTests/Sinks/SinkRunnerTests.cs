@@ -58,6 +58,16 @@ public sealed class SinkRunnerTests(SinkPipelineFixture f) : IClassFixture<SinkP
         Assert.Equal((decimal)sessions.Count(s => s.Converted), funnel[1]);
         Assert.InRange((double)funnel[2]!, 0, 1);
         Assert.Equal((decimal)f.Records.Count(r => r.Topic == f.Topics.DeadLetters), Row("SELECT sum(dead_letters) FROM dead_letters_by_reason")[0]);
+
+        // Quality rows: quality_totals holds each window's counts summed over its partitions' rows on the topic.
+        var quality = f.Records.Where(r => r.Topic == f.Topics.Quality).Select(r => OutputRowParser.Quality(r.Value)).ToList();
+        Assert.NotEmpty(quality);
+        var qualityTotals = Rows("SELECT (extract(epoch FROM window_start) * 1000)::bigint, partitions, records_in, invalid, duplicates, accepted FROM quality_totals")
+            .ToDictionary(r => (long)r[0]!, r => string.Join(",", r.Skip(1)));
+        var byWindow = quality.GroupBy(q => q.WindowStart).ToList();
+        Assert.Equal(byWindow.Count, qualityTotals.Count);
+        foreach (var w in byWindow)
+            Assert.Equal($"{w.Count()},{w.Sum(q => q.RecordsIn)},{w.Sum(q => q.Invalid)},{w.Sum(q => q.Duplicates)},{w.Sum(q => q.Accepted)}", qualityTotals[w.Key]);
     }
 
     [Fact]
@@ -86,6 +96,17 @@ public sealed class SinkRunnerTests(SinkPipelineFixture f) : IClassFixture<SinkP
         Assert.Equal(f.EndOffsets.OrderBy(p => p.Key.ToString()), sink.ReadOffsets(_group).OrderBy(p => p.Key.ToString()));
     }
 
+    [Fact]
+    public async Task a_topic_that_does_not_exist_yet_does_not_stop_the_runner_from_storing_the_others()
+    {
+        using var sink = Open();
+        // As a sink subscribed to the quality topic before anything created it.
+        var missing = f.Topics.Quality + ".missing-" + Guid.NewGuid().ToString("N")[..8];
+        using (var runner = Runner(sink, batchSize: 1_000, topics: [.. f.Topics.All, missing]))
+            await RunUntilStored(runner, sink);
+        Assert.Equal(SinkTestData.ExpectedRows(f.Records, f.Topics), Counts());
+    }
+
     private int _batches;
 
     private PostgresSink Open()
@@ -95,10 +116,10 @@ public sealed class SinkRunnerTests(SinkPipelineFixture f) : IClassFixture<SinkP
         return sink;
     }
 
-    private SinkRunner Runner(ISink sink, int batchSize, Action<SinkBatch>? afterWrite = null) =>
+    private SinkRunner Runner(ISink sink, int batchSize, Action<SinkBatch>? afterWrite = null, IReadOnlyList<string>? topics = null) =>
         new(sink, f.Broker.Factory, new SinkRunnerOptions
         {
-            GroupId = _group, Topics = f.Topics.All, BatchSize = batchSize, BatchInterval = TimeSpan.FromMilliseconds(200),
+            GroupId = _group, Topics = topics ?? f.Topics.All, BatchSize = batchSize, BatchInterval = TimeSpan.FromMilliseconds(200),
             RetryDelay = TimeSpan.FromMilliseconds(100), MaxRetryDelay = TimeSpan.FromSeconds(1), BreakDuration = TimeSpan.FromSeconds(1),
             AfterWrite = afterWrite,
         });
@@ -138,6 +159,7 @@ public sealed class SinkRunnerTests(SinkPipelineFixture f) : IClassFixture<SinkP
         [OutputKind.Bots] = (long)Row("SELECT count(*) FROM bot_events")[0]!,
         [OutputKind.Aggregated] = (long)Row("SELECT count(*) FROM window_aggregates")[0]!,
         [OutputKind.Sessions] = (long)Row("SELECT count(*) FROM sessions")[0]!,
+        [OutputKind.Quality] = (long)Row("SELECT count(*) FROM quality")[0]!,
     };
 
     private object?[] Row(string sql) => Rows(sql).Single();

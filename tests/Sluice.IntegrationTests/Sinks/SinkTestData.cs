@@ -56,11 +56,11 @@ internal static class SinkTestData
         return records;
     }
 
-    /// <summary>Distinct stable ids per output: the rows a sink must hold after storing <paramref name="records"/>.</summary>
+    /// <summary>Distinct stable ids per output of <paramref name="topics"/> (quality only when it has a quality topic): the rows a sink must hold after storing <paramref name="records"/>.</summary>
     public static Dictionary<OutputKind, long> ExpectedRows(IEnumerable<SinkRecord> records, SinkTopics? topics = null)
     {
         var parsed = ParsedBatch.Parse(new SinkBatch("expected", records.ToList()), topics ?? SinkTopics.Default);
-        return Enum.GetValues<OutputKind>().ToDictionary(k => k, k => (long)parsed.Rows(k).Select(r => r.Id).Distinct().Count());
+        return (topics ?? SinkTopics.Default).Kinds.ToDictionary(k => k, k => (long)parsed.Rows(k).Select(r => r.Id).Distinct().Count());
     }
 
     /// <summary>The id the <paramref name="n"/>th distinct event gets with mixed ids: its UUID, <c>e{n}</c>, a ULID, a
@@ -109,6 +109,8 @@ internal static class SinkTestData
             case Sluice.Core.Events.ClickEvent c: s.For<Sluice.Core.Events.ClickEvent>()(c, buffer); break;
             case Sluice.Pipelines.Clickstream.AggregateRow r: s.For<Sluice.Pipelines.Clickstream.AggregateRow>()(r, buffer); break;
             case SessionSummary ss: s.For<SessionSummary>()(ss, buffer); break;
+            case Sluice.Pipelines.Quality.QualityRowKey k: s.For<Sluice.Pipelines.Quality.QualityRowKey>()(k, buffer); break;
+            case Sluice.Pipelines.Quality.QualityRow q: s.For<Sluice.Pipelines.Quality.QualityRow>()(q, buffer); break;
             default: throw new InvalidOperationException($"no serialiser for {value.GetType().Name}");
         }
         return buffer.WrittenSpan.ToArray();

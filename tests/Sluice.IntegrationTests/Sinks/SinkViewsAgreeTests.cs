@@ -14,7 +14,7 @@ namespace Sluice.IntegrationTests.Sinks;
 public sealed class SinkViewsAgreeTests : IAsyncLifetime
 {
     private static readonly string[] Views =
-        ["window_totals", "hourly_summary", "category_performance", "funnel", "top_products", "session_stats", "dead_letters_by_reason"];
+        ["window_totals", "hourly_summary", "category_performance", "funnel", "top_products", "session_stats", "dead_letters_by_reason", "quality_totals"];
 
     private readonly TempDirectory _dir = new("sluice-views-");
     private TemporaryDatabase _db = null!;

@@ -27,7 +27,7 @@ public abstract class SqlSinkContractTests : SinkContractTests
     protected abstract IReadOnlyList<string> UuidEraMigrations { get; }
 
     protected override Dictionary<OutputKind, long> CountRows() =>
-        Enum.GetValues<OutputKind>().ToDictionary(k => k, k => Scalar<long>($"SELECT count(*) FROM {OutputTables.Of(k).Name}"));
+        SinkTopics.Default.Kinds.ToDictionary(k => k, k => Scalar<long>($"SELECT count(*) FROM {OutputTables.Of(k).Name}"));
 
     protected override string Fingerprint() =>
         string.Join(";", OutputTables.All.Select(t => t.Name).Append("sink_offsets").Select(t =>
@@ -47,8 +47,63 @@ public abstract class SqlSinkContractTests : SinkContractTests
     {
         using (var sink = CreateSink()) sink.Open();
         using (var sink = CreateSink()) sink.Open();
-        Assert.Equal(4, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
-        Assert.Equal(4, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
+        Assert.Equal(5, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
+        Assert.Equal(5, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
+    }
+
+    [Fact]
+    public void quality_totals_sums_the_partitions_and_recomputes_rates_score_and_grade_from_the_sums()
+    {
+        using var sink = Opened();
+        // One window, two partitions. Partition 0: 100 records, all valid, new and complete: score 100. Partition 1: 900
+        // records, 90 invalid, 18 duplicates, 9 bots, 3 late, 5 % of the required fields null: score 93.9. Averaging the
+        // rows would give an invalid rate of 0.05 and a score of 96.95, EXCELLENT.
+        sink.Write(Batch(
+        [
+            QualityRecord(partition: 0, recordsIn: 100, invalid: 0, duplicates: 0, bots: 0, late: 0, lagSum: 1_000, lagMax: 20, completeness: 1, score: 100),
+            QualityRecord(partition: 1, recordsIn: 900, invalid: 90, duplicates: 18, bots: 9, late: 3, lagSum: 15_600, lagMax: 90, completeness: 0.95, score: 93.9),
+        ]));
+
+        using var connection = OpenQuery();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT partitions, records_in, valid, invalid, duplicates, bots, late, accepted, ingest_lag_ms_sum, ingest_lag_ms_max, " +
+            "ingest_lag_ms_mean, invalid_rate, duplicate_rate, late_rate, bot_rate, completeness, score, grade FROM quality_totals";
+        using var reader = cmd.ExecuteReader();
+        Assert.True(reader.Read());
+        long Long(int i) => Convert.ToInt64(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal([2L, 1_000, 910, 90, 18, 9, 3, 880, 16_600, 90], Enumerable.Range(0, 10).Select(Long));
+        Assert.Equal(16_600 / 880.0, reader.GetDouble(10));
+        Assert.Equal(0.09, reader.GetDouble(11));
+        Assert.Equal(0.018, reader.GetDouble(12));
+        Assert.Equal(0.003, reader.GetDouble(13));
+        Assert.Equal(0.009, reader.GetDouble(14));
+        // 1 − (nulls of the required fields) / (required fields × valid) = 1 − 0.05 × 810 / 910.
+        Assert.Equal(1 - 40.5 / 910, reader.GetDouble(15), 12);
+        // 100 × (0.4 × 0.91 + 0.3 × 0.955494… + 0.3 × 0.982) = 94.5248…
+        Assert.Equal(94.52, reader.GetDouble(16));
+        Assert.Equal("ACCEPTABLE", reader.GetString(17));
+        Assert.False(reader.Read());
+    }
+
+    // A quality row as the processor writes it, for the window at 2026-01-01T00:00Z; valid and accepted follow from the counts.
+    private static SinkRecord QualityRecord(int partition, long recordsIn, long invalid, long duplicates, long bots, long late, long lagSum, long lagMax,
+        double completeness, double score)
+    {
+        const long Start = 1_767_225_600_000;
+        var valid = recordsIn - invalid;
+        var accepted = valid - duplicates - bots - late;
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var json = string.Create(c, $$"""
+            {"window_start":{{Start}},"window_end":{{Start + 60_000}},"partition":{{partition}},"records_in":{{recordsIn}},"valid":{{valid}},
+             "invalid":{{invalid}},"duplicates":{{duplicates}},"bots":{{bots}},"late":{{late}},"accepted":{{accepted}},
+             "invalid_by_reason":{"invalid_json":{{invalid}}},"null_counts":{"user_id":0,"page_url":0},
+             "ingest_lag_ms_sum":{{lagSum}},"ingest_lag_ms_max":{{lagMax}},"ingest_lag_ms_mean":{{(double)lagSum / accepted}},
+             "volume_baseline":null,"volume_ratio":null,"invalid_rate":{{(double)invalid / recordsIn}},"duplicate_rate":{{(double)duplicates / recordsIn}},
+             "late_rate":{{(double)late / recordsIn}},"bot_rate":{{(double)bots / recordsIn}},"completeness":{{completeness}},"score":{{score}},
+             "grade":"{{(score >= 95 ? "EXCELLENT" : score >= 90 ? "ACCEPTABLE" : "POOR")}}"}
+            """);
+        return new SinkRecord(SinkTopics.Default.Quality!, partition, 0, Start, System.Text.Encoding.UTF8.GetBytes($"{Start}|{partition}"),
+            System.Text.Encoding.UTF8.GetBytes(json));
     }
 
     [Fact]
@@ -109,9 +164,9 @@ public abstract class SqlSinkContractTests : SinkContractTests
         Execute($"INSERT INTO bot_events (event_id, event_type, event_time, session_id, schema_version) VALUES ('{Lower}', 'page_view', now(), 's-old', 3)");
         Assert.NotEqual(DataType(ColumnType.Text).ToLowerInvariant(), EventIdType("events"));
 
-        // 2. Opening it applies migrations 3 and 4: every event_id column is text, the uuids their lower-case text.
+        // 2. Opening it applies migrations 3 to 5, 4 among them: every event_id column is text, the uuids their lower-case text.
         using var sink = Opened();
-        Assert.Equal(4, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
+        Assert.Equal(5, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
         foreach (var table in new[] { "events", "bot_events", "late_events" })
             Assert.Equal(DataType(ColumnType.Text).ToLowerInvariant(), EventIdType(table));
         Assert.Equal(Lower, Scalar<string>("SELECT event_id FROM events"));
