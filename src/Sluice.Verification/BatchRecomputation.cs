@@ -41,7 +41,8 @@ public sealed partial class BatchRecomputation
     private readonly ClickstreamOptions _options;
     private readonly ClickEventDecoder _decoder;
     private readonly RuleSet<ClickEvent> _rules;
-    private readonly BotDetector _bots = new();
+    private readonly BotDetector _bots;
+    private readonly MobileDetector _mobile;
     private readonly long _nowMs;
     private readonly long _boundMs, _latenessMs, _horizonMs, _gapMs;
 
@@ -53,6 +54,9 @@ public sealed partial class BatchRecomputation
         _options = options;
         _decoder = schemas is null ? ClickEventDecoder.JsonOnly : new ClickEventDecoder(schemas);
         _rules = ClickstreamRules.Compile(options.Domain);
+        var words = options.Domain.Enrichment;
+        _bots = new BotDetector(words.BotSignatures);
+        _mobile = new MobileDetector(words.MobileUserAgents, words.MobileDeviceTypes);
         _nowMs = nowMs;
         _boundMs = Ms(options.MaxOutOfOrderness);
         _latenessMs = Ms(options.AllowedLateness);
@@ -146,7 +150,7 @@ public sealed partial class BatchRecomputation
             RevenueCents = e.EventType == EventType.Purchase ? (e.PriceCents ?? 0) * (e.Quantity ?? 0) : 0,
             EventHour = DateTimeOffset.FromUnixTimeMilliseconds(ts).Hour,
             EventDate = DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(ts).UtcDateTime),
-            IsMobile = EnrichProcessor.IsMobile(e),
+            IsMobile = _mobile.IsMobile(e),
             ProcessingTimeMs = _nowMs,
             IngestLagMs = _nowMs - ts,
             Partition = partition,

@@ -84,7 +84,8 @@ public sealed class ClickstreamTopology : ITopology
             new("decode", "an undecodable payload", o.DeadLetterTopic, string.Join(", ", ReasonCodes.Decoding)),
             new("validate", $"the first of {_rules.Rules.Count} rules broken", o.DeadLetterTopic, $"the rules of {o.Domain.Name} ({o.Domain.Source})"),
             new("dedupe", "a repeated event_id (dropped)", "", $"within {o.DedupHorizon:c} of event time, at most {o.DedupMaxEntries:N0} ids per partition"),
-            new("bot filter", "a bot user agent", o.BotsTopic, "crawler, spider, headless and HTTP-library signatures"),
+            new("bot filter", "a bot user agent", o.BotsTopic,
+                $"{(o.Domain.Enrichment.BotSignatures ?? BotDetector.DefaultSignatures).Count} user-agent signatures, whole words, any case"),
             new("enrich", "each valid event", "", "country, search query, revenue_cents, hour, date, is_mobile, ingest lag"),
             new("late gate", "its 1-minute window closed", o.LateTopic, $"watermark: newest event time - {o.MaxOutOfOrderness:c}{late}"),
             new("output", "each on-time event", o.EnrichedTopic, ""),
@@ -143,8 +144,9 @@ public sealed class ClickstreamTopology : ITopology
         var fanOut = b.Add(new FanOutProcessor<string, EnrichedEvent>(enrichedSink, byPartition, sessions));
         var lateGate = b.Add(new LateEventFilter<string, EnrichedEvent>(
             AggregateNames.Events1m, Events1mWindows.WithAllowedLateness(lateness), fanOut, quality.Late(lateSink)));
-        var enrich = b.Add(new EnrichProcessor(lateGate));
-        var bots = quality.Unique(b.Add(new BotFilterProcessor(new BotDetector(), botsSink, enrich)));
+        var words = o.Domain.Enrichment;
+        var enrich = b.Add(new EnrichProcessor(lateGate, new MobileDetector(words.MobileUserAgents, words.MobileDeviceTypes)));
+        var bots = quality.Unique(b.Add(new BotFilterProcessor(new BotDetector(words.BotSignatures), botsSink, enrich)));
         var seenIds = b.Store(new EventIdStore(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
         var dedup = quality.Valid(b.Add(new DedupProcessor(DedupStore, bots)));
         var validate = b.Add(new ValidateProcessor(_rules, dedup));

@@ -115,8 +115,9 @@ public sealed class BotFilterProcessor(BotDetector detector, IProcessor<string, 
 }
 
 /// <summary>Steps 5 and 6: normalise country and search query, derive revenue, hour, date, mobile flag and lag.</summary>
-public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next) : IProcessor<string, ClickEvent>
+public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next, MobileDetector? mobile = null) : IProcessor<string, ClickEvent>
 {
+    private readonly MobileDetector _mobile = mobile ?? MobileDetector.Default;
     private const long MsPerHour = 3_600_000, MsPerDay = 86_400_000;
     private const int UnixEpochDayNumber = 719_162;
     private const int CacheLimit = 4096;
@@ -146,7 +147,7 @@ public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next) : IP
             RevenueCents = e.EventType == EventType.Purchase ? (e.PriceCents ?? 0) * (e.Quantity ?? 0) : 0,
             EventHour = (int)(ts / MsPerHour % 24), // validated: ts > 0
             EventDate = DateOnly.FromDayNumber(UnixEpochDayNumber + (int)(ts / MsPerDay)),
-            IsMobile = IsMobile(e),
+            IsMobile = _mobile.IsMobile(e),
             ProcessingTimeMs = now,
             IngestLagMs = now - ts,
             Partition = record.Source.Partition,
@@ -182,18 +183,8 @@ public sealed class EnrichProcessor(IProcessor<string, EnrichedEvent> next) : IP
         return false;
     }
 
-    /// <summary>
-    /// device_type mobile or tablet; without a device type, a user agent naming a phone or tablet: mobi (and mobile),
-    /// iphone, ipad or android, in any case. Safari on iPhone and iPad does not always say "Mobile", and trackers lower-case.
-    /// </summary>
-    public static bool IsMobile(ClickEvent e)
-    {
-        ArgumentNullException.ThrowIfNull(e);
-        if (e.DeviceType is { } device)
-            return device.Equals("mobile", StringComparison.OrdinalIgnoreCase) || device.Equals("tablet", StringComparison.OrdinalIgnoreCase);
-        return e.UserAgent is { } ua && (ua.Contains("mobi", StringComparison.OrdinalIgnoreCase) || ua.Contains("iphone", StringComparison.OrdinalIgnoreCase)
-            || ua.Contains("ipad", StringComparison.OrdinalIgnoreCase) || ua.Contains("android", StringComparison.OrdinalIgnoreCase));
-    }
+    /// <summary>Whether <paramref name="e"/> is mobile by the built-in lists (<see cref="MobileDetector.Default"/>).</summary>
+    public static bool IsMobile(ClickEvent e) => MobileDetector.Default.IsMobile(e);
 
     private string NormalizeCountry(string? country)
     {

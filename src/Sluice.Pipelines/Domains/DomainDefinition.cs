@@ -18,7 +18,7 @@ public sealed partial class DomainDefinition
 {
     private const string BuiltInResource = "Sluice.Pipelines.ecommerce.yaml";
     private static readonly Lazy<DomainDefinition> BuiltInEcommerce = new(LoadBuiltIn);
-    private static readonly string[] Sections = ["name", "description", "journey", "fields", "rules", "event", "topics", "aggregates"];
+    private static readonly string[] Sections = ["name", "description", "journey", "fields", "rules", "event", "topics", "aggregates", "enrichment"];
 
     private DomainDefinition(string name, string source, IReadOnlyList<FieldSpec> fields, IReadOnlyList<RuleSpec> rules, bool hasJourney)
     {
@@ -48,6 +48,9 @@ public sealed partial class DomainDefinition
     public string Source { get; }
 
     public IReadOnlyList<FieldSpec> Fields { get; }
+
+    /// <summary>The e-commerce enrichment's word lists (bots, mobile); the built-in lists where the file sets none.</summary>
+    public EnrichmentSpec Enrichment { get; private init; } = EnrichmentSpec.Default;
 
     /// <summary>True when the file has a <c>journey</c> section (the generator's, checked by the generator).</summary>
     public bool HasJourney { get; }
@@ -97,7 +100,35 @@ public sealed partial class DomainDefinition
             Event = eventSpec,
             Topics = eventSpec is null ? null : ParseTopics(Child(root, "topics"), source, name),
             Aggregates = ParseAggregates(Child(root, "aggregates"), source),
+            Enrichment = ParseEnrichment(Child(root, "enrichment"), source, eventSpec is not null),
         };
+    }
+
+    private static EnrichmentSpec ParseEnrichment(YamlNode? node, string source, bool ownEvent)
+    {
+        if (node is null) return EnrichmentSpec.Default;
+        if (ownEvent) Fail(source, node, "enrichment", "is the e-commerce event's (bot signatures, mobile words); a domain with its own event has none");
+        if (node is not YamlMappingNode map)
+        {
+            Fail(source, node, "enrichment", "must be a mapping: { botSignatures: [...], mobileUserAgents: [...], mobileDeviceTypes: [...] }");
+            return null!;
+        }
+        var spec = EnrichmentSpec.Default;
+        foreach (var (pk, pv) in map.Children)
+        {
+            var prop = Scalar(pk);
+            var at = $"enrichment.{prop}";
+            var words = Strings(pv, source, at);
+            if (words.Count == 0 || words.Any(string.IsNullOrWhiteSpace)) Fail(source, pv, at, "lists at least one word, none blank");
+            spec = prop switch
+            {
+                "botSignatures" => spec with { BotSignatures = words },
+                "mobileUserAgents" => spec with { MobileUserAgents = words },
+                "mobileDeviceTypes" => spec with { MobileDeviceTypes = words },
+                _ => Invalid<EnrichmentSpec>(source, pk, at, "unknown list; enrichment has botSignatures, mobileUserAgents and mobileDeviceTypes"),
+            };
+        }
+        return spec;
     }
 
     private static List<FieldSpec> ParseFields(YamlNode? node, string source)

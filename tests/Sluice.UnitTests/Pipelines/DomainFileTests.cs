@@ -212,4 +212,39 @@ public class DomainFileTests
             Environment.SetEnvironmentVariable("SLUICE_TEST_MAX_PRICE", null);
         }
     }
+
+    [Fact]
+    public void the_e_commerce_file_lists_the_built_in_enrichment_words()
+    {
+        var words = DomainDefinition.Ecommerce.Enrichment;
+        Assert.Equal(BotDetector.DefaultSignatures, words.BotSignatures);
+        Assert.Equal(["mobile", "tablet"], words.MobileDeviceTypes);
+        Assert.Equal(["mobi", "iphone", "ipad", "android"], words.MobileUserAgents);
+    }
+
+    [Fact]
+    public void a_shop_s_own_bot_signatures_and_mobile_words_reach_the_topology()
+    {
+        var text = EcommerceDomain.Text[..EcommerceDomain.Text.IndexOf("enrichment:", StringComparison.Ordinal)] + """
+            enrichment:
+              botSignatures: [uptimemonitor]
+              mobileUserAgents: [kindle]
+            """;
+        using var d = Driver(new ClickstreamOptions { Domain = EcommerceDomain.Parse(text) });
+        d.Pipe(Event(userAgent: "UptimeMonitor/2.0", session: "s1"));
+        d.Pipe(Event(userAgent: "Googlebot/2.1", session: "s2") with { DeviceType = null });
+        d.Pipe(Event(userAgent: "Mozilla/5.0 (Linux; Kindle Fire)", session: "s3") with { DeviceType = null });
+        Assert.Single(d.Output<ClickEvent>("clickstream.bots"));
+        var enriched = d.Output<EnrichedEvent>("clickstream.enriched");
+        // Googlebot is no bot by this shop's list; a Kindle is mobile by its words, and an iPhone word would not be.
+        Assert.Equal([false, true], enriched.Select(e => e.IsMobile));
+    }
+
+    [Fact]
+    public void an_unknown_enrichment_list_names_its_key_file_and_line()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => EcommerceDomain.Parse("enrichment:\n  botWords: [x]"));
+        Assert.Equal("enrichment.botWords", ex.Key);
+        Assert.EndsWith("(test.yaml, line 2)", ex.Message, StringComparison.Ordinal);
+    }
 }
