@@ -62,7 +62,7 @@ public sealed class ClickstreamOptions
     public string ConfigSection { get; init; } = "clickstream";
 
     /// <summary>The state limits and idle timeout as a file-described domain's topology reads them.</summary>
-    public ProcessorOptions Limits => new()
+    public ProcessorOptions Limits() => new()
     {
         IdleTimeout = IdleTimeout, DedupMaxEntries = DedupMaxEntries, MaxOpenSessions = MaxOpenSessions, MaxWindowEntries = MaxWindowEntries,
     };
@@ -83,7 +83,7 @@ public sealed class ClickstreamOptions
         if (Domain is null) ThrowHelper.ThrowConfiguration($"{ConfigSection}.domain", "must name a domain file");
         // A domain that describes its own event runs as a DomainTopology; the e-commerce event's rules compile against ClickEvent.
         if (Domain.Event is null) _ = ClickstreamRules.Compile(Domain);
-        else _ = new Domains.Topology.DomainTopology(Domain, Limits);
+        else _ = new Domains.Topology.DomainTopology(Domain, Limits());
         if (MaxOutOfOrderness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxOutOfOrderness", "must be zero or positive");
         if (IdleTimeout <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.idleTimeout", "must be positive, for example 00:01:00");
         if (AllowedLateness < TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.allowedLateness", "must be zero or positive");

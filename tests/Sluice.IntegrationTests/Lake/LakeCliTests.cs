@@ -134,6 +134,7 @@ public sealed class LakeKillTests : IClassFixture<BrokerFixture>, IDisposable
             ["bronze/events"] = inputs.Count, ["silver/events"] = expected[OutputKind.Enriched], ["silver/bot_events"] = expected[OutputKind.Bots],
             ["silver/dead_letters"] = expected[OutputKind.DeadLetters], ["silver/late_events"] = expected[OutputKind.Late],
             ["gold/window_aggregates"] = expected[OutputKind.Aggregated], ["gold/sessions"] = expected[OutputKind.Sessions],
+            ["gold/quality"] = expected.GetValueOrDefault(OutputKind.Quality),
         };
 
         // 2. The sink is killed with SIGKILL once it has stored some batches, wherever it is.
