@@ -25,6 +25,9 @@ public sealed record SensorGroundTruth(
     long Records, long Valid, IReadOnlyDictionary<string, long> DeadLetters, long Duplicates, long Late,
     IReadOnlyDictionary<ExpectedRowKey, double> Rows)
 {
+    /// <summary>The ids of the readings that go to the late topic.</summary>
+    public IReadOnlySet<string> LateIds { get; init; } = new HashSet<string>();
+
     /// <summary>The ground truth of <paramref name="traffic"/> on a topic of <paramref name="partitions"/> partitions.</summary>
     public static SensorGroundTruth Compute(SensorGenerator generator, SensorTraffic traffic, int partitions)
     {
@@ -41,6 +44,7 @@ public sealed record SensorGroundTruth(
 
         var letters = new SortedDictionary<string, long>(StringComparer.Ordinal);
         long duplicates = 0, late = 0;
+        var lateIds = new HashSet<string>(StringComparer.Ordinal);
         var newest = new long?[partitions];
         var seen = new Dictionary<string, long>[partitions];
         var accepted = new List<SensorReading>[partitions];
@@ -68,6 +72,7 @@ public sealed record SensorGroundTruth(
             if (pane > 0 && watermark is { } w && Floor(r.At, pane) + pane + lateness <= w)
             {
                 late++;
+                lateIds.Add(r.Id);
                 continue;
             }
             accepted[p].Add(r);
@@ -78,7 +83,7 @@ public sealed record SensorGroundTruth(
         for (var p = 0; p < partitions; p++)
             foreach (var a in domain.Aggregates)
                 AddRows(rows, a, p, accepted[p], names);
-        return new SensorGroundTruth(traffic.Readings.Count, accepted.Sum(a => (long)a.Count), letters, duplicates, late, rows);
+        return new SensorGroundTruth(traffic.Readings.Count, accepted.Sum(a => (long)a.Count), letters, duplicates, late, rows) { LateIds = lateIds };
     }
 
     /// <summary>The partition librdkafka's default partitioner (<c>consistent_random</c>) gives <paramref name="key"/>.</summary>

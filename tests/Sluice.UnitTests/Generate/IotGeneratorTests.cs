@@ -95,6 +95,20 @@ public class IotGeneratorTests
     }
 
     [Fact]
+    public void a_reading_sent_late_is_late_unless_nothing_newer_reached_its_partition_before_it()
+    {
+        var t = Large.Value;
+        var truth = SensorGroundTruth.Compute(Generator, t, partitions: 6);
+        var end = t.Readings.Max(r => r.At);
+        var delay = (long)Definition.Simulation!.Faults.LateDelay.TotalMilliseconds;
+        var sentLate = t.Readings.Where(r => r.Fault == ReadingFault.Late).ToList();
+        Assert.All(truth.LateIds, id => Assert.Contains(sentLate, r => r.Id == id));
+        // On time after all: only readings taken in the run's last minutes, delivered after everything else.
+        Assert.All(sentLate.Where(r => !truth.LateIds.Contains(r.Id)), r => Assert.True(r.At > end - delay, $"{r.Id} at {r.At}, run ends {end}"));
+        Assert.True(truth.LateIds.Count > 0.9 * sentLate.Count, $"{truth.LateIds.Count} of {sentLate.Count}");
+    }
+
+    [Fact]
     public void the_partition_of_a_key_is_librdkafkas()
     {
         foreach (var key in new[] { "dev-0001", "dev-0042", "x", "a longer key with spaces" })
