@@ -79,11 +79,9 @@ public sealed class DomainDemo(SluiceOptions options, DomainDemoSettings setting
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
         var topology = ClickstreamProcessor.TopologyOptions(options);
-        topology.Validate();
-        var domain = topology.Domain;
-        if (domain.Topics is not { } topics)
-            throw new ConfigurationException("processor.domain", $"the {domain.Name} domain ({domain.Source}) has no event section; demo --domain runs a domain that describes its own event");
-        var generator = new SensorGenerator(domain);
+        var generator = Compile(options);
+        var domain = generator.Domain;
+        var topics = domain.Topics!;
         var logger = loggers.CreateLogger("Sluice.Demo");
 
         using var connection = KafkaConnection.Open(options, loggers);
@@ -128,6 +126,19 @@ public sealed class DomainDemo(SluiceOptions options, DomainDemoSettings setting
         clock.Stop();
         return new DomainDemoResult(domain.Name, topics.Input, partitions, produced, Processed(), clock.Elapsed, traffic, truth, outputs,
             [.. domain.Aggregates.Select(a => a.Name)]);
+    }
+
+    /// <summary>Checks the <c>processor.*</c> keys and compiles the generator of <c>processor.domain</c>'s simulation, before anything starts.</summary>
+    /// <exception cref="ConfigurationException">Naming the key, the file and the line: a domain without an event or a simulation section, or a simulation that does not fit it.</exception>
+    public static SensorGenerator Compile(SluiceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var topology = ClickstreamProcessor.TopologyOptions(options);
+        topology.Validate();
+        var domain = topology.Domain;
+        if (domain.Topics is null)
+            throw new ConfigurationException("processor.domain", $"the {domain.Name} domain ({domain.Source}) has no event section; demo --domain runs a domain that describes its own event");
+        return new SensorGenerator(domain);
     }
 
     // One producer in delivery order: each partition's offsets follow the generator's order, which the ground truth walks.

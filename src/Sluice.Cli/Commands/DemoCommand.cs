@@ -61,7 +61,14 @@ internal static class DemoCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            if (parse.GetValue(domain) is { } domainName) return await DomainDemoView.RunAsync(parse, DomainFile(domainName), events, processors, bootstrap, ct).ConfigureAwait(false);
+            if (parse.GetValue(domain) is { } domainName)
+            {
+                // What only the clickstream's demo has (pacing, Avro, stores, the dashboard) is refused, not ignored.
+                foreach (var option in new Option[] { duration, rate, format, sinks, stay })
+                    if (parse.GetResult(option) is { Implicit: false })
+                        throw new UsageException($"{option.Name} does not apply to --domain, which produces --events readings and reads its topics back");
+                return await DomainDemoView.RunAsync(parse, DomainFile(domainName), events, processors, bootstrap, ct).ConfigureAwait(false);
+            }
             var stores = parse.GetValue(sinks) is { } named ? Stores(named) : null;
             var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"));
             var live = !parse.GetValue(noLive) && !Console.IsOutputRedirected;

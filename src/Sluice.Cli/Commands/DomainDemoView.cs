@@ -20,6 +20,7 @@ internal static class DomainDemoView
         using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging, LogLevel.Warning);
         var count = parse.GetValue(events) ?? 20_000;
         if (count > int.MaxValue) throw new UsageException($"--events: a domain demo generates at most {int.MaxValue:N0} readings");
+        DomainDemo.Compile(options);
         var settings = new DomainDemoSettings { Events = (int)count, Seed = options.Generator.Seed, Processors = parse.GetValue(processors) };
         Console.WriteLine($"demo of {file}: {settings.Events:N0} readings from seed {settings.Seed}, {settings.Processors} processor member(s)");
         var result = await new DomainDemo(options, settings, loggers).RunAsync(ct).ConfigureAwait(false);

@@ -31,6 +31,16 @@ public sealed class DomainDemoTests
         File.WriteAllText(file, text[..text.IndexOf("\n# Simulation", StringComparison.Ordinal)]);
         var r = await SluiceProcess.RunAsync(["demo", "--domain", file, "--events", "100"], TimeSpan.FromMinutes(1), workingDirectory: dir.Path);
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("simulation", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains("configuration key 'simulation'", r.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("readings from seed", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task an_option_only_the_clickstream_demo_has_is_refused_with_domain()
+    {
+        var iot = Path.Combine(RepoRoot.Path, "config", "domains", "iot.yaml");
+        var r = await SluiceProcess.RunAsync(["demo", "--domain", iot, "--rate", "100"], TimeSpan.FromMinutes(1));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--rate does not apply to --domain", r.StdErr, StringComparison.Ordinal);
     }
 }
