@@ -45,6 +45,11 @@ internal static class DemoCommand
                           "or none (default duckdb,lake, and postgres when postgres.connectionString is set)",
         };
 
+        var domain = new Option<string?>("--domain")
+        {
+            Description = "Run a domain file that describes its own event instead of the clickstream: a name under config/domains (iot) or a " +
+                          "file; its simulation generates --events readings (default 20000) and the outputs are checked against their ground truth",
+        };
         var stay = new Option<bool>("--stay")
         {
             Description = "Once the run has finished and its summary is printed, keep serving the dashboard, API and metrics until Ctrl+C",
@@ -52,10 +57,18 @@ internal static class DemoCommand
 
         var command = new Command("demo", "Run generator, broker, processors and an output reader together and watch it live")
         {
-            events, duration, rate, processors, bootstrap, noLive, format, sinks, stay,
+            events, duration, rate, processors, bootstrap, noLive, format, sinks, stay, domain,
         };
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(domain) is { } domainName)
+            {
+                // What only the clickstream's demo has (pacing, Avro, stores, the dashboard) is refused, not ignored.
+                foreach (var option in new Option[] { duration, rate, format, sinks, stay })
+                    if (parse.GetResult(option) is { Implicit: false })
+                        throw new UsageException($"{option.Name} does not apply to --domain, which produces --events readings and reads its topics back");
+                return await DomainDemoView.RunAsync(parse, DomainFile(domainName), events, processors, bootstrap, ct).ConfigureAwait(false);
+            }
             var stores = parse.GetValue(sinks) is { } named ? Stores(named) : null;
             var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"));
             var live = !parse.GetValue(noLive) && !Console.IsOutputRedirected;
@@ -109,6 +122,15 @@ internal static class DemoCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The file of a <c>--domain</c> value: a path to a file, or a name under <c>config/domains</c> (<c>iot</c>).</summary>
+    internal static string DomainFile(string value)
+    {
+        if (File.Exists(value)) return value;
+        var byName = Path.Combine("config", "domains", value + ".yaml");
+        if (!value.Contains('/', StringComparison.Ordinal) && !value.Contains('\\', StringComparison.Ordinal) && File.Exists(byName)) return byName;
+        throw new UsageException($"--domain: {value} is neither a file nor a domain under config/domains (such as iot, from the repository root)");
     }
 
     /// <summary>The stores of a <c>--sinks</c> value: a comma-separated list of <see cref="SinkCatalog.Names"/>, or <c>none</c>.</summary>

@@ -29,6 +29,8 @@ internal static class DomainCommand
             var path = parse.GetValue(file)!;
             var domain = DomainDefinition.Load(path);
             var journey = domain.HasJourney ? TransitionTable.Load(path) : null;
+            // The simulation is checked against the fields, rules and windows as demo --domain would compile it.
+            var simulation = domain.Simulation is not null ? new Sluice.Generate.Domains.SensorGenerator(domain) : null;
             var sluice = GlobalOptions.LoadOptions(parse);
             IReadOnlyList<TopologyStage> stages;
             if (domain.DescribesOwnEvent)
@@ -52,6 +54,8 @@ internal static class DomainCommand
             AnsiConsole.WriteLine(journey is null
                 ? "journey: none (`produce --domain` needs one; the processors do not)"
                 : $"journey: valid, sessions start at {journey.Start.ToName()}");
+            if (simulation is not null)
+                AnsiConsole.WriteLine($"simulation: valid, {domain.Simulation!.Devices} devices on {domain.Simulation.Sites} sites every {domain.Simulation.Interval:c} (`demo --domain {path}` runs it)");
             AnsiConsole.WriteLine(domain.DescribesOwnEvent
                 ? $"{path}: valid ({domain.Fields.Count} fields, {domain.Rules.Count} rules, {domain.Aggregates.Count} aggregates)"
                 : $"{path}: valid ({domain.Fields.Count} fields, {domain.Rules.Count} rules); run it with --set processor.domain={path}");

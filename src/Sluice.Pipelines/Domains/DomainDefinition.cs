@@ -18,7 +18,7 @@ public sealed partial class DomainDefinition
 {
     private const string BuiltInResource = "Sluice.Pipelines.ecommerce.yaml";
     private static readonly Lazy<DomainDefinition> BuiltInEcommerce = new(LoadBuiltIn);
-    private static readonly string[] Sections = ["name", "description", "journey", "fields", "rules", "event", "topics", "aggregates", "enrichment"];
+    private static readonly string[] Sections = ["name", "description", "journey", "fields", "rules", "event", "topics", "aggregates", "enrichment", "simulation"];
 
     private DomainDefinition(string name, string source, IReadOnlyList<FieldSpec> fields, IReadOnlyList<RuleSpec> rules, bool hasJourney)
     {
@@ -34,6 +34,9 @@ public sealed partial class DomainDefinition
 
     /// <summary>The <c>topics</c> section, defaults filled in; null when the file has no <c>event</c>.</summary>
     public TopicsSpec? Topics { get; private init; }
+
+    /// <summary>The <c>simulation</c> section (what a generator simulates); null when the file has none.</summary>
+    public SimulationSpec? Simulation { get; private init; }
 
     /// <summary>The <c>aggregates</c> section, in file order.</summary>
     public IReadOnlyList<AggregateSpec> Aggregates { get; private init; } = [];
@@ -101,6 +104,7 @@ public sealed partial class DomainDefinition
             Topics = eventSpec is null ? null : ParseTopics(Child(root, "topics"), source, name),
             Aggregates = ParseAggregates(Child(root, "aggregates"), source),
             Enrichment = ParseEnrichment(Child(root, "enrichment"), source, eventSpec is not null),
+            Simulation = ParseSimulation(Child(root, "simulation"), source, eventSpec is not null),
         };
     }
 
