@@ -121,15 +121,7 @@ public static class ClickstreamJson
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(l);
         w.WriteStartObject();
-        w.WriteString("aggregate"u8, l.Operator);
-        w.WriteString("reason_code"u8, l.ReasonCode);
-        w.WriteNumber("event_timestamp"u8, l.EventTimestamp);
-        w.WriteNumber("window_start"u8, l.WindowStart);
-        w.WriteNumber("window_end"u8, l.WindowEnd);
-        w.WriteNumber("watermark"u8, l.Watermark);
-        w.WriteString("topic"u8, l.Source.Topic);
-        w.WriteNumber("partition"u8, l.Source.Partition);
-        w.WriteNumber("offset"u8, l.Source.Offset);
+        LateRecordJson.WriteFields(w, l);
         w.WritePropertyName("event"u8);
         Write(w, l.Value);
         w.WriteEndObject();

@@ -149,7 +149,7 @@ public sealed class ClickstreamTopology : ITopology
         var bots = quality.Unique(b.Add(new BotFilterProcessor(new BotDetector(words.BotSignatures), botsSink, enrich)));
         var seenIds = b.Store(new EventIdStore(DedupStore, o.DedupHorizon, o.DedupMaxEntries));
         var dedup = quality.Valid(b.Add(new DedupProcessor(DedupStore, bots)));
-        var validate = b.Add(new ValidateProcessor(_rules, dedup));
+        var validate = b.Add(new ValidateProcessor<ClickEvent>(_rules, e => e.Timestamp, dedup));
         // Each task gets its own decoder: its string caches are written on every miss, and a cache shared by tasks on
         // different cores would bounce those cache lines between them. Schemas still come from the one shared source.
         // It also hands over each event id as soon as it has read it (the first field), so that the id's dedup slot is

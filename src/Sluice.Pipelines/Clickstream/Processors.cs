@@ -32,33 +32,6 @@ public sealed class DecodeProcessor(IProcessor<string, ClickEvent> next, ClickEv
     }
 }
 
-/// <summary>Step 2: the domain's rules, first broken rule's code to the dead-letter output; a valid event's time then feeds the watermark.</summary>
-/// <remarks>A maxAge rule measures against the record's Kafka timestamp, which the record still carries here.</remarks>
-public sealed class ValidateProcessor(RuleSet<ClickEvent> rules, IProcessor<string, ClickEvent> next) : IProcessor<string, ClickEvent>
-{
-    private IProcessorContext _context = null!;
-
-    public void Init(IProcessorContext context) => _context = context;
-
-    public void Process(in Record<string, ClickEvent> record)
-    {
-        var reason = rules.Validate(record.Value, _context.NowMs, record.Timestamp, out var detail);
-        if (reason is not null)
-        {
-            _context.DeadLetter(reason, detail);
-            return;
-        }
-        // Only trusted times move the watermark: a bad timestamp must not close every window. Nor may a device whose
-        // clock runs fast (ahead, but within the allowed future skew): past processing time, its time counts as now.
-        _context.ReportEventTime(Math.Min(record.Value.Timestamp, _context.NowMs));
-        next.Process(record.WithTimestamp(record.Value.Timestamp));
-    }
-
-    public void Close()
-    {
-    }
-}
-
 /// <summary>Step 3: drops repeated event_ids seen within the dedup horizon, counting them in <c>duplicates</c>.</summary>
 /// <remarks>Ids are remembered in an <see cref="EventIdStore"/> that forgets them by watermark, so memory is bounded by the horizon (and by a hard entry limit).</remarks>
 public sealed class DedupProcessor(string storeName, IProcessor<string, ClickEvent> next) : IProcessor<string, ClickEvent>

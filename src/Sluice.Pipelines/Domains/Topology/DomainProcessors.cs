@@ -33,31 +33,6 @@ public sealed class DomainDecodeProcessor(DomainRecordDecoder decoder, IProcesso
     }
 }
 
-/// <summary>Step 2: the domain's rules, first broken rule's code to the dead letters; a valid record's time then feeds the watermark.</summary>
-public sealed class DomainValidateProcessor(RuleSet<DomainRecord> rules, IProcessor<string, DomainRecord> next) : IProcessor<string, DomainRecord>
-{
-    private IProcessorContext _context = null!;
-
-    public void Init(IProcessorContext context) => _context = context;
-
-    public void Process(in Record<string, DomainRecord> record)
-    {
-        var reason = rules.Validate(record.Value, _context.NowMs, record.Timestamp, out var detail);
-        if (reason is not null)
-        {
-            _context.DeadLetter(reason, detail);
-            return;
-        }
-        // As in the clickstream: only trusted times move the watermark, and a clock running fast counts as now.
-        _context.ReportEventTime(Math.Min(record.Value.Timestamp, _context.NowMs));
-        next.Process(record.WithTimestamp(record.Value.Timestamp));
-    }
-
-    public void Close()
-    {
-    }
-}
-
 /// <summary>Step 3: drops records whose id was seen within the dedup horizon, counting them in <c>duplicates</c>.</summary>
 /// <remarks>The id is text of any length; its 128-bit XxHash128 (seed 0, the same in every process) is what the
 /// <see cref="EventIdStore"/> remembers. Two different ids share a hash with odds of about n²/2¹²⁹: nil for the ids an

@@ -151,7 +151,7 @@ public sealed class DomainTopology : ITopology
             b.Store(new EventIdStore(DedupStore, Schema.Event.DedupHorizon, _limits.DedupMaxEntries));
             next = b.Add(new DomainDedupProcessor(DedupStore, Schema.TextOf(Schema.IdIndex), next));
         }
-        var validate = b.Add(new DomainValidateProcessor(Rules, next));
+        var validate = b.Add(new ValidateProcessor<DomainRecord>(Rules, r => r.Timestamp, next));
         return b.Build(b.Add(new DomainDecodeProcessor(new DomainRecordDecoder(Schema), validate)));
     }
 
