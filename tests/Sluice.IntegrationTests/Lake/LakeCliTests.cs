@@ -112,13 +112,14 @@ public sealed class LakeKillTests : IClassFixture<BrokerFixture>, IDisposable
     [Fact]
     public async Task a_sink_killed_mid_run_and_restarted_lands_every_row_once()
     {
-        // 1. Outputs and input records on this class's own broker.
+        // 1. Outputs and input records on this class's own broker: enough input (300 batches of 100 into bronze) that the
+        //    sink is still writing when it is killed, however fast the machine.
         var topics = SinkTopics.Default;
         const string input = "clickstream.events";
         _broker.Broker.CreateTopic(input, 2);
         foreach (var topic in topics.All) _broker.Broker.CreateTopic(topic, SinkTestData.Partitions);
         var records = SinkTestData.Outputs(3_000, seed: 17);
-        var inputs = Enumerable.Range(0, 2_000).Select(i => System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i}}}")).ToList();
+        var inputs = Enumerable.Range(0, 30_000).Select(i => System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i}}}")).ToList();
         using (var producer = new ProducerBuilder<byte[], byte[]>(_broker.Factory.ProducerConfig("lake-kill")).Build())
         {
             foreach (var r in records)
