@@ -72,7 +72,8 @@ public sealed unsafe class EmbeddedBroker : IDisposable
             log.Free();
             ThrowHelper.Throw($"embedded broker: could not create the librdkafka handle: {Text(errstr)}");
         }
-        var cluster = MockClusterNative.ClusterNew(rk, brokers);
+        // The cluster's thread must not take signals: see BlockedSignals.
+        var cluster = BlockedSignals.Around(() => MockClusterNative.ClusterNew(rk, brokers));
         if (cluster == IntPtr.Zero)
         {
             RdKafkaNative.KafkaDestroy(rk);
