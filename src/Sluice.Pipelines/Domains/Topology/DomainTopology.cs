@@ -1,6 +1,7 @@
 using Sluice.Core.Configuration;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Pipelines.Domains.Rules;
+using Sluice.Schemas.Registry;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
 using Sluice.Streaming.State;
@@ -36,15 +37,18 @@ public sealed class DomainTopology : ITopology
     public const string DedupStore = "dedup";
 
     private readonly ProcessorOptions _limits;
+    private readonly ISchemaSource? _schemas;
     private readonly TimeWindows? _gate;
     private readonly string _gateName;
 
     /// <summary>The topology of <paramref name="domain"/>, which must describe its own event; <paramref name="limits"/> gives the
-    /// state limits and idle timeout (<c>processor.*</c>: dedupMaxEntries, maxWindowEntries, maxOpenSessions, idleTimeout).</summary>
-    public DomainTopology(DomainDefinition domain, ProcessorOptions? limits = null)
+    /// state limits and idle timeout (<c>processor.*</c>: dedupMaxEntries, maxWindowEntries, maxOpenSessions, idleTimeout);
+    /// with <paramref name="schemas"/> (the registry client) it also reads Avro frames of the schema generated from the file.</summary>
+    public DomainTopology(DomainDefinition domain, ProcessorOptions? limits = null, ISchemaSource? schemas = null)
     {
         ArgumentNullException.ThrowIfNull(domain);
         _limits = limits ?? new ProcessorOptions();
+        _schemas = schemas;
         Schema = DomainSchema.Compile(domain);
         Topics = domain.Topics!;
         Aggregates = [.. domain.Aggregates.Select(a => new CompiledAggregate(a, Schema))];
@@ -94,8 +98,8 @@ public sealed class DomainTopology : ITopology
         var late = e.AllowedLateness > TimeSpan.Zero ? $", lateness {e.AllowedLateness:c}" : "";
         var stages = new List<TopologyStage>
         {
-            new("source", "every record", t.Input, $"JSON objects keyed by {e.Key}, event time {e.Time} (Avro is not read for domain records)"),
-            new("decode", "an undecodable payload", t.DeadLetters, string.Join(", ", DomainRecordDecoder.ReasonCodes)),
+            new("source", "every record", t.Input, $"JSON objects, or Avro frames of {domain.Schema.Name} resolved through the schema registry; keyed by {e.Key}, event time {e.Time}"),
+            new("decode", "an undecodable payload", t.DeadLetters, string.Join(", ", DomainRecordDecoder.ReasonCodes) + ", and the avro_* codes"),
             new("validate", $"the first of {Rules.Rules.Count} rules broken", t.DeadLetters, $"the rules of {domain.Name} ({domain.Source})"),
         };
         if (e.Id is { } id)
@@ -152,7 +156,7 @@ public sealed class DomainTopology : ITopology
             next = b.Add(new DomainDedupProcessor(DedupStore, Schema.TextOf(Schema.IdIndex), next));
         }
         var validate = b.Add(new ValidateProcessor<DomainRecord>(Rules, r => r.Timestamp, next));
-        return b.Build(b.Add(new DomainDecodeProcessor(new DomainRecordDecoder(Schema), validate)));
+        return b.Build(b.Add(new DomainDecodeProcessor(new DomainRecordDecoder(Schema, _schemas is null ? null : new DomainRecordAvro(Schema, _schemas)), validate)));
     }
 
     private static long Gcd(long a, long b)
