@@ -97,7 +97,7 @@ public sealed partial class DomainDefinition
         var eventSpec = ParseEvent(Child(root, "event"), source);
         if (eventSpec is null)
         {
-            foreach (var section in new[] { "topics", "aggregates" })
+            foreach (var section in new[] { "topics" })
                 if (Child(root, section) is { } node)
                     Fail(source, node, section, "belongs to a domain that describes its own event; add event: { key: FIELD, time: FIELD }");
         }

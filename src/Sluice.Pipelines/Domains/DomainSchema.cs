@@ -48,7 +48,11 @@ public sealed class DomainSchema
         TimeIndex = EventField(spec.Time, "event.time", "the event time", FieldType.Timestamp);
         IdIndex = spec.Id is { } id ? EventField(id, "event.id", "the id", FieldType.String) : -1;
         Rules = RuleCompiler.Compile(domain, RecordFields);
+        AggregateFields = new Topology.AggregateFields<DomainRecord>(domain, RecordFields, [.. Fields.Select(f => f.Role)], KeyIndex, spec.AllowedLateness);
     }
+
+    /// <summary>What the file's aggregates compile against: the fields, their roles, the key and the lateness.</summary>
+    public Topology.AggregateFields<DomainRecord> AggregateFields { get; }
 
     /// <summary>The file it was compiled from.</summary>
     public DomainDefinition Domain { get; }

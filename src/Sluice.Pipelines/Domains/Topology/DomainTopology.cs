@@ -18,7 +18,7 @@ namespace Sluice.Pipelines.Domains.Topology;
 ///            └──────────┴─► NAME.dlq       │       └─► aggregate n                                  ├─► NAME.aggregated
 ///                                          └─► NAME.late (once per record)                           ┘
 /// </code>
-/// <para>Everything is compiled once from the file (<see cref="DomainSchema"/>, <see cref="CompiledAggregate"/>): the
+/// <para>Everything is compiled once from the file (<see cref="DomainSchema"/>, <see cref="CompiledAggregate{T}"/>): the
 /// decoder matches names to slots, the rules and measures read slots through delegates, and a record is never
 /// interpreted by name. A record is late when its window of the late gate has closed: tumbling windows of the
 /// greatest common divisor of every time window's size and advance, which ends no later than any other window of
@@ -51,7 +51,7 @@ public sealed class DomainTopology : ITopology
         _schemas = schemas;
         Schema = DomainSchema.Compile(domain);
         Topics = domain.Topics!;
-        Aggregates = [.. domain.Aggregates.Select(a => new CompiledAggregate(a, Schema))];
+        Aggregates = [.. domain.Aggregates.Select(a => new CompiledAggregate<DomainRecord>(a, Schema.AggregateFields))];
         SourceTopics = [Topics.Input];
         var timed = Aggregates.Where(a => a.TimeWindows is not null).Select(a => a.TimeWindows!).ToList();
         if (timed.Count > 0)
@@ -83,7 +83,7 @@ public sealed class DomainTopology : ITopology
     public TopicsSpec Topics { get; }
 
     /// <summary>The aggregates, compiled, in file order.</summary>
-    public IReadOnlyList<CompiledAggregate> Aggregates { get; }
+    public IReadOnlyList<CompiledAggregate<DomainRecord>> Aggregates { get; }
 
     /// <summary>The watermark strategy this topology expects: the file's out-of-orderness, the configured idle timeout.</summary>
     public WatermarkStrategy WatermarkStrategy =>
@@ -133,14 +133,14 @@ public sealed class DomainTopology : ITopology
         var children = new List<IProcessor<string, DomainRecord>> { validSink };
         foreach (var a in Aggregates)
         {
-            var emitter = b.Add(new DomainRowEmitter(a, aggregatedSink));
-            var aggregator = new DomainAggregator(a);
+            var emitter = b.Add(new DomainRowEmitter<DomainRecord>(a, aggregatedSink));
+            var aggregator = new DomainAggregator<DomainRecord>(a);
             IProcessor<string, DomainRecord> op = a.TimeWindows is { } windows
-                ? b.Add(new WindowAggregateProcessor<string, DomainRecord, DomainAccumulator, DomainAccumulator, DomainAggregator>(
+                ? b.Add(new WindowAggregateProcessor<string, DomainRecord, DomainAccumulator, DomainAccumulator, DomainAggregator<DomainRecord>>(
                     a.Name, windows, aggregator,
                     b.Store(new WindowStore<string, DomainAccumulator>(a.Name, _limits.MaxWindowEntries, StringComparer.Ordinal, valueSerde: a.Serde)),
                     emitter, lateByRecordKey, comparer: StringComparer.Ordinal))
-                : b.Add(new SessionWindowProcessor<string, DomainRecord, DomainAccumulator, DomainAccumulator, DomainAggregator>(
+                : b.Add(new SessionWindowProcessor<string, DomainRecord, DomainAccumulator, DomainAccumulator, DomainAggregator<DomainRecord>>(
                     a.Name, a.SessionWindows!, aggregator,
                     b.Store(new SessionStore<string, SessionState<DomainAccumulator>>(
                         a.Name, _limits.MaxOpenSessions, StringComparer.Ordinal, valueSerde: new SessionStateSerde<DomainAccumulator>(a.Serde))),
