@@ -23,9 +23,21 @@ public sealed partial class BatchRecomputation
                 EmitRows(rows, partition, spec.Name, w.Key, size, finalWatermark, row =>
                 {
                     foreach (var g in groups)
+                    {
+                        var written = new Dictionary<string, double>(StringComparer.Ordinal);
                         foreach (var m in spec.Measures)
-                            foreach (var (metric, value) in Measure(m, fields, g.ToList()))
+                        {
+                            // A ratio divides the values its parts wrote for this group; none when either has no row or the denominator is 0.
+                            var figures = m.Parts is var (numerator, denominator)
+                                ? written.TryGetValue(numerator, out var n) && written.TryGetValue(denominator, out var d) && d != 0 ? [(m.Name, n / d)] : []
+                                : Measure(m, fields, g.ToList()).ToList();
+                            foreach (var (metric, value) in figures)
+                            {
+                                written[metric] = value;
                                 row(dimension, g.Key, metric, value);
+                            }
+                        }
+                    }
                 });
             }
         }

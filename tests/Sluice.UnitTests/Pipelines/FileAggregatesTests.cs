@@ -21,6 +21,7 @@ public class FileAggregatesTests
               - { name: revenue_cents, sum: revenue_cents }
               - { name: price, mean: price_cents }
               - { name: buyers, distinct: user_id }
+              - { name: purchase_share, ratio: [purchases, events] }
           - name: mobile_hourly
             window: { hopping: 10m, every: 5m }
             groupBy: [is_mobile, event_type]
@@ -53,7 +54,9 @@ public class FileAggregatesTests
         Assert.Equal(600, rows.Metric("price_sum", "geo_country", "DE"));
         Assert.Equal(2, rows.Metric("price_count", "geo_country", "DE"));
         Assert.Equal(2, rows.Metric("buyers", "geo_country", "DE"));
+        Assert.Equal(2.0 / 3, rows.Metric("purchase_share", "geo_country", "DE"), 12);
         Assert.Equal(1, rows.Metric("events", "geo_country", "FR"));
+        Assert.Equal(0, rows.Metric("purchase_share", "geo_country", "FR"));
         Assert.DoesNotContain(rows, r => r.DimensionValue == "FR" && r.Metric == "price");
 
         var hopping = d.Rows("mobile_hourly");
@@ -100,6 +103,16 @@ public class FileAggregatesTests
         Assert.Equal(key, error.Key);
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
         Assert.Contains("test.yaml, line", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void a_ratio_of_a_measure_not_listed_before_it_is_refused()
+    {
+        var yaml = "\naggregates:\n  - name: mine\n    window: { tumbling: 5m }\n    measures:\n      - { name: share, ratio: [purchases, events] }\n"
+                   + "      - { name: events, count: true }\n      - { name: purchases, countWhere: { event_type: [purchase] } }\n";
+        var error = Assert.Throws<ConfigurationException>(() => WithAggregates(yaml));
+        Assert.Equal("aggregates[0].measures[0].ratio", error.Key);
+        Assert.Contains("'purchases' is not an earlier measure", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -139,6 +139,32 @@ internal abstract class Measure<T>(MeasureSpec spec)
         }
     }
 
+    /// <summary>One earlier measure's value over another's; no row when the denominator is 0 or either has no row.</summary>
+    /// <remarks>Its parts are rows of their own, so readers summing partitions divide the summed parts (never average the
+    /// partitions' ratios). Computed when the window's rows are written, from the values its parts wrote.</remarks>
+    public sealed class Ratio(MeasureSpec spec, int numerator, int denominator) : Measure<T>(spec)
+    {
+        public override string Text => $"{Spec.Name} ({Spec.Parts!.Value.Numerator} / {Spec.Parts.Value.Denominator}; readers summing partitions divide the summed parts)";
+
+        public override void Add(DomainAccumulator acc, T record)
+        {
+        }
+
+        public override void Merge(DomainAccumulator target, DomainAccumulator source)
+        {
+        }
+
+        public override void Emit(DomainAccumulator acc, Action<string, double> row)
+        {
+        }
+
+        /// <summary>Writes the ratio of the values the parts wrote (by measure index).</summary>
+        public void Emit(double?[] values, Action<string, double> row)
+        {
+            if (values[numerator] is { } n && values[denominator] is { } d && d != 0) row(Spec.Name, n / d);
+        }
+    }
+
     /// <summary>Distinct values of a field (absent values are not counted).</summary>
     public sealed class Distinct(MeasureSpec spec, Func<T, string?> value, int set, bool isKey) : Measure<T>(spec)
     {
@@ -161,6 +187,7 @@ internal abstract class Measure<T>(MeasureSpec spec)
 public sealed class CompiledAggregate<T>
 {
     private readonly Measure<T>[] _measures;
+    private readonly bool _ratios;
     // Slots handed out to the measures while they compile: the accumulator's shape.
     private int _longs, _doubles, _sets;
 
@@ -185,7 +212,16 @@ public sealed class CompiledAggregate<T>
         GroupKey = GroupKeyOf(groupBy);
 
         var measures = new List<Measure<T>>();
-        foreach (var m in spec.Measures) measures.Add(Compile(m, schema));
+        foreach (var m in spec.Measures)
+        {
+            if (m.Parts is var (numerator, denominator))
+            {
+                measures.Add(new Measure<T>.Ratio(m, IndexOfMeasure(spec, numerator), IndexOfMeasure(spec, denominator)));
+                _ratios = true;
+                continue;
+            }
+            measures.Add(Compile(m, schema));
+        }
         _measures = [.. measures];
 
         var lateness = schema.AllowedLateness;
@@ -236,7 +272,28 @@ public sealed class CompiledAggregate<T>
 
     internal void Emit(DomainAccumulator acc, Action<string, double> row)
     {
-        foreach (var m in _measures) m.Emit(acc, row);
+        if (!_ratios)
+        {
+            foreach (var m in _measures) m.Emit(acc, row);
+            return;
+        }
+        // A ratio divides what its parts wrote: their first metric (a mean's is the mean itself).
+        var values = new double?[_measures.Length];
+        for (var i = 0; i < _measures.Length; i++)
+        {
+            var m = _measures[i];
+            if (m is Measure<T>.Ratio ratio)
+            {
+                ratio.Emit(values, row);
+                continue;
+            }
+            var index = i;
+            m.Emit(acc, (metric, value) =>
+            {
+                if (metric == m.Spec.Name) values[index] = value;
+                row(metric, value);
+            });
+        }
     }
 
     internal static void Reset(DomainAccumulator acc)
@@ -296,6 +353,13 @@ public sealed class CompiledAggregate<T>
                     : new Measure<T>.Extreme(m, value, _doubles++, _longs++, max: m.Kind == MeasureKind.Max);
             }
         }
+    }
+
+    private static int IndexOfMeasure(AggregateSpec spec, string name)
+    {
+        for (var i = 0; i < spec.Measures.Count; i++)
+            if (spec.Measures[i].Name == name) return i;
+        throw new InvalidOperationException($"{spec.Key}: the file reader let a ratio name '{name}', which is not a measure");
     }
 
     private static int FieldIndex(AggregateFields<T> schema, string name, string key, int line)
