@@ -24,8 +24,6 @@ public sealed class DomainRecordAvro
     private readonly ISchemaSource? _schemas;
     private readonly AvroSchema _reader;
     private readonly ConcurrentDictionary<int, Plan> _plans = new();
-    private readonly Func<DomainRecord, string?> _key;
-    private readonly int _timeSlot;
 
     /// <summary>A codec for <paramref name="schema"/>'s records; reading needs <paramref name="schemas"/> (the registry client).</summary>
     public DomainRecordAvro(DomainSchema schema, ISchemaSource? schemas = null)
@@ -33,8 +31,6 @@ public sealed class DomainRecordAvro
         _schema = schema ?? throw new ArgumentNullException(nameof(schema));
         _schemas = schemas;
         _reader = DomainAvroSchema.Generate(schema.Domain);
-        _key = schema.TextOf(schema.KeyIndex);
-        _timeSlot = schema.SlotOf(schema.TimeIndex);
     }
 
     /// <summary>The generated schema: what is registered and what frames are read into.</summary>
@@ -131,9 +127,7 @@ public sealed class DomainRecordAvro
             error = new DecodeError(ReasonCodes.MissingRequiredFields, string.Join(",", missing.Order(StringComparer.Ordinal)));
             return false;
         }
-        r.Key = _key(r)!;
-        r.Timestamp = r.Whole(_timeSlot)!.Value;
-        record = r;
+        record = _schema.Complete(r);
         error = default;
         return true;
     }

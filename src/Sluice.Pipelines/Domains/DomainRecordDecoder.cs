@@ -36,8 +36,6 @@ public sealed class DomainRecordDecoder(DomainSchema schema, DomainRecordAvro? a
     private readonly DomainSchema _schema = schema ?? throw new ArgumentNullException(nameof(schema));
     private readonly byte[][] _names = schema.Utf8Names;
     private readonly byte[][][] _values = [.. schema.Fields.Select(f => f.Values.Select(System.Text.Encoding.UTF8.GetBytes).ToArray())];
-    private readonly Func<DomainRecord, string?> _key = schema.TextOf(schema.KeyIndex);
-    private readonly int _timeSlot = schema.SlotOf(schema.TimeIndex);
 
     /// <summary>Decodes one payload; on failure <paramref name="error"/> carries the reason code and a detail naming the field.</summary>
     public bool TryDecode(ReadOnlySpan<byte> payload, out DomainRecord? record, out DecodeError error)
@@ -113,9 +111,7 @@ public sealed class DomainRecordDecoder(DomainSchema schema, DomainRecordAvro? a
             error = new DecodeError(InvalidEnumValue, badEnum);
             return false;
         }
-        r.Key = _key(r)!;
-        r.Timestamp = r.Whole(_timeSlot)!.Value;
-        record = r;
+        record = _schema.Complete(r);
         error = default;
         return true;
     }
