@@ -15,6 +15,7 @@ internal static class ClickHouseMigrations
     public static IReadOnlyList<Migration> All { get; } =
     [
         new(1, "tables", ClickHouseSchema.Tables),
+        new(2, "views", ClickHouseSchema.Views),
     ];
 
     public static int Latest => All[^1].Version;

@@ -196,6 +196,54 @@ internal static class ClickHouseSchema
         ORDER BY (group_id, topic, partition)
         """;
 
+    /// <summary>Migration 2: what people query, over <c>FINAL</c> so that a row not yet merged counts once. Partial aggregates
+    /// are summed here; conversion rates are recomputed from the summed counts, never averaged (as PostgreSQL's views do).</summary>
+    /// <remarks>Inner queries rename the columns they feed to aggregates: ClickHouse lets an alias shadow a column of the
+    /// same name, so <c>sum(value) AS value</c> would refer to itself.</remarks>
+    public const string Views = """
+        CREATE VIEW IF NOT EXISTS window_totals AS
+        SELECT aggregate, window_start, max(end) AS window_end, dimension, dimension_value, metric, sum(v) AS value, count() AS partitions
+        FROM (SELECT aggregate, window_start, window_end AS end, dimension, dimension_value, metric, assumeNotNull(value) AS v FROM window_aggregates FINAL)
+        WHERE metric NOT IN ('conversion_rate_sessions', 'conversion_rate_carts')
+        GROUP BY aggregate, window_start, dimension, dimension_value, metric
+        UNION ALL
+        SELECT aggregate, window_start, max(end) AS window_end, dimension, dimension_value, 'conversion_rate_sessions' AS metric,
+               if(sumIf(v, m = 'sessions') > 0, sumIf(v, m = 'converted_sessions') / sumIf(v, m = 'sessions'), 0) AS value,
+               countIf(m = 'sessions') AS partitions
+        FROM (SELECT aggregate, window_start, window_end AS end, dimension, dimension_value, metric AS m, assumeNotNull(value) AS v FROM window_aggregates FINAL
+              WHERE aggregate = 'commerce_5m' AND metric IN ('sessions', 'converted_sessions'))
+        GROUP BY aggregate, window_start, dimension, dimension_value
+        HAVING partitions > 0
+        UNION ALL
+        SELECT aggregate, window_start, max(end) AS window_end, dimension, dimension_value, 'conversion_rate_carts' AS metric,
+               if(sumIf(v, m = 'add_to_carts') > 0, sumIf(v, m = 'purchases') / sumIf(v, m = 'add_to_carts'), 0) AS value,
+               countIf(m = 'add_to_carts') AS partitions
+        FROM (SELECT aggregate, window_start, window_end AS end, dimension, dimension_value, metric AS m, assumeNotNull(value) AS v FROM window_aggregates FINAL
+              WHERE aggregate = 'commerce_5m' AND metric IN ('add_to_carts', 'purchases'))
+        GROUP BY aggregate, window_start, dimension, dimension_value
+        HAVING partitions > 0
+        ;
+        CREATE VIEW IF NOT EXISTS hourly_summary AS
+        SELECT toStartOfHour(toDateTime(intDiv(t, 1000), 'UTC')) AS hour, count() AS events, uniqExact(visitor) AS visitors, uniqExact(session) AS sessions,
+               countIf(type = 'page_view') AS page_views, countIf(type = 'add_to_cart') AS cart_adds, countIf(type = 'purchase') AS purchases,
+               sum(revenue) AS revenue_cents
+        FROM (SELECT event_time AS t, ifNull(ifNull(user_id, session_id), '') AS visitor, ifNull(session_id, '') AS session, ifNull(event_type, '') AS type,
+              ifNull(revenue_cents, 0) AS revenue FROM events FINAL)
+        GROUP BY hour
+        ;
+        CREATE VIEW IF NOT EXISTS funnel AS
+        SELECT toStartOfDay(toDateTime(intDiv(start, 1000), 'UTC')) AS day, count() AS sessions, countIf(viewed_any) AS viewed, countIf(added_any) AS added_to_cart,
+               countIf(done) AS converted, countIf(abandoned) AS abandoned_cart, countIf(done) / count() AS conversion_rate
+        FROM (SELECT session_start AS start, ifNull(page_views, 0) > 0 AS viewed_any, ifNull(cart_adds, 0) > 0 AS added_any, ifNull(converted, 0) = 1 AS done,
+              ifNull(abandoned_cart, 0) = 1 AS abandoned FROM sessions FINAL)
+        GROUP BY day
+        ;
+        CREATE VIEW IF NOT EXISTS dead_letters_by_reason AS
+        SELECT reason_code, count() AS dead_letters, countIf(ifNull(payload_truncated, 0) = 1) AS truncated, min(failed_at) AS first_failed_at, max(failed_at) AS last_failed_at
+        FROM dead_letters FINAL
+        GROUP BY reason_code
+        """;
+
     /// <summary>The statements of a migration's SQL.</summary>
     public static IEnumerable<string> Statements(string sql) =>
         sql.ReplaceLineEndings("\n").Split(Separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

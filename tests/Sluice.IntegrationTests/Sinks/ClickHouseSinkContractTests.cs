@@ -137,6 +137,55 @@ public sealed class ClickHouseSinkContractTests : SinkContractTests, IDisposable
     }
 
     [Fact]
+    public void the_views_count_each_id_once_before_any_merge_and_sum_the_partials_over_partitions()
+    {
+        using var sink = Opened();
+        var batch = Batch(Records);
+        sink.Write(batch);
+        sink.Write(batch);
+        var parsed = ParsedBatch.Parse(batch, SinkTopics.Default);
+        static List<T> Latest<T>(List<T> rows) where T : OutputRow => [.. rows.GroupBy(r => r.Id).Select(g => g.MaxBy(r => r.Sequence)!)];
+        var aggregates = Latest(parsed.Aggregates);
+        var events = Latest(parsed.Events);
+        var sessions = Latest(parsed.Sessions);
+
+        // 1. window_totals: each partial counted once however often it was written, summed over partitions.
+        var sums = aggregates.Where(a => !a.Metric.StartsWith("conversion_rate_", StringComparison.Ordinal))
+            .GroupBy(a => $"{a.Aggregate}|{a.WindowStart}|{a.Dimension}|{a.DimensionValue}|{a.Metric}")
+            .ToDictionary(g => g.Key, g => (Value: g.Sum(a => a.Value), Partitions: g.Count()));
+        var totals = Tsv("SELECT aggregate, window_start, dimension, dimension_value, metric, value, partitions FROM window_totals")
+            .ToDictionary(r => string.Join("|", r[..5]), r => (Value: double.Parse(r[5], CultureInfo.InvariantCulture), Partitions: int.Parse(r[6], CultureInfo.InvariantCulture)));
+        Assert.True(sums.Count > 100, $"only {sums.Count} window totals in the test data");
+        foreach (var (key, want) in sums)
+        {
+            Assert.True(totals.TryGetValue(key, out var got), $"window_totals lacks {key}");
+            Assert.Equal(want.Partitions, got.Partitions);
+            Assert.Equal(want.Value, got.Value, 9);
+        }
+
+        // 2. Conversion rates recomputed from the summed counts.
+        var rates = totals.Where(t => t.Key.EndsWith("|conversion_rate_sessions", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(rates);
+        foreach (var (key, got) in rates)
+        {
+            var prefix = key[..^"conversion_rate_sessions".Length];
+            var sessionsSum = sums[prefix + "sessions"].Value;
+            var converted = sums.TryGetValue(prefix + "converted_sessions", out var c) ? c.Value : 0;
+            Assert.Equal(sessionsSum > 0 ? converted / sessionsSum : 0, got.Value, 9);
+        }
+
+        // 3. The other views: one row per id.
+        Assert.Equal(events.Count, Long("SELECT sum(events) FROM hourly_summary"));
+        Assert.Equal(events.Sum(e => e.RevenueCents ?? 0), Long("SELECT sum(revenue_cents) FROM hourly_summary"));
+        Assert.Equal(sessions.Count, Long("SELECT sum(sessions) FROM funnel"));
+        Assert.Equal(sessions.Count(x => x.Converted), Long("SELECT sum(converted) FROM funnel"));
+        Assert.Equal(Latest(parsed.DeadLetters).Count, Long("SELECT sum(dead_letters) FROM dead_letters_by_reason"));
+    }
+
+    private List<string[]> Tsv(string sql) =>
+        [.. ClickHouseTestServer.Query(sql, _db.Name).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t'))];
+
+    [Fact]
     public void an_event_keeps_its_first_row_and_a_session_takes_its_latest()
     {
         var enriched = Records.First(r => r.Topic == SinkTopics.Default.Enriched);
