@@ -369,6 +369,9 @@ public sealed class ClickHouseSinkOptions
             ThrowHelper.ThrowConfiguration("sinks.clickhouse.database", $"'{Database}' is not a plain identifier; use letters, digits and _, not starting with a digit");
         if (Url.Length > 0 && (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0))
             ThrowHelper.ThrowConfiguration("sinks.clickhouse.url", "is not an http(s) URL of ClickHouse's HTTP interface; write for example http://localhost:8123");
+        // Logs and errors name the URL: credentials go in their own keys, the password by reference.
+        if (Url.Length > 0 && new Uri(Url).UserInfo.Length > 0)
+            ThrowHelper.ThrowConfiguration("sinks.clickhouse.url", "holds a user or password; set sinks.clickhouse.user and sinks.clickhouse.password instead");
     }
 }
 

@@ -22,13 +22,15 @@ internal sealed partial class ClickHouseHttp : IDisposable
 
     public ClickHouseHttp(Uri url, string user, string password, TimeSpan timeout)
     {
-        _base = new UriBuilder(url) { UserName = "", Password = "", Path = "/", Query = "" }.Uri;
+        // A path is kept (a server behind a proxy at /clickhouse/); the query string is each request's own.
+        var path = url.AbsolutePath.EndsWith('/') ? url.AbsolutePath : url.AbsolutePath + "/";
+        _base = new UriBuilder(url) { UserName = "", Password = "", Path = path, Query = "", Fragment = "" }.Uri;
         _auth = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
         _client = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5) }) { Timeout = timeout };
     }
 
-    /// <summary>scheme://host:port, what errors and logs name (never credentials).</summary>
-    public string Server => _base.GetLeftPart(UriPartial.Authority);
+    /// <summary>scheme://host:port and any path, what errors and logs name (never credentials).</summary>
+    public string Server => _base.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
     /// <summary>Runs <paramref name="sql"/> (no result expected).</summary>
     public void Execute(string sql, Settings settings, CancellationToken cancellationToken) =>
