@@ -39,7 +39,8 @@ internal sealed partial class ClickHouseHttp : IDisposable
     /// <summary>Runs <paramref name="sql"/>, which ends in <c>FORMAT RowBinary</c>, and returns the result's bytes.</summary>
     public byte[] Query(string sql, Settings settings, CancellationToken cancellationToken)
     {
-        using var response = Send(settings, query: null, new StringContent(sql, Encoding.UTF8), cancellationToken);
+        // The server buffers the result, so an error while it runs is an error status, not a 200 whose body breaks off.
+        using var response = Send(settings with { WaitEndOfQuery = true }, query: null, new StringContent(sql, Encoding.UTF8), cancellationToken);
         return response.Content.ReadAsByteArrayAsync(cancellationToken).GetAwaiter().GetResult();
     }
 
@@ -52,6 +53,7 @@ internal sealed partial class ClickHouseHttp : IDisposable
         var parameters = new List<string>(4);
         if (query is not null) parameters.Add("query=" + Uri.EscapeDataString(query));
         if (settings.Database is { } db) parameters.Add("database=" + Uri.EscapeDataString(db));
+        if (settings.WaitEndOfQuery) parameters.Add("wait_end_of_query=1");
         if (settings.Session is { } session)
         {
             parameters.Add("session_id=" + Uri.EscapeDataString(session));
@@ -122,7 +124,7 @@ internal sealed partial class ClickHouseHttp : IDisposable
     ];
 
     /// <summary>Per-request parameters: the database statements run in, and the HTTP session whose temporary tables they see.</summary>
-    public readonly record struct Settings(string? Database, string? Session = null);
+    public readonly record struct Settings(string? Database, string? Session = null, bool WaitEndOfQuery = false);
 }
 
 /// <summary>A request ClickHouse refused or that did not reach it; <see cref="Code"/> is the server's error code when it answered.</summary>

@@ -129,10 +129,7 @@ public sealed class ClickHouseSink : ISink
         {
             throw Failed(ex, $"writing a batch of {batch.Count:N0} records ({step})");
         }
-        finally
-        {
-            Unstage(session, staged);
-        }
+        Unstage(session, staged);
     }
 
     /// <summary>Every row of <paramref name="table"/> as readers see it (with <c>FINAL</c>): what tests compare.</summary>
@@ -169,7 +166,8 @@ public sealed class ClickHouseSink : ISink
         }
     }
 
-    // The session's temporary tables would go when it expires; dropping them frees the batch's memory now.
+    // The session's temporary tables would go when it expires (two minutes after its last request); dropping them frees
+    // the batch's memory now. Only after a write that succeeded: after a failure the server may not answer at all.
     private void Unstage(ClickHouseHttp.Settings session, List<string> staged)
     {
         foreach (var table in staged)
