@@ -47,9 +47,9 @@ public sealed class ClickHouseSink : ISink
         if (string.IsNullOrWhiteSpace(url))
             ThrowHelper.ThrowConfiguration("sinks.clickhouse.url", "must be set for the ClickHouse sink; for example http://localhost:8123");
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            ThrowHelper.ThrowConfiguration<Uri>("sinks.clickhouse.url", "is not an http(s) URL of ClickHouse's HTTP interface; write for example http://localhost:8123");
+            ThrowHelper.ThrowConfiguration("sinks.clickhouse.url", "is not an http(s) URL of ClickHouse's HTTP interface; write for example http://localhost:8123");
         ArgumentException.ThrowIfNullOrWhiteSpace(database);
-        _http = new ClickHouseHttp(uri!, user, password, TimeSpan.FromMinutes(2));
+        _http = new ClickHouseHttp(uri, user, password, TimeSpan.FromMinutes(2));
         _database = database;
         _user = user;
         _topics = topics;
