@@ -42,7 +42,7 @@ internal static class DemoCommand
         var sinks = new Option<string?>("--sinks")
         {
             Description = "Stores to land the outputs in, comma-separated: duckdb (warehouse.path), lake (lake.path), postgres (postgres.connectionString), " +
-                          "or none (default duckdb,lake, and postgres when postgres.connectionString is set)",
+                          "clickhouse (sinks.clickhouse.url), or none (default duckdb,lake, and postgres when postgres.connectionString is set)",
         };
 
         var domain = new Option<string?>("--domain")
