@@ -14,24 +14,31 @@ public enum OutputKind
 }
 
 /// <summary>The output topics' names, as the processor writes them (configuration decides them).</summary>
+/// <param name="Enriched">The enriched events; null for a domain file with its own event, whose valid records have no table.</param>
+/// <param name="Bots">The bot events; null for a domain file with its own event.</param>
+/// <param name="Sessions">The clickstream's sessions; null for a domain file with its own event (its sessions are aggregate rows).</param>
 /// <param name="Quality">The quality topic; null when the processor writes none (<c>quality.enabled: false</c>), and then no sink reads it.</param>
-public sealed record SinkTopics(string Enriched, string DeadLetters, string Late, string Bots, string Aggregated, string Sessions, string? Quality = null)
+public sealed record SinkTopics(string? Enriched, string DeadLetters, string Late, string? Bots, string Aggregated, string? Sessions, string? Quality = null)
 {
     /// <summary>The processor's default topic names.</summary>
     public static SinkTopics Default { get; } = new("clickstream.enriched", "clickstream.dlq", "clickstream.late", "clickstream.bots",
         "clickstream.aggregated", "clickstream.sessions", "clickstream.quality");
 
-    /// <summary>Every output topic the sinks read: the six outputs, and the quality topic when there is one.</summary>
-    public IReadOnlyList<string> All => Quality is null
-        ? [Enriched, DeadLetters, Late, Bots, Aggregated, Sessions]
-        : [Enriched, DeadLetters, Late, Bots, Aggregated, Sessions, Quality];
+    /// <summary>The outputs of a domain file with its own event: its dead letters, late records and aggregate rows.</summary>
+    public static SinkTopics OfDomain(string deadLetters, string late, string aggregated) => new(null, deadLetters, late, null, aggregated, null);
 
-    /// <summary>The outputs that have a topic here: every kind, less <see cref="OutputKind.Quality"/> without a quality topic.</summary>
-    public IReadOnlyList<OutputKind> Kinds => Quality is null
-        ? [OutputKind.Enriched, OutputKind.DeadLetters, OutputKind.Late, OutputKind.Bots, OutputKind.Aggregated, OutputKind.Sessions]
-        : Enum.GetValues<OutputKind>();
+    /// <summary>Every output topic the sinks read: each output that has a topic here.</summary>
+    public IReadOnlyList<string> All => [.. Kinds.Select(Topic)];
 
-    public string Topic(OutputKind kind) => kind switch
+    /// <summary>The outputs that have a topic here: every kind, less those without one (quality without <c>quality.enabled</c>,
+    /// the clickstream's own outputs for a domain file with its own event).</summary>
+    public IReadOnlyList<OutputKind> Kinds => [.. Enum.GetValues<OutputKind>().Where(k => TopicOrNull(k) is not null)];
+
+    public string Topic(OutputKind kind) =>
+        TopicOrNull(kind) ?? throw new InvalidOperationException($"no {kind} topic here: quality.enabled is false, or the domain has no such output");
+
+    /// <summary>The topic of <paramref name="kind"/>; null when the processor writes no such output.</summary>
+    public string? TopicOrNull(OutputKind kind) => kind switch
     {
         OutputKind.Enriched => Enriched,
         OutputKind.DeadLetters => DeadLetters,
@@ -39,7 +46,7 @@ public sealed record SinkTopics(string Enriched, string DeadLetters, string Late
         OutputKind.Bots => Bots,
         OutputKind.Aggregated => Aggregated,
         OutputKind.Sessions => Sessions,
-        OutputKind.Quality => Quality ?? throw new InvalidOperationException("no quality topic: quality.enabled is false"),
+        OutputKind.Quality => Quality,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -48,7 +55,7 @@ public sealed record SinkTopics(string Enriched, string DeadLetters, string Late
     {
         // Called per record: a loop over the enum, no list.
         for (var k = OutputKind.Enriched; k <= OutputKind.Quality; k++)
-            if ((k != OutputKind.Quality || Quality is not null) && string.Equals(Topic(k), topic, StringComparison.Ordinal)) return k;
+            if (string.Equals(TopicOrNull(k), topic, StringComparison.Ordinal)) return k;
         return null;
     }
 }

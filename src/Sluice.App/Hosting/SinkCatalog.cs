@@ -31,12 +31,16 @@ public static class SinkCatalog
             "duckdb" => new SinkDefinition(name, options.Sinks.DuckDb.GroupId, topics.All,
                 () => new DuckDbSink(options.Warehouse.Path, topics, logger, key: warehouseKey)),
             // The lake lands the input topic too (bronze).
-            "lake" => new SinkDefinition(name, options.Sinks.Lake.GroupId, [options.Kafka.Topics.Events, .. topics.All],
-                () => new LakeSink(options.Lake.Path, topics, options.Kafka.Topics.Events, options.Lake.RecentIds, logger)),
+            "lake" => new SinkDefinition(name, options.Sinks.Lake.GroupId, [InputTopic(options), .. topics.All],
+                () => new LakeSink(options.Lake.Path, topics, InputTopic(options), options.Lake.RecentIds, logger)),
             "clickhouse" => new SinkDefinition(name, options.Sinks.ClickHouse.GroupId, topics.All, () => CreateClickHouse(options, topics, logger)),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, $"not a store; one of {string.Join(", ", Names)}"),
         };
     }
+
+    // What the lake lands raw in bronze: the processor's input topic, a domain file's own when it has one.
+    private static string InputTopic(SluiceOptions options) =>
+        ClickstreamProcessor.TopologyOptions(options).Domain.Topics?.Input ?? options.Kafka.Topics.Events;
 
     /// <summary>Checks what the store called <paramref name="name"/> needs of the configuration, before anything starts.</summary>
     /// <exception cref="ConfigurationException">A setting the store needs is missing, naming its key.</exception>
@@ -47,10 +51,12 @@ public static class SinkCatalog
         if (name == "clickhouse") RequireClickHouseUrl(options);
     }
 
-    /// <summary>The output topics the processor writes, as configured: the quality topic only with <c>quality.enabled</c>.</summary>
+    /// <summary>The output topics the processor writes, as configured: the quality topic only with <c>quality.enabled</c>;
+    /// for a domain file with its own event (<c>processor.domain</c>), its dead letters, late records and aggregate rows.</summary>
     public static SinkTopics Topics(SluiceOptions options)
     {
         var t = ClickstreamProcessor.TopologyOptions(options);
+        if (t.Domain.Topics is { } own) return SinkTopics.OfDomain(own.DeadLetters, own.Late, own.Aggregated);
         return new SinkTopics(t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.BotsTopic, t.AggregatedTopic, t.SessionsTopic,
             t.Quality.Enabled ? t.Quality.Topic : null);
     }

@@ -76,7 +76,7 @@ internal static class BenchPostgresCommand
                 var enriched = Enrich(e);
                 _buffer.ResetWrittenCount();
                 ClickstreamJson.Write(enriched, _buffer);
-                records.Add(new SinkRecord(SinkTopics.Default.Enriched, 0, _offset++, e.Timestamp, null, _buffer.WrittenSpan.ToArray()));
+                records.Add(new SinkRecord(SinkTopics.Default.Topic(OutputKind.Enriched), 0, _offset++, e.Timestamp, null, _buffer.WrittenSpan.ToArray()));
             }
             return new SinkBatch("bench", records);
         }

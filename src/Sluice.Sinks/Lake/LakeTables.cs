@@ -16,10 +16,10 @@ public static class LakeTables
     public static IReadOnlyList<ILakeTable> Create(string lakeRoot, SinkTopics topics, string inputTopic) =>
     [
         new LakeTable<BronzeRow>(lakeRoot, "bronze/events", inputTopic, BronzeRow.From, idOf: null, idsInFile: null, r => r.Timestamp),
-        new LakeTable<EventLakeRow>(lakeRoot, "silver/events", topics.Enriched,
-            r => EventLakeRow.From(Parse(r, OutputRowParser.Event)), e => e.EventId, LakeIds.Reader<EventIdColumns>(), e => e.EventTime),
-        new LakeTable<EventLakeRow>(lakeRoot, "silver/bot_events", topics.Bots,
-            r => EventLakeRow.From(Parse(r, OutputRowParser.Event)), e => e.EventId, LakeIds.Reader<EventIdColumns>(), e => e.EventTime),
+        .. When(topics.Enriched, topic => new LakeTable<EventLakeRow>(lakeRoot, "silver/events", topic,
+            r => EventLakeRow.From(Parse(r, OutputRowParser.Event)), e => e.EventId, LakeIds.Reader<EventIdColumns>(), e => e.EventTime)),
+        .. When(topics.Bots, topic => new LakeTable<EventLakeRow>(lakeRoot, "silver/bot_events", topic,
+            r => EventLakeRow.From(Parse(r, OutputRowParser.Event)), e => e.EventId, LakeIds.Reader<EventIdColumns>(), e => e.EventTime)),
         new LakeTable<DeadLetterLakeRow>(lakeRoot, "silver/dead_letters", topics.DeadLetters,
             r => DeadLetterLakeRow.From(Parse(r, OutputRowParser.DeadLetter)), d => LakeIds.DeadLetter(d.SourceTopic, d.SourcePartition, d.SourceOffset), LakeIds.Reader<DeadLetterIdColumns>(), d => d.FailedAt),
         new LakeTable<LateLakeRow>(lakeRoot, "silver/late_events", topics.Late,
@@ -28,18 +28,16 @@ public static class LakeTables
             r => AggregateLakeRow.From(Parse(r, OutputRowParser.Aggregate)),
             a => LakeIds.Aggregate(a.Aggregate, a.WindowStart, a.Dimension, a.DimensionValue, a.Partition, a.Metric), LakeIds.Reader<AggregateIdColumns>(),
             a => a.WindowStart),
-        new LakeTable<SessionLakeRow>(lakeRoot, "gold/sessions", topics.Sessions,
+        .. When(topics.Sessions, topic => new LakeTable<SessionLakeRow>(lakeRoot, "gold/sessions", topic,
             r => SessionLakeRow.From(Parse(r, OutputRowParser.Session)), s => LakeIds.Session(s.SessionKey, s.SessionStart),
-            LakeIds.Reader<SessionIdColumns>(), s => s.SessionStart),
-        .. Quality(lakeRoot, topics),
+            LakeIds.Reader<SessionIdColumns>(), s => s.SessionStart)),
+        // Only when the processor writes quality rows (quality.enabled), partitioned by the window's date as the aggregates are.
+        .. When(topics.Quality, topic => new LakeTable<QualityLakeRow>(lakeRoot, "gold/quality", topic, r => QualityLakeRow.From(Parse(r, OutputRowParser.Quality)),
+            q => LakeIds.Quality(q.WindowStart, q.Partition), LakeIds.Reader<QualityIdColumns>(), q => q.WindowStart)),
     ];
 
-    // Only when the processor writes quality rows (quality.enabled), partitioned by the window's date as the aggregates are.
-    private static ILakeTable[] Quality(string lakeRoot, SinkTopics topics) => topics.Quality is not { } topic ? [] :
-    [
-        new LakeTable<QualityLakeRow>(lakeRoot, "gold/quality", topic, r => QualityLakeRow.From(Parse(r, OutputRowParser.Quality)),
-            q => LakeIds.Quality(q.WindowStart, q.Partition), LakeIds.Reader<QualityIdColumns>(), q => q.WindowStart),
-    ];
+    // A table for an output the processor writes; none for one it does not (a domain file's own event has no sessions).
+    private static ILakeTable[] When(string? topic, Func<string, ILakeTable> table) => topic is null ? [] : [table(topic)];
 
     private delegate T Parser<out T>(ReadOnlySpan<byte> json, int sequence);
 
