@@ -121,7 +121,7 @@ internal static class DlqCommand
             using var schemas = options.SchemaRegistry.Url.Length > 0 ? RegistrySchemaSource.Connect(options.SchemaRegistry) : null;
             var judge = RecordJudge.For(ClickstreamProcessor.TopologyOptions(options), schemas);
             var chosen = letters.OrderBy(l => l.Partition).ThenBy(l => l.Offset).ToList();
-            var progress = new Progress<int>(done =>
+            var progress = new SynchronousProgress<int>(done =>
             {
                 if (done % 1_000 == 0) Console.Error.WriteLine($"replayed {done:N0} of {chosen.Count:N0} letters");
             });
