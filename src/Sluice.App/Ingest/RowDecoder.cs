@@ -90,7 +90,7 @@ public sealed class RowDecoder
     }
 
     /// <summary>Decodes a click-event row; on success <paramref name="json"/> is the event as the producer sends JSON.</summary>
-    /// <param name="row">The row's bytes (valid UTF-8: the file was checked whole before).</param>
+    /// <param name="row">The row's bytes, valid UTF-8 (<see cref="StagedFileReader"/> dead-letters rows that are not).</param>
     /// <param name="evt">The event.</param>
     /// <param name="json">The row itself when it is the event's JSON already, else the event written anew; valid until the next call.</param>
     /// <param name="error">Why the row is not an event.</param>

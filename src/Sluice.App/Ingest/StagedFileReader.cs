@@ -2,55 +2,81 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Unicode;
+using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Streaming.Errors;
 
 namespace Sluice.App.Ingest;
 
-/// <summary>A file's size and SHA-256, and where its bytes stop being UTF-8 text if they do.</summary>
+/// <summary>A file's size and SHA-256, and whether it is UTF-8 text at all.</summary>
 /// <param name="Size">Bytes.</param>
 /// <param name="Sha256">Lower-case hex.</param>
-/// <param name="NotText">Null for UTF-8 text; else the byte offset and line of the first byte that is not.</param>
+/// <param name="NotText">Null when the file reads as UTF-8 text; else why it does not.</param>
+/// <remarks>
+/// A file is not UTF-8 text when it starts with a UTF-16 byte order mark, when its CSV header is not UTF-8, or when
+/// fewer than half of the lines in its first 64 KiB are: it is UTF-16, another code page, or binary, and none of its rows
+/// could be read. A single line that is not UTF-8 is a bad row, and a dead letter like any other: the producer's own
+/// files carry such rows on purpose, possibly as their first.
+/// </remarks>
 public sealed record StagedFileCheck(long Size, string Sha256, string? NotText)
 {
+    private const int ChunkSize = 1 << 20;
+    private const int SampleSize = 64 * 1024;
+
     /// <summary>Reads the whole file once.</summary>
     public static StagedFileCheck Of(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        var chars = ArrayPool<char>.Shared.Rent(1 << 20);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        var csv = RowDecoder.KindOf(Path.GetFileName(path)) == StagedFileKind.Csv;
         try
         {
             long size = 0;
-            long line = 1;
-            var carry = 0;
             string? notText = null;
             int n;
-            while ((n = stream.Read(buffer, carry, (1 << 20) - carry)) > 0 || carry > 0)
+            while ((n = stream.Read(buffer, 0, ChunkSize)) > 0)
             {
-                hash.AppendData(buffer, carry, n);
-                var length = carry + n;
-                var final = n == 0;
-                if (notText is null)
-                {
-                    var status = Utf8.ToUtf16(buffer.AsSpan(0, length), chars, out var read, out _, replaceInvalidSequences: false, isFinalBlock: final);
-                    line += buffer.AsSpan(0, read).Count((byte)'\n');
-                    if (status == System.Buffers.OperationStatus.InvalidData)
-                        notText = $"byte {size - carry + read} (line {line}) is not UTF-8";
-                    carry = status == System.Buffers.OperationStatus.NeedMoreData ? length - read : 0;
-                    if (carry > 0) Buffer.BlockCopy(buffer, read, buffer, 0, carry);
-                }
+                if (size == 0) notText = WhyNotText(buffer.AsSpan(0, Math.Min(n, SampleSize)), final: n <= SampleSize, csv);
+                hash.AppendData(buffer, 0, n);
                 size += n;
-                if (final) break;
             }
             return new StagedFileCheck(size, Convert.ToHexStringLower(hash.GetHashAndReset()), notText);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            ArrayPool<char>.Shared.Return(chars);
         }
+    }
+
+    private static string? WhyNotText(ReadOnlySpan<byte> sample, bool final, bool csv)
+    {
+        if (sample.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || sample.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+            return "a UTF-16 byte order mark at the start; save the file as UTF-8";
+        // Whole lines only: the sample may end inside a character.
+        if (!final && sample.LastIndexOf((byte)'\n') is var last and >= 0) sample = sample[..(last + 1)];
+        int lines = 0, invalid = 0;
+        foreach (var range in sample.Split((byte)'\n'))
+        {
+            var line = sample[range];
+            if (line.IsEmpty) continue;
+            lines++;
+            if (FirstInvalidByte(line) is var at and >= 0)
+            {
+                if (csv && lines == 1) return $"byte {at} of the CSV header is not UTF-8";
+                invalid++;
+            }
+        }
+        return invalid * 2 > lines ? $"{invalid} of the first {lines} lines are not UTF-8" : null;
+    }
+
+    /// <summary>The offset of the first byte of <paramref name="row"/> that is not UTF-8, or -1 when it all is.</summary>
+    public static int FirstInvalidByte(ReadOnlySpan<byte> row)
+    {
+        if (Utf8.IsValid(row)) return -1;
+        Span<char> chars = row.Length <= 4096 ? stackalloc char[row.Length] : new char[row.Length];
+        Utf8.ToUtf16(row, chars, out var read, out _, replaceInvalidSequences: false);
+        return read;
     }
 }
 
@@ -75,9 +101,9 @@ public sealed class FileTally
 
 /// <summary>Reads one staged file to an <see cref="IIngestOutput"/>: every row becomes an event, a change, or a dead letter naming the file and line.</summary>
 /// <remarks>
-/// Blank lines are skipped and not counted. Every <see cref="CheckpointRows"/> rows the output is flushed and
+/// Blank lines are skipped and not counted; a row that is not UTF-8 is a dead letter. Every <see cref="CheckpointRows"/> rows the output is flushed and
 /// <see cref="Checkpoint"/> is told how many rows are delivered, so a restart can skip them (<c>resumeAfterRows</c>).
-/// A file that is not UTF-8 text is refused before anything is sent; so is a CSV file without a usable header.
+/// A file that is not UTF-8 text at all is refused before anything is sent; so is a CSV file without a usable header.
 /// </remarks>
 public sealed class StagedFileReader(IIngestOutput output, IReadOnlyDictionary<string, string>? columns = null, TimeProvider? clock = null)
 {
@@ -92,7 +118,7 @@ public sealed class StagedFileReader(IIngestOutput output, IReadOnlyDictionary<s
     /// <summary>Called about once a second while a file is read.</summary>
     public Action<string, FileTally>? Progress { get; init; }
 
-    /// <summary>Reads <paramref name="path"/>; the caller has checked it is UTF-8 text (<see cref="StagedFileCheck"/>).</summary>
+    /// <summary>Reads <paramref name="path"/>; the caller has checked it is UTF-8 text at all (<see cref="StagedFileCheck"/>).</summary>
     /// <param name="path">The file.</param>
     /// <param name="resumeAfterRows">Rows delivered by an earlier run, skipped without sending.</param>
     /// <param name="cancellationToken">Stops between rows; what was read is flushed and checkpointed first.</param>
@@ -163,7 +189,11 @@ public sealed class StagedFileReader(IIngestOutput output, IReadOnlyDictionary<s
     private void Send(RowDecoder decoder, ReadOnlyMemory<byte> row, bool unclosedQuote, string topic, long line, FileTally tally)
     {
         DecodeError error;
-        if (unclosedQuote)
+        if (StagedFileCheck.FirstInvalidByte(row.Span) is var at and >= 0)
+        {
+            error = new DecodeError(decoder.Kind == StagedFileKind.Csv ? IngestReasonCodes.InvalidCsv : ReasonCodes.InvalidJson, $"byte {at} of the row is not UTF-8");
+        }
+        else if (unclosedQuote)
         {
             error = new DecodeError(IngestReasonCodes.InvalidCsv, "a quote opened on this line does not close before the end of the file");
         }

@@ -43,7 +43,7 @@ public sealed class IngestRunnerTests : IDisposable
         Assert.Equal(25, output.Events.Count);
         Assert.Equal((1, 2), (runner.Totals.Files, runner.Totals.Failed));
         Assert.True(File.Exists(Path.Combine(_dir.Path, "processed", "a.jsonl")));
-        Assert.StartsWith("not UTF-8 text: byte 0 (line 1)", File.ReadAllText(Path.Combine(_dir.Path, "failed", "b.jsonl.reason")), StringComparison.Ordinal);
+        Assert.StartsWith("not UTF-8 text: a UTF-16 byte order mark", File.ReadAllText(Path.Combine(_dir.Path, "failed", "b.jsonl.reason")), StringComparison.Ordinal);
         Assert.Contains("empty", File.ReadAllText(Path.Combine(_dir.Path, "failed", "c.csv.reason")), StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(_dir.Path, "*.jsonl"));
         var manifest = IngestManifest.Load(_dir.Path);

@@ -139,16 +139,30 @@ public sealed class StagedFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void a_file_that_is_not_utf8_is_found_before_anything_is_read()
+    public void a_file_mostly_not_utf8_is_not_text_and_a_line_that_is_not_is_a_dead_letter()
     {
-        var path = _dir.File("bin.jsonl");
-        File.WriteAllBytes(path, [.. Encoding.UTF8.GetBytes(Good + "\n" + Good + "\n"), 0xC3, 0x28, (byte)'\n']);
+        var path = _dir.File("later.jsonl");
+        File.WriteAllBytes(path, [.. Encoding.UTF8.GetBytes(Good + "\n" + Good + "\n"), 0x00, 0xC3, 0x28, (byte)'\n', .. Encoding.UTF8.GetBytes(Good + "\n")]);
+        var binary = _dir.File("binary.jsonl");
+        File.WriteAllBytes(binary, [0x1F, 0x8B, 0x08, 0x00, 0xC3, 0x28, (byte)'\n', 0xC3, (byte)'\n', .. Encoding.UTF8.GetBytes(Good)]);
+        var output = new RecordingOutput();
 
         var check = StagedFileCheck.Of(path);
+        var tally = new StagedFileReader(output).Read(path);
 
         Assert.Equal(new FileInfo(path).Length, check.Size);
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))), check.Sha256);
-        Assert.Equal($"byte {2 * (Good.Length + 1)} (line 3) is not UTF-8", check.NotText);
-        Assert.Null(StagedFileCheck.Of(Write("ok.jsonl", Good + "\n")).NotText);
+        Assert.Null(check.NotText);
+        Assert.Equal((4L, 3), (tally.Rows, output.Events.Count));
+        var letter = Assert.Single(output.DeadLetters);
+        Assert.Equal((ReasonCodes.InvalidJson, 3L), (letter.ReasonCode, letter.Offset));
+        Assert.Contains("byte 1 of the row is not UTF-8", letter.Detail, StringComparison.Ordinal);
+        Assert.Equal([0x00, 0xC3, 0x28], letter.Payload);
+        Assert.Equal("2 of the first 3 lines are not UTF-8", StagedFileCheck.Of(binary).NotText);
+        var header = _dir.File("latin1.csv");
+        File.WriteAllBytes(header, [.. "event_id,caf"u8, 0xE9, (byte)'\n', .. "e1,x\n"u8]);
+        Assert.Equal("byte 12 of the CSV header is not UTF-8", StagedFileCheck.Of(header).NotText);
+        File.WriteAllBytes(binary, [0xFF, 0xFE, (byte)'a', 0]);
+        Assert.Contains("UTF-16", StagedFileCheck.Of(binary).NotText, StringComparison.Ordinal);
     }
 }
