@@ -17,7 +17,7 @@ public sealed class IngestTotals
     public long Changes { get; set; }
     public long DeadLetters { get; set; }
     public long Bytes { get; set; }
-    /// <summary>Time spent reading and sending files (not waiting for them).</summary>
+    /// <summary>Time spent checking, reading and sending files (not waiting for them).</summary>
     public TimeSpan Busy { get; set; }
     /// <summary>Failed files with their reason.</summary>
     public List<(string Name, string Reason)> Failures { get; } = [];
@@ -127,6 +127,7 @@ public sealed class IngestRunner
     {
         var manifest = _manifest!;
         var name = Path.GetFileName(path);
+        var watch = Stopwatch.StartNew();
         StagedFileCheck check;
         try
         {
@@ -197,7 +198,6 @@ public sealed class IngestRunner
             },
             Progress = Progress,
         };
-        var watch = Stopwatch.StartNew();
         var tally = reader.Read(path, resumeAfter, cancellationToken);
         Totals.Busy += watch.Elapsed;
         Totals.Rows += tally.RowsNow;
