@@ -387,12 +387,7 @@ public sealed class SinkOptions
 public sealed class IngestOptions
 {
     /// <summary>The v3 click-event field names a column may be mapped to.</summary>
-    public static readonly IReadOnlyList<string> EventFields =
-    [
-        "event_id", "event_type", "timestamp", "user_id", "session_id", "product_id", "product_category", "price_cents",
-        "quantity", "search_query", "page_url", "referrer", "user_agent", "ip_address", "geo_country", "geo_city",
-        "user_segment", "device_type", "browser", "campaign_id", "schema_version",
-    ];
+    public static IReadOnlyList<string> EventFields => Events.ClickEventJson.FieldNames;
 
     /// <summary>The staging directory; <c>--dir</c> wins.</summary>
     public string Directory { get; set; } = "staging";

@@ -165,4 +165,16 @@ public sealed class StagedFileReaderTests : IDisposable
         File.WriteAllBytes(binary, [0xFF, 0xFE, (byte)'a', 0]);
         Assert.Contains("UTF-16", StagedFileCheck.Of(binary).NotText, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void the_event_field_names_are_those_the_json_writer_writes_in_its_order_and_the_producers_csv_header()
+    {
+        var e = new ClickEvent { EventId = EventId.Parse("0b7e4c1e-6a0c-4a55-9b0e-0d2a5c1f0a01"), EventType = EventType.PageView, Timestamp = 1, SessionId = "s" };
+        using var doc = System.Text.Json.JsonDocument.Parse(ClickEventJson.ToBytes(e));
+
+        Assert.Equal(ClickEventJson.FieldNames, doc.RootElement.EnumerateObject().Select(p => p.Name));
+        using (var w = new FileTrafficWriter(_dir.Path, FileFormat.Csv))
+            GeneratorRunner.Run(new ClickstreamGenerator(new GeneratorSettings { Users = 10, Products = 5, MaxEvents = 1, Cdc = false }), w);
+        Assert.Equal(string.Join(',', ClickEventJson.FieldNames), File.ReadLines(_dir.File("clickstream-000001.csv")).First());
+    }
 }
