@@ -49,11 +49,11 @@ public sealed class IngestCliTests
         return new Expected(ids, dead);
     }
 
-    private static List<ConsumeResult<string, byte[]>> ReadAll(string bootstrap, string topic, int atLeast, TimeSpan? settle = null)
+    private static List<ConsumeResult<string, byte[]>> ReadAll(string bootstrap, string topic, int atLeast, TimeSpan? settle = null, int partitions = Partitions)
     {
         var factory = new KafkaClientFactory(new KafkaOptions(), bootstrap);
         using var consumer = factory.CreateConsumer("ingest-test-" + Guid.NewGuid().ToString("N"));
-        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         var results = new List<ConsumeResult<string, byte[]>>();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         var quietUntil = DateTime.MaxValue;
@@ -173,6 +173,61 @@ public sealed class IngestCliTests
         Assert.True(File.Exists(Path.Combine(staging, IngestRunner.ProcessedFolder, "late-000001.jsonl")));
         Assert.Equal(["w1"], ReadAll(broker.BootstrapServers, Topics.Events, 1, TimeSpan.FromSeconds(1)).Select(e => EventId(e.Message.Value, ClickEventDecoder.JsonOnly)));
         Assert.Contains("files read", child.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task after_kill_9_inside_a_file_a_restart_resumes_it_and_resends_at_most_the_rows_after_the_last_checkpoint()
+    {
+        const int rows = 100_000;
+        const int checkpointRows = 2_000;
+        const int partitions = 4;
+        using var broker = await BrokerProcess.StartAsync(partitions: partitions);
+        using var dir = new TempDirectory();
+        var staging = Path.Combine(dir.Path, "staging");
+        Directory.CreateDirectory(staging);
+        // Small rows, so the whole file fits in what the embedded broker keeps (5 MiB per partition).
+        await File.WriteAllLinesAsync(Path.Combine(staging, "big.jsonl"), Enumerable.Range(0, rows).Select(i =>
+            $$"""{"event_id":"k{{i}}","event_type":"page_view","timestamp":{{1767225600000 + i}},"user_id":"u{{i % 97}}","session_id":"s{{i % 89}}"}"""));
+        string[] ingest = ["ingest", "--dir", staging, "--bootstrap-servers", broker.BootstrapServers,
+            "--set", "ingest.settleTime=00:00:00", "--set", $"ingest.checkpointRows={checkpointRows}"];
+        var manifestPath = Path.Combine(staging, IngestManifest.FileName);
+
+        // 1. Kill -9 once the manifest records a checkpoint inside the file. The child runs in slices of 20 ms and is
+        // looked at while frozen (SIGSTOP), so it cannot finish the file between the look and the kill.
+        using (var first = SluiceChild.Start(ingest))
+        {
+            var deadline = DateTime.UtcNow + Quick;
+            while (true)
+            {
+                await Task.Delay(20);
+                first.Pause();
+                if (File.Exists(manifestPath) && IngestManifest.Load(staging).Entries is [var entry])
+                {
+                    Assert.True(entry.Outcome == IngestOutcome.InProgress, "the file was finished before a checkpoint was seen inside it");
+                    if (entry.Rows > 0) break;
+                }
+                Assert.True(DateTime.UtcNow < deadline && !first.HasExited, "no checkpoint inside the file; stderr:\n" + first.StdErr);
+                first.Resume();
+            }
+            first.KillHard();
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+        var recorded = Assert.Single(IngestManifest.Load(staging).Entries);
+        Assert.True(recorded.Outcome == IngestOutcome.InProgress && recorded.Rows < rows, $"{recorded.Outcome} after {recorded.Rows} rows: the kill came too late");
+        Assert.True(File.Exists(Path.Combine(staging, "big.jsonl")));
+
+        // 2. The restart resumes the file after its recorded rows.
+        var second = await SluiceProcess.RunAsync([.. ingest, "--once"], Quick);
+        Assert.True(second.ExitCode == 0, second.StdOut + second.StdErr);
+        Assert.Contains("files resumed after an earlier run", second.StdOut, StringComparison.Ordinal);
+        var done = Assert.Single(IngestManifest.Load(staging).Entries);
+        Assert.Equal((IngestOutcome.Processed, (long)rows), (done.Outcome, done.Rows));
+
+        // 3. Every row arrived; those sent twice are at most the rows after the last checkpoint before the kill.
+        var ids = ReadAll(broker.BootstrapServers, Topics.Events, rows, partitions: partitions).Select(e => EventId(e.Message.Value, ClickEventDecoder.JsonOnly)).ToList();
+        Assert.Equal(rows, ids.Distinct().Count());
+        Assert.InRange(ids.Count - rows, 0, checkpointRows);
+        Assert.All(ids.GroupBy(id => id), g => Assert.InRange(g.Count(), 1, 2));
     }
 
     [Fact]
