@@ -55,7 +55,15 @@ public static class IngestCommand
             var isOnce = r.GetValue(once);
             logger.LogInformation("ingest: {Mode} {Directory} to {Target}", isOnce ? "reading" : "watching", Path.GetFullPath(directory), sending.Target);
             using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, sending.Connection.Availability?.Expired ?? CancellationToken.None);
-            await runner.RunAsync(isOnce, run.Token);
+            try
+            {
+                await runner.RunAsync(isOnce, run.Token);
+            }
+            catch (OperationCanceledException) when (sending.Connection.Unavailable is { } unavailable)
+            {
+                // Past kafka.unavailableDeadline the producer stops waiting; the manifest keeps the last checkpoint.
+                throw unavailable;
+            }
             if (sending.Connection.Unavailable is { } gaveUp) throw gaveUp;
             WriteSummary(AnsiConsole.Console, "ingested", sending.Target, runner.Totals, Path.GetFullPath(directory));
             // A failed file is an outcome, reported and kept in failed/, not an error of the run.

@@ -230,7 +230,15 @@ public static class ProduceCommand
         await using var sending = await KafkaSending.OpenAsync(options, avro, loggers, ct);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, sending.Connection.Availability?.Expired ?? CancellationToken.None);
         var reader = new StagedFileReader(sending.Output, options.Ingest.Columns) { Progress = (name, t) => IngestCommand.LogProgress(logger, name, t) };
-        var tally = await Task.Run(() => reader.Read(file.FullName, 0, run.Token), CancellationToken.None);
+        FileTally tally;
+        try
+        {
+            tally = await Task.Run(() => reader.Read(file.FullName, 0, run.Token), CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (sending.Connection.Unavailable is { } unavailable)
+        {
+            throw unavailable;
+        }
         if (sending.Connection.Unavailable is { } gaveUp) throw gaveUp;
         if (tally.Failure is { } failure) ThrowHelper.Throw($"--input {file.FullName}: {failure}");
         var totals = new IngestTotals
