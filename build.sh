@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sluice's one entry point. Verbs:
-#   deps          install the Debian packages the tests need (PostgreSQL; idempotent)
+#   deps          install the Debian packages the tests need (PostgreSQL, ClickHouse; idempotent)
 #   build         build the solution (Release)
-#   test [ARGS]   build, start a throwaway PostgreSQL on 127.0.0.1, run every test (ARGS go to dotnet test)
+#   test [ARGS]   build, start a throwaway PostgreSQL and ClickHouse on 127.0.0.1, run every test (ARGS go to dotnet test)
 #   test-faults   build, then the fault tests at full size (1M events; SLUICE_FAULT_EVENTS=N for another size)
 #   demo [ARGS]   build, then `sluice demo ARGS` (embedded broker, nothing else to install)
 #   bench [ARGS]  build, then `sluice bench ARGS`
@@ -50,6 +50,10 @@ test_all() {
   eval "$(bash eng/pg-test-server.sh start)"
   trap 'bash eng/pg-test-server.sh stop "$SLUICE_TEST_POSTGRES_DIR"' EXIT
   echo "  started on ${SLUICE_TEST_POSTGRES}" >&2
+  step "ClickHouse test server"
+  eval "$(bash eng/clickhouse-test-server.sh start)"
+  trap 'bash eng/clickhouse-test-server.sh stop "$SLUICE_TEST_CLICKHOUSE_DIR"; bash eng/pg-test-server.sh stop "$SLUICE_TEST_POSTGRES_DIR"' EXIT
+  echo "  started on ${SLUICE_TEST_CLICKHOUSE}" >&2
   step "tests"
   local log; log=$(mktemp)
   local rc=0

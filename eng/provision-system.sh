@@ -4,8 +4,9 @@
 # Needs root for apt-get; otherwise prints the command to run.
 set -euo pipefail
 
-# the PostgreSQL 15 server the tests start; Chromium and its WebDriver for the dashboard tests.
-packages=(postgresql-15 postgresql-client-15 chromium chromium-driver)
+# the PostgreSQL 15 and ClickHouse (Debian's 18.16) servers the tests start; Chromium and its WebDriver for the
+# dashboard tests.
+packages=(postgresql-15 postgresql-client-15 clickhouse-server clickhouse-client chromium chromium-driver)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -34,6 +34,7 @@ root.Subcommands.Add(LakeCommand.Create());
 root.Subcommands.Add(SqlCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(DomainCommand.Create());
+root.Subcommands.Add(DlqCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -10,7 +10,7 @@ namespace Sluice.Sinks;
 /// </remarks>
 public interface ISink : IDisposable
 {
-    /// <summary>Short name used in configuration keys and logs: postgres, duckdb.</summary>
+    /// <summary>Short name used in configuration keys and logs: postgres, duckdb, lake, clickhouse.</summary>
     string Name { get; }
 
     /// <summary>Connects, applies the store's migrations, and fails with a one-line <see cref="Core.Errors.SluiceException"/> when it cannot.</summary>

@@ -12,19 +12,8 @@ public sealed partial class BatchRecomputation
     // it is final once the partition's watermark reaches its end plus the allowed lateness, pending otherwise.
     private void AddAggregates(int partition, List<EnrichedEvent> events, long finalWatermark, List<OutputRecord> rows)
     {
-        void Emit(string aggregate, long start, long size, Action<Action<string, string, string, double>> rowsOf)
-        {
-            var pending = start + size + _latenessMs > finalWatermark;
-            rowsOf((dimension, value, metric, figure) =>
-            {
-                var row = new AggregateRow(aggregate, start, start + size, partition, dimension, value, metric, figure);
-                var key = new ArrayBufferWriter<byte>(64);
-                RecordKeys.Write(new AggregateRowKey(row), key);
-                var json = new ArrayBufferWriter<byte>(256);
-                ClickstreamJson.Write(row, json);
-                rows.Add(new OutputRecord(key.WrittenSpan.ToArray(), json.WrittenSpan.ToArray(), pending));
-            });
-        }
+        void Emit(string aggregate, long start, long size, Action<Action<string, string, string, double>> rowsOf) =>
+            EmitRows(rows, partition, aggregate, start, size, finalWatermark, rowsOf);
 
         // events_1m: tumbling 1 minute.
         foreach (var w in WindowsOf(events, size: Minute, advance: Minute))
@@ -84,6 +73,23 @@ public sealed partial class BatchRecomputation
     }
 
     /// <summary>Events grouped by every window of <paramref name="size"/> starting each <paramref name="advance"/> that contains them.</summary>
+    // The rows of one window, written as the topology writes them; final once the watermark has passed its end plus the
+    // allowed lateness, pending otherwise.
+    private void EmitRows(List<OutputRecord> rows, int partition, string aggregate, long start, long size, long finalWatermark,
+        Action<Action<string, string, string, double>> rowsOf)
+    {
+        var pending = start + size + _latenessMs > finalWatermark;
+        rowsOf((dimension, value, metric, figure) =>
+        {
+            var row = new AggregateRow(aggregate, start, start + size, partition, dimension, value, metric, figure);
+            var key = new ArrayBufferWriter<byte>(64);
+            RecordKeys.Write(new AggregateRowKey(row), key);
+            var json = new ArrayBufferWriter<byte>(256);
+            ClickstreamJson.Write(row, json);
+            rows.Add(new OutputRecord(key.WrittenSpan.ToArray(), json.WrittenSpan.ToArray(), pending));
+        });
+    }
+
     private static IEnumerable<IGrouping<long, EnrichedEvent>> WindowsOf(List<EnrichedEvent> events, long size, long advance) =>
         events
             .SelectMany(e =>

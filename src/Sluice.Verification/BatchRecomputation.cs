@@ -133,6 +133,7 @@ public sealed partial class BatchRecomputation
         var finalWatermark = maxEventTime == long.MinValue ? long.MinValue : maxEventTime - _boundMs;
         sessions.Finish(finalWatermark);
         AddAggregates(partition, onTime, finalWatermark, outputs[ClickstreamOutput.Aggregated]);
+        AddFileAggregates(partition, onTime, finalWatermark, outputs[ClickstreamOutput.Aggregated]);
         return finalWatermark;
     }
 

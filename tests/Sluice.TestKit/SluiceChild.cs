@@ -105,6 +105,22 @@ public sealed partial class SluiceChild : IDisposable
     /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
     public void Resume() => Signal(18);
 
+    /// <summary>Polls <paramref name="done"/> while the process runs; throws with its stderr when it exits first, or kills it and throws after <paramref name="timeout"/>.</summary>
+    public async Task WaitUntilAsync(Func<bool> done, TimeSpan timeout, string what)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!done())
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"sluice exited ({_process.ExitCode}) before {what}; stderr:\n{StdErr}");
+            if (watch.Elapsed > timeout)
+            {
+                _process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"not {what} within {timeout}; stderr:\n{StdErr}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Waits for the exit and returns its code; kills the process and throws after <paramref name="timeout"/>.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

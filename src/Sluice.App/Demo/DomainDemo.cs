@@ -6,6 +6,7 @@ using Sluice.App.Hosting;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Generate.Domains;
+using Sluice.Pipelines.Domains;
 using Sluice.Pipelines.Hosting;
 using Sluice.Verification;
 
@@ -22,6 +23,9 @@ public sealed record DomainDemoSettings
 
     /// <summary>Processor group members to run in this process.</summary>
     public int Processors { get; init; } = 1;
+
+    /// <summary>How readings travel: Avro frames of the schema generated from the file (registered first), or JSON.</summary>
+    public Generate.Writers.PayloadFormat Format { get; init; } = Generate.Writers.PayloadFormat.Avro;
 }
 
 /// <summary>What the pipeline wrote to the domain's topics, read back from them.</summary>
@@ -35,6 +39,9 @@ public sealed record DomainDemoResult(
     string Domain, string InputTopic, int Partitions, long Produced, long Processed, TimeSpan Elapsed,
     SensorTraffic Traffic, SensorGroundTruth Truth, DomainDemoOutputs Outputs, IReadOnlyList<string> Aggregates)
 {
+    /// <summary>In Avro mode, the subject and id the generated schema was registered under, and the registry; null in JSON mode.</summary>
+    public (string Subject, int Id, Uri Registry)? Schema { get; init; }
+
     /// <summary>Duplicates the pipeline dropped: what it processed and wrote nowhere.</summary>
     public long DuplicatesDropped => Processed - Outputs.Valid - Outputs.DeadLetters.Values.Sum() - Outputs.Late;
 
@@ -97,12 +104,20 @@ public sealed class DomainDemo(SluiceOptions options, DomainDemoSettings setting
         logger.LogInformation("generated {Records} readings of {Devices} devices from {Start:u}", traffic.Readings.Count, traffic.Devices,
             DateTimeOffset.FromUnixTimeMilliseconds(start));
 
+        // In Avro mode the schema generated from the file is registered as a producer would, and every member reads
+        // the frames through the registry.
+        await using var registry = settings.Format == Generate.Writers.PayloadFormat.Avro
+            ? new SchemaRegistryService(options.SchemaRegistry, DomainAvroSchema.SubjectFor(topics.Input), DomainAvroSchema.Json(domain))
+            : null;
+        if (registry is not null) await registry.StartAsync(cancellationToken).ConfigureAwait(false);
+        var encode = registry is null ? null : AvroFrames(generator, registry.SchemaId);
+
         var clock = Stopwatch.StartNew();
-        var produced = Produce(factory, topics.Input, traffic);
+        var produced = Produce(factory, topics.Input, traffic, encode);
 
         var group = $"sluice-demo-{domain.Name}-{Guid.NewGuid():N}";
         var members = Enumerable.Range(0, Math.Max(1, settings.Processors))
-            .Select(i => new ClickstreamProcessor(factory, topology, group, $"processor-{i}", loggers)).ToList();
+            .Select(i => new ClickstreamProcessor(factory, topology, group, $"processor-{i}", loggers, registry)).ToList();
         long Processed() => members.Sum(m => m.Processed);
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -125,7 +140,10 @@ public sealed class DomainDemo(SluiceOptions options, DomainDemoSettings setting
         var outputs = ReadOutputs(reader, topics);
         clock.Stop();
         return new DomainDemoResult(domain.Name, topics.Input, partitions, produced, Processed(), clock.Elapsed, traffic, truth, outputs,
-            [.. domain.Aggregates.Select(a => a.Name)]);
+            [.. domain.Aggregates.Select(a => a.Name)])
+        {
+            Schema = registry is null ? null : (DomainAvroSchema.SubjectFor(topics.Input), registry.SchemaId, registry.Url!),
+        };
     }
 
     /// <summary>Checks the <c>processor.*</c> keys and compiles the generator of <c>processor.domain</c>'s simulation, before anything starts.</summary>
@@ -141,15 +159,24 @@ public sealed class DomainDemo(SluiceOptions options, DomainDemoSettings setting
         return new SensorGenerator(domain);
     }
 
+    // The generator writes JSON; in Avro mode each reading is read as the processors would and written as an Avro frame.
+    private static Func<byte[], byte[]> AvroFrames(SensorGenerator generator, int schemaId)
+    {
+        var schema = DomainSchema.Compile(generator.Domain);
+        var json = new DomainRecordDecoder(schema);
+        var avro = new DomainRecordAvro(schema);
+        return payload => json.TryDecode(payload, out var record, out _) ? avro.Write(record!, schemaId) : payload;
+    }
+
     // One producer in delivery order: each partition's offsets follow the generator's order, which the ground truth walks.
-    private static long Produce(Kafka.KafkaClientFactory factory, string topic, SensorTraffic traffic)
+    private static long Produce(Kafka.KafkaClientFactory factory, string topic, SensorTraffic traffic, Func<byte[], byte[]>? encode)
     {
         Error? failure = null;
         long delivered = 0;
         using var producer = factory.CreateProducer("domain-demo");
         foreach (var r in traffic.Readings)
         {
-            var message = new Message<string, byte[]> { Key = r.Key, Value = r.Value, Timestamp = new Timestamp(r.Timestamp, TimestampType.CreateTime) };
+            var message = new Message<string, byte[]> { Key = r.Key, Value = encode is null ? r.Value : encode(r.Value), Timestamp = new Timestamp(r.Timestamp, TimestampType.CreateTime) };
             producer.Produce(topic, message, report =>
             {
                 if (report.Error.IsError) failure ??= report.Error;

@@ -3,6 +3,7 @@ using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.Pipelines.Hosting;
 using Sluice.Sinks;
+using Sluice.Sinks.ClickHouse;
 using Sluice.Sinks.DuckDb;
 using Sluice.Sinks.Lake;
 using Sluice.Sinks.Postgres;
@@ -16,7 +17,7 @@ public sealed record SinkDefinition(string Name, string GroupId, IReadOnlyList<s
 public static class SinkCatalog
 {
     /// <summary>Every store's name, in the order a list of them starts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["postgres", "duckdb", "lake"];
+    public static IReadOnlyList<string> Names { get; } = ["postgres", "duckdb", "lake", "clickhouse"];
 
     /// <summary>The store called <paramref name="name"/> (one of <see cref="Names"/>), configured from <paramref name="options"/>.</summary>
     /// <param name="warehouseKey">What named the DuckDB file, for its errors: <c>warehouse.path</c> or the command's option.</param>
@@ -32,6 +33,7 @@ public static class SinkCatalog
             // The lake lands the input topic too (bronze).
             "lake" => new SinkDefinition(name, options.Sinks.Lake.GroupId, [options.Kafka.Topics.Events, .. topics.All],
                 () => new LakeSink(options.Lake.Path, topics, options.Kafka.Topics.Events, options.Lake.RecentIds, logger)),
+            "clickhouse" => new SinkDefinition(name, options.Sinks.ClickHouse.GroupId, topics.All, () => CreateClickHouse(options, topics, logger)),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, $"not a store; one of {string.Join(", ", Names)}"),
         };
     }
@@ -42,6 +44,7 @@ public static class SinkCatalog
     {
         ArgumentNullException.ThrowIfNull(options);
         if (name == "postgres") RequireConnectionString(options);
+        if (name == "clickhouse") RequireClickHouseUrl(options);
     }
 
     /// <summary>The output topics the processor writes, as configured: the quality topic only with <c>quality.enabled</c>.</summary>
@@ -58,6 +61,7 @@ public static class SinkCatalog
         PostgresSink pg => $"at {pg.Server}",
         DuckDbSink duck => $"in {duck.Path}",
         LakeSink lake => $"with {lake.Tables.Count} Delta tables at {lake.Root}",
+        ClickHouseSink clickHouse => $"at {clickHouse.Server}",
         _ => "",
     };
 
@@ -72,5 +76,19 @@ public static class SinkCatalog
         if (options.Postgres.ConnectionString.Length == 0)
             ThrowHelper.ThrowConfiguration("postgres.connectionString", "must be set for the PostgreSQL sink: set SLUICE__POSTGRES__CONNECTIONSTRING, " +
                 "for example 'Host=localhost;Username=sluice;Password=...;Database=sluice', or pass --connection");
+    }
+
+    private static ClickHouseSink CreateClickHouse(SluiceOptions options, SinkTopics topics, ILogger logger)
+    {
+        RequireClickHouseUrl(options);
+        var c = options.Sinks.ClickHouse;
+        return new ClickHouseSink(c.Url, c.Database, c.User, c.Password, topics, logger);
+    }
+
+    private static void RequireClickHouseUrl(SluiceOptions options)
+    {
+        if (options.Sinks.ClickHouse.Url.Length == 0)
+            ThrowHelper.ThrowConfiguration("sinks.clickhouse.url", "must be set for the ClickHouse sink: the server's HTTP interface, for example " +
+                "--set sinks.clickhouse.url=http://localhost:8123 or SLUICE__SINKS__CLICKHOUSE__URL");
     }
 }

@@ -23,7 +23,7 @@ public sealed class SinkService(
     private ISink? _sink;
     private SinkRunner? _runner;
 
-    /// <summary>The store's short name: postgres, duckdb, lake.</summary>
+    /// <summary>The store's short name: postgres, duckdb, lake, clickhouse.</summary>
     public string Name { get; } = name;
 
     /// <summary>The sink's consumer group, whose offsets the store keeps with its rows.</summary>

@@ -22,7 +22,7 @@ internal static class BenchE2eCommand
             .Require(v => v is >= 1 and <= 20, "--rounds must be between 1 and 20");
         var sinks = new Option<string?>("--sinks")
         {
-            Description = "Stores to land the outputs in, comma-separated: duckdb, lake, postgres (needs postgres.connectionString), or none (default duckdb,lake, and postgres when postgres.connectionString is set)",
+            Description = "Stores to land the outputs in, comma-separated: duckdb, lake, postgres (needs postgres.connectionString), clickhouse (needs sinks.clickhouse.url), or none (default duckdb,lake, and postgres when postgres.connectionString is set)",
         };
         var rate = new Option<int>("--rate") { Description = "Click records per second to produce; 0 (the default) as fast as the pipeline takes them", DefaultValueFactory = _ => 0 }
             .Require(v => v is >= 0 and <= 10_000_000, "--rate must be between 0 and 10000000");

@@ -34,15 +34,15 @@ internal static class DemoCommand
         var noLive = new Option<bool>("--no-live") { Description = "Print progress lines instead of the live table" };
         var format = new Option<string>("--format")
         {
-            Description = "How click events travel: avro (Confluent wire format; the v3 schema is registered with schemaRegistry.url, " +
-                          "or an embedded registry when that is empty) or json",
+            Description = "How events travel: avro (Confluent wire format; the v3 schema, or with --domain the schema generated from the file, is " +
+                          "registered with schemaRegistry.url, or an embedded registry when that is empty) or json",
             DefaultValueFactory = _ => "avro",
         };
         format.AcceptOnlyFromAmong("avro", "json");
         var sinks = new Option<string?>("--sinks")
         {
             Description = "Stores to land the outputs in, comma-separated: duckdb (warehouse.path), lake (lake.path), postgres (postgres.connectionString), " +
-                          "or none (default duckdb,lake, and postgres when postgres.connectionString is set)",
+                          "clickhouse (sinks.clickhouse.url), or none (default duckdb,lake, and postgres when postgres.connectionString is set)",
         };
 
         var domain = new Option<string?>("--domain")
@@ -64,10 +64,10 @@ internal static class DemoCommand
             if (parse.GetValue(domain) is { } domainName)
             {
                 // What only the clickstream's demo has (pacing, Avro, stores, the dashboard) is refused, not ignored.
-                foreach (var option in new Option[] { duration, rate, format, sinks, stay })
+                foreach (var option in new Option[] { duration, rate, sinks, stay })
                     if (parse.GetResult(option) is { Implicit: false })
                         throw new UsageException($"{option.Name} does not apply to --domain, which produces --events readings and reads its topics back");
-                return await DomainDemoView.RunAsync(parse, DomainFile(domainName), events, processors, bootstrap, ct).ConfigureAwait(false);
+                return await DomainDemoView.RunAsync(parse, DomainFile(domainName), events, processors, bootstrap, format, ct).ConfigureAwait(false);
             }
             var stores = parse.GetValue(sinks) is { } named ? Stores(named) : null;
             var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"));

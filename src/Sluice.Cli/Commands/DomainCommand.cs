@@ -6,6 +6,7 @@ using Sluice.Pipelines.Domains;
 using Sluice.Pipelines.Domains.Rules;
 using Sluice.Pipelines.Domains.Topology;
 using Sluice.Pipelines.Hosting;
+using Sluice.Schemas.Registry;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
@@ -23,11 +24,20 @@ internal static class DomainCommand
     private static Command Check()
     {
         var file = new Argument<string>("FILE") { Description = "The domain file, such as config/domains/ecommerce.yaml" };
-        var command = new Command("check", "Validate a domain file as the processors and the generator would, then print its fields, rules, journey and the topology it builds") { file };
+        var avro = new Option<bool>("--avro") { Description = "Also print the Avro schema generated from the fields" };
+        var against = new Option<string?>("--against") { Description = "An earlier version of the file: check that the generated schema may follow its schema" };
+        var compatibility = new Option<string>("--compatibility")
+        {
+            Description = "The registry compatibility rule for --against: BACKWARD (new readers read old data), FORWARD, FULL, NONE",
+            DefaultValueFactory = _ => "BACKWARD",
+        }.Require(v => SchemaCompatibility.TryParse(v, out _), "--compatibility takes NONE, BACKWARD, FORWARD or FULL (or a _TRANSITIVE form)");
+        var command = new Command("check", "Validate a domain file as the processors and the generator would, then print its fields, schema, rules, journey and the topology it builds")
+            { file, avro, against, compatibility };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file)!;
             var domain = DomainDefinition.Load(path);
+            var schema = DomainAvroSchema.Generate(domain);
             var journey = domain.HasJourney ? TransitionTable.Load(path) : null;
             // The simulation is checked against the fields, rules and windows as demo --domain would compile it.
             var simulation = domain.Simulation is not null ? new Sluice.Generate.Domains.SensorGenerator(domain) : null;
@@ -51,6 +61,9 @@ internal static class DomainCommand
                 stages = topology.Describe();
             }
             AnsiConsole.Write(TopologyTable(stages));
+            var subject = DomainAvroSchema.SubjectFor(domain.Topics?.Input ?? sluice.Kafka.Topics.Events);
+            AnsiConsole.WriteLine($"schema: {((Sluice.Schemas.Avro.NamedSchema)schema).FullName}, {domain.Fields.Count} fields, registered as subject {subject}");
+            if (parse.GetValue(avro)) Console.WriteLine(DomainAvroSchema.Json(domain));
             AnsiConsole.WriteLine(journey is null
                 ? "journey: none (`produce --domain` needs one; the processors do not)"
                 : $"journey: valid, sessions start at {journey.Start.ToName()}");
@@ -59,9 +72,26 @@ internal static class DomainCommand
             AnsiConsole.WriteLine(domain.DescribesOwnEvent
                 ? $"{path}: valid ({domain.Fields.Count} fields, {domain.Rules.Count} rules, {domain.Aggregates.Count} aggregates)"
                 : $"{path}: valid ({domain.Fields.Count} fields, {domain.Rules.Count} rules); run it with --set processor.domain={path}");
-            return 0;
+            return parse.GetValue(against) is { } earlier ? CheckEvolution(domain, DomainDefinition.Load(earlier), parse.GetValue(compatibility)!) : 0;
         });
         return command;
+    }
+
+    // The generated schema against the earlier file's, by the registry's rules: what `schema register` would be told.
+    private static int CheckEvolution(DomainDefinition domain, DomainDefinition earlier, string compatibility)
+    {
+        SchemaCompatibility.TryParse(compatibility, out var level);
+        var issues = DomainAvroSchema.Evolution(domain, earlier, level);
+        if (issues.Count == 0)
+        {
+            AnsiConsole.WriteLine($"evolution: {level.ToWireName()} compatible with {earlier.Source}");
+            return 0;
+        }
+        var table = new Table().Border(TableBorder.Rounded).Title($"not {level.ToWireName()} compatible with {Markup.Escape(earlier.Source)} ({issues.Count})");
+        table.AddColumn("why");
+        foreach (var issue in issues) table.AddRow(Markup.Escape(issue));
+        AnsiConsole.Write(table);
+        return 1;
     }
 
     private static Table FieldTable(DomainDefinition domain)

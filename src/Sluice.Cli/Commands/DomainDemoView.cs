@@ -13,7 +13,7 @@ internal static class DomainDemoView
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>Runs the demo of <paramref name="file"/> and prints its summary; 0 when every output matches the ground truth, 1 otherwise.</summary>
-    public static async Task<int> RunAsync(ParseResult parse, string file, Option<long?> events, Option<int> processors, Option<string?> bootstrap, CancellationToken ct)
+    public static async Task<int> RunAsync(ParseResult parse, string file, Option<long?> events, Option<int> processors, Option<string?> bootstrap, Option<string> format, CancellationToken ct)
     {
         var options = GlobalOptions.LoadOptions(parse, OptionKey.Of(bootstrap, "kafka.bootstrapServers"));
         options.Processor.Domain = file;
@@ -21,8 +21,12 @@ internal static class DomainDemoView
         var count = parse.GetValue(events) ?? 20_000;
         if (count > int.MaxValue) throw new UsageException($"--events: a domain demo generates at most {int.MaxValue:N0} readings");
         DomainDemo.Compile(options);
-        var settings = new DomainDemoSettings { Events = (int)count, Seed = options.Generator.Seed, Processors = parse.GetValue(processors) };
-        Console.WriteLine($"demo of {file}: {settings.Events:N0} readings from seed {settings.Seed}, {settings.Processors} processor member(s)");
+        var settings = new DomainDemoSettings
+        {
+            Events = (int)count, Seed = options.Generator.Seed, Processors = parse.GetValue(processors),
+            Format = parse.GetValue(format) == "json" ? Generate.Writers.PayloadFormat.Json : Generate.Writers.PayloadFormat.Avro,
+        };
+        Console.WriteLine($"demo of {file}: {settings.Events:N0} readings from seed {settings.Seed}, {settings.Processors} processor member(s), {(settings.Format == Generate.Writers.PayloadFormat.Json ? "JSON" : "Avro")}");
         var result = await new DomainDemo(options, settings, loggers).RunAsync(ct).ConfigureAwait(false);
         return PrintSummary(result) ? 0 : 1;
     }
@@ -57,6 +61,9 @@ internal static class DomainDemoView
                           $"{t.Count(Generate.Domains.ReadingFault.Late):N0} late, {t.Count(Generate.Domains.ReadingFault.Disorder):N0} out of order within the bound, " +
                           $"{t.Silences:N0} silences, {t.DriftingDevices:N0} of {t.Devices:N0} devices drifting");
         Console.WriteLine($"{r.Partitions} partitions, {r.Elapsed.TotalSeconds:N1} s from the first reading produced to the outputs read");
+        Console.WriteLine(r.Schema is { } s
+            ? $"readings travelled as Avro in the Confluent wire format: schema id {s.Id} ({s.Subject}, generated from the domain file) from the registry at {s.Registry}"
+            : "readings travelled as JSON");
         var matches = r.Matches;
         Console.WriteLine(matches ? "every output matches the ground truth" : "the outputs do not match the ground truth");
         return matches;

@@ -94,7 +94,9 @@ internal static class ProcessCommand
     private static void EnsureTopics(KafkaConnection connection, SluiceOptions options)
     {
         var metadata = connection.Metadata;
-        foreach (var topic in PipelineTopics.All(options).Where(t => t != options.Kafka.Topics.CdcUsers))
+        // The processor reads and writes neither the CDC topic nor the dead letters' replay log.
+        var unused = new[] { options.Kafka.Topics.CdcUsers, PipelineTopics.ReplayLog(PipelineTopics.DeadLetters(options)) };
+        foreach (var topic in PipelineTopics.All(options).Where(t => !unused.Contains(t)))
         {
             var found = metadata.Topics.FirstOrDefault(t => t.Topic == topic);
             if (found is null || found.Error.Code == ErrorCode.UnknownTopicOrPart || found.Partitions.Count == 0)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
+using Sluice.Pipelines.Domains;
 using Sluice.Schemas.Cli;
 using Sluice.Schemas.Registry;
 
@@ -27,22 +28,22 @@ internal static class SchemaCommands
 
     private static Command Register()
     {
-        var (subject, file, version) = SchemaArguments();
-        var command = new Command("register", "Register a schema under a subject; refused with the reason when incompatible") { subject, file, version, Registry };
-        RequireOneSchema(command, file, version);
-        command.SetAction((parse, ct) => WithRegistry(parse, (s, c) => s.RegisterAsync(parse.GetValue(subject)!, Ref(parse, file, version), c), ct));
+        var (subject, file, version, domain) = SchemaArguments();
+        var command = new Command("register", "Register a schema under a subject; refused with the reason when incompatible") { subject, file, version, domain, Registry };
+        RequireOneSchema(command, file, version, domain);
+        command.SetAction((parse, ct) => WithRegistry(parse, (s, c) => s.RegisterAsync(parse.GetValue(subject)!, Ref(parse, file, version, domain), c), ct));
         return command;
     }
 
     private static Command Check()
     {
-        var (subject, file, version) = SchemaArguments();
+        var (subject, file, version, domain) = SchemaArguments();
         var against = new Option<string>("--against") { Description = "Registered version to check against", DefaultValueFactory = _ => "latest" }
             .Require(v => v == "latest" || (int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0),
                 "--against takes a version number (1, 2, ...) or latest");
-        var command = new Command("check", "Check a schema against a subject's compatibility mode without registering it") { subject, file, version, against, Registry };
-        RequireOneSchema(command, file, version);
-        command.SetAction((parse, ct) => WithRegistry(parse, (s, c) => s.CheckAsync(parse.GetValue(subject)!, Ref(parse, file, version), parse.GetValue(against)!, c), ct));
+        var command = new Command("check", "Check a schema against a subject's compatibility mode without registering it") { subject, file, version, domain, against, Registry };
+        RequireOneSchema(command, file, version, domain);
+        command.SetAction((parse, ct) => WithRegistry(parse, (s, c) => s.CheckAsync(parse.GetValue(subject)!, Ref(parse, file, version, domain), parse.GetValue(against)!, c), ct));
         return command;
     }
 
@@ -57,8 +58,8 @@ internal static class SchemaCommands
     private static Command Diff()
     {
         var subject = new Option<string?>("--subject") { Description = "Diff two registered versions of this subject" };
-        var from = new Option<string>("--from") { Description = "Version, or a built-in event schema v1|v2|v3, or an .avsc file", DefaultValueFactory = _ => "1" };
-        var to = new Option<string>("--to") { Description = "Version, or a built-in event schema v1|v2|v3, or an .avsc file", DefaultValueFactory = _ => "latest" };
+        var from = new Option<string>("--from") { Description = "Version, or a built-in event schema v1|v2|v3, an .avsc file, or a domain file (.yaml)", DefaultValueFactory = _ => "1" };
+        var to = new Option<string>("--to") { Description = "Version, or a built-in event schema v1|v2|v3, an .avsc file, or a domain file (.yaml)", DefaultValueFactory = _ => "latest" };
         var command = new Command("diff", "Show what changed between two schemas: fields added, removed, retyped") { subject, from, to, Registry };
         command.SetAction((parse, ct) =>
         {
@@ -103,33 +104,40 @@ internal static class SchemaCommands
         }
     }
 
-    private static (Option<string> Subject, Option<FileInfo?> File, Option<int?> Version) SchemaArguments()
+    private static (Option<string> Subject, Option<FileInfo?> File, Option<int?> Version, Option<FileInfo?> Domain) SchemaArguments()
     {
+        var domain = new Option<FileInfo?>("--domain") { Description = "A domain file (config/domains/*.yaml): the schema generated from its fields" };
         var subject = new Option<string>("--subject") { Description = "Subject, e.g. clickstream.events-value", Required = true };
         var file = new Option<FileInfo?>("--file") { Description = "An .avsc schema file" };
         var version = new Option<int?>("--event-version") { Description = "A built-in click-event schema: 1, 2 or 3" }
             .Require(v => v is null or (>= 1 and <= 3), "--event-version: the event schema versions are 1, 2 and 3");
-        return (subject, file, version);
+        return (subject, file, version, domain);
     }
 
     // A bad command line is a parse error (exit code 2), reported before any registry is started or asked.
-    private static void RequireOneSchema(Command command, Option<FileInfo?> file, Option<int?> version) =>
+    private static void RequireOneSchema(Command command, Option<FileInfo?> file, Option<int?> version, Option<FileInfo?> domain) =>
         command.Validators.Add(result =>
         {
-            var given = (result.GetResult(file) is { Implicit: false } ? 1 : 0) + (result.GetResult(version) is { Implicit: false } ? 1 : 0);
-            if (given != 1) result.AddError("give one schema: --file <path.avsc> or --event-version 1|2|3");
+            var given = (result.GetResult(file) is { Implicit: false } ? 1 : 0) + (result.GetResult(version) is { Implicit: false } ? 1 : 0)
+                        + (result.GetResult(domain) is { Implicit: false } ? 1 : 0);
+            if (given != 1) result.AddError("give one schema: --file <path.avsc>, --event-version 1|2|3 or --domain <file.yaml>");
         });
 
-    private static SchemaRef Ref(ParseResult parse, Option<FileInfo?> file, Option<int?> version) =>
-        new(parse.GetValue(file)?.FullName, parse.GetValue(version));
+    private static SchemaRef Ref(ParseResult parse, Option<FileInfo?> file, Option<int?> version, Option<FileInfo?> domain) =>
+        parse.GetValue(domain) is { } d ? DomainRef(d.FullName) : new(parse.GetValue(file)?.FullName, parse.GetValue(version));
 
     private static SchemaRef LocalRef(string text) => text.ToLowerInvariant() switch
     {
         "v1" => new SchemaRef(EventVersion: 1),
         "v2" => new SchemaRef(EventVersion: 2),
         "v3" => new SchemaRef(EventVersion: 3),
+        var t when t.EndsWith(".yaml", StringComparison.Ordinal) || t.EndsWith(".yml", StringComparison.Ordinal) => DomainRef(text),
         _ => new SchemaRef(File: text),
     };
+
+    // The schema generated from a domain file's fields (a bad file is its one-line error, naming file, line and key).
+    private static SchemaRef DomainRef(string path) =>
+        new(Text: DomainAvroSchema.Json(DomainDefinition.Load(path)), Label: $"{path} (generated)");
 
     // The configured registry, or the embedded one on its state file for the length of the command.
     private static async Task<int> WithRegistry(ParseResult parse, Func<SchemaCommand, CancellationToken, Task<int>> action, CancellationToken ct)

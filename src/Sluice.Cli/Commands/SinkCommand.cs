@@ -10,7 +10,7 @@ using Sluice.Sinks.DuckDb;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice sink --to postgres,duckdb,lake</c>: lands the output topics in stores, exactly once, until stopped; each sink its own consumer group.</summary>
+/// <summary><c>sluice sink --to postgres,duckdb,lake,clickhouse</c>: lands the output topics in stores, exactly once, until stopped; each sink its own consumer group.</summary>
 internal static class SinkCommand
 {
     /// <summary>Stores a sink can write today.</summary>
@@ -20,7 +20,7 @@ internal static class SinkCommand
     {
         var to = new Option<string[]>("--to")
         {
-            Description = "Where the outputs go: postgres, duckdb (the warehouse file), lake (Delta tables of Parquet), or a list of them, comma-separated or repeated, each in its own consumer group",
+            Description = "Where the outputs go: postgres, duckdb (the warehouse file), lake (Delta tables of Parquet), clickhouse (sinks.clickhouse.url), or a list of them, comma-separated or repeated, each in its own consumer group",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };

@@ -334,6 +334,7 @@ public sealed class SinksOptions
     public SinkOptions Postgres { get; set; } = new() { GroupId = "sluice-sink-postgres" };
     public SinkOptions Lake { get; set; } = new() { GroupId = "sluice-sink-lake" };
     public SinkOptions DuckDb { get; set; } = new() { GroupId = "sluice-sink-duckdb" };
+    public ClickHouseSinkOptions ClickHouse { get; set; } = new();
 
     internal void Validate()
     {
@@ -343,6 +344,36 @@ public sealed class SinksOptions
         Check.NotEmpty("sinks.postgres.groupId", Postgres.GroupId);
         Check.NotEmpty("sinks.lake.groupId", Lake.GroupId);
         Check.NotEmpty("sinks.duckdb.groupId", DuckDb.GroupId);
+        ClickHouse.Validate();
+    }
+}
+
+/// <summary>The ClickHouse sink: its group, and the server it writes over HTTP (<c>sinks.clickhouse.*</c>).</summary>
+public sealed class ClickHouseSinkOptions
+{
+    /// <summary>The sink's Kafka consumer group; its offsets are stored in ClickHouse (<c>sink_offsets</c>).</summary>
+    public string GroupId { get; set; } = "sluice-sink-clickhouse";
+    /// <summary>The server's HTTP interface, http(s)://host:port; empty when no ClickHouse sink runs.</summary>
+    public string Url { get; set; } = "";
+    /// <summary>The database the sink creates (if missing) and writes.</summary>
+    public string Database { get; set; } = "sluice";
+    public string User { get; set; } = "default";
+    /// <summary>Never logged.</summary>
+    public string Password { get; set; } = "";
+
+    internal void Validate()
+    {
+        Check.NotEmpty("sinks.clickhouse.groupId", GroupId);
+        Check.NotEmpty("sinks.clickhouse.database", Database);
+        Check.NotEmpty("sinks.clickhouse.user", User);
+        // Database names go into DDL as identifiers: keep them to what needs no quoting.
+        if (!Database.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') || char.IsAsciiDigit(Database[0]))
+            ThrowHelper.ThrowConfiguration("sinks.clickhouse.database", $"'{Database}' is not a plain identifier; use letters, digits and _, not starting with a digit");
+        if (Url.Length > 0 && (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0))
+            ThrowHelper.ThrowConfiguration("sinks.clickhouse.url", "is not an http(s) URL of ClickHouse's HTTP interface; write for example http://localhost:8123");
+        // Logs and errors name the URL: credentials go in their own keys, the password by reference.
+        if (Url.Length > 0 && new Uri(Url).UserInfo.Length > 0)
+            ThrowHelper.ThrowConfiguration("sinks.clickhouse.url", "holds a user or password; set sinks.clickhouse.user and sinks.clickhouse.password instead");
     }
 }
 

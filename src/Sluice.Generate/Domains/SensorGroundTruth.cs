@@ -127,9 +127,19 @@ public sealed record SensorGroundTruth(
         }
         foreach (var (start, end, group, inWindow) in windows)
         {
-            void Row(string metric, double value) => rows.Add(new ExpectedRowKey(a.Name, partition, start, end, group, metric), value);
+            var written = new Dictionary<string, double>(StringComparer.Ordinal);
+            void Row(string metric, double value)
+            {
+                written[metric] = value;
+                rows.Add(new ExpectedRowKey(a.Name, partition, start, end, group, metric), value);
+            }
             foreach (var m in a.Measures)
             {
+                if (m.Parts is var (numerator, denominator))
+                {
+                    if (written.TryGetValue(numerator, out var n) && written.TryGetValue(denominator, out var d) && d != 0) Row(m.Name, n / d);
+                    continue;
+                }
                 var values = m.Field is null ? new List<double>() : inWindow.Select(r => Number(r.Field(names, m.Field!))).OfType<double>().ToList();
                 switch (m.Kind)
                 {

@@ -1,6 +1,7 @@
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Pipelines.Domains.Rules;
+using Sluice.Pipelines.Domains.Topology;
 using Sluice.Pipelines.Quality;
 using Sluice.Pipelines.Quality.Alerts;
 using Sluice.Schemas.Registry;
@@ -55,6 +56,7 @@ public sealed class ClickstreamTopology : ITopology
         _schemas = schemas;
         _options.Validate();
         _rules = ClickstreamRules.Compile(_options.Domain);
+        FileAggregates = Clickstream.FileAggregates.Compile(_options.Domain, _options.AllowedLateness);
         SourceTopics = [_options.InputTopic];
     }
 
@@ -68,6 +70,9 @@ public sealed class ClickstreamTopology : ITopology
 
     /// <summary>The domain's validation rules, compiled.</summary>
     public RuleSet<ClickEvent> Rules => _rules;
+
+    /// <summary>The domain file's own aggregates, computed beside the built-in ones (<see cref="Clickstream.FileAggregates"/>).</summary>
+    public IReadOnlyList<CompiledAggregate<EnrichedEvent>> FileAggregates { get; }
 
     /// <summary>The watermark strategy this topology expects: the configured out-of-orderness and idle timeout.</summary>
     public WatermarkStrategy WatermarkStrategy =>
@@ -94,6 +99,8 @@ public sealed class ClickstreamTopology : ITopology
             Window(AggregateNames.ActiveUsers5m, ActiveUsers5mWindows, "active users"),
             Window(AggregateNames.Products1h, Products1hWindows, $"views, carts, purchases, revenue; top {o.TopProducts} products and {o.TopCategories} categories"),
             new("session window", $"{AggregateNames.Sessions}: gap {o.SessionGap:c}", o.SessionsTopic, $"per user, at most {o.MaxOpenSessions:N0} open per partition"),
+            .. FileAggregates.Select(a => Window(a.Name, a.TimeWindows!,
+                $"{(a.Spec.GroupBy.Count == 0 ? "all events" : $"by {string.Join(", ", a.Spec.GroupBy)}")}: {a.MeasuresText} ({a.Spec.Key} of the file)")),
         ];
 
         TopologyStage Window(string name, TimeWindows windows, string measures) =>
@@ -141,7 +148,7 @@ public sealed class ClickstreamTopology : ITopology
         var partition = taskId.Partition;
         var byPartition = b.Add(new SelectKeyProcessor<string, int, EnrichedEvent>(
             _ => partition, b.Add(new FanOutProcessor<int, EnrichedEvent>(events1m, commerce5m, activeUsers, products1h))));
-        var fanOut = b.Add(new FanOutProcessor<string, EnrichedEvent>(enrichedSink, byPartition, sessions));
+        var fanOut = b.Add(new FanOutProcessor<string, EnrichedEvent>([enrichedSink, byPartition, sessions, .. FileAggregateOperators(b, aggregatedSink, lateByUser)]));
         var lateGate = b.Add(new LateEventFilter<string, EnrichedEvent>(
             AggregateNames.Events1m, Events1mWindows.WithAllowedLateness(lateness), fanOut, quality.Late(lateSink)));
         var words = o.Domain.Enrichment;
@@ -156,5 +163,19 @@ public sealed class ClickstreamTopology : ITopology
         // on its way from memory while the rest of the event is decoded, not looked up cold after validation.
         var decoder = _schemas is null ? ClickEventDecoder.JsonOnly : new ClickEventDecoder(_schemas, seenIds.Prefetch);
         return b.Build(quality.Source(b.Add(new DecodeProcessor(quality.Decoded(validate), decoder))));
+    }
+
+    // The file's aggregates, each keyed by its group within the task, as a file-described domain's are.
+    private IEnumerable<IProcessor<string, EnrichedEvent>> FileAggregateOperators(
+        TaskTopologyBuilder b, IProcessor<AggregateRowKey, AggregateRow> aggregatedSink, IProcessor<string, LateRecord<EnrichedEvent>> late)
+    {
+        foreach (var a in FileAggregates)
+        {
+            var op = b.Add(new WindowAggregateProcessor<string, EnrichedEvent, DomainAccumulator, DomainAccumulator, DomainAggregator<EnrichedEvent>>(
+                a.Name, a.TimeWindows!, new DomainAggregator<EnrichedEvent>(a),
+                b.Store(new WindowStore<string, DomainAccumulator>(a.Name, _options.MaxWindowEntries, StringComparer.Ordinal, valueSerde: a.Serde)),
+                b.Add(new DomainRowEmitter<EnrichedEvent>(a, aggregatedSink)), late, comparer: StringComparer.Ordinal));
+            yield return b.Add(new SelectKeyProcessor<string, string, EnrichedEvent>(a.GroupKey, op));
+        }
     }
 }

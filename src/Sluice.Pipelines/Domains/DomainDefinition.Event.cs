@@ -155,6 +155,12 @@ public sealed partial class DomainDefinition
         for (var i = 0; i < list.Children.Count; i++)
         {
             var measure = ParseMeasure(list.Children[i], source, $"{key}[{i}]");
+            if (measure.Parts is var (numerator, denominator))
+            {
+                foreach (var part in new[] { numerator, denominator })
+                    if (!measures.Any(m => m.Name == part && m.Kind != MeasureKind.Ratio))
+                        Fail(source, measure.Line, $"{measure.Key}.ratio", $"'{part}' is not an earlier measure of this aggregate (nor a ratio); a ratio divides two measures listed before it");
+            }
             foreach (var metric in measure.Metrics)
             {
                 if (!metrics.Add(metric))
@@ -167,11 +173,12 @@ public sealed partial class DomainDefinition
 
     private static MeasureSpec ParseMeasure(YamlNode node, string source, string key)
     {
-        const string Kinds = "count: true, countWhere: { field: [values] }, sum, min, max, mean or distinct: FIELD";
+        const string Kinds = "count: true, countWhere: { field: [values] }, sum, min, max, mean or distinct: FIELD, ratio: [NUMERATOR, DENOMINATOR]";
         var map = Mapping(node, source, key, $"a measure is a mapping: {{ name: ..., <{Kinds}> }}");
         string? name = null, field = null;
         MeasureKind? kind = null;
         IReadOnlyList<ConditionSpec> where = [];
+        (string, string)? parts = null;
         foreach (var (pk, pv) in map.Children)
         {
             var prop = Scalar(pk);
@@ -185,6 +192,7 @@ public sealed partial class DomainDefinition
                 "max" => MeasureKind.Max,
                 "mean" => MeasureKind.Mean,
                 "distinct" => MeasureKind.Distinct,
+                "ratio" => MeasureKind.Ratio,
                 _ => null,
             };
             if (prop == "name")
@@ -203,12 +211,17 @@ public sealed partial class DomainDefinition
             {
                 case MeasureKind.Count: _ = True(pv, source, at); break;
                 case MeasureKind.CountWhere: where = Conditions(pv, source, at); break;
+                case MeasureKind.Ratio:
+                    var names = Strings(pv, source, at);
+                    if (names.Count != 2) Fail(source, pv, at, "lists two measures: [numerator, denominator], such as [purchases, sessions]");
+                    parts = (names[0], names[1]);
+                    break;
                 default: field = FieldName(pv, source, at); break;
             }
         }
         if (name is null) Fail(source, map, $"{key}.name", "missing; the name is the metric the measure's rows carry, such as value_mean");
         if (kind is null) Fail(source, map, key, $"computes nothing; add one of {Kinds}");
-        return new MeasureSpec(name, kind.Value, field, where, key, (int)map.Start.Line);
+        return new MeasureSpec(name, kind.Value, field, where, key, (int)map.Start.Line) { Parts = parts };
     }
 
     private static YamlMappingNode Mapping(YamlNode node, string source, string key, string expected)

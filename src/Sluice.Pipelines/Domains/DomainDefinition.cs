@@ -18,7 +18,7 @@ public sealed partial class DomainDefinition
 {
     private const string BuiltInResource = "Sluice.Pipelines.ecommerce.yaml";
     private static readonly Lazy<DomainDefinition> BuiltInEcommerce = new(LoadBuiltIn);
-    private static readonly string[] Sections = ["name", "description", "journey", "fields", "rules", "event", "topics", "aggregates", "enrichment", "simulation"];
+    private static readonly string[] Sections = ["name", "description", "schema", "journey", "fields", "rules", "event", "topics", "aggregates", "enrichment", "simulation"];
 
     private DomainDefinition(string name, string source, IReadOnlyList<FieldSpec> fields, IReadOnlyList<RuleSpec> rules, bool hasJourney)
     {
@@ -34,6 +34,9 @@ public sealed partial class DomainDefinition
 
     /// <summary>The <c>topics</c> section, defaults filled in; null when the file has no <c>event</c>.</summary>
     public TopicsSpec? Topics { get; private init; }
+
+    /// <summary>The <c>schema</c> section: the name, namespace and doc of the Avro record generated from the fields.</summary>
+    public SchemaSpec Schema { get; private init; } = null!;
 
     /// <summary>The <c>simulation</c> section (what a generator simulates); null when the file has none.</summary>
     public SimulationSpec? Simulation { get; private init; }
@@ -94,18 +97,46 @@ public sealed partial class DomainDefinition
         var eventSpec = ParseEvent(Child(root, "event"), source);
         if (eventSpec is null)
         {
-            foreach (var section in new[] { "topics", "aggregates" })
+            foreach (var section in new[] { "topics" })
                 if (Child(root, section) is { } node)
                     Fail(source, node, section, "belongs to a domain that describes its own event; add event: { key: FIELD, time: FIELD }");
         }
         return new DomainDefinition(name, source, fields, rules, Child(root, "journey") is not null)
         {
             Event = eventSpec,
+            Schema = ParseSchema(Child(root, "schema"), source, name),
             Topics = eventSpec is null ? null : ParseTopics(Child(root, "topics"), source, name),
             Aggregates = ParseAggregates(Child(root, "aggregates"), source),
             Enrichment = ParseEnrichment(Child(root, "enrichment"), source, eventSpec is not null),
             Simulation = ParseSimulation(Child(root, "simulation"), source, eventSpec is not null),
         };
+    }
+
+    private static SchemaSpec ParseSchema(YamlNode? node, string source, string domain)
+    {
+        var spec = SchemaSpec.For(domain);
+        if (node is null) return spec;
+        if (node is not YamlMappingNode map)
+        {
+            Fail(source, node, "schema", "must be a mapping: { name: Reading, namespace: acme.sensors, doc: ... }");
+            return null!;
+        }
+        foreach (var (pk, pv) in map.Children)
+        {
+            var prop = Scalar(pk);
+            var at = $"schema.{prop}";
+            var text = Scalar(pv);
+            spec = prop switch
+            {
+                "name" when AvroName().IsMatch(text) => spec with { Name = text },
+                "name" => Invalid<SchemaSpec>(source, pv, at, $"'{text}' is not an Avro name: a letter or _, then letters, digits and _"),
+                "namespace" when text.Length == 0 || text.Split('.').All(AvroName().IsMatch) => spec with { Namespace = text },
+                "namespace" => Invalid<SchemaSpec>(source, pv, at, $"'{text}' is not an Avro namespace: names separated by dots"),
+                "doc" => spec with { Doc = text },
+                _ => Invalid<SchemaSpec>(source, pk, at, "unknown property; schema has name, namespace and doc"),
+            };
+        }
+        return spec;
     }
 
     private static EnrichmentSpec ParseEnrichment(YamlNode? node, string source, bool ownEvent)
@@ -158,6 +189,9 @@ public sealed partial class DomainDefinition
             var required = false;
             var role = FieldRole.Attribute;
             var values = new List<string>();
+            YamlNode? defaultNode = null;
+            List<string> aliases = [];
+            string? doc = null;
             foreach (var (pk, pv) in spec.Children)
             {
                 var prop = Scalar(pk);
@@ -178,7 +212,14 @@ public sealed partial class DomainDefinition
                         };
                         break;
                     case "values": values.AddRange(Strings(pv, source, $"{key}.values")); break;
-                    default: Fail(source, pk, $"{key}.{prop}", "unknown property; a field has type, required, role and (for an enum) values"); break;
+                    case "default": defaultNode = pv; break;
+                    case "aliases":
+                        aliases = Strings(pv, source, $"{key}.aliases");
+                        if (aliases.FirstOrDefault(a => !SnakeCase().IsMatch(a)) is { } bad)
+                            Fail(source, pv, $"{key}.aliases", $"'{bad}' is not a field name (snake_case: lower-case letters, digits and _)");
+                        break;
+                    case "doc": doc = Scalar(pv); break;
+                    default: Fail(source, pk, $"{key}.{prop}", "unknown property; a field has type, required, role, (for an enum) values, and default, aliases and doc"); break;
                 }
             }
             if (type is null) Fail(source, spec, $"{key}.type", $"missing; use one of {FieldSpec.TypeNames}");
@@ -187,9 +228,31 @@ public sealed partial class DomainDefinition
             if (role == FieldRole.Metric && type is not (FieldType.Long or FieldType.Int or FieldType.Double))
                 Fail(source, spec, $"{key}.role", "a metric is a number (long, int or double)");
             if (fields.Any(f => f.Name == name)) Fail(source, keyNode, key, "declared twice");
-            fields.Add(new FieldSpec(name, type!.Value, required, role, values, (int)keyNode.Start.Line));
+            var field = new FieldSpec(name, type!.Value, required, role, values, (int)keyNode.Start.Line) { Aliases = aliases, Doc = doc };
+            fields.Add(defaultNode is null ? field : field with { Default = FieldDefault(defaultNode, field, source, $"{key}.default") });
         }
         return fields;
+    }
+
+    // A default is a value of the field's type, written as the file writes values: an enum's default is one of its values.
+    private static string FieldDefault(YamlNode node, FieldSpec field, string source, string key)
+    {
+        if (node is not YamlScalarNode scalar || scalar.Value is null)
+            return Invalid<string>(source, node, key, "must be a plain value of the field's type");
+        var text = scalar.Value;
+        var valid = field.Type switch
+        {
+            FieldType.String => true,
+            FieldType.Enum => field.Values.Contains(text),
+            FieldType.Int => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _),
+            FieldType.Long or FieldType.Timestamp => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _),
+            _ => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d),
+        };
+        if (!valid)
+            Fail(source, node, key, field.Type == FieldType.Enum
+                ? $"'{text}' is not one of the field's values ({string.Join(", ", field.Values)})"
+                : $"'{text}' is not a {FieldSpec.NameOf(field.Type)}");
+        return text;
     }
 
     private static List<RuleSpec> ParseRules(YamlNode? node, string source)
@@ -389,6 +452,9 @@ public sealed partial class DomainDefinition
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$")]
     private static partial Regex SnakeCase();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex AvroName();
 
     [GeneratedRegex("^([0-9]+)(ms|s|m|h|d)$")]
     private static partial Regex DurationWithUnit();

@@ -13,9 +13,11 @@ namespace Sluice.Pipelines.Domains;
 /// <para>The reason codes are the e-commerce decoder's where they apply: <c>invalid_json</c>,
 /// <c>missing_required_fields</c> (the absent names, sorted and comma-separated), <c>invalid_field_type</c>,
 /// <c>field_too_long</c> (text over <see cref="ClickEventJson.MaxStringLength"/> characters), and
-/// <c>invalid_enum_value</c> for an enum field's unknown value. Avro is not read: a domain record is JSON.</para>
+/// <c>invalid_enum_value</c> for an enum field's unknown value.</para>
+/// <para>With an Avro codec, a payload that starts with the Confluent wire format's magic byte (0, which no JSON text
+/// starts with) is an Avro frame and is read by <see cref="DomainRecordAvro"/>.</para>
 /// </remarks>
-public sealed class DomainRecordDecoder(DomainSchema schema)
+public sealed class DomainRecordDecoder(DomainSchema schema, DomainRecordAvro? avro = null)
 {
     /// <summary>An enum field's value is not one the file lists.</summary>
     public const string InvalidEnumValue = "invalid_enum_value";
@@ -27,16 +29,19 @@ public sealed class DomainRecordDecoder(DomainSchema schema)
         Core.Errors.ReasonCodes.InvalidJson, Core.Errors.ReasonCodes.MissingRequiredFields,
     ];
 
+    /// <summary>Whether Avro frames are read.</summary>
+    public bool ReadsAvro => avro is not null;
+
     private const int MaxStringLength = ClickEventJson.MaxStringLength;
     private readonly DomainSchema _schema = schema ?? throw new ArgumentNullException(nameof(schema));
     private readonly byte[][] _names = schema.Utf8Names;
     private readonly byte[][][] _values = [.. schema.Fields.Select(f => f.Values.Select(System.Text.Encoding.UTF8.GetBytes).ToArray())];
-    private readonly Func<DomainRecord, string?> _key = schema.TextOf(schema.KeyIndex);
-    private readonly int _timeSlot = schema.SlotOf(schema.TimeIndex);
 
     /// <summary>Decodes one payload; on failure <paramref name="error"/> carries the reason code and a detail naming the field.</summary>
     public bool TryDecode(ReadOnlySpan<byte> payload, out DomainRecord? record, out DecodeError error)
     {
+        if (avro is not null && !payload.IsEmpty && payload[0] == Schemas.Avro.ConfluentWireFormat.MagicByte)
+            return avro.TryRead(payload, out record, out error);
         record = null;
         var fields = _schema.Fields;
         var r = new DomainRecord(_schema);
@@ -106,9 +111,7 @@ public sealed class DomainRecordDecoder(DomainSchema schema)
             error = new DecodeError(InvalidEnumValue, badEnum);
             return false;
         }
-        r.Key = _key(r)!;
-        r.Timestamp = r.Whole(_timeSlot)!.Value;
-        record = r;
+        record = _schema.Complete(r);
         error = default;
         return true;
     }

@@ -14,6 +14,8 @@ public sealed class DomainSchema
 {
     private readonly int[] _slots;
     private readonly Dictionary<string, int> _byName;
+    private readonly Func<DomainRecord, string?> _keyOf;
+    private readonly int _timeSlot;
 
     private DomainSchema(DomainDefinition domain, EventSpec spec)
     {
@@ -47,8 +49,14 @@ public sealed class DomainSchema
         KeyIndex = EventField(spec.Key, "event.key", "the key", FieldType.String, FieldType.Enum, FieldType.Long, FieldType.Int);
         TimeIndex = EventField(spec.Time, "event.time", "the event time", FieldType.Timestamp);
         IdIndex = spec.Id is { } id ? EventField(id, "event.id", "the id", FieldType.String) : -1;
+        _keyOf = TextOf(KeyIndex);
+        _timeSlot = SlotOf(TimeIndex);
         Rules = RuleCompiler.Compile(domain, RecordFields);
+        AggregateFields = new Topology.AggregateFields<DomainRecord>(domain, RecordFields, [.. Fields.Select(f => f.Role)], KeyIndex, spec.AllowedLateness);
     }
+
+    /// <summary>What the file's aggregates compile against: the fields, their roles, the key and the lateness.</summary>
+    public Topology.AggregateFields<DomainRecord> AggregateFields { get; }
 
     /// <summary>The file it was compiled from.</summary>
     public DomainDefinition Domain { get; }
@@ -96,6 +104,14 @@ public sealed class DomainSchema
             return null!;
         }
         return new DomainSchema(domain, spec);
+    }
+
+    /// <summary>Sets a decoded record's key and event time from its slots (both fields are required, so both are there).</summary>
+    internal DomainRecord Complete(DomainRecord record)
+    {
+        record.Key = _keyOf(record)!;
+        record.Timestamp = record.Whole(_timeSlot)!.Value;
+        return record;
     }
 
     /// <summary>The index of field <paramref name="name"/>, or -1.</summary>

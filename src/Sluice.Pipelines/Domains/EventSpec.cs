@@ -52,6 +52,8 @@ public enum MeasureKind
     Mean,
     /// <summary>Distinct values of a field.</summary>
     Distinct,
+    /// <summary>One earlier measure's value over another's (a conversion rate): its parts are rows of their own.</summary>
+    Ratio,
 }
 
 /// <summary>One measure of an aggregate, as the file writes it: <c>{ name: value_mean, mean: value }</c>.</summary>
@@ -60,6 +62,9 @@ public enum MeasureKind
 /// <param name="Key">The measure's key in errors: <c>aggregates[0].measures[2]</c>.</param>
 public sealed record MeasureSpec(string Name, MeasureKind Kind, string? Field, IReadOnlyList<ConditionSpec> Where, string Key, int Line)
 {
+    /// <summary>A <see cref="MeasureKind.Ratio"/>'s numerator and denominator: names of earlier measures of the aggregate.</summary>
+    public (string Numerator, string Denominator)? Parts { get; init; }
+
     /// <summary>The metric names the measure's rows carry: a mean also carries its sum and count.</summary>
     public IReadOnlyList<string> Metrics => Kind == MeasureKind.Mean ? [Name, Name + "_sum", Name + "_count"] : [Name];
 }

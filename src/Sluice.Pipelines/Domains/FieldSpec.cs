@@ -35,6 +35,16 @@ public enum FieldRole
 /// <param name="Line">Where the file declares it (1-based), for errors.</param>
 public sealed record FieldSpec(string Name, FieldType Type, bool Required, FieldRole Role, IReadOnlyList<string> Values, int Line)
 {
+    /// <summary>The file's <c>default</c>: what a reader gives an event written without the field (the Avro default,
+    /// checked against the type); null when the file sets none, so an optional field reads as absent.</summary>
+    public string? Default { get; init; }
+
+    /// <summary>The file's <c>aliases</c>: earlier names of the field, so that a reader of the renamed field still reads data written with the old name.</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+
+    /// <summary>The file's <c>doc</c>, carried into the schema.</summary>
+    public string? Doc { get; init; }
+
     /// <summary>The names the file uses for each <see cref="FieldType"/>.</summary>
     public static string TypeNames => "string, long, int, double, timestamp, enum";
 

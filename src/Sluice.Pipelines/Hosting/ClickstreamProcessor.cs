@@ -164,7 +164,7 @@ public sealed class ClickstreamProcessor
         try
         {
             // The e-commerce topology, or the one a domain file describes whole (processor.domain with an event: section).
-            var domain = _options.Domain.Event is null ? null : new DomainTopology(_options.Domain, _options.Limits());
+            var domain = _options.Domain.Event is null ? null : new DomainTopology(_options.Domain, _options.Limits(), _schemas);
             ITopology topology = domain is null ? new ClickstreamTopology(_options, _schemas, _alerts) : domain;
             var watermarks = domain?.WatermarkStrategy ?? ((ClickstreamTopology)topology).WatermarkStrategy;
             using var source = new KafkaPartitionSource(_factory, _groupId) { CommitSynchronously = _exactlyOnce };

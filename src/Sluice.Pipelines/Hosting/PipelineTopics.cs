@@ -10,8 +10,19 @@ public static class PipelineTopics
     {
         var t = ClickstreamProcessor.TopologyOptions(options);
         // A domain file that describes its own event names its own topics.
-        if (t.Domain.Topics is { } own) return [own.Input, own.DeadLetters, own.Valid, own.Late, own.Aggregated];
+        if (t.Domain.Topics is { } own) return [own.Input, own.DeadLetters, own.Valid, own.Late, own.Aggregated, ReplayLog(own.DeadLetters)];
         string[] quality = t.Quality.Enabled ? [t.Quality.Topic] : [];
-        return [t.InputTopic, t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.AggregatedTopic, t.SessionsTopic, t.BotsTopic, .. quality, options.Kafka.Topics.CdcUsers];
+        return [t.InputTopic, t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.AggregatedTopic, t.SessionsTopic, t.BotsTopic, .. quality,
+            options.Kafka.Topics.CdcUsers, ReplayLog(t.DeadLetterTopic)];
     }
+
+    /// <summary>The dead-letter topic of the configured topology (the clickstream's, or a domain file's own).</summary>
+    public static string DeadLetters(SluiceOptions options)
+    {
+        var t = ClickstreamProcessor.TopologyOptions(options);
+        return t.Domain.Topics?.DeadLetters ?? t.DeadLetterTopic;
+    }
+
+    /// <summary>Where <c>sluice dlq replay</c> marks the letters of <paramref name="deadLetterTopic"/> it replayed.</summary>
+    public static string ReplayLog(string deadLetterTopic) => deadLetterTopic + ".replays";
 }

@@ -8,14 +8,17 @@ using SchemaRegistryException = Sluice.Schemas.Registry.SchemaRegistryException;
 
 namespace Sluice.Schemas.Cli;
 
-/// <summary>Where a schema comes from on the command line: a file, or a built-in event schema version.</summary>
+/// <summary>Where a schema comes from on the command line: a file, a built-in event schema version, or text made by the caller.</summary>
 /// <param name="File">Path of an .avsc file.</param>
 /// <param name="EventVersion">1, 2 or 3: the built-in click-event schema.</param>
-public sealed record SchemaRef(string? File = null, int? EventVersion = null)
+/// <param name="Text">Schema JSON made by the caller (such as the schema generated from a domain file).</param>
+/// <param name="Label">What tables call a schema given as <paramref name="Text"/>.</param>
+public sealed record SchemaRef(string? File = null, int? EventVersion = null, string? Text = null, string? Label = null)
 {
     /// <summary>The schema JSON; throws <see cref="SluiceException"/> naming what is wrong.</summary>
     public string ReadText()
     {
+        if (Text is not null) return Text;
         if (File is not null)
         {
             if (!System.IO.File.Exists(File)) throw new SluiceException($"schema file '{File}' does not exist");
@@ -32,7 +35,7 @@ public sealed record SchemaRef(string? File = null, int? EventVersion = null)
     }
 
     /// <summary>A short label for tables.</summary>
-    public override string ToString() => File ?? $"event schema v{EventVersion}";
+    public override string ToString() => Label ?? File ?? $"event schema v{EventVersion}";
 }
 
 /// <summary>The logic of <c>sluice schema register | check | list | diff</c>: parsed arguments in, exit code and tables out.</summary>

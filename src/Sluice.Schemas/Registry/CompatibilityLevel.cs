@@ -84,8 +84,11 @@ public static class SchemaCompatibility
     /// <param name="level">The subject's mode.</param>
     /// <param name="candidate">The schema being registered.</param>
     /// <param name="existing">The subject's versions, oldest first.</param>
-    public static IReadOnlyList<string> Check(CompatibilityLevel level, AvroSchema candidate, IReadOnlyList<(int Version, AvroSchema Schema)> existing)
+    /// <param name="describe">How messages name a version; "version N" by default.</param>
+    public static IReadOnlyList<string> Check(CompatibilityLevel level, AvroSchema candidate, IReadOnlyList<(int Version, AvroSchema Schema)> existing,
+        Func<int, string>? describe = null)
     {
+        describe ??= v => $"version {v}";
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(existing);
         var messages = new List<string>();
@@ -100,14 +103,14 @@ public static class SchemaCompatibility
             {
                 foreach (var issue in AvroDecoder.Create(writer: schema, reader: candidate).Issues)
                 {
-                    messages.Add($"BACKWARD: the new schema cannot read version {version}: {issue}");
+                    messages.Add($"BACKWARD: the new schema cannot read {describe(version)}: {issue}");
                 }
             }
             if (forward)
             {
                 foreach (var issue in AvroDecoder.Create(writer: candidate, reader: schema).Issues)
                 {
-                    messages.Add($"FORWARD: version {version} cannot read the new schema: {issue}");
+                    messages.Add($"FORWARD: {describe(version)} cannot read the new schema: {issue}");
                 }
             }
         }

@@ -25,6 +25,56 @@ public sealed class DomainCliTests
     }
 
     [Fact]
+    public async Task domain_check_against_an_earlier_file_applies_the_registry_s_compatibility_rules()
+    {
+        using var dir = new TempDirectory("sluice-domain");
+        string Edited(string name, string field)
+        {
+            var file = dir.File(name);
+            File.WriteAllText(file, File.ReadAllText(IotFile).Replace("\nfields:\n", $"\nfields:\n  {field}\n", StringComparison.Ordinal));
+            return file;
+        }
+        var required = Edited("required.yaml", "firmware: { type: string, required: true }");
+        var optional = Edited("optional.yaml", "firmware: { type: string }");
+
+        var refused = await SluiceProcess.RunAsync(["domain", "check", required, "--against", IotFile], Quick);
+        var accepted = await SluiceProcess.RunAsync(["domain", "check", optional, "--against", IotFile, "--avro"], Quick);
+        var forward = await SluiceProcess.RunAsync(["domain", "check", IotFile, "--against", required, "--compatibility", "FORWARD"], Quick);
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("not BACKWARD compatible", refused.StdOut, StringComparison.Ordinal);
+        Assert.Contains("firmware", refused.StdOut, StringComparison.Ordinal);
+        Assert.Equal(0, accepted.ExitCode);
+        Assert.Contains("evolution: BACKWARD compatible", accepted.StdOut, StringComparison.Ordinal);
+        Assert.Contains("schema: sluice.domains.Iot, 9 fields, registered as subject iot.readings-value", accepted.StdOut, StringComparison.Ordinal);
+        Assert.Contains("\"logicalType\": \"timestamp-millis\"", accepted.StdOut, StringComparison.Ordinal);
+        // Readers of the file with the required field cannot read data written without it.
+        Assert.Equal(1, forward.ExitCode);
+        Assert.Contains("not FORWARD compatible", forward.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task the_schema_generated_from_a_domain_file_registers_and_a_later_file_is_checked_against_it()
+    {
+        using var dir = new TempDirectory("sluice-domain");
+        var required = dir.File("required.yaml");
+        File.WriteAllText(required, File.ReadAllText(IotFile).Replace("\nfields:\n", "\nfields:\n  firmware: { type: string, required: true }\n", StringComparison.Ordinal));
+        // The embedded registry keeps its subjects in a state file: each command below opens the same one.
+        string[] state = ["--set", $"schemaRegistry.stateFile={dir.File("registry.json")}"];
+
+        var registered = await SluiceProcess.RunAsync(["schema", "register", "--subject", "iot.readings-value", "--domain", IotFile, .. state], Quick);
+        var check = await SluiceProcess.RunAsync(["schema", "check", "--subject", "iot.readings-value", "--domain", required, .. state], Quick);
+        var refused = await SluiceProcess.RunAsync(["schema", "register", "--subject", "iot.readings-value", "--domain", required, .. state], Quick);
+
+        Assert.True(registered.ExitCode == 0, registered.StdOut + registered.StdErr);
+        Assert.Contains("(generated)", registered.StdOut, StringComparison.Ordinal);
+        Assert.Equal(1, check.ExitCode);
+        Assert.Contains("firmware", check.StdOut, StringComparison.Ordinal);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("refused", refused.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task a_wrong_rule_is_one_line_naming_the_file_the_line_and_the_key()
     {
         using var dir = new TempDirectory("sluice-domain");

@@ -5,12 +5,14 @@ namespace Sluice.IntegrationTests.Demo;
 /// <summary><c>sluice demo --domain</c> as a process: the IoT file's simulation through its own topology, checked against its ground truth.</summary>
 public sealed class DomainDemoTests
 {
-    [Fact]
-    public async Task the_iot_demo_of_twenty_thousand_readings_matches_its_ground_truth_row_for_row()
+    [Theory]
+    [InlineData("avro", "readings travelled as Avro in the Confluent wire format: schema id 1 (iot.readings-value, generated from the domain file)")]
+    [InlineData("json", "readings travelled as JSON")]
+    public async Task the_iot_demo_of_twenty_thousand_readings_matches_its_ground_truth_row_for_row(string format, string travelled)
     {
         var iot = Path.Combine(RepoRoot.Path, "config", "domains", "iot.yaml");
         using var dir = new TempDirectory("sluice-demo-iot");
-        var r = await SluiceProcess.RunAsync(["demo", "--domain", iot, "--events", "20000"], TimeSpan.FromMinutes(4), workingDirectory: dir.Path);
+        var r = await SluiceProcess.RunAsync(["demo", "--domain", iot, "--events", "20000", "--format", format], TimeSpan.FromMinutes(4), workingDirectory: dir.Path);
 
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.StdOut}\n{r.StdErr}");
         Assert.Contains("every output matches the ground truth", r.StdOut, StringComparison.Ordinal);
@@ -20,6 +22,7 @@ public sealed class DomainDemoTests
             Assert.Contains(row, r.StdOut, StringComparison.Ordinal);
         Assert.DoesNotContain("│ no", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("20,000", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains(travelled, r.StdOut, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,26 +30,26 @@ public class DomainFileTests
     }
 
     [Fact]
-    public void the_declared_fields_are_the_registered_v3_avro_schema_s()
+    public void the_schema_generated_from_the_file_is_the_registered_v3_with_event_id_a_plain_string()
     {
-        var schema = (RecordSchema)EventSchemas.V3;
-        var declared = DomainDefinition.Ecommerce.Fields;
-        Assert.Equal(schema.Fields.Select(f => f.Name), declared.Select(f => f.Name));
-        foreach (var (field, spec) in schema.Fields.Zip(declared))
-        {
-            var avro = field.Schema is UnionSchema u ? u.Branches.Single(b => b.Type != AvroType.Null) : field.Schema;
-            var expected = (avro.Type, avro.Logical) switch
-            {
-                (AvroType.Enum, _) => FieldType.Enum,
-                (AvroType.Long, AvroLogicalType.TimestampMillis) => FieldType.Timestamp,
-                (AvroType.Long, _) => FieldType.Long,
-                (AvroType.Int, _) => FieldType.Int,
-                _ => FieldType.String,
-            };
-            Assert.True(expected == spec.Type, $"{spec.Name}: the file says {spec.Type}, the schema {expected}");
-            if (spec.Required) Assert.False(field.Schema is UnionSchema, $"{spec.Name} is required in the file but nullable in the schema");
-            if (field.Schema is EnumSchema e) Assert.Equal(e.Symbols, spec.Values);
-        }
+        // Docs, aliases and defaults included: the file states all of v3, and an id of any form is text, not a uuid.
+        var v3 = System.Text.Json.Nodes.JsonNode.Parse(EventSchemas.V3.ToNormalizedJson())!;
+        v3["fields"]![0]!["type"] = "string";
+        Assert.Equal(v3.ToJsonString(), DomainAvroSchema.Generate(DomainDefinition.Ecommerce).ToNormalizedJson());
+        Assert.Equal("clickstream.events-value", DomainAvroSchema.SubjectFor(new ClickstreamOptions().InputTopic));
+    }
+
+    [Fact]
+    public void a_file_whose_fields_do_not_make_the_event_s_wire_layout_is_refused_naming_the_field()
+    {
+        var text = File.ReadAllText(EcommerceDomain.FilePath);
+        var nullableSession = DomainDefinition.Parse(new StringReader(text.Replace(
+            "session_id:       { type: string,    required: true, role: dimension, default: \"\",", "session_id:       { type: string, role: dimension,",
+            StringComparison.Ordinal)), "shop.yaml");
+        var error = Assert.Throws<ConfigurationException>(() => ClickstreamRules.Compile(nullableSession));
+        Assert.Equal("fields.session_id", error.Key);
+        Assert.Contains("field 5", error.Message, StringComparison.Ordinal);
+        Assert.Contains("shop.yaml, line", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

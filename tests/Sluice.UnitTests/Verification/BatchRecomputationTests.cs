@@ -35,6 +35,25 @@ public class BatchRecomputationTests
         AssertEqualToTopology(Traffic(seed, 15_000), partitions, PayloadFormat.Json, endOfInput);
 
     [Fact]
+    public void batch_recomputation_equals_the_streaming_topology_with_the_file_s_own_aggregates()
+    {
+        var options = new ClickstreamOptions
+        {
+            Domain = Pipelines.EcommerceDomain.Parse(Pipelines.EcommerceDomain.Text + Pipelines.FileAggregatesTests.Aggregates),
+        };
+        var (input, _) = ManifestReplay.Generate(Traffic(5, 12_000), long.MaxValue, 2, PayloadFormat.Json, avroSchemaId: 1);
+
+        var actual = TopologyOutputs.Run(input, options, null, Now, endOfInput: true);
+        var result = Verifier.Compare(input, actual, options, null, Now.ToUnixTimeMilliseconds(), examples: 5);
+
+        Assert.True(result.IsEqual, Describe(result));
+        var names = actual[ClickstreamOutput.Aggregated]
+            .Select(r => System.Text.Json.JsonDocument.Parse(r.Value).RootElement.GetProperty("aggregate").GetString()).ToHashSet();
+        Assert.Contains("country_revenue_15m", names);
+        Assert.Contains("mobile_hourly", names);
+    }
+
+    [Fact]
     public void batch_recomputation_equals_the_streaming_topology_on_avro_frames() =>
         AssertEqualToTopology(Traffic(99, 10_000), 2, PayloadFormat.Avro, endOfInput: true);
 

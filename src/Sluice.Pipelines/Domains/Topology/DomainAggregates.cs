@@ -6,7 +6,7 @@ using static Sluice.Pipelines.Domains.DomainFileErrors;
 namespace Sluice.Pipelines.Domains.Topology;
 
 /// <summary>The running figures of one aggregate over one window (or pane, or session) and group.</summary>
-/// <remarks>Its shape is the aggregate's (<see cref="CompiledAggregate"/>): one slot per counter, per running number,
+/// <remarks>Its shape is the aggregate's (<see cref="CompiledAggregate{T}"/>): one slot per counter, per running number,
 /// per set of distinct values, each measure owning the slots it was given when compiled.</remarks>
 public sealed class DomainAccumulator
 {
@@ -30,11 +30,11 @@ public sealed class DomainAccumulator
 
 /// <summary>One measure compiled against the schema: it owns slots of the accumulator and writes its rows.</summary>
 /// <remarks>Built once per topology; <see cref="Add"/> runs per record and reads fields through delegates resolved at compile.</remarks>
-internal abstract class Measure(MeasureSpec spec)
+internal abstract class Measure<T>(MeasureSpec spec)
 {
     public MeasureSpec Spec { get; } = spec;
 
-    public abstract void Add(DomainAccumulator acc, DomainRecord record);
+    public abstract void Add(DomainAccumulator acc, T record);
 
     public abstract void Merge(DomainAccumulator target, DomainAccumulator source);
 
@@ -45,11 +45,11 @@ internal abstract class Measure(MeasureSpec spec)
     public abstract string Text { get; }
 
     /// <summary>Records.</summary>
-    public sealed class Count(MeasureSpec spec) : Measure(spec)
+    public sealed class Count(MeasureSpec spec) : Measure<T>(spec)
     {
         public override string Text => $"{Spec.Name} (count)";
 
-        public override void Add(DomainAccumulator acc, DomainRecord record)
+        public override void Add(DomainAccumulator acc, T record)
         {
         }
 
@@ -61,11 +61,11 @@ internal abstract class Measure(MeasureSpec spec)
     }
 
     /// <summary>Records for which every clause holds.</summary>
-    public sealed class CountWhere(MeasureSpec spec, RuleCondition<DomainRecord> condition, int slot) : Measure(spec)
+    public sealed class CountWhere(MeasureSpec spec, RuleCondition<T> condition, int slot) : Measure<T>(spec)
     {
         public override string Text => $"{Spec.Name} (count where {condition.Text})";
 
-        public override void Add(DomainAccumulator acc, DomainRecord record)
+        public override void Add(DomainAccumulator acc, T record)
         {
             if (condition.Holds(record)) acc.Longs[slot]++;
         }
@@ -76,13 +76,13 @@ internal abstract class Measure(MeasureSpec spec)
     }
 
     /// <summary>Sum (and count) of a number field's values: the sum, or the mean with its sum and count.</summary>
-    public sealed class Sum(MeasureSpec spec, Func<DomainRecord, double?> value, int sum, int count, bool mean) : Measure(spec)
+    public sealed class Sum(MeasureSpec spec, Func<T, double?> value, int sum, int count, bool mean) : Measure<T>(spec)
     {
         public override string Text => mean
             ? $"{Spec.Name} (mean of {Spec.Field}, with {Spec.Name}_sum and {Spec.Name}_count)"
             : $"{Spec.Name} (sum of {Spec.Field})";
 
-        public override void Add(DomainAccumulator acc, DomainRecord record)
+        public override void Add(DomainAccumulator acc, T record)
         {
             if (value(record) is not { } v) return;
             acc.Doubles[sum] += v;
@@ -112,11 +112,11 @@ internal abstract class Measure(MeasureSpec spec)
     }
 
     /// <summary>The smallest or largest value of a number or timestamp field; no row when the window has none.</summary>
-    public sealed class Extreme(MeasureSpec spec, Func<DomainRecord, double?> value, int slot, int seen, bool max) : Measure(spec)
+    public sealed class Extreme(MeasureSpec spec, Func<T, double?> value, int slot, int seen, bool max) : Measure<T>(spec)
     {
         public override string Text => $"{Spec.Name} ({(max ? "max" : "min")} of {Spec.Field})";
 
-        public override void Add(DomainAccumulator acc, DomainRecord record)
+        public override void Add(DomainAccumulator acc, T record)
         {
             if (value(record) is { } v) Take(acc, v, 1);
         }
@@ -139,14 +139,40 @@ internal abstract class Measure(MeasureSpec spec)
         }
     }
 
+    /// <summary>One earlier measure's value over another's; no row when the denominator is 0 or either has no row.</summary>
+    /// <remarks>Its parts are rows of their own, so readers summing partitions divide the summed parts (never average the
+    /// partitions' ratios). Computed when the window's rows are written, from the values its parts wrote.</remarks>
+    public sealed class Ratio(MeasureSpec spec, int numerator, int denominator) : Measure<T>(spec)
+    {
+        public override string Text => $"{Spec.Name} ({Spec.Parts!.Value.Numerator} / {Spec.Parts.Value.Denominator}; readers summing partitions divide the summed parts)";
+
+        public override void Add(DomainAccumulator acc, T record)
+        {
+        }
+
+        public override void Merge(DomainAccumulator target, DomainAccumulator source)
+        {
+        }
+
+        public override void Emit(DomainAccumulator acc, Action<string, double> row)
+        {
+        }
+
+        /// <summary>Writes the ratio of the values the parts wrote (by measure index).</summary>
+        public void Emit(double?[] values, Action<string, double> row)
+        {
+            if (values[numerator] is { } n && values[denominator] is { } d && d != 0) row(Spec.Name, n / d);
+        }
+    }
+
     /// <summary>Distinct values of a field (absent values are not counted).</summary>
-    public sealed class Distinct(MeasureSpec spec, Func<DomainRecord, string?> value, int set, bool isKey) : Measure(spec)
+    public sealed class Distinct(MeasureSpec spec, Func<T, string?> value, int set, bool isKey) : Measure<T>(spec)
     {
         public override string Text => $"{Spec.Name} (distinct {Spec.Field}; " + (isKey
             ? "additive across partitions: it is the key, so each value lives in one partition)"
             : "not additive across partitions: a value can be in several)");
 
-        public override void Add(DomainAccumulator acc, DomainRecord record)
+        public override void Add(DomainAccumulator acc, T record)
         {
             if (value(record) is { } v) acc.Sets[set].Add(v);
         }
@@ -157,35 +183,48 @@ internal abstract class Measure(MeasureSpec spec)
     }
 }
 
-/// <summary>An entry of a domain file's <c>aggregates</c> compiled against its schema: windows, group key and measures.</summary>
-public sealed class CompiledAggregate
+/// <summary>An entry of a domain file's <c>aggregates</c> compiled against the fields of <typeparamref name="T"/>: windows, group key and measures.</summary>
+public sealed class CompiledAggregate<T>
 {
-    private readonly Measure[] _measures;
+    private readonly Measure<T>[] _measures;
+    private readonly bool _ratios;
     // Slots handed out to the measures while they compile: the accumulator's shape.
     private int _longs, _doubles, _sets;
 
-    internal CompiledAggregate(AggregateSpec spec, DomainSchema schema)
+    /// <summary>Compiles <paramref name="spec"/>; an error names the file, the line and the key.</summary>
+    public CompiledAggregate(AggregateSpec spec, AggregateFields<T> schema)
     {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(schema);
         Spec = spec;
         var domain = schema.Domain;
-        var groupBy = new List<Func<DomainRecord, string?>>();
+        var groupBy = new List<Func<T, string?>>();
         for (var i = 0; i < spec.GroupBy.Count; i++)
         {
             var name = spec.GroupBy[i];
             var index = FieldIndex(schema, name, $"{spec.Key}.groupBy[{i}]", spec.Line);
-            var field = schema.Fields[index];
-            if (field.Role != FieldRole.Dimension)
-                Fail(domain.Source, spec.Line, $"{spec.Key}.groupBy[{i}]", $"{name} is a {FieldSpec.NameOf(field.Role)}; an aggregate groups by dimensions (role: dimension)");
+            var role = schema.Roles[index];
+            if (role != FieldRole.Dimension)
+                Fail(domain.Source, spec.Line, $"{spec.Key}.groupBy[{i}]", $"{name} is a {FieldSpec.NameOf(role)}; an aggregate groups by dimensions (role: dimension)");
             groupBy.Add(schema.TextOf(index));
         }
         Dimension = spec.GroupBy.Count == 0 ? "all" : string.Join(",", spec.GroupBy);
         GroupKey = GroupKeyOf(groupBy);
 
-        var measures = new List<Measure>();
-        foreach (var m in spec.Measures) measures.Add(Compile(m, schema));
+        var measures = new List<Measure<T>>();
+        foreach (var m in spec.Measures)
+        {
+            if (m.Parts is var (numerator, denominator))
+            {
+                measures.Add(new Measure<T>.Ratio(m, IndexOfMeasure(spec, numerator), IndexOfMeasure(spec, denominator)));
+                _ratios = true;
+                continue;
+            }
+            measures.Add(Compile(m, schema));
+        }
         _measures = [.. measures];
 
-        var lateness = schema.Event.AllowedLateness;
+        var lateness = schema.AllowedLateness;
         switch (spec.Window.Kind)
         {
             case WindowKind.Tumbling: TimeWindows = TumblingWindows.Of(spec.Window.Size).WithAllowedLateness(lateness); break;
@@ -203,7 +242,7 @@ public sealed class CompiledAggregate
     public string Dimension { get; }
 
     /// <summary>A record's group within the task, and its rows' dimension value: the groupBy values joined with "|" (absent: empty), or <c>all</c>.</summary>
-    public Func<DomainRecord, string> GroupKey { get; }
+    public Func<T, string> GroupKey { get; }
 
     /// <summary>The windows of a tumbling or hopping aggregate, allowed lateness included; null for sessions.</summary>
     public TimeWindows? TimeWindows { get; }
@@ -219,7 +258,7 @@ public sealed class CompiledAggregate
 
     internal DomainAccumulator NewAccumulator() => new(_longs, _doubles, _sets);
 
-    internal void Add(DomainAccumulator acc, DomainRecord record)
+    internal void Add(DomainAccumulator acc, T record)
     {
         acc.Records++;
         foreach (var m in _measures) m.Add(acc, record);
@@ -233,7 +272,28 @@ public sealed class CompiledAggregate
 
     internal void Emit(DomainAccumulator acc, Action<string, double> row)
     {
-        foreach (var m in _measures) m.Emit(acc, row);
+        if (!_ratios)
+        {
+            foreach (var m in _measures) m.Emit(acc, row);
+            return;
+        }
+        // A ratio divides what its parts wrote: their first metric (a mean's is the mean itself).
+        var values = new double?[_measures.Length];
+        for (var i = 0; i < _measures.Length; i++)
+        {
+            var m = _measures[i];
+            if (m is Measure<T>.Ratio ratio)
+            {
+                ratio.Emit(values, row);
+                continue;
+            }
+            var index = i;
+            m.Emit(acc, (metric, value) =>
+            {
+                if (metric == m.Spec.Name) values[index] = value;
+                row(metric, value);
+            });
+        }
     }
 
     internal static void Reset(DomainAccumulator acc)
@@ -244,37 +304,37 @@ public sealed class CompiledAggregate
         foreach (var set in acc.Sets) set.Clear();
     }
 
-    private Measure Compile(MeasureSpec m, DomainSchema schema)
+    private Measure<T> Compile(MeasureSpec m, AggregateFields<T> schema)
     {
         var domain = schema.Domain;
         switch (m.Kind)
         {
             case MeasureKind.Count:
-                return new Measure.Count(m);
+                return new Measure<T>.Count(m);
             case MeasureKind.CountWhere:
-                var clauses = new List<RuleCondition<DomainRecord>.Clause>();
+                var clauses = new List<RuleCondition<T>.Clause>();
                 foreach (var c in m.Where)
                 {
                     var key = $"{m.Key}.countWhere.{c.Field}";
-                    var field = schema.RecordFields[FieldIndex(schema, c.Field, key, m.Line)];
+                    var field = schema.Fields[FieldIndex(schema, c.Field, key, m.Line)];
                     if (c.Values is null)
                     {
-                        clauses.Add(new RuleCondition<DomainRecord>.Presence(field, c.Present));
+                        clauses.Add(new RuleCondition<T>.Presence(field, c.Present));
                         continue;
                     }
                     if (field.IsNumber) Fail(domain.Source, m.Line, key, $"{field.Name} is a number; countWhere lists text values, or says absent or present");
                     foreach (var v in c.Values)
                         if (field.Values.Count > 0 && !field.Values.Contains(v))
                             Fail(domain.Source, m.Line, key, $"'{v}' is not a value of {field.Name}; it has {string.Join(", ", field.Values)}");
-                    clauses.Add(new RuleCondition<DomainRecord>.OneOf(field, [.. c.Values]));
+                    clauses.Add(new RuleCondition<T>.OneOf(field, [.. c.Values]));
                 }
-                return new Measure.CountWhere(m, new RuleCondition<DomainRecord>(clauses), _longs++);
+                return new Measure<T>.CountWhere(m, new RuleCondition<T>(clauses), _longs++);
             case MeasureKind.Distinct:
             {
                 var index = FieldIndex(schema, m.Field!, $"{m.Key}.distinct", m.Line);
                 if (schema.Fields[index].Type == FieldType.Double)
                     Fail(domain.Source, m.Line, $"{m.Key}.distinct", $"{m.Field} is a double; distinct counts text, enum or whole-number values");
-                return new Measure.Distinct(m, schema.TextOf(index), _sets++, index == schema.KeyIndex);
+                return new Measure<T>.Distinct(m, schema.TextOf(index), _sets++, index == schema.KeyIndex);
             }
             default:
             {
@@ -289,13 +349,20 @@ public sealed class CompiledAggregate
                     Fail(domain.Source, m.Line, $"{m.Key}.{what}", $"{m.Field} is {FieldSpec.NameOf(type)}; {what} needs a number or a timestamp");
                 var value = schema.NumberOf(index);
                 return m.Kind is MeasureKind.Sum or MeasureKind.Mean
-                    ? new Measure.Sum(m, value, _doubles++, _longs++, mean: m.Kind == MeasureKind.Mean)
-                    : new Measure.Extreme(m, value, _doubles++, _longs++, max: m.Kind == MeasureKind.Max);
+                    ? new Measure<T>.Sum(m, value, _doubles++, _longs++, mean: m.Kind == MeasureKind.Mean)
+                    : new Measure<T>.Extreme(m, value, _doubles++, _longs++, max: m.Kind == MeasureKind.Max);
             }
         }
     }
 
-    private static int FieldIndex(DomainSchema schema, string name, string key, int line)
+    private static int IndexOfMeasure(AggregateSpec spec, string name)
+    {
+        for (var i = 0; i < spec.Measures.Count; i++)
+            if (spec.Measures[i].Name == name) return i;
+        throw new InvalidOperationException($"{spec.Key}: the file reader let a ratio name '{name}', which is not a measure");
+    }
+
+    private static int FieldIndex(AggregateFields<T> schema, string name, string key, int line)
     {
         var index = schema.IndexOf(name);
         if (index < 0)
@@ -303,7 +370,7 @@ public sealed class CompiledAggregate
         return index;
     }
 
-    private static Func<DomainRecord, string> GroupKeyOf(List<Func<DomainRecord, string?>> parts)
+    private static Func<T, string> GroupKeyOf(List<Func<T, string?>> parts)
     {
         if (parts.Count == 0) return static _ => "all";
         if (parts.Count == 1)
@@ -355,15 +422,15 @@ public sealed class CompiledAggregate
     }
 }
 
-/// <summary>The aggregator the window and session operators run for a <see cref="CompiledAggregate"/>.</summary>
+/// <summary>The aggregator the window and session operators run for a <see cref="CompiledAggregate{T}"/>.</summary>
 /// <remarks>The emitter copies each result into rows at once, so the operators may reuse accumulators. Not invertible:
 /// min and max cannot be taken apart, so hopping windows merge their panes when they fire.</remarks>
-public sealed class DomainAggregator(CompiledAggregate aggregate)
-    : IAggregator<DomainRecord, DomainAccumulator, DomainAccumulator>, IRecyclingAggregator<DomainAccumulator>
+public sealed class DomainAggregator<T>(CompiledAggregate<T> aggregate)
+    : IAggregator<T, DomainAccumulator, DomainAccumulator>, IRecyclingAggregator<DomainAccumulator>
 {
     public DomainAccumulator CreateAccumulator() => aggregate.NewAccumulator();
 
-    public DomainAccumulator Add(DomainAccumulator accumulator, in DomainRecord value, long timestamp)
+    public DomainAccumulator Add(DomainAccumulator accumulator, in T value, long timestamp)
     {
         aggregate.Add(accumulator, value);
         return accumulator;
@@ -380,6 +447,6 @@ public sealed class DomainAggregator(CompiledAggregate aggregate)
     public void Reset(DomainAccumulator accumulator)
     {
         ArgumentNullException.ThrowIfNull(accumulator);
-        CompiledAggregate.Reset(accumulator);
+        CompiledAggregate<T>.Reset(accumulator);
     }
 }

@@ -102,7 +102,7 @@ public sealed class DomainLateRouter(IProcessor<string, LateRecord<DomainRecord>
 }
 
 /// <summary>Turns an aggregate's window results into <see cref="AggregateRow"/>s: one per metric, the group as the dimension value.</summary>
-public sealed class DomainRowEmitter(CompiledAggregate aggregate, IProcessor<AggregateRowKey, AggregateRow> sink)
+public sealed class DomainRowEmitter<T>(CompiledAggregate<T> aggregate, IProcessor<AggregateRowKey, AggregateRow> sink)
     : IProcessor<string, WindowResult<string, DomainAccumulator>>
 {
     private Action<string, double> _row = null!; // Row, made a delegate once

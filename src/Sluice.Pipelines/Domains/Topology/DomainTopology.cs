@@ -1,6 +1,7 @@
 using Sluice.Core.Configuration;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Pipelines.Domains.Rules;
+using Sluice.Schemas.Registry;
 using Sluice.Streaming.Errors;
 using Sluice.Streaming.Processing;
 using Sluice.Streaming.State;
@@ -17,7 +18,7 @@ namespace Sluice.Pipelines.Domains.Topology;
 ///            └──────────┴─► NAME.dlq       │       └─► aggregate n                                  ├─► NAME.aggregated
 ///                                          └─► NAME.late (once per record)                           ┘
 /// </code>
-/// <para>Everything is compiled once from the file (<see cref="DomainSchema"/>, <see cref="CompiledAggregate"/>): the
+/// <para>Everything is compiled once from the file (<see cref="DomainSchema"/>, <see cref="CompiledAggregate{T}"/>): the
 /// decoder matches names to slots, the rules and measures read slots through delegates, and a record is never
 /// interpreted by name. A record is late when its window of the late gate has closed: tumbling windows of the
 /// greatest common divisor of every time window's size and advance, which ends no later than any other window of
@@ -36,18 +37,21 @@ public sealed class DomainTopology : ITopology
     public const string DedupStore = "dedup";
 
     private readonly ProcessorOptions _limits;
+    private readonly ISchemaSource? _schemas;
     private readonly TimeWindows? _gate;
     private readonly string _gateName;
 
     /// <summary>The topology of <paramref name="domain"/>, which must describe its own event; <paramref name="limits"/> gives the
-    /// state limits and idle timeout (<c>processor.*</c>: dedupMaxEntries, maxWindowEntries, maxOpenSessions, idleTimeout).</summary>
-    public DomainTopology(DomainDefinition domain, ProcessorOptions? limits = null)
+    /// state limits and idle timeout (<c>processor.*</c>: dedupMaxEntries, maxWindowEntries, maxOpenSessions, idleTimeout);
+    /// with <paramref name="schemas"/> (the registry client) it also reads Avro frames of the schema generated from the file.</summary>
+    public DomainTopology(DomainDefinition domain, ProcessorOptions? limits = null, ISchemaSource? schemas = null)
     {
         ArgumentNullException.ThrowIfNull(domain);
         _limits = limits ?? new ProcessorOptions();
+        _schemas = schemas;
         Schema = DomainSchema.Compile(domain);
         Topics = domain.Topics!;
-        Aggregates = [.. domain.Aggregates.Select(a => new CompiledAggregate(a, Schema))];
+        Aggregates = [.. domain.Aggregates.Select(a => new CompiledAggregate<DomainRecord>(a, Schema.AggregateFields))];
         SourceTopics = [Topics.Input];
         var timed = Aggregates.Where(a => a.TimeWindows is not null).Select(a => a.TimeWindows!).ToList();
         if (timed.Count > 0)
@@ -79,7 +83,7 @@ public sealed class DomainTopology : ITopology
     public TopicsSpec Topics { get; }
 
     /// <summary>The aggregates, compiled, in file order.</summary>
-    public IReadOnlyList<CompiledAggregate> Aggregates { get; }
+    public IReadOnlyList<CompiledAggregate<DomainRecord>> Aggregates { get; }
 
     /// <summary>The watermark strategy this topology expects: the file's out-of-orderness, the configured idle timeout.</summary>
     public WatermarkStrategy WatermarkStrategy =>
@@ -94,8 +98,8 @@ public sealed class DomainTopology : ITopology
         var late = e.AllowedLateness > TimeSpan.Zero ? $", lateness {e.AllowedLateness:c}" : "";
         var stages = new List<TopologyStage>
         {
-            new("source", "every record", t.Input, $"JSON objects keyed by {e.Key}, event time {e.Time} (Avro is not read for domain records)"),
-            new("decode", "an undecodable payload", t.DeadLetters, string.Join(", ", DomainRecordDecoder.ReasonCodes)),
+            new("source", "every record", t.Input, $"JSON objects, or Avro frames of {domain.Schema.Name} resolved through the schema registry; keyed by {e.Key}, event time {e.Time}"),
+            new("decode", "an undecodable payload", t.DeadLetters, string.Join(", ", DomainRecordDecoder.ReasonCodes) + ", and the avro_* codes"),
             new("validate", $"the first of {Rules.Rules.Count} rules broken", t.DeadLetters, $"the rules of {domain.Name} ({domain.Source})"),
         };
         if (e.Id is { } id)
@@ -129,14 +133,14 @@ public sealed class DomainTopology : ITopology
         var children = new List<IProcessor<string, DomainRecord>> { validSink };
         foreach (var a in Aggregates)
         {
-            var emitter = b.Add(new DomainRowEmitter(a, aggregatedSink));
-            var aggregator = new DomainAggregator(a);
+            var emitter = b.Add(new DomainRowEmitter<DomainRecord>(a, aggregatedSink));
+            var aggregator = new DomainAggregator<DomainRecord>(a);
             IProcessor<string, DomainRecord> op = a.TimeWindows is { } windows
-                ? b.Add(new WindowAggregateProcessor<string, DomainRecord, DomainAccumulator, DomainAccumulator, DomainAggregator>(
+                ? b.Add(new WindowAggregateProcessor<string, DomainRecord, DomainAccumulator, DomainAccumulator, DomainAggregator<DomainRecord>>(
                     a.Name, windows, aggregator,
                     b.Store(new WindowStore<string, DomainAccumulator>(a.Name, _limits.MaxWindowEntries, StringComparer.Ordinal, valueSerde: a.Serde)),
                     emitter, lateByRecordKey, comparer: StringComparer.Ordinal))
-                : b.Add(new SessionWindowProcessor<string, DomainRecord, DomainAccumulator, DomainAccumulator, DomainAggregator>(
+                : b.Add(new SessionWindowProcessor<string, DomainRecord, DomainAccumulator, DomainAccumulator, DomainAggregator<DomainRecord>>(
                     a.Name, a.SessionWindows!, aggregator,
                     b.Store(new SessionStore<string, SessionState<DomainAccumulator>>(
                         a.Name, _limits.MaxOpenSessions, StringComparer.Ordinal, valueSerde: new SessionStateSerde<DomainAccumulator>(a.Serde))),
@@ -152,7 +156,7 @@ public sealed class DomainTopology : ITopology
             next = b.Add(new DomainDedupProcessor(DedupStore, Schema.TextOf(Schema.IdIndex), next));
         }
         var validate = b.Add(new ValidateProcessor<DomainRecord>(Rules, r => r.Timestamp, next));
-        return b.Build(b.Add(new DomainDecodeProcessor(new DomainRecordDecoder(Schema), validate)));
+        return b.Build(b.Add(new DomainDecodeProcessor(new DomainRecordDecoder(Schema, _schemas is null ? null : new DomainRecordAvro(Schema, _schemas)), validate)));
     }
 
     private static long Gcd(long a, long b)

@@ -39,7 +39,6 @@ public class DomainEventSectionTests
         { Fields + Event + "topics: { input: a, output: b }\n", "topics.output", "unknown topic" },
         { Fields + Event + "topics: { input: \"\" }\n", "topics.input", "must name a topic" },
         { Fields + "topics: { input: a }\n", "topics", "describes its own event" },
-        { Fields + Aggregate("{ tumbling: 1m }", "[device_id]", Count), "aggregates", "describes its own event" },
         { Fields + Event + "aggregates: { name: x }\n", "aggregates", "must be a list" },
         { Fields + Event + Aggregate("{ tumbling: 1m, every: 1m }", "[device_id]", Count), "aggregates[0].window.every", "only a hopping window" },
         { Fields + Event + Aggregate("{ hopping: 5m, every: 10m }", "[device_id]", Count), "aggregates[0].window.every", "longer than the window" },
