@@ -1,5 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.App.DeadLetters;
 using Sluice.App.Ingest;
+using Sluice.Kafka;
+using Sluice.Pipelines.Clickstream;
+using Sluice.Pipelines.Hosting;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
 using Sluice.TestKit;
@@ -120,5 +124,17 @@ public sealed class IngestRunnerTests : IDisposable
         Assert.Equal("timestamp", options.Ingest.Columns["ts"]);
         Assert.Equal("user_id", options.Ingest.Columns["UID"]);
         Assert.Throws<ConfigurationException>(() => SluiceConfiguration.Load(sets: ["ingest.directry=x"]));
+    }
+
+    [Fact]
+    public void dlq_replay_leaves_a_staged_files_rows_to_the_file_source()
+    {
+        var replay = new DeadLetterReplay(new KafkaClientFactory(new KafkaOptions(), "127.0.0.1:9"), RecordJudge.For(new ClickstreamOptions(), null), "clickstream.dlq");
+        var letter = new DeadLetter(0, 5, "invalid_json", "a.csv line 7: x", StagedFileTopic.Of("a.csv"), 0, 7, 1, null, "e1,page_view"u8.ToArray(), false, 1);
+
+        var outcome = Assert.Single(replay.Replay([letter], new Dictionary<string, ReplayMark>(), dryRun: true, again: false));
+
+        Assert.Null(outcome.Mark);
+        Assert.Contains("staged file a.csv, line 7", outcome.Skipped, StringComparison.Ordinal);
     }
 }
