@@ -19,6 +19,7 @@ var root = new RootCommand("Sluice: a real-time clickstream pipeline for .NET");
 GlobalOptions.AddTo(root);
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ProduceCommand.Create());
+root.Subcommands.Add(IngestCommand.Create());
 root.Subcommands.Add(BrokerCommand.Create());
 root.Subcommands.Add(ProcessCommand.Create());
 root.Subcommands.Add(SchemaCommands.Serve());

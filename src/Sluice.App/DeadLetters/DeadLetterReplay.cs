@@ -61,6 +61,10 @@ public sealed class DeadLetterReplay(KafkaClientFactory factory, RecordJudge jud
     private ReplayOutcome ReplayOne(DeadLetter letter, IReadOnlyDictionary<string, ReplayMark> marks, bool dryRun, bool again,
         IProducer<string, byte[]>? producer, Func<IConsumer<byte[]?, byte[]?>> source, string replayTopic)
     {
+        // A staged file's row came from no topic, and a CSV row is no payload without its header: its way back in is a file.
+        if (letter.SourceTopic.StartsWith(Ingest.StagedFileTopic.Prefix, StringComparison.Ordinal))
+            return new ReplayOutcome(letter, null,
+                $"a row of the staged file {Ingest.StagedFileTopic.FileName(letter.SourceTopic)}, line {letter.SourceOffset}: stage the fixed rows as a file of their own for sluice ingest");
         if (!again && marks.TryGetValue(letter.Id, out var earlier))
             return new ReplayOutcome(letter, null, $"replayed already, {DateTimeOffset.FromUnixTimeMilliseconds(earlier.ReplayedAtMs):u} (--again replays it once more)");
         var payload = letter.Payload;

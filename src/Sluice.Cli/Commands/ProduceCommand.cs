@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Sluice.App.Ingest;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
@@ -70,6 +71,10 @@ public static class ProduceCommand
         var cdcRate = new Option<double>("--cdc-rate") { Description = "Profile changes per click record (default generator.cdcRate)" };
         var topic = new Option<string>("--topic") { Description = "Topic of the click events (default kafka.topics.events)" };
         var cdcTopic = new Option<string>("--cdc-topic") { Description = "Topic of the user-profile changes (default kafka.topics.cdcUsers)" };
+        var input = new Option<FileInfo?>("--input")
+        {
+            Description = "Send this file's events (JSON lines, or CSV by its .csv extension) to Kafka once, as fast as the broker takes them, instead of generating; bad rows go to kafka.topics.dlq with their line",
+        };
 
         // Options that stand for configuration keys: typed, they win over config/sluice.yaml, SLUICE__* and --set.
         OptionKey[] keys =
@@ -91,7 +96,7 @@ public static class ProduceCommand
         foreach (var option in new Option[]
                  {
                      events, duration, users, products, concurrency, seed, start, speed, rate, output, bootstrap, partitions, dir, format, registryUrl,
-                     fileMax, manifest, domain, malformed, late, outOfOrder, duplicate, bot, anonymous, cdc, cdcRate, topic, cdcTopic,
+                     fileMax, manifest, domain, malformed, late, outOfOrder, duplicate, bot, anonymous, cdc, cdcRate, topic, cdcTopic, input,
                  })
         {
             command.Options.Add(option);
@@ -102,6 +107,12 @@ public static class ProduceCommand
             if (r.GetResult(duration) is null && r.GetResult(events) is { Implicit: false } && Parsed(r, events) == 0)
                 r.AddError("--events 0 (no limit) needs --duration, or the run never ends");
             var outputKind = r.GetResult(output) is { Implicit: false } ? r.GetValue(output) : "kafka";
+            if (r.GetResult(input) is { Implicit: false })
+            {
+                if (outputKind != "kafka") r.AddError($"--input sends a file to Kafka; it does not apply to --output {outputKind}");
+                if (r.GetResult(manifest) is not null) r.AddError("--input sends a file as it is: there is no ground truth for --manifest to write");
+                if (r.GetValue(format) is "jsonl" or "csv") r.AddError("--input takes the file's format from its extension; --format says the payload: json or avro");
+            }
             if (outputKind is "kafka" or "files" or "stdout" or "null" && r.GetValue(format) is null or "json" or "avro" or "jsonl" or "csv"
                 && PayloadFormatOf(outputKind, r.GetValue(format)) is null)
                 r.AddError($"--format {r.GetValue(format)} does not apply to --output {outputKind}; use json or avro with kafka, jsonl or csv with files");
@@ -111,6 +122,7 @@ public static class ProduceCommand
         {
             // Everything is checked before anything starts: options, configuration, the domain file, where the manifest goes.
             var options = GlobalOptions.LoadOptions(r, keys);
+            if (r.GetValue(input) is { } file) return await ProduceFileAsync(file, options, r.GetValue(format) == "avro", ct);
             var settings = GeneratorSettings.From(options.Generator, options.Kafka.Topics) with
             {
                 MaxEvents = r.GetValue(events),
@@ -152,15 +164,8 @@ public static class ProduceCommand
                         if (payloadFormat == PayloadFormat.Avro)
                         {
                             // Registered before the producer exists, so a registry that is down leaves nothing to clean up.
-                            var url = options.SchemaRegistry.Url;
-                            var userInfo = options.SchemaRegistry.BasicAuthUserInfo;
-                            if (url.Length == 0)
-                            {
-                                registry = await EmbeddedSchemaRegistry.StartAsync(cancellationToken: ct);
-                                url = registry.Url.ToString();
-                                userInfo = "";
-                            }
-                            var schemaId = await RegisterAsync(url, userInfo, settings.EventsTopic, ct);
+                            var (schemaId, url, embedded) = await RegisterEventSchemaAsync(options, settings.EventsTopic, ct);
+                            registry = embedded;
                             truth.AvroSchemaId = schemaId;
                             writer = new AvroTrafficWriter(KafkaTrafficWriter.Create(connection.Factory), schemaId);
                             target += $", Avro v3 as schema id {schemaId.ToString(CultureInfo.InvariantCulture)} of {settings.EventsTopic}-value at {url}";
@@ -211,6 +216,38 @@ public static class ProduceCommand
             }
         });
         return command;
+    }
+
+    // --input: the file source's reader over one file, without a staging directory or manifest.
+    private static async Task<int> ProduceFileAsync(FileInfo file, SluiceOptions options, bool avro, CancellationToken ct)
+    {
+        if (RowDecoder.KindOf(file.Name) is null) throw new UsageException($"--input {file.Name}: name a .jsonl or .csv file");
+        if (!file.Exists) ThrowHelper.Throw($"--input {file.FullName} does not exist; name an existing .jsonl or .csv file");
+        var check = StagedFileCheck.Of(file.FullName);
+        if (check.NotText is { } notText) ThrowHelper.Throw($"--input {file.FullName} is not UTF-8 text: {notText}");
+        using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
+        var logger = loggers.CreateLogger("Sluice.Produce");
+        await using var sending = await KafkaSending.OpenAsync(options, avro, loggers, ct);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, sending.Connection.Availability?.Expired ?? CancellationToken.None);
+        var reader = new StagedFileReader(sending.Output, options.Ingest.Columns) { Progress = (name, t) => IngestCommand.LogProgress(logger, name, t) };
+        FileTally tally;
+        try
+        {
+            tally = await Task.Run(() => reader.Read(file.FullName, 0, run.Token), CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (sending.Connection.Unavailable is { } unavailable)
+        {
+            throw unavailable;
+        }
+        if (sending.Connection.Unavailable is { } gaveUp) throw gaveUp;
+        if (tally.Failure is { } failure) ThrowHelper.Throw($"--input {file.FullName}: {failure}");
+        var totals = new IngestTotals
+        {
+            Files = tally.Stopped ? 0 : 1, Rows = tally.RowsNow, Events = tally.Events, Changes = tally.Changes, DeadLetters = tally.DeadLetters,
+            Bytes = tally.BytesRead, Busy = tally.Elapsed,
+        };
+        IngestCommand.WriteSummary(AnsiConsole.Console, "produced", sending.Target, totals, null);
+        return tally.Stopped ? 130 : 0;
     }
 
     private static async Task<RunSummary> RunWithProgress(IAnsiConsole console, ClickstreamGenerator generator, ITrafficWriter writer, Pacer pacer,
@@ -283,12 +320,31 @@ public static class ProduceCommand
         _ => null,
     };
 
-    // TopicNameStrategy: the value schema of topic T is subject T-value. Registering an identical schema again
-    // returns the existing id, so every run may register.
-    private static async Task<int> RegisterAsync(string url, string? basicAuthUserInfo, string topic, CancellationToken ct)
+    /// <summary>Registers the v3 event schema for <paramref name="topic"/> at <c>schemaRegistry.url</c>, or at an embedded
+    /// registry started for the run when the URL is empty (the caller disposes it).</summary>
+    /// <remarks>TopicNameStrategy: the value schema of topic T is subject T-value. Registering an identical schema again
+    /// returns the existing id, so every run may register.</remarks>
+    internal static async Task<(int SchemaId, string Url, EmbeddedSchemaRegistry? Embedded)> RegisterEventSchemaAsync(SluiceOptions options, string topic, CancellationToken ct)
     {
-        using var client = SchemaRegistryClients.Create(url, basicAuthUserInfo);
-        return await client.RegisterAvroAsync(url, topic + "-value", EventSchemas.V3Json).WaitAsync(ct);
+        var url = options.SchemaRegistry.Url;
+        var userInfo = options.SchemaRegistry.BasicAuthUserInfo;
+        EmbeddedSchemaRegistry? embedded = null;
+        if (url.Length == 0)
+        {
+            embedded = await EmbeddedSchemaRegistry.StartAsync(cancellationToken: ct);
+            url = embedded.Url.ToString();
+            userInfo = "";
+        }
+        try
+        {
+            using var client = SchemaRegistryClients.Create(url, userInfo);
+            return (await client.RegisterAvroAsync(url, topic + "-value", EventSchemas.V3Json).WaitAsync(ct), url, embedded);
+        }
+        catch
+        {
+            if (embedded is not null) await embedded.DisposeAsync();
+            throw;
+        }
     }
 
     // 90s, 30m, 24h, 1d or a TimeSpan; positive and at most MaxDuration, checked before it can overflow.

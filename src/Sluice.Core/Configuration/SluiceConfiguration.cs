@@ -116,6 +116,8 @@ public static class SluiceConfiguration
                 continue;
             }
             var propertyType = property.PropertyType;
+            // A map's keys are data (ingest.columns), not settings to spell-check.
+            if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(Dictionary<,>)) continue;
             if (propertyType.IsClass && propertyType != typeof(string))
             {
                 foreach (var nested in UnknownKeys(child, propertyType, key)) yield return nested;

@@ -18,6 +18,7 @@ public sealed class SluiceOptions
     public ObserveOptions Observe { get; set; } = new();
     public DashboardOptions Dashboard { get; set; } = new();
     public QualityOptions Quality { get; set; } = new();
+    public IngestOptions Ingest { get; set; } = new();
 
     /// <summary>Throws <see cref="ConfigurationException"/> for the first invalid value, naming the key.</summary>
     public void Validate()
@@ -35,6 +36,7 @@ public sealed class SluiceOptions
         Logging.Validate();
         Observe.Validate(Dashboard);
         Quality.Validate();
+        Ingest.Validate();
     }
 }
 
@@ -410,6 +412,43 @@ public sealed class SinkOptions
 {
     /// <summary>The sink's Kafka consumer group; its offsets are stored in the sink's own store, atomically with the rows.</summary>
     public string GroupId { get; set; } = "";
+}
+
+/// <summary>The file source, <c>sluice ingest</c>: which staging directory it watches and how it reads other tools' files.</summary>
+public sealed class IngestOptions
+{
+    /// <summary>The v3 click-event field names a column may be mapped to.</summary>
+    public static IReadOnlyList<string> EventFields => Events.ClickEventJson.FieldNames;
+
+    /// <summary>The staging directory; <c>--dir</c> wins.</summary>
+    public string Directory { get; set; } = "staging";
+    /// <summary>Column (CSV header) or JSON field name of other tools' files → v3 field name; names not listed are read as they are.</summary>
+    public Dictionary<string, string> Columns { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>How often the directory is listed while watching (a file-system event also wakes it).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>A file not written as .tmp and renamed is read once its size and write time have not changed for this long.</summary>
+    public TimeSpan SettleTime { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>Rows between two records of a file's progress in the manifest; a crash re-sends at most this many.</summary>
+    public int CheckpointRows { get; set; } = 50_000;
+
+    internal void Validate()
+    {
+        Check.NotEmpty("ingest.directory", Directory);
+        if (File.Exists(Directory))
+            ThrowHelper.ThrowConfiguration("ingest.directory", $"'{Directory}' is a file; name the staging folder, such as staging");
+        foreach (var (column, field) in Columns)
+        {
+            if (!EventFields.Contains(field, StringComparer.Ordinal))
+                ThrowHelper.ThrowConfiguration($"ingest.columns.{column}", $"'{field}' is not a field of the click event; map the column to one of {string.Join(", ", EventFields)}");
+        }
+        var targets = Columns.GroupBy(c => c.Value, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (targets is not null)
+            ThrowHelper.ThrowConfiguration($"ingest.columns.{targets.Last().Key}", $"maps to {targets.Key} as {targets.First().Key} does; map one column to each field");
+        Check.Positive("ingest.pollInterval", PollInterval, max: TimeSpan.FromHours(1));
+        if (SettleTime < TimeSpan.Zero || SettleTime > TimeSpan.FromHours(1))
+            ThrowHelper.ThrowConfiguration("ingest.settleTime", $"{SettleTime} is out of range; allowed 00:00:00 to 01:00:00");
+        Check.Range("ingest.checkpointRows", CheckpointRows, 1, 100_000_000);
+    }
 }
 
 public sealed class LoggingOptions

@@ -14,6 +14,15 @@ public readonly record struct DecodeError(string ReasonCode, string Detail);
 /// </remarks>
 public static partial class ClickEventJson
 {
+    /// <summary>The v3 field names, in the order <see cref="Write(Utf8JsonWriter, ClickEvent)"/> writes them (and the
+    /// producer's CSV files have their columns).</summary>
+    public static IReadOnlyList<string> FieldNames { get; } =
+    [
+        "event_id", "event_type", "timestamp", "user_id", "session_id", "product_id", "product_category", "price_cents",
+        "quantity", "search_query", "page_url", "referrer", "user_agent", "ip_address", "geo_country", "geo_city",
+        "user_segment", "device_type", "browser", "campaign_id", "schema_version",
+    ];
+
     /// <summary>Longest string field accepted; longer values are rejected, not truncated.</summary>
     public const int MaxStringLength = 4096;
 

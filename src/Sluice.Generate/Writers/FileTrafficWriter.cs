@@ -25,12 +25,7 @@ public sealed class FileTrafficWriter : ITrafficWriter
     public const string EventsPrefix = "clickstream";
     public const string CdcPrefix = "users-cdc";
 
-    private static readonly string[] CsvColumns =
-    [
-        "event_id", "event_type", "timestamp", "user_id", "session_id", "product_id", "product_category", "price_cents",
-        "quantity", "search_query", "page_url", "referrer", "user_agent", "ip_address", "geo_country", "geo_city",
-        "user_segment", "device_type", "browser", "campaign_id", "schema_version",
-    ];
+    private static readonly IReadOnlyList<string> CsvColumns = ClickEventJson.FieldNames;
 
     private readonly string _directory;
     private readonly FileFormat _format;
@@ -125,7 +120,7 @@ public sealed class FileTrafficWriter : ITrafficWriter
     {
         // Invalid UTF-8 becomes U+FFFD: the row stays text, and it stays unparseable as an event.
         Field(row, Encoding.UTF8.GetString(payload));
-        row.Append(',', CsvColumns.Length - 1);
+        row.Append(',', CsvColumns.Count - 1);
     }
 
     /// <summary>RFC 4180 quoting: only when needed, quotes doubled. Null and empty are both an empty field.</summary>

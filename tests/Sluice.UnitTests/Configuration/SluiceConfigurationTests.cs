@@ -205,7 +205,10 @@ public sealed class SluiceConfigurationTests
         {
             var key = prefix + char.ToLowerInvariant(p.Name[0]) + p.Name[1..];
             var value = p.GetValue(options);
-            if (p.PropertyType.IsClass && p.PropertyType != typeof(string))
+            // A map (ingest.columns) is one key whose value is its entries.
+            if (value is System.Collections.IDictionary map)
+                result[key] = string.Join(",", map.Keys.Cast<object>().Select(k => $"{k}={map[k]}").Order(StringComparer.Ordinal));
+            else if (p.PropertyType.IsClass && p.PropertyType != typeof(string))
                 foreach (var (k, v) in Flatten(value!, key + ".")) result[k] = v;
             else
                 result[key] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
