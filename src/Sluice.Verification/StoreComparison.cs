@@ -18,9 +18,16 @@ public static class StoreComparison
     /// <param name="epochMs">The store's SQL for a timestamp column as epoch milliseconds.</param>
     public static IReadOnlyList<OutputReport> Compare(ExpectedOutputs expected, DbConnection store, Func<string, string> epochMs, int examples = 5)
     {
-        ArgumentNullException.ThrowIfNull(expected);
         ArgumentNullException.ThrowIfNull(store);
-        return ClickstreamOutputs.All.Select(o => Compare(o, expected[o], store, epochMs, examples)).ToList();
+        return Compare(expected, kind => StoredRows.Read(store, kind, epochMs), examples);
+    }
+
+    /// <summary>One report per output, the stored rows read by <paramref name="read"/> (a store that is no SQL connection, such as ClickHouse over HTTP).</summary>
+    public static IReadOnlyList<OutputReport> Compare(ExpectedOutputs expected, Func<OutputKind, IReadOnlyList<OutputRow>> read, int examples = 5)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(read);
+        return ClickstreamOutputs.All.Select(o => Compare(o, expected[o], read, examples)).ToList();
     }
 
     /// <summary>The output kind a sink knows <paramref name="output"/> by.</summary>
@@ -34,7 +41,7 @@ public static class StoreComparison
         _ => OutputKind.Sessions,
     };
 
-    private static OutputReport Compare(ClickstreamOutput output, IReadOnlyList<OutputRecord> expected, DbConnection store, Func<string, string> epochMs, int examples)
+    private static OutputReport Compare(ClickstreamOutput output, IReadOnlyList<OutputRecord> expected, Func<OutputKind, IReadOnlyList<OutputRow>> read, int examples)
     {
         var kind = KindOf(output);
         var table = OutputTables.Of(kind);
@@ -44,7 +51,7 @@ public static class StoreComparison
             var row = Parse(kind, record.Value);
             want[row.Id] = (row, record.Pending);
         }
-        var stored = StoredRows.Read(store, kind, epochMs);
+        var stored = read(kind);
         var ignored = OutputComparison.IgnoredFields(output);
 
         long missing = 0, extra = 0, different = 0;

@@ -5,6 +5,7 @@ using Npgsql;
 using Sluice.Cli.Hosting;
 using Sluice.Core.Configuration;
 using Sluice.Core.Errors;
+using Sluice.Sinks.ClickHouse;
 using Sluice.Sinks.DuckDb;
 using Sluice.Sinks.Lake;
 using Sluice.Sinks.Postgres;
@@ -13,13 +14,14 @@ using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice verify --store postgres|duckdb</c>: the sinks' tables against the batch recomputation, as the topics are.</summary>
+/// <summary><c>sluice verify --store postgres|duckdb|lake|clickhouse</c>: the sinks' tables against the batch recomputation, as the topics are.</summary>
 /// <remarks>The stores are opened (read-only for DuckDB) before anything else is read, so a wrong setting is reported first.</remarks>
 internal sealed class VerifyStores : IDisposable
 {
-    private static readonly string[] Known = ["postgres", "duckdb", "lake"];
+    private static readonly string[] Known = ["postgres", "duckdb", "lake", "clickhouse"];
 
-    private readonly List<(string Name, string Where, DbConnection Connection, Func<string, string> EpochMs)> _stores = [];
+    // Each store: how its tables compare with the recomputation, and what to close after.
+    private readonly List<(string Name, string Where, Func<ExpectedOutputs, int, IReadOnlyList<OutputReport>> Compare, IDisposable Resource)> _stores = [];
     private LakeReadback? _lake;
 
     /// <summary>Adds --store, --warehouse and --lake to <c>verify</c>.</summary>
@@ -27,7 +29,7 @@ internal sealed class VerifyStores : IDisposable
     {
         var store = new Option<string[]>("--store")
         {
-            Description = "Also compare a sink's store with the recomputation, table by table: postgres (postgres.connectionString), duckdb (warehouse.path) or lake (lake.path); repeatable",
+            Description = "Also compare a sink's store with the recomputation, table by table: postgres (postgres.connectionString), duckdb (warehouse.path), lake (lake.path) or clickhouse (sinks.clickhouse.url); repeatable",
             AllowMultipleArgumentsPerToken = true,
         };
         var warehouse = new Option<string?>("--warehouse") { Description = "The DuckDB file for --store duckdb (default warehouse.path)" };
@@ -44,7 +46,7 @@ internal sealed class VerifyStores : IDisposable
         var names = (parse.GetValue(store) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             .Select(v => v.ToLowerInvariant()).Distinct().ToList();
         foreach (var n in names.Where(n => !Known.Contains(n)))
-            throw new UsageException($"--store {n}: unknown store; use postgres, duckdb or lake");
+            throw new UsageException($"--store {n}: unknown store; use postgres, duckdb, lake or clickhouse");
         var stores = new VerifyStores();
         try
         {
@@ -54,18 +56,23 @@ internal sealed class VerifyStores : IDisposable
                 {
                     var key = parse.GetResult(warehouse) is { Implicit: false } ? "--warehouse" : DuckDbWarehouse.PathKey;
                     var path = parse.GetValue(warehouse) ?? options.Warehouse.Path;
-                    stores._stores.Add((name, path, DuckDbWarehouse.OpenReadOnly(path, key), DuckDbSink.EpochMs));
+                    stores.AddSql(name, path, DuckDbWarehouse.OpenReadOnly(path, key), DuckDbSink.EpochMs);
                 }
                 else if (name == "lake")
                 {
                     var key = parse.GetResult(lake) is { Implicit: false } ? "--lake" : "lake.path";
                     var path = parse.GetValue(lake) ?? options.Lake.Path;
                     stores._lake = OpenLake(path, key);
-                    stores._stores.Add((name, path, stores._lake.Connection, DuckDbSink.EpochMs));
+                    stores.AddSql(name, path, stores._lake.Connection, DuckDbSink.EpochMs);
+                }
+                else if (name == "clickhouse")
+                {
+                    var sink = (ClickHouseSink)Sluice.App.Hosting.SinkCatalog.Define("clickhouse", options, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Create();
+                    stores._stores.Add((name, sink.Server, (expected, examples) => StoreComparison.Compare(expected, kind => sink.ReadStored(kind), examples), sink));
                 }
                 else
                 {
-                    stores._stores.Add((name, "", OpenPostgres(options), PostgresSink.EpochMs));
+                    stores.AddSql(name, "", OpenPostgres(options), PostgresSink.EpochMs);
                 }
             }
         }
@@ -84,12 +91,12 @@ internal sealed class VerifyStores : IDisposable
         if (_stores.Count == 0) return true;
         var expected = recompute();
         var equal = true;
-        foreach (var (name, where, connection, epochMs) in _stores)
+        foreach (var (name, where, compare, _) in _stores)
         {
             IReadOnlyList<OutputReport> reports;
             try
             {
-                reports = StoreComparison.Compare(expected, connection, epochMs, examples);
+                reports = compare(expected, examples);
             }
             catch (DbException ex)
             {
@@ -105,8 +112,12 @@ internal sealed class VerifyStores : IDisposable
 
     public void Dispose()
     {
-        foreach (var s in _stores) s.Connection.Dispose();
+        // The lake's connection is its readback's.
+        foreach (var s in _stores) s.Resource.Dispose();
     }
+
+    private void AddSql(string name, string where, DbConnection connection, Func<string, string> epochMs) =>
+        _stores.Add((name, where, (expected, examples) => StoreComparison.Compare(expected, connection, epochMs, examples), connection));
 
     private static LakeReadback OpenLake(string path, string key)
     {

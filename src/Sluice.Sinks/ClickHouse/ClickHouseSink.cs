@@ -132,6 +132,18 @@ public sealed class ClickHouseSink : ISink
         Unstage(session, staged);
     }
 
+    /// <summary>Every row of an output's table as readers see it (with <c>FINAL</c>): what <c>verify --store clickhouse</c> compares.</summary>
+    public IReadOnlyList<OutputRow> ReadStored(OutputKind kind, CancellationToken cancellationToken = default) => kind switch
+    {
+        OutputKind.Enriched => ReadRows(ClickHouseTables.Events, cancellationToken),
+        OutputKind.Bots => ReadRows(ClickHouseTables.Bots, cancellationToken),
+        OutputKind.DeadLetters => ReadRows(ClickHouseTables.DeadLetters, cancellationToken),
+        OutputKind.Late => ReadRows(ClickHouseTables.Late, cancellationToken),
+        OutputKind.Aggregated => ReadRows(ClickHouseTables.Aggregates, cancellationToken),
+        OutputKind.Sessions => ReadRows(ClickHouseTables.Sessions, cancellationToken),
+        _ => ReadRows(ClickHouseTables.Quality, cancellationToken),
+    };
+
     /// <summary>Every row of <paramref name="table"/> as readers see it (with <c>FINAL</c>): what tests compare.</summary>
     internal List<T> ReadRows<T>(ClickHouseTable<T> table, CancellationToken cancellationToken = default) where T : OutputRow, new()
     {

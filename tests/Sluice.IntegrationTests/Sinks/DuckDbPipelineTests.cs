@@ -16,7 +16,7 @@ namespace Sluice.IntegrationTests.Sinks;
 
 /// <summary>
 /// The warehouse end to end, as README's "Running the parts separately": a broker process, <c>sluice produce</c>, a
-/// processor, <c>sluice sink --to duckdb,postgres</c> (two sinks, two groups, one process), then <c>sluice sql</c> and
+/// processor, <c>sluice sink --to duckdb,postgres,clickhouse</c> (three sinks, three groups, one process), then <c>sluice sql</c> and
 /// <c>sluice verify --store</c> against the files and tables it left.
 /// </summary>
 public sealed class DuckDbPipelineTests
@@ -31,7 +31,13 @@ public sealed class DuckDbPipelineTests
         using var dir = new TempDirectory();
         var warehouse = dir.File("warehouse/sluice.duckdb");
         await using var db = await PostgresTestServer.CreateDatabaseAsync();
-        var env = new Dictionary<string, string> { ["SLUICE__POSTGRES__CONNECTIONSTRING"] = db.ConnectionString };
+        using var clickhouse = ClickHouseTestServer.CreateDatabase();
+        var env = new Dictionary<string, string>
+        {
+            ["SLUICE__POSTGRES__CONNECTIONSTRING"] = db.ConnectionString,
+            ["SLUICE__SINKS__CLICKHOUSE__URL"] = ClickHouseTestServer.Url,
+            ["SLUICE__SINKS__CLICKHOUSE__DATABASE"] = clickhouse.Name,
+        };
         using var broker = SluiceProcess.Start(["broker", "--bootstrap-file", dir.File("bootstrap")]);
         Process? sink = null;
         try
@@ -54,14 +60,14 @@ public sealed class DuckDbPipelineTests
                 Assert.Equal(Events, processor.Processed);
             }
 
-            // 2. Both sinks in one process, each in its own group, until each group has stored every output record.
+            // 2. The three sinks in one process, each in its own group, until each group has stored every output record.
             var ends = EndOffsets(factory);
             Assert.True(ends.Values.Sum() > Events, $"the outputs hold only {ends.Values.Sum():N0} records");
-            var sinkArgs = new[] { "sink", "--to", "duckdb,postgres", "--bootstrap-servers", bootstrap, "--warehouse", warehouse, "--set", "kafka.sessionTimeout=00:00:06" };
+            var sinkArgs = new[] { "sink", "--to", "duckdb,postgres,clickhouse", "--bootstrap-servers", bootstrap, "--warehouse", warehouse, "--set", "kafka.sessionTimeout=00:00:06" };
             sink = SluiceProcess.Start(sinkArgs, env);
             var sinkErr = sink.StandardError.ReadToEndAsync();
             var watch = Stopwatch.StartNew();
-            while (!(Stored(factory, "sluice-sink-duckdb", ends) && Stored(factory, "sluice-sink-postgres", ends)))
+            while (!(Stored(factory, "sluice-sink-duckdb", ends) && Stored(factory, "sluice-sink-postgres", ends) && Stored(factory, "sluice-sink-clickhouse", ends)))
             {
                 if (sink.HasExited) Assert.Fail($"sluice sink exited early: {await sinkErr}");
                 if (watch.Elapsed > Step)
@@ -88,6 +94,7 @@ public sealed class DuckDbPipelineTests
             Assert.True(sink.ExitCode == 0, $"exit {sink.ExitCode}: {await sinkErr}");
             Assert.Contains("duckdb: stopped after writing", await sinkErr);
             Assert.Contains("postgres: stopped after writing", await sinkErr);
+            Assert.Contains("clickhouse: stopped after writing", await sinkErr);
 
             // 5. sql sees one row per stable id, equal to PostgreSQL's count, and reads the views.
             var outputs = ReadOutputs(factory);
@@ -107,13 +114,14 @@ public sealed class DuckDbPipelineTests
             Assert.True(json.ExitCode == 0, json.StdErr);
             Assert.Equal(3, System.Text.Json.JsonDocument.Parse(json.StdOut).RootElement.GetArrayLength());
 
-            // 6. verify: the topics, the warehouse and PostgreSQL all equal the batch recomputation.
+            // 6. verify: the topics, the warehouse, PostgreSQL and ClickHouse all equal the batch recomputation.
             var verify = await SluiceProcess.RunAsync(["verify", "--bootstrap-servers", bootstrap, "--manifest", manifest, "--store", "duckdb", "--store", "postgres",
-                "--warehouse", warehouse], Step, env);
+                "--store", "clickhouse", "--warehouse", warehouse], Step, env);
             Assert.True(verify.ExitCode == 0, verify.StdOut + verify.StdErr);
             Assert.Contains("verify: every output equals its recomputation", verify.StdOut);
             Assert.Contains("verify: every table of duckdb equals its recomputation", verify.StdOut);
             Assert.Contains("verify: every table of postgres equals its recomputation", verify.StdOut);
+            Assert.Contains("verify: every table of clickhouse equals its recomputation", verify.StdOut);
 
             // 7. A row changed and a row deleted by hand in the warehouse: verify names both, and PostgreSQL stays equal.
             string eventId, sessionKey;
