@@ -27,6 +27,15 @@ public sealed partial class BatchRecomputation
                         var written = new Dictionary<string, double>(StringComparer.Ordinal);
                         foreach (var m in spec.Measures)
                         {
+                            if (m.Kind == MeasureKind.TopK)
+                            {
+                                // A row per value among the k most frequent: the field joins the dimension, the value the group.
+                                var of = fields.TextOf(fields.IndexOf(m.Field!));
+                                foreach (var top in g.Select(e => of(e)).OfType<string>().GroupBy(v => v, StringComparer.Ordinal)
+                                             .OrderByDescending(t => t.Count()).ThenBy(t => t.Key, StringComparer.Ordinal).Take(m.K))
+                                    row(dimension == "all" ? m.Field! : $"{dimension},{m.Field}", g.Key == "all" ? top.Key : $"{g.Key}|{top.Key}", m.Name, top.Count());
+                                continue;
+                            }
                             // A ratio divides the values its parts wrote for this group; none when either has no row or the denominator is 0.
                             var figures = m.Parts is var (numerator, denominator)
                                 ? written.TryGetValue(numerator, out var n) && written.TryGetValue(denominator, out var d) && d != 0 ? [(m.Name, n / d)] : []

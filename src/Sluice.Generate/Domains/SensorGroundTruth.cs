@@ -140,6 +140,14 @@ public sealed record SensorGroundTruth(
                     if (written.TryGetValue(numerator, out var n) && written.TryGetValue(denominator, out var d) && d != 0) Row(m.Name, n / d);
                     continue;
                 }
+                if (m.Kind == MeasureKind.TopK)
+                {
+                    // A row per value among the k most frequent, the value joined to the group.
+                    foreach (var top in inWindow.Select(r => r.Field(names, m.Field!)).Where(v => v is not null).GroupBy(Text)
+                                 .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Take(m.K))
+                        rows.Add(new ExpectedRowKey(a.Name, partition, start, end, group == "all" ? top.Key : $"{group}|{top.Key}", m.Name), top.Count());
+                    continue;
+                }
                 var values = m.Field is null ? new List<double>() : inWindow.Select(r => Number(r.Field(names, m.Field!))).OfType<double>().ToList();
                 switch (m.Kind)
                 {

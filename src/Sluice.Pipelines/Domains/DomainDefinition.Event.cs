@@ -173,12 +173,13 @@ public sealed partial class DomainDefinition
 
     private static MeasureSpec ParseMeasure(YamlNode node, string source, string key)
     {
-        const string Kinds = "count: true, countWhere: { field: [values] }, sum, min, max, mean or distinct: FIELD, ratio: [NUMERATOR, DENOMINATOR]";
+        const string Kinds = "count: true, countWhere: { field: [values] }, sum, min, max, mean or distinct: FIELD, top: FIELD (with k), ratio: [NUMERATOR, DENOMINATOR]";
         var map = Mapping(node, source, key, $"a measure is a mapping: {{ name: ..., <{Kinds}> }}");
         string? name = null, field = null;
         MeasureKind? kind = null;
         IReadOnlyList<ConditionSpec> where = [];
         (string, string)? parts = null;
+        int? k = null;
         foreach (var (pk, pv) in map.Children)
         {
             var prop = Scalar(pk);
@@ -193,11 +194,18 @@ public sealed partial class DomainDefinition
                 "mean" => MeasureKind.Mean,
                 "distinct" => MeasureKind.Distinct,
                 "ratio" => MeasureKind.Ratio,
+                "top" => MeasureKind.TopK,
                 _ => null,
             };
             if (prop == "name")
             {
                 name = SnakeName(pv, source, at, "a measure name");
+                continue;
+            }
+            if (prop == "k")
+            {
+                k = Count(pv, source, at);
+                if (k is < 1 or > 1_000) Fail(source, pv, at, $"{k} is out of range; a top measure keeps 1 to 1000 values");
                 continue;
             }
             if (found is null)
@@ -221,7 +229,9 @@ public sealed partial class DomainDefinition
         }
         if (name is null) Fail(source, map, $"{key}.name", "missing; the name is the metric the measure's rows carry, such as value_mean");
         if (kind is null) Fail(source, map, key, $"computes nothing; add one of {Kinds}");
-        return new MeasureSpec(name, kind.Value, field, where, key, (int)map.Start.Line) { Parts = parts };
+        if (kind == MeasureKind.TopK && k is null) Fail(source, map, $"{key}.k", "missing; a top measure says how many values it keeps: { name: top_products, top: product_id, k: 10 }");
+        if (kind != MeasureKind.TopK && k is not null) Fail(source, map, $"{key}.k", "only a top measure has k");
+        return new MeasureSpec(name, kind.Value, field, where, key, (int)map.Start.Line) { Parts = parts, K = k ?? 0 };
     }
 
     private static YamlMappingNode Mapping(YamlNode node, string source, string key, string expected)

@@ -54,6 +54,8 @@ public enum MeasureKind
     Distinct,
     /// <summary>One earlier measure's value over another's (a conversion rate): its parts are rows of their own.</summary>
     Ratio,
+    /// <summary>The k most frequent values of a field, a row each.</summary>
+    TopK,
 }
 
 /// <summary>One measure of an aggregate, as the file writes it: <c>{ name: value_mean, mean: value }</c>.</summary>
@@ -64,6 +66,9 @@ public sealed record MeasureSpec(string Name, MeasureKind Kind, string? Field, I
 {
     /// <summary>A <see cref="MeasureKind.Ratio"/>'s numerator and denominator: names of earlier measures of the aggregate.</summary>
     public (string Numerator, string Denominator)? Parts { get; init; }
+
+    /// <summary>A <see cref="MeasureKind.TopK"/>'s k: how many values get a row.</summary>
+    public int K { get; init; }
 
     /// <summary>The metric names the measure's rows carry: a mean also carries its sum and count.</summary>
     public IReadOnlyList<string> Metrics => Kind == MeasureKind.Mean ? [Name, Name + "_sum", Name + "_count"] : [Name];

@@ -22,6 +22,7 @@ public class FileAggregatesTests
               - { name: price, mean: price_cents }
               - { name: buyers, distinct: user_id }
               - { name: purchase_share, ratio: [purchases, events] }
+              - { name: top_products, top: product_id, k: 1 }
           - name: mobile_hourly
             window: { hopping: 10m, every: 5m }
             groupBy: [is_mobile, event_type]
@@ -44,7 +45,7 @@ public class FileAggregatesTests
         d.EndOfInput();
 
         var rows = d.Rows("country_revenue_15m");
-        Assert.All(rows, r => Assert.Equal("geo_country", r.Dimension));
+        Assert.All(rows.Where(r => r.Metric != "top_products"), r => Assert.Equal("geo_country", r.Dimension));
         Assert.All(rows, r => Assert.Equal((T0, T0 + 15 * Minute), (r.WindowStart, r.WindowEnd)));
         // "de" is normalised to DE, as the enriched event's country.
         Assert.Equal(3, rows.Metric("events", "geo_country", "DE"));
@@ -57,6 +58,9 @@ public class FileAggregatesTests
         Assert.Equal(2.0 / 3, rows.Metric("purchase_share", "geo_country", "DE"), 12);
         Assert.Equal(1, rows.Metric("events", "geo_country", "FR"));
         Assert.Equal(0, rows.Metric("purchase_share", "geo_country", "FR"));
+        // Top 1 of DE's products: p1 and p2 came once each, so the first by name; FR's page view has no product.
+        var top = Assert.Single(rows, r => r.Metric == "top_products");
+        Assert.Equal(("geo_country,product_id", "DE|p1", 1.0), (top.Dimension, top.DimensionValue, top.Value));
         Assert.DoesNotContain(rows, r => r.DimensionValue == "FR" && r.Metric == "price");
 
         var hopping = d.Rows("mobile_hourly");

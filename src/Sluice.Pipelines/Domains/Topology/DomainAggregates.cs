@@ -7,15 +7,17 @@ namespace Sluice.Pipelines.Domains.Topology;
 
 /// <summary>The running figures of one aggregate over one window (or pane, or session) and group.</summary>
 /// <remarks>Its shape is the aggregate's (<see cref="CompiledAggregate{T}"/>): one slot per counter, per running number,
-/// per set of distinct values, each measure owning the slots it was given when compiled.</remarks>
+/// per set of distinct values, per count of each value, each measure owning the slots it was given when compiled.</remarks>
 public sealed class DomainAccumulator
 {
-    internal DomainAccumulator(int longs, int doubles, int sets)
+    internal DomainAccumulator(int longs, int doubles, int sets, int counts)
     {
         Longs = longs == 0 ? [] : new long[longs];
         Doubles = doubles == 0 ? [] : new double[doubles];
         Sets = sets == 0 ? [] : new HashSet<string>[sets];
         for (var i = 0; i < Sets.Length; i++) Sets[i] = new HashSet<string>(StringComparer.Ordinal);
+        Counts = counts == 0 ? [] : new Dictionary<string, long>[counts];
+        for (var i = 0; i < Counts.Length; i++) Counts[i] = new Dictionary<string, long>(StringComparer.Ordinal);
     }
 
     /// <summary>Records added.</summary>
@@ -26,6 +28,8 @@ public sealed class DomainAccumulator
     internal double[] Doubles { get; }
 
     internal HashSet<string>[] Sets { get; }
+
+    internal Dictionary<string, long>[] Counts { get; }
 }
 
 /// <summary>One measure compiled against the schema: it owns slots of the accumulator and writes its rows.</summary>
@@ -40,6 +44,12 @@ internal abstract class Measure<T>(MeasureSpec spec)
 
     /// <summary>Calls <paramref name="row"/> with each (metric, value) the measure has for <paramref name="acc"/>.</summary>
     public abstract void Emit(DomainAccumulator acc, Action<string, double> row);
+
+    /// <summary>Calls <paramref name="item"/> with each (metric, field, value of the field, figure) row of a measure whose
+    /// rows are per value of a field (top-k); nothing for the others.</summary>
+    public virtual void EmitItems(DomainAccumulator acc, Action<string, string, string, double> item)
+    {
+    }
 
     /// <summary>What it computes, in words, for <c>domain check</c>.</summary>
     public abstract string Text { get; }
@@ -165,6 +175,38 @@ internal abstract class Measure<T>(MeasureSpec spec)
         }
     }
 
+    /// <summary>The k most frequent values of a field and how often each came (ties by value, ordinal); absent values are not counted.</summary>
+    public sealed class TopK(MeasureSpec spec, Func<T, string?> value, int slot) : Measure<T>(spec)
+    {
+        public override string Text => $"{Spec.Name} (top {Spec.K} {Spec.Field} by records; per partition, so a value's counts add up across partitions only where it is in each one's top)";
+
+        public override void Add(DomainAccumulator acc, T record)
+        {
+            if (value(record) is not { } v) return;
+            ref var n = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(acc.Counts[slot], v, out _);
+            n++;
+        }
+
+        public override void Merge(DomainAccumulator target, DomainAccumulator source)
+        {
+            foreach (var (v, n) in source.Counts[slot])
+            {
+                ref var t = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(target.Counts[slot], v, out _);
+                t += n;
+            }
+        }
+
+        public override void Emit(DomainAccumulator acc, Action<string, double> row)
+        {
+        }
+
+        public override void EmitItems(DomainAccumulator acc, Action<string, string, string, double> item)
+        {
+            foreach (var (v, n) in acc.Counts[slot].OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(Spec.K))
+                item(Spec.Name, Spec.Field!, v, n);
+        }
+    }
+
     /// <summary>Distinct values of a field (absent values are not counted).</summary>
     public sealed class Distinct(MeasureSpec spec, Func<T, string?> value, int set, bool isKey) : Measure<T>(spec)
     {
@@ -189,7 +231,7 @@ public sealed class CompiledAggregate<T>
     private readonly Measure<T>[] _measures;
     private readonly bool _ratios;
     // Slots handed out to the measures while they compile: the accumulator's shape.
-    private int _longs, _doubles, _sets;
+    private int _longs, _doubles, _sets, _counts;
 
     /// <summary>Compiles <paramref name="spec"/>; an error names the file, the line and the key.</summary>
     public CompiledAggregate(AggregateSpec spec, AggregateFields<T> schema)
@@ -256,7 +298,7 @@ public sealed class CompiledAggregate<T>
     /// <summary>Writes accumulators to snapshots: the record count, then each slot.</summary>
     public IStateSerde<DomainAccumulator> Serde { get; }
 
-    internal DomainAccumulator NewAccumulator() => new(_longs, _doubles, _sets);
+    internal DomainAccumulator NewAccumulator() => new(_longs, _doubles, _sets, _counts);
 
     internal void Add(DomainAccumulator acc, T record)
     {
@@ -268,6 +310,12 @@ public sealed class CompiledAggregate<T>
     {
         target.Records += source.Records;
         foreach (var m in _measures) m.Merge(target, source);
+    }
+
+    /// <summary>Rows per item of a top-k measure: (metric, field, value, count).</summary>
+    internal void EmitItems(DomainAccumulator acc, Action<string, string, string, double> item)
+    {
+        foreach (var m in _measures) m.EmitItems(acc, item);
     }
 
     internal void Emit(DomainAccumulator acc, Action<string, double> row)
@@ -302,6 +350,7 @@ public sealed class CompiledAggregate<T>
         Array.Clear(acc.Longs);
         Array.Clear(acc.Doubles);
         foreach (var set in acc.Sets) set.Clear();
+        foreach (var counts in acc.Counts) counts.Clear();
     }
 
     private Measure<T> Compile(MeasureSpec m, AggregateFields<T> schema)
@@ -329,6 +378,13 @@ public sealed class CompiledAggregate<T>
                     clauses.Add(new RuleCondition<T>.OneOf(field, [.. c.Values]));
                 }
                 return new Measure<T>.CountWhere(m, new RuleCondition<T>(clauses), _longs++);
+            case MeasureKind.TopK:
+            {
+                var index = FieldIndex(schema, m.Field!, $"{m.Key}.top", m.Line);
+                if (schema.Fields[index].Type == FieldType.Double)
+                    Fail(domain.Source, m.Line, $"{m.Key}.top", $"{m.Field} is a double; top counts text, enum or whole-number values");
+                return new Measure<T>.TopK(m, schema.TextOf(index), _counts++);
+            }
             case MeasureKind.Distinct:
             {
                 var index = FieldIndex(schema, m.Field!, $"{m.Key}.distinct", m.Line);
@@ -402,6 +458,15 @@ public sealed class CompiledAggregate<T>
             writer.WriteCount(set.Count);
             foreach (var v in set) writer.WriteString(v);
         }
+        foreach (var counts in acc.Counts)
+        {
+            writer.WriteCount(counts.Count);
+            foreach (var (v, n) in counts)
+            {
+                writer.WriteString(v);
+                writer.WriteVarInt64(n);
+            }
+        }
     }
 
     // The layout is the aggregate's; a snapshot of another layout is refused by the operator's section checks and the
@@ -417,6 +482,12 @@ public sealed class CompiledAggregate<T>
             var count = reader.ReadCount();
             set.EnsureCapacity(count);
             for (var i = 0; i < count; i++) set.Add(reader.ReadRequiredString());
+        }
+        foreach (var counts in acc.Counts)
+        {
+            var count = reader.ReadCount();
+            counts.EnsureCapacity(count);
+            for (var i = 0; i < count; i++) counts[reader.ReadRequiredString()] = reader.ReadVarInt64();
         }
         return acc;
     }

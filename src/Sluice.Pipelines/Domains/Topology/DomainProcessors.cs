@@ -106,6 +106,7 @@ public sealed class DomainRowEmitter<T>(CompiledAggregate<T> aggregate, IProcess
     : IProcessor<string, WindowResult<string, DomainAccumulator>>
 {
     private Action<string, double> _row = null!; // Row, made a delegate once
+    private Action<string, string, string, double> _item = null!; // Item, likewise
     private Record<string, WindowResult<string, DomainAccumulator>> _current;
     private int _partition;
 
@@ -113,16 +114,28 @@ public sealed class DomainRowEmitter<T>(CompiledAggregate<T> aggregate, IProcess
     {
         _partition = context.TaskId.Partition;
         _row = Row;
+        _item = Item;
     }
 
     public void Process(in Record<string, WindowResult<string, DomainAccumulator>> record)
     {
         _current = record;
         aggregate.Emit(record.Value.Result, _row);
+        aggregate.EmitItems(record.Value.Result, _item);
     }
 
     public void Close()
     {
+    }
+
+    // A top-k row: the field joins the dimension, its value the group's.
+    private void Item(string metric, string field, string value, double count)
+    {
+        var w = _current.Value.Window;
+        var all = aggregate.Dimension == "all";
+        var row = new AggregateRow(aggregate.Name, w.Start, w.End, _partition, all ? field : $"{aggregate.Dimension},{field}",
+            all ? value : $"{_current.Key}|{value}", metric, count);
+        sink.Process(_current.With(new AggregateRowKey(row), row));
     }
 
     private void Row(string metric, double value)

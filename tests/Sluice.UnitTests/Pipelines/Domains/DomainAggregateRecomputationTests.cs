@@ -67,6 +67,10 @@ public class DomainAggregateRecomputationTests
             Row("value_mean_count", g.Count());
             Row("value_max", g.Max(r => r.Value));
             Row("devices", g.Select(r => r.Device).Distinct().Count());
+            // The three devices with most readings, ties by name: a row each, the device joined to the group.
+            foreach (var d in g.GroupBy(r => r.Device).OrderByDescending(d => d.Count()).ThenBy(d => d.Key, StringComparer.Ordinal).Take(3))
+                rows.Add(new RowKey("site_stats_15m", g.Key.Partition, g.Key.Start, g.Key.Start + 15 * Minute, "site_id,metric,device_id",
+                    $"{g.Key.Group}|{d.Key}", "busiest_devices"), d.Count());
         }
 
         foreach (var g in accepted.GroupBy(r => (r.Partition, r.Device)))
