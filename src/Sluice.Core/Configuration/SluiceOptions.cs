@@ -226,6 +226,12 @@ public sealed class ProcessorOptions
     public int TopProducts { get; set; } = 10;
     /// <summary>Categories listed per hourly window.</summary>
     public int TopCategories { get; set; } = 5;
+    /// <summary>Read kafka.topics.cdcUsers into the SCD2 user dimension and join each event to the profile in effect at its time.</summary>
+    public bool UserDimension { get; set; } = true;
+    /// <summary>How long (event time behind the watermark) a joined event can still be corrected by a change that arrives after it.</summary>
+    public TimeSpan CorrectionHorizon { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>Joined events remembered per partition for corrections at most.</summary>
+    public int MaxJoinedEvents { get; set; } = 2_000_000;
 
     /// <summary>How often every task's state is checkpointed with its input offsets (also on revocation and on stop).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);

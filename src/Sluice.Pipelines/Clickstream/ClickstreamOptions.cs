@@ -18,6 +18,24 @@ public sealed class ClickstreamOptions
     public string SessionsTopic { get; set; } = "clickstream.sessions";
     public string BotsTopic { get; set; } = "clickstream.bots";
 
+    /// <summary>Debezium-style user-profile changes (keyed by user_id, partitioned as the events are); null or empty: no user dimension and no join.</summary>
+    public string? UserChangesTopic { get; set; } = "clickstream.cdc.users";
+
+    /// <summary>The SCD2 rows of <c>dim_users</c>: each version as it opens and again when it closes, keyed by user_id.</summary>
+    public string UserVersionsTopic { get; set; } = "clickstream.dim_users";
+
+    /// <summary>Events whose joined profile a later-arriving change corrected, keyed by user_id.</summary>
+    public string CorrectionsTopic { get; set; } = "clickstream.corrections";
+
+    /// <summary>How long (event time, behind the watermark) the join remembers which profile version each event got, so a later change can correct it.</summary>
+    public TimeSpan CorrectionHorizon { get; set; } = Defaults.CorrectionHorizon;
+
+    /// <summary>Hard limit of joined events remembered per partition for corrections; beyond it the oldest are forgotten early (counted).</summary>
+    public int MaxJoinedEvents { get; set; } = Defaults.MaxJoinedEvents;
+
+    /// <summary>True when the topology reads user changes and joins events to the user dimension.</summary>
+    public bool JoinsUsers => !string.IsNullOrWhiteSpace(UserChangesTopic);
+
     /// <summary>The domain whose fields and validation rules the topology applies: the built-in e-commerce file by default.</summary>
     public DomainDefinition Domain { get; set; } = DomainDefinition.Ecommerce;
 
@@ -75,7 +93,8 @@ public sealed class ClickstreamOptions
                      ($"{ConfigSection}.inputTopic", InputTopic), ($"{ConfigSection}.enrichedTopic", EnrichedTopic),
                      ($"{ConfigSection}.deadLetterTopic", DeadLetterTopic), ($"{ConfigSection}.lateTopic", LateTopic),
                      ($"{ConfigSection}.aggregatedTopic", AggregatedTopic), ($"{ConfigSection}.sessionsTopic", SessionsTopic),
-                     ($"{ConfigSection}.botsTopic", BotsTopic),
+                     ($"{ConfigSection}.botsTopic", BotsTopic), ($"{ConfigSection}.userVersionsTopic", UserVersionsTopic),
+                     ($"{ConfigSection}.correctionsTopic", CorrectionsTopic),
                  })
         {
             if (string.IsNullOrWhiteSpace(topic)) ThrowHelper.ThrowConfiguration(key, "must name a topic");
@@ -94,6 +113,10 @@ public sealed class ClickstreamOptions
         if (MaxWindowEntries < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxWindowEntries", "must be at least 1");
         if (TopProducts < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.topProducts", "must be at least 1");
         if (TopCategories < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.topCategories", "must be at least 1");
+        if (CorrectionHorizon <= TimeSpan.Zero) ThrowHelper.ThrowConfiguration($"{ConfigSection}.correctionHorizon", "must be positive, for example 01:00:00");
+        if (MaxJoinedEvents < 1) ThrowHelper.ThrowConfiguration($"{ConfigSection}.maxJoinedEvents", "must be at least 1");
+        if (JoinsUsers && (UserChangesTopic == InputTopic))
+            ThrowHelper.ThrowConfiguration("kafka.topics.cdcUsers", "must differ from kafka.topics.events: user changes are read as a table beside the events");
         Quality.Validate();
     }
 }

@@ -126,6 +126,9 @@ public sealed class ClickstreamProcessor
             MaxWindowEntries = p.MaxWindowEntries,
             TopProducts = p.TopProducts,
             TopCategories = p.TopCategories,
+            UserChangesTopic = p.UserDimension ? options.Kafka.Topics.CdcUsers : null,
+            CorrectionHorizon = p.CorrectionHorizon,
+            MaxJoinedEvents = p.MaxJoinedEvents,
             Quality = options.Quality,
         };
     }

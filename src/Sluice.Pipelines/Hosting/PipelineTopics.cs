@@ -12,8 +12,9 @@ public static class PipelineTopics
         // A domain file that describes its own event names its own topics.
         if (t.Domain.Topics is { } own) return [own.Input, own.DeadLetters, own.Valid, own.Late, own.Aggregated, ReplayLog(own.DeadLetters)];
         string[] quality = t.Quality.Enabled ? [t.Quality.Topic] : [];
+        string[] users = t.JoinsUsers ? [t.UserVersionsTopic, t.CorrectionsTopic] : [];
         return [t.InputTopic, t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.AggregatedTopic, t.SessionsTopic, t.BotsTopic, .. quality,
-            options.Kafka.Topics.CdcUsers, ReplayLog(t.DeadLetterTopic)];
+            options.Kafka.Topics.CdcUsers, .. users, ReplayLog(t.DeadLetterTopic)];
     }
 
     /// <summary>The dead-letter topic of the configured topology (the clickstream's, or a domain file's own).</summary>
