@@ -91,7 +91,9 @@ public sealed partial class ClickstreamGenerator
     private void EmitChangeRecord(ChangeOp op, UserProfile user, ProfileVersion? before, ProfileVersion? after, long tsMs)
     {
         _buffer.ResetWrittenCount();
-        UserChangeJson.Write(_buffer, op, user, before, after, tsMs);
+        // The log position: one more than every change before it, as a database's would be.
+        var lsn = _changes[0] + _changes[1] + _changes[2] + _changes[3] + 1;
+        UserChangeJson.Write(_buffer, op, user, before, after, tsMs, lsn);
         _changes[(int)op]++;
         Current = new GeneratedRecord(RecordKind.Cdc, _settings.CdcTopic, user.UserId!, _buffer.WrittenMemory,
             tsMs, _clock, FaultKind.None, default, null, op);

@@ -17,7 +17,8 @@ public enum ChangeOp : byte
 /// <remarks>
 /// <c>{"before":{row}|null,"after":{row}|null,"op":"c|u|d|r","ts_ms":…,"source":{…}}</c> with a row of
 /// <c>user_id, email, segment, country, city, created_at, updated_at</c> (times in epoch ms). The change is in
-/// effect from <c>ts_ms</c>: click events at or after it carry the new values.
+/// effect from <c>ts_ms</c>: click events at or after it carry the new values. <c>source.lsn</c> is the change's
+/// position in the source database's log, as Debezium's PostgreSQL connector writes it: it rises with every change.
 /// </remarks>
 public static class UserChangeJson
 {
@@ -32,7 +33,7 @@ public static class UserChangeJson
     };
 
     /// <summary>Writes one envelope; <paramref name="before"/> is null for r and c, <paramref name="after"/> for d.</summary>
-    public static void Write(IBufferWriter<byte> output, ChangeOp op, UserProfile user, ProfileVersion? before, ProfileVersion? after, long tsMs)
+    public static void Write(IBufferWriter<byte> output, ChangeOp op, UserProfile user, ProfileVersion? before, ProfileVersion? after, long tsMs, long lsn)
     {
         using var w = new Utf8JsonWriter(output, WriterOptions);
         w.WriteStartObject();
@@ -49,6 +50,7 @@ public static class UserChangeJson
         w.WriteString("db"u8, "shop");
         w.WriteString("schema"u8, "public");
         w.WriteString("table"u8, "users");
+        w.WriteNumber("lsn"u8, lsn);
         w.WriteEndObject();
         w.WriteEndObject();
     }

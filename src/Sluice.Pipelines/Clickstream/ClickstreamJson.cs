@@ -36,6 +36,8 @@ public static class ClickstreamJson
             .Register<SessionSummary>(static (s, output) => Write(s, output))
             .Register<AggregateRowKey>(static (k, output) => RecordKeys.Write(k, output))
             .Register<SessionKey>(static (k, output) => RecordKeys.Write(k, output))
+            .Register(Serializer<Users.UserVersion>(writer, Users.UserDimensionJson.Write))
+            .Register(Serializer<Users.ProfileCorrection>(writer, Users.UserDimensionJson.Write))
             .Register(Serializer<QualityRow>(writer, QualityJson.Write))
             .Register<QualityRowKey>(static (k, output) => QualityJson.WriteKey(k, output));
     }

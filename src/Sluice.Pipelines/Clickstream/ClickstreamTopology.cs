@@ -1,5 +1,6 @@
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
+using Sluice.Pipelines.Clickstream.Users;
 using Sluice.Pipelines.Domains.Rules;
 using Sluice.Pipelines.Domains.Topology;
 using Sluice.Pipelines.Quality;
@@ -35,6 +36,7 @@ namespace Sluice.Pipelines.Clickstream;
 public sealed class ClickstreamTopology : ITopology
 {
     public const string DedupStore = "dedup";
+    public const string UsersStore = "users";
 
     // The aggregates' windows, before allowed lateness: Build wires them and Describe prints them.
     private static readonly TimeWindows Events1mWindows = TumblingWindows.Of(TimeSpan.FromMinutes(1));
@@ -57,12 +59,16 @@ public sealed class ClickstreamTopology : ITopology
         _options.Validate();
         _rules = ClickstreamRules.Compile(_options.Domain);
         FileAggregates = Clickstream.FileAggregates.Compile(_options.Domain, _options.AllowedLateness);
-        SourceTopics = [_options.InputTopic];
+        SourceTopics = _options.JoinsUsers ? [_options.InputTopic, _options.UserChangesTopic!] : [_options.InputTopic];
+        TableTopics = _options.JoinsUsers ? [_options.UserChangesTopic!] : [];
     }
 
     public string Name => "clickstream";
 
     public IReadOnlyList<string> SourceTopics { get; }
+
+    /// <summary>The user changes, when the topology joins users: read as a table, outside the watermark.</summary>
+    public IReadOnlyList<string> TableTopics { get; }
 
     public string DeadLetterTopic => _options.DeadLetterTopic;
 
@@ -93,6 +99,15 @@ public sealed class ClickstreamTopology : ITopology
                 $"{(o.Domain.Enrichment.BotSignatures ?? BotDetector.DefaultSignatures).Count} user-agent signatures, whole words, any case"),
             new("enrich", "each valid event", "", "country, search query, revenue_cents, hour, date, is_mobile, ingest lag"),
             new("late gate", "its 1-minute window closed", o.LateTopic, $"watermark: newest event time - {o.MaxOutOfOrderness:c}{late}"),
+            .. (o.JoinsUsers
+                ? new TopologyStage[]
+                {
+                    new("user changes", $"each change of {o.UserChangesTopic}", o.UserVersionsTopic,
+                        $"SCD2 versions by source position; invalid envelopes to {o.DeadLetterTopic} ({string.Join(", ", UserChangeReasons.All)})"),
+                    new("profile join", "each on-time event of a logged-in user", o.CorrectionsTopic,
+                        $"the profile in effect at the event's time; a change read later corrects events up to {o.CorrectionHorizon:c} behind the watermark"),
+                }
+                : []),
             new("output", "each on-time event", o.EnrichedTopic, ""),
             Window(AggregateNames.Events1m, Events1mWindows, "events by type, unique users, unique sessions"),
             Window(AggregateNames.Commerce5m, Commerce5mWindows, "revenue, purchases, add_to_carts, sessions, converted sessions, conversion rates"),
@@ -115,7 +130,15 @@ public sealed class ClickstreamTopology : ITopology
         var lateness = o.AllowedLateness;
         var quality = QualityWiring.Create(b, o, _alerts);
 
-        var enrichedSink = b.Add(new SinkProcessor<string, EnrichedEvent>(o.EnrichedTopic));
+        IProcessor<string, EnrichedEvent> enrichedSink = b.Add(new SinkProcessor<string, EnrichedEvent>(o.EnrichedTopic));
+        IProcessor<byte[]?, byte[]>? userChanges = null;
+        if (o.JoinsUsers)
+        {
+            b.Store(new UserDimensionStore(UsersStore, o.CorrectionHorizon, o.MaxJoinedEvents));
+            userChanges = b.Add(new UserChangeProcessor(UsersStore, b.Add(new SinkProcessor<string, UserVersion>(o.UserVersionsTopic)),
+                b.Add(new SinkProcessor<string, ProfileCorrection>(o.CorrectionsTopic))));
+            enrichedSink = b.Add(new ProfileJoinProcessor(UsersStore, enrichedSink));
+        }
         var botsSink = quality.Bots(b.Add(new SinkProcessor<string, ClickEvent>(o.BotsTopic)));
         var lateSink = b.Add(new SinkProcessor<string, LateRecord<EnrichedEvent>>(o.LateTopic));
         var aggregatedSink = b.Add(new SinkProcessor<AggregateRowKey, AggregateRow>(o.AggregatedTopic));
@@ -162,7 +185,8 @@ public sealed class ClickstreamTopology : ITopology
         // It also hands over each event id as soon as it has read it (the first field), so that the id's dedup slot is
         // on its way from memory while the rest of the event is decoded, not looked up cold after validation.
         var decoder = _schemas is null ? ClickEventDecoder.JsonOnly : new ClickEventDecoder(_schemas, seenIds.Prefetch);
-        return b.Build(quality.Source(b.Add(new DecodeProcessor(quality.Decoded(validate), decoder))));
+        var events = quality.Source(b.Add(new DecodeProcessor(quality.Decoded(validate), decoder)));
+        return b.Build(userChanges is null ? events : b.Add(new TopicRouter<byte[]?, byte[]>(o.UserChangesTopic!, userChanges, events)));
     }
 
     // The file's aggregates, each keyed by its group within the task, as a file-described domain's are.

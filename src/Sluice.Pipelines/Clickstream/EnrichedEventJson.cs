@@ -74,6 +74,24 @@ internal static class EnrichedEventJson
         o.Number(x.Partition);
         o.Raw(",\"offset\":"u8);
         o.Number(x.Offset);
+        if (x.Profile is { } p)
+        {
+            o.Raw(",\"profile_version\":"u8);
+            o.Number(p.Version);
+            o.Raw(",\"profile_position\":"u8);
+            o.Number(p.Position);
+            o.Raw(",\"profile_segment\":"u8);
+            o.String(p.Segment);
+            o.Raw(",\"profile_country\":"u8);
+            o.String(p.Country);
+            o.Raw(",\"signup_date\":"u8);
+            if (p.SignupDate is { } signup) o.Date(signup);
+            else o.Raw("null"u8);
+        }
+        else
+        {
+            o.Raw(",\"profile_version\":null,\"profile_position\":null,\"profile_segment\":null,\"profile_country\":null,\"signup_date\":null"u8);
+        }
         o.Raw("}"u8);
         o.Commit();
     }

@@ -37,9 +37,16 @@ public readonly struct EnrichedEvent
     /// <summary>Source offset.</summary>
     public long Offset { get; init; }
 
+    /// <summary>The user's profile version in effect at the event's time, joined from the user dimension; null for anonymous
+    /// visitors, users without a profile then, and topologies that read no user changes.</summary>
+    public Users.UserVersion? Profile { get; init; }
+
     public long Timestamp => Event.Timestamp;
 
     public EventType EventType => Event.EventType;
+
+    /// <summary>This event joined to <paramref name="profile"/>.</summary>
+    public EnrichedEvent WithProfile(Users.UserVersion? profile) => this with { Profile = profile };
 }
 
 /// <summary>One partial aggregate value, keyed by (aggregate, window, dimension, partition, metric); consumers sum partitions.</summary>

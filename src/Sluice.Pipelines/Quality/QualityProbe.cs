@@ -91,8 +91,13 @@ public sealed class QualityProbe : IProcessor<byte[]?, byte[]>, IDeadLetterListe
         else Observe(_outcome, _event, _eventTime, null);
     }
 
+    /// <summary>The events topic whose records the probe accounts for; dead letters of other source topics (user changes) are not
+    /// events and count in no quality window. Null: every dead letter counts.</summary>
+    public string? InputTopic { get; init; }
+
     public void OnDeadLetter(string reasonCode)
     {
+        if (!_pending && InputTopic is not null && !string.Equals(_context.CurrentSource.Topic, InputTopic, StringComparison.Ordinal)) return;
         if (_pending)
         {
             Mark(QualityOutcome.Invalid);

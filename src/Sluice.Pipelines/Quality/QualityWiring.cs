@@ -47,7 +47,7 @@ public sealed class QualityWiring
             WindowName, TumblingWindows.Of(q.Window).WithAllowedLateness(o.AllowedLateness), new QualityAggregator(),
             b.Store(new WindowStore<int, QualityAggregator.Acc>(WindowName, o.MaxWindowEntries, valueSerde: QualitySerdes.Counts)),
             emitter, b.Add(new Unreachable())));
-        return new QualityWiring(new QualityProbe(window, q.Window, o.AllowedLateness, ClickstreamRules.MaxFutureSkew(o.Domain)), b);
+        return new QualityWiring(new QualityProbe(window, q.Window, o.AllowedLateness, ClickstreamRules.MaxFutureSkew(o.Domain)) { InputTopic = o.InputTopic }, b);
     }
 
     /// <summary>The topology's source: the probe in front of the decoder.</summary>

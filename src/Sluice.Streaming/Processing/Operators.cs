@@ -62,3 +62,23 @@ public sealed class SelectKeyProcessor<TKeyIn, TKeyOut, TValue>(Func<TValue, TKe
     {
     }
 }
+
+/// <summary>Sends the records of one source topic to their own branch and every other record on: a topology reading a table beside its events.</summary>
+public sealed class TopicRouter<TKey, TValue>(string topic, IProcessor<TKey, TValue> matching, IProcessor<TKey, TValue> others) : IProcessor<TKey, TValue>
+{
+    public void Init(IProcessorContext context)
+    {
+    }
+
+    public void Process(in Record<TKey, TValue> record)
+    {
+        // Events are nearly every record: one reference test answers them while the table's topic string is interned.
+        var t = record.Source.Topic;
+        if (!ReferenceEquals(t, topic) && !string.Equals(t, topic, StringComparison.Ordinal)) others.Process(record);
+        else matching.Process(record);
+    }
+
+    public void Close()
+    {
+    }
+}

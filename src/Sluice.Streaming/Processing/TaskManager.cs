@@ -117,7 +117,8 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
                 LogTaskCreated(_logger, id.ToString(), _topology.Name);
                 TaskCreated?.Invoke(task);
             }
-            if (entry.Topics.Add(tp.Topic)) entry.Task.AddPartition(tp.Topic);
+            // A table topic's partition is read by the task but has no watermark of its own to wait for.
+            if (entry.Topics.Add(tp.Topic) && !IsTable(tp.Topic)) entry.Task.AddPartition(tp.Topic);
         }
     }
 
@@ -194,6 +195,12 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
         foreach (var store in task.Stores)
             if (store.HoldsPendingResults && store.Count > 0) stores.Add($"{store.Name}={store.Count}");
         LogStateDropped(_logger, task.TaskId.ToString(), held, string.Join(", ", stores));
+    }
+
+    private bool IsTable(string topic)
+    {
+        foreach (var t in _topology.TableTopics) if (t == topic) return true;
+        return false;
     }
 
     private bool IsSource(string topic)

@@ -11,6 +11,11 @@ public interface ITopology
     /// <summary>The topics the topology reads; a task gets the same partition number of each.</summary>
     IReadOnlyList<string> SourceTopics { get; }
 
+    /// <summary>The source topics read as tables (changelogs such as CDC): their records go to the task of their partition,
+    /// as every source topic's do, but take no part in its watermark, so a table that changes rarely never holds the
+    /// event-time windows back.</summary>
+    IReadOnlyList<string> TableTopics => [];
+
     /// <summary>Where <see cref="IProcessorContext.DeadLetter"/> sends records.</summary>
     string DeadLetterTopic { get; }
 

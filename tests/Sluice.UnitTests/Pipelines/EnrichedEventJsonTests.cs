@@ -46,7 +46,10 @@ public class EnrichedEventJsonTests
                 GeoCountry = Pick(true), GeoCity = Pick(true), UserSegment = Pick(true), DeviceType = Pick(true), Browser = Pick(true),
                 CampaignId = Pick(true), SchemaVersion = random.Next(1, 4),
             };
-            AssertSameAsWriter(Enriched(e, Pick(false)!, Pick(true), dates[i % dates.Length]) with { IsMobile = i % 2 == 0, Offset = long.MaxValue - i });
+            var profile = i % 2 == 0 ? null : new Sluice.Pipelines.Clickstream.Users.UserVersion(Pick(false)!, i, long.MaxValue - i,
+                Sluice.Pipelines.Clickstream.Users.UserChangeOp.Update, i, null, null, Pick(true), Pick(true), Pick(true), Pick(true),
+                i % 4 == 1 ? null : 1_767_218_400_000L + i * 86_400_000L, default);
+            AssertSameAsWriter(Enriched(e, Pick(false)!, Pick(true), dates[i % dates.Length]) with { IsMobile = i % 2 == 0, Offset = long.MaxValue - i, Profile = profile });
         }
     }
 
@@ -79,7 +82,7 @@ public class EnrichedEventJsonTests
         ClickstreamJson.Write(x, actual);
         Assert.Equal(Encoding.UTF8.GetString(expected.WrittenSpan), Encoding.UTF8.GetString(actual.Written));
         using var parsed = JsonDocument.Parse(actual.Written.ToArray());
-        Assert.Equal(29, parsed.RootElement.EnumerateObject().Count());
+        Assert.Equal(34, parsed.RootElement.EnumerateObject().Count());
     }
 
     // The independent implementation: every field through Utf8JsonWriter, in the documented order.
@@ -116,6 +119,19 @@ public class EnrichedEventJsonTests
         w.WriteNumber("ingest_lag_ms", x.IngestLagMs);
         w.WriteNumber("partition", x.Partition);
         w.WriteNumber("offset", x.Offset);
+        if (x.Profile is { } p)
+        {
+            w.WriteNumber("profile_version", p.Version);
+            w.WriteNumber("profile_position", p.Position);
+            w.WriteString("profile_segment", p.Segment);
+            w.WriteString("profile_country", p.Country);
+            if (p.SignupDate is { } d) w.WriteString("signup_date", d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            else w.WriteNull("signup_date");
+        }
+        else
+        {
+            foreach (var name in new[] { "profile_version", "profile_position", "profile_segment", "profile_country", "signup_date" }) w.WriteNull(name);
+        }
         w.WriteEndObject();
 
         void Str(string name, string? value)

@@ -155,7 +155,7 @@ public class QualityTopologyTests
         public Sluice.Streaming.Processing.TaskTopology Build(Sluice.Streaming.Processing.TaskId taskId)
         {
             var b = new Sluice.Streaming.Processing.TaskTopologyBuilder();
-            var quality = QualityWiring.Create(b, new ClickstreamOptions(), null);
+            var quality = QualityWiring.Create(b, new ClickstreamOptions { InputTopic = "in" }, null);
             return b.Build(quality.Source(b.Add(new Source())));
         }
 
