@@ -54,6 +54,7 @@ public sealed class PipelineDemo
     private readonly ClickstreamOptions _topology;
     private readonly List<IHostedService> _added = [];
     private readonly ProcessorGroup _group = new();
+    private bool JoinsUsers => TopologyOptions(_options).JoinsUsers;
     private readonly ProcessorFailures _failures = new();
     private readonly Stopwatch _clock = new();
     // Set as the host creates them; read from the view's thread.
@@ -257,13 +258,16 @@ public sealed class PipelineDemo
         await generator.Completion.WaitAsync(ct).ConfigureAwait(false);
         if (_failures.First is not null) return;
 
+        // The user changes too, when the processors read them: the dimension's figures then cover every change sent.
+        var changes = JoinsUsers ? generator.Manifest?.CdcRecords ?? 0 : 0;
         var lastProgress = (Processed: _group.Processed, At: DateTime.UtcNow);
-        while (!ct.IsCancellationRequested && _group.Processed < generator.Produced)
+        while (!ct.IsCancellationRequested && (_group.Processed < generator.Produced || _group.ChangesProcessed < changes))
         {
             await Task.Delay(50, ct).ConfigureAwait(false);
             if (_failures.First is not null) return;
             // Waiting for brokers that do not answer is reported by the availability watch, and bounded by its deadline.
-            if (_group.Processed != lastProgress.Processed || !Cluster.BrokersAnswer) lastProgress = (_group.Processed, DateTime.UtcNow);
+            var progress = _group.Processed + _group.ChangesProcessed;
+            if (progress != lastProgress.Processed || !Cluster.BrokersAnswer) lastProgress = (progress, DateTime.UtcNow);
             else if (DateTime.UtcNow - lastProgress.At > StallTimeout)
                 throw new SluiceException(
                     $"processing stopped at {lastProgress.Processed:N0} of {generator.Produced:N0} records for {StallTimeout.TotalSeconds:0} s; " +

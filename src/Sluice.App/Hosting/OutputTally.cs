@@ -8,10 +8,15 @@ using Sluice.Pipelines.Clickstream;
 namespace Sluice.App.Hosting;
 
 /// <summary>What the pipeline's output topics hold, as a reader of those topics sees it.</summary>
+/// <param name="EventsJoined">Enriched events that carry a user profile (joined as of their time).</param>
+/// <param name="ProfileVersions">Distinct rows of dim_users: (user, source position) ids.</param>
+/// <param name="CurrentUsers">dim_users rows whose latest record is current.</param>
+/// <param name="Corrections">Events whose joined profile a later change corrected (distinct event ids).</param>
 public sealed record OutputCounts(
     long Enriched, long DeadLettered, long Late, long Bots, long AggregateRows, long Sessions,
     IReadOnlyDictionary<string, long> DeadLettersByReason,
-    IReadOnlyDictionary<long, long[]> EventsPerMinute);
+    IReadOnlyDictionary<long, long[]> EventsPerMinute,
+    long EventsJoined = 0, long ProfileVersions = 0, long CurrentUsers = 0, long Corrections = 0);
 
 /// <summary>
 /// Reads every output topic of the clickstream topology and keeps counts: records per topic, dead letters per
@@ -25,9 +30,15 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
     private long _enriched, _dlq, _late, _bots, _aggregates, _sessions;
     private readonly Dictionary<string, long> _reasons = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, long[]> _perMinute = [];
+    private long _joined;
+    private readonly Dictionary<string, bool> _versions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _corrected = new(StringComparer.Ordinal);
 
     private IReadOnlyList<string> Topics =>
-        [topics.EnrichedTopic, topics.DeadLetterTopic, topics.LateTopic, topics.BotsTopic, topics.AggregatedTopic, topics.SessionsTopic];
+    [
+        topics.EnrichedTopic, topics.DeadLetterTopic, topics.LateTopic, topics.BotsTopic, topics.AggregatedTopic, topics.SessionsTopic,
+        .. topics.JoinsUsers ? new[] { topics.UserVersionsTopic, topics.CorrectionsTopic } : [],
+    ];
 
     /// <summary>Output records read so far, over every output topic.</summary>
     public long Read => Interlocked.Read(ref _read);
@@ -40,7 +51,8 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
         {
             return new OutputCounts(_enriched, _dlq, _late, _bots, _aggregates, _sessions,
                 new Dictionary<string, long>(_reasons),
-                _perMinute.ToDictionary(kv => kv.Key, kv => (long[])kv.Value.Clone()));
+                _perMinute.ToDictionary(kv => kv.Key, kv => (long[])kv.Value.Clone()),
+                _joined, _versions.Count, _versions.Values.Count(current => current), _corrected.Count);
         }
     }
 
@@ -105,7 +117,14 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
         Interlocked.Increment(ref _read);
         lock (_gate)
         {
-            if (topic == topics.EnrichedTopic) _enriched++;
+            if (topic == topics.EnrichedTopic)
+            {
+                _enriched++;
+                if (!r.Message.Value.AsSpan().EndsWith("\"profile_version\":null,\"profile_position\":null,\"profile_segment\":null,\"profile_country\":null,\"signup_date\":null}"u8)
+                    && r.Message.Value.AsSpan().IndexOf("\"profile_version\":"u8) >= 0) _joined++;
+            }
+            else if (topic == topics.UserVersionsTopic) AddVersion(r.Message.Value);
+            else if (topic == topics.CorrectionsTopic) _corrected.Add(ReadString(r.Message.Value, "event_id"u8) ?? "");
             else if (topic == topics.LateTopic) _late++;
             else if (topic == topics.BotsTopic) _bots++;
             else if (topic == topics.SessionsTopic) _sessions++;
@@ -121,6 +140,14 @@ public sealed class OutputTally(KafkaClientFactory factory, ClickstreamOptions t
                 AddAggregate(r.Message.Value);
             }
         }
+    }
+
+    // A version is written again when it closes: the latest record of its id says whether it is current.
+    private void AddVersion(byte[] json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        _versions[$"{root.GetProperty("user_id").GetString()}|{root.GetProperty("source_position").GetInt64()}"] = root.GetProperty("is_current").GetBoolean();
     }
 
     private void AddAggregate(byte[] json)

@@ -285,6 +285,13 @@ internal static class DemoView
         allMatch &= windowsMatch;
         table.AddRow("every window's per-type counts", "", "", windowsMatch ? "[green]yes[/]" : "[red]no[/]");
         table.AddRow("sessions → clickstream.sessions", "", o.Sessions.ToString("N0", Inv), "");
+        if (o.ProfileVersions > 0 || truth?.ProfileVersions > 0)
+        {
+            Row("profile versions → clickstream.dim_users", truth?.ProfileVersions, o.ProfileVersions);
+            Row("users with a current profile", truth?.CurrentUsers, o.CurrentUsers);
+            table.AddRow("events joined to their user's profile", "", o.EventsJoined.ToString("N0", Inv), "");
+            table.AddRow("profile corrections → clickstream.corrections", "", o.Corrections.ToString("N0", Inv), "");
+        }
         table.AddRow("elapsed", "", $"{s.Elapsed.TotalSeconds:N1} s", "");
         table.AddRow("throughput (processed)", "", $"{s.Processed / Math.Max(s.Elapsed.TotalSeconds, 1e-9):N0} events/s", "");
         AnsiConsole.Write(table);

@@ -41,6 +41,9 @@ public sealed class ManifestBuilder
     public long Records { get; private set; }
     public long ClickRecords { get; private set; }
     public long CdcRecords { get; private set; }
+
+    /// <summary>CDC records sent with operation <paramref name="op"/>.</summary>
+    public long ChangeCount(ChangeOp op) => _cdc[(int)op];
     public long FirstEventTime { get; private set; } = long.MaxValue;
     public long LastEventTime { get; private set; } = long.MinValue;
 

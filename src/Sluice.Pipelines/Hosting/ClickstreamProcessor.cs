@@ -145,6 +145,9 @@ public sealed class ClickstreamProcessor
     /// <summary>Records this member has processed so far (read from any thread; may lag by one poll).</summary>
     public long Processed => Volatile.Read(ref _runner) is { } r ? r.Processed : 0;
 
+    /// <summary>User changes (the table topic) this member has processed so far.</summary>
+    public long ChangesProcessed => Volatile.Read(ref _runner) is { } r ? r.TableRecordsProcessed : 0;
+
     /// <summary>Input records the broker deleted before this member read them, per partition; non-empty means its results are not exact.</summary>
     public IReadOnlyDictionary<TopicPartition, long> LostInput =>
         Volatile.Read(ref _runner) is { } r ? r.Coordinator.LostInput : new Dictionary<TopicPartition, long>();

@@ -15,6 +15,9 @@ public sealed class ProcessorGroup
     /// <summary>Records processed by every member so far.</summary>
     public long Processed => Members.Sum(m => m.Processed);
 
+    /// <summary>User changes processed by every member together.</summary>
+    public long ChangesProcessed => Members.Sum(m => m.ChangesProcessed);
+
     /// <summary>Members that own at least one partition, and the partitions owned in all.</summary>
     public (int Members, int Partitions) Ownership => (Members.Count(m => m.OwnedPartitions > 0), Members.Sum(m => m.OwnedPartitions));
 

@@ -82,8 +82,11 @@ public sealed class StreamRunner
     /// <summary>Owns the order flush → snapshot → persist → commit.</summary>
     public CommitCoordinator Coordinator { get; }
 
-    /// <summary>Records processed so far.</summary>
+    /// <summary>Records of the event topics processed so far (the table topics' are counted in <see cref="TableRecordsProcessed"/>).</summary>
     public long Processed { get; private set; }
+
+    /// <summary>Records of the table topics (<see cref="ITopology.TableTopics"/>, user changes) processed so far.</summary>
+    public long TableRecordsProcessed { get; private set; }
 
     /// <summary>Polls and processes until cancelled; <paramref name="endOfInput"/> closes every window when the source is exhausted (bounded runs).</summary>
     /// <remarks>On the way out the coordinator flushes, checkpoints and commits a last time; the caller then disposes the source to leave the group.</remarks>
@@ -119,6 +122,11 @@ public sealed class StreamRunner
     {
         _tasks.Process(record);
         _source.MarkProcessed(record);
+        if (_tasks.IsTable(record.Topic))
+        {
+            TableRecordsProcessed++;
+            return;
+        }
         // Once, for the operator measuring recovery: how long from start (or restart) to work done.
         if (++Processed == 1) _logger.LogInformation("First record processed: {Source}", record.Source);
     }

@@ -197,7 +197,8 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
         LogStateDropped(_logger, task.TaskId.ToString(), held, string.Join(", ", stores));
     }
 
-    private bool IsTable(string topic)
+    /// <summary>Whether <paramref name="topic"/> is one of the topology's table topics (<see cref="ITopology.TableTopics"/>).</summary>
+    public bool IsTable(string topic)
     {
         foreach (var t in _topology.TableTopics) if (t == topic) return true;
         return false;
