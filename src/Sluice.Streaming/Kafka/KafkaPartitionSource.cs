@@ -18,6 +18,12 @@ namespace Sluice.Streaming.Kafka;
 /// that are the coordinator's job. Revocations go
 /// to the listener, which commits before the partitions are handed back; lost partitions, and revocations while the
 /// consumer closes, go to <see cref="IAssignmentListener.OnLost"/> and commit nothing.</para>
+/// <para>Table topics (user changes) are not in the group: a second consumer, outside any group, is assigned each table's
+/// partitions at the numbers the group gave this member, and gives them back with them, so a task always holds its table
+/// partition beside its events whatever the assignor does. Their positions are never committed: they live in the task's
+/// checkpoint with the table's state, and without one the task reads the table from the log start to build that state
+/// again. A table's buffered records are read before the events (one empty look every 64 events), so the table is as
+/// current as the consumer can make it when an event is joined.</para>
 /// </remarks>
 public sealed class KafkaPartitionSource : IPartitionSource
 {
@@ -27,6 +33,16 @@ public sealed class KafkaPartitionSource : IPartitionSource
     private readonly Dictionary<StreamTopicPartition, long> _positions = [];
     private readonly Dictionary<StreamTopicPartition, long> _stored = [];
     private IConsumer<byte[]?, byte[]>? _consumer;
+    private IConsumer<byte[]?, byte[]>? _tables;
+    private IReadOnlyList<string> _tableTopics = [];
+    private int _tableCountdown;
+    private bool _tableHasMore;
+    private bool _makeTables;
+    // Table partitions assigned behind their log end: read to that end before any event, as a state store is restored
+    // before its task processes, so the first events join with the table as it stood when the partition came.
+    private readonly Dictionary<StreamTopicPartition, long> _catchUp = [];
+    private DateTime _catchUpDeadline;
+    private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(60);
     private IAssignmentListener? _listener;
     private bool _closing;
     private IReadOnlyDictionary<StreamTopicPartition, long> _lag = new Dictionary<StreamTopicPartition, long>();
@@ -38,9 +54,15 @@ public sealed class KafkaPartitionSource : IPartitionSource
         _groupId = groupId;
     }
 
-    public void Subscribe(IReadOnlyCollection<string> topics, IAssignmentListener listener)
+    public void Subscribe(IReadOnlyCollection<string> topics, IAssignmentListener listener) => Subscribe(topics, [], listener);
+
+    public void Subscribe(IReadOnlyCollection<string> topics, IReadOnlyCollection<string> tableTopics, IAssignmentListener listener)
     {
         ArgumentNullException.ThrowIfNull(topics);
+        ArgumentNullException.ThrowIfNull(tableTopics);
+        _tableTopics = [.. tableTopics];
+        // Outside the group (a group id of its own that it never joins): the tables follow the group's assignment.
+        _makeTables = _tableTopics.Count > 0;
         _listener = listener ?? throw new ArgumentNullException(nameof(listener));
         if (_consumer is not null) ThrowHelper.Throw("the partition source is already subscribed; create one source per runner");
         _consumer = _factory.CreateConsumer<byte[]?, byte[]>(_groupId, "streams", b => b
@@ -53,8 +75,52 @@ public sealed class KafkaPartitionSource : IPartitionSource
     public SourceRecord? Poll(TimeSpan timeout)
     {
         var consumer = _consumer ?? ThrowNotSubscribed();
+        if (_catchUp.Count > 0) return CatchUp(timeout);
+        if (_tables is not null && (_tableHasMore || --_tableCountdown <= 0) && TryTable(out var change)) return change;
         var result = consumer.Consume(timeout);
-        if (result?.Message is not { } message) return null;
+        if (result?.Message is null) return _tables is not null && TryTable(out var idle) ? idle : null;
+        return Convert(result);
+    }
+
+    private SourceRecord? CatchUp(TimeSpan timeout)
+    {
+        var result = _tables!.Consume(timeout);
+        if (result?.Message is null)
+        {
+            // A table that cannot be read to its end (a broker that stopped answering) does not hold the events back forever.
+            if (DateTime.UtcNow > _catchUpDeadline) _catchUp.Clear();
+            return null;
+        }
+        var record = Convert(result);
+        if (_catchUp.TryGetValue(record.TopicPartition, out var end) && record.Offset + 1 >= end) _catchUp.Remove(record.TopicPartition);
+        return record;
+    }
+
+    // A buffered table record, if any: while the table has more, it is read before the next event.
+    private bool TryTable(out SourceRecord? record)
+    {
+        var result = _tables!.Consume(TimeSpan.Zero);
+        _tableHasMore = result?.Message is not null;
+        _tableCountdown = 64;
+        record = _tableHasMore ? Convert(result!) : null;
+        return _tableHasMore;
+    }
+
+    // The table consumer's whole assignment, each partition at the next record to process. Set whole rather than by
+    // increments: an incremental unassign on a consumer outside any group was seen to stop its other partitions' fetches.
+    private void AssignTables()
+    {
+        // Made at the first assignment, not at subscription: a consumer left without partitions for the seconds a rebalance
+        // takes was seen to fetch nothing for a second after it got them, while its member processed every event unjoined.
+        if (_makeTables && _tables is null) _tables = _factory.CreateConsumer<byte[]?, byte[]>(_groupId + ".tables", "tables");
+        if (_tables is not { } tables) return;
+        tables.Assign(_positions.Where(kv => IsTable(kv.Key.Topic))
+            .Select(kv => new TopicPartitionOffset(kv.Key.Topic, kv.Key.Partition, kv.Value)).ToList());
+    }
+
+    private static SourceRecord Convert(ConsumeResult<byte[]?, byte[]> result)
+    {
+        var message = result.Message;
         List<RecordHeader>? headers = null;
         if (message.Headers is { Count: > 0 })
         {
@@ -105,6 +171,16 @@ public sealed class KafkaPartitionSource : IPartitionSource
 
     public void Commit(IReadOnlyCollection<StreamTopicPartition> partitions) => Commit((IEnumerable<StreamTopicPartition>)partitions);
 
+    private bool IsTable(string topic)
+    {
+        foreach (var t in _tableTopics) if (t == topic) return true;
+        return false;
+    }
+
+    // The table partitions that go with the group's partitions: the same numbers of every table topic.
+    private List<Confluent.Kafka.TopicPartition> TablePartitions(IEnumerable<Confluent.Kafka.TopicPartition> partitions) =>
+        [.. partitions.Select(p => p.Partition.Value).Distinct().SelectMany(p => _tableTopics.Select(t => new Confluent.Kafka.TopicPartition(t, p)))];
+
     // Stores the positions for the consumer's own commit, which sends them within auto.commit.interval.ms, and at once
     // for partitions being handed back and on close. A synchronous commit is not made: from inside a rebalance callback
     // it waited forever (the group cannot finish the rebalance until the callback returns, and the mock coordinator
@@ -117,7 +193,7 @@ public sealed class KafkaPartitionSource : IPartitionSource
         List<StreamTopicPartition>? stored = null;
         foreach (var tp in partitions)
         {
-            if (!_positions.TryGetValue(tp, out var next)) continue;
+            if (IsTable(tp.Topic) || !_positions.TryGetValue(tp, out var next)) continue;
             if (_stored.TryGetValue(tp, out var done) && done == next) continue;
             if (!TryStore(consumer, new TopicPartitionOffset(tp.Topic, tp.Partition, next))) continue;
             (stored ??= []).Add(tp);
@@ -158,6 +234,11 @@ public sealed class KafkaPartitionSource : IPartitionSource
         var consumer = _consumer;
         _consumer = null;
         _factory.Close(consumer);
+        if (_tables is { } tables)
+        {
+            _tables = null;
+            _factory.Close(tables);
+        }
     }
 
     private void RefreshLag()
@@ -166,7 +247,8 @@ public sealed class KafkaPartitionSource : IPartitionSource
         var lag = new Dictionary<StreamTopicPartition, long>(_positions.Count);
         foreach (var (tp, next) in _positions)
         {
-            var end = consumer.GetWatermarkOffsets(new Confluent.Kafka.TopicPartition(tp.Topic, tp.Partition)).High;
+            var end = (IsTable(tp.Topic) && _tables is { } tables ? tables : consumer)
+                .GetWatermarkOffsets(new Confluent.Kafka.TopicPartition(tp.Topic, tp.Partition)).High;
             if (end != Offset.Unset) lag[tp] = Math.Max(0, end.Value - next);
         }
         Volatile.Write(ref _lag, lag);
@@ -174,7 +256,8 @@ public sealed class KafkaPartitionSource : IPartitionSource
 
     private List<TopicPartitionOffset> Assign(IConsumer<byte[]?, byte[]> consumer, List<Confluent.Kafka.TopicPartition> assigned)
     {
-        var starts = Starts(consumer, assigned);
+        var tables = TablePartitions(assigned);
+        var starts = Starts(consumer, [.. assigned, .. tables]);
         IReadOnlyDictionary<StreamTopicPartition, long>? chosen = null;
         if (_listener is IRestoringAssignmentListener restoring) chosen = restoring.OnAssigned(starts);
         else _listener!.OnAssigned(Convert(assigned));
@@ -187,7 +270,15 @@ public sealed class KafkaPartitionSource : IPartitionSource
             if (start.Committed == offset) _stored[start.Partition] = offset;
             offsets.Add(new TopicPartitionOffset(start.Partition.Topic, start.Partition.Partition, offset));
         }
-        return offsets;
+        if (tables.Count == 0) return offsets;
+        foreach (var start in starts)
+        {
+            if (!IsTable(start.Partition.Topic) || _positions[start.Partition] >= start.LogEnd) continue;
+            _catchUp[start.Partition] = start.LogEnd;
+            _catchUpDeadline = DateTime.UtcNow + CatchUpLimit;
+        }
+        AssignTables();
+        return [.. offsets.Where(o => !IsTable(o.Topic))];
     }
 
     // Committed offsets in one request, watermarks per partition: a few round trips per rebalance, none per record.
@@ -202,7 +293,15 @@ public sealed class KafkaPartitionSource : IPartitionSource
         var starts = new List<PartitionStart>(assigned.Count);
         foreach (var tp in assigned)
         {
-            var watermarks = consumer.QueryWatermarkOffsets(tp, BrokerTimeout);
+            WatermarkOffsets watermarks;
+            try
+            {
+                watermarks = consumer.QueryWatermarkOffsets(tp, BrokerTimeout);
+            }
+            catch (KafkaException ex) when (ex.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownPartition or ErrorCode.Local_UnknownTopic)
+            {
+                throw new SluiceException($"{tp.Topic} has no partition {tp.Partition.Value}: a table topic read beside the events must have at least as many partitions, keyed the same way ({ex.Error.Reason})");
+            }
             var partition = new StreamTopicPartition(tp.Topic, tp.Partition.Value);
             starts.Add(new PartitionStart(partition, committed.TryGetValue(partition, out var c) ? c : null, watermarks.Low.Value, watermarks.High.Value));
         }
@@ -211,14 +310,18 @@ public sealed class KafkaPartitionSource : IPartitionSource
 
     private void HandBack(List<Confluent.Kafka.TopicPartition> partitions, bool lost)
     {
+        var tables = TablePartitions(partitions).Where(t => _positions.ContainsKey(new StreamTopicPartition(t.Topic, t.Partition.Value))).ToList();
+        partitions = [.. partitions, .. tables];
         var converted = Convert(partitions);
         if (lost) _listener!.OnLost(converted);
         else _listener!.OnRevoked(converted);
         foreach (var tp in converted)
         {
+            _catchUp.Remove(tp);
             _positions.Remove(tp);
             _stored.Remove(tp);
         }
+        if (tables.Count > 0 && !_closing) AssignTables();
     }
 
     private static List<StreamTopicPartition> Convert(List<Confluent.Kafka.TopicPartition> partitions) =>

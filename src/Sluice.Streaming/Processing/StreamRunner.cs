@@ -15,6 +15,12 @@ public interface IPartitionSource : IDisposable
     /// <summary>Joins the group for <paramref name="topics"/>; assignment changes go to <paramref name="listener"/>.</summary>
     void Subscribe(IReadOnlyCollection<string> topics, IAssignmentListener listener);
 
+    /// <summary>Joins the group for <paramref name="topics"/> and reads each of <paramref name="tableTopics"/> at the partition numbers
+    /// the group assigns, so a task gets a table's partition with its events' (co-partitioning, whatever the group's assignor).</summary>
+    /// <remarks>The default subscribes the group to both, which co-partitions only when one member reads everything.</remarks>
+    void Subscribe(IReadOnlyCollection<string> topics, IReadOnlyCollection<string> tableTopics, IAssignmentListener listener) =>
+        Subscribe([.. topics, .. tableTopics], listener);
+
     /// <summary>The next record, or null if none arrived within <paramref name="timeout"/>.</summary>
     SourceRecord? Poll(TimeSpan timeout);
 
@@ -92,7 +98,9 @@ public sealed class StreamRunner
     /// <remarks>On the way out the coordinator flushes, checkpoints and commits a last time; the caller then disposes the source to leave the group.</remarks>
     public void Run(CancellationToken cancellationToken, Func<bool>? endOfInput = null)
     {
-        _source.Subscribe(_topics, Coordinator);
+        var tables = _topics.Where(_tasks.IsTable).ToList();
+        if (tables.Count == 0) _source.Subscribe(_topics, Coordinator);
+        else _source.Subscribe(_topics.Where(t => !_tasks.IsTable(t)).ToList(), tables, Coordinator);
         var nextPunctuate = _clock.GetUtcNow() + _punctuateInterval;
         while (!cancellationToken.IsCancellationRequested)
         {
