@@ -47,8 +47,8 @@ public abstract class SqlSinkContractTests : SinkContractTests
     {
         using (var sink = CreateSink()) sink.Open();
         using (var sink = CreateSink()) sink.Open();
-        Assert.Equal(5, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
-        Assert.Equal(5, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
+        Assert.Equal(6, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
+        Assert.Equal(6, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
     }
 
     [Fact]
