@@ -11,6 +11,10 @@ public enum OutputKind
     Sessions,
     /// <summary>One data-quality row per window and partition (<c>quality.topic</c>), when <c>quality.enabled</c>.</summary>
     Quality,
+    /// <summary>The SCD2 rows of the user dimension (<c>dim_users</c>), each version as it opens and again as it changes, when the processor joins users.</summary>
+    UserVersions,
+    /// <summary>The profile an already joined event should have had, after a late change to the user dimension, when the processor joins users.</summary>
+    Corrections,
 }
 
 /// <summary>The output topics' names, as the processor writes them (configuration decides them).</summary>
@@ -18,11 +22,14 @@ public enum OutputKind
 /// <param name="Bots">The bot events; null for a domain file with its own event.</param>
 /// <param name="Sessions">The clickstream's sessions; null for a domain file with its own event (its sessions are aggregate rows).</param>
 /// <param name="Quality">The quality topic; null when the processor writes none (<c>quality.enabled: false</c>), and then no sink reads it.</param>
-public sealed record SinkTopics(string? Enriched, string DeadLetters, string Late, string? Bots, string Aggregated, string? Sessions, string? Quality = null)
+/// <param name="UserVersions">The user dimension's versions; null when the processor joins no users (<c>processor.userDimension: false</c>) or for a domain file with its own event.</param>
+/// <param name="Corrections">The profile corrections of joined events; null when <paramref name="UserVersions"/> is.</param>
+public sealed record SinkTopics(string? Enriched, string DeadLetters, string Late, string? Bots, string Aggregated, string? Sessions, string? Quality = null,
+    string? UserVersions = null, string? Corrections = null)
 {
     /// <summary>The processor's default topic names.</summary>
     public static SinkTopics Default { get; } = new("clickstream.enriched", "clickstream.dlq", "clickstream.late", "clickstream.bots",
-        "clickstream.aggregated", "clickstream.sessions", "clickstream.quality");
+        "clickstream.aggregated", "clickstream.sessions", "clickstream.quality", "clickstream.dim_users", "clickstream.corrections");
 
     /// <summary>The outputs of a domain file with its own event: its dead letters, late records and aggregate rows.</summary>
     public static SinkTopics OfDomain(string deadLetters, string late, string aggregated) => new(null, deadLetters, late, null, aggregated, null);
@@ -31,11 +38,11 @@ public sealed record SinkTopics(string? Enriched, string DeadLetters, string Lat
     public IReadOnlyList<string> All => [.. Kinds.Select(Topic)];
 
     /// <summary>The outputs that have a topic here: every kind, less those without one (quality without <c>quality.enabled</c>,
-    /// the clickstream's own outputs for a domain file with its own event).</summary>
+    /// the user dimension and corrections without the user join, the clickstream's own outputs for a domain file with its own event).</summary>
     public IReadOnlyList<OutputKind> Kinds => [.. Enum.GetValues<OutputKind>().Where(k => TopicOrNull(k) is not null)];
 
     public string Topic(OutputKind kind) =>
-        TopicOrNull(kind) ?? throw new InvalidOperationException($"no {kind} topic here: quality.enabled is false, or the domain has no such output");
+        TopicOrNull(kind) ?? throw new InvalidOperationException($"no {kind} topic here: quality.enabled or processor.userDimension is false, or the domain has no such output");
 
     /// <summary>The topic of <paramref name="kind"/>; null when the processor writes no such output.</summary>
     public string? TopicOrNull(OutputKind kind) => kind switch
@@ -47,6 +54,8 @@ public sealed record SinkTopics(string? Enriched, string DeadLetters, string Lat
         OutputKind.Aggregated => Aggregated,
         OutputKind.Sessions => Sessions,
         OutputKind.Quality => Quality,
+        OutputKind.UserVersions => UserVersions,
+        OutputKind.Corrections => Corrections,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -54,7 +63,7 @@ public sealed record SinkTopics(string? Enriched, string DeadLetters, string Lat
     public OutputKind? KindOf(string topic)
     {
         // Called per record: a loop over the enum, no list.
-        for (var k = OutputKind.Enriched; k <= OutputKind.Quality; k++)
+        for (var k = OutputKind.Enriched; k <= OutputKind.Corrections; k++)
             if (string.Equals(TopicOrNull(k), topic, StringComparison.Ordinal)) return k;
         return null;
     }

@@ -51,14 +51,14 @@ public static class SinkCatalog
         if (name == "clickhouse") RequireClickHouseUrl(options);
     }
 
-    /// <summary>The output topics the processor writes, as configured: the quality topic only with <c>quality.enabled</c>;
-    /// for a domain file with its own event (<c>processor.domain</c>), its dead letters, late records and aggregate rows.</summary>
+    /// <summary>The output topics the processor writes, as configured: the quality topic only with <c>quality.enabled</c>, the
+    /// user dimension's versions and the profile corrections only with <c>processor.userDimension</c>; for a domain file with its own event (<c>processor.domain</c>), its dead letters, late records and aggregate rows.</summary>
     public static SinkTopics Topics(SluiceOptions options)
     {
         var t = ClickstreamProcessor.TopologyOptions(options);
         if (t.Domain.Topics is { } own) return SinkTopics.OfDomain(own.DeadLetters, own.Late, own.Aggregated);
         return new SinkTopics(t.EnrichedTopic, t.DeadLetterTopic, t.LateTopic, t.BotsTopic, t.AggregatedTopic, t.SessionsTopic,
-            t.Quality.Enabled ? t.Quality.Topic : null);
+            t.Quality.Enabled ? t.Quality.Topic : null, t.JoinsUsers ? t.UserVersionsTopic : null, t.JoinsUsers ? t.CorrectionsTopic : null);
     }
 
     /// <summary>Where the store keeps what it holds, for logs: host:port/database, a file, a folder.</summary>

@@ -16,6 +16,7 @@ internal static class ClickHouseMigrations
     [
         new(1, "tables", ClickHouseSchema.Tables),
         new(2, "views", ClickHouseSchema.Views),
+        new(3, "users", ClickHouseSchema.Users),
     ];
 
     public static int Latest => All[^1].Version;
@@ -33,7 +34,18 @@ internal static class ClickHouseMigrations
         var applied = 0;
         foreach (var m in All.Where(m => m.Version > current))
         {
-            foreach (var statement in ClickHouseSchema.Statements(m.Sql)) http.Execute(statement, settings, cancellationToken);
+            foreach (var statement in ClickHouseSchema.Statements(m.Sql))
+            {
+                try
+                {
+                    http.Execute(statement, settings, cancellationToken);
+                }
+                // 18.16 has no ADD COLUMN IF NOT EXISTS: a column a cut-short run of this migration added is there already (code 44 or 15).
+                catch (ClickHouseException ex) when (ex.Code is 44 or 15 && statement.Contains(" ADD COLUMN ", StringComparison.Ordinal))
+                {
+                    logger.LogDebug("clickhouse: {Statement}: {Message}; the column is there already", statement, ex.Message);
+                }
+            }
             http.Insert("INSERT INTO sluice_migrations (version, name) FORMAT RowBinary", Record(m), settings, cancellationToken);
             applied++;
             logger.LogInformation("clickhouse: applied migration {Version} ({Name}) to {Database}", m.Version, m.Name, database);

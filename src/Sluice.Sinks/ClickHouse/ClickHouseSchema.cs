@@ -244,6 +244,88 @@ internal static class ClickHouseSchema
         GROUP BY reason_code
         """;
 
+    /// <summary>Migration 3: the user dimension (<c>dim_users</c>), the profile corrections, the events' profile columns (after
+    /// <c>source_offset</c>, where the shared definition has them, so that <c>_version</c> stays last) and
+    /// <c>events_with_profile</c>, as PostgreSQL's (<c>PostgresSchema.Users</c> says what the view takes).</summary>
+    /// <remarks>18.16 has no <c>ADD COLUMN IF NOT EXISTS</c>: the migration runner takes "the column exists" from an
+    /// <c>ADD COLUMN</c> as done, so a migration cut short still runs again to the same end. Both new tables take the latest write of an id, as sessions do. dim_users is not partitioned: its id fixes
+    /// no time (valid_from belongs to the version but is not in its key), and the table is small. The view joins with
+    /// <c>ANY LEFT JOIN … USING</c> (18.16 has no join conditions beyond equality and wants a strictness); an event without
+    /// a correction gets the join's defaults, so <c>c_found</c> tells the two apart. Both sides rename the columns the
+    /// outer query computes, since an alias would shadow a column of the same name.</remarks>
+    public const string Users = """
+        ALTER TABLE events ADD COLUMN profile_version Nullable(Int32) AFTER source_offset
+        ;
+        ALTER TABLE events ADD COLUMN profile_position Nullable(Int64) AFTER profile_version
+        ;
+        ALTER TABLE events ADD COLUMN profile_segment Nullable(String) AFTER profile_position
+        ;
+        ALTER TABLE events ADD COLUMN profile_country Nullable(String) AFTER profile_segment
+        ;
+        ALTER TABLE events ADD COLUMN signup_date Nullable(Date) AFTER profile_country
+        ;
+        CREATE TABLE IF NOT EXISTS dim_users (
+            user_id String,
+            source_position Int64,
+            version Nullable(Int32),
+            op Nullable(String),
+            valid_from Nullable(Int64),
+            valid_to Nullable(Int64),
+            is_current Nullable(UInt8),
+            deleted_at Nullable(Int64),
+            email Nullable(String),
+            segment Nullable(String),
+            country Nullable(String),
+            city Nullable(String),
+            created_at Nullable(Int64),
+            signup_date Nullable(Date),
+            source_topic Nullable(String),
+            source_partition Nullable(Int32),
+            source_offset Nullable(Int64),
+            _version UInt64
+        ) ENGINE = ReplacingMergeTree(_version)
+        ORDER BY (user_id, source_position)
+        ;
+        CREATE TABLE IF NOT EXISTS profile_corrections (
+            event_id String,
+            user_id Nullable(String),
+            event_time Int64,
+            old_version Nullable(Int32),
+            old_position Nullable(Int64),
+            new_version Nullable(Int32),
+            new_position Nullable(Int64),
+            profile_segment Nullable(String),
+            profile_country Nullable(String),
+            signup_date Nullable(Date),
+            corrected_at Nullable(Int64),
+            _version UInt64
+        ) ENGINE = ReplacingMergeTree(_version)
+        PARTITION BY toYYYYMM(toDateTime(intDiv(event_time, 1000), 'UTC'))
+        ORDER BY (event_id)
+        ;
+        CREATE VIEW IF NOT EXISTS events_with_profile AS
+        SELECT event_id, event_type, event_time, user_id, session_id, product_id, product_category, price_cents, quantity, search_query,
+               page_url, referrer, user_agent, ip_address, geo_country, geo_city, user_segment, device_type, browser, campaign_id,
+               schema_version, revenue_cents, event_hour, event_date, is_mobile, processing_time, ingest_lag_ms, source_partition,
+               source_offset,
+               if(profile_corrected, c_version, e_version) AS profile_version,
+               if(profile_corrected, c_position, e_position) AS profile_position,
+               if(profile_corrected, c_segment, e_segment) AS profile_segment,
+               if(profile_corrected, c_country, e_country) AS profile_country,
+               if(profile_corrected, c_signup_date, e_signup_date) AS signup_date,
+               c_found = 1 AND (isNull(e_position) OR ifNull(c_position > e_position, 0)) AS profile_corrected
+        FROM (SELECT event_id, event_type, event_time, user_id, session_id, product_id, product_category, price_cents, quantity, search_query,
+                      page_url, referrer, user_agent, ip_address, geo_country, geo_city, user_segment, device_type, browser, campaign_id,
+                      schema_version, revenue_cents, event_hour, event_date, is_mobile, processing_time, ingest_lag_ms, source_partition,
+                      source_offset,
+                      profile_version AS e_version, profile_position AS e_position, profile_segment AS e_segment, profile_country AS e_country,
+                      signup_date AS e_signup_date
+              FROM events FINAL)
+        ANY LEFT JOIN (SELECT event_id, new_version AS c_version, new_position AS c_position, profile_segment AS c_segment,
+                              profile_country AS c_country, signup_date AS c_signup_date, toUInt8(1) AS c_found
+                       FROM profile_corrections FINAL) USING event_id
+        """;
+
     /// <summary>The statements of a migration's SQL.</summary>
     public static IEnumerable<string> Statements(string sql) =>
         sql.ReplaceLineEndings("\n").Split(Separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -104,7 +104,7 @@ public sealed class ClickHouseSink : ISink
         var rows = ParsedBatch.Parse(batch, _topics);
         var version = NextVersion();
         var session = new ClickHouseHttp.Settings(_database, Session: $"sluice-{Guid.NewGuid():N}");
-        var staged = new List<string>(7);
+        var staged = new List<string>(9);
         var step = "loading the batch";
         try
         {
@@ -115,6 +115,8 @@ public sealed class ClickHouseSink : ISink
             Stage(ClickHouseTables.Aggregates, rows.Aggregates, version, session, staged, cancellationToken);
             Stage(ClickHouseTables.Sessions, rows.Sessions, version, session, staged, cancellationToken);
             Stage(ClickHouseTables.Quality, rows.Quality, version, session, staged, cancellationToken);
+            Stage(ClickHouseTables.UserVersions, rows.UserVersions, version, session, staged, cancellationToken);
+            Stage(ClickHouseTables.Corrections, rows.Corrections, version, session, staged, cancellationToken);
             _beforeCommit?.Invoke();
             cancellationToken.ThrowIfCancellationRequested();
             foreach (var table in staged)
@@ -141,7 +143,10 @@ public sealed class ClickHouseSink : ISink
         OutputKind.Late => ReadRows(ClickHouseTables.Late, cancellationToken),
         OutputKind.Aggregated => ReadRows(ClickHouseTables.Aggregates, cancellationToken),
         OutputKind.Sessions => ReadRows(ClickHouseTables.Sessions, cancellationToken),
-        _ => ReadRows(ClickHouseTables.Quality, cancellationToken),
+        OutputKind.Quality => ReadRows(ClickHouseTables.Quality, cancellationToken),
+        OutputKind.UserVersions => ReadRows(ClickHouseTables.UserVersions, cancellationToken),
+        OutputKind.Corrections => ReadRows(ClickHouseTables.Corrections, cancellationToken),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     /// <summary>Every row of <paramref name="table"/> as readers see it (with <c>FINAL</c>): what tests compare.</summary>

@@ -67,6 +67,8 @@ internal static class ClickHouseTables
     public static readonly ClickHouseTable<AggregateRow> Aggregates = new(OutputTables.Aggregates, "window_start");
     public static readonly ClickHouseTable<SessionRow> Sessions = new(OutputTables.Sessions, "session_start");
     public static readonly ClickHouseTable<QualityRow> Quality = new(OutputTables.Quality, "window_start");
+    public static readonly ClickHouseTable<UserVersionRow> UserVersions = new(OutputTables.UserVersions);
+    public static readonly ClickHouseTable<CorrectionRow> Corrections = new(OutputTables.Corrections, "event_time");
 
     /// <summary>ClickHouse's type for a column; migration 1 spells the same.</summary>
     public static string SqlType(ColumnType type, bool nullable)

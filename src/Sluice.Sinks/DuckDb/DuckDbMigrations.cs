@@ -19,6 +19,7 @@ internal static class DuckDbMigrations
         new(3, "session conversion", DuckDbSchema.SessionConversion),
         new(4, "text event ids", DuckDbSchema.TextEventIds),
         new(5, "quality", DuckDbSchema.Quality),
+        new(6, "users", DuckDbSchema.Users),
     ];
 
     public static int Latest => All[^1].Version;

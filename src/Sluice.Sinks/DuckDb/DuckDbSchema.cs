@@ -359,4 +359,64 @@ internal static class DuckDbSchema
                CASE WHEN score >= 95 THEN 'EXCELLENT' WHEN score >= 90 THEN 'ACCEPTABLE' ELSE 'POOR' END AS grade
         FROM scored;
         """;
+
+    /// <summary>Migration 6: the user dimension, the profile corrections, the events' profile columns and events_with_profile, as
+    /// PostgreSQL's (<c>PostgresSchema.Users</c> says what the view takes). DuckDB adds one column per ALTER statement.</summary>
+    public const string Users = """
+        ALTER TABLE events ADD COLUMN profile_version INTEGER;
+        ALTER TABLE events ADD COLUMN profile_position BIGINT;
+        ALTER TABLE events ADD COLUMN profile_segment VARCHAR;
+        ALTER TABLE events ADD COLUMN profile_country VARCHAR;
+        ALTER TABLE events ADD COLUMN signup_date DATE;
+
+        CREATE TABLE dim_users (
+            user_id VARCHAR NOT NULL,
+            source_position BIGINT NOT NULL,
+            version INTEGER NOT NULL,
+            op VARCHAR NOT NULL,
+            valid_from TIMESTAMPTZ NOT NULL,
+            valid_to TIMESTAMPTZ,
+            is_current BOOLEAN NOT NULL,
+            deleted_at TIMESTAMPTZ,
+            email VARCHAR,
+            segment VARCHAR,
+            country VARCHAR,
+            city VARCHAR,
+            created_at TIMESTAMPTZ,
+            signup_date DATE,
+            source_topic VARCHAR NOT NULL,
+            source_partition INTEGER NOT NULL,
+            source_offset BIGINT NOT NULL,
+            PRIMARY KEY (user_id, source_position)
+        );
+
+        CREATE TABLE profile_corrections (
+            event_id VARCHAR PRIMARY KEY,
+            user_id VARCHAR NOT NULL,
+            event_time TIMESTAMPTZ NOT NULL,
+            old_version INTEGER,
+            old_position BIGINT,
+            new_version INTEGER,
+            new_position BIGINT,
+            profile_segment VARCHAR,
+            profile_country VARCHAR,
+            signup_date DATE,
+            corrected_at TIMESTAMPTZ NOT NULL
+        );
+
+        CREATE VIEW events_with_profile AS
+        SELECT e.event_id, e.event_type, e.event_time, e.user_id, e.session_id, e.product_id, e.product_category, e.price_cents,
+               e.quantity, e.search_query, e.page_url, e.referrer, e.user_agent, e.ip_address, e.geo_country, e.geo_city,
+               e.user_segment, e.device_type, e.browser, e.campaign_id, e.schema_version, e.revenue_cents, e.event_hour,
+               e.event_date, e.is_mobile, e.processing_time, e.ingest_lag_ms, e.source_partition, e.source_offset,
+               CASE WHEN c.event_id IS NULL THEN e.profile_version ELSE c.new_version END AS profile_version,
+               CASE WHEN c.event_id IS NULL THEN e.profile_position ELSE c.new_position END AS profile_position,
+               CASE WHEN c.event_id IS NULL THEN e.profile_segment ELSE c.profile_segment END AS profile_segment,
+               CASE WHEN c.event_id IS NULL THEN e.profile_country ELSE c.profile_country END AS profile_country,
+               CASE WHEN c.event_id IS NULL THEN e.signup_date ELSE c.signup_date END AS signup_date,
+               c.event_id IS NOT NULL AS profile_corrected
+        FROM events e
+        LEFT JOIN profile_corrections c
+               ON c.event_id = e.event_id AND (e.profile_position IS NULL OR c.new_position > e.profile_position);
+        """;
 }

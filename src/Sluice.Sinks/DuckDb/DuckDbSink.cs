@@ -103,6 +103,8 @@ public sealed class DuckDbSink : ISink
             Stage(connection, DuckDbTables.Aggregates, rows.Aggregates);
             Stage(connection, DuckDbTables.Sessions, rows.Sessions);
             Stage(connection, DuckDbTables.Quality, rows.Quality);
+            Stage(connection, DuckDbTables.UserVersions, rows.UserVersions);
+            Stage(connection, DuckDbTables.Corrections, rows.Corrections);
             StoreOffsets(connection, batch);
             cancellationToken.ThrowIfCancellationRequested();
             _beforeCommit?.Invoke();

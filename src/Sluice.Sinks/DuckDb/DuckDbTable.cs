@@ -79,9 +79,12 @@ internal static class DuckDbTables
     public static readonly DuckDbTable<AggregateRow> Aggregates = new(OutputTables.Aggregates);
     public static readonly DuckDbTable<SessionRow> Sessions = new(OutputTables.Sessions);
     public static readonly DuckDbTable<QualityRow> Quality = new(OutputTables.Quality);
+    public static readonly DuckDbTable<UserVersionRow> UserVersions = new(OutputTables.UserVersions);
+    public static readonly DuckDbTable<CorrectionRow> Corrections = new(OutputTables.Corrections);
 
     public static IEnumerable<string> CreateStages() =>
-        [Events.CreateStage, Bots.CreateStage, DeadLetters.CreateStage, Late.CreateStage, Aggregates.CreateStage, Sessions.CreateStage, Quality.CreateStage];
+        [Events.CreateStage, Bots.CreateStage, DeadLetters.CreateStage, Late.CreateStage, Aggregates.CreateStage, Sessions.CreateStage, Quality.CreateStage,
+         UserVersions.CreateStage, Corrections.CreateStage];
 
     /// <summary>DuckDB's type for a column; migration 1 spells the same.</summary>
     public static string SqlType(ColumnType type) => type switch

@@ -44,6 +44,7 @@ internal sealed class DeltaSchema<TRow>
             : type == typeof(bool) ? "boolean"
             : type == typeof(byte[]) ? "binary"
             : type == typeof(DateTime) ? "timestamp"
+            : type == typeof(DateOnly) ? "date"
             : throw new NotSupportedException($"{typeof(TRow).Name}.{p.Name}: no Delta type for {p.PropertyType.Name}");
         var nullable = underlying is not null || !p.PropertyType.IsValueType;
         var row = Expression.Parameter(typeof(TRow));
@@ -103,6 +104,7 @@ internal sealed class DeltaSchema<TRow>
         int i => JsonValue.Create(i),
         double d => JsonValue.Create(d),
         DateTime t => JsonValue.Create(t.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)),
+        DateOnly d => JsonValue.Create(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
         _ => throw new NotSupportedException(value.GetType().Name),
     };
 
@@ -149,6 +151,18 @@ internal sealed class DeltaSchema<TRow>
         a.GetValueKind() == JsonValueKind.String
             ? string.CompareOrdinal(a.GetValue<string>(), b.GetValue<string>())
             : a.GetValue<double>().CompareTo(b.GetValue<double>());
+
+    /// <summary>True when this schema is <paramref name="schemaString"/> with nullable columns added after its data columns
+    /// (before the partition column): what a newer row class adds, which older files read as nulls.</summary>
+    public bool Extends(string schemaString)
+    {
+        static List<string> Fields(string s) => [.. JsonNode.Parse(s)!["fields"]!.AsArray().Select(f => f!.ToJsonString())];
+        var old = Fields(schemaString);
+        var now = Fields(SchemaString);
+        if (old.Count == 0 || now.Count <= old.Count || old[^1] != now[^1]) return false;
+        if (!old.Take(old.Count - 1).SequenceEqual(now.Take(old.Count - 1))) return false;
+        return Columns.Skip(old.Count - 1).All(c => c.Nullable);
+    }
 
     /// <summary>True when <paramref name="schemaString"/> has the same fields, types and order as this one.</summary>
     public bool SameAs(string schemaString)

@@ -63,6 +63,27 @@ internal sealed class QualityIdColumns : ILakeId
     public string Id => LakeIds.Quality(WindowStart, Partition);
 }
 
+internal sealed class UserVersionIdColumns : ILakeId
+{
+    [JsonPropertyName("user_id")] public string UserId { get; set; } = "";
+    [JsonPropertyName("source_position")] public long SourcePosition { get; set; }
+    [JsonPropertyName("version")] public int Version { get; set; }
+    [JsonPropertyName("valid_to"), ParquetTimestamp(ParquetTimestampResolution.Microseconds, true, true)] public DateTime? ValidTo { get; set; }
+    [JsonPropertyName("deleted_at"), ParquetTimestamp(ParquetTimestampResolution.Microseconds, true, true)] public DateTime? DeletedAt { get; set; }
+    public string Id => LakeIds.UserVersion(UserId, SourcePosition, Version, ValidTo, DeletedAt);
+}
+
+internal sealed class CorrectionIdColumns : ILakeId
+{
+    [JsonPropertyName("event_id")] public string EventId { get; set; } = "";
+    [JsonPropertyName("new_version")] public int? NewVersion { get; set; }
+    [JsonPropertyName("new_position")] public long? NewPosition { get; set; }
+    [JsonPropertyName("profile_segment")] public string? ProfileSegment { get; set; }
+    [JsonPropertyName("profile_country")] public string? ProfileCountry { get; set; }
+    [JsonPropertyName("signup_date")] public DateOnly? SignupDate { get; set; }
+    public string Id => LakeIds.Correction(EventId, NewVersion, NewPosition, ProfileSegment, ProfileCountry, SignupDate);
+}
+
 /// <summary>The stable ids of the lake's rows, in the forms <see cref="Rows.OutputRow.Id"/> gives them.</summary>
 internal static class LakeIds
 {
@@ -77,6 +98,16 @@ internal static class LakeIds
     public static string Session(string key, DateTime start) => string.Create(CultureInfo.InvariantCulture, $"{key}|{Millis(start)}");
 
     public static string Quality(DateTime windowStart, int partition) => string.Create(CultureInfo.InvariantCulture, $"{Millis(windowStart)}|{partition}");
+
+    /// <summary>One state of a version: its id (user, source position) and what a later emission of it changes (number, end,
+    /// deletion). The lake appends, so each state is a row, and a processor replay's repeat of a state is skipped.</summary>
+    public static string UserVersion(string user, long position, int version, DateTime? validTo, DateTime? deletedAt) =>
+        string.Create(CultureInfo.InvariantCulture, $"{user}|{position}|{version}|{(validTo is { } t ? Millis(t) : null)}|{(deletedAt is { } d ? Millis(d) : null)}");
+
+    /// <summary>One correction of an event: the event and the profile it corrects it to (corrected_at is left out: a
+    /// processor replay may write the same correction at another time).</summary>
+    public static string Correction(string eventId, int? version, long? position, string? segment, string? country, DateOnly? signup) =>
+        string.Create(CultureInfo.InvariantCulture, $"{eventId}|{version}|{position}|{segment}|{country}|{signup:yyyy-MM-dd}");
 
     private static long Millis(DateTime utc) => (long)(utc - DateTime.UnixEpoch).TotalMilliseconds;
 

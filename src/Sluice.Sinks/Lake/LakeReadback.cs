@@ -37,10 +37,10 @@ public sealed class LakeReadback : IDisposable
         var missing = new List<string>();
         try
         {
-            Execute(connection, View(BronzeView, [("topic", ColumnType.Text), ("partition", ColumnType.Integer), ("offset", ColumnType.BigInt)],
+            Execute(connection, View(connection, BronzeView, [("topic", ColumnType.Text), ("partition", ColumnType.Integer), ("offset", ColumnType.BigInt)],
                 LiveFiles(lakeRoot, "bronze/events", missing)));
             foreach (var (folder, table) in Tables)
-                Execute(connection, View(table.Name, table.ColumnTypes, LiveFiles(lakeRoot, folder, missing)));
+                Execute(connection, View(connection, table.Name, table.ColumnTypes, LiveFiles(lakeRoot, folder, missing)));
         }
         catch
         {
@@ -72,17 +72,22 @@ public sealed class LakeReadback : IDisposable
         return files;
     }
 
-    private static string View(string name, IReadOnlyList<(string Name, ColumnType Type)> columns, List<(string File, Dictionary<string, string> Partition)> files)
+    private static string View(DuckDBConnection connection, string name, IReadOnlyList<(string Name, ColumnType Type)> columns,
+        List<(string File, Dictionary<string, string> Partition)> files)
     {
         var sql = new StringBuilder($"CREATE VIEW {Quote(name)} AS SELECT ");
         if (files.Count == 0)
             return sql.Append(string.Join(", ", columns.Select(c => $"CAST(NULL AS {DuckDbType(c.Type)}) AS {Quote(c.Name)}"))).Append(" WHERE false").ToString();
         var partitionKeys = files.SelectMany(f => f.Partition.Keys).ToHashSet(StringComparer.Ordinal);
+        var source = new StringBuilder(" FROM read_parquet([").Append(string.Join(", ", files.Select(f => Literal(f.File))))
+            .Append("], filename = true, hive_partitioning = false, union_by_name = true) f").ToString();
+        // Files written before a column was added (silver/events before the joined profile) lack it: null, as Delta readers take it.
+        var inFiles = FileColumns(connection, source);
         sql.Append(string.Join(", ", columns.Select(c => partitionKeys.Contains(c.Name)
             ? $"CAST(p.{Quote(c.Name)} AS {DuckDbType(c.Type)}) AS {Quote(c.Name)}"
-            : $"CAST(f.{Quote(c.Name)} AS {DuckDbType(c.Type)}) AS {Quote(c.Name)}")));
-        sql.Append(" FROM read_parquet([").Append(string.Join(", ", files.Select(f => Literal(f.File))))
-            .Append("], filename = true, hive_partitioning = false, union_by_name = true) f");
+            : inFiles.Contains(c.Name) ? $"CAST(f.{Quote(c.Name)} AS {DuckDbType(c.Type)}) AS {Quote(c.Name)}"
+            : $"CAST(NULL AS {DuckDbType(c.Type)}) AS {Quote(c.Name)}")));
+        sql.Append(source);
         var keys = partitionKeys.Where(k => columns.Any(c => c.Name == k)).ToList();
         if (keys.Count > 0)
         {
@@ -91,6 +96,16 @@ public sealed class LakeReadback : IDisposable
                 .Append($") p(file, {string.Join(", ", keys.Select(Quote))}) ON p.file = f.filename");
         }
         return sql.ToString();
+    }
+
+    private static HashSet<string> FileColumns(DuckDBConnection connection, string source)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"DESCRIBE SELECT *{source}";
+        using var reader = command.ExecuteReader();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read()) names.Add(reader.GetString(0));
+        return names;
     }
 
     private static void Execute(DuckDBConnection connection, string sql)

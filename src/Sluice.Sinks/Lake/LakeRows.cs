@@ -55,6 +55,11 @@ public sealed class EventLakeRow
     [JsonPropertyName("ingest_lag_ms")] public long? IngestLagMs { get; set; }
     [JsonPropertyName("source_partition")] public int? SourcePartition { get; set; }
     [JsonPropertyName("source_offset")] public long? SourceOffset { get; set; }
+    [JsonPropertyName("profile_version")] public int? ProfileVersion { get; set; }
+    [JsonPropertyName("profile_position")] public long? ProfilePosition { get; set; }
+    [JsonPropertyName("profile_segment")] public string? ProfileSegment { get; set; }
+    [JsonPropertyName("profile_country")] public string? ProfileCountry { get; set; }
+    [JsonPropertyName("signup_date")] public DateOnly? SignupDate { get; set; }
 
     public static EventLakeRow From(EventRow e) => new()
     {
@@ -64,7 +69,73 @@ public sealed class EventLakeRow
         UserSegment = e.UserSegment, DeviceType = e.DeviceType, Browser = e.Browser, CampaignId = e.CampaignId, SchemaVersion = e.SchemaVersion,
         RevenueCents = e.RevenueCents, EventHour = e.EventHour, IsMobile = e.IsMobile,
         ProcessingTime = e.ProcessingTime is { } p ? LakeTime.Utc(p) : null, IngestLagMs = e.IngestLagMs, SourcePartition = e.SourcePartition,
-        SourceOffset = e.SourceOffset,
+        SourceOffset = e.SourceOffset, ProfileVersion = e.ProfileVersion, ProfilePosition = e.ProfilePosition, ProfileSegment = e.ProfileSegment,
+        ProfileCountry = e.ProfileCountry, SignupDate = e.SignupDate,
+    };
+}
+
+/// <summary>silver/dim_users: one state of a user-dimension version, as the processor emitted it.</summary>
+/// <remarks>The lake appends: a version that opens and later closes is two rows here, where the SQL stores update one.
+/// The latest state of a version (user_id, source_position) is its row with the highest <c>output_offset</c>: a user's
+/// records share their Kafka key and so one partition of the topic, in the order the processor wrote them.</remarks>
+public sealed class UserVersionLakeRow
+{
+    [JsonPropertyName("user_id")] public string UserId { get; set; } = "";
+    [JsonPropertyName("source_position")] public long SourcePosition { get; set; }
+    [JsonPropertyName("version")] public int Version { get; set; }
+    [JsonPropertyName("op")] public string Op { get; set; } = "";
+    [JsonPropertyName("valid_from"), ParquetTimestamp(ParquetTimestampResolution.Microseconds, true, true)] public DateTime ValidFrom { get; set; }
+    [JsonPropertyName("valid_to"), ParquetTimestamp(ParquetTimestampResolution.Microseconds, true, true)] public DateTime? ValidTo { get; set; }
+    [JsonPropertyName("is_current")] public bool IsCurrent { get; set; }
+    [JsonPropertyName("deleted_at"), ParquetTimestamp(ParquetTimestampResolution.Microseconds, true, true)] public DateTime? DeletedAt { get; set; }
+    [JsonPropertyName("email")] public string? Email { get; set; }
+    [JsonPropertyName("segment")] public string? Segment { get; set; }
+    [JsonPropertyName("country")] public string? Country { get; set; }
+    [JsonPropertyName("city")] public string? City { get; set; }
+    [JsonPropertyName("created_at"), ParquetTimestamp(ParquetTimestampResolution.Microseconds, true, true)] public DateTime? CreatedAt { get; set; }
+    [JsonPropertyName("signup_date")] public DateOnly? SignupDate { get; set; }
+    [JsonPropertyName("source_topic")] public string SourceTopic { get; set; } = "";
+    [JsonPropertyName("source_partition")] public int SourcePartition { get; set; }
+    [JsonPropertyName("source_offset")] public long SourceOffset { get; set; }
+    /// <summary>Where the sink read this state in the dim_users topic: partition and offset.</summary>
+    [JsonPropertyName("output_partition")] public int OutputPartition { get; set; }
+    [JsonPropertyName("output_offset")] public long OutputOffset { get; set; }
+
+    public static UserVersionLakeRow From(UserVersionRow u, SinkRecord record) => new()
+    {
+        UserId = u.UserId, SourcePosition = u.SourcePosition, Version = u.Version, Op = u.Op, ValidFrom = LakeTime.Utc(u.ValidFrom),
+        ValidTo = u.ValidTo is { } to ? LakeTime.Utc(to) : null, IsCurrent = u.IsCurrent, DeletedAt = u.DeletedAt is { } d ? LakeTime.Utc(d) : null,
+        Email = u.Email, Segment = u.Segment, Country = u.Country, City = u.City, CreatedAt = u.CreatedAt is { } c ? LakeTime.Utc(c) : null,
+        SignupDate = u.SignupDate, SourceTopic = u.SourceTopic, SourcePartition = u.SourcePartition, SourceOffset = u.SourceOffset,
+        OutputPartition = record.Partition, OutputOffset = record.Offset,
+    };
+}
+
+/// <summary>silver/profile_corrections: the profile a joined event should have, as one correction said it.</summary>
+/// <remarks>Appended as dim_users is: an event corrected twice has two rows, the later with the higher <c>output_offset</c>
+/// (an event's corrections share its user's key, and so a partition).</remarks>
+public sealed class CorrectionLakeRow
+{
+    [JsonPropertyName("event_id")] public string EventId { get; set; } = "";
+    [JsonPropertyName("user_id")] public string UserId { get; set; } = "";
+    [JsonPropertyName("event_time"), ParquetTimestamp(ParquetTimestampResolution.Microseconds, true, true)] public DateTime EventTime { get; set; }
+    [JsonPropertyName("old_version")] public int? OldVersion { get; set; }
+    [JsonPropertyName("old_position")] public long? OldPosition { get; set; }
+    [JsonPropertyName("new_version")] public int? NewVersion { get; set; }
+    [JsonPropertyName("new_position")] public long? NewPosition { get; set; }
+    [JsonPropertyName("profile_segment")] public string? ProfileSegment { get; set; }
+    [JsonPropertyName("profile_country")] public string? ProfileCountry { get; set; }
+    [JsonPropertyName("signup_date")] public DateOnly? SignupDate { get; set; }
+    [JsonPropertyName("corrected_at"), ParquetTimestamp(ParquetTimestampResolution.Microseconds, true, true)] public DateTime CorrectedAt { get; set; }
+    /// <summary>Where the sink read this correction in the corrections topic: partition and offset.</summary>
+    [JsonPropertyName("output_partition")] public int OutputPartition { get; set; }
+    [JsonPropertyName("output_offset")] public long OutputOffset { get; set; }
+
+    public static CorrectionLakeRow From(CorrectionRow c, SinkRecord record) => new()
+    {
+        EventId = c.EventId, UserId = c.UserId, EventTime = LakeTime.Utc(c.EventTime), OldVersion = c.OldVersion, OldPosition = c.OldPosition,
+        NewVersion = c.NewVersion, NewPosition = c.NewPosition, ProfileSegment = c.ProfileSegment, ProfileCountry = c.ProfileCountry,
+        SignupDate = c.SignupDate, CorrectedAt = LakeTime.Utc(c.CorrectedAt), OutputPartition = record.Partition, OutputOffset = record.Offset,
     };
 }
 

@@ -125,6 +125,7 @@ public sealed class LakeTable<TRow> : ILakeTable where TRow : class, new()
         Snapshot = Log.Read();
         if (Snapshot.Version < 0) Create();
         var metadata = Snapshot.Metadata ?? throw new InvalidDataException($"{Log.LogDirectory}: the log has no metaData action");
+        if (Schema.Extends(metadata.SchemaString) && metadata.PartitionColumns.SequenceEqual([PartitionColumn])) metadata = AddColumns(metadata);
         if (!Schema.SameAs(metadata.SchemaString) || !metadata.PartitionColumns.SequenceEqual([PartitionColumn]))
             ThrowHelper.ThrowConfiguration("lake.path", $"the Delta table at {Log.TableRoot} has another schema than this sluice writes to {Name}; " +
                 "point lake.path at another folder or move the table away");
@@ -157,6 +158,29 @@ public sealed class LakeTable<TRow> : ILakeTable where TRow : class, new()
             // Another sink created it at the same moment: its version 0 is as good as ours.
         }
         Log.CatchUp(Snapshot);
+    }
+
+    // A table made by a Sluice whose rows had fewer columns (silver/events before the joined profile): a commit of the
+    // new schema, as Delta's ADD COLUMNS does. Files written before it lack the new columns, which readers take as null.
+    private MetadataAction AddColumns(MetadataAction metadata)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var updated = new MetadataAction
+        {
+            Id = metadata.Id, Name = metadata.Name, Format = metadata.Format, SchemaString = Schema.SchemaString,
+            PartitionColumns = metadata.PartitionColumns, Configuration = metadata.Configuration, CreatedTime = metadata.CreatedTime,
+        };
+        try
+        {
+            var version = Snapshot.Version + 1;
+            Log.Commit(version, [new() { CommitInfo = CommitInfo("ADD COLUMNS", now, new JsonObject { ["columns"] = "[]" }) }, new() { MetaData = updated }]);
+        }
+        catch (DeltaConflictException)
+        {
+            // Another writer committed first (perhaps the same change): what it committed decides.
+        }
+        Log.CatchUp(Snapshot);
+        return Snapshot.Metadata ?? updated;
     }
 
     // The ids of the newest live files, newest first, until the capacity is reached: after a restart the repeats a

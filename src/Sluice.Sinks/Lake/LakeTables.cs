@@ -8,6 +8,7 @@ namespace Sluice.Sinks.Lake;
 /// <remarks>
 /// bronze/events: every input record as received (raw bytes, key, topic, partition, offset, timestamp), invalid ones included;
 /// silver/events, silver/bot_events, silver/dead_letters, silver/late_events: the processor's per-event outputs;
+/// silver/dim_users and silver/profile_corrections: the user dimension and the corrections of joined profiles, when the processor joins users;
 /// gold/window_aggregates and gold/sessions: its aggregates; gold/quality: its data-quality rows, when it writes them.
 /// </remarks>
 public static class LakeTables
@@ -31,6 +32,14 @@ public static class LakeTables
         .. When(topics.Sessions, topic => new LakeTable<SessionLakeRow>(lakeRoot, "gold/sessions", topic,
             r => SessionLakeRow.From(Parse(r, OutputRowParser.Session)), s => LakeIds.Session(s.SessionKey, s.SessionStart),
             LakeIds.Reader<SessionIdColumns>(), s => s.SessionStart)),
+        // The user dimension is cleaned, conformed data as the events are: silver. Each state of a version is a row (the lake
+        // appends), partitioned by the date the version opened; corrections by their event's date, as the events are.
+        .. When(topics.UserVersions, topic => new LakeTable<UserVersionLakeRow>(lakeRoot, "silver/dim_users", topic,
+            r => UserVersionLakeRow.From(Parse(r, OutputRowParser.UserVersion), r),
+            u => LakeIds.UserVersion(u.UserId, u.SourcePosition, u.Version, u.ValidTo, u.DeletedAt), LakeIds.Reader<UserVersionIdColumns>(), u => u.ValidFrom)),
+        .. When(topics.Corrections, topic => new LakeTable<CorrectionLakeRow>(lakeRoot, "silver/profile_corrections", topic,
+            r => CorrectionLakeRow.From(Parse(r, OutputRowParser.Correction), r),
+            c => LakeIds.Correction(c.EventId, c.NewVersion, c.NewPosition, c.ProfileSegment, c.ProfileCountry, c.SignupDate), LakeIds.Reader<CorrectionIdColumns>(), c => c.EventTime)),
         // Only when the processor writes quality rows (quality.enabled), partitioned by the window's date as the aggregates are.
         .. When(topics.Quality, topic => new LakeTable<QualityLakeRow>(lakeRoot, "gold/quality", topic, r => QualityLakeRow.From(Parse(r, OutputRowParser.Quality)),
             q => LakeIds.Quality(q.WindowStart, q.Partition), LakeIds.Reader<QualityIdColumns>(), q => q.WindowStart)),

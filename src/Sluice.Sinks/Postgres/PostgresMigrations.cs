@@ -22,6 +22,7 @@ internal static class PostgresMigrations
         new(3, "session conversion", PostgresSchema.SessionConversion),
         new(4, "text event ids", PostgresSchema.TextEventIds),
         new(5, "quality", PostgresSchema.Quality),
+        new(6, "users", PostgresSchema.Users),
     ];
 
     public static int Latest => All[^1].Version;

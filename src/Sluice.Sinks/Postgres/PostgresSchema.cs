@@ -302,4 +302,68 @@ internal static class PostgresSchema
                CASE WHEN score >= 95 THEN 'EXCELLENT' WHEN score >= 90 THEN 'ACCEPTABLE' ELSE 'POOR' END AS grade
         FROM scored;
         """;
+
+    /// <summary>Migration 6: the user dimension (dim_users, SCD type 2), the profile corrections, the events' joined profile
+    /// columns, and events_with_profile, the events with each correction that is newer than the profile they were joined with.</summary>
+    /// <remarks>
+    /// A version is keyed by user and source position, the change that opened it; its row is written again when it closes or
+    /// its number changes. A correction is keyed by the event it corrects, and a later one replaces it. The view takes a
+    /// correction only when its version is newer (a higher source position) than the event's own, or the event has none: an
+    /// event written after the correction, by a processor replay, already carries the newer profile. The events columns are
+    /// added at the end of the table (nullable, no rewrite), which is where the shared definition has them.
+    /// </remarks>
+    public const string Users = """
+        ALTER TABLE events ADD COLUMN profile_version integer, ADD COLUMN profile_position bigint, ADD COLUMN profile_segment text,
+            ADD COLUMN profile_country text, ADD COLUMN signup_date date;
+
+        CREATE TABLE dim_users (
+            user_id text NOT NULL,
+            source_position bigint NOT NULL,
+            version integer NOT NULL,
+            op text NOT NULL,
+            valid_from timestamptz NOT NULL,
+            valid_to timestamptz,
+            is_current boolean NOT NULL,
+            deleted_at timestamptz,
+            email text,
+            segment text,
+            country text,
+            city text,
+            created_at timestamptz,
+            signup_date date,
+            source_topic text NOT NULL,
+            source_partition integer NOT NULL,
+            source_offset bigint NOT NULL,
+            PRIMARY KEY (user_id, source_position)
+        );
+
+        CREATE TABLE profile_corrections (
+            event_id text PRIMARY KEY,
+            user_id text NOT NULL,
+            event_time timestamptz NOT NULL,
+            old_version integer,
+            old_position bigint,
+            new_version integer,
+            new_position bigint,
+            profile_segment text,
+            profile_country text,
+            signup_date date,
+            corrected_at timestamptz NOT NULL
+        );
+
+        CREATE VIEW events_with_profile AS
+        SELECT e.event_id, e.event_type, e.event_time, e.user_id, e.session_id, e.product_id, e.product_category, e.price_cents,
+               e.quantity, e.search_query, e.page_url, e.referrer, e.user_agent, e.ip_address, e.geo_country, e.geo_city,
+               e.user_segment, e.device_type, e.browser, e.campaign_id, e.schema_version, e.revenue_cents, e.event_hour,
+               e.event_date, e.is_mobile, e.processing_time, e.ingest_lag_ms, e.source_partition, e.source_offset,
+               CASE WHEN c.event_id IS NULL THEN e.profile_version ELSE c.new_version END AS profile_version,
+               CASE WHEN c.event_id IS NULL THEN e.profile_position ELSE c.new_position END AS profile_position,
+               CASE WHEN c.event_id IS NULL THEN e.profile_segment ELSE c.profile_segment END AS profile_segment,
+               CASE WHEN c.event_id IS NULL THEN e.profile_country ELSE c.profile_country END AS profile_country,
+               CASE WHEN c.event_id IS NULL THEN e.signup_date ELSE c.signup_date END AS signup_date,
+               c.event_id IS NOT NULL AS profile_corrected
+        FROM events e
+        LEFT JOIN profile_corrections c
+               ON c.event_id = e.event_id AND (e.profile_position IS NULL OR c.new_position > e.profile_position);
+        """;
 }

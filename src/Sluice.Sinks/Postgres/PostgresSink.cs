@@ -133,6 +133,8 @@ public sealed class PostgresSink : ISink
             Stage(connection, merge, PostgresTables.Aggregates, rows.Aggregates);
             Stage(connection, merge, PostgresTables.Sessions, rows.Sessions);
             Stage(connection, merge, PostgresTables.Quality, rows.Quality);
+            Stage(connection, merge, PostgresTables.UserVersions, rows.UserVersions);
+            Stage(connection, merge, PostgresTables.Corrections, rows.Corrections);
             merge.BatchCommands.Add(OffsetsCommand(batch));
             merge.ExecuteNonQuery();
             _beforeCommit?.Invoke();

@@ -82,12 +82,15 @@ internal static class PostgresTables
     public static readonly PgTable<AggregateRow> Aggregates = new(OutputTables.Aggregates);
     public static readonly PgTable<SessionRow> Sessions = new(OutputTables.Sessions);
     public static readonly PgTable<QualityRow> Quality = new(OutputTables.Quality);
+    public static readonly PgTable<UserVersionRow> UserVersions = new(OutputTables.UserVersions);
+    public static readonly PgTable<CorrectionRow> Corrections = new(OutputTables.Corrections);
 
     /// <summary>Every table the sink writes, for staging and for tests.</summary>
     public static IReadOnlyList<string> Names { get; } = OutputTables.All.Select(t => t.Name).ToList();
 
     public static IEnumerable<string> CreateStages() =>
-        [Events.CreateStage, Bots.CreateStage, DeadLetters.CreateStage, Late.CreateStage, Aggregates.CreateStage, Sessions.CreateStage, Quality.CreateStage];
+        [Events.CreateStage, Bots.CreateStage, DeadLetters.CreateStage, Late.CreateStage, Aggregates.CreateStage, Sessions.CreateStage, Quality.CreateStage,
+         UserVersions.CreateStage, Corrections.CreateStage];
 
     /// <summary>PostgreSQL's type for a column; migration 1 spells the same.</summary>
     public static string SqlType(ColumnType type) => type switch

@@ -13,6 +13,8 @@ public sealed class ParsedBatch
     public List<AggregateRow> Aggregates { get; } = [];
     public List<SessionRow> Sessions { get; } = [];
     public List<QualityRow> Quality { get; } = [];
+    public List<UserVersionRow> UserVersions { get; } = [];
+    public List<CorrectionRow> Corrections { get; } = [];
 
     /// <summary>The rows of one output.</summary>
     public IReadOnlyList<OutputRow> Rows(OutputKind kind) => kind switch
@@ -23,7 +25,10 @@ public sealed class ParsedBatch
         OutputKind.Late => Late,
         OutputKind.Aggregated => Aggregates,
         OutputKind.Sessions => Sessions,
-        _ => Quality,
+        OutputKind.Quality => Quality,
+        OutputKind.UserVersions => UserVersions,
+        OutputKind.Corrections => Corrections,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     /// <summary>Parses every record of <paramref name="batch"/>; a record on a topic that is no output, or unreadable, is an error naming its position.</summary>
@@ -57,6 +62,8 @@ public sealed class ParsedBatch
                 case OutputKind.Aggregated: Aggregates.Add(OutputRowParser.Aggregate(record.Value, sequence)); break;
                 case OutputKind.Sessions: Sessions.Add(OutputRowParser.Session(record.Value, sequence)); break;
                 case OutputKind.Quality: Quality.Add(OutputRowParser.Quality(record.Value, sequence)); break;
+                case OutputKind.UserVersions: UserVersions.Add(OutputRowParser.UserVersion(record.Value, sequence)); break;
+                case OutputKind.Corrections: Corrections.Add(OutputRowParser.Correction(record.Value, sequence)); break;
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
@@ -194,6 +201,52 @@ public static class OutputRowParser
         return true;
     }
 
+    public static UserVersionRow UserVersion(ReadOnlySpan<byte> json, int sequence = 0)
+    {
+        var row = Read(json, new UserVersionRow { Sequence = sequence }, static (scoped ReadOnlySpan<byte> name, ref Utf8JsonReader r, UserVersionRow u) =>
+        {
+            if (name.SequenceEqual("user_id"u8)) u.UserId = Str(ref r) ?? "";
+            else if (name.SequenceEqual("version"u8)) u.Version = r.GetInt32();
+            else if (name.SequenceEqual("source_position"u8)) u.SourcePosition = r.GetInt64();
+            else if (name.SequenceEqual("op"u8)) u.Op = Str(ref r) ?? "";
+            else if (name.SequenceEqual("valid_from"u8)) u.ValidFrom = r.GetInt64();
+            else if (name.SequenceEqual("valid_to"u8)) u.ValidTo = Long(ref r);
+            else if (name.SequenceEqual("is_current"u8)) u.IsCurrent = r.GetBoolean();
+            else if (name.SequenceEqual("deleted_at"u8)) u.DeletedAt = Long(ref r);
+            else if (name.SequenceEqual("email"u8)) u.Email = Str(ref r);
+            else if (name.SequenceEqual("segment"u8)) u.Segment = Str(ref r);
+            else if (name.SequenceEqual("country"u8)) u.Country = Str(ref r);
+            else if (name.SequenceEqual("city"u8)) u.City = Str(ref r);
+            else if (name.SequenceEqual("created_at"u8)) u.CreatedAt = Long(ref r);
+            else if (name.SequenceEqual("source_topic"u8)) u.SourceTopic = Str(ref r) ?? "";
+            else if (name.SequenceEqual("source_partition"u8)) u.SourcePartition = r.GetInt32();
+            else if (name.SequenceEqual("source_offset"u8)) u.SourceOffset = r.GetInt64();
+            else return false;
+            return true;
+        });
+        // The day the user signed up, as the events' signup_date has it: the UTC date of created_at.
+        row.SignupDate = row.CreatedAt is { } created ? DateOnly.FromDateTime(DateTime.UnixEpoch.AddMilliseconds(created)) : null;
+        return row;
+    }
+
+    public static CorrectionRow Correction(ReadOnlySpan<byte> json, int sequence = 0) =>
+        Read(json, new CorrectionRow { Sequence = sequence }, static (scoped ReadOnlySpan<byte> name, ref Utf8JsonReader r, CorrectionRow c) =>
+        {
+            if (name.SequenceEqual("event_id"u8)) c.EventId = r.GetString() ?? "";
+            else if (name.SequenceEqual("user_id"u8)) c.UserId = Str(ref r) ?? "";
+            else if (name.SequenceEqual("event_time"u8)) c.EventTime = r.GetInt64();
+            else if (name.SequenceEqual("old_version"u8)) c.OldVersion = Int(ref r);
+            else if (name.SequenceEqual("old_position"u8)) c.OldPosition = Long(ref r);
+            else if (name.SequenceEqual("new_version"u8)) c.NewVersion = Int(ref r);
+            else if (name.SequenceEqual("new_position"u8)) c.NewPosition = Long(ref r);
+            else if (name.SequenceEqual("profile_segment"u8)) c.ProfileSegment = Str(ref r);
+            else if (name.SequenceEqual("profile_country"u8)) c.ProfileCountry = Str(ref r);
+            else if (name.SequenceEqual("signup_date"u8)) c.SignupDate = Date(ref r);
+            else if (name.SequenceEqual("corrected_at"u8)) c.CorrectedAt = r.GetInt64();
+            else return false;
+            return true;
+        });
+
     // The value the reader is on (an object or array), as the processor wrote it.
     private static string Raw(ReadOnlySpan<byte> json, ref Utf8JsonReader reader)
     {
@@ -250,6 +303,12 @@ public static class OutputRowParser
         else if (name.SequenceEqual("ingest_lag_ms"u8)) e.IngestLagMs = Long(ref r);
         else if (name.SequenceEqual("partition"u8)) e.SourcePartition = r.GetInt32();
         else if (name.SequenceEqual("offset"u8)) e.SourceOffset = r.GetInt64();
+        // The joined profile, after "offset": absent from a processor that joins no users, and then null.
+        else if (name.SequenceEqual("profile_version"u8)) e.ProfileVersion = Int(ref r);
+        else if (name.SequenceEqual("profile_position"u8)) e.ProfilePosition = Long(ref r);
+        else if (name.SequenceEqual("profile_segment"u8)) e.ProfileSegment = Str(ref r);
+        else if (name.SequenceEqual("profile_country"u8)) e.ProfileCountry = Str(ref r);
+        else if (name.SequenceEqual("signup_date"u8)) e.SignupDate = Date(ref r);
         else return false;
         return true;
     }
@@ -287,6 +346,12 @@ public static class OutputRowParser
     private static string? Str(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : r.GetString();
 
     private static long? Long(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : r.GetInt64();
+
+    private static int? Int(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : r.GetInt32();
+
+    // A "yyyy-MM-dd" string.
+    private static DateOnly? Date(ref Utf8JsonReader r) =>
+        r.TokenType == JsonTokenType.Null ? null : DateOnly.ParseExact(r.GetString()!, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     private static double? Double(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : r.GetDouble();
 }

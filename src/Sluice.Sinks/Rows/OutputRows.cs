@@ -50,6 +50,16 @@ public sealed class EventRow : OutputRow
     public int? SourcePartition { get; set; }
     /// <summary>Offset of the input record.</summary>
     public long? SourceOffset { get; set; }
+
+    // The user's profile as of the event's time (the processor's as-of join): null for anonymous visitors, users without
+    // a profile then, bot events, and records of a processor that does not join users.
+    /// <summary>The joined <c>dim_users</c> version's number.</summary>
+    public int? ProfileVersion { get; set; }
+    /// <summary>The joined version's source position: with the user id, its stable id.</summary>
+    public long? ProfilePosition { get; set; }
+    public string? ProfileSegment { get; set; }
+    public string? ProfileCountry { get; set; }
+    public DateOnly? SignupDate { get; set; }
 }
 
 /// <summary>A dead letter (clickstream.dlq). Id: its source position (topic, partition, offset).</summary>
@@ -165,4 +175,62 @@ public sealed class QualityRow : OutputRow
     public double Completeness { get; set; }
     public double Score { get; set; }
     public string Grade { get; set; } = "";
+}
+
+/// <summary>One version of a user's profile (clickstream.dim_users, SCD type 2). Id: user id and the source position of the change that opened it.</summary>
+/// <remarks>The processor writes a version when it opens and again when it closes or its number changes: a later record of the id replaces the row.</remarks>
+public sealed class UserVersionRow : OutputRow
+{
+    /// <summary>The Kafka key's form is the user id alone; the version is "{user}|{source position}".</summary>
+    public override string Id => $"{UserId}|{SourcePosition}";
+
+    public string UserId { get; set; } = "";
+    /// <summary>Where the change stands in the user's change history (its order); with the user id, the stable id.</summary>
+    public long SourcePosition { get; set; }
+    /// <summary>1, 2, 3 … per user in source-position order.</summary>
+    public int Version { get; set; }
+    /// <summary>The change's operation: r (snapshot read), c (create), u (update).</summary>
+    public string Op { get; set; } = "";
+    /// <summary>Epoch milliseconds.</summary>
+    public long ValidFrom { get; set; }
+    /// <summary>Epoch milliseconds; null while the version is current.</summary>
+    public long? ValidTo { get; set; }
+    public bool IsCurrent { get; set; }
+    /// <summary>When a delete closed the version, epoch milliseconds.</summary>
+    public long? DeletedAt { get; set; }
+    public string? Email { get; set; }
+    public string? Segment { get; set; }
+    public string? Country { get; set; }
+    public string? City { get; set; }
+    /// <summary>When the user signed up, epoch milliseconds.</summary>
+    public long? CreatedAt { get; set; }
+    /// <summary>The UTC date of <see cref="CreatedAt"/>: derived by the sink, not sent.</summary>
+    public DateOnly? SignupDate { get; set; }
+    /// <summary>The CDC record the version came from.</summary>
+    public string SourceTopic { get; set; } = "";
+    public int SourcePartition { get; set; }
+    public long SourceOffset { get; set; }
+}
+
+/// <summary>The profile an enriched event should have (clickstream.corrections): a change to the user dimension arrived after the event had been joined with an older version. Id: <see cref="EventId"/>.</summary>
+/// <remarks>A later correction of the same event replaces the earlier one.</remarks>
+public sealed class CorrectionRow : OutputRow
+{
+    public override string Id => EventId;
+
+    public string EventId { get; set; } = "";
+    public string UserId { get; set; } = "";
+    /// <summary>The event's time, epoch milliseconds.</summary>
+    public long EventTime { get; set; }
+    /// <summary>The version the event was joined with; null when it had none.</summary>
+    public int? OldVersion { get; set; }
+    public long? OldPosition { get; set; }
+    /// <summary>The version it should have; null when the user had no profile at the event's time (deleted).</summary>
+    public int? NewVersion { get; set; }
+    public long? NewPosition { get; set; }
+    public string? ProfileSegment { get; set; }
+    public string? ProfileCountry { get; set; }
+    public DateOnly? SignupDate { get; set; }
+    /// <summary>Epoch milliseconds.</summary>
+    public long CorrectedAt { get; set; }
 }

@@ -16,7 +16,15 @@ public static class OutputTables
         new("ingest_lag_ms", ColumnType.BigInt, (r, w) => w.BigInt(r.IngestLagMs), (r, v) => r.IngestLagMs = v.BigInt()),
         new("source_partition", ColumnType.Integer, (r, w) => w.Integer(r.SourcePartition), (r, v) => r.SourcePartition = v.Integer()),
         new("source_offset", ColumnType.BigInt, (r, w) => w.BigInt(r.SourceOffset), (r, v) => r.SourceOffset = v.BigInt()),
+        new("profile_version", ColumnType.Integer, (r, w) => w.Integer(r.ProfileVersion), (r, v) => r.ProfileVersion = v.Integer()),
+        new("profile_position", ColumnType.BigInt, (r, w) => w.BigInt(r.ProfilePosition), (r, v) => r.ProfilePosition = v.BigInt()),
+        new("profile_segment", ColumnType.Text, (r, w) => w.Text(r.ProfileSegment), (r, v) => r.ProfileSegment = v.Text()),
+        new("profile_country", ColumnType.Text, (r, w) => w.Text(r.ProfileCountry), (r, v) => r.ProfileCountry = v.Text()),
+        new("signup_date", ColumnType.Date, (r, w) => w.Date(r.SignupDate), (r, v) => r.SignupDate = v.Date()),
     ]);
+
+    /// <summary>The profile columns of <see cref="Events"/>: the processor's as-of join to the user dimension.</summary>
+    public static IReadOnlyList<string> ProfileColumns { get; } = ["profile_version", "profile_position", "profile_segment", "profile_country", "signup_date"];
 
     public static readonly OutputTable<EventRow> Bots = new("bot_events", OutputKind.Bots, OnConflict.Nothing, ["event_id"], EventColumns());
 
@@ -114,8 +122,46 @@ public static class OutputTables
         new("grade", ColumnType.Text, (r, w) => w.Text(r.Grade), (r, v) => r.Grade = v.Text() ?? ""),
     ]);
 
+    /// <summary>The user dimension, one row per version; a version written again (closed, or renumbered) replaces its row.</summary>
+    public static readonly OutputTable<UserVersionRow> UserVersions = new("dim_users", OutputKind.UserVersions, OnConflict.Update, ["user_id", "source_position"],
+    [
+        new("user_id", ColumnType.Text, (r, w) => w.Text(r.UserId), (r, v) => r.UserId = v.Text() ?? ""),
+        new("source_position", ColumnType.BigInt, (r, w) => w.BigInt(r.SourcePosition), (r, v) => r.SourcePosition = v.BigInt() ?? 0),
+        new("version", ColumnType.Integer, (r, w) => w.Integer(r.Version), (r, v) => r.Version = v.Integer() ?? 0),
+        new("op", ColumnType.Text, (r, w) => w.Text(r.Op), (r, v) => r.Op = v.Text() ?? ""),
+        new("valid_from", ColumnType.Timestamp, (r, w) => w.Timestamp(r.ValidFrom), (r, v) => r.ValidFrom = v.Timestamp() ?? 0),
+        new("valid_to", ColumnType.Timestamp, (r, w) => w.Timestamp(r.ValidTo), (r, v) => r.ValidTo = v.Timestamp()),
+        new("is_current", ColumnType.Boolean, (r, w) => w.Boolean(r.IsCurrent), (r, v) => r.IsCurrent = v.Boolean() ?? false),
+        new("deleted_at", ColumnType.Timestamp, (r, w) => w.Timestamp(r.DeletedAt), (r, v) => r.DeletedAt = v.Timestamp()),
+        new("email", ColumnType.Text, (r, w) => w.Text(r.Email), (r, v) => r.Email = v.Text()),
+        new("segment", ColumnType.Text, (r, w) => w.Text(r.Segment), (r, v) => r.Segment = v.Text()),
+        new("country", ColumnType.Text, (r, w) => w.Text(r.Country), (r, v) => r.Country = v.Text()),
+        new("city", ColumnType.Text, (r, w) => w.Text(r.City), (r, v) => r.City = v.Text()),
+        new("created_at", ColumnType.Timestamp, (r, w) => w.Timestamp(r.CreatedAt), (r, v) => r.CreatedAt = v.Timestamp()),
+        new("signup_date", ColumnType.Date, (r, w) => w.Date(r.SignupDate), (r, v) => r.SignupDate = v.Date()),
+        new("source_topic", ColumnType.Text, (r, w) => w.Text(r.SourceTopic), (r, v) => r.SourceTopic = v.Text() ?? ""),
+        new("source_partition", ColumnType.Integer, (r, w) => w.Integer(r.SourcePartition), (r, v) => r.SourcePartition = v.Integer() ?? 0),
+        new("source_offset", ColumnType.BigInt, (r, w) => w.BigInt(r.SourceOffset), (r, v) => r.SourceOffset = v.BigInt() ?? 0),
+    ]);
+
+    /// <summary>The profile each corrected event should have; a later correction of the event replaces the row.</summary>
+    public static readonly OutputTable<CorrectionRow> Corrections = new("profile_corrections", OutputKind.Corrections, OnConflict.Update, ["event_id"],
+    [
+        new("event_id", ColumnType.Text, (r, w) => w.Text(r.EventId), (r, v) => r.EventId = v.Text() ?? ""),
+        new("user_id", ColumnType.Text, (r, w) => w.Text(r.UserId), (r, v) => r.UserId = v.Text() ?? ""),
+        new("event_time", ColumnType.Timestamp, (r, w) => w.Timestamp(r.EventTime), (r, v) => r.EventTime = v.Timestamp() ?? 0),
+        new("old_version", ColumnType.Integer, (r, w) => w.Integer(r.OldVersion), (r, v) => r.OldVersion = v.Integer()),
+        new("old_position", ColumnType.BigInt, (r, w) => w.BigInt(r.OldPosition), (r, v) => r.OldPosition = v.BigInt()),
+        new("new_version", ColumnType.Integer, (r, w) => w.Integer(r.NewVersion), (r, v) => r.NewVersion = v.Integer()),
+        new("new_position", ColumnType.BigInt, (r, w) => w.BigInt(r.NewPosition), (r, v) => r.NewPosition = v.BigInt()),
+        new("profile_segment", ColumnType.Text, (r, w) => w.Text(r.ProfileSegment), (r, v) => r.ProfileSegment = v.Text()),
+        new("profile_country", ColumnType.Text, (r, w) => w.Text(r.ProfileCountry), (r, v) => r.ProfileCountry = v.Text()),
+        new("signup_date", ColumnType.Date, (r, w) => w.Date(r.SignupDate), (r, v) => r.SignupDate = v.Date()),
+        new("corrected_at", ColumnType.Timestamp, (r, w) => w.Timestamp(r.CorrectedAt), (r, v) => r.CorrectedAt = v.Timestamp() ?? 0),
+    ]);
+
     /// <summary>Every table the sinks write, in the order they are merged.</summary>
-    public static IReadOnlyList<IOutputTable> All { get; } = [Events, Bots, DeadLetters, Late, Aggregates, Sessions, Quality];
+    public static IReadOnlyList<IOutputTable> All { get; } = [Events, Bots, DeadLetters, Late, Aggregates, Sessions, Quality, UserVersions, Corrections];
 
     /// <summary>The table of an output.</summary>
     public static IOutputTable Of(OutputKind kind) => All.Single(t => t.Kind == kind);

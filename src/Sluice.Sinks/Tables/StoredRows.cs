@@ -35,7 +35,10 @@ public static class StoredRows
         OutputKind.Late => Read(connection, OutputTables.Late, epochMs),
         OutputKind.Aggregated => Read(connection, OutputTables.Aggregates, epochMs),
         OutputKind.Sessions => Read(connection, OutputTables.Sessions, epochMs),
-        _ => Read(connection, OutputTables.Quality, epochMs),
+        OutputKind.Quality => Read(connection, OutputTables.Quality, epochMs),
+        OutputKind.UserVersions => Read(connection, OutputTables.UserVersions, epochMs),
+        OutputKind.Corrections => Read(connection, OutputTables.Corrections, epochMs),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     private sealed class DataReaderColumns(DbDataReader reader) : IColumnReader

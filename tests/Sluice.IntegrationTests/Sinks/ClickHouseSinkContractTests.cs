@@ -80,7 +80,8 @@ public sealed class ClickHouseSinkContractTests : SinkContractTests, IDisposable
                      (OutputTables.Events, ClickHouseTables.Events.Nullable), (OutputTables.Bots, ClickHouseTables.Bots.Nullable),
                      (OutputTables.DeadLetters, ClickHouseTables.DeadLetters.Nullable), (OutputTables.Late, ClickHouseTables.Late.Nullable),
                      (OutputTables.Aggregates, ClickHouseTables.Aggregates.Nullable), (OutputTables.Sessions, ClickHouseTables.Sessions.Nullable),
-                     (OutputTables.Quality, ClickHouseTables.Quality.Nullable),
+                     (OutputTables.Quality, ClickHouseTables.Quality.Nullable), (OutputTables.UserVersions, ClickHouseTables.UserVersions.Nullable),
+                     (OutputTables.Corrections, ClickHouseTables.Corrections.Nullable),
                  })
         {
             var actual = ClickHouseTestServer.Query($"SELECT name, type FROM system.columns WHERE database = '{_db.Name}' AND table = '{table.Name}'", _db.Name)

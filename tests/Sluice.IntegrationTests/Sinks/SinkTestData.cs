@@ -53,6 +53,14 @@ internal static class SinkTestData
                 records.Add(new SinkRecord(topic, partition, next[partition]++, r.Timestamp, Bytes(serializers, r.Key), Bytes(serializers, r.Value)));
             }
         }
+        // The generated traffic has no user changes: the user dimension's outputs are hand-written, a user's records on one partition.
+        foreach (var (kind, written) in new[] { (OutputKind.UserVersions, UserDimensionRecords.UserVersions), (OutputKind.Corrections, UserDimensionRecords.Corrections) })
+        {
+            var topic = SinkTopics.Default.Topic(kind);
+            if (records.Any(r => r.Topic == topic)) continue;
+            records.AddRange(written.Select((r, i) => new SinkRecord(topic, 0, i, UserDimensionRecords.T2, System.Text.Encoding.UTF8.GetBytes(r.Key),
+                System.Text.Encoding.UTF8.GetBytes(r.Json))));
+        }
         return records;
     }
 

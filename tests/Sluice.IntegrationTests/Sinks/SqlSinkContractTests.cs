@@ -47,8 +47,8 @@ public abstract class SqlSinkContractTests : SinkContractTests
     {
         using (var sink = CreateSink()) sink.Open();
         using (var sink = CreateSink()) sink.Open();
-        Assert.Equal(5, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
-        Assert.Equal(5, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
+        Assert.Equal(6, Scalar<long>("SELECT count(*) FROM sluice_migrations"));
+        Assert.Equal(6, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
     }
 
     [Fact]
@@ -164,9 +164,11 @@ public abstract class SqlSinkContractTests : SinkContractTests
         Execute($"INSERT INTO bot_events (event_id, event_type, event_time, session_id, schema_version) VALUES ('{Lower}', 'page_view', now(), 's-old', 3)");
         Assert.NotEqual(DataType(ColumnType.Text).ToLowerInvariant(), EventIdType("events"));
 
-        // 2. Opening it applies migrations 3 to 5, 4 among them: every event_id column is text, the uuids their lower-case text.
+        // 2. Opening it applies migrations 3 to 6, 4 among them: every event_id column is text, the uuids their lower-case text;
+        //    6 adds the profile columns to the events already there, null in them.
         using var sink = Opened();
-        Assert.Equal(5, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
+        Assert.Equal(6, Scalar<int>("SELECT max(version) FROM sluice_migrations"));
+        Assert.Equal(1, Scalar<long>("SELECT count(*) FROM events WHERE profile_version IS NULL AND signup_date IS NULL"));
         foreach (var table in new[] { "events", "bot_events", "late_events" })
             Assert.Equal(DataType(ColumnType.Text).ToLowerInvariant(), EventIdType(table));
         Assert.Equal(Lower, Scalar<string>("SELECT event_id FROM events"));
