@@ -11,12 +11,26 @@ public enum ClickstreamOutput
     Bots,
     Aggregated,
     Sessions,
+    /// <summary>dim_users: each version's last record on clickstream.dim_users.</summary>
+    UserVersions,
+    /// <summary>clickstream.corrections, read to apply to the enriched events' profiles.</summary>
+    Corrections,
+    /// <summary>Each enriched event's profile as joined, or as its last correction says: no topic of its own.</summary>
+    EventProfiles,
 }
 
 /// <summary>Topic names and stable ids of the outputs.</summary>
 public static class ClickstreamOutputs
 {
-    public static IReadOnlyList<ClickstreamOutput> All { get; } = Enum.GetValues<ClickstreamOutput>();
+    /// <summary>The outputs every clickstream run writes, each a topic compared record by record.</summary>
+    public static IReadOnlyList<ClickstreamOutput> All { get; } =
+    [
+        ClickstreamOutput.Enriched, ClickstreamOutput.DeadLetters, ClickstreamOutput.Late, ClickstreamOutput.Bots,
+        ClickstreamOutput.Aggregated, ClickstreamOutput.Sessions,
+    ];
+
+    /// <summary>The user dimension's topics, read when the processor joins users.</summary>
+    public static IReadOnlyList<ClickstreamOutput> Users { get; } = [ClickstreamOutput.UserVersions, ClickstreamOutput.Corrections];
 
     public static string Topic(this ClickstreamOutput output, ClickstreamOptions options)
     {
@@ -28,6 +42,9 @@ public static class ClickstreamOutputs
             ClickstreamOutput.Late => options.LateTopic,
             ClickstreamOutput.Bots => options.BotsTopic,
             ClickstreamOutput.Aggregated => options.AggregatedTopic,
+            ClickstreamOutput.UserVersions => options.UserVersionsTopic,
+            ClickstreamOutput.Corrections => options.CorrectionsTopic,
+            ClickstreamOutput.EventProfiles => $"{options.EnrichedTopic} + {options.CorrectionsTopic}",
             _ => options.SessionsTopic,
         };
     }
@@ -39,6 +56,8 @@ public static class ClickstreamOutputs
         ClickstreamOutput.DeadLetters => "source topic, partition, offset",
         ClickstreamOutput.Late => "source topic, partition, offset, aggregate",
         ClickstreamOutput.Aggregated => "key: aggregate|window start|dimension=value|partition|metric",
+        ClickstreamOutput.UserVersions => "user_id|source_position",
+        ClickstreamOutput.Corrections or ClickstreamOutput.EventProfiles => "event_id",
         _ => "key: user or session|start",
     };
 }

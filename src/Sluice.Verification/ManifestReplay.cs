@@ -92,7 +92,7 @@ public static class ManifestReplay
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
-        var capture = new PartitioningSink(settings.EventsTopic, partitions);
+        var capture = new PartitioningSink(settings.EventsTopic, settings.CdcTopic, partitions);
         using ITrafficWriter writer = format == PayloadFormat.Avro ? new AvroTrafficWriter(capture, avroSchemaId) : capture;
         var generator = new ClickstreamGenerator(settings) { MaterializeEvents = writer.ReadsEvents };
         long taken = 0;
@@ -104,13 +104,17 @@ public static class ManifestReplay
         if (capture.RandomKeys > 0)
             ThrowHelper.Throw($"{capture.RandomKeys:N0} generated records have an empty key, which the producer partitions at random: their partitions cannot be recomputed");
         var origin = $"input generated from seed {settings.Seed.ToString(CultureInfo.InvariantCulture)}";
-        return (new VerificationInput(settings.EventsTopic, capture.Partitions, origin), capture.Clicks);
+        return (new VerificationInput(settings.EventsTopic, capture.Partitions, origin) { Changes = settings.Cdc ? capture.Changes : null }, capture.Clicks);
     }
 
     /// <summary>Keeps the click records of one topic, each in the list of its key's partition with the next offset.</summary>
-    private sealed class PartitioningSink(string topic, int partitions) : ITrafficWriter
+    private sealed class PartitioningSink(string topic, string changesTopic, int partitions) : ITrafficWriter
     {
         private readonly List<TopicRecord>[] _partitions = Enumerable.Range(0, partitions).Select(_ => new List<TopicRecord>()).ToArray();
+        private readonly List<TopicRecord>[] _changes = Enumerable.Range(0, partitions).Select(_ => new List<TopicRecord>()).ToArray();
+
+        /// <summary>The CDC records, each at its key's partition with the next offset there.</summary>
+        public IReadOnlyList<TopicRecord> Changes => [.. _changes.SelectMany(p => p)];
 
         public IReadOnlyList<IReadOnlyList<TopicRecord>> Partitions => _partitions;
 
@@ -120,6 +124,13 @@ public static class ManifestReplay
 
         public void Write(in GeneratedRecord record)
         {
+            if (record.Kind == RecordKind.Cdc && record.Topic == changesTopic)
+            {
+                var userKey = Encoding.UTF8.GetBytes(record.Key);
+                if (KafkaPartitioner.ConsistentRandom(userKey, _changes.Length) is { } p)
+                    _changes[p].Add(new TopicRecord(changesTopic, p, _changes[p].Count, userKey, record.Payload.ToArray(), record.EventTime));
+                return;
+            }
             if (record.Kind != RecordKind.Click || record.Topic != topic) return;
             Clicks++;
             var key = Encoding.UTF8.GetBytes(record.Key);

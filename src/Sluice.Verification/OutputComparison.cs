@@ -44,7 +44,9 @@ public static class OutputComparison
     /// <summary>Fields that record when the processor ran, not what it computed (dotted paths into the value).</summary>
     public static IReadOnlyList<string> IgnoredFields(ClickstreamOutput output) => output switch
     {
-        ClickstreamOutput.Enriched => ["processing_time", "ingest_lag_ms"],
+        // The joined profile is checked as EventProfiles, after corrections: the first join may rightly differ.
+        ClickstreamOutput.Enriched => ["processing_time", "ingest_lag_ms", "profile_version", "profile_position", "profile_segment", "profile_country", "signup_date"],
+        ClickstreamOutput.Corrections => ["corrected_at"],
         ClickstreamOutput.Late => ["event.processing_time", "event.ingest_lag_ms"],
         ClickstreamOutput.DeadLetters => ["failed_at"],
         _ => [],
@@ -65,7 +67,10 @@ public static class OutputComparison
             var v = doc.RootElement;
             return output switch
             {
-                ClickstreamOutput.Enriched or ClickstreamOutput.Bots => v.GetProperty("event_id").GetString()!,
+                ClickstreamOutput.Enriched or ClickstreamOutput.Bots or ClickstreamOutput.Corrections or ClickstreamOutput.EventProfiles =>
+                    v.GetProperty("event_id").GetString()!,
+                ClickstreamOutput.UserVersions =>
+                    $"{v.GetProperty("user_id").GetString()}|{v.GetProperty("source_position").GetInt64().ToString(CultureInfo.InvariantCulture)}",
                 ClickstreamOutput.DeadLetters => Position(v),
                 _ => $"{Position(v)} {v.GetProperty("aggregate").GetString()}",
             };

@@ -10,5 +10,8 @@ public sealed record TopicRecord(string Topic, int Partition, long Offset, byte[
 /// <param name="Origin">For the summary: "input read from the topic ..." or "input regenerated from seed ...".</param>
 public sealed record VerificationInput(string Topic, IReadOnlyList<IReadOnlyList<TopicRecord>> Partitions, string Origin)
 {
+    /// <summary>The user changes beside the events, when regenerated from a seed (the generator's CDC records, partitioned as the producer would); null otherwise.</summary>
+    public IReadOnlyList<TopicRecord>? Changes { get; init; }
+
     public long Records => Partitions.Sum(p => (long)p.Count);
 }

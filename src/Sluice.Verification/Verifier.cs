@@ -64,7 +64,7 @@ public static class Verifier
     {
         ArgumentNullException.ThrowIfNull(reader);
         var outputs = new Dictionary<ClickstreamOutput, List<OutputRecord>>();
-        foreach (var output in ClickstreamOutputs.All)
+        foreach (var output in options.JoinsUsers ? [.. ClickstreamOutputs.All, .. ClickstreamOutputs.Users] : ClickstreamOutputs.All)
         {
             var topic = output.Topic(options);
             var logs = reader.Logs(topic);
@@ -87,9 +87,11 @@ public static class Verifier
         ArgumentNullException.ThrowIfNull(reader);
         var outputs = new Dictionary<ClickstreamOutput, List<OutputRecord>>();
         long recorded = 0, compared = 0;
-        foreach (var output in ClickstreamOutputs.All)
+        foreach (var output in options.JoinsUsers ? [.. ClickstreamOutputs.All, .. ClickstreamOutputs.Users] : ClickstreamOutputs.All)
         {
             var topic = output.Topic(options);
+            // A recording made without the user topics (an older `sluice record`) still verifies the rest.
+            if (ClickstreamOutputs.Users.Contains(output) && !RecordingDirectory.Holds(directory, topic)) continue;
             var partitions = RecordingDirectory.Read(directory, topic);
             var logs = reader.Logs(topic);
             if (partitions.Count != logs.Count)
@@ -128,9 +130,23 @@ public static class Verifier
         public int Compare(TopicRecord? x, TopicRecord? y) => x!.Offset.CompareTo(y!.Offset);
     }
 
-    /// <summary>Recomputes <paramref name="input"/> and compares every output with <paramref name="actual"/>.</summary>
+    /// <summary>The user changes the processor read (<see cref="ClickstreamOptions.UserChangesTopic"/>), whole; null when it joins
+    /// no users, or when the broker has deleted the beginning of the topic (the dimension then cannot be recomputed).</summary>
+    public static IReadOnlyList<TopicRecord>? ReadChanges(TopicReader reader, ClickstreamOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.JoinsUsers) return null;
+        var logs = reader.Logs(options.UserChangesTopic!);
+        if (logs.Any(l => l.LogStart > 0)) return null;
+        return [.. reader.Read(logs).SelectMany(p => p)];
+    }
+
+    /// <summary>Recomputes <paramref name="input"/> and compares every output with <paramref name="actual"/>; with
+    /// <paramref name="changes"/> (<see cref="ReadChanges"/>) and the user topics among <paramref name="actual"/>, also
+    /// dim_users and every enriched event's profile (<see cref="UserDimensionRecomputation"/>).</summary>
     public static VerificationResult Compare(VerificationInput input, IReadOnlyDictionary<ClickstreamOutput, List<OutputRecord>> actual,
-        ClickstreamOptions options, ISchemaSource? schemas, long nowMs, int examples)
+        ClickstreamOptions options, ISchemaSource? schemas, long nowMs, int examples, IReadOnlyList<TopicRecord>? changes = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(actual);
@@ -139,6 +155,15 @@ public static class Verifier
         var reports = ClickstreamOutputs.All
             .Select(o => OutputComparison.Compare(o, o.Topic(options), expected[o], actual.TryGetValue(o, out var a) ? a : [], examples))
             .ToList();
+        if (changes is not null && actual.TryGetValue(ClickstreamOutput.UserVersions, out var versions))
+        {
+            var (wantVersions, wantProfiles) = UserDimensionRecomputation.Expected(changes, expected[ClickstreamOutput.Enriched]);
+            reports.Add(OutputComparison.Compare(ClickstreamOutput.UserVersions, ClickstreamOutput.UserVersions.Topic(options), wantVersions,
+                UserDimensionRecomputation.LastVersions(versions), examples));
+            var profiles = UserDimensionRecomputation.ActualProfiles(actual.GetValueOrDefault(ClickstreamOutput.Enriched) ?? [],
+                actual.GetValueOrDefault(ClickstreamOutput.Corrections) ?? []);
+            reports.Add(OutputComparison.Compare(ClickstreamOutput.EventProfiles, ClickstreamOutput.EventProfiles.Topic(options), wantProfiles, profiles, examples));
+        }
         return new VerificationResult(input.Origin, input.Records, expected.FinalWatermarks, reports);
     }
 }

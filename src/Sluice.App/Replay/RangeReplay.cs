@@ -92,9 +92,15 @@ public sealed class RangeReplay(ClickstreamOptions options, KafkaClientFactory f
         var capture = new OutputCapture(serializers);
         var topology = new ClickstreamTopology(options, schemas);
         var kept = new List<CapturedOutput>();
+        // The user changes, all of them, before any event: each event is joined with the profile its time finally has,
+        // what the processor's output holds once corrections are applied. Their outputs are not the range's.
+        var changeLogs = options.JoinsUsers ? reader.Logs(options.UserChangesTopic!).Where(l => logs.Any(e => e.Partition == l.Partition)).ToList() : [];
+        var changes = changeLogs.Count > 0 ? reader.Read(changeLogs).SelectMany(p => p).ToList() : [];
         using (var tasks = new TaskManager(topology, topology.WatermarkStrategy, _clock, capture))
         {
-            tasks.OnAssigned([.. logs.Select(l => new StreamTopicPartition(options.InputTopic, l.Partition))]);
+            tasks.OnAssigned([.. logs.Select(l => new StreamTopicPartition(options.InputTopic, l.Partition)),
+                .. changeLogs.Select(l => new StreamTopicPartition(l.Topic, l.Partition))]);
+            foreach (var c in changes) tasks.Process(new SourceRecord(c.Topic, c.Partition, c.Offset, c.TimestampMs, c.Key, c.Value));
             for (var i = 0; i < input.Count; i++)
             {
                 var r = input[i];

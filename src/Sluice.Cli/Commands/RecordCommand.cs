@@ -27,7 +27,7 @@ internal static class RecordCommand
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             var factory = ClusterCommands.ExistingCluster(options, loggers, "record");
             var topology = ClickstreamProcessor.TopologyOptions(options);
-            IReadOnlyList<string> topics = parse.GetValue(topic) is { Length: > 0 } t ? t : [.. ClickstreamOutputs.All.Select(o => o.Topic(topology))];
+            IReadOnlyList<string> topics = parse.GetValue(topic) is { Length: > 0 } t ? t : [.. (topology.JoinsUsers ? [.. ClickstreamOutputs.All, .. ClickstreamOutputs.Users] : ClickstreamOutputs.All).Select(o => o.Topic(topology))];
             var directory = Path.GetFullPath(parse.GetValue(dir)!);
             Directory.CreateDirectory(directory);
             var recorder = new OutputRecorder(factory, directory, topics, options.Kafka.ConnectTimeout, loggers.CreateLogger("Sluice.Record"));

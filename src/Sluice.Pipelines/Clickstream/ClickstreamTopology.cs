@@ -17,7 +17,7 @@ namespace Sluice.Pipelines.Clickstream;
 /// <summary>The clickstream topology: decode → validate → dedupe → bot filter → normalise and enrich → late gate → outputs and windowed aggregates.</summary>
 /// <remarks>
 /// <code>
-/// events ─► decode ─► validate ─► dedupe ─► bots? ─► enrich ─► late? ─┬─► clickstream.enriched
+/// events ─► decode ─► validate ─► dedupe ─► bots? ─► enrich ─► late? ─┬─► profile join ─► clickstream.enriched
 ///            │          │                    │                  └─► clickstream.late (once per event)
 ///            │          │                    └─► clickstream.bots     │
 ///            └──────────┴─► clickstream.dlq (reason code)             ├─► events_1m       (tumbling 1 min)
@@ -26,6 +26,9 @@ namespace Sluice.Pipelines.Clickstream;
 ///                                                             ├─► products_1h     (hopping 1 h by 5 min)
 ///                                                             └─► sessions        (gap 30 min)          ─► clickstream.sessions
 /// </code>
+/// User changes (a table topic, with <see cref="ClickstreamOptions.JoinsUsers"/>) build the SCD2 dimension
+/// (clickstream.dim_users) that the profile join reads as of each event's time; a change read after events it applies to
+/// corrects them (clickstream.corrections). See docs/users.md.
 /// An event is late when its 1-minute window (the finest) has closed: it then goes to the late output only, once,
 /// and is neither enriched nor aggregated, so every aggregate counts exactly the on-time events. The one exception is
 /// sessions: an on-time event inside a user's session that has just closed (its gap ended within the event's minute)

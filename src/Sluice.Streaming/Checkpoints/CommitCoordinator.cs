@@ -295,10 +295,12 @@ public sealed partial class CommitCoordinator : IRestoringAssignmentListener
         return checkpoint;
     }
 
-    private static string? AheadOfCommitted(Checkpoint checkpoint, IReadOnlyList<PartitionStart> starts)
+    // Table partitions are left out: their offsets are never committed (they live in the checkpoint alone).
+    private string? AheadOfCommitted(Checkpoint checkpoint, IReadOnlyList<PartitionStart> starts)
     {
         foreach (var start in starts)
         {
+            if (_tasks.IsTable(start.Partition.Topic)) continue;
             var committed = start.Committed ?? start.LogStart;
             if (checkpoint.OffsetOf(start.Partition) is { } offset && offset > committed)
                 return string.Create(CultureInfo.InvariantCulture, $"{start.Partition}@{offset} where the committed offset is {(start.Committed is null ? "none" : committed)}");

@@ -38,8 +38,10 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     private bool _disposed;
 
     public StreamTask(TaskId id, TaskTopology topology, WatermarkStrategy strategy, TimeProvider clock,
-        IRecordCollector collector, string deadLetterTopic, ILogger? logger = null, string topologyName = "")
+        IRecordCollector collector, string deadLetterTopic, ILogger? logger = null, string topologyName = "",
+        IReadOnlyList<string>? tableTopics = null)
     {
+        _tableTopics = tableTopics ?? [];
         TaskId = id;
         _topologyName = topologyName ?? "";
         _topology = topology ?? throw new ArgumentNullException(nameof(topology));
@@ -59,8 +61,14 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         foreach (var p in topology.Processors) p.Init(this);
     }
 
-    /// <summary>Prefix of the per-topic input counters: <c>records_in.{topic}</c> (<c>records_in</c> counts every topic).</summary>
+    /// <summary>Prefix of the per-topic input counters: <c>records_in.{topic}</c> (<c>records_in</c> counts every topic but the table topics).</summary>
     public const string RecordsInTopicPrefix = "records_in.";
+
+    /// <summary>Prefix of the table topics' input counters (<see cref="ITopology.TableTopics"/>): <c>table_records_in.{topic}</c>.</summary>
+    public const string TableRecordsInTopicPrefix = "table_records_in.";
+
+    private readonly IReadOnlyList<string> _tableTopics;
+    private bool _lastTopicIsTable;
 
     public TaskId TaskId { get; }
 
@@ -117,8 +125,8 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
         CurrentSource = record;
         NowMs = ReadClock();
         _hasReportedEventTime = false;
-        _recordsIn.Increment();
         TopicCounter(record.Topic).Increment();
+        if (!_lastTopicIsTable) _recordsIn.Increment();
         try
         {
             _topology.Source.Process(new Record<byte[]?, byte[]>(record.Key, record.Value, record.Timestamp, record.Source, record.Headers));
@@ -176,9 +184,11 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
     private Counter TopicCounter(string topic)
     {
         if (ReferenceEquals(topic, _lastTopic) || string.Equals(topic, _lastTopic, StringComparison.Ordinal)) return _lastTopicCounter!;
+        var table = _tableTopics.Contains(topic);
         if (!_topicCounters.TryGetValue(topic, out var counter))
-            _topicCounters[topic] = counter = Metrics.Counter(RecordsInTopicPrefix + topic);
+            _topicCounters[topic] = counter = Metrics.Counter((table ? TableRecordsInTopicPrefix : RecordsInTopicPrefix) + topic);
         _lastTopic = topic;
+        _lastTopicIsTable = table;
         return _lastTopicCounter = counter;
     }
 

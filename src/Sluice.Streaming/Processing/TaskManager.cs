@@ -112,7 +112,8 @@ public sealed partial class TaskManager : IAssignmentListener, IDisposable
             if (!_tasks.TryGetValue(tp.Partition, out var entry))
             {
                 var id = new TaskId(tp.Partition);
-                var task = new StreamTask(id, _topology.Build(id), _strategy, _clock, _collector, _topology.DeadLetterTopic, _logger, _topology.Name);
+                var task = new StreamTask(id, _topology.Build(id), _strategy, _clock, _collector, _topology.DeadLetterTopic, _logger, _topology.Name,
+                    _topology.TableTopics);
                 _tasks[tp.Partition] = entry = new TaskEntry(task);
                 LogTaskCreated(_logger, id.ToString(), _topology.Name);
                 TaskCreated?.Invoke(task);

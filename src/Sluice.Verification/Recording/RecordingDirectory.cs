@@ -25,6 +25,9 @@ public static class RecordingDirectory
 
     /// <summary>Every record of <paramref name="topic"/> the recording holds, per partition in offset order.</summary>
     /// <exception cref="SluiceException">The topic was not recorded in <paramref name="directory"/>.</exception>
+    /// <summary>Whether <paramref name="directory"/> holds a recording of <paramref name="topic"/>.</summary>
+    public static bool Holds(string directory, string topic) => Directory.Exists(directory) && Partitions(directory, topic).Count > 0;
+
     public static IReadOnlyList<List<TopicRecord>> Read(string directory, string topic)
     {
         if (!Directory.Exists(directory))

@@ -62,7 +62,7 @@ public sealed class ProcessCommandTests(ProcessInputFixture input, ITestOutputHe
             await second.WaitForLineAsync(l => l.Contains("Restored task-", StringComparison.Ordinal), Long, $"restore {i + 1} of {Partitions}", skip: i);
         foreach (var (partition, offset) in saved)
             Assert.Contains(second.Lines, l => l.Contains($"Restored task-{partition} ", StringComparison.Ordinal) &&
-                                              l.Contains($"reading on from {Topic}[{partition}]@{offset};", StringComparison.Ordinal));
+                                              l.Contains($" {Topic}[{partition}]@{offset};", StringComparison.Ordinal));
         Assert.DoesNotContain(second.Lines, l => l.Contains("No checkpoint", StringComparison.Ordinal));
 
         // 4. Nothing new to read: it stops cleanly again.

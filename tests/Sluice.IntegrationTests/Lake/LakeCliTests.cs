@@ -173,9 +173,16 @@ public sealed class LakeKillTests : IClassFixture<BrokerFixture>, IDisposable
         using var duck = LakeReader.Connect();
         using var lake = new LakeSink(lakePath, topics, input);
         lake.Open();
+        // The lake appends each state of a user version and each correction of an event: their stable ids are counted.
+        var ids = new Dictionary<string, (string Columns, OutputKind Kind)>
+        {
+            ["silver/dim_users"] = ("user_id, source_position", OutputKind.UserVersions), ["silver/profile_corrections"] = ("event_id", OutputKind.Corrections),
+        };
         foreach (var table in lake.Tables)
         {
-            Assert.Equal(tables[table.Name], LakeReader.Count(duck, table));
+            if (ids.TryGetValue(table.Name, out var id))
+                Assert.Equal(expected[id.Kind], LakeReader.Scalar<long>(duck, $"SELECT count(*) FROM (SELECT DISTINCT {id.Columns} FROM {LakeReader.Source(table)})"));
+            else Assert.Equal(tables[table.Name], LakeReader.Count(duck, table));
             Assert.Empty(DeltaLogChecker.Problems(table, duck));
         }
     }

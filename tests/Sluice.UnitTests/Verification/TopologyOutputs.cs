@@ -12,19 +12,30 @@ namespace Sluice.UnitTests.Verification;
 /// <summary>Runs the streaming topology over a verification input in the test driver and returns its outputs as the Kafka collector would write them.</summary>
 internal static class TopologyOutputs
 {
+    /// <param name="changesAfter">With <see cref="VerificationInput.Changes"/>: each partition's changes are piped after this share of its
+    /// events (0: before them all; 0.5: the first half of the events is joined before any change is known, and corrected).</param>
     public static Dictionary<ClickstreamOutput, List<OutputRecord>> Run(VerificationInput input, ClickstreamOptions options, ISchemaSource? schemas,
-        DateTimeOffset now, bool endOfInput)
+        DateTimeOffset now, bool endOfInput, double changesAfter = 0)
     {
         var topology = new ClickstreamTopology(options, schemas);
         using var driver = new TopologyTestDriver(topology, topology.WatermarkStrategy, new ManualClock(now));
         foreach (var partition in input.Partitions)
-            foreach (var r in partition)
-                driver.Pipe(input.Topic, r.Partition, r.Value, r.Key);
+        {
+            var changes = options.JoinsUsers && input.Changes is { } all && partition.Count > 0
+                ? all.Where(c => c.Partition == partition[0].Partition).ToList() : [];
+            var at = (int)(partition.Count * changesAfter);
+            for (var i = 0; i <= partition.Count; i++)
+            {
+                if (i == at)
+                    foreach (var c in changes) driver.Pipe(options.UserChangesTopic!, c.Partition, c.Value, c.Key);
+                if (i < partition.Count) driver.Pipe(input.Topic, partition[i].Partition, partition[i].Value, partition[i].Key);
+            }
+        }
         if (endOfInput) driver.EndOfInput();
 
         var serializers = ClickstreamJson.RegisterAll(new RecordSerializers());
         var outputs = new Dictionary<ClickstreamOutput, List<OutputRecord>>();
-        foreach (var output in ClickstreamOutputs.All)
+        foreach (var output in options.JoinsUsers ? [.. ClickstreamOutputs.All, .. ClickstreamOutputs.Users] : ClickstreamOutputs.All)
         {
             outputs[output] = driver.Collector.Records(output.Topic(options))
                 .Select((r, i) => new OutputRecord(Bytes(serializers, r.Key), Bytes(serializers, r.Value)!, Position: $"{output.Topic(options)} #{i}"))
@@ -46,6 +57,8 @@ internal static class TopologyOutputs
         ClickEvent c => Write(s, c),
         AggregateRow r => Write(s, r),
         SessionSummary ss => Write(s, ss),
+        Sluice.Pipelines.Clickstream.Users.UserVersion v => Write(s, v),
+        Sluice.Pipelines.Clickstream.Users.ProfileCorrection c => Write(s, c),
         _ => throw new InvalidOperationException($"no serialiser for {value.GetType().Name}"),
     };
 
