@@ -44,7 +44,7 @@ public static class ClickstreamOutputs
             ClickstreamOutput.Aggregated => options.AggregatedTopic,
             ClickstreamOutput.UserVersions => options.UserVersionsTopic,
             ClickstreamOutput.Corrections => options.CorrectionsTopic,
-            ClickstreamOutput.EventProfiles => $"{options.EnrichedTopic} + {options.CorrectionsTopic}",
+            ClickstreamOutput.EventProfiles => "profiles: enriched + corrections",
             _ => options.SessionsTopic,
         };
     }

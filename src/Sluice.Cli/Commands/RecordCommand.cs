@@ -27,7 +27,7 @@ internal static class RecordCommand
             using var loggers = GlobalOptions.CreateLoggerFactory(options.Logging);
             var factory = ClusterCommands.ExistingCluster(options, loggers, "record");
             var topology = ClickstreamProcessor.TopologyOptions(options);
-            IReadOnlyList<string> topics = parse.GetValue(topic) is { Length: > 0 } t ? t : [.. (topology.JoinsUsers ? [.. ClickstreamOutputs.All, .. ClickstreamOutputs.Users] : ClickstreamOutputs.All).Select(o => o.Topic(topology))];
+            IReadOnlyList<string> topics = parse.GetValue(topic) is { Length: > 0 } t ? t : [.. ClickstreamOutputs.All.Select(o => o.Topic(topology)), .. UserTopics(factory, topology)];
             var directory = Path.GetFullPath(parse.GetValue(dir)!);
             Directory.CreateDirectory(directory);
             var recorder = new OutputRecorder(factory, directory, topics, options.Kafka.ConnectTimeout, loggers.CreateLogger("Sluice.Record"));
@@ -36,5 +36,15 @@ internal static class RecordCommand
             return 0;
         });
         return command;
+    }
+
+    // The user dimension's topics, when the processor joins users and the broker has them: a run without them still records.
+    private static IEnumerable<string> UserTopics(Sluice.Kafka.KafkaClientFactory factory, Sluice.Pipelines.Clickstream.ClickstreamOptions topology)
+    {
+        if (!topology.JoinsUsers) return [];
+        using var admin = factory.CreateAdminClient("record");
+        var existing = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Where(m => m.Error.Code == Confluent.Kafka.ErrorCode.NoError)
+            .Select(m => m.Topic).ToHashSet(StringComparer.Ordinal);
+        return ClickstreamOutputs.Users.Select(o => o.Topic(topology)).Where(existing.Contains).ToList();
     }
 }

@@ -137,7 +137,8 @@ public sealed partial class StreamTask : IProcessorContext, IDisposable
             DeadLetter(StreamReasonCodes.ProcessingFailed, $"{ex.GetType().Name}: {ex.Message}");
         }
         if (_hasReportedEventTime) _watermark.OnEvent(record.Topic, _reportedEventTime, NowMs);
-        if (--_latencyCountdown == 0) SampleLatency(record.Timestamp);
+        // Events only: a table record (a user change) has no event latency to speak of.
+        if (!_lastTopicIsTable && --_latencyCountdown == 0) SampleLatency(record.Timestamp);
         // Not only when the watermark moved: the record may have asked for a time the watermark has already passed (a
         // hopping window whose first window was due but empty until now), and that result should not wait for the next rise.
         if (_watermark.Current >= _nextCallback) FireWatermark();

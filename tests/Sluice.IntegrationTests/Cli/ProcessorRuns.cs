@@ -237,7 +237,7 @@ internal sealed class VerifyReport(ProcessResult result)
     private static List<VerifyRow> Parse(string table) =>
         [.. table.Split('\n')
             .Select(l => l.Split('│', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            .Where(c => c.Length == 10 && c[0].StartsWith("clickstream.", StringComparison.Ordinal))
+            .Where(c => c.Length == 10 && (c[0].StartsWith("clickstream.", StringComparison.Ordinal) || c[0].StartsWith("profiles:", StringComparison.Ordinal)))
             .Select(c => new VerifyRow(c[0], L(c[1]), L(c[2]), L(c[3]), L(c[4]), L(c[5]), L(c[6]), L(c[7]), L(c[8])))];
 
     private static long L(string cell) => long.Parse(cell, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);

@@ -77,9 +77,10 @@ public sealed partial class ObserveEndpointTests(ProcessInputFixture input, ITes
         {
             var s = PrometheusText.Parse(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
             var partitions = s.Where(x => x.Name == "sluice_kafka_consumer_lag").ToList();
-            return partitions.Count == 6 && partitions.All(x => x.Value == 0) ? partitions : null;
-        }, "zero consumer lag on 6 partitions");
-        Assert.All(lag, l => Assert.Equal(Topic, l.Label("topic")));
+            return partitions.Count == 12 && partitions.All(x => x.Value == 0) ? partitions : null;
+        }, "zero consumer lag on 6 partitions of the events and 6 of the user changes");
+        Assert.Equal(6, lag.Count(l => l.Label("topic") == Topic));
+        Assert.Equal(6, lag.Count(l => l.Label("topic") == "clickstream.cdc.users"));
 
         await TerminateAsync(run);
     }

@@ -119,7 +119,8 @@ public sealed class RecordCliTests(ITestOutputHelper output)
         AssertEqual(fromTopics);
         AssertEqual(recorded);
         Assert.Equal(fromTopics.Rows, recorded.Rows);
-        Assert.Equal(6, recorded.Rows.Count);
+        // The six outputs, dim_users and the events' profiles.
+        Assert.Equal(8, recorded.Rows.Count);
         Assert.Contains($"outputs read from the recording in {recording}", fromRecording.StdOut.Replace("\n", "", StringComparison.Ordinal));
 
         // 3. One more record on an output topic that the stopped recorder never saw: verify of the recording refuses it.
