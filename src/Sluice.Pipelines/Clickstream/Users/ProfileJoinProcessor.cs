@@ -34,8 +34,7 @@ public sealed class ProfileJoinProcessor(string storeName, IProcessor<string, En
             return;
         }
         _store.AdvanceTime(_context.Watermark);
-        var profile = _store.AsOf(user, e.Timestamp);
-        _store.Remember(user, e.Event.EventId, e.Timestamp, profile);
+        var profile = _store.Join(user, e.Event.EventId, e.Timestamp);
         if (profile is null)
         {
             _unmatched.Increment();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Streaming.Processing;
@@ -11,19 +12,23 @@ namespace Sluice.Pipelines.Clickstream.Users;
 /// <remarks>
 /// <para>The histories are kept whole (they are the SCD2 table of the partition's users). A joined event is remembered
 /// with the version it got until the watermark is <c>horizon</c> past its time, and at most <c>maxJoined</c> at once: above
-/// that the earliest joined are forgotten first, counted in <see cref="Evicted"/>. Forgotten events keep the profile
-/// they were joined with whatever changes arrive later.</para>
+/// that the earliest are forgotten first, counted in <see cref="Evicted"/>. Forgotten events keep the profile they were
+/// joined with whatever changes arrive later.</para>
+/// <para>One dictionary entry per user holds both its history and its joined events, the latter as a list of 32-byte
+/// structs: joining an event is one lookup and an append, no allocation. Expired events are swept out of every list
+/// each time the cutoff has moved a quarter of the horizon; until then a recheck skips them, so what is corrected does not
+/// depend on when the sweep ran.</para>
 /// <para>A snapshot holds both: the changes (the versions are derived again from them on restore) and the remembered
-/// events in the order they were joined, so a restored task corrects exactly what the original would have.</para>
+/// events, so a restored task corrects exactly what the original would have.</para>
 /// </remarks>
 public sealed class UserDimensionStore : IStateStore
 {
-    private readonly Dictionary<string, UserHistory> _users = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<JoinedEvent>> _joinedByUser = new(StringComparer.Ordinal);
-    private readonly Queue<JoinedEvent> _joined = new();
+    private readonly Dictionary<string, UserState> _users = new(StringComparer.Ordinal);
     private readonly long _horizonMs;
     private readonly int _maxJoined;
-    private int _liveJoined;
+    private long _cutoff = EventTime.NoWatermark;
+    private long _nextSweep = EventTime.NoWatermark;
+    private int _joined;
     private long _evicted;
 
     public UserDimensionStore(string name, TimeSpan horizon, int maxJoined)
@@ -39,7 +44,7 @@ public sealed class UserDimensionStore : IStateStore
     public string Name { get; }
 
     /// <summary>Users with a history, plus joined events remembered.</summary>
-    public long Count => _users.Count + _liveJoined;
+    public long Count => Users + _joined;
 
     /// <summary>Joined events forgotten before their horizon to stay under the limit.</summary>
     public long Evicted => _evicted;
@@ -48,37 +53,33 @@ public sealed class UserDimensionStore : IStateStore
     public bool HoldsPendingResults => false;
 
     /// <summary>Users with a history.</summary>
-    public int Users => _users.Count;
+    public int Users => _users.Values.Count(u => u.History is not null);
 
-    /// <summary>Joined events remembered for corrections.</summary>
-    public int Joined => _liveJoined;
+    /// <summary>Joined events remembered for corrections (expired ones not yet swept included).</summary>
+    public int Joined => _joined;
 
     /// <summary>The history of <paramref name="userId"/>, or null.</summary>
-    public UserHistory? History(string userId) => _users.GetValueOrDefault(userId);
-
-    /// <summary>Every user's history.</summary>
-    public IEnumerable<KeyValuePair<string, UserHistory>> Histories => _users;
+    public UserHistory? History(string userId) => _users.GetValueOrDefault(userId)?.History;
 
     /// <summary>Applies a change; see <see cref="UserHistory.Apply"/>.</summary>
     public bool Apply(UserChange change, List<UserVersion> changed)
     {
         ArgumentNullException.ThrowIfNull(change);
-        if (!_users.TryGetValue(change.UserId, out var history)) _users[change.UserId] = history = new UserHistory();
-        return history.Apply(change, changed);
+        var state = State(change.UserId);
+        return (state.History ??= new UserHistory()).Apply(change, changed);
     }
 
     /// <summary>The profile of <paramref name="userId"/> in effect at <paramref name="time"/>, as far as the changes read so far tell.</summary>
-    public UserVersion? AsOf(string userId, long time) => _users.TryGetValue(userId, out var h) ? h.AsOf(time) : null;
+    public UserVersion? AsOf(string userId, long time) => _users.GetValueOrDefault(userId)?.History?.AsOf(time);
 
-    /// <summary>Remembers that an event of <paramref name="userId"/> at <paramref name="time"/> was joined with <paramref name="joined"/>.</summary>
-    public void Remember(string userId, EventId eventId, long time, UserVersion? joined)
+    /// <summary>Joins an event of <paramref name="userId"/> at <paramref name="time"/>: the version in effect then (null when none), remembered for corrections.</summary>
+    public UserVersion? Join(string userId, EventId eventId, long time)
     {
-        var e = new JoinedEvent(userId, eventId, time) { Version = joined?.Version ?? 0, Position = joined?.Position };
-        _joined.Enqueue(e);
-        if (!_joinedByUser.TryGetValue(userId, out var list)) _joinedByUser[userId] = list = [];
-        list.Add(e);
-        _liveJoined++;
-        while (_liveJoined > _maxJoined && Forget()) _evicted++;
+        var state = State(userId);
+        var profile = state.History?.AsOf(time);
+        (state.Joined ??= new List<JoinedEvent>(4)).Add(new JoinedEvent(eventId, time, profile?.Position ?? NoPosition, profile?.Version ?? 0));
+        if (++_joined > _maxJoined) EvictOldest();
+        return profile;
     }
 
     /// <summary>Forgets the joined events more than the horizon behind <paramref name="watermark"/>.</summary>
@@ -86,96 +87,124 @@ public sealed class UserDimensionStore : IStateStore
     {
         if (watermark == EventTime.NoWatermark) return;
         var cutoff = EventTime.Add(watermark, -_horizonMs);
-        while (_joined.TryPeek(out var head) && (head.Forgotten || head.Time < cutoff)) Forget();
+        if (cutoff <= _cutoff) return;
+        _cutoff = cutoff;
+        if (cutoff < _nextSweep) return;
+        Sweep(cutoff);
+        _nextSweep = EventTime.Add(cutoff, Math.Max(1, _horizonMs / 4));
     }
 
     /// <summary>Joins the remembered events of <paramref name="userId"/> again; each whose profile is now another version is corrected (and remembered so).</summary>
     public void Recheck(string userId, long nowMs, List<ProfileCorrection> corrections)
     {
-        if (!_joinedByUser.TryGetValue(userId, out var list) || !_users.TryGetValue(userId, out var history)) return;
-        foreach (var e in list)
+        if (!_users.TryGetValue(userId, out var state) || state.History is not { } history || state.Joined is not { } list) return;
+        foreach (ref var e in CollectionsMarshal.AsSpan(list))
         {
+            if (e.Time < _cutoff) continue;
             var now = history.AsOf(e.Time);
-            if (now?.Position == e.Position && (now?.Version ?? 0) == e.Version) continue;
+            var position = now?.Position ?? NoPosition;
+            if (position == e.Position && (now?.Version ?? 0) == e.Version) continue;
             // Only a different version is a correction; the same version renumbered by an earlier change is not.
-            if (now?.Position != e.Position)
-                corrections.Add(new ProfileCorrection(e.EventId, userId, e.Time, e.Version, e.Position, now, nowMs));
-            e.Version = now?.Version ?? 0;
-            e.Position = now?.Position;
+            if (position != e.Position)
+                corrections.Add(new ProfileCorrection(e.EventId, userId, e.Time, e.Version, e.Position == NoPosition ? null : e.Position, now, nowMs));
+            e = e with { Position = position, Version = now?.Version ?? 0 };
         }
     }
 
     public void WriteSnapshot(SnapshotWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteVarInt64(_cutoff);
+        writer.WriteVarInt64(_nextSweep);
         writer.WriteCount(_users.Count);
-        foreach (var (user, history) in _users)
+        foreach (var (user, state) in _users)
         {
             writer.WriteString(user);
-            writer.WriteCount(history.Changes.Count);
-            foreach (var c in history.Changes) WriteChange(writer, c);
-        }
-        writer.WriteCount(_liveJoined);
-        foreach (var e in _joined)
-        {
-            if (e.Forgotten) continue;
-            writer.WriteString(e.UserId);
-            writer.WriteString(e.EventId.ToString());
-            writer.WriteVarInt64(e.Time);
-            writer.WriteVarInt32(e.Version);
-            writer.WriteBoolean(e.Position is not null);
-            if (e.Position is { } p) writer.WriteVarInt64(p);
+            var changes = state.History?.Changes ?? [];
+            writer.WriteBoolean(state.History is not null);
+            writer.WriteCount(changes.Count);
+            foreach (var c in changes) WriteChange(writer, c);
+            var joined = state.Joined ?? [];
+            writer.WriteCount(joined.Count);
+            foreach (var e in joined)
+            {
+                writer.WriteString(e.EventId.ToString());
+                writer.WriteVarInt64(e.Time);
+                writer.WriteVarInt64(e.Position);
+                writer.WriteVarInt32(e.Version);
+            }
         }
     }
 
     public void ReadSnapshot(ref SnapshotReader reader)
     {
+        _cutoff = reader.ReadVarInt64();
+        _nextSweep = reader.ReadVarInt64();
         var users = reader.ReadCount();
         for (var i = 0; i < users; i++)
         {
             var user = reader.ReadRequiredString();
-            var history = new UserHistory();
+            var state = new UserState();
+            var hasHistory = reader.ReadBoolean();
             var changes = reader.ReadCount();
-            for (var j = 0; j < changes; j++) history.Restore(ReadChange(ref reader, user));
-            history.Restored();
-            if (!_users.TryAdd(user, history)) reader.Fail($"user '{user}' appears twice");
-        }
-        var joined = reader.ReadCount();
-        for (var i = 0; i < joined; i++)
-        {
-            var user = reader.ReadRequiredString();
-            var id = EventId.Parse(reader.ReadRequiredString());
-            var time = reader.ReadVarInt64();
-            var version = reader.ReadVarInt32();
-            long? position = reader.ReadBoolean() ? reader.ReadVarInt64() : null;
-            var e = new JoinedEvent(user, id, time) { Version = version, Position = position };
-            _joined.Enqueue(e);
-            if (!_joinedByUser.TryGetValue(user, out var list)) _joinedByUser[user] = list = [];
-            list.Add(e);
-            _liveJoined++;
+            if (hasHistory)
+            {
+                state.History = new UserHistory();
+                for (var j = 0; j < changes; j++) state.History.Restore(ReadChange(ref reader, user));
+                state.History.Restored();
+            }
+            else if (changes != 0) reader.Fail($"user '{user}' has changes but no history");
+            var joined = reader.ReadCount();
+            if (joined > 0) state.Joined = new List<JoinedEvent>(joined);
+            for (var j = 0; j < joined; j++)
+            {
+                var id = EventId.Parse(reader.ReadRequiredString());
+                state.Joined!.Add(new JoinedEvent(id, reader.ReadVarInt64(), reader.ReadVarInt64(), reader.ReadVarInt32()));
+            }
+            _joined += joined;
+            if (!_users.TryAdd(user, state)) reader.Fail($"user '{user}' appears twice");
         }
     }
 
     public void Close()
     {
         _users.Clear();
-        _joined.Clear();
-        _joinedByUser.Clear();
-        _liveJoined = 0;
+        _joined = 0;
     }
 
-    private bool Forget()
+    private const long NoPosition = long.MinValue;
+
+    private UserState State(string userId)
     {
-        if (!_joined.TryDequeue(out var e)) return false;
-        if (e.Forgotten) return true;
-        e.Forgotten = true;
-        _liveJoined--;
-        if (_joinedByUser.TryGetValue(e.UserId, out var list))
+        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_users, userId, out _);
+        return state ??= new UserState();
+    }
+
+    // Drops every joined event before the cutoff. A list emptied now is kept for the user's next events (most users come
+    // back within a horizon); a user without history whose list was already empty at the last sweep is dropped.
+    private void Sweep(long cutoff)
+    {
+        List<string>? idle = null;
+        foreach (var (user, state) in _users)
         {
-            list.Remove(e);
-            if (list.Count == 0) _joinedByUser.Remove(e.UserId);
+            var wasEmpty = state.Joined is not { Count: > 0 };
+            if (state.Joined is { } list) _joined -= list.RemoveAll(e => e.Time < cutoff);
+            if (state.History is null && wasEmpty) (idle ??= []).Add(user);
         }
-        return true;
+        if (idle is not null) foreach (var user in idle) _users.Remove(user);
+    }
+
+    // Over the limit: the earliest quarter of the joined events goes, their time found from a sample of all of them.
+    private void EvictOldest()
+    {
+        var times = new List<long>(_joined);
+        foreach (var state in _users.Values)
+            if (state.Joined is { } list) foreach (var e in list) times.Add(e.Time);
+        times.Sort();
+        var before = _joined;
+        Sweep(times[Math.Min(times.Count - 1, times.Count / 4)]);
+        if (_joined == before) Sweep(times[^1] + 1);
+        _evicted += before - _joined;
     }
 
     private static void WriteChange(SnapshotWriter w, UserChange c)
@@ -222,13 +251,12 @@ public sealed class UserDimensionStore : IStateStore
             r.ReadBoolean() ? r.ReadVarInt64() : null);
     }
 
-    private sealed class JoinedEvent(string userId, EventId eventId, long time)
+    private sealed class UserState
     {
-        public string UserId { get; } = userId;
-        public EventId EventId { get; } = eventId;
-        public long Time { get; } = time;
-        public int Version { get; set; }
-        public long? Position { get; set; }
-        public bool Forgotten { get; set; }
+        public UserHistory? History;
+        public List<JoinedEvent>? Joined;
     }
+
+    // The version a joined event got: its position (NoPosition for none) and number.
+    private readonly record struct JoinedEvent(EventId EventId, long Time, long Position, int Version);
 }
