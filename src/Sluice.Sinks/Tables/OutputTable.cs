@@ -34,8 +34,13 @@ public interface IOutputTable
 /// </remarks>
 public sealed class OutputTable<T> : IOutputTable where T : Rows.OutputRow, new()
 {
-    public OutputTable(string name, OutputKind kind, OnConflict onConflict, string[] key, OutputColumn<T>[] columns)
+    /// <param name="refreshed">With <see cref="OnConflict.Nothing"/>: columns a later copy of a stored id still replaces (the
+    /// joined profile of an event, which a processor replay may have joined with newer knowledge); the rest stays.</param>
+    public OutputTable(string name, OutputKind kind, OnConflict onConflict, string[] key, OutputColumn<T>[] columns, string[]? refreshed = null)
     {
+        Refreshed = refreshed ?? [];
+        foreach (var r in Refreshed)
+            if (!columns.Any(c => c.Name == r)) throw new ArgumentException($"refreshed column {r} is not a column of {name}", nameof(refreshed));
         Name = name;
         Kind = kind;
         OnConflict = onConflict;
@@ -50,6 +55,9 @@ public sealed class OutputTable<T> : IOutputTable where T : Rows.OutputRow, new(
     public OnConflict OnConflict { get; }
     public IReadOnlyList<string> Key { get; }
     public IReadOnlyList<OutputColumn<T>> Columns { get; }
+
+    /// <summary>Columns a repeated id replaces although the table keeps its first copy (<see cref="OnConflict.Nothing"/>).</summary>
+    public IReadOnlyList<string> Refreshed { get; }
     public IReadOnlyList<(string Name, ColumnType Type)> ColumnTypes => Columns.Select(c => (c.Name, c.Type)).ToList();
 
     public List<string> Differences(Rows.OutputRow expected, Rows.OutputRow actual, IReadOnlyCollection<string> ignored) =>
@@ -69,8 +77,8 @@ public sealed class OutputTable<T> : IOutputTable where T : Rows.OutputRow, new(
     public string MergeFrom(string stage, bool unique = false)
     {
         var keys = string.Join(", ", Key);
-        var update = Columns.Where(c => !Key.Contains(c.Name)).Select(c => c.Name).ToList();
-        var conflict = OnConflict == OnConflict.Nothing
+        var update = OnConflict == OnConflict.Nothing ? [.. Refreshed] : Columns.Where(c => !Key.Contains(c.Name)).Select(c => c.Name).ToList();
+        var conflict = update.Count == 0
             ? "DO NOTHING"
             : $"DO UPDATE SET {string.Join(", ", update.Select(c => $"{c} = EXCLUDED.{c}"))} " +
               $"WHERE ({string.Join(", ", update.Select(c => $"t.{c}"))}) IS DISTINCT FROM ({string.Join(", ", update.Select(c => $"EXCLUDED.{c}"))})";

@@ -5,6 +5,9 @@ namespace Sluice.Sinks.Tables;
 /// <summary>The clickstream's tables, column by column, as every SQL sink holds them (the migrations spell out the same).</summary>
 public static class OutputTables
 {
+    /// <summary>The profile columns of <see cref="Events"/> (declared first: Events reads them): the processor's as-of join to the user dimension.</summary>
+    public static IReadOnlyList<string> ProfileColumns { get; } = ["profile_version", "profile_position", "profile_segment", "profile_country", "signup_date"];
+
     public static readonly OutputTable<EventRow> Events = new("events", OutputKind.Enriched, OnConflict.Nothing, ["event_id"],
     [
         .. EventColumns(),
@@ -21,10 +24,7 @@ public static class OutputTables
         new("profile_segment", ColumnType.Text, (r, w) => w.Text(r.ProfileSegment), (r, v) => r.ProfileSegment = v.Text()),
         new("profile_country", ColumnType.Text, (r, w) => w.Text(r.ProfileCountry), (r, v) => r.ProfileCountry = v.Text()),
         new("signup_date", ColumnType.Date, (r, w) => w.Date(r.SignupDate), (r, v) => r.SignupDate = v.Date()),
-    ]);
-
-    /// <summary>The profile columns of <see cref="Events"/>: the processor's as-of join to the user dimension.</summary>
-    public static IReadOnlyList<string> ProfileColumns { get; } = ["profile_version", "profile_position", "profile_segment", "profile_country", "signup_date"];
+    ], refreshed: [.. ProfileColumns]);
 
     public static readonly OutputTable<EventRow> Bots = new("bot_events", OutputKind.Bots, OnConflict.Nothing, ["event_id"], EventColumns());
 

@@ -92,6 +92,20 @@ public sealed class UserDimensionSinkTests(BrokerFixture broker) : IClassFixture
         await ProduceAll();
         await Run(Create, UserDimensionRecords.UserVersions.Length + UserDimensionRecords.Corrections.Length + UserDimensionRecords.Enriched.Length);
         Assert.Equal(before, Everything());
+
+        // 3. e-2 again, joined by a processor replay that knew a newer version (3 at position 30): PostgreSQL and DuckDB
+        //    keep the event's first copy but take the newer profile; ClickHouse keeps the first copy whole.
+        var (key, json) = UserDimensionRecords.Enriched[1];
+        var rejoined = json.Replace("\"profile_version\":2,\"profile_position\":20,\"profile_segment\":\"vip\"",
+            "\"profile_version\":3,\"profile_position\":30,\"profile_segment\":\"gold\"", StringComparison.Ordinal);
+        Assert.NotEqual(json, rejoined);
+        using (var producer = broker.Factory.CreateProducer("users-it"))
+        {
+            await producer.ProduceAsync(new TopicPartition(_topics.Enriched!, 0), new Message<string, byte[]> { Key = key, Value = Encoding.UTF8.GetBytes(rejoined) });
+            producer.Flush(TimeSpan.FromSeconds(10));
+        }
+        await Run(Create, 1);
+        Assert.Equal(store == "clickhouse" ? "e-2\t2\t20\tvip\t2026-01-01\t0" : "e-2\t3\t30\tgold\t2026-01-01\t0", View()[1]);
     }
 
     [Fact]
