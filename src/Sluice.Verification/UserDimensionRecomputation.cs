@@ -22,6 +22,18 @@ public static class UserDimensionRecomputation
 {
     private static readonly JsonWriterOptions Writer = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>The dead letters the invalid changes among <paramref name="changes"/> make (a tombstone makes none).</summary>
+    public static IEnumerable<OutputRecord> DeadLetters(IEnumerable<TopicRecord> changes)
+    {
+        foreach (var r in changes)
+        {
+            if (UserChangeDecoder.TryDecode(r.Key, r.Value, r.Offset, out _, out var reason, out var detail) || reason is null) continue;
+            yield return new OutputRecord(r.Key, Sluice.Pipelines.Clickstream.ClickstreamJson.Bytes(
+                new Sluice.Streaming.Errors.DeadLetterRecord(r.Value, r.Key, reason, detail ?? "", r.Topic, r.Partition, r.Offset, FailedAtMs: 0),
+                Sluice.Pipelines.Clickstream.ClickstreamJson.Write));
+        }
+    }
+
     /// <summary>The expected dim_users rows and event profiles for <paramref name="changes"/> and the expected enriched events.</summary>
     public static (List<OutputRecord> Versions, List<OutputRecord> Profiles) Expected(IEnumerable<TopicRecord> changes, IEnumerable<OutputRecord> enriched)
     {

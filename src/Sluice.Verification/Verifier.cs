@@ -152,6 +152,8 @@ public static class Verifier
         ArgumentNullException.ThrowIfNull(actual);
         ArgumentNullException.ThrowIfNull(options);
         var expected = new BatchRecomputation(options, schemas, nowMs).Run(input);
+        // Invalid user changes are dead letters too, beside the events'.
+        if (changes is not null) expected[ClickstreamOutput.DeadLetters].AddRange(UserDimensionRecomputation.DeadLetters(changes));
         var reports = ClickstreamOutputs.All
             .Select(o => OutputComparison.Compare(o, o.Topic(options), expected[o], actual.TryGetValue(o, out var a) ? a : [], examples))
             .ToList();

@@ -42,6 +42,27 @@ public sealed class UserDimensionVerifyTests
     }
 
     [Fact]
+    public void invalid_changes_are_expected_as_dead_letters_with_their_reason()
+    {
+        var options = Options();
+        var (generated, _) = ManifestReplay.Generate(Traffic(), long.MaxValue, 3);
+        var changes = generated.Changes!.ToList();
+        var next = changes.Count(c => c.Partition == 0);
+        changes.Add(new TopicRecord(options.UserChangesTopic!, 0, next, "u-x"u8.ToArray(), "not json"u8.ToArray()));
+        changes.Add(new TopicRecord(options.UserChangesTopic!, 0, next + 1, "u-x"u8.ToArray(), """{"before":null,"after":{"user_id":"u-x"},"op":"z","ts_ms":5}"""u8.ToArray()));
+        changes.Add(new TopicRecord(options.UserChangesTopic!, 0, next + 2, "u-x"u8.ToArray(), []));
+        var input = generated with { Changes = changes };
+        var actual = TopologyOutputs.Run(input, options, null, Now, endOfInput: true);
+
+        var result = Verifier.Compare(input, actual, options, null, Now.ToUnixTimeMilliseconds(), examples: 5, input.Changes);
+
+        Assert.True(result.IsEqual, Describe(result));
+        var reasons = actual[ClickstreamOutput.DeadLetters].Select(r => JsonDocument.Parse(r.Value).RootElement)
+            .Where(v => v.GetProperty("topic").GetString() == options.UserChangesTopic).Select(v => v.GetProperty("reason_code").GetString()).ToList();
+        Assert.Equal(["cdc_malformed", "cdc_unknown_op"], reasons);
+    }
+
+    [Fact]
     public void a_lost_correction_or_a_version_written_wrong_is_found()
     {
         var options = Options();
