@@ -94,16 +94,26 @@ internal static class ProcessCommand
     private static void EnsureTopics(KafkaConnection connection, SluiceOptions options)
     {
         var metadata = connection.Metadata;
-        // The processor reads and writes neither the CDC topic nor the dead letters' replay log.
-        var unused = new[] { options.Kafka.Topics.CdcUsers, PipelineTopics.ReplayLog(PipelineTopics.DeadLetters(options)) };
+        var topology = ClickstreamProcessor.TopologyOptions(options);
+        // The processor never touches the dead letters' replay log, nor the CDC topic unless it joins users.
+        var unused = new List<string> { PipelineTopics.ReplayLog(PipelineTopics.DeadLetters(options)) };
+        if (!topology.JoinsUsers) unused.Add(options.Kafka.Topics.CdcUsers);
         foreach (var topic in PipelineTopics.All(options).Where(t => !unused.Contains(t)))
         {
             var found = metadata.Topics.FirstOrDefault(t => t.Topic == topic);
             if (found is null || found.Error.Code == ErrorCode.UnknownTopicOrPart || found.Partitions.Count == 0)
-                ThrowHelper.Throw($"topic {topic} does not exist at {connection.Factory.BootstrapServers}; create it (`sluice broker` creates every pipeline topic) or check kafka.topics.*");
+                ThrowHelper.Throw($"topic {topic} does not exist at {connection.Factory.BootstrapServers}; create it (`sluice broker` creates every pipeline topic) or check kafka.topics.*" +
+                    (topic == options.Kafka.Topics.CdcUsers ? ", or set processor.userDimension: false to run without the user dimension" : ""));
             if (found.Error.Code != ErrorCode.NoError)
                 ThrowHelper.Throw($"topic {topic} at {connection.Factory.BootstrapServers} cannot be used: {found.Error.Reason}", isTransient: found.Error.IsError);
         }
+        if (!topology.JoinsUsers || topology.Domain.Topics is not null) return;
+        // Task p joins partition p of both: the user changes must be partitioned as the events.
+        var events = metadata.Topics.First(t => t.Topic == topology.InputTopic).Partitions.Count;
+        var changes = metadata.Topics.First(t => t.Topic == topology.UserChangesTopic).Partitions.Count;
+        if (changes != events)
+            ThrowHelper.ThrowConfiguration("kafka.topics.cdcUsers",
+                $"{topology.UserChangesTopic} has {changes} partitions and {topology.InputTopic} has {events}: the user changes must have as many, keyed by user_id like the events; repartition it, or set processor.userDimension: false");
     }
 
     private static async Task EnsureRegistryAsync(SluiceOptions options, CancellationToken ct)

@@ -94,6 +94,9 @@ public sealed class KillNineUnderLoadTests(ITestOutputHelper output)
             output.WriteLine($"kill -9 to the restarted member's first record: {Range(measured)} over {measured.Count} kills; " +
                 $"the group's rebalance (connected to assigned): {Range([.. recoveries.Select(r => r.Rebalance.TotalSeconds).Order()])}");
         AssertEqual(verify);
+        // The user dimension and every event's final profile were checked too, against their brute-force recomputation.
+        Assert.Contains(verify.Rows, r => r.Topic == "clickstream.dim_users" && r.Expected > 0);
+        Assert.Contains(verify.Rows, r => r.Topic.StartsWith("profiles:", StringComparison.Ordinal) && r.Expected > 0);
     }
 
     private async Task<VerifyReport> VerifyRecordingAsync(string bootstrap, string manifest, string recording)
