@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Sluice.Generate;
-using Sluice.Generate.Writers;
 using Sluice.Pipelines.Clickstream;
 using Sluice.Pipelines.Clickstream.Users;
 using Sluice.Streaming.Testing;
@@ -224,21 +223,8 @@ public sealed class ProfileJoinTests
             Seed = 7, Users = 600, Products = 200, ConcurrentSessions = 60, MaxEvents = events, Cdc = true, CdcRate = 0.02,
             Start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
         };
-        var capture = new Capture();
+        var capture = new Streaming.Snapshots.ClickstreamRun.Capture();
         GeneratorRunner.Run(new ClickstreamGenerator(settings), capture);
         return capture.Records;
-    }
-
-    private sealed class Capture : ITrafficWriter
-    {
-        public List<GeneratedRecord> Records { get; } = [];
-
-        public bool ReadsEvents => false;
-
-        public void Write(in GeneratedRecord record) => Records.Add(record with { Payload = record.Payload.ToArray(), Event = null });
-
-        public void Flush(CancellationToken cancellationToken = default) { }
-
-        public void Dispose() { }
     }
 }

@@ -146,7 +146,8 @@ internal sealed class ClickstreamRun
         return buffer.WrittenSpan.ToArray();
     }
 
-    private sealed class Capture : ITrafficWriter
+    /// <summary>Keeps every generated record, its payload copied and without its event object.</summary>
+    internal sealed class Capture : ITrafficWriter
     {
         public List<GeneratedRecord> Records { get; } = [];
 
